@@ -1,0 +1,40 @@
+# pg_library(NAME SOURCES ... DEPS ...)     one library per src/ folder: pg_<NAME>
+# pg_test(NAME SOURCES ... DEPS ... LABELS ...)  a GoogleTest executable registered with CTest
+# pg_benchmark(NAME SOURCES ... DEPS ...)   a Google Benchmark executable (off by default)
+function(pg_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(pg_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(pg_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(pg_${name} PUBLIC ${ARG_DEPS} PRIVATE pg_warnings)
+endfunction()
+
+function(pg_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT PG_BUILD_TESTS)
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main pg_warnings)
+  target_compile_definitions(${name} PRIVATE
+    PG_SHARED_DATA_DIR="${PG_SHARED_DATA_DIR}"
+    PG_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    PG_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+function(pg_benchmark name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(NOT PG_BUILD_BENCHMARKS)
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark pg_warnings)
+  target_compile_definitions(${name} PRIVATE PG_SHARED_DATA_DIR="${PG_SHARED_DATA_DIR}")
+endfunction()

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what parkguide needs on Debian 12, and nothing when it is all there already.
+# Idempotent: a quick dpkg query first; apt-get runs only for what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  # OSM: reading, writing, and osmium-tool as an independent checker in tests
+  libosmium2-dev libprotozero-dev osmium-tool zlib1g-dev libbz2-dev libexpat1-dev liblz4-dev
+  # storage, JSON, HTTP (Boost.Beast/Asio), time zones, CLI, hashing
+  libsqlite3-dev sqlite3 nlohmann-json3-dev libboost-dev libboost-system-dev
+  libhowardhinnant-date-dev tzdata libfmt-dev libcli11-dev libsodium-dev
+  # MQTT broker and client, XML, PostgreSQL client
+  mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+)
+if [[ "${PARKGUIDE_WITH_TEST_SERVICES:-0}" == 1 ]]; then
+  packages+=(postgresql wrk)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,21 @@
+// Small string helpers used across modules (splitting, trimming, strict number parsing).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pg {
+
+// Splits on `sep`; keeps empty fields ("a,,b" gives 3 fields).
+std::vector<std::string_view> SplitString(std::string_view text, char sep);
+std::string_view TrimSpace(std::string_view text);
+std::string ToLowerAscii(std::string_view text);
+
+// Strict parsers: the whole (space-trimmed) text must be the number; nullopt otherwise.
+std::optional<double> ParseDouble(std::string_view text);
+std::optional<int64_t> ParseInt(std::string_view text);
+
+}  // namespace pg
