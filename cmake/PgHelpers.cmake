@@ -14,6 +14,7 @@ function(pg_test name)
     return()
   endif()
   add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main pg_warnings)
   target_compile_definitions(${name} PRIVATE
     PG_SHARED_DATA_DIR="${PG_SHARED_DATA_DIR}"

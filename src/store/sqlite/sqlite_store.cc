@@ -1,0 +1,378 @@
+// SQLite implementation of pg::store::Store: one file per city, WAL mode, documents as JSON.
+//
+// Registry entries are stored as their model JSON (model/model_json.h) with the columns queries
+// need beside it, so adding a model field needs no migration; schema changes that do need one go
+// in kMigrations, applied in order on open. PRAGMA user_version holds the schema version and
+// PRAGMA application_id marks the file as parkguide's.
+#include <fmt/format.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+
+#include "model/model_json.h"
+#include "model/vocabulary.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace pg::store {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+constexpr int64_t kApplicationId = 0x50475544;  // "PGUD"
+
+// Append only: each entry moves the schema one version up.
+constexpr const char* kMigrations[] = {
+    // v1: registry, sources, settings, occupancy history.
+    R"sql(
+    CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE city(singleton INTEGER PRIMARY KEY CHECK (singleton = 1), doc TEXT NOT NULL);
+    CREATE TABLE facilities(id TEXT PRIMARY KEY, origin TEXT NOT NULL, doc TEXT NOT NULL);
+    CREATE TABLE bays(id TEXT PRIMARY KEY, origin TEXT NOT NULL, facility_id TEXT NOT NULL,
+                      doc TEXT NOT NULL);
+    CREATE INDEX bays_by_facility ON bays(facility_id);
+    CREATE TABLE chargers(id TEXT PRIMARY KEY, origin TEXT NOT NULL, doc TEXT NOT NULL);
+    CREATE TABLE signs(id TEXT PRIMARY KEY, origin TEXT NOT NULL, doc TEXT NOT NULL);
+    CREATE TABLE sources(id TEXT PRIMARY KEY, doc TEXT NOT NULL, key_hash TEXT NOT NULL,
+                         created_ms INTEGER NOT NULL);
+    CREATE TABLE occupancy(facility_id TEXT NOT NULL, t_ms INTEGER NOT NULL,
+                           occupied INTEGER NOT NULL, capacity INTEGER NOT NULL,
+                           PRIMARY KEY (facility_id, t_ms)) WITHOUT ROWID;
+    CREATE INDEX occupancy_by_time ON occupancy(t_ms);
+    )sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Database db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+
+  Status Migrate();
+
+  Result<model::RegistryData> LoadRegistry() override;
+  Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,
+                                             RegistryWriteMode mode) override;
+  Status AddSource(const SourceRecord& record) override;
+  Result<std::vector<SourceRecord>> LoadSources() override;
+  Status RevokeSource(const model::SourceId& id, Timestamp when) override;
+  Status AppendOccupancy(std::span<const model::OccupancySample> samples) override;
+  Result<std::vector<model::OccupancySample>> LoadOccupancy(const model::FacilityId& id,
+                                                            Timestamp from, Timestamp to) override;
+  Result<std::optional<Timestamp>> LatestOccupancyTime() override;
+  Result<std::optional<std::string>> GetSetting(const std::string& key) override;
+  Status PutSetting(const std::string& key, const std::string& value) override;
+
+ private:
+  // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
+  template <typename F>
+  Status InTransaction(F&& body);
+
+  template <typename T, typename FromJson>
+  Status LoadDocs(const char* table, FromJson from_json, std::vector<T>& out);
+
+  template <typename T>
+  Status WriteDocs(const char* table, const std::vector<T>& entries, RegistryWriteMode mode,
+                   RegistryWriteSummary& summary);
+
+  std::mutex mutex_;
+  Database db_;
+  std::string path_;
+};
+
+template <typename F>
+Status SqliteStore::InTransaction(F&& body) {
+  PG_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (!s.ok()) {
+    db_.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  return db_.Exec("COMMIT");
+}
+
+Status SqliteStore::Migrate() {
+  auto version = db_.QueryInt("PRAGMA user_version");
+  if (!version.ok()) {
+    if (version.status().code() == StatusCode::kDataLoss) {
+      return DataLoss(fmt::format("'{}' is not a parkguide database (not a SQLite file)", path_));
+    }
+    return version.status();
+  }
+  PG_ASSIGN_OR_RETURN(int64_t app_id, db_.QueryInt("PRAGMA application_id"));
+  PG_ASSIGN_OR_RETURN(int64_t tables, db_.QueryInt("SELECT count(*) FROM sqlite_master"));
+  if (app_id != kApplicationId && (app_id != 0 || tables != 0)) {
+    return FailedPrecondition(
+        fmt::format("'{}' is a SQLite database of another application, not parkguide's", path_));
+  }
+  if (*version > kSchemaVersion) {
+    return FailedPrecondition(fmt::format(
+        "'{}' was written by a newer parkguide (schema version {}; this build knows up to {}): "
+        "upgrade parkguide to open it",
+        path_, *version, kSchemaVersion));
+  }
+  PG_RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  for (int64_t v = *version; v < kSchemaVersion; ++v) {
+    Status s = InTransaction([&]() -> Status {
+      PG_RETURN_IF_ERROR(db_.Exec(kMigrations[v]));
+      PG_RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA application_id={}", kApplicationId)));
+      return db_.Exec(fmt::format("PRAGMA user_version={}", v + 1));
+    });
+    if (!s.ok()) return s.WithContext(fmt::format("migrating '{}' to schema {}", path_, v + 1));
+  }
+  return Status::Ok();
+}
+
+template <typename T, typename FromJson>
+Status SqliteStore::LoadDocs(const char* table, FromJson from_json, std::vector<T>& out) {
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare(fmt::format("SELECT id, doc FROM {} ORDER BY id",
+                                                             table)));
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto j = nlohmann::json::parse(st.Text(1), nullptr, /*allow_exceptions=*/false);
+    auto entry = from_json(j);
+    if (!entry.ok()) {
+      return DataLoss(fmt::format("{} '{}' in '{}' cannot be read back: {}", table, st.Text(0),
+                                  path_, entry.status().ToString()));
+    }
+    out.push_back(std::move(*entry));
+  }
+  return Status::Ok();
+}
+
+Result<model::RegistryData> SqliteStore::LoadRegistry() {
+  std::lock_guard lock(mutex_);
+  model::RegistryData data;
+  {
+    PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT doc FROM city"));
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) {
+      auto city = model::CityFromJson(
+          nlohmann::json::parse(st.Text(0), nullptr, /*allow_exceptions=*/false));
+      if (!city.ok()) return DataLoss("stored city cannot be read back: " + city.status().ToString());
+      data.city = std::move(*city);
+    }
+  }
+  PG_RETURN_IF_ERROR(LoadDocs("facilities", model::FacilityFromJson, data.facilities));
+  PG_RETURN_IF_ERROR(LoadDocs("bays", model::BayFromJson, data.bays));
+  PG_RETURN_IF_ERROR(LoadDocs("chargers", model::ChargerFromJson, data.chargers));
+  PG_RETURN_IF_ERROR(LoadDocs("signs", model::SignFromJson, data.signs));
+  PG_RETURN_IF_ERROR(LoadDocs("sources", model::SourceFromJson, data.sources));
+  return data;
+}
+
+template <typename T>
+Status SqliteStore::WriteDocs(const char* table, const std::vector<T>& entries,
+                              RegistryWriteMode mode, RegistryWriteSummary& summary) {
+  std::unordered_map<std::string, std::string> existing;  // id → origin
+  {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare(fmt::format("SELECT id, origin FROM {}", table)));
+    while (true) {
+      PG_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      existing.emplace(st.Text(0), st.Text(1));
+    }
+  }
+  constexpr bool kIsBay = std::is_same_v<T, model::Bay>;
+  std::string sql = kIsBay ? fmt::format("INSERT OR REPLACE INTO {}(id, origin, doc, facility_id) "
+                                         "VALUES(?1, ?2, ?3, ?4)",
+                                         table)
+                           : fmt::format("INSERT OR REPLACE INTO {}(id, origin, doc) "
+                                         "VALUES(?1, ?2, ?3)",
+                                         table);
+  PG_ASSIGN_OR_RETURN(Statement upsert, db_.Prepare(sql));
+  std::set<std::string> mentioned;
+  for (const T& entry : entries) {
+    const std::string& id = entry.id.str();
+    mentioned.insert(id);
+    auto it = existing.find(id);
+    if (it != existing.end() && it->second == "survey" && entry.origin == model::Origin::kOsm) {
+      ++summary.kept_survey;
+      continue;
+    }
+    upsert.Bind(1, id).Bind(2, model::Name(entry.origin)).Bind(3, model::ToJson(entry).dump());
+    if constexpr (kIsBay) upsert.Bind(4, entry.facility.str());
+    PG_RETURN_IF_ERROR(upsert.Run());
+    upsert.Reset();
+    ++(it == existing.end() ? summary.inserted : summary.updated);
+  }
+  if (mode == RegistryWriteMode::kReplaceOsm) {
+    PG_ASSIGN_OR_RETURN(Statement del,
+                        db_.Prepare(fmt::format("DELETE FROM {} WHERE id = ?1", table)));
+    for (const auto& [id, origin] : existing) {
+      if (origin == "osm" && !mentioned.contains(id)) {
+        del.Bind(1, id);
+        PG_RETURN_IF_ERROR(del.Run());
+        del.Reset();
+        ++summary.deleted;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<RegistryWriteSummary> SqliteStore::WriteRegistry(const model::RegistryData& data,
+                                                        RegistryWriteMode mode) {
+  std::lock_guard lock(mutex_);
+  RegistryWriteSummary summary;
+  Status s = InTransaction([&]() -> Status {
+    if (data.city) {
+      PG_ASSIGN_OR_RETURN(Statement st,
+                          db_.Prepare("INSERT OR REPLACE INTO city(singleton, doc) VALUES(1, ?1)"));
+      st.Bind(1, model::ToJson(*data.city).dump());
+      PG_RETURN_IF_ERROR(st.Run());
+    }
+    PG_RETURN_IF_ERROR(WriteDocs("facilities", data.facilities, mode, summary));
+    PG_RETURN_IF_ERROR(WriteDocs("bays", data.bays, mode, summary));
+    PG_RETURN_IF_ERROR(WriteDocs("chargers", data.chargers, mode, summary));
+    PG_RETURN_IF_ERROR(WriteDocs("signs", data.signs, mode, summary));
+    // Sources declared in the survey keep any key already issued for them.
+    PG_ASSIGN_OR_RETURN(
+        Statement src,
+        db_.Prepare("INSERT INTO sources(id, doc, key_hash, created_ms) VALUES(?1, ?2, '', 0) "
+                    "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"));
+    for (const auto& source : data.sources) {
+      src.Bind(1, source.id.str()).Bind(2, model::ToJson(source).dump());
+      PG_RETURN_IF_ERROR(src.Run());
+      src.Reset();
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return summary;
+}
+
+Status SqliteStore::AddSource(const SourceRecord& record) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT key_hash FROM sources WHERE id = ?1"));
+    find.Bind(1, record.source.id.str());
+    PG_ASSIGN_OR_RETURN(bool exists, find.Step());
+    if (exists && !find.Text(0).empty()) {
+      return AlreadyExists(
+          fmt::format("source '{}' already has a key; revoke it first", record.source.id.str()),
+          "id");
+    }
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT OR REPLACE INTO sources(id, doc, key_hash, created_ms) "
+                                    "VALUES(?1, ?2, ?3, ?4)"));
+    st.Bind(1, record.source.id.str())
+        .Bind(2, model::ToJson(record.source).dump())
+        .Bind(3, record.key_hash)
+        .Bind(4, ToUnixMillis(record.created));
+    return st.Run();
+  });
+}
+
+Result<std::vector<SourceRecord>> SqliteStore::LoadSources() {
+  std::lock_guard lock(mutex_);
+  std::vector<SourceRecord> out;
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT id, doc, key_hash, created_ms FROM sources ORDER BY id"));
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto source = model::SourceFromJson(
+        nlohmann::json::parse(st.Text(1), nullptr, /*allow_exceptions=*/false));
+    if (!source.ok()) {
+      return DataLoss(fmt::format("source '{}' cannot be read back: {}", st.Text(0),
+                                  source.status().ToString()));
+    }
+    out.push_back({std::move(*source), st.Text(2), FromUnixMillis(st.Int(3))});
+  }
+  return out;
+}
+
+Status SqliteStore::RevokeSource(const model::SourceId& id, Timestamp when) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT doc FROM sources WHERE id = ?1"));
+    find.Bind(1, id.str());
+    PG_ASSIGN_OR_RETURN(bool exists, find.Step());
+    if (!exists) return NotFound(fmt::format("no source '{}'", id.str()), "id");
+    auto source = model::SourceFromJson(
+        nlohmann::json::parse(find.Text(0), nullptr, /*allow_exceptions=*/false));
+    if (!source.ok()) return DataLoss(source.status().ToString());
+    source->revoked_at = when;
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("UPDATE sources SET doc = ?2, key_hash = '' WHERE id = ?1"));
+    st.Bind(1, id.str()).Bind(2, model::ToJson(*source).dump());
+    return st.Run();
+  });
+}
+
+Status SqliteStore::AppendOccupancy(std::span<const model::OccupancySample> samples) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT OR REPLACE INTO occupancy(facility_id, t_ms, occupied, "
+                                    "capacity) VALUES(?1, ?2, ?3, ?4)"));
+    for (const auto& s : samples) {
+      st.Bind(1, s.facility.str()).Bind(2, ToUnixMillis(s.time)).Bind(3, s.occupied).Bind(4,
+                                                                                         s.capacity);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::OccupancySample>> SqliteStore::LoadOccupancy(const model::FacilityId& id,
+                                                                       Timestamp from,
+                                                                       Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT t_ms, occupied, capacity FROM occupancy WHERE "
+                                  "facility_id = ?1 AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms"));
+  st.Bind(1, id.str()).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
+  std::vector<model::OccupancySample> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({id, FromUnixMillis(st.Int(0)), static_cast<int>(st.Int(1)),
+                   static_cast<int>(st.Int(2))});
+  }
+  return out;
+}
+
+Result<std::optional<Timestamp>> SqliteStore::LatestOccupancyTime() {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT max(t_ms) FROM occupancy"));
+  PG_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row || st.IsNull(0)) return std::optional<Timestamp>();
+  return std::optional<Timestamp>(FromUnixMillis(st.Int(0)));
+}
+
+Result<std::optional<std::string>> SqliteStore::GetSetting(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT value FROM settings WHERE key = ?1"));
+  st.Bind(1, key);
+  PG_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(st.Text(0));
+}
+
+Status SqliteStore::PutSetting(const std::string& key, const std::string& value) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)"));
+  st.Bind(1, key).Bind(2, value);
+  return st.Run();
+}
+
+}  // namespace
+
+int SqliteSchemaVersion() { return kSchemaVersion; }
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  PG_ASSIGN_OR_RETURN(Database db, Database::Open(path));
+  auto store = std::make_unique<SqliteStore>(std::move(db), path);
+  PG_RETURN_IF_ERROR(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace pg::store

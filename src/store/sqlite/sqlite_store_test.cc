@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg::store {
+namespace {
+
+using model::Facility;
+using model::FacilityId;
+using model::Origin;
+
+Facility MakeFacility(const std::string& id, Origin origin, int capacity) {
+  Facility f;
+  f.id = FacilityId(id);
+  f.name.en = id;
+  f.location = {34.0, 113.8};
+  f.capacity.total = capacity;
+  f.origin = origin;
+  return f;
+}
+
+TEST(SqliteStore, CreatesSchemaAndRoundTripsTheRegistry) {
+  testing::TempDir dir;
+  auto store = OpenSqliteStore(dir.File("city.db"));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  model::RegistryData data;
+  model::City city;
+  city.id = "xuchang";
+  city.name = {"许昌", "Xuchang"};
+  data.city = city;
+  data.facilities = {MakeFacility("F1", Origin::kSurvey, 100)};
+  auto summary = (*store)->WriteRegistry(data, RegistryWriteMode::kUpsert);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->inserted, 1);
+  auto loaded = (*store)->LoadRegistry();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_TRUE(loaded->city.has_value());
+  EXPECT_EQ(*loaded->city, city);
+  ASSERT_EQ(loaded->facilities.size(), 1u);
+  EXPECT_EQ(loaded->facilities[0], data.facilities[0]);
+}
+
+TEST(SqliteStore, SurveyWinsOverOsmAndOsmReimportReplacesOsm) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  model::RegistryData survey;
+  survey.facilities = {MakeFacility("osm:w1", Origin::kSurvey, 500)};
+  ASSERT_TRUE(store->WriteRegistry(survey, RegistryWriteMode::kUpsert).ok());
+
+  model::RegistryData osm;
+  osm.facilities = {MakeFacility("osm:w1", Origin::kOsm, 10), MakeFacility("osm:w2", Origin::kOsm, 20)};
+  auto first = store->WriteRegistry(osm, RegistryWriteMode::kReplaceOsm);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->kept_survey, 1);
+  EXPECT_EQ(first->inserted, 1);
+
+  model::RegistryData osm2;
+  osm2.facilities = {MakeFacility("osm:w3", Origin::kOsm, 30)};
+  auto second = store->WriteRegistry(osm2, RegistryWriteMode::kReplaceOsm);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->deleted, 1);  // w2 gone; the survey's w1 stays
+
+  auto loaded = *store->LoadRegistry();
+  ASSERT_EQ(loaded.facilities.size(), 2u);
+  EXPECT_EQ(loaded.facilities[0].id.str(), "osm:w1");
+  EXPECT_EQ(loaded.facilities[0].capacity.total, 500);
+  EXPECT_EQ(loaded.facilities[1].id.str(), "osm:w3");
+}
+
+TEST(SqliteStore, RefusesAFileFromANewerVersion) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql = "PRAGMA user_version=" + std::to_string(SqliteSchemaVersion() + 1);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(reopened.status().message().find("newer parkguide"), std::string::npos);
+}
+
+TEST(SqliteStore, RefusesAFileThatIsNotSqlite) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  std::ofstream(path) << "this is not a database, it is a text file with enough bytes in it......"
+                         "....................................................................";
+  auto store = OpenSqliteStore(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(store.status().message().find(path), std::string::npos);
+}
+
+TEST(SqliteStore, SourcesKeepTheirKeyAndCanBeRevoked) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  SourceRecord rec;
+  rec.source.id = model::SourceId("gate-1");
+  rec.source.scope.all = true;
+  rec.key_hash = "$argon2id$fake";
+  rec.created = FromUnixMillis(1000);
+  ASSERT_TRUE(store->AddSource(rec).ok());
+  EXPECT_EQ(store->AddSource(rec).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store->RevokeSource(rec.source.id, FromUnixMillis(2000)).ok());
+  auto sources = *store->LoadSources();
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_TRUE(sources[0].source.revoked_at.has_value());
+  EXPECT_TRUE(sources[0].key_hash.empty());
+  EXPECT_EQ(store->RevokeSource(model::SourceId("nope"), FromUnixMillis(0)).code(),
+            StatusCode::kNotFound);
+}
+
+TEST(SqliteStore, OccupancyHistoryIsQueriedByHalfOpenRange) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  std::vector<model::OccupancySample> samples;
+  for (int i = 0; i < 10; ++i) {
+    samples.push_back({FacilityId("F1"), FromUnixMillis(i * 1000), i, 100});
+  }
+  ASSERT_TRUE(store->AppendOccupancy(samples).ok());
+  auto got = *store->LoadOccupancy(FacilityId("F1"), FromUnixMillis(2000), FromUnixMillis(5000));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got.front().occupied, 2);
+  EXPECT_EQ(got.back().occupied, 4);
+  EXPECT_EQ(**store->LatestOccupancyTime(), FromUnixMillis(9000));
+}
+
+}  // namespace
+}  // namespace pg::store
