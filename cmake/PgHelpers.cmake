@@ -39,3 +39,17 @@ function(pg_benchmark name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark pg_warnings)
   target_compile_definitions(${name} PRIVATE PG_SHARED_DATA_DIR="${PG_SHARED_DATA_DIR}")
 endfunction()
+
+# pg_embed_file(OUT_VAR INPUT FUNCTION)  generates a .cc that returns INPUT's bytes from FUNCTION
+# (a qualified name such as pg::api::OpenApiDocument) and sets OUT_VAR to that source's path.
+function(pg_embed_file out_var input function)
+  string(REGEX REPLACE "[^A-Za-z0-9]" "_" stem "${function}")
+  set(output "${CMAKE_CURRENT_BINARY_DIR}/embedded_${stem}.cc")
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND ${CMAKE_COMMAND} -DINPUT=${input} -DOUTPUT=${output} -DFUNCTION=${function}
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFile.cmake
+    DEPENDS "${input}" ${PROJECT_SOURCE_DIR}/cmake/EmbedFile.cmake
+    COMMENT "Embedding ${input}")
+  set(${out_var} "${output}" PARENT_SCOPE)
+endfunction()

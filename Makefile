@@ -1,0 +1,38 @@
+# The two commands of README.md: `make demo` and `make test`. Both install what is missing first.
+PORT ?= 8080
+CMAKE ?= cmake
+
+.PHONY: demo test deps release ci asan bench format clean
+
+deps:
+	@scripts/install-deps.sh
+
+release: deps
+	@$(CMAKE) --preset release >/dev/null
+	@$(CMAKE) --build build/release --target parkguide
+
+# The demo city with live simulated feeds; dashboard and API on http://localhost:$(PORT)/
+demo: release
+	./build/release/parkguide demo --port $(PORT)
+
+# Every test, built as CI builds it (-Werror).
+test: deps
+	@$(CMAKE) --preset ci >/dev/null
+	@$(CMAKE) --build build/ci
+	ctest --preset ci
+
+# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@$(CMAKE) --preset asan-ubsan >/dev/null
+	@$(CMAKE) --build build/asan-ubsan
+	ctest --preset asan-ubsan
+
+bench: deps
+	@$(CMAKE) --preset bench >/dev/null
+	@$(CMAKE) --build build/bench
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

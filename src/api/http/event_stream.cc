@@ -1,0 +1,135 @@
+#include "api/http/event_stream.h"
+
+#include <utility>
+
+#include "core/status.h"
+
+namespace pg::api::http {
+namespace {
+
+void AppendEvent(std::string& out, std::string_view event_name, std::string_view data,
+                 std::optional<uint64_t> id) {
+  if (id) {
+    out += "id: ";
+    out += std::to_string(*id);
+    out += '\n';
+  }
+  if (!event_name.empty()) {
+    out += "event: ";
+    for (char c : event_name) {
+      if (c != '\r' && c != '\n') out += c;
+    }
+    out += '\n';
+  }
+  // Every line terminator the SSE grammar accepts ends a data line, so a bare '\r' in the data
+  // cannot leak into the next field.
+  while (true) {
+    size_t end = data.find_first_of("\r\n");
+    out += "data: ";
+    out.append(data.substr(0, end));
+    out += '\n';
+    if (end == std::string_view::npos) break;
+    size_t next = end + 1;
+    if (data[end] == '\r' && next < data.size() && data[next] == '\n') ++next;
+    data.remove_prefix(next);
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+std::string FormatEvent(std::string_view event_name, std::string_view data,
+                        std::optional<uint64_t> id) {
+  std::string out;
+  AppendEvent(out, event_name, data, id);
+  return out;
+}
+
+// `wake_` is called with mu_ held: it only posts to the connection's strand, and holding the
+// lock guarantees it is never called after Detach() returns — the connection, and the io_context
+// the callback posts to, may be gone by then.
+template <typename AppendFn>
+bool EventStream::Enqueue(AppendFn append) {
+  std::lock_guard lock(mu_);
+  if (state_ != State::kOpen) return false;
+  append(queue_);
+  if (queue_.size() + in_flight_bytes_ > max_queued_bytes_) {
+    // The client has fallen behind by more than the bound: drop it rather than grow.
+    state_ = State::kDropped;
+    std::string().swap(queue_);
+    if (wake_) wake_();
+    return false;
+  }
+  if (!wake_pending_ && wake_) {
+    wake_pending_ = true;
+    wake_();
+  }
+  return true;
+}
+
+bool EventStream::Push(std::string_view event_name, std::string_view data,
+                       std::optional<uint64_t> id) {
+  return Enqueue([&](std::string& out) { AppendEvent(out, event_name, data, id); });
+}
+
+bool EventStream::PushComment(std::string_view text) {
+  return Enqueue([&](std::string& out) {
+    out += ": ";
+    out.append(text);
+    out += "\n\n";
+  });
+}
+
+void EventStream::Close() {
+  std::lock_guard lock(mu_);
+  if (state_ != State::kOpen) return;
+  state_ = State::kClosing;
+  if (wake_) wake_();
+}
+
+bool EventStream::closed() const {
+  std::lock_guard lock(mu_);
+  return state_ != State::kOpen;
+}
+
+void EventStream::Attach(size_t max_queued_bytes, std::function<void()> wake) {
+  std::lock_guard lock(mu_);
+  PG_ASSERT(!wake_ && "an EventStream can be returned in only one Response");
+  max_queued_bytes_ = max_queued_bytes;
+  if (state_ == State::kOpen && queue_.size() > max_queued_bytes_) {
+    state_ = State::kDropped;
+    std::string().swap(queue_);
+  }
+  if (state_ != State::kDropped) wake_ = std::move(wake);
+  // The connection writes right after attaching, so no wake-up is owed for what is queued.
+  wake_pending_ = true;
+}
+
+EventStream::State EventStream::Take(std::string& out) {
+  std::lock_guard lock(mu_);
+  out.clear();
+  wake_pending_ = false;
+  if (state_ == State::kDropped) return state_;
+  out.swap(queue_);
+  in_flight_bytes_ = out.size();
+  return state_;
+}
+
+void EventStream::WriteDone() {
+  std::lock_guard lock(mu_);
+  in_flight_bytes_ = 0;
+}
+
+void EventStream::Detach() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    state_ = State::kDropped;
+    std::string().swap(queue_);
+    in_flight_bytes_ = 0;
+    wake.swap(wake_);
+  }
+  // `wake` is destroyed here, outside the lock.
+}
+
+}  // namespace pg::api::http

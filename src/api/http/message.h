@@ -1,0 +1,95 @@
+// Request and Response: the values a Server hands to and takes from a route handler.
+//
+// They know HTTP, not parkguide: a handler reads the decoded path, path parameters, query
+// parameters, headers and body of a Request and returns a Response — a JSON body, an RFC 7807
+// problem (docs/api/problems.md), or an EventStream for Server-Sent Events.
+//
+//   server.Route("GET", "/api/v1/facilities/{id}", [&](const http::Request& req) {
+//     auto limit = req.Query("limit");            // first value, percent-decoded
+//     const std::string& id = req.path_params.at("id");
+//     if (id.empty()) return http::Response::Problem(400, "Bad Request", "id: empty", "id");
+//     return http::Response::Json(200, Render(id));
+//   });
+//
+// Thread-safety: plain values. A Request is only borrowed by the handler for the duration of
+// the call; copy what must outlive it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pg::api::http {
+
+class EventStream;
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;  // as sent, case-sensitive ("GET"); a HEAD served by a GET route says "HEAD"
+  std::string path;    // percent-decoded, without the query ("/api/v1/facilities/F 12")
+  std::string raw_query;  // as sent, without the '?' ("q=a%20b&kind=ev")
+  // Percent-decoded, '+' read as a space, in the order sent; a name may repeat and a name
+  // without '=' has an empty value.
+  std::vector<std::pair<std::string, std::string>> query;
+  HeaderList headers;  // names lower-cased, values as sent, in the order sent
+  std::string body;
+  std::string remote_address;  // the peer's IP address, without the port
+  // The values of the route pattern's {name} segments, each percent-decoded on its own, so an
+  // encoded '/' ("%2F") stays inside its segment.
+  std::map<std::string, std::string> path_params;
+
+  // The first value of query parameter `name`, or nullopt when it is absent. The view points
+  // into `query` and lives as long as this Request.
+  std::optional<std::string_view> Query(std::string_view name) const;
+  // The first value of the header named `lowercase_name`, or "" when absent.
+  // REQUIRES: `lowercase_name` is lower case ("last-event-id").
+  std::string Header(std::string_view lowercase_name) const;
+};
+
+struct Response {
+  int status = 200;
+  // Sent as Content-Type; empty sends none. Ignored for 1xx, 204 and 304, which have no body.
+  std::string content_type = "application/json";
+  std::string body;
+  // Extra headers, sent after the server's own (Date, Server, Content-Type, Content-Length);
+  // a handler may add Cache-Control, Location, ETag and the like. Must not set Content-Length
+  // or Transfer-Encoding: the server owns the framing.
+  HeaderList headers;
+  // When set, the response is an open Server-Sent Events stream: the server sends the status and
+  // headers, then every event pushed into `stream` until either side closes it; `body` is
+  // ignored. Create with Response::Stream.
+  std::shared_ptr<EventStream> stream;
+
+  // A JSON body with content type application/json. `body` must already be JSON.
+  static Response Json(int status, std::string body);
+
+  // An RFC 7807 problem, content type application/problem+json:
+  //   {"type":"about:blank","title":"Bad Request","status":400,"detail":"limit: must be 1–1000",
+  //    "invalid_params":[{"name":"limit","reason":"must be 1–1000"}]}
+  // `invalid_params` appears only when `field` is not empty; its reason is `detail` without a
+  // leading "<field>: ". `type` is "about:blank" (the title is then the status phrase) or a URN
+  // naming a parkguide problem ("urn:parkguide:problem:stale-snapshot"). Text is escaped for
+  // JSON; invalid UTF-8 is replaced by U+FFFD so the body is always valid JSON.
+  static Response Problem(int status, std::string_view title, std::string_view detail,
+                          std::string_view field = {}, std::string_view type = "about:blank");
+
+  // A 200 text/event-stream response carrying `stream`.
+  // REQUIRES: `stream` is not null.
+  static Response Stream(std::shared_ptr<EventStream> stream);
+};
+
+// A route handler. It runs on one of the server's io threads, so it must not block for long
+// (no waiting on locks held across I/O, no sleeping); an exception it throws becomes a 500
+// problem and is logged.
+using Handler = std::function<Response(const Request&)>;
+
+// The reason phrase of a status code ("Not Found"); "Unknown" for codes HTTP does not name.
+std::string_view StatusReason(int status);
+
+}  // namespace pg::api::http

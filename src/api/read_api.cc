@@ -1,0 +1,416 @@
+#include "api/read_api.h"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "api/openapi.h"
+#include "core/geo.h"
+#include "core/strings.h"
+#include "model/model_json.h"
+#include "model/vocabulary.h"
+
+namespace pg::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 1000;
+
+Response BadParam(std::string_view name, std::string_view reason) {
+  return Response::Problem(400, "Bad Request", fmt::format("{}: {}", name, reason), name);
+}
+
+Response FromStatus(const Status& s) {
+  int code = 500;
+  const char* title = "Internal Server Error";
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      code = 400;
+      title = "Bad Request";
+      break;
+    case StatusCode::kNotFound:
+      code = 404;
+      title = "Not Found";
+      break;
+    case StatusCode::kUnavailable:
+      code = 503;
+      title = "Service Unavailable";
+      break;
+    default:
+      break;
+  }
+  std::string detail = s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
+  return Response::Problem(code, title, detail, s.field());
+}
+
+// An integer query parameter in [min, max]; `fallback` when absent.
+Result<int> IntParam(const Request& req, std::string_view name, int fallback, int min, int max) {
+  auto text = req.Query(name);
+  if (!text) return fallback;
+  auto v = ParseInt(*text);
+  if (!v || *v < min || *v > max) {
+    return InvalidArgument(fmt::format("'{}' is not a whole number in {}–{}", *text, min, max),
+                           std::string(name));
+  }
+  return static_cast<int>(*v);
+}
+
+struct Page {
+  int limit = kDefaultLimit;
+  int offset = 0;
+};
+
+Result<Page> PageParams(const Request& req) {
+  Page p;
+  PG_ASSIGN_OR_RETURN(p.limit, IntParam(req, "limit", kDefaultLimit, 1, kMaxLimit));
+  PG_ASSIGN_OR_RETURN(p.offset, IntParam(req, "offset", 0, 0, 1 << 30));
+  return p;
+}
+
+// Percent-encodes everything but RFC 3986 unreserved characters and ',' (kept for bbox).
+std::string QueryEscape(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// Renders the items of one page with the total and, when there is more, the next page's link.
+json PageJson(const Request& req, json items, size_t total, const Page& page) {
+  json j{{"items", std::move(items)}, {"total", total}, {"limit", page.limit},
+         {"offset", page.offset}};
+  if (static_cast<size_t>(page.offset + page.limit) < total) {
+    std::string next = req.path + "?";
+    for (const auto& [k, v] : req.query) {
+      if (k == "offset") continue;
+      next += QueryEscape(k) + "=" + QueryEscape(v) + "&";
+    }
+    next += fmt::format("offset={}", page.offset + page.limit);
+    j["next"] = next;
+  } else {
+    j["next"] = nullptr;
+  }
+  return j;
+}
+
+std::string TimeText(const registry::Registry& reg, Timestamp t) {
+  return FormatRfc3339(t, reg.time_zone());
+}
+
+json LiveJson(const registry::Registry& reg, const state::FacilityView& v) {
+  auto opt = [](const std::optional<int>& x) { return x ? json(*x) : json(nullptr); };
+  json live{{"free", opt(v.free)},
+            {"occupied", opt(v.occupied)},
+            {"capacity", v.capacity},
+            {"state", state::Name(v.state)},
+            {"updated", v.updated ? json(TimeText(reg, *v.updated)) : json(nullptr)}};
+  if (!v.by_category.empty()) {
+    json classes = json::object();
+    for (const auto& c : v.by_category) {
+      bool unknown = v.state == state::OccupancyState::kUnknown ||
+                     v.state == state::OccupancyState::kClosed;
+      classes[std::string(model::Name(c.category))] = {
+          {"free", unknown ? json(nullptr) : opt(c.free)},
+          {"occupied", unknown ? json(nullptr) : opt(c.occupied)},
+          {"capacity", c.capacity}};
+    }
+    live["classes"] = std::move(classes);
+  }
+  return live;
+}
+
+json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
+                  const model::Facility& f, Timestamp now, const state::LiveRules& rules) {
+  json j = model::ToJson(f);
+  j["live"] = LiveJson(reg, state::ViewFacility(reg, snap, f, now, rules));
+  j["bays"] = reg.BaysOf(f.id).size();
+  return j;
+}
+
+json ChargerJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
+                 const model::Charger& c) {
+  json j = model::ToJson(c);
+  auto it = snap.chargers.find(c.id.str());
+  json connectors = json::object();
+  int available = 0;
+  int known = 0;
+  if (it != snap.chargers.end()) {
+    for (const auto& [id, con] : it->second.connectors) {
+      connectors[std::to_string(id)] = {{"status", model::Name(con.status)},
+                                        {"updated", TimeText(reg, con.updated)}};
+      if (id == 0) continue;
+      ++known;
+      if (con.status == model::ChargerStatus::kAvailable) ++available;
+    }
+  }
+  j["live"] = {{"connectors", std::move(connectors)},
+               {"available", known ? json(available) : json(nullptr)},
+               {"updated", it != snap.chargers.end() ? json(TimeText(reg, it->second.last_seen))
+                                                     : json(nullptr)}};
+  return j;
+}
+
+// Filters shared by the facility and charger lists.
+struct Filters {
+  std::optional<BoundingBox> bbox;
+  std::vector<model::FacilityKind> kinds;
+  std::string district;
+};
+
+Result<Filters> FilterParams(const Request& req, bool kinds_allowed) {
+  Filters f;
+  if (auto b = req.Query("bbox")) {
+    PG_ASSIGN_OR_RETURN(f.bbox, ParseBoundingBox(*b, "bbox"));
+  }
+  if (auto k = req.Query("kind"); k && kinds_allowed) {
+    for (auto part : SplitString(*k, ',')) {
+      auto kind = model::Parse<model::FacilityKind>(TrimSpace(part));
+      if (!kind) {
+        return InvalidArgument(fmt::format("'{}' is not one of: {}", part,
+                                           model::AllowedNames<model::FacilityKind>()),
+                               "kind");
+      }
+      f.kinds.push_back(*kind);
+    }
+  }
+  if (auto d = req.Query("district")) f.district = std::string(*d);
+  return f;
+}
+
+class Handlers {
+ public:
+  explicit Handlers(ApiContext c) : c_(std::move(c)) {}
+
+  Response Health(const Request&) {
+    auto reg = c_.live->registry();
+    auto snap = c_.live->Snapshot();
+    json j{{"status", "ok"},
+           {"city", reg->city().id},
+           {"version", c_.version},
+           {"facilities", reg->facilities().size()},
+           {"live_version", snap->version},
+           {"time", FormatRfc3339(c_.clock->Now(), reg->time_zone())}};
+    return Response::Json(200, j.dump());
+  }
+
+  Response City(const Request&) {
+    auto reg = c_.live->registry();
+    json j = model::ToJson(reg->city());
+    j["counts"] = {{"facilities", reg->facilities().size()},
+                   {"bays", reg->bays().size()},
+                   {"chargers", reg->chargers().size()},
+                   {"signs", reg->signs().size()}};
+    return Response::Json(200, j.dump());
+  }
+
+  Response Facilities(const Request& req) {
+    auto page = PageParams(req);
+    if (!page.ok()) return FromStatus(page.status());
+    auto filters = FilterParams(req, true);
+    if (!filters.ok()) return FromStatus(filters.status());
+    auto reg = c_.live->registry();
+    auto snap = c_.live->Snapshot();
+    Timestamp now = c_.clock->Now();
+    std::vector<const model::Facility*> matches;
+    for (const auto& f : reg->facilities()) {
+      if (filters->bbox && !filters->bbox->Contains(f.location)) continue;
+      if (!filters->kinds.empty() &&
+          std::find(filters->kinds.begin(), filters->kinds.end(), f.kind) ==
+              filters->kinds.end()) {
+        continue;
+      }
+      if (!filters->district.empty() && f.district != filters->district) continue;
+      matches.push_back(&f);
+    }
+    json items = json::array();
+    for (size_t i = page->offset; i < matches.size() && i < static_cast<size_t>(page->offset +
+                                                                                 page->limit);
+         ++i) {
+      items.push_back(FacilityJson(*reg, *snap, *matches[i], now, c_.live->rules()));
+    }
+    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+  }
+
+  Response Facility(const Request& req) {
+    auto reg = c_.live->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Facility* f = reg->FindFacility(model::FacilityId(id));
+    if (!f) return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
+    json j = FacilityJson(*reg, *c_.live->Snapshot(), *f, c_.clock->Now(), c_.live->rules());
+    json chargers = json::array();
+    for (const auto* c : reg->ChargersOf(f->id)) chargers.push_back(c->id.str());
+    j["chargers"] = std::move(chargers);
+    return Response::Json(200, j.dump());
+  }
+
+  Response History(const Request& req) {
+    auto reg = c_.live->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Facility* f = reg->FindFacility(model::FacilityId(id));
+    if (!f) return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
+    Timestamp now = c_.clock->Now();
+    Timestamp from = now - std::chrono::hours(24);
+    Timestamp to = now;
+    for (auto [name, target] : {std::pair{"from", &from}, {"to", &to}}) {
+      if (auto text = req.Query(name)) {
+        auto t = ParseRfc3339(*text);
+        if (!t.ok()) return BadParam(name, t.status().message());
+        *target = *t;
+      }
+    }
+    if (to <= from) return BadParam("to", "must be after from");
+    if (to - from > std::chrono::hours(24 * 92)) return BadParam("to", "at most 92 days per request");
+    auto samples = c_.store->LoadOccupancy(f->id, from, to);
+    if (!samples.ok()) return FromStatus(samples.status());
+    json points = json::array();
+    for (const auto& s : *samples) {
+      points.push_back({TimeText(*reg, s.time), s.occupied, s.capacity});
+    }
+    json j{{"facility", id},
+           {"from", TimeText(*reg, from)},
+           {"to", TimeText(*reg, to)},
+           {"columns", {"time", "occupied", "capacity"}},
+           {"points", std::move(points)}};
+    return Response::Json(200, j.dump());
+  }
+
+  Response Bays(const Request& req) {
+    auto page = PageParams(req);
+    if (!page.ok()) return FromStatus(page.status());
+    auto reg = c_.live->registry();
+    auto snap = c_.live->Snapshot();
+    std::optional<std::string_view> facility = req.Query("facility");
+    std::vector<const model::Bay*> matches;
+    for (const auto& b : reg->bays()) {
+      if (facility && b.facility.str() != *facility) continue;
+      matches.push_back(&b);
+    }
+    json items = json::array();
+    Timestamp now = c_.clock->Now();
+    for (size_t i = page->offset;
+         i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
+      json j = model::ToJson(*matches[i]);
+      auto it = snap->bays.find(matches[i]->id.str());
+      if (it == snap->bays.end()) {
+        j["live"] = {{"occupied", nullptr}, {"since", nullptr}, {"updated", nullptr}};
+      } else {
+        const auto& b = it->second;
+        j["live"] = {{"occupied", b.occupied},
+                     {"since", TimeText(*reg, b.since)},
+                     {"updated", TimeText(*reg, b.updated)},
+                     {"overstay", b.occupied && matches[i]->time_limit_minutes &&
+                                      now - b.since > std::chrono::minutes(
+                                                          *matches[i]->time_limit_minutes)}};
+      }
+      items.push_back(std::move(j));
+    }
+    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+  }
+
+  Response Chargers(const Request& req) {
+    auto page = PageParams(req);
+    if (!page.ok()) return FromStatus(page.status());
+    auto filters = FilterParams(req, false);
+    if (!filters.ok()) return FromStatus(filters.status());
+    std::optional<model::Lifecycle> lifecycle;
+    if (auto l = req.Query("lifecycle")) {
+      lifecycle = model::Parse<model::Lifecycle>(*l);
+      if (!lifecycle) {
+        return BadParam("lifecycle", fmt::format("'{}' is not one of: {}", *l,
+                                                 model::AllowedNames<model::Lifecycle>()));
+      }
+    }
+    auto reg = c_.live->registry();
+    auto snap = c_.live->Snapshot();
+    std::vector<const model::Charger*> matches;
+    for (const auto& c : reg->chargers()) {
+      if (filters->bbox && !filters->bbox->Contains(c.location)) continue;
+      if (!filters->district.empty() && c.district != filters->district) continue;
+      if (lifecycle && c.lifecycle != *lifecycle) continue;
+      matches.push_back(&c);
+    }
+    json items = json::array();
+    for (size_t i = page->offset;
+         i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
+      items.push_back(ChargerJson(*reg, *snap, *matches[i]));
+    }
+    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+  }
+
+  Response Charger(const Request& req) {
+    auto reg = c_.live->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Charger* c = reg->FindCharger(model::ChargerId(id));
+    if (!c) return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
+    return Response::Json(200, ChargerJson(*reg, *c_.live->Snapshot(), *c).dump());
+  }
+
+  Response Signs(const Request& req) {
+    auto page = PageParams(req);
+    if (!page.ok()) return FromStatus(page.status());
+    std::optional<int> level;
+    if (req.Query("level")) {
+      auto l = IntParam(req, "level", 0, 1, 3);
+      if (!l.ok()) return FromStatus(l.status());
+      level = *l;
+    }
+    auto reg = c_.live->registry();
+    std::vector<const model::Sign*> matches;
+    for (const auto& s : reg->signs()) {
+      if (level && static_cast<int>(s.level) != *level) continue;
+      matches.push_back(&s);
+    }
+    json items = json::array();
+    for (size_t i = page->offset;
+         i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
+      items.push_back(model::ToJson(*matches[i]));
+    }
+    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+  }
+
+  Response Sign(const Request& req) {
+    auto reg = c_.live->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Sign* s = reg->FindSign(model::SignId(id));
+    if (!s) return Response::Problem(404, "Not Found", fmt::format("no sign '{}'", id), "id");
+    return Response::Json(200, model::ToJson(*s).dump());
+  }
+
+ private:
+  ApiContext c_;
+};
+
+}  // namespace
+
+void RegisterReadApi(http::Server& server, const ApiContext& context) {
+  auto h = std::make_shared<Handlers>(context);
+  auto bind = [h](Response (Handlers::*method)(const Request&)) {
+    return [h, method](const Request& req) { return ((*h).*method)(req); };
+  };
+  server.Route("GET", "/health", bind(&Handlers::Health));
+  server.Route("GET", "/api/v1/city", bind(&Handlers::City));
+  server.Route("GET", "/api/v1/facilities", bind(&Handlers::Facilities));
+  server.Route("GET", "/api/v1/facilities/{id}", bind(&Handlers::Facility));
+  server.Route("GET", "/api/v1/facilities/{id}/history", bind(&Handlers::History));
+  server.Route("GET", "/api/v1/bays", bind(&Handlers::Bays));
+  server.Route("GET", "/api/v1/chargers", bind(&Handlers::Chargers));
+  server.Route("GET", "/api/v1/chargers/{id}", bind(&Handlers::Charger));
+  server.Route("GET", "/api/v1/signs", bind(&Handlers::Signs));
+  server.Route("GET", "/api/v1/signs/{id}", bind(&Handlers::Sign));
+  server.Route("GET", "/api/v1/openapi.json", [](const Request&) {
+    return Response::Json(200, std::string(OpenApiDocument()));
+  });
+}
+
+}  // namespace pg::api

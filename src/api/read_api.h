@@ -1,0 +1,32 @@
+// ReadApi: the read side of /api/v1 — city, facilities, bays, chargers, signs, history, health.
+//
+// Every handler goes parse → validate → read one registry snapshot and one live snapshot →
+// render. Bad parameters give 400 problem+json naming the parameter and the reason; unknown ids
+// 404. No handler writes.
+//
+// Thread-safety: handlers run concurrently on the server's io threads; everything they read is
+// an immutable snapshot or a thread-safe service.
+#pragma once
+
+#include <memory>
+
+#include "api/http/server.h"
+#include "core/clock.h"
+#include "state/live_state.h"
+#include "store/store.h"
+
+namespace pg::api {
+
+struct ApiContext {
+  state::LiveState* live = nullptr;  // required; also the source of the current registry
+  store::Store* store = nullptr;     // required; history
+  const Clock* clock = nullptr;      // required
+  std::string version = "dev";
+};
+
+// Registers GET /health, /api/v1/city, /api/v1/facilities[/{id}[/history]], /api/v1/bays,
+// /api/v1/chargers[/{id}], /api/v1/signs[/{id}], /api/v1/openapi.json.
+// REQUIRES: every pointer in `context` is set and outlives `server`.
+void RegisterReadApi(http::Server& server, const ApiContext& context);
+
+}  // namespace pg::api

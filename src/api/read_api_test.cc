@@ -1,0 +1,208 @@
+#include "api/read_api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/test_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg::api {
+namespace {
+
+using nlohmann::json;
+
+Timestamp T(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+
+class ReadApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *store::OpenSqliteStore(dir_.File("city.db"));
+    model::RegistryData data;
+    model::City city;
+    city.id = "testville";
+    city.name = {"测试城", "Testville"};
+    data.city = city;
+    auto add = [&](const char* id, model::FacilityKind kind, double lat, double lon, int cap) {
+      model::Facility f;
+      f.id = model::FacilityId(id);
+      f.name = {std::string(id) + "停车场", std::string(id) + " Car Park"};
+      f.kind = kind;
+      f.location = {lat, lon};
+      f.capacity.total = cap;
+      f.capacity.by_category[model::SpaceCategory::kEv] = 10;
+      data.facilities.push_back(f);
+    };
+    add("F1", model::FacilityKind::kUnderground, 34.00, 113.80, 600);
+    add("F2", model::FacilityKind::kSurface, 34.01, 113.81, 100);
+    add("F3", model::FacilityKind::kSurface, 34.50, 113.90, 50);
+    model::Charger c;
+    c.id = model::ChargerId("C1");
+    c.facility = model::FacilityId("F1");
+    c.location = {34.0, 113.8};
+    c.connectors = {{1, model::ConnectorType::kGbtDc, 120}};
+    c.in_service_date = "2025-01-01";
+    data.chargers.push_back(c);
+    model::Sign s;
+    s.id = model::SignId("S1");
+    s.location = {34.0, 113.8};
+    s.level = model::SignLevel::kRoute;
+    s.lines = {{{model::FacilityId("F1")}, model::Arrow::kLeft, {"一号", "One"}}};
+    data.signs.push_back(s);
+    model::Source src;
+    src.id = model::SourceId("gate");
+    src.scope.all = true;
+    src.expected_interval = std::chrono::seconds(60);
+    data.sources.push_back(src);
+    ASSERT_TRUE(store_->WriteRegistry(data, store::RegistryWriteMode::kUpsert).ok());
+    live_ = std::make_unique<state::LiveState>(*registry::Registry::Build(data));
+
+    model::Observation o;
+    o.type = model::ObservationType::kFacilityCount;
+    o.source = model::SourceId("gate");
+    o.time = T("2026-11-28T08:00:00+08:00");
+    o.target = "F1";
+    o.free = 123;
+    live_->Apply(o);
+    o.category = model::SpaceCategory::kEv;
+    o.free = std::nullopt;
+    o.occupied = 4;
+    live_->Apply(o);
+    o = {};
+    o.type = model::ObservationType::kFacilityCount;
+    o.source = model::SourceId("gate");
+    o.time = T("2026-11-28T07:00:00+08:00");  // an hour old: stale by now
+    o.target = "F2";
+    o.free = 50;
+    live_->Apply(o);
+
+    ApiContext context;
+    context.live = live_.get();
+    context.store = store_.get();
+    context.clock = &clock_;
+    server_ = std::make_unique<http::Server>(http::ServerOptions{});
+    RegisterReadApi(*server_, context);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  void TearDown() override { server_->Stop(); }
+
+  http::ClientResponse Get(const std::string& target) {
+    auto r = http::HttpGet("127.0.0.1", server_->port(), target);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{T("2026-11-28T08:01:00+08:00")};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<state::LiveState> live_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(ReadApiTest, HealthAndCity) {
+  auto r = Get("/health");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["status"], "ok");
+  auto city = json::parse(Get("/api/v1/city").body);
+  EXPECT_EQ(city["id"], "testville");
+  EXPECT_EQ(city["counts"]["facilities"], 3);
+}
+
+TEST_F(ReadApiTest, FacilityLivePartFollowsTheWireContract) {
+  auto r = Get("/api/v1/facilities/F1");
+  ASSERT_EQ(r.status, 200);
+  auto f = json::parse(r.body);
+  const auto& live = f["live"];
+  EXPECT_EQ(live["free"], 123);
+  EXPECT_EQ(live["occupied"], 477);
+  EXPECT_EQ(live["capacity"], 600);
+  EXPECT_EQ(live["state"], "open");
+  EXPECT_EQ(live["updated"], "2026-11-28T08:00:00+08:00");
+  EXPECT_EQ(live["classes"]["ev"]["free"], 6);
+  EXPECT_EQ(f["chargers"][0], "C1");
+}
+
+TEST_F(ReadApiTest, StaleFacilityIsUnknownWithNullCounts) {
+  auto f = json::parse(Get("/api/v1/facilities/F2").body);
+  EXPECT_EQ(f["live"]["state"], "unknown");
+  EXPECT_TRUE(f["live"]["free"].is_null());
+  EXPECT_TRUE(f["live"]["occupied"].is_null());
+}
+
+TEST_F(ReadApiTest, PagingWalksTheWholeList) {
+  auto page = json::parse(Get("/api/v1/facilities?limit=2").body);
+  EXPECT_EQ(page["total"], 3);
+  ASSERT_EQ(page["items"].size(), 2u);
+  ASSERT_TRUE(page["next"].is_string());
+  auto rest = json::parse(Get(page["next"].get<std::string>()).body);
+  ASSERT_EQ(rest["items"].size(), 1u);
+  EXPECT_EQ(rest["items"][0]["id"], "F3");
+  EXPECT_TRUE(rest["next"].is_null());
+}
+
+TEST_F(ReadApiTest, BboxAndKindFilters) {
+  auto near = json::parse(Get("/api/v1/facilities?bbox=113.79,33.99,113.82,34.02").body);
+  EXPECT_EQ(near["total"], 2);
+  auto surface = json::parse(Get("/api/v1/facilities?kind=surface").body);
+  EXPECT_EQ(surface["total"], 2);
+  auto both = json::parse(Get("/api/v1/facilities?kind=surface,underground&bbox=113.79,33.99,113.82,34.02").body);
+  EXPECT_EQ(both["total"], 2);
+}
+
+TEST_F(ReadApiTest, BadParametersGiveProblemJsonNamingTheParameter) {
+  for (auto [target, param] : {std::pair{"/api/v1/facilities?limit=0", "limit"},
+                               {"/api/v1/facilities?limit=abc", "limit"},
+                               {"/api/v1/facilities?offset=-1", "offset"},
+                               {"/api/v1/facilities?bbox=1,2,3", "bbox"},
+                               {"/api/v1/facilities?bbox=113.9,34,113.8,34.1", "bbox"},
+                               {"/api/v1/facilities?kind=castle", "kind"},
+                               {"/api/v1/chargers?lifecycle=someday", "lifecycle"},
+                               {"/api/v1/signs?level=4", "level"},
+                               {"/api/v1/facilities/F1/history?from=yesterday", "from"}}) {
+    auto r = Get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(r.Header("content-type"), "application/problem+json") << target;
+    auto p = json::parse(r.body);
+    EXPECT_EQ(p["status"], 400);
+    ASSERT_TRUE(p["invalid_params"].is_array()) << r.body;
+    EXPECT_EQ(p["invalid_params"][0]["name"], param) << target;
+  }
+}
+
+TEST_F(ReadApiTest, UnknownIdsAre404) {
+  for (const char* target : {"/api/v1/facilities/NOPE", "/api/v1/chargers/NOPE",
+                             "/api/v1/signs/NOPE", "/api/v1/facilities/NOPE/history"}) {
+    auto r = Get(target);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_EQ(r.Header("content-type"), "application/problem+json");
+  }
+}
+
+TEST_F(ReadApiTest, ChargersSignsAndOpenApi) {
+  auto chargers = json::parse(Get("/api/v1/chargers").body);
+  EXPECT_EQ(chargers["total"], 1);
+  EXPECT_EQ(chargers["items"][0]["connectors"][0]["type"], "GBT_DC");
+  auto signs = json::parse(Get("/api/v1/signs?level=2").body);
+  EXPECT_EQ(signs["total"], 1);
+  auto doc = json::parse(Get("/api/v1/openapi.json").body);
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  EXPECT_TRUE(doc["paths"].contains("/api/v1/facilities"));
+}
+
+TEST_F(ReadApiTest, HistoryReturnsStoredSamplesInRange) {
+  std::vector<model::OccupancySample> samples;
+  for (int i = 0; i < 12; ++i) {
+    samples.push_back({model::FacilityId("F1"),
+                       T("2026-11-28T07:00:00+08:00") + std::chrono::minutes(5 * i), 400 + i, 600});
+  }
+  ASSERT_TRUE(store_->AppendOccupancy(samples).ok());
+  auto h = json::parse(
+      Get("/api/v1/facilities/F1/history?from=2026-11-28T07:30:00%2B08:00").body);
+  ASSERT_EQ(h["points"].size(), 6u);
+  EXPECT_EQ(h["points"][0][1], 406);
+  EXPECT_EQ(h["points"][0][0], "2026-11-28T07:30:00+08:00");
+}
+
+}  // namespace
+}  // namespace pg::api

@@ -1,0 +1,64 @@
+// App: the composition root — opens the store, builds the registry snapshot and live state,
+// starts the HTTP API, the history recorder and (for the demo) the simulated feed, and stops them
+// in the reverse order.
+//
+//   PG_ASSIGN_OR_RETURN(auto app, App::Create(config, SystemClock::Instance()));
+//   PG_RETURN_IF_ERROR(app->Start());
+//   WaitForTerminationSignal();
+//   app->Stop();
+//
+// Thread-safety: Create/Start/Stop from one thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace pg::app {
+
+struct AppConfig {
+  std::string db_path;
+  std::string bind_address = "0.0.0.0";
+  uint16_t port = 8080;  // 0: any free port (tests)
+  int io_threads = 0;    // 0: one per core
+  // Run the simulated feed over the registry (the demo).
+  bool simulate = false;
+  uint64_t simulator_seed = 20261128;
+  std::chrono::milliseconds simulator_tick{2000};
+  // How often the live state is sampled into the occupancy history.
+  std::chrono::minutes history_step{5};
+};
+
+class App {
+ public:
+  // Opens the store and loads the registry. Errors: those of the store; kFailedPrecondition when
+  // the database holds no city (import one first).
+  static Result<std::unique_ptr<App>> Create(const AppConfig& config, const Clock& clock);
+  ~App();
+
+  // Starts serving. Errors: kUnavailable when the address/port cannot be bound.
+  Status Start();
+  // Stops everything; idempotent.
+  void Stop();
+  // The port actually bound (after Start).
+  uint16_t port() const;
+
+  struct Impl;
+
+ private:
+  explicit App(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Blocks until SIGINT or SIGTERM. REQUIRES: BlockTerminationSignals() was called before any
+// thread was started.
+void BlockTerminationSignals();
+int WaitForTerminationSignal();
+
+}  // namespace pg::app

@@ -1,0 +1,41 @@
+// parkguide demo [--db PATH] [--port N]: the built-in demo city with live simulated feeds.
+#include "app/app.h"
+#include "cli/commands.h"
+#include "core/log.h"
+#include "demo/demo_city.h"
+
+namespace pg::cli {
+
+int RunApp(const app::AppConfig& config);
+
+void AddDemoCommand(CLI::App& app, int* exit_code) {
+  auto config = std::make_shared<app::AppConfig>();
+  config->db_path = "demo-data/demo.db";
+  config->simulate = true;
+  auto history_days = std::make_shared<int>(28);
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Run the built-in demo city (fictional) with live simulated feeds");
+  cmd->add_option("--db", config->db_path, "Demo database; generated on first start")
+      ->capture_default_str();
+  cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
+  cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
+  cmd->add_option("--history-days", *history_days, "Days of simulated history to backfill")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 366));
+  cmd->add_option("--seed", config->simulator_seed, "Seed of the demo city and its feed")
+      ->capture_default_str();
+  cmd->callback([config, history_days, exit_code] {
+    std::error_code ec;
+    auto parent = std::filesystem::path(config->db_path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    Status s = demo::PrepareDemoDatabase(config->db_path, SystemClock::Instance(),
+                                         config->simulator_seed, *history_days);
+    if (!s.ok()) {
+      *exit_code = Fail(s.message());
+      return;
+    }
+    *exit_code = RunApp(*config);
+  });
+}
+
+}  // namespace pg::cli

@@ -1,0 +1,38 @@
+// parkguide import-osm CITY.osm.pbf --db city.db
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "registry/from_osm.h"
+#include "store/store.h"
+
+namespace pg::cli {
+
+void AddImportOsmCommand(CLI::App& app, int* exit_code) {
+  struct Options {
+    std::string osm_path;
+    std::string db_path;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "import-osm",
+      "Import car parks, entrances and charging stations from an OpenStreetMap file");
+  cmd->add_option("file", options->osm_path, "OSM file (.osm.pbf, .osm, .osm.bz2…)")->required();
+  cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
+      ->required();
+  cmd->callback([options, exit_code] {
+    auto store = store::OpenSqliteStore(options->db_path);
+    if (!store.ok()) {
+      *exit_code = Fail(store.status().message());
+      return;
+    }
+    auto report = registry::ImportOsmFile(options->osm_path, **store);
+    if (!report.ok()) {
+      *exit_code = Fail(report.status().message());
+      return;
+    }
+    std::fputs(report->ToText().c_str(), stdout);
+    *exit_code = 0;
+  });
+}
+
+}  // namespace pg::cli

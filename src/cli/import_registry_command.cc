@@ -1,0 +1,49 @@
+// parkguide import-registry FILE... --db city.db
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "registry/survey.h"
+#include "store/store.h"
+
+namespace pg::cli {
+
+void AddImportRegistryCommand(CLI::App& app, int* exit_code) {
+  struct Options {
+    std::vector<std::string> paths;
+    std::string db_path;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "import-registry",
+      "Import the city's survey inventory (CSV or GeoJSON; docs/formats/survey.md). "
+      "All or nothing: any invalid row imports nothing");
+  cmd->add_option("files", options->paths, "Survey files or directories")->required();
+  cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
+      ->required();
+  cmd->callback([options, exit_code] {
+    auto store = store::OpenSqliteStore(options->db_path);
+    if (!store.ok()) {
+      *exit_code = Fail(store.status().message());
+      return;
+    }
+    std::vector<registry::SurveyProblem> problems;
+    auto summary = registry::ImportSurveyFiles(options->paths, **store, &problems);
+    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.ToString().c_str());
+    if (!summary.ok()) {
+      *exit_code = Fail(summary.status().message() + "; nothing was imported");
+      return;
+    }
+    const auto& w = summary->written;
+    std::fputs(fmt::format("imported {} file(s): {} facilities, {} bays, {} chargers, {} signs, "
+                           "{} sources ({} inserted, {} updated)\n",
+                           summary->files, summary->facilities, summary->bays, summary->chargers,
+                           summary->signs, summary->sources, w.inserted, w.updated)
+                   .c_str(),
+               stdout);
+    *exit_code = 0;
+  });
+}
+
+}  // namespace pg::cli

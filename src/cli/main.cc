@@ -1,0 +1,29 @@
+// parkguide: the city parking guidance system, one binary with subcommands.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+
+namespace pg::cli {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "parkguide: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace pg::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"parkguide — city parking guidance and information system (城市停车诱导系统)",
+               "parkguide"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "parkguide 0.1.0");
+  int exit_code = 0;
+  pg::cli::AddDemoCommand(app, &exit_code);
+  pg::cli::AddServeCommand(app, &exit_code);
+  pg::cli::AddImportOsmCommand(app, &exit_code);
+  pg::cli::AddImportRegistryCommand(app, &exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,0 +1,30 @@
+// parkguide serve --db city.db [--port N]
+#include "app/app.h"
+#include "cli/commands.h"
+#include "core/log.h"
+
+namespace pg::cli {
+
+// Runs the app until SIGINT/SIGTERM. Shared with `demo`.
+int RunApp(const app::AppConfig& config) {
+  app::BlockTerminationSignals();
+  auto app = app::App::Create(config, SystemClock::Instance());
+  if (!app.ok()) return Fail(app.status().message());
+  if (Status s = (*app)->Start(); !s.ok()) return Fail(s.message());
+  int signal = app::WaitForTerminationSignal();
+  PG_LOG_INFO("signal {}: stopping", signal);
+  (*app)->Stop();
+  return 0;
+}
+
+void AddServeCommand(CLI::App& app, int* exit_code) {
+  auto config = std::make_shared<app::AppConfig>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve a city: API, live state, dashboard");
+  cmd->add_option("--db", config->db_path, "City database (SQLite)")->required();
+  cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
+  cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
+  cmd->add_option("--threads", config->io_threads, "HTTP io threads (0: one per core)");
+  cmd->callback([config, exit_code] { *exit_code = RunApp(*config); });
+}
+
+}  // namespace pg::cli
