@@ -237,16 +237,12 @@ TEST(ReadParkingExtract, UnsortedWaysAreInvalidArgument) {
 
 // ---- Real extracts (../shared/data) -----------------------------------------------------------
 
-struct RealExtract {
-  const char* relative_path;
-};
-
-class RealExtractTest : public ::testing::TestWithParam<RealExtract> {
+class RealExtractTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     const std::string dir = testing::SharedDataDir();
     if (dir.empty()) GTEST_SKIP() << "../shared is absent: no public OSM extracts to read";
-    path_ = dir + "/" + GetParam().relative_path;
+    path_ = dir + "/" + GetParam();
     if (!std::filesystem::exists(path_)) GTEST_SKIP() << path_ << " is absent";
   }
   std::string path_;
@@ -289,7 +285,7 @@ TEST_P(RealExtractTest, CountsMatchOsmiumTool) {
       "%s: %zu parkings (%d nodes, %d closed ways, %d unclosed ways, %d relations "
       "assembled, %d partial, %d without location), %zu entrances, %zu charging "
       "stations\n",
-      GetParam().relative_path, extract.parkings.size(), s.parking_nodes, s.parking_closed_ways,
+      GetParam(), extract.parkings.size(), s.parking_nodes, s.parking_closed_ways,
       s.parking_unclosed_ways, s.parking_relations_assembled, s.parking_relations_partial,
       s.parking_without_location, extract.entrances.size(), extract.charging_stations.size());
 }
@@ -331,15 +327,14 @@ TEST_P(RealExtractTest, TruncatedCopyIsDataLoss) {
   EXPECT_NE(read.status().message().find(cut), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    SharedData, RealExtractTest,
-    ::testing::Values(RealExtract{"osm-monaco/monaco-2025-02-11.osm.pbf"},
-                      RealExtract{"osm-liechtenstein/liechtenstein-2024-03-04.osm.pbf"}),
-    [](const ::testing::TestParamInfo<RealExtract>& param_info) {
-      return std::string(param_info.param.relative_path).starts_with("osm-monaco")
-                 ? "Monaco"
-                 : "Liechtenstein";
-    });
+INSTANTIATE_TEST_SUITE_P(SharedData, RealExtractTest,
+                         ::testing::Values("osm-monaco/monaco-2025-02-11.osm.pbf",
+                                           "osm-liechtenstein/liechtenstein-2024-03-04.osm.pbf"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           return std::string(param_info.param).starts_with("osm-monaco")
+                                      ? "Monaco"
+                                      : "Liechtenstein";
+                         });
 
 }  // namespace
 }  // namespace pg::osm

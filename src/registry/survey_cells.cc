@@ -187,7 +187,7 @@ Result<model::Tariff> ParseTariffCell(std::string_view text) {
     std::string lower_key = ToLowerAscii(key);
     if (lower_key == "free_minutes") {
       std::optional<int64_t> n = ParseInt(value);
-      if (!n || *n < 0 || *n > 24 * 60) {
+      if (!n || *n < 0 || *n > int64_t{24 * 60}) {
         return InvalidArgument(
             fmt::format("free_minutes '{}' is not a whole number of minutes (0–1440)", value));
       }
@@ -259,6 +259,7 @@ Result<std::vector<LatLon>> ParsePointsCell(std::string_view text) {
 
 std::string FormatPointsCell(const std::vector<LatLon>& points) {
   std::vector<std::string> items;
+  items.reserve(points.size());
   for (const auto& p : points) items.push_back(FormatPoint(p));
   return fmt::format("{}", fmt::join(items, ";"));
 }

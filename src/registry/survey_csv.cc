@@ -409,6 +409,7 @@ std::optional<Header> ReadHeader(const std::string& file, const CsvRecord& recor
     return std::nullopt;
   } else {
     std::vector<std::string_view> markers;
+    markers.reserve(by_marker.size());
     for (const auto* spec : by_marker) markers.push_back(spec->marker);
     reading.Error(at, "",
                   fmt::format("the header has columns of several kinds of entry ({}): one kind "
@@ -442,7 +443,7 @@ std::optional<Header> ReadHeader(const std::string& file, const CsvRecord& recor
   }
   if (spec.kind == EntryKind::kFacility && !header.index.contains("name_zh") &&
       !header.index.contains("name_en")) {
-    missing.push_back("name_zh or name_en");
+    missing.emplace_back("name_zh or name_en");
   }
   if (!missing.empty()) {
     reading.Error(at, "",

@@ -72,6 +72,10 @@ bool EventStream::Push(std::string_view event_name, std::string_view data,
   return Enqueue([&](std::string& out) { AppendEvent(out, event_name, data, id); });
 }
 
+bool EventStream::PushFramed(std::string_view framed) {
+  return Enqueue([&](std::string& out) { out.append(framed); });
+}
+
 bool EventStream::PushComment(std::string_view text) {
   return Enqueue([&](std::string& out) {
     out += ": ";
@@ -111,6 +115,7 @@ EventStream::State EventStream::Take(std::string& out) {
   wake_pending_ = false;
   if (state_ == State::kDropped) return state_;
   out.swap(queue_);
+  if (queue_.capacity() > kRetainedBufferBytes) std::string().swap(queue_);
   in_flight_bytes_ = out.size();
   return state_;
 }

@@ -48,6 +48,9 @@ class EventStream {
  public:
   // Before the server takes a stream, its queue is bounded by this many bytes.
   static constexpr size_t kDefaultMaxQueuedBytes = size_t{1} << 20;
+  // An idle stream keeps buffers up to this size for reuse and frees larger ones, so a burst
+  // does not pin memory on each of thousands of clients.
+  static constexpr size_t kRetainedBufferBytes = size_t{64} << 10;
 
   EventStream() = default;
   EventStream(const EventStream&) = delete;
@@ -58,6 +61,11 @@ class EventStream {
   // queues nothing, when the stream is closed — including when this event would have taken the
   // queue past its bound, which closes the stream and disconnects the client.
   bool Push(std::string_view event_name, std::string_view data, std::optional<uint64_t> id = {});
+
+  // Queues bytes already framed by FormatEvent (one event or several back to back), so a
+  // producer fanning one event out to thousands of clients formats it once. Returns as Push.
+  // REQUIRES: `framed` is the output of FormatEvent calls, unchanged.
+  bool PushFramed(std::string_view framed);
 
   // Ends the stream from the producer's side: events already pushed are still sent, then the
   // response ends. Idempotent.
@@ -71,8 +79,8 @@ class EventStream {
 
   enum class State {
     kOpen,
-    kClosing,    // Close() was called: send what is queued, then end the response
-    kDropped,    // the client is gone or fell behind: discard the queue, disconnect
+    kClosing,  // Close() was called: send what is queued, then end the response
+    kDropped,  // the client is gone or fell behind: discard the queue, disconnect
   };
 
   // --- used by the server's connection, on its own strand ---
@@ -94,11 +102,11 @@ class EventStream {
   bool Enqueue(AppendFn append);
 
   mutable std::mutex mu_;
-  State state_ = State::kOpen;                      // guarded by mu_
-  std::string queue_;                               // guarded by mu_
-  size_t in_flight_bytes_ = 0;                      // guarded by mu_
+  State state_ = State::kOpen;                        // guarded by mu_
+  std::string queue_;                                 // guarded by mu_
+  size_t in_flight_bytes_ = 0;                        // guarded by mu_
   size_t max_queued_bytes_ = kDefaultMaxQueuedBytes;  // guarded by mu_
-  bool wake_pending_ = false;  // a write is already scheduled; guarded by mu_
+  bool wake_pending_ = false;   // a write is already scheduled; guarded by mu_
   std::function<void()> wake_;  // empty until attached and after detach; guarded by mu_
 };
 

@@ -61,8 +61,7 @@ class RawClient {
   explicit RawClient(uint16_t port, int receive_buffer_bytes = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (receive_buffer_bytes > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes,
-                   sizeof(receive_buffer_bytes));
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof(receive_buffer_bytes));
     }
     timeval tv{static_cast<time_t>(kGenerous.count()), 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -155,9 +154,8 @@ TEST(HttpServer, RoutesByPatternAndDecodesPathParams) {
   server.Route("GET", "/api/v1/facilities/{id}/history", [](const Request& req) {
     return Response::Json(200, "history " + req.path_params.at("id"));
   });
-  server.Route("GET", "/api/v1/facilities/new", [](const Request&) {
-    return Response::Json(200, "literal wins");
-  });
+  server.Route("GET", "/api/v1/facilities/new",
+               [](const Request&) { return Response::Json(200, "literal wins"); });
   ASSERT_TRUE(server.Start().ok());
 
   auto r = HttpGet("127.0.0.1", server.port(), "/api/v1/facilities/F%2012");
@@ -184,9 +182,8 @@ TEST(HttpServer, UnknownPathIs404ProblemJson) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 404);
   EXPECT_EQ(r->Header("content-type"), "application/problem+json");
-  EXPECT_EQ(r->body,
-            R"({"type":"about:blank","title":"Not Found","status":404,)"
-            R"("detail":"there is no resource at '/nowhere'"})");
+  EXPECT_EQ(r->body, R"({"type":"about:blank","title":"Not Found","status":404,)"
+                     R"("detail":"there is no resource at '/nowhere'"})");
   // A trailing slash is a different path.
   r = HttpGet("127.0.0.1", server.port(), "/health/");
   ASSERT_TRUE(r.ok());
@@ -195,8 +192,10 @@ TEST(HttpServer, UnknownPathIs404ProblemJson) {
 
 TEST(HttpServer, WrongMethodIs405WithAllow) {
   Server server(LoopbackOptions());
-  server.Route("GET", "/api/v1/signs/{id}", [](const Request&) { return Response::Json(200, "{}"); });
-  server.Route("PUT", "/api/v1/signs/{id}", [](const Request&) { return Response::Json(200, "{}"); });
+  server.Route("GET", "/api/v1/signs/{id}",
+               [](const Request&) { return Response::Json(200, "{}"); });
+  server.Route("PUT", "/api/v1/signs/{id}",
+               [](const Request&) { return Response::Json(200, "{}"); });
   ASSERT_TRUE(server.Start().ok());
 
   auto r = HttpRequest("DELETE", "127.0.0.1", server.port(), "/api/v1/signs/S1", "");
@@ -204,9 +203,10 @@ TEST(HttpServer, WrongMethodIs405WithAllow) {
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->Header("allow"), "GET, HEAD, OPTIONS, PUT");
   EXPECT_EQ(r->Header("content-type"), "application/problem+json");
-  EXPECT_EQ(r->body,
-            R"({"type":"about:blank","title":"Method Not Allowed","status":405,)"
-            R"("detail":"DELETE is not allowed on '/api/v1/signs/S1'; allowed: GET, HEAD, OPTIONS, PUT"})");
+  EXPECT_EQ(
+      r->body,
+      R"({"type":"about:blank","title":"Method Not Allowed","status":405,)"
+      R"("detail":"DELETE is not allowed on '/api/v1/signs/S1'; allowed: GET, HEAD, OPTIONS, PUT"})");
 }
 
 TEST(HttpServer, QueryIsPercentDecodedWithPlusAsSpaceAndRepeatsKept) {
@@ -338,8 +338,8 @@ TEST(HttpServer, ExpectContinueGets100ThenTheAnswer) {
   server.Route("POST", "/in", [](const Request& req) { return Response::Json(200, req.body); });
   ASSERT_TRUE(server.Start().ok());
   RawClient c(server.port());
-  ASSERT_TRUE(c.Send(
-      "POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
   EXPECT_EQ(c.ReadReply().status, 100);
   ASSERT_TRUE(c.Send("hello"));
   auto reply = c.ReadReply();
@@ -352,9 +352,8 @@ TEST(HttpServer, ExpectContinueGets100ThenTheAnswer) {
 TEST(HttpServer, KeepAliveServesSeveralRequestsOnOneConnection) {
   Server server(LoopbackOptions());
   std::atomic<int> n{0};
-  server.Route("GET", "/count", [&](const Request&) {
-    return Response::Json(200, std::to_string(++n));
-  });
+  server.Route("GET", "/count",
+               [&](const Request&) { return Response::Json(200, std::to_string(++n)); });
   ASSERT_TRUE(server.Start().ok());
 
   auto conn = HttpConnection::Open("127.0.0.1", server.port());
@@ -380,9 +379,10 @@ TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_TRUE(server.Start().ok());
 
   RawClient c(server.port());
-  ASSERT_TRUE(c.Send("GET /item/1 HTTP/1.1\r\nHost: x\r\n\r\n"
-                     "GET /item/2 HTTP/1.1\r\nHost: x\r\n\r\n"
-                     "GET /item/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("GET /item/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /item/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /item/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(c.ReadReply().body, "1");
   EXPECT_EQ(c.ReadReply().body, "2");
   auto last = c.ReadReply();
@@ -666,8 +666,8 @@ TEST(HttpServerEvents, EventsPushedFromAnotherThreadArriveInOrderAndFramed) {
   server.Route("GET", "/api/v1/stream", catcher.MakeHandler());
   ASSERT_TRUE(server.Start().ok());
 
-  auto client = SseClient::Connect("127.0.0.1", server.port(), "/api/v1/stream",
-                                   {{"Last-Event-ID", "41"}});
+  auto client =
+      SseClient::Connect("127.0.0.1", server.port(), "/api/v1/stream", {{"Last-Event-ID", "41"}});
   ASSERT_TRUE(client.ok()) << client.status().ToString();
   EXPECT_EQ((*client)->status(), 200);
   EXPECT_EQ((*client)->Header("content-type"), "text/event-stream");
@@ -719,6 +719,27 @@ TEST(HttpServerEvents, EventsPushedInsideTheHandlerComeFirst) {
   EXPECT_EQ(capture->events[0].event, "hello");
   EXPECT_EQ(capture->events[1].data, "snapshot-2");
   EXPECT_EQ(capture->events[2].data, "3");
+}
+
+TEST(HttpServerEvents, PreFramedEventsArriveAsPushed) {
+  Server server(LoopbackOptions());
+  StreamCatcher catcher;
+  server.Route("GET", "/s", catcher.MakeHandler());
+  ASSERT_TRUE(server.Start().ok());
+  auto client = SseClient::Connect("127.0.0.1", server.port(), "/s");
+  ASSERT_TRUE(client.ok());
+  // What a bus fanning out to many clients does: format once, push the bytes to each.
+  const std::string framed = FormatEvent("sign", "FULL", 7) + FormatEvent("", "a\nb");
+  ASSERT_TRUE(catcher.Get(0)->PushFramed(framed));
+  auto first = (*client)->Next(kGenerous);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->event, "sign");
+  EXPECT_EQ((*first)->data, "FULL");
+  EXPECT_EQ((*first)->id, "7");
+  auto second = (*client)->Next(kGenerous);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->event, "");
+  EXPECT_EQ((*second)->data, "a\nb");
 }
 
 TEST(HttpServerEvents, ClientDisconnectClosesTheStream) {

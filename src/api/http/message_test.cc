@@ -11,16 +11,16 @@ TEST(Response, ProblemWithoutFieldHasTheFourMembers) {
   Response r = Response::Problem(404, "Not Found", "no facility 'F9'");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.content_type, "application/problem+json");
-  EXPECT_EQ(r.body,
-            R"({"type":"about:blank","title":"Not Found","status":404,"detail":"no facility 'F9'"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"type":"about:blank","title":"Not Found","status":404,"detail":"no facility 'F9'"})");
 }
 
 TEST(Response, ProblemWithFieldNamesItInInvalidParams) {
   Response r = Response::Problem(400, "Bad Request", "limit: must be 1–1000", "limit");
-  EXPECT_EQ(r.body,
-            R"({"type":"about:blank","title":"Bad Request","status":400,)"
-            R"("detail":"limit: must be 1–1000",)"
-            R"("invalid_params":[{"name":"limit","reason":"must be 1–1000"}]})");
+  EXPECT_EQ(r.body, R"({"type":"about:blank","title":"Bad Request","status":400,)"
+                    R"("detail":"limit: must be 1–1000",)"
+                    R"("invalid_params":[{"name":"limit","reason":"must be 1–1000"}]})");
   // A detail that does not start with the field is the reason as it stands.
   r = Response::Problem(400, "Bad Request", "must be positive", "offset");
   EXPECT_NE(r.body.find(R"({"name":"offset","reason":"must be positive"})"), std::string::npos);
@@ -33,13 +33,12 @@ TEST(Response, ProblemTakesAUrnType) {
 
 TEST(Response, ProblemEscapesTextAndReplacesInvalidUtf8) {
   Response r = Response::Problem(400, "Bad \"Request\"", "a\\b\n\x01\xff\xc3(ok 停车场", "q\"");
-  EXPECT_EQ(r.body,
-            R"({"type":"about:blank","title":"Bad \"Request\"","status":400,)"
-            R"("detail":"a\\b\n\u0001)"
-            "\xEF\xBF\xBD\xEF\xBF\xBD"
-            R"((ok 停车场","invalid_params":[{"name":"q\"","reason":"a\\b\n\u0001)"
-            "\xEF\xBF\xBD\xEF\xBF\xBD"
-            R"((ok 停车场"}]})");
+  EXPECT_EQ(r.body, R"({"type":"about:blank","title":"Bad \"Request\"","status":400,)"
+                    R"("detail":"a\\b\n\u0001)"
+                    "\xEF\xBF\xBD\xEF\xBF\xBD"
+                    R"((ok 停车场","invalid_params":[{"name":"q\"","reason":"a\\b\n\u0001)"
+                    "\xEF\xBF\xBD\xEF\xBF\xBD"
+                    R"((ok 停车场"}]})");
 }
 
 TEST(Response, JsonAndStreamHelpers) {

@@ -52,8 +52,8 @@ Result<Target> ParseTarget(std::string_view target) {
   if (target.starts_with("http://") || target.starts_with("https://")) {
     size_t authority = target.find("//") + 2;
     size_t path_start = target.find_first_of("/?", authority);
-    target = path_start == std::string_view::npos ? std::string_view("/")
-                                                   : target.substr(path_start);
+    target =
+        path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
     if (target.front() == '?') {
       return InvalidArgument("the request target has a query but no path", "path");
     }
@@ -154,10 +154,9 @@ Router::Match Router::Find(std::string_view method,
   Match m;
   if (candidates.empty()) return m;
   // Stable, so among equally specific patterns the first registered wins.
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) {
-                     return MoreSpecific(a.literal, b.literal);
-                   });
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const Candidate& a, const Candidate& b) { return MoreSpecific(a.literal, b.literal); });
 
   std::set<std::string> allowed = {"OPTIONS"};
   for (const Candidate& c : candidates) {

@@ -65,8 +65,8 @@ std::string FormatHttpDate(Timestamp now) {
   using namespace std::chrono;  // NOLINT(google-build-using-namespace): calendar types
   static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
                                                        "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   auto secs = floor<seconds>(now);
   auto day = floor<days>(secs);
   year_month_day ymd{day};
@@ -91,6 +91,12 @@ class ServerCore {
   explicit ServerCore(ServerOptions options);
   ~ServerCore();
 
+  // REQUIRES: Start() has not been called: the router is read without a lock once it has.
+  void AddRoute(std::string method, std::string_view pattern, Handler handler) {
+    std::lock_guard lock(lifecycle_mu_);
+    PG_ASSERT(!started_ && !stopped_ && "Route() after Start()");
+    router.Add(std::move(method), pattern, std::move(handler));
+  }
   Status Start();
   void Stop();
   uint16_t port() const { return port_.load(); }
@@ -204,8 +210,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (phase_ == Phase::kClosed) return;
     if (shutting_down_ && buffer_.size() == 0) return Close();
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<size_t>(core_.options.max_header_bytes, UINT32_MAX)));
+    parser_->header_limit(
+        static_cast<std::uint32_t>(std::min<size_t>(core_.options.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(core_.options.max_body_bytes);
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
 
@@ -226,10 +232,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadHeader() {
     phase_ = Phase::kReadingHeader;
     stream_.expires_after(core_.options.header_read_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -277,10 +282,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadError(const beast::error_code& ec) {
     if (ec == bhttp::error::body_limit) {
       return SendResponse(
-          Response::Problem(
-              413, "Content Too Large",
-              fmt::format("the request body exceeds the limit of {} bytes",
-                          core_.options.max_body_bytes)),
+          Response::Problem(413, "Content Too Large",
+                            fmt::format("the request body exceeds the limit of {} bytes",
+                                        core_.options.max_body_bytes)),
           false, false, true);
     }
     if (ec == bhttp::error::header_limit) {
@@ -293,9 +297,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // end_of_stream and partial_message mean the client went away; nobody is left to answer.
     if (IsHttpParseError(ec) && ec != bhttp::error::end_of_stream &&
         ec != bhttp::error::partial_message) {
-      return SendResponse(Response::Problem(400, "Bad Request",
-                                            fmt::format("malformed request: {}", ec.message())),
-                          false, false, true);
+      return SendResponse(
+          Response::Problem(400, "Bad Request", fmt::format("malformed request: {}", ec.message())),
+          false, false, true);
     }
     Close();
   }
@@ -354,9 +358,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (!core_.options.cors_allow_origin.empty()) {
             r.headers.emplace_back("Access-Control-Allow-Methods", allow);
             std::string asked = request.Header("access-control-request-headers");
-            r.headers.emplace_back("Access-Control-Allow-Headers",
-                                   asked.empty() ? "Authorization, Content-Type, Last-Event-ID"
-                                                 : asked);
+            r.headers.emplace_back(
+                "Access-Control-Allow-Headers",
+                asked.empty() ? "Authorization, Content-Type, Last-Event-ID" : asked);
             r.headers.emplace_back("Access-Control-Max-Age", "600");
           }
         } else {
@@ -400,8 +404,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <typename Fields>
   static void AddHandlerHeaders(Fields& fields, const HeaderList& headers) {
     for (const auto& [name, value] : headers) {
-      if (EqualsIgnoreCase(name, "content-length") ||
-          EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "connection")) {
+      if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding") ||
+          EqualsIgnoreCase(name, "connection")) {
         continue;
       }
       if (EqualsIgnoreCase(name, "date") || EqualsIgnoreCase(name, "server") ||
@@ -526,6 +530,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto done = [self = shared_from_this()](beast::error_code ec, size_t) {
       self->stream_writing_ = false;
       self->event_stream_->WriteDone();
+      if (self->stream_out_.capacity() > EventStream::kRetainedBufferBytes) {
+        std::string().swap(self->stream_out_);
+      }
       if (self->phase_ == Phase::kClosed) return;
       if (ec) return self->Close();
       self->DoStreamWrite();
@@ -679,8 +686,7 @@ Status ServerCore::Start() {
     auto results = resolver.resolve(options.bind_address, "", tcp::resolver::passive, ec);
     if (ec || results.empty()) {
       return InvalidArgument(fmt::format("cannot resolve bind address '{}': {}",
-                                         options.bind_address,
-                                         ec ? ec.message() : "no address"),
+                                         options.bind_address, ec ? ec.message() : "no address"),
                              "bind_address");
     }
     address = results.begin()->endpoint().address();
@@ -726,10 +732,9 @@ Status ServerCore::Start() {
 }
 
 void ServerCore::DoAccept() {
-  acceptor_.async_accept(net::make_strand(io_context_),
-                         [this](const beast::error_code& ec, tcp::socket socket) {
-                           OnAccept(ec, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      net::make_strand(io_context_),
+      [this](const beast::error_code& ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void ServerCore::OnAccept(const beast::error_code& ec, tcp::socket socket) {
@@ -856,7 +861,7 @@ Server::Server(ServerOptions options)
 Server::~Server() { Stop(); }
 
 void Server::Route(std::string method, std::string pattern, Handler handler) {
-  core_->router.Add(std::move(method), pattern, std::move(handler));
+  core_->AddRoute(std::move(method), pattern, std::move(handler));
 }
 
 Status Server::Start() { return core_->Start(); }

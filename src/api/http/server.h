@@ -47,8 +47,8 @@ struct ServerOptions {
   // A numeric IPv4/IPv6 address or a host name resolved at Start(); "::" listens on both families
   // where the system allows.
   std::string bind_address = "0.0.0.0";
-  uint16_t port = 0;    // 0: an ephemeral port, see Server::port()
-  int io_threads = 0;   // <= 0: std::thread::hardware_concurrency()
+  uint16_t port = 0;   // 0: an ephemeral port, see Server::port()
+  int io_threads = 0;  // <= 0: std::thread::hardware_concurrency()
   size_t max_body_bytes = size_t{16} << 20;
   size_t max_header_bytes = size_t{32} << 10;  // request line and all header fields
   size_t max_connections = 10'000;             // open connections, event streams included
@@ -74,13 +74,13 @@ struct ServerOptions {
 // Counters since Start(), for /metrics. Read without a lock, so a snapshot may be torn between
 // counters.
 struct ServerStats {
-  uint64_t connections_open = 0;       // event streams included
+  uint64_t connections_open = 0;  // event streams included
   uint64_t connections_accepted = 0;
-  uint64_t connections_rejected = 0;   // answered 503: max_connections were open
-  uint64_t requests = 0;               // requests that reached routing
-  uint64_t handler_exceptions = 0;     // answered 500
+  uint64_t connections_rejected = 0;  // answered 503: max_connections were open
+  uint64_t requests = 0;              // requests that reached routing
+  uint64_t handler_exceptions = 0;    // answered 500
   uint64_t streams_open = 0;
-  uint64_t streams_dropped_slow = 0;   // disconnected for exceeding the queue bound
+  uint64_t streams_dropped_slow = 0;  // disconnected for exceeding the queue bound
 };
 
 namespace internal {

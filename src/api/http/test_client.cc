@@ -56,7 +56,7 @@ Status NetworkError(std::string_view what, std::string_view host, uint16_t port,
 }
 
 Status ConnectStream(net::io_context& io, beast::tcp_stream& stream, std::string_view host,
-               uint16_t port, std::chrono::milliseconds timeout) {
+                     uint16_t port, std::chrono::milliseconds timeout) {
   tcp::resolver resolver(io);
   beast::error_code ec;
   auto endpoints = resolver.resolve(std::string(host), std::to_string(port), ec);
@@ -70,9 +70,9 @@ Status ConnectStream(net::io_context& io, beast::tcp_stream& stream, std::string
 }
 
 bhttp::request<bhttp::string_body> BuildRequest(std::string_view method, std::string_view host,
-                                                 uint16_t port, std::string_view target,
-                                                 std::string_view body, const HeaderList& headers,
-                                                 bool keep_alive) {
+                                                uint16_t port, std::string_view target,
+                                                std::string_view body, const HeaderList& headers,
+                                                bool keep_alive) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(ToBeast(method));
   req.target(ToBeast(target));
@@ -108,8 +108,8 @@ struct HttpConnection::Impl {
     if (!usable) return FailedPrecondition("the connection is closed");
     auto req = BuildRequest(method, host, port, target, body, headers, keep_alive);
     stream.expires_after(timeout);
-    beast::error_code ec = RunOne(
-        io, [&](auto handler) { bhttp::async_write(stream, req, std::move(handler)); });
+    beast::error_code ec =
+        RunOne(io, [&](auto handler) { bhttp::async_write(stream, req, std::move(handler)); });
     if (ec) {
       usable = false;
       return NetworkError("cannot send to", host, port, ec);
@@ -118,8 +118,8 @@ struct HttpConnection::Impl {
     parser.body_limit(boost::none);
     parser.skip(method == "HEAD");
     stream.expires_after(timeout);
-    ec = RunOne(io,
-                [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
+    ec = RunOne(
+        io, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
     if (ec) {
       usable = false;
       if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
@@ -226,8 +226,8 @@ struct SseClient::Impl {
     PG_RETURN_IF_ERROR(Parse());
     if (result == net::error::eof && !parser.is_done()) {
       failed = true;
-      return Unavailable(fmt::format("{}:{} closed the event stream without ending it", host,
-                                     port));
+      return Unavailable(
+          fmt::format("{}:{} closed the event stream without ending it", host, port));
     }
     return true;
   }
@@ -316,8 +316,7 @@ Result<std::unique_ptr<SseClient>> SseClient::Connect(std::string_view host, uin
   impl->stream.expires_never();
 
   impl->parser.body_limit(boost::none);
-  impl->on_chunk = [raw = impl.get()](std::uint64_t, beast::string_view data,
-                                       beast::error_code&) {
+  impl->on_chunk = [raw = impl.get()](std::uint64_t, beast::string_view data, beast::error_code&) {
     raw->text.append(data.data(), data.size());
     return data.size();
   };

@@ -89,8 +89,8 @@ class SseClient {
   // reads the response header. A non-2xx answer is not an error: check status(); its body is in
   // body(). Errors: kUnavailable (resolve, connect, timeout), kInvalidArgument (unparsable).
   static Result<std::unique_ptr<SseClient>> Connect(
-      std::string_view host, uint16_t port, std::string_view target,
-      const HeaderList& headers = {}, std::chrono::milliseconds timeout = kDefaultClientTimeout);
+      std::string_view host, uint16_t port, std::string_view target, const HeaderList& headers = {},
+      std::chrono::milliseconds timeout = kDefaultClientTimeout);
   ~SseClient();
   SseClient(const SseClient&) = delete;
   SseClient& operator=(const SseClient&) = delete;

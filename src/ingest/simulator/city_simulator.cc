@@ -28,7 +28,9 @@ uint64_t HashString(std::string_view s) {
   return h;
 }
 
-double Uniform(uint64_t h) { return (static_cast<double>(Mix(h) >> 11) + 0.5) / 9007199254740992.0; }
+double Uniform(uint64_t h) {
+  return (static_cast<double>(Mix(h) >> 11) + 0.5) / 9007199254740992.0;
+}
 
 // A standard normal draw determined by `h` (Box–Muller).
 double Normal(uint64_t h) {
@@ -109,28 +111,30 @@ CitySimulator::CitySimulator(std::shared_ptr<const registry::Registry> registry,
 LandUse CitySimulator::LandUseOf(const model::Facility& f) const {
   if (auto it = land_use_.find(f.id.str()); it != land_use_.end()) return it->second;
   if (f.kind == model::FacilityKind::kParkAndRide) return LandUse::kParkAndRide;
-  static constexpr LandUse kCycle[] = {LandUse::kCommercial, LandUse::kOffice,
+  static constexpr LandUse kCycle[] = {LandUse::kCommercial,  LandUse::kOffice,
                                        LandUse::kResidential, LandUse::kCommercial,
-                                       LandUse::kLeisure, LandUse::kHospital};
+                                       LandUse::kLeisure,     LandUse::kHospital};
   return kCycle[HashString(f.id.str()) % std::size(kCycle)];
 }
 
 double CitySimulator::ShareAt(const model::Facility& f, Timestamp t) const {
   LandUse use = LandUseOf(f);
   LocalTime local = ToLocal(t, registry_->time_zone());
-  double hour = local.minute_of_day / 60.0 +
-                static_cast<double>(ToUnixMillis(t) % kMinuteMs) / static_cast<double>(
-                                                                        60 * kMinuteMs);
+  double hour = local.minute_of_day / 60.0 + static_cast<double>(ToUnixMillis(t) % kMinuteMs) /
+                                                 static_cast<double>(60 * kMinuteMs);
   uint64_t key = HashString(f.id.str()) ^ Mix(seed_);
   int64_t t_ms = ToUnixMillis(t);
   // Each car park has its own typical level (popular or not), a level per day, a slow drift
   // over hours and a fast wiggle over minutes.
   double site_level = 0.8 + 0.35 * Uniform(key ^ 0xa1);
-  double day_level = 1 + DayLevelSigma(use) * Normal(key ^ Mix(static_cast<uint64_t>(
-                                                            (t_ms + 8 * 3600'000) / kDayMs)));
+  double day_level =
+      1 +
+      DayLevelSigma(use) * Normal(key ^ Mix(static_cast<uint64_t>((t_ms + 8 * 3600'000) / kDayMs)));
   double share = OccupancyShare(use, DayTypeOf(local.weekday), hour) * site_level * day_level;
-  share += 1.5 * ShortTermSigma(use) * SmoothNoise(key ^ 0xb2, t_ms, 90 * kMinuteMs);
-  share += ShortTermSigma(use) * SmoothNoise(key ^ 0xc3, t_ms, 3 * kMinuteMs);
+  // The measured residual is strongly autocorrelated (0.94–0.98 at 5 minutes): a slow component
+  // carries it, and a small fast one makes counts move from minute to minute as gates do.
+  share += ShortTermSigma(use) * SmoothNoise(key ^ 0xb2, t_ms, 90 * kMinuteMs);
+  share += 0.1 * ShortTermSigma(use) * SmoothNoise(key ^ 0xc3, t_ms, 2 * kMinuteMs);
   return std::clamp(share, 0.0, 1.0);
 }
 
@@ -147,13 +151,12 @@ int CitySimulator::OccupiedAt(const model::Facility& f, Timestamp t) const {
   return static_cast<int>(std::lround(ShareAt(f, t) * capacity));
 }
 
-const std::vector<CitySimulator::BaySession>& CitySimulator::SessionsOn(
-    const std::string& key, int64_t day_index, double rate_scale, bool is_charger,
-    double dwell_scale) const {
+const std::vector<CitySimulator::Session>& CitySimulator::SessionsOn(
+    const std::string& key, int64_t day_index, const SessionKind& kind) const {
   std::string cache_key = key + "#" + std::to_string(day_index);
   if (auto it = session_cache_.find(cache_key); it != session_cache_.end()) return it->second;
   if (session_cache_.size() > 200'000) session_cache_.clear();  // bounded memory in long runs
-  std::vector<BaySession> sessions;
+  std::vector<Session> sessions;
   uint64_t h = HashString(key) ^ Mix(seed_) ^ Mix(static_cast<uint64_t>(day_index) * 7919);
   // The local day starts at local midnight; the profile is evaluated in local hours.
   const auto& zone = registry_->time_zone();
@@ -161,46 +164,47 @@ const std::vector<CitySimulator::BaySession>& CitySimulator::SessionsOn(
   LocalTime local = ToLocal(noon_utc, zone);
   Timestamp day_start = FromLocal(local.year, local.month, local.day, 0, zone);
   DayType day = DayTypeOf(local.weekday);
-  int64_t t = ToUnixMillis(day_start) - 6 * 3600'000;  // sessions from the evening before
-  int64_t end = ToUnixMillis(day_start) + kDayMs;
-  int64_t busy_until = t;
-  uint64_t draw = 0;
-  while (t < end) {
-    double hour = static_cast<double>(t - ToUnixMillis(day_start)) / 3600'000.0;
-    double hour_of_day = std::fmod(hour + 24.0, 24.0);
-    DayType d = hour < 0 ? DayType::kWeekday : day;
-    double rate_per_hour;
-    double dwell_minutes;
-    if (is_charger) {
-      double share = ChargerInUseShare(d, hour_of_day);
-      double session = ChargerSessionMinutes(dwell_scale < 1.0);
-      rate_per_hour = share / std::max(0.05, 1 - share) * 60.0 / session;
-      dwell_minutes = session * std::exp(0.5 * Normal(h ^ Mix(++draw)));
-    } else {
-      rate_per_hour = BayArrivalsPerHour(d, hour_of_day) * rate_scale;
-      dwell_minutes = std::exp(BayDwellLogMean() + BayDwellLogSigma() * Normal(h ^ Mix(++draw))) *
-                      dwell_scale;
+  const int64_t start_ms = ToUnixMillis(day_start);
+  // Arrivals while free form a non-homogeneous Poisson process: drawn by thinning against the
+  // day's highest rate, so a quiet night does not skip the morning.
+  auto rate_at = [&](double hour_of_day) {
+    if (kind.charger) {
+      double share = ChargerInUseShare(day, hour_of_day);
+      return share / std::max(0.05, 1 - share) * 60.0 / ChargerSessionMinutes(kind.dc_fast);
     }
-    // Waiting time to the next arrival while free: exponential with the current rate.
-    double wait_h = -std::log(Uniform(h ^ Mix(++draw))) / std::max(rate_per_hour, 0.01);
-    int64_t arrival = std::max(t, busy_until) + static_cast<int64_t>(wait_h * 3600'000.0);
-    if (arrival >= end) break;
-    int64_t departure = arrival + std::max<int64_t>(2 * kMinuteMs,
-                                                    static_cast<int64_t>(dwell_minutes * kMinuteMs));
-    sessions.push_back({arrival, departure});
-    busy_until = departure + kMinuteMs;
-    t = busy_until;
+    return BayArrivalsPerHour(day, hour_of_day) * kind.rate_scale;
+  };
+  double max_rate = 0.01;
+  for (int half_hour = 0; half_hour < 48; ++half_hour) {
+    max_rate = std::max(max_rate, rate_at(half_hour / 2.0));
+  }
+  uint64_t draw = 0;
+  int64_t t = start_ms;
+  const int64_t end = start_ms + kDayMs;
+  while (true) {
+    t += static_cast<int64_t>(-std::log(Uniform(h ^ Mix(++draw))) / max_rate * 3600'000.0);
+    if (t >= end) break;
+    double hour_of_day = static_cast<double>(t - start_ms) / 3600'000.0;
+    if (Uniform(h ^ Mix(++draw)) * max_rate > rate_at(hour_of_day)) continue;
+    double dwell_minutes =
+        kind.charger ? ChargerSessionMinutes(kind.dc_fast) * std::exp(0.5 * Normal(h ^ Mix(++draw)))
+                     : BayDwellMinutes(kind.limit_minutes, Uniform(h ^ Mix(++draw)),
+                                       Uniform(h ^ Mix(++draw)), Normal(h ^ Mix(++draw)));
+    int64_t departure =
+        t + std::max<int64_t>(2 * kMinuteMs, static_cast<int64_t>(dwell_minutes * kMinuteMs));
+    sessions.push_back({t, departure});
+    t = departure + kMinuteMs;  // the next car finds the bay free from here
   }
   return session_cache_.emplace(cache_key, std::move(sessions)).first->second;
 }
 
-bool CitySimulator::InSession(const std::string& key, Timestamp t, double rate_scale,
-                              bool is_charger, double dwell_scale, Timestamp* since) const {
+bool CitySimulator::InSession(const std::string& key, Timestamp t, const SessionKind& kind,
+                              Timestamp* since) const {
   int64_t t_ms = ToUnixMillis(t);
   int64_t day = (t_ms + 8 * 3600'000) / kDayMs;  // any stable day bucketing works here
   // A session may have begun on the previous day's list.
   for (int64_t d : {day, day - 1, day + 1}) {
-    for (const auto& s : SessionsOn(key, d, rate_scale, is_charger, dwell_scale)) {
+    for (const auto& s : SessionsOn(key, d, kind)) {
       if (s.start_ms <= t_ms && t_ms < s.end_ms) {
         if (since) *since = FromUnixMillis(s.start_ms);
         return true;
@@ -211,11 +215,11 @@ bool CitySimulator::InSession(const std::string& key, Timestamp t, double rate_s
 }
 
 bool CitySimulator::BayOccupiedAt(const model::Bay& bay, Timestamp t, Timestamp* since) const {
-  // Bays with a shorter limit turn over faster; disabled bays are used less.
-  double dwell_scale = bay.time_limit_minutes ? std::clamp(*bay.time_limit_minutes / 120.0, 0.5, 1.5)
-                                              : 1.0;
-  double rate_scale = bay.category == model::SpaceCategory::kDisabled ? 0.3 : 1.0;
-  return InSession(bay.id.str(), t, rate_scale, false, dwell_scale, since);
+  // Stays follow the bay's posted limit; disabled bays are used less.
+  SessionKind kind;
+  kind.limit_minutes = bay.time_limit_minutes.value_or(0);
+  kind.rate_scale = bay.category == model::SpaceCategory::kDisabled ? 0.3 : 1.0;
+  return InSession(bay.id.str(), t, kind, since);
 }
 
 model::ChargerStatus CitySimulator::ConnectorStatusAt(const model::Charger& c, int connector,
@@ -229,13 +233,16 @@ model::ChargerStatus CitySimulator::ConnectorStatusAt(const model::Charger& c, i
     int64_t start = day * kDayMs + static_cast<int64_t>(Uniform(h ^ 0x77 ^ Mix(day)) * kDayMs);
     if (t_ms >= start && t_ms < start + 4 * 3600'000) return model::ChargerStatus::kFaulted;
   }
-  bool dc = false;
+  SessionKind kind;
+  kind.charger = true;
   for (const auto& con : c.connectors) {
-    if (con.id == connector) dc = con.type != model::ConnectorType::kGbtAc &&
-                                  con.type != model::ConnectorType::kType2;
+    if (con.id == connector) {
+      kind.dc_fast =
+          con.type != model::ConnectorType::kGbtAc && con.type != model::ConnectorType::kType2;
+    }
   }
   Timestamp since;
-  if (InSession(key, t, 1.0, true, dc ? 0.5 : 1.0, &since)) {
+  if (InSession(key, t, kind, &since)) {
     if (t - since < std::chrono::minutes(2)) return model::ChargerStatus::kPreparing;
     return model::ChargerStatus::kCharging;
   }
@@ -275,8 +282,8 @@ std::vector<model::Observation> CitySimulator::Tick(Timestamp now) {
     bool heartbeat_due = reported == last_report_.end() || now - reported->second >= kHeartbeat;
     if (!changed && !heartbeat_due) continue;
     bool on_street = f.kind == model::FacilityKind::kOnStreet;
-    auto* o = emit(model::ObservationType::kFacilityCount, on_street ? sources_.bays : sources_.gates,
-                   f.id.str());
+    auto* o = emit(model::ObservationType::kFacilityCount,
+                   on_street ? sources_.bays : sources_.gates, f.id.str());
     o->occupied = occupied;
     last_count_[f.id.str()] = occupied;
     last_report_[f.id.str()] = now;

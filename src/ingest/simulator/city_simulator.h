@@ -38,8 +38,8 @@ std::map<std::string, LandUse> LandUseFromJson(std::string_view json);
 
 // Sources the simulator speaks as (they must exist in the registry to pass freshness rules).
 struct SimulatorSources {
-  model::SourceId gates{"sim-gates"};      // off-street facility counts
-  model::SourceId bays{"sim-bays"};        // on-street bay sensors and zone counts
+  model::SourceId gates{"sim-gates"};        // off-street facility counts
+  model::SourceId bays{"sim-bays"};          // on-street bay sensors and zone counts
   model::SourceId chargers{"sim-chargers"};  // charger connector status
 };
 
@@ -72,16 +72,22 @@ class CitySimulator {
   LandUse LandUseOf(const model::Facility& facility) const;
 
  private:
-  struct BaySession {
+  struct Session {
     int64_t start_ms;
     int64_t end_ms;
   };
-  // Sessions (parked or charging) of one target on one local day, generated on demand.
-  const std::vector<BaySession>& SessionsOn(const std::string& key, int64_t day_index,
-                                            double arrivals_per_hour_scale, bool is_charger,
-                                            double dwell_scale) const;
-  bool InSession(const std::string& key, Timestamp t, double rate_scale, bool is_charger,
-                 double dwell_scale, Timestamp* since) const;
+  // What a stream of sessions is: cars at a bay, or vehicles charging at a connector.
+  struct SessionKind {
+    bool charger = false;
+    bool dc_fast = false;     // chargers: shorter sessions
+    int limit_minutes = 0;    // bays: the posted limit (0: none)
+    double rate_scale = 1.0;  // bays: arrivals relative to the measured rate
+  };
+  // Sessions of one target starting on one day, generated on demand and cached.
+  const std::vector<Session>& SessionsOn(const std::string& key, int64_t day_index,
+                                         const SessionKind& kind) const;
+  bool InSession(const std::string& key, Timestamp t, const SessionKind& kind,
+                 Timestamp* since) const;
   double ShareAt(const model::Facility& facility, Timestamp t) const;
 
   std::shared_ptr<const registry::Registry> registry_;
@@ -94,7 +100,7 @@ class CitySimulator {
   std::unordered_map<std::string, bool> last_bay_;
   std::unordered_map<std::string, model::ChargerStatus> last_connector_;
   int64_t seq_ = 0;
-  mutable std::unordered_map<std::string, std::vector<BaySession>> session_cache_;
+  mutable std::unordered_map<std::string, std::vector<Session>> session_cache_;
 };
 
 }  // namespace pg::ingest::simulator
