@@ -45,7 +45,8 @@ Response FromStatus(const Status& s) {
     default:
       break;
   }
-  std::string detail = s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
+  std::string detail =
+      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
   return Response::Problem(code, title, detail, s.field());
 }
 
@@ -88,7 +89,9 @@ std::string QueryEscape(std::string_view text) {
 
 // Renders the items of one page with the total and, when there is more, the next page's link.
 json PageJson(const Request& req, json items, size_t total, const Page& page) {
-  json j{{"items", std::move(items)}, {"total", total}, {"limit", page.limit},
+  json j{{"items", std::move(items)},
+         {"total", total},
+         {"limit", page.limit},
          {"offset", page.offset}};
   if (static_cast<size_t>(page.offset + page.limit) < total) {
     std::string next = req.path + "?";
@@ -118,8 +121,8 @@ json LiveJson(const registry::Registry& reg, const state::FacilityView& v) {
   if (!v.by_category.empty()) {
     json classes = json::object();
     for (const auto& c : v.by_category) {
-      bool unknown = v.state == state::OccupancyState::kUnknown ||
-                     v.state == state::OccupancyState::kClosed;
+      bool unknown =
+          v.state == state::OccupancyState::kUnknown || v.state == state::OccupancyState::kClosed;
       classes[std::string(model::Name(c.category))] = {
           {"free", unknown ? json(nullptr) : opt(c.free)},
           {"occupied", unknown ? json(nullptr) : opt(c.occupied)},
@@ -177,9 +180,9 @@ Result<Filters> FilterParams(const Request& req, bool kinds_allowed) {
     for (auto part : SplitString(*k, ',')) {
       auto kind = model::Parse<model::FacilityKind>(TrimSpace(part));
       if (!kind) {
-        return InvalidArgument(fmt::format("'{}' is not one of: {}", part,
-                                           model::AllowedNames<model::FacilityKind>()),
-                               "kind");
+        return InvalidArgument(
+            fmt::format("'{}' is not one of: {}", part, model::AllowedNames<model::FacilityKind>()),
+            "kind");
       }
       f.kinds.push_back(*kind);
     }
@@ -226,17 +229,15 @@ class Handlers {
     for (const auto& f : reg->facilities()) {
       if (filters->bbox && !filters->bbox->Contains(f.location)) continue;
       if (!filters->kinds.empty() &&
-          std::find(filters->kinds.begin(), filters->kinds.end(), f.kind) ==
-              filters->kinds.end()) {
+          std::find(filters->kinds.begin(), filters->kinds.end(), f.kind) == filters->kinds.end()) {
         continue;
       }
       if (!filters->district.empty() && f.district != filters->district) continue;
       matches.push_back(&f);
     }
     json items = json::array();
-    for (size_t i = page->offset; i < matches.size() && i < static_cast<size_t>(page->offset +
-                                                                                 page->limit);
-         ++i) {
+    for (size_t i = page->offset;
+         i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
       items.push_back(FacilityJson(*reg, *snap, *matches[i], now, c_.live->rules()));
     }
     return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
@@ -270,7 +271,8 @@ class Handlers {
       }
     }
     if (to <= from) return BadParam("to", "must be after from");
-    if (to - from > std::chrono::hours(24 * 92)) return BadParam("to", "at most 92 days per request");
+    if (to - from > std::chrono::hours(24 * 92))
+      return BadParam("to", "at most 92 days per request");
     auto samples = c_.store->LoadOccupancy(f->id, from, to);
     if (!samples.ok()) return FromStatus(samples.status());
     json points = json::array();
@@ -309,9 +311,9 @@ class Handlers {
         j["live"] = {{"occupied", b.occupied},
                      {"since", TimeText(*reg, b.since)},
                      {"updated", TimeText(*reg, b.updated)},
-                     {"overstay", b.occupied && matches[i]->time_limit_minutes &&
-                                      now - b.since > std::chrono::minutes(
-                                                          *matches[i]->time_limit_minutes)}};
+                     {"overstay",
+                      b.occupied && matches[i]->time_limit_minutes &&
+                          now - b.since > std::chrono::minutes(*matches[i]->time_limit_minutes)}};
       }
       items.push_back(std::move(j));
     }
@@ -408,9 +410,8 @@ void RegisterReadApi(http::Server& server, const ApiContext& context) {
   server.Route("GET", "/api/v1/chargers/{id}", bind(&Handlers::Charger));
   server.Route("GET", "/api/v1/signs", bind(&Handlers::Signs));
   server.Route("GET", "/api/v1/signs/{id}", bind(&Handlers::Sign));
-  server.Route("GET", "/api/v1/openapi.json", [](const Request&) {
-    return Response::Json(200, std::string(OpenApiDocument()));
-  });
+  server.Route("GET", "/api/v1/openapi.json",
+               [](const Request&) { return Response::Json(200, std::string(OpenApiDocument())); });
 }
 
 }  // namespace pg::api

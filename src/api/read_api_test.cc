@@ -146,7 +146,8 @@ TEST_F(ReadApiTest, BboxAndKindFilters) {
   EXPECT_EQ(near["total"], 2);
   auto surface = json::parse(Get("/api/v1/facilities?kind=surface").body);
   EXPECT_EQ(surface["total"], 2);
-  auto both = json::parse(Get("/api/v1/facilities?kind=surface,underground&bbox=113.79,33.99,113.82,34.02").body);
+  auto both = json::parse(
+      Get("/api/v1/facilities?kind=surface,underground&bbox=113.79,33.99,113.82,34.02").body);
   EXPECT_EQ(both["total"], 2);
 }
 
@@ -197,8 +198,7 @@ TEST_F(ReadApiTest, HistoryReturnsStoredSamplesInRange) {
                        T("2026-11-28T07:00:00+08:00") + std::chrono::minutes(5 * i), 400 + i, 600});
   }
   ASSERT_TRUE(store_->AppendOccupancy(samples).ok());
-  auto h = json::parse(
-      Get("/api/v1/facilities/F1/history?from=2026-11-28T07:30:00%2B08:00").body);
+  auto h = json::parse(Get("/api/v1/facilities/F1/history?from=2026-11-28T07:30:00%2B08:00").body);
   ASSERT_EQ(h["points"].size(), 6u);
   EXPECT_EQ(h["points"][0][1], 406);
   EXPECT_EQ(h["points"][0][0], "2026-11-28T07:30:00+08:00");

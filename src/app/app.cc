@@ -126,9 +126,8 @@ Status App::Start() {
   if (s.simulator) {
     // The first tick before serving, so the API never shows the demo as unknown.
     s.live->ApplyBatch(s.simulator->Tick(s.clock->Now()));
-    s.simulator_thread = std::make_unique<PeriodicThread>(s.config.simulator_tick, [&s] {
-      s.live->ApplyBatch(s.simulator->Tick(s.clock->Now()));
-    });
+    s.simulator_thread = std::make_unique<PeriodicThread>(
+        s.config.simulator_tick, [&s] { s.live->ApplyBatch(s.simulator->Tick(s.clock->Now())); });
   }
   s.history_thread =
       std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] { s.RecordHistory(); });

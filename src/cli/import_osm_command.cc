@@ -14,8 +14,7 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "import-osm",
-      "Import car parks, entrances and charging stations from an OpenStreetMap file");
+      "import-osm", "Import car parks, entrances and charging stations from an OpenStreetMap file");
   cmd->add_option("file", options->osm_path, "OSM file (.osm.pbf, .osm, .osm.bz2…)")->required();
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();

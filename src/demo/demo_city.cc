@@ -14,7 +14,6 @@
 #include "registry/survey.h"
 #include "store/store.h"
 
-
 namespace pg::demo {
 namespace {
 
@@ -57,21 +56,34 @@ struct StreetName {
 };
 // East–west streets (by row j = 0..20) and north–south streets (by column i = 0..20).
 constexpr StreetName kRows[] = {
-    {"南环路", "South Ring Rd"},   {"建安路", "Jian'an Rd"},     {"魏文路", "Weiwen Rd"},
-    {"学院路", "College Rd"},      {"许继大道", "Xuji Ave"},     {"前进路", "Qianjin Rd"},
-    {"天宝路", "Tianbao Rd"},      {"七一路", "Qiyi Rd"},        {"八一路", "Bayi Rd"},
-    {"文峰路", "Wenfeng Rd"},      {"春秋路", "Chunqiu Rd"},     {"五一路", "Wuyi Rd"},
-    {"劳动路", "Laodong Rd"},      {"新兴路", "Xinxing Rd"},     {"育才路", "Yucai Rd"},
-    {"瑞祥路", "Ruixiang Rd"},     {"永昌路", "Yongchang Rd"},   {"灞陵路", "Baling Rd"},
-    {"颍昌大道", "Yingchang Ave"}, {"北海路", "Beihai Rd"},      {"北环路", "North Ring Rd"}};
-constexpr StreetName kColumns[] = {
-    {"西环路", "West Ring Rd"},    {"芙蓉路", "Furong Rd"},      {"兴业路", "Xingye Rd"},
-    {"中原路", "Zhongyuan Rd"},    {"莲城大道", "Liancheng Ave"}, {"东明路", "Dongming Rd"},
-    {"西大街", "West St"},         {"南关街", "Nanguan St"},     {"平定街", "Pingding St"},
-    {"西湖路", "Xihu Rd"},         {"解放路", "Jiefang Rd"},     {"东大街", "East St"},
-    {"健康路", "Jiankang Rd"},     {"光明路", "Guangming Rd"},   {"许由路", "Xuyou Rd"},
-    {"竹林路", "Zhulin Rd"},       {"宏腾路", "Hongteng Rd"},    {"魏武大道", "Weiwu Ave"},
-    {"长村张路", "Changcunzhang Rd"}, {"新元大道", "Xinyuan Ave"}, {"东环路", "East Ring Rd"}};
+    {"南环路", "South Ring Rd"},   {"建安路", "Jian'an Rd"},   {"魏文路", "Weiwen Rd"},
+    {"学院路", "College Rd"},      {"许继大道", "Xuji Ave"},   {"前进路", "Qianjin Rd"},
+    {"天宝路", "Tianbao Rd"},      {"七一路", "Qiyi Rd"},      {"八一路", "Bayi Rd"},
+    {"文峰路", "Wenfeng Rd"},      {"春秋路", "Chunqiu Rd"},   {"五一路", "Wuyi Rd"},
+    {"劳动路", "Laodong Rd"},      {"新兴路", "Xinxing Rd"},   {"育才路", "Yucai Rd"},
+    {"瑞祥路", "Ruixiang Rd"},     {"永昌路", "Yongchang Rd"}, {"灞陵路", "Baling Rd"},
+    {"颍昌大道", "Yingchang Ave"}, {"北海路", "Beihai Rd"},    {"北环路", "North Ring Rd"}};
+constexpr StreetName kColumns[] = {{"西环路", "West Ring Rd"},
+                                   {"芙蓉路", "Furong Rd"},
+                                   {"兴业路", "Xingye Rd"},
+                                   {"中原路", "Zhongyuan Rd"},
+                                   {"莲城大道", "Liancheng Ave"},
+                                   {"东明路", "Dongming Rd"},
+                                   {"西大街", "West St"},
+                                   {"南关街", "Nanguan St"},
+                                   {"平定街", "Pingding St"},
+                                   {"西湖路", "Xihu Rd"},
+                                   {"解放路", "Jiefang Rd"},
+                                   {"东大街", "East St"},
+                                   {"健康路", "Jiankang Rd"},
+                                   {"光明路", "Guangming Rd"},
+                                   {"许由路", "Xuyou Rd"},
+                                   {"竹林路", "Zhulin Rd"},
+                                   {"宏腾路", "Hongteng Rd"},
+                                   {"魏武大道", "Weiwu Ave"},
+                                   {"长村张路", "Changcunzhang Rd"},
+                                   {"新元大道", "Xinyuan Ave"},
+                                   {"东环路", "East Ring Rd"}};
 
 std::string StreetClass(int index) {
   if (index % 4 == 0) return "primary";
@@ -116,52 +128,52 @@ constexpr FacilityPlan kCarParks[] = {
      LandUse::kCommercial, 10, 10, 860, true, "Mo-Su 07:00-24:00"},
     {"文峰塔地下停车场", "Wenfeng Pagoda Underground", FacilityKind::kUnderground,
      LandUse::kLeisure, 8, 11, 280, true, "24/7"},
-    {"中心医院停车场", "Central Hospital Car Park", FacilityKind::kMultiStorey,
-     LandUse::kHospital, 11, 8, 540, true, "24/7"},
+    {"中心医院停车场", "Central Hospital Car Park", FacilityKind::kMultiStorey, LandUse::kHospital,
+     11, 8, 540, true, "24/7"},
     {"老城菜市场停车场", "Old Town Market Car Park", FacilityKind::kSurface, LandUse::kCommercial,
      7, 9, 85, true, "Mo-Sa 06:00-21:00"},
-    {"西大街停车场", "West Street Car Park", FacilityKind::kSurface, LandUse::kCommercial, 8, 8,
-     60, false, "24/7"},
-    {"市政府地下停车场", "City Hall Underground", FacilityKind::kUnderground, LandUse::kOffice,
-     12, 11, 420, true, "Mo-Fr 07:00-20:00"},
-    {"东城万象汇停车场", "East Mall Car Park", FacilityKind::kUnderground, LandUse::kCommercial,
-     14, 8, 1200, true, "24/7"},
+    {"西大街停车场", "West Street Car Park", FacilityKind::kSurface, LandUse::kCommercial, 8, 8, 60,
+     false, "24/7"},
+    {"市政府地下停车场", "City Hall Underground", FacilityKind::kUnderground, LandUse::kOffice, 12,
+     11, 420, true, "Mo-Fr 07:00-20:00"},
+    {"东城万象汇停车场", "East Mall Car Park", FacilityKind::kUnderground, LandUse::kCommercial, 14,
+     8, 1200, true, "24/7"},
     {"金融中心停车楼", "Financial Centre Car Park", FacilityKind::kMultiStorey, LandUse::kOffice,
      15, 10, 760, true, "24/7"},
-    {"东城体育馆停车场", "East Stadium Car Park", FacilityKind::kSurface, LandUse::kLeisure, 17,
-     6, 480, true, "24/7"},
-    {"许继科技园停车场", "Xuji Tech Park Car Park", FacilityKind::kSurface, LandUse::kOffice, 16,
-     4, 320, false, "Mo-Fr 06:30-21:00"},
+    {"东城体育馆停车场", "East Stadium Car Park", FacilityKind::kSurface, LandUse::kLeisure, 17, 6,
+     480, true, "24/7"},
+    {"许继科技园停车场", "Xuji Tech Park Car Park", FacilityKind::kSurface, LandUse::kOffice, 16, 4,
+     320, false, "Mo-Fr 06:30-21:00"},
     {"东湖小区停车场", "East Lake Residences Parking", FacilityKind::kUnderground,
      LandUse::kResidential, 13, 5, 350, false, "24/7"},
-    {"健康路地下停车场", "Jiankang Rd Underground", FacilityKind::kUnderground,
-     LandUse::kOffice, 12, 6, 240, true, "24/7"},
-    {"高铁北站停车楼", "North Station Car Park", FacilityKind::kMultiStorey,
-     LandUse::kParkAndRide, 10, 17, 1500, true, "24/7"},
+    {"健康路地下停车场", "Jiankang Rd Underground", FacilityKind::kUnderground, LandUse::kOffice,
+     12, 6, 240, true, "24/7"},
+    {"高铁北站停车楼", "North Station Car Park", FacilityKind::kMultiStorey, LandUse::kParkAndRide,
+     10, 17, 1500, true, "24/7"},
     {"北站地面停车场", "North Station Surface Lot", FacilityKind::kSurface, LandUse::kParkAndRide,
      12, 17, 300, true, "24/7"},
-    {"北站新区商务中心", "North Business Centre", FacilityKind::kUnderground, LandUse::kOffice,
-     8, 15, 680, true, "24/7"},
+    {"北站新区商务中心", "North Business Centre", FacilityKind::kUnderground, LandUse::kOffice, 8,
+     15, 680, true, "24/7"},
     {"北城公园停车场", "North Park Car Park", FacilityKind::kSurface, LandUse::kLeisure, 14, 15,
      150, false, "Mo-Su 06:00-22:00"},
     {"北海小区停车场", "Beihai Residences Parking", FacilityKind::kUnderground,
      LandUse::kResidential, 6, 18, 400, true, "24/7"},
-    {"西湖公园停车场", "West Lake Park Car Park", FacilityKind::kSurface, LandUse::kLeisure, 3,
-     9, 260, true, "Mo-Su 06:00-22:00"},
-    {"西湖商场停车场", "West Lake Plaza Car Park", FacilityKind::kMultiStorey,
-     LandUse::kCommercial, 5, 11, 540, true, "Mo-Su 08:00-23:00"},
-    {"学院路大学停车场", "University Car Park", FacilityKind::kSurface, LandUse::kOffice, 4, 3,
-     220, false, "24/7"},
+    {"西湖公园停车场", "West Lake Park Car Park", FacilityKind::kSurface, LandUse::kLeisure, 3, 9,
+     260, true, "Mo-Su 06:00-22:00"},
+    {"西湖商场停车场", "West Lake Plaza Car Park", FacilityKind::kMultiStorey, LandUse::kCommercial,
+     5, 11, 540, true, "Mo-Su 08:00-23:00"},
+    {"学院路大学停车场", "University Car Park", FacilityKind::kSurface, LandUse::kOffice, 4, 3, 220,
+     false, "24/7"},
     {"西城人民医院停车场", "West People's Hospital Car Park", FacilityKind::kUnderground,
      LandUse::kHospital, 6, 6, 380, true, "24/7"},
-    {"芙蓉小区停车场", "Furong Residences Parking", FacilityKind::kSurface,
-     LandUse::kResidential, 1, 7, 180, false, "24/7"},
-    {"南环路换乘停车场", "South Ring P+R", FacilityKind::kParkAndRide, LandUse::kParkAndRide, 9,
-     0, 450, true, "Mo-Su 05:30-23:30"},
-    {"西环路换乘停车场", "West Ring P+R", FacilityKind::kParkAndRide, LandUse::kParkAndRide, 0,
-     10, 360, true, "Mo-Su 05:30-23:30"},
-    {"东环路换乘停车场", "East Ring P+R", FacilityKind::kParkAndRide, LandUse::kParkAndRide, 19,
-     12, 400, true, "Mo-Su 05:30-23:30"},
+    {"芙蓉小区停车场", "Furong Residences Parking", FacilityKind::kSurface, LandUse::kResidential,
+     1, 7, 180, false, "24/7"},
+    {"南环路换乘停车场", "South Ring P+R", FacilityKind::kParkAndRide, LandUse::kParkAndRide, 9, 0,
+     450, true, "Mo-Su 05:30-23:30"},
+    {"西环路换乘停车场", "West Ring P+R", FacilityKind::kParkAndRide, LandUse::kParkAndRide, 0, 10,
+     360, true, "Mo-Su 05:30-23:30"},
+    {"东环路换乘停车场", "East Ring P+R", FacilityKind::kParkAndRide, LandUse::kParkAndRide, 19, 12,
+     400, true, "Mo-Su 05:30-23:30"},
 };
 
 struct ZonePlan {
@@ -245,8 +257,8 @@ DemoCity GenerateDemoCity(uint64_t seed) {
     bool one_way = cls == "residential" && index >= 7 && index <= 13;
     bool reverse = one_way && (index / 2) % 2 == 0;
     for (int k = 0; k < kHalfSteps; k += 2) {
-      osm::OsmWriteWay way{way_id++, {}, {{"highway", cls}, {"name", name.zh},
-                                          {"name:en", name.en}}};
+      osm::OsmWriteWay way{
+          way_id++, {}, {{"highway", cls}, {"name", name.zh}, {"name:en", name.en}}};
       // 文峰路 is a pedestrian street through the old town (half-steps 16..24).
       bool pedestrian = row && index == 9 && k >= 16 && k < 24;
       if (pedestrian) {
@@ -283,8 +295,8 @@ DemoCity GenerateDemoCity(uint64_t seed) {
     ++index;
     const District& d = DistrictOf(p.block_i, p.block_j);
     double ci = 2 * p.block_i + 1, cj = 2 * p.block_j + 1;
-    double half = p.kind == FacilityKind::kSurface || p.kind == FacilityKind::kParkAndRide ? 0.7
-                                                                                             : 0.5;
+    double half =
+        p.kind == FacilityKind::kSurface || p.kind == FacilityKind::kParkAndRide ? 0.7 : 0.5;
     std::vector<int64_t> ring;
     LatLon corners[4] = {At(ci - half, cj - half), At(ci + half, cj - half),
                          At(ci + half, cj + half), At(ci - half, cj + half)};
@@ -294,20 +306,21 @@ DemoCity GenerateDemoCity(uint64_t seed) {
       osm.nodes.push_back({node_id, corners[k], {}});
       if (k == 0) {
         entrance_node = ++node_id;
-        osm.nodes.push_back({entrance_node,
-                             At(ci, cj - half),
-                             {{"amenity", "parking_entrance"},
-                              {"parking", p.kind == FacilityKind::kUnderground ? "underground"
-                                                                                : "surface"}}});
+        osm.nodes.push_back(
+            {entrance_node,
+             At(ci, cj - half),
+             {{"amenity", "parking_entrance"},
+              {"parking", p.kind == FacilityKind::kUnderground ? "underground" : "surface"}}});
         ring.push_back(entrance_node);
       }
     }
     ring.push_back(ring.front());
     int64_t osm_way = 2000 + index;
-    std::string parking_tag = p.kind == FacilityKind::kUnderground    ? "underground"
+    std::string parking_tag = p.kind == FacilityKind::kUnderground   ? "underground"
                               : p.kind == FacilityKind::kMultiStorey ? "multi-storey"
-                                                                      : "surface";
-    osm::OsmWriteWay way{osm_way, ring,
+                                                                     : "surface";
+    osm::OsmWriteWay way{osm_way,
+                         ring,
                          {{"amenity", "parking"},
                           {"parking", parking_tag},
                           {"name", p.zh},
@@ -411,7 +424,8 @@ DemoCity GenerateDemoCity(uint64_t seed) {
       ch.id = model::ChargerId(fmt::format("C{}", Pad(charger_number, 3)));
       ch.site = f.id.str();
       ch.facility = f.id;
-      ch.name = {fmt::format("{} {}号桩", f.name.zh, k + 1), fmt::format("{} #{}", f.name.en, k + 1)};
+      ch.name = {fmt::format("{} {}号桩", f.name.zh, k + 1),
+                 fmt::format("{} #{}", f.name.en, k + 1)};
       ch.location = {f.location.lat + 0.00005 * k, f.location.lon + 0.00008};
       bool dc = k % 2 == 0;
       if (dc) {
@@ -471,8 +485,7 @@ DemoCity GenerateDemoCity(uint64_t seed) {
            {{facility_ids_in("old_town"), Arrow::kStraightRight, {"老城区", "Old Town"}},
             {facility_ids_in("west"), Arrow::kLeft, {"西湖区", "West Lake"}},
             {facility_ids_in("east"), Arrow::kRight, {"东城区", "East District"}}});
-  add_sign("S1-02", {"颍昌大道/解放路", "Yingchang Ave / Jiefang Rd"}, At(20, 36),
-           SignLevel::kArea,
+  add_sign("S1-02", {"颍昌大道/解放路", "Yingchang Ave / Jiefang Rd"}, At(20, 36), SignLevel::kArea,
            {{facility_ids_in("north"), Arrow::kStraight, {"北站新区", "North Station"}},
             {facility_ids_in("old_town"), Arrow::kLeft, {"老城区", "Old Town"}}});
   add_sign("S1-03", {"东环路/春秋路", "East Ring Rd / Chunqiu Rd"}, At(40, 20), SignLevel::kArea,
@@ -487,15 +500,14 @@ DemoCity GenerateDemoCity(uint64_t seed) {
            {line(1, Arrow::kRight), line(2, Arrow::kStraight), line(3, Arrow::kLeft)});
   add_sign("S2-02", {"七一路/解放路", "Qiyi Rd / Jiefang Rd"}, At(20, 14), SignLevel::kRoute,
            {line(4, Arrow::kRight), line(1, Arrow::kStraight), line(7, Arrow::kStraightRight)});
-  add_sign("S2-03", {"天宝路/光明路", "Tianbao Rd / Guangming Rd"}, At(26, 12),
-           SignLevel::kRoute,
+  add_sign("S2-03", {"天宝路/光明路", "Tianbao Rd / Guangming Rd"}, At(26, 12), SignLevel::kRoute,
            {line(8, Arrow::kRight), line(9, Arrow::kStraight), line(13, Arrow::kLeft)});
   add_sign("S2-04", {"永昌路/东大街", "Yongchang Rd / East St"}, At(22, 32), SignLevel::kRoute,
            {line(14, Arrow::kStraight), line(15, Arrow::kRight), line(16, Arrow::kLeft)});
   add_sign("S2-05", {"春秋路/芙蓉路", "Chunqiu Rd / Furong Rd"}, At(4, 20), SignLevel::kRoute,
            {line(19, Arrow::kLeft), line(20, Arrow::kStraight)});
-  add_sign("S3-01", {"春秋广场入口", "Chunqiu Square entrance"}, At(19, 18.5),
-           SignLevel::kEntrance, {line(1, Arrow::kRight)});
+  add_sign("S3-01", {"春秋广场入口", "Chunqiu Square entrance"}, At(19, 18.5), SignLevel::kEntrance,
+           {line(1, Arrow::kRight)});
   add_sign("S3-02", {"万象汇入口", "East Mall entrance"}, At(29, 16.3), SignLevel::kEntrance,
            {line(8, Arrow::kLeft)});
   add_sign("S3-03", {"高铁北站停车楼入口", "North Station entrance"}, At(21, 34.3),
@@ -567,8 +579,7 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     for (const auto& p : problems) PG_LOG_WARNING("demo: {}", p.ToString());
     if (!survey.ok()) return survey.status().WithContext("demo survey import");
     PG_LOG_INFO("demo: import-registry: {} facilities, {} bays, {} chargers, {} signs, {} sources",
-                survey->facilities, survey->bays, survey->chargers, survey->signs,
-                survey->sources);
+                survey->facilities, survey->bays, survey->chargers, survey->signs, survey->sources);
     PG_RETURN_IF_ERROR(
         store->PutSetting("demo.land_use", ingest::simulator::LandUseToJson(city.land_use)));
     PG_RETURN_IF_ERROR(store->PutSetting("demo.seed", std::to_string(seed)));

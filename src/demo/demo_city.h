@@ -25,8 +25,8 @@
 namespace pg::demo {
 
 struct DemoCity {
-  osm::OsmWriteData osm;            // roads, car-park outlines, entrances
-  model::RegistryData survey;       // the city's inventory: facilities, bays, chargers, signs, sources
+  osm::OsmWriteData osm;       // roads, car-park outlines, entrances
+  model::RegistryData survey;  // the city's inventory: facilities, bays, chargers, signs, sources
   std::map<std::string, ingest::simulator::LandUse> land_use;  // demand profile per facility
 };
 

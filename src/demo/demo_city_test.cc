@@ -23,8 +23,8 @@ TEST(DemoCity, IsDeterministic) {
 TEST(DemoCity, SurveyIsValid) {
   DemoCity city = GenerateDemoCity();
   auto problems = model::ValidateRegistry(city.survey, {});
-  for (const auto& p : problems) ADD_FAILURE() << p.entry_kind << "[" << p.index << "] "
-                                               << p.status.ToString();
+  for (const auto& p : problems)
+    ADD_FAILURE() << p.entry_kind << "[" << p.index << "] " << p.status.ToString();
 }
 
 // The demo goes through the same import path as a real city; what arrives is a full city.

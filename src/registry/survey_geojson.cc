@@ -302,6 +302,9 @@ class FeatureReader {
     auto entrances = CellForm("entrances", ParseEntrancesCell);
     std::string id = Id();
     auto facility = Parse(model::FacilityFromJson, [&] { return FacilityGeometry(); });
+    if (facility && facility->name.zh.empty() && facility->name.en.empty()) {
+      Fail("name", "a facility needs a name in name.zh or name.en (or name_zh, name_en)");
+    }
     if (facility) {
       if (tariff) facility->tariff = std::move(tariff);
       if (entrances) facility->entrances = std::move(*entrances);

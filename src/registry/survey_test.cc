@@ -19,7 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-const std::string kFixtures = std::string(PG_SOURCE_DIR) + "/tests/fixtures/survey";
+std::string Fixtures() { return std::string(PG_SOURCE_DIR) + "/tests/fixtures/survey"; }
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,6 +35,7 @@ void Spit(const std::string& path, std::string_view text) {
 
 std::vector<std::string> Strings(const std::vector<SurveyProblem>& problems) {
   std::vector<std::string> out;
+  out.reserve(problems.size());
   for (const auto& p : problems) out.push_back(p.ToString());
   return out;
 }
@@ -76,7 +77,7 @@ class StoreTest : public ::testing::Test {
 
 TEST(SurveyRead, ExcelCsvExportOfEveryKindReadsWithoutProblems) {
   std::vector<SurveyProblem> problems;
-  auto data = ReadSurveyFiles({kFixtures + "/csv"}, &problems);
+  auto data = ReadSurveyFiles({Fixtures() + "/csv"}, &problems);
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   EXPECT_THAT(Strings(problems), IsEmpty());
 
@@ -137,7 +138,7 @@ TEST(SurveyRead, ExcelCsvExportOfEveryKindReadsWithoutProblems) {
 
 TEST(SurveyRead, GeoJsonFeaturesOfEveryTypeRead) {
   std::vector<SurveyProblem> problems;
-  auto data = ReadSurveyFiles({kFixtures + "/city.geojson"}, &problems);
+  auto data = ReadSurveyFiles({Fixtures() + "/city.geojson"}, &problems);
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   EXPECT_THAT(Strings(problems), IsEmpty());
   ASSERT_TRUE(data->city.has_value());
@@ -177,17 +178,22 @@ TEST(SurveyRead, PolygonWithoutLatLonIsPlacedAtItsCentroid) {
   EXPECT_NEAR(data->facilities[0].location.lon, 113.1, 1e-9);
 }
 
-TEST(SurveyRead, GeoJsonFeatureWithoutAnIdIsReportedOnce) {
+TEST(SurveyRead, GeoJsonFeatureWithoutAnIdOrNameIsReportedOnce) {
   testing::TempDir dir;
   Spit(dir.File("f.geojson"), R"({"type": "FeatureCollection", "features": [
     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.85, 34.03]},
-     "properties": {"type": "sign", "level": 2, "lines": "F1", "colour": "red"}}]})");
+     "properties": {"type": "sign", "level": 2, "lines": "F1", "colour": "red"}},
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.85, 34.03]},
+     "properties": {"type": "facility", "id": "F1", "kind": "surface"}}]})");
   std::vector<SurveyProblem> problems;
   EXPECT_FALSE(ReadSurveyFiles({dir.File("f.geojson")}, &problems).ok());
   EXPECT_THAT(Strings(problems),
               ElementsAre(dir.File("f.geojson") +
                               ":features[0]: warning: colour: unknown property of a sign, ignored",
-                          dir.File("f.geojson") + ":features[0]: id: is required"));
+                          dir.File("f.geojson") + ":features[0]: id: is required",
+                          dir.File("f.geojson") +
+                              ":features[1]: name: a facility needs a name in name.zh or name.en "
+                              "(or name_zh, name_en)"));
 }
 
 TEST(SurveyRead, UnknownColumnIsAWarningNotAnError) {
@@ -253,12 +259,12 @@ class SurveyBadFile : public ::testing::TestWithParam<BadFile> {};
 
 TEST_P(SurveyBadFile, GivesItsOwnErrorAndImportsNothing) {
   const BadFile& bad = GetParam();
-  std::string path = kFixtures + "/bad/" + bad.file;
+  std::string path = Fixtures() + "/bad/" + bad.file;
 
   testing::TempDir dir;
   auto store = store::OpenSqliteStore(dir.File("city.db"));
   ASSERT_TRUE(store.ok());
-  ASSERT_TRUE(ImportSurveyFiles({kFixtures + "/csv"}, **store, nullptr).ok());
+  ASSERT_TRUE(ImportSurveyFiles({Fixtures() + "/csv"}, **store, nullptr).ok());
   std::string before = Snapshot(**store);
 
   std::vector<SurveyProblem> problems;
@@ -278,13 +284,14 @@ TEST_P(SurveyBadFile, GivesItsOwnErrorAndImportsNothing) {
   EXPECT_EQ(Snapshot(**store), before);
 }
 
-const std::string kFacilityKinds = "multi_storey, underground, surface, on_street, park_and_ride";
+constexpr char kFacilityKinds[] = "multi_storey, underground, surface, on_street, park_and_ride";
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, SurveyBadFile,
     ::testing::Values(
         BadFile{"facilities_bad_number.csv", {":5: capacity: 'abc' is not a whole number"}},
-        BadFile{"facilities_bad_enum.csv", {":2: kind: 'castle' is not one of: " + kFacilityKinds}},
+        BadFile{"facilities_bad_enum.csv",
+                {std::string(":2: kind: 'castle' is not one of: ") + kFacilityKinds}},
         BadFile{"facilities_bad_coordinate.csv", {":2: lat: '95.5' is outside [-90, 90] degrees"}},
         BadFile{"facilities_bad_opening_hours.csv",
                 {":2: opening_hours: opening_hours 'Mo-Fr 8am-6pm': '8am-6pm' is not in the "
@@ -292,7 +299,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"facilities_bad_tariff.csv",
                 {":2: tariff: band 18:00-22:00 overlaps band 08:00-20:00"}},
         BadFile{"facilities_duplicate_id.csv",
-                {":4: id: facility 'F1' appears twice; first at " + kFixtures +
+                {":4: id: facility 'F1' appears twice; first at " + Fixtures() +
                  "/bad/facilities_duplicate_id.csv:2"}},
         BadFile{"facilities_missing_column.csv",
                 {":1: missing required columns for facilities: lat, lon"}},
@@ -311,13 +318,13 @@ INSTANTIATE_TEST_SUITE_P(
                 {":4: not valid JSON: parse error at line 4, column 87: syntax error while parsing "
                  "object key - unexpected ','; expected string literal"}},
         BadFile{"bad_features.geojson",
-                {":features[1]: kind: 'castle' is not one of: " + kFacilityKinds,
+                {std::string(":features[1]: kind: 'castle' is not one of: ") + kFacilityKinds,
                  ":features[2]: geometry: must be a Point"}}));
 
 TEST_F(StoreTest, OneBadRowAnywhereImportsNothingAtAll) {
   std::vector<SurveyProblem> problems;
   auto summary = ImportSurveyFiles(
-      {kFixtures + "/csv", kFixtures + "/bad/bays_dangling_reference.csv"}, *store_, &problems);
+      {Fixtures() + "/csv", Fixtures() + "/bad/bays_dangling_reference.csv"}, *store_, &problems);
   ASSERT_FALSE(summary.ok());
   auto data = store_->LoadRegistry();
   ASSERT_TRUE(data.ok());
@@ -351,11 +358,11 @@ TEST_F(StoreTest, EveryProblemOfEveryFileIsListedInFileAndLineOrder) {
 TEST_F(StoreTest, ImportWritesEveryEntryAsSurvey) {
   std::vector<SurveyProblem> problems;
   auto summary =
-      ImportSurveyFiles({kFixtures + "/csv", kFixtures + "/city.geojson"}, *store_, &problems);
+      ImportSurveyFiles({Fixtures() + "/csv", Fixtures() + "/city.geojson"}, *store_, &problems);
   // city.geojson brings a second city: the survey must say it once.
   ASSERT_FALSE(summary.ok());
   problems.clear();
-  summary = ImportSurveyFiles({kFixtures + "/csv"}, *store_, &problems);
+  summary = ImportSurveyFiles({Fixtures() + "/csv"}, *store_, &problems);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->files, 7);
   EXPECT_EQ(summary->facilities, 3);
@@ -371,7 +378,8 @@ TEST_F(StoreTest, ImportWritesEveryEntryAsSurvey) {
 
 TEST_F(StoreTest, ReimportUpdatesInPlace) {
   testing::TempDir files;
-  std::filesystem::copy(kFixtures + "/csv", files.path(), std::filesystem::copy_options::recursive);
+  std::filesystem::copy(Fixtures() + "/csv", files.path(),
+                        std::filesystem::copy_options::recursive);
   ASSERT_TRUE(ImportSurveyFiles({files.path().string()}, *store_, nullptr).ok());
 
   std::string text = Slurp(files.File("facilities.csv"));
@@ -450,14 +458,14 @@ TEST_F(StoreTest, SurveyRowsMayReferToFacilitiesAlreadyInTheStore) {
 }
 
 TEST_F(StoreTest, DistrictsAloneUpdateTheStoredCity) {
-  ASSERT_TRUE(ImportSurveyFiles({kFixtures + "/csv/city.csv"}, *store_, nullptr).ok());
+  ASSERT_TRUE(ImportSurveyFiles({Fixtures() + "/csv/city.csv"}, *store_, nullptr).ok());
   testing::TempDir files;
   Spit(files.File("districts.csv"), "id,name_zh,name_en\nweidu,魏都区,Weidu\n");
   ASSERT_TRUE(ImportSurveyFiles({files.File("districts.csv")}, *store_, nullptr).ok());
   Spit(files.File("districts.csv"), "id,name_zh,name_en\nweidu,魏都区,Weidu District\nxx,新区,\n");
   ASSERT_TRUE(ImportSurveyFiles({files.File("districts.csv")}, *store_, nullptr).ok());
   // city.csv again, without districts, keeps them.
-  ASSERT_TRUE(ImportSurveyFiles({kFixtures + "/csv/city.csv"}, *store_, nullptr).ok());
+  ASSERT_TRUE(ImportSurveyFiles({Fixtures() + "/csv/city.csv"}, *store_, nullptr).ok());
   auto data = store_->LoadRegistry();
   ASSERT_TRUE(data.ok());
   ASSERT_TRUE(data->city.has_value());
@@ -477,10 +485,10 @@ TEST(SurveyRead, DistrictsWithoutAnyCityAreAnError) {
 }
 
 TEST_F(StoreTest, RevokedSourceStaysRevokedOnReimport) {
-  ASSERT_TRUE(ImportSurveyFiles({kFixtures + "/csv"}, *store_, nullptr).ok());
+  ASSERT_TRUE(ImportSurveyFiles({Fixtures() + "/csv"}, *store_, nullptr).ok());
   Timestamp when = FromUnixMillis(1'700'000'000'000);
   ASSERT_TRUE(store_->RevokeSource(model::SourceId("gate-f1"), when).ok());
-  ASSERT_TRUE(ImportSurveyFiles({kFixtures + "/csv"}, *store_, nullptr).ok());
+  ASSERT_TRUE(ImportSurveyFiles({Fixtures() + "/csv"}, *store_, nullptr).ok());
   auto sources = store_->LoadSources();
   ASSERT_TRUE(sources.ok());
   ASSERT_EQ(sources->size(), 2u);

@@ -45,11 +45,11 @@ struct ClassCount {
 
 // The raw live record of one facility.
 struct FacilityLive {
-  std::optional<ClassCount> total;                  // absent until the first count arrives
+  std::optional<ClassCount> total;  // absent until the first count arrives
   std::map<model::SpaceCategory, ClassCount> by_category;
   model::FacilityStatus operator_status = model::FacilityStatus::kOpen;
   Timestamp status_updated;
-  Timestamp last_seen;         // newest observation of any kind for this facility
+  Timestamp last_seen;  // newest observation of any kind for this facility
   model::SourceId last_source;
 };
 
@@ -79,9 +79,9 @@ struct LiveSnapshot {
 
 enum class ApplyResult {
   kApplied,
-  kDuplicate,     // same source and seq seen before
-  kOutOfOrder,    // older than what is held: history only
-  kUnknownTarget, // no such facility/bay/charger in the registry
+  kDuplicate,      // same source and seq seen before
+  kOutOfOrder,     // older than what is held: history only
+  kUnknownTarget,  // no such facility/bay/charger in the registry
 };
 
 struct ApplyOutcome {

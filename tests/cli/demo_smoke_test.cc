@@ -1,0 +1,60 @@
+// The demo as `make demo` runs it: it starts, serves at least 30 facilities with live counts,
+// the counts move within a minute, and Ctrl-C stops it cleanly.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "api/http/test_client.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg {
+namespace {
+
+std::map<std::string, nlohmann::json> FreeCounts(uint16_t port) {
+  auto r = api::http::HttpGet("127.0.0.1", port, "/api/v1/facilities?limit=1000");
+  std::map<std::string, nlohmann::json> out;
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return out;
+  EXPECT_EQ(r->status, 200) << r->body;
+  if (r->status != 200) return out;
+  auto body = nlohmann::json::parse(r->body);
+  EXPECT_GE(body["items"].size(), 1u) << r->body.substr(0, 300);
+  for (const auto& f : body["items"]) out[f["id"].get<std::string>()] = f["live"]["free"];
+  return out;
+}
+
+TEST(DemoSmoke, ServesTheDemoCityWithMovingCountsAndStopsOnCtrlC) {
+  testing::TempDir dir;
+  testing::BackgroundProgram demo({testing::ParkguideBinary(), "demo", "--db", dir.File("demo.db"),
+                                   "--port", "0", "--history-days", "2"},
+                                  dir.File("demo.log"));
+  ASSERT_TRUE(demo.WaitForLog("serving", std::chrono::seconds(120))) << demo.Log();
+  std::smatch m;
+  std::string log = demo.Log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)")));
+  auto port = static_cast<uint16_t>(std::stoi(m[1]));
+
+  auto first = FreeCounts(port);
+  ASSERT_GE(first.size(), 30u);
+  int live = 0;
+  for (const auto& [id, free] : first) live += free.is_number();
+  EXPECT_GE(live, 20) << "most facilities have a live count";
+
+  bool moved = false;
+  for (int i = 0; i < 60 && !moved; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    for (const auto& [id, free] : FreeCounts(port)) {
+      if (first.contains(id) && free != first[id] && free.is_number()) moved = true;
+    }
+  }
+  EXPECT_TRUE(moved) << "some free count changes within a minute";
+
+  EXPECT_EQ(demo.SignalAndWait(SIGINT, std::chrono::seconds(15)), 0) << demo.Log();
+  EXPECT_NE(demo.Log().find("stopped"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pg
