@@ -32,7 +32,7 @@ void AddImportRegistryCommand(CLI::App& app, int* exit_code) {
     auto summary = registry::ImportSurveyFiles(options->paths, **store, &problems);
     for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.ToString().c_str());
     if (!summary.ok()) {
-      *exit_code = Fail(summary.status().message() + "; nothing was imported");
+      *exit_code = Fail(summary.status().message());
       return;
     }
     const auto& w = summary->written;

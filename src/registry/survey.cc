@@ -350,12 +350,6 @@ Result<SurveyImportSummary> ImportSurveyFiles(const std::vector<std::string>& pa
   if (!data.ok()) {
     return InvalidArgument(fmt::format("nothing was imported: {}", data.status().message()));
   }
-  // Revocation is an operator's act, not inventory: re-importing a survey must not undo it.
-  for (auto& source : data->sources) {
-    for (const auto& stored : existing.sources) {
-      if (stored.id == source.id) source.revoked_at = stored.revoked_at;
-    }
-  }
   PG_ASSIGN_OR_RETURN(summary.written,
                       store.WriteRegistry(*data, store::RegistryWriteMode::kUpsert));
   summary.facilities = static_cast<int>(data->facilities.size());

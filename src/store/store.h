@@ -53,7 +53,9 @@ class Store {
 
   // The whole registry. Errors: kDataLoss when a stored document cannot be read back.
   virtual Result<model::RegistryData> LoadRegistry() = 0;
-  // Writes `data` in one transaction (the city, when present, replaces the stored one).
+  // Writes `data` in one transaction (the city, when present, replaces the stored one). A
+  // source's revocation and key are not part of the registry: writing a source never changes
+  // them.
   // REQUIRES: `data` has been validated (model::ValidateRegistry).
   virtual Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,
                                                      RegistryWriteMode mode) = 0;

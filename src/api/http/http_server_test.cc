@@ -213,7 +213,8 @@ TEST(HttpServer, QueryIsPercentDecodedWithPlusAsSpaceAndRepeatsKept) {
   Server server(LoopbackOptions());
   server.Route("GET", "/echo", [](const Request& req) {
     std::string out = req.raw_query + "|";
-    for (const auto& [name, value] : req.query) out += "[" + name + "=" + value + "]";
+    for (const auto& [name, value] : req.query)
+      out.append("[").append(name).append("=").append(value).append("]");
     out += "|first kind=" + std::string(req.Query("kind").value_or("-"));
     out += "|missing=" + std::string(req.Query("nope").value_or("-"));
     return Response::Json(200, out);
@@ -788,7 +789,7 @@ TEST(HttpServerEvents, ProducerCloseEndsTheResponseAfterQueuedEvents) {
 
 TEST(HttpServerEvents, SlowClientIsDisconnectedOnceItsQueueExceedsTheBound) {
   ServerOptions o = LoopbackOptions();
-  o.stream_max_queued_bytes = 64 * 1024;
+  o.stream_max_queued_bytes = size_t{64} << 10;
   Server server(o);
   StreamCatcher catcher;
   server.Route("GET", "/s", catcher.MakeHandler());
@@ -800,7 +801,7 @@ TEST(HttpServerEvents, SlowClientIsDisconnectedOnceItsQueueExceedsTheBound) {
   ASSERT_NE(stream, nullptr);
   // The client reads nothing. Socket buffers take a few MiB, then the queue fills and the
   // server lets the client go instead of buffering without end.
-  const std::string data(16 * 1024, 'z');
+  const std::string data(size_t{16} << 10, 'z');
   size_t pushed = 0;
   constexpr size_t kCap = 100000;  // ~1.6 GB: never reached unless the bound is broken
   while (pushed < kCap && stream->Push("bulk", data)) {
@@ -851,7 +852,7 @@ TEST(HttpServerEvents, StopWithOpenStreamsReturnsPromptlyAndClosesThem) {
   ASSERT_TRUE(stuck.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto stuck_stream = catcher.Get(kClients);
   ASSERT_NE(stuck_stream, nullptr);
-  for (int i = 0; i < 32; ++i) stuck_stream->Push("", std::string(16 * 1024, 'q'));
+  for (int i = 0; i < 32; ++i) stuck_stream->Push("", std::string(size_t{16} << 10, 'q'));
 
   auto started = std::chrono::steady_clock::now();
   server->Stop();

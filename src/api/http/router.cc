@@ -103,11 +103,11 @@ Result<Target> ParseTarget(std::string_view target) {
   return t;
 }
 
-void Router::Add(std::string method, std::string_view pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler) {
   PG_ASSERT(!pattern.empty() && pattern.front() == '/');
   std::vector<Segment> segments;
   if (pattern.size() > 1) {
-    std::string_view rest = pattern.substr(1);
+    std::string_view rest = std::string_view(pattern).substr(1);
     while (true) {
       size_t slash = rest.find('/');
       std::string_view text = rest.substr(0, slash);
@@ -128,7 +128,7 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler) 
   auto it = std::find_if(routes_.begin(), routes_.end(),
                          [&](const Route& r) { return r.pattern == pattern; });
   if (it == routes_.end()) {
-    routes_.push_back(Route{std::string(pattern), std::move(segments), {}});
+    routes_.push_back(Route{std::move(pattern), std::move(segments), {}});
     it = routes_.end() - 1;
   }
   it->handlers[std::move(method)] = std::move(handler);

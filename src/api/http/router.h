@@ -44,7 +44,7 @@ class Router {
   // Adds `handler` for `method` on `pattern`; a second Add of the same method and pattern
   // replaces the first.
   // REQUIRES: `pattern` starts with '/' and every "{...}" is a whole segment with a name.
-  void Add(std::string method, std::string_view pattern, Handler handler);
+  void Add(std::string method, std::string pattern, Handler handler);
 
   enum class Outcome { kFound, kMethodNotAllowed, kNotFound };
   struct Match {

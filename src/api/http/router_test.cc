@@ -6,7 +6,7 @@ namespace pg::api::http::internal {
 namespace {
 
 Handler Returning(std::string body) {
-  return [body](const Request&) { return Response::Json(200, body); };
+  return [body = std::move(body)](const Request&) { return Response::Json(200, body); };
 }
 
 std::string Call(const Router::Match& m) {

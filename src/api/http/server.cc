@@ -92,10 +92,10 @@ class ServerCore {
   ~ServerCore();
 
   // REQUIRES: Start() has not been called: the router is read without a lock once it has.
-  void AddRoute(std::string method, std::string_view pattern, Handler handler) {
+  void AddRoute(std::string method, std::string pattern, Handler handler) {
     std::lock_guard lock(lifecycle_mu_);
     PG_ASSERT(!started_ && !stopped_ && "Route() after Start()");
-    router.Add(std::move(method), pattern, std::move(handler));
+    router.Add(std::move(method), std::move(pattern), std::move(handler));
   }
   Status Start();
   void Stop();
@@ -581,7 +581,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     linger_deadline_ = std::chrono::steady_clock::now() + kLingerTime;
-    linger_buffer_.resize(16 * 1024);
+    linger_buffer_.resize(size_t{16} << 10);
     Linger();
   }
 
@@ -617,7 +617,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case Phase::kReadingBody:
       case Phase::kHandling:
       case Phase::kWriting:
-        break;  // finishes this request, answering with Connection: close
+        // Finishes this request, answering with Connection: close. A lingering or closed
+        // connection is on its way out already.
       case Phase::kLingering:
       case Phase::kClosed:
         break;
@@ -861,7 +862,7 @@ Server::Server(ServerOptions options)
 Server::~Server() { Stop(); }
 
 void Server::Route(std::string method, std::string pattern, Handler handler) {
-  core_->AddRoute(std::move(method), pattern, std::move(handler));
+  core_->AddRoute(std::move(method), std::move(pattern), std::move(handler));
 }
 
 Status Server::Start() { return core_->Start(); }

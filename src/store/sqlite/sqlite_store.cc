@@ -37,7 +37,7 @@ constexpr const char* kMigrations[] = {
     CREATE TABLE chargers(id TEXT PRIMARY KEY, origin TEXT NOT NULL, doc TEXT NOT NULL);
     CREATE TABLE signs(id TEXT PRIMARY KEY, origin TEXT NOT NULL, doc TEXT NOT NULL);
     CREATE TABLE sources(id TEXT PRIMARY KEY, doc TEXT NOT NULL, key_hash TEXT NOT NULL,
-                         created_ms INTEGER NOT NULL);
+                         created_ms INTEGER NOT NULL, revoked_ms INTEGER);
     CREATE TABLE occupancy(facility_id TEXT NOT NULL, t_ms INTEGER NOT NULL,
                            occupied INTEGER NOT NULL, capacity INTEGER NOT NULL,
                            PRIMARY KEY (facility_id, t_ms)) WITHOUT ROWID;
@@ -72,6 +72,9 @@ class SqliteStore final : public Store {
 
   template <typename T, typename FromJson>
   Status LoadDocs(const char* table, FromJson from_json, std::vector<T>& out);
+
+  // Sets revoked_at from the revoked_ms column, which alone records revocation.
+  Status ApplyRevocations(std::vector<model::Source>& sources);
 
   template <typename T>
   Status WriteDocs(const char* table, const std::vector<T>& entries, RegistryWriteMode mode,
@@ -127,8 +130,8 @@ Status SqliteStore::Migrate() {
 
 template <typename T, typename FromJson>
 Status SqliteStore::LoadDocs(const char* table, FromJson from_json, std::vector<T>& out) {
-  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare(fmt::format("SELECT id, doc FROM {} ORDER BY id",
-                                                             table)));
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare(fmt::format("SELECT id, doc FROM {} ORDER BY id", table)));
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
@@ -143,6 +146,18 @@ Status SqliteStore::LoadDocs(const char* table, FromJson from_json, std::vector<
   return Status::Ok();
 }
 
+Status SqliteStore::ApplyRevocations(std::vector<model::Source>& sources) {
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT revoked_ms FROM sources WHERE id = ?1"));
+  for (auto& source : sources) {
+    st.Bind(1, source.id.str());
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    source.revoked_at.reset();
+    if (row && !st.IsNull(0)) source.revoked_at = FromUnixMillis(st.Int(0));
+    st.Reset();
+  }
+  return Status::Ok();
+}
+
 Result<model::RegistryData> SqliteStore::LoadRegistry() {
   std::lock_guard lock(mutex_);
   model::RegistryData data;
@@ -152,7 +167,8 @@ Result<model::RegistryData> SqliteStore::LoadRegistry() {
     if (row) {
       auto city = model::CityFromJson(
           nlohmann::json::parse(st.Text(0), nullptr, /*allow_exceptions=*/false));
-      if (!city.ok()) return DataLoss("stored city cannot be read back: " + city.status().ToString());
+      if (!city.ok())
+        return DataLoss("stored city cannot be read back: " + city.status().ToString());
       data.city = std::move(*city);
     }
   }
@@ -161,6 +177,7 @@ Result<model::RegistryData> SqliteStore::LoadRegistry() {
   PG_RETURN_IF_ERROR(LoadDocs("chargers", model::ChargerFromJson, data.chargers));
   PG_RETURN_IF_ERROR(LoadDocs("signs", model::SignFromJson, data.signs));
   PG_RETURN_IF_ERROR(LoadDocs("sources", model::SourceFromJson, data.sources));
+  PG_RETURN_IF_ERROR(ApplyRevocations(data.sources));
   return data;
 }
 
@@ -169,8 +186,7 @@ Status SqliteStore::WriteDocs(const char* table, const std::vector<T>& entries,
                               RegistryWriteMode mode, RegistryWriteSummary& summary) {
   std::unordered_map<std::string, std::string> existing;  // id → origin
   {
-    PG_ASSIGN_OR_RETURN(Statement st,
-                        db_.Prepare(fmt::format("SELECT id, origin FROM {}", table)));
+    PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare(fmt::format("SELECT id, origin FROM {}", table)));
     while (true) {
       PG_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
@@ -178,12 +194,14 @@ Status SqliteStore::WriteDocs(const char* table, const std::vector<T>& entries,
     }
   }
   constexpr bool kIsBay = std::is_same_v<T, model::Bay>;
-  std::string sql = kIsBay ? fmt::format("INSERT OR REPLACE INTO {}(id, origin, doc, facility_id) "
-                                         "VALUES(?1, ?2, ?3, ?4)",
-                                         table)
-                           : fmt::format("INSERT OR REPLACE INTO {}(id, origin, doc) "
-                                         "VALUES(?1, ?2, ?3)",
-                                         table);
+  std::string sql = kIsBay ? fmt::format(
+                                 "INSERT OR REPLACE INTO {}(id, origin, doc, facility_id) "
+                                 "VALUES(?1, ?2, ?3, ?4)",
+                                 table)
+                           : fmt::format(
+                                 "INSERT OR REPLACE INTO {}(id, origin, doc) "
+                                 "VALUES(?1, ?2, ?3)",
+                                 table);
   PG_ASSIGN_OR_RETURN(Statement upsert, db_.Prepare(sql));
   std::set<std::string> mentioned;
   for (const T& entry : entries) {
@@ -258,8 +276,8 @@ Status SqliteStore::AddSource(const SourceRecord& record) {
           "id");
     }
     PG_ASSIGN_OR_RETURN(Statement st,
-                        db_.Prepare("INSERT OR REPLACE INTO sources(id, doc, key_hash, created_ms) "
-                                    "VALUES(?1, ?2, ?3, ?4)"));
+                        db_.Prepare("INSERT OR REPLACE INTO sources(id, doc, key_hash, created_ms, "
+                                    "revoked_ms) VALUES(?1, ?2, ?3, ?4, NULL)"));
     st.Bind(1, record.source.id.str())
         .Bind(2, model::ToJson(record.source).dump())
         .Bind(3, record.key_hash)
@@ -272,7 +290,8 @@ Result<std::vector<SourceRecord>> SqliteStore::LoadSources() {
   std::lock_guard lock(mutex_);
   std::vector<SourceRecord> out;
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT id, doc, key_hash, created_ms FROM sources ORDER BY id"));
+                      db_.Prepare("SELECT id, doc, key_hash, created_ms, revoked_ms FROM sources "
+                                  "ORDER BY id"));
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
@@ -282,6 +301,8 @@ Result<std::vector<SourceRecord>> SqliteStore::LoadSources() {
       return DataLoss(fmt::format("source '{}' cannot be read back: {}", st.Text(0),
                                   source.status().ToString()));
     }
+    source->revoked_at.reset();
+    if (!st.IsNull(4)) source->revoked_at = FromUnixMillis(st.Int(4));
     out.push_back({std::move(*source), st.Text(2), FromUnixMillis(st.Int(3))});
   }
   return out;
@@ -290,17 +311,14 @@ Result<std::vector<SourceRecord>> SqliteStore::LoadSources() {
 Status SqliteStore::RevokeSource(const model::SourceId& id, Timestamp when) {
   std::lock_guard lock(mutex_);
   return InTransaction([&]() -> Status {
-    PG_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT doc FROM sources WHERE id = ?1"));
+    PG_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT 1 FROM sources WHERE id = ?1"));
     find.Bind(1, id.str());
     PG_ASSIGN_OR_RETURN(bool exists, find.Step());
     if (!exists) return NotFound(fmt::format("no source '{}'", id.str()), "id");
-    auto source = model::SourceFromJson(
-        nlohmann::json::parse(find.Text(0), nullptr, /*allow_exceptions=*/false));
-    if (!source.ok()) return DataLoss(source.status().ToString());
-    source->revoked_at = when;
-    PG_ASSIGN_OR_RETURN(Statement st,
-                        db_.Prepare("UPDATE sources SET doc = ?2, key_hash = '' WHERE id = ?1"));
-    st.Bind(1, id.str()).Bind(2, model::ToJson(*source).dump());
+    PG_ASSIGN_OR_RETURN(
+        Statement st,
+        db_.Prepare("UPDATE sources SET revoked_ms = ?2, key_hash = '' WHERE id = ?1"));
+    st.Bind(1, id.str()).Bind(2, ToUnixMillis(when));
     return st.Run();
   });
 }
@@ -312,8 +330,10 @@ Status SqliteStore::AppendOccupancy(std::span<const model::OccupancySample> samp
                         db_.Prepare("INSERT OR REPLACE INTO occupancy(facility_id, t_ms, occupied, "
                                     "capacity) VALUES(?1, ?2, ?3, ?4)"));
     for (const auto& s : samples) {
-      st.Bind(1, s.facility.str()).Bind(2, ToUnixMillis(s.time)).Bind(3, s.occupied).Bind(4,
-                                                                                         s.capacity);
+      st.Bind(1, s.facility.str())
+          .Bind(2, ToUnixMillis(s.time))
+          .Bind(3, s.occupied)
+          .Bind(4, s.capacity);
       PG_RETURN_IF_ERROR(st.Run());
       st.Reset();
     }
@@ -333,8 +353,8 @@ Result<std::vector<model::OccupancySample>> SqliteStore::LoadOccupancy(const mod
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back({id, FromUnixMillis(st.Int(0)), static_cast<int>(st.Int(1)),
-                   static_cast<int>(st.Int(2))});
+    out.push_back(
+        {id, FromUnixMillis(st.Int(0)), static_cast<int>(st.Int(1)), static_cast<int>(st.Int(2))});
   }
   return out;
 }

@@ -52,7 +52,8 @@ TEST(SqliteStore, SurveyWinsOverOsmAndOsmReimportReplacesOsm) {
   ASSERT_TRUE(store->WriteRegistry(survey, RegistryWriteMode::kUpsert).ok());
 
   model::RegistryData osm;
-  osm.facilities = {MakeFacility("osm:w1", Origin::kOsm, 10), MakeFacility("osm:w2", Origin::kOsm, 20)};
+  osm.facilities = {MakeFacility("osm:w1", Origin::kOsm, 10),
+                    MakeFacility("osm:w2", Origin::kOsm, 20)};
   auto first = store->WriteRegistry(osm, RegistryWriteMode::kReplaceOsm);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->kept_survey, 1);
@@ -114,6 +115,16 @@ TEST(SqliteStore, SourcesKeepTheirKeyAndCanBeRevoked) {
   EXPECT_TRUE(sources[0].key_hash.empty());
   EXPECT_EQ(store->RevokeSource(model::SourceId("nope"), FromUnixMillis(0)).code(),
             StatusCode::kNotFound);
+  // A registry write of the same source (a survey re-import) does not undo the revocation.
+  model::RegistryData survey;
+  model::Source again = rec.source;
+  again.description = "re-surveyed";
+  survey.sources = {again};
+  ASSERT_TRUE(store->WriteRegistry(survey, RegistryWriteMode::kUpsert).ok());
+  auto registry = *store->LoadRegistry();
+  ASSERT_EQ(registry.sources.size(), 1u);
+  EXPECT_EQ(registry.sources[0].description, "re-surveyed");
+  EXPECT_EQ(registry.sources[0].revoked_at, FromUnixMillis(2000));
 }
 
 TEST(SqliteStore, OccupancyHistoryIsQueriedByHalfOpenRange) {
