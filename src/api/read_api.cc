@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "model/model_json.h"
 #include "model/vocabulary.h"
+#include "web/web_assets.h"
 
 namespace pg::api {
 namespace {

@@ -191,6 +191,13 @@ TEST_F(ReadApiTest, ChargersSignsAndOpenApi) {
   EXPECT_TRUE(doc["paths"].contains("/api/v1/facilities"));
 }
 
+TEST_F(ReadApiTest, ServesTheFrontPage) {
+  auto r = Get("/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("/api/v1/facilities"), std::string::npos);
+}
+
 TEST_F(ReadApiTest, HistoryReturnsStoredSamplesInRange) {
   std::vector<model::OccupancySample> samples;
   for (int i = 0; i < 12; ++i) {

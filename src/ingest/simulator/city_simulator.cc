@@ -186,10 +186,12 @@ const std::vector<CitySimulator::Session>& CitySimulator::SessionsOn(
     if (t >= end) break;
     double hour_of_day = static_cast<double>(t - start_ms) / 3600'000.0;
     if (Uniform(h ^ Mix(++draw)) * max_rate > rate_at(hour_of_day)) continue;
-    double dwell_minutes =
-        kind.charger ? ChargerSessionMinutes(kind.dc_fast) * std::exp(0.5 * Normal(h ^ Mix(++draw)))
-                     : BayDwellMinutes(kind.limit_minutes, Uniform(h ^ Mix(++draw)),
-                                       Uniform(h ^ Mix(++draw)), Normal(h ^ Mix(++draw)));
+    // Draws in a fixed order: the session must not depend on argument evaluation order.
+    double u_kind = Uniform(h ^ Mix(++draw));
+    double u_dwell = Uniform(h ^ Mix(++draw));
+    double z = Normal(h ^ Mix(++draw));
+    double dwell_minutes = kind.charger ? ChargerSessionMinutes(kind.dc_fast) * std::exp(0.5 * z)
+                                        : BayDwellMinutes(kind.limit_minutes, u_kind, u_dwell, z);
     int64_t departure =
         t + std::max<int64_t>(2 * kMinuteMs, static_cast<int64_t>(dwell_minutes * kMinuteMs));
     sessions.push_back({t, departure});
