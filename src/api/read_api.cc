@@ -12,6 +12,7 @@
 #include "model/model_json.h"
 #include "model/vocabulary.h"
 #include "web/web_assets.h"
+#include "web/web_assets.h"
 
 namespace pg::api {
 namespace {
@@ -411,6 +412,12 @@ void RegisterReadApi(http::Server& server, const ApiContext& context) {
   server.Route("GET", "/api/v1/chargers/{id}", bind(&Handlers::Charger));
   server.Route("GET", "/api/v1/signs", bind(&Handlers::Signs));
   server.Route("GET", "/api/v1/signs/{id}", bind(&Handlers::Sign));
+  server.Route("GET", "/", [](const Request&) {
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(web::IndexHtml());
+    return r;
+  });
   server.Route("GET", "/api/v1/openapi.json",
                [](const Request&) { return Response::Json(200, std::string(OpenApiDocument())); });
 }
