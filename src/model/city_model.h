@@ -92,8 +92,8 @@ struct TariffBand {
 
 struct Tariff {
   int free_minutes = 0;
-  std::vector<TariffBand> bands;           // empty: free of charge
-  std::optional<int64_t> daily_cap_fen;    // cap per 24 h of stay
+  std::vector<TariffBand> bands;         // empty: free of charge
+  std::optional<int64_t> daily_cap_fen;  // cap per 24 h of stay
   std::string currency = "CNY";
   friend bool operator==(const Tariff&, const Tariff&) = default;
 };
@@ -107,9 +107,9 @@ struct Facility {
   std::vector<Entrance> entrances;
   Capacity capacity;
   std::string operator_name;
-  std::string opening_hours;  // OSM opening_hours syntax; empty means unknown (treated as open)
+  std::string opening_hours;     // OSM opening_hours syntax; empty means unknown (treated as open)
   std::optional<Tariff> tariff;  // absent when unknown; present with no bands when free
-  std::optional<bool> fee;        // OSM fee=yes/no where no tariff is known
+  std::optional<bool> fee;       // OSM fee=yes/no where no tariff is known
   std::optional<double> max_height_m;
   std::string district;
   Access access = Access::kPublic;
@@ -120,7 +120,7 @@ struct Facility {
 
 struct Bay {
   BayId id;
-  FacilityId facility;  // an on-street zone or a car park
+  FacilityId facility;                    // an on-street zone or a car park
   std::optional<SpaceCategory> category;  // absent: general space
   LatLon location;
   std::optional<int> time_limit_minutes;  // on-street maximum stay
@@ -156,7 +156,7 @@ enum class Lifecycle { kPlanned, kUnderConstruction, kInService, kRetired };
 
 struct Charger {
   ChargerId id;
-  std::string site;                   // chargers sharing a site form a charging station
+  std::string site;                    // chargers sharing a site form a charging station
   std::optional<FacilityId> facility;  // the car park it stands in, when any
   LocalizedName name;
   LatLon location;
@@ -182,6 +182,10 @@ struct SignLine {
   std::vector<FacilityId> facilities;  // one facility, or a group summed on level-1 signs
   Arrow arrow = Arrow::kNone;
   LocalizedName label;
+  // When set, the line shows only this class of its (single) facility: the EV or accessible
+  // spaces on an entrance sign. Absent: the whole facility (or group). Last, so that existing
+  // aggregate initialisers {facilities, arrow, label} keep their meaning.
+  std::optional<SpaceCategory> category = std::nullopt;
   friend bool operator==(const SignLine&, const SignLine&) = default;
 };
 
@@ -191,8 +195,8 @@ struct Sign {
   LatLon location;
   SignLevel level = SignLevel::kRoute;
   std::vector<SignLine> lines;
-  int digits = 3;               // width of the count field on the board
-  bool bilingual = true;        // alternate zh and en texts
+  int digits = 3;         // width of the count field on the board
+  bool bilingual = true;  // alternate zh and en texts
   std::string controller_id;
   Origin origin = Origin::kSurvey;
   friend bool operator==(const Sign&, const Sign&) = default;

@@ -20,7 +20,9 @@ class Reader {
   }
 
   const Status& status() const { return status_; }
-  bool Has(const char* key) const { return j_.is_object() && j_.contains(key) && !j_[key].is_null(); }
+  bool Has(const char* key) const {
+    return j_.is_object() && j_.contains(key) && !j_[key].is_null();
+  }
 
   std::string String(const char* key, bool required = false) {
     if (!Has(key)) {
@@ -106,8 +108,8 @@ class Reader {
   }
   void Merge(const Status& s, std::string_view key) {
     if (status_.ok() && !s.ok()) {
-      status_ = InvalidArgument(s.message(), s.field().empty() ? std::string(key)
-                                                               : fmt::format("{}.{}", key, s.field()));
+      status_ = InvalidArgument(
+          s.message(), s.field().empty() ? std::string(key) : fmt::format("{}.{}", key, s.field()));
     }
   }
 
@@ -179,7 +181,8 @@ Result<int> ParseMinuteOfDay(std::string_view text, std::string_view field) {
     m = ParseInt(parts[1]);
   }
   if (!h || !m || *h < 0 || *m < 0 || *m > 59 || *h * 60 + *m > 1440) {
-    return InvalidArgument(fmt::format("'{}' is not a time of day HH:MM", text), std::string(field));
+    return InvalidArgument(fmt::format("'{}' is not a time of day HH:MM", text),
+                           std::string(field));
   }
   return static_cast<int>(*h * 60 + *m);
 }
@@ -367,8 +370,10 @@ Result<Facility> FacilityFromJson(const json& j) {
 }
 
 json ToJson(const Bay& b) {
-  json j{{"id", b.id.str()},        {"facility", b.facility.str()},
-         {"location", LatLonJson(b.location)}, {"sensor_id", b.sensor_id},
+  json j{{"id", b.id.str()},
+         {"facility", b.facility.str()},
+         {"location", LatLonJson(b.location)},
+         {"sensor_id", b.sensor_id},
          {"origin", Name(b.origin)}};
   j["category"] = b.category ? json(Name(*b.category)) : json(nullptr);
   j["time_limit_minutes"] = b.time_limit_minutes ? json(*b.time_limit_minutes) : json(nullptr);
@@ -451,9 +456,10 @@ json ToJson(const Sign& s) {
   for (const auto& line : s.lines) {
     json ids = json::array();
     for (const auto& id : line.facilities) ids.push_back(id.str());
-    lines.push_back({{"facilities", std::move(ids)},
-                     {"arrow", Name(line.arrow)},
-                     {"label", ToJson(line.label)}});
+    json lj{
+        {"facilities", std::move(ids)}, {"arrow", Name(line.arrow)}, {"label", ToJson(line.label)}};
+    if (line.category) lj["category"] = Name(*line.category);
+    lines.push_back(std::move(lj));
   }
   return {{"id", s.id.str()},
           {"name", ToJson(s.name)},
@@ -484,6 +490,7 @@ Result<Sign> SignFromJson(const json& j) {
           if (id.is_string()) line.facilities.emplace_back(id.get<std::string>());
         }
       }
+      line.category = lr.Enum<SpaceCategory>("category");
       line.arrow = lr.Enum<Arrow>("arrow").value_or(Arrow::kNone);
       line.label = ReadName(lr, "label");
       r.Merge(lr.status(), "lines");

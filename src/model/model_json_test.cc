@@ -33,8 +33,8 @@ TEST(ModelJson, FacilityRoundTrips) {
 }
 
 TEST(ModelJson, BadMembersAreNamed) {
-  auto r = FacilityFromJson(nlohmann::json::parse(
-      R"({"id":"F1","kind":"castle","location":{"lat":1,"lon":2}})"));
+  auto r = FacilityFromJson(
+      nlohmann::json::parse(R"({"id":"F1","kind":"castle","location":{"lat":1,"lon":2}})"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().field(), "kind");
   auto r2 = FacilityFromJson(nlohmann::json::parse(R"({"id":"F1","kind":"surface"})"));
@@ -62,7 +62,8 @@ TEST(ModelJson, SignAndChargerRoundTrip) {
   s.name.en = "Main St";
   s.location = {34, 113};
   s.level = SignLevel::kArea;
-  s.lines = {{{FacilityId("F1"), FacilityId("F2")}, Arrow::kLeft, {"东区", "East"}}};
+  s.lines = {{{FacilityId("F1"), FacilityId("F2")}, Arrow::kLeft, {"东区", "East"}},
+             {{FacilityId("F3")}, Arrow::kRight, {"充电", "EV"}, SpaceCategory::kEv}};
   auto sb = SignFromJson(ToJson(s));
   ASSERT_TRUE(sb.ok());
   EXPECT_EQ(*sb, s);

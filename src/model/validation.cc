@@ -153,8 +153,8 @@ std::vector<Status> Validate(const Charger& c) {
   if (c.lifecycle == Lifecycle::kInService && c.in_service_date.empty() &&
       c.origin == Origin::kSurvey) {
     // Survey rows must say when a charger entered service: the weekly build-out counts on it.
-    problems.push_back(InvalidArgument("is required when lifecycle is in_service",
-                                       "in_service_date"));
+    problems.push_back(
+        InvalidArgument("is required when lifecycle is in_service", "in_service_date"));
   }
   return problems;
 }
@@ -171,6 +171,10 @@ std::vector<Status> Validate(const Sign& s) {
     if (s.level != SignLevel::kArea && line.facilities.size() > 1) {
       problems.push_back(
           InvalidArgument("only level-1 signs sum a group of facilities on one line", "lines"));
+    }
+    if (line.category && line.facilities.size() > 1) {
+      problems.push_back(InvalidArgument(
+          "a line showing one class of spaces names exactly one facility", "lines"));
     }
   }
   if (s.digits < 1 || s.digits > 5) problems.push_back(InvalidArgument("must be 1–5", "digits"));
@@ -225,9 +229,9 @@ std::vector<RegistryProblem> ValidateRegistry(const RegistryData& data,
   auto unknown = [&](const FacilityId& id) { return !facilities.contains(id.str()); };
   for (size_t i = 0; i < data.bays.size(); ++i) {
     if (!data.bays[i].facility.empty() && unknown(data.bays[i].facility)) {
-      out.push_back({"bay", i,
-                     NotFound(fmt::format("no facility '{}'", data.bays[i].facility.str()),
-                              "facility")});
+      out.push_back(
+          {"bay", i,
+           NotFound(fmt::format("no facility '{}'", data.bays[i].facility.str()), "facility")});
     }
   }
   for (size_t i = 0; i < data.chargers.size(); ++i) {

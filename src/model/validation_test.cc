@@ -66,6 +66,21 @@ TEST(Validation, DuplicateIdsAreReported) {
   EXPECT_EQ(problems[0].status.code(), StatusCode::kAlreadyExists);
 }
 
+TEST(Validation, AClassLineNamesOneFacility) {
+  Sign s;
+  s.id = SignId("S3");
+  s.location = {34.03, 113.85};
+  s.level = SignLevel::kEntrance;
+  s.lines = {{{FacilityId("F1")}, Arrow::kStraight, {"充电", "EV"}, SpaceCategory::kEv}};
+  EXPECT_TRUE(Validate(s).empty());
+  s.level = SignLevel::kArea;
+  s.lines[0].facilities.push_back(FacilityId("F2"));
+  auto problems = Validate(s);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].field(), "lines");
+  EXPECT_NE(problems[0].message().find("exactly one facility"), std::string::npos);
+}
+
 TEST(Validation, InServiceSurveyChargerNeedsItsDate) {
   Charger c;
   c.id = ChargerId("C1");

@@ -365,6 +365,16 @@ Result<std::vector<model::SignLine>> ParseSignLinesCell(std::string_view text) {
     // even when ids are like "osm:w123".
     size_t gt = item.find('>');
     std::string_view ids = item.substr(0, gt);
+    // "F1@ev": one class of the facility's spaces. Ids never hold '@'.
+    if (size_t at = ids.find('@'); at != std::string_view::npos) {
+      auto category = ParseEnumCell<model::SpaceCategory>(TrimSpace(ids.substr(at + 1)));
+      if (!category.ok()) {
+        return InvalidArgument(
+            fmt::format("line '{}': class {}", item, category.status().message()));
+      }
+      line.category = *category;
+      ids = ids.substr(0, at);
+    }
     for (std::string_view id : SplitString(ids, '+')) {
       id = TrimSpace(id);
       if (id.empty()) {
@@ -400,13 +410,14 @@ Result<std::string> FormatSignLinesCell(const std::vector<model::SignLine>& line
   for (const model::SignLine& line : lines) {
     std::vector<std::string> ids;
     for (const auto& id : line.facilities) {
-      if (id.str().find_first_of("+>;") != std::string::npos) {
+      if (id.str().find_first_of("+>;@") != std::string::npos) {
         return InvalidArgument(
             fmt::format("'{}' cannot be written as a facility of a line", id.str()));
       }
       ids.push_back(id.str());
     }
     std::string item = fmt::format("{}", fmt::join(ids, "+"));
+    if (line.category) item += "@" + std::string(model::Name(*line.category));
     bool has_label = !line.label.zh.empty() || !line.label.en.empty();
     if (line.arrow != model::Arrow::kNone || has_label) {
       item += ">" + std::string(model::Name(line.arrow));

@@ -66,7 +66,8 @@ Result<std::string> FormatEntrancesCell(const std::vector<model::Entrance>& entr
 Result<std::vector<model::Connector>> ParseConnectorsCell(std::string_view text);
 std::string FormatConnectorsCell(const std::vector<model::Connector>& connectors);
 
-// Sign lines "ID[+ID…][>ARROW[:ZH|EN]]" separated by ';'. A label without '|' is the zh label.
+// Sign lines "ID[+ID…][@CLASS][>ARROW[:ZH|EN]]" separated by ';'. A label without '|' is the zh
+// label; "@ev" (a space category) makes the line show that class of its one facility.
 Result<std::vector<model::SignLine>> ParseSignLinesCell(std::string_view text);
 // Errors: kInvalidArgument when a label holds ';' or '|', which the syntax reserves.
 Result<std::string> FormatSignLinesCell(const std::vector<model::SignLine>& lines);

@@ -102,6 +102,21 @@ TEST(SurveyCells, SignLinesSplitEvenWithOsmIds) {
   EXPECT_FALSE(ParseSignLinesCell("F1++F2>left").ok());
 }
 
+TEST(SurveyCells, SignLineMayShowOneClassOfSpaces) {
+  auto lines = ParseSignLinesCell("osm:w7@ev>straight:充电车位|EV;F2@disabled");
+  ASSERT_TRUE(lines.ok()) << lines.status().ToString();
+  ASSERT_EQ(lines->size(), 2u);
+  EXPECT_EQ((*lines)[0].facilities, (std::vector<FacilityId>{FacilityId("osm:w7")}));
+  EXPECT_EQ((*lines)[0].category, model::SpaceCategory::kEv);
+  EXPECT_EQ((*lines)[0].arrow, Arrow::kStraight);
+  EXPECT_EQ((*lines)[1].category, model::SpaceCategory::kDisabled);
+  EXPECT_EQ(*FormatSignLinesCell(*lines), "osm:w7@ev>straight:充电车位|EV;F2@disabled");
+  auto bad = ParseSignLinesCell("F1@trucks>left");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'trucks' is not one of"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(SurveyCells, LabelsHoldingSeparatorsCannotBeWritten) {
   model::SignLine line;
   line.facilities = {FacilityId("F1")};
