@@ -1,4 +1,5 @@
-// Store: the one persistence interface of parkguide (registry, source keys, history).
+// Store: the one persistence interface of parkguide (registry, source keys, occupancy history,
+// sign display history, faults and overrides).
 //
 // The default implementation is an embedded SQLite file per city (store/sqlite); a PostgreSQL
 // implementation for scale-out sits behind the same interface. Every multi-row write is one
@@ -47,6 +48,41 @@ struct SourceRecord {
   Timestamp created;
 };
 
+// One content a sign was told to show, from `time` until the next record of the same sign
+// (signs/, docs/api/signs.md). The store keeps the documents as given; it does not read them.
+struct SignDisplayRecord {
+  model::SignId sign;
+  int64_t seq = 0;  // per sign, increasing with every new content
+  Timestamp time;   // when it was published to the controller
+  std::string content_json;
+  std::string cause_json;  // what made the content change: observation, plan, override, clock
+  std::optional<Timestamp> acknowledged;  // when the controller first confirmed showing it
+};
+
+// An event in the life of a sign's controller: offline, online, a reported fault.
+struct SignFaultRecord {
+  model::SignId sign;
+  Timestamp time;
+  std::string kind;    // "offline", "online", "controller_fault", "publish_failed"
+  std::string detail;  // human-readable: why
+};
+
+// An operator's override of a sign, kept for audit after it ends.
+struct SignOverrideRecord {
+  int64_t id = 0;  // assigned by AddSignOverride
+  model::SignId sign;
+  std::optional<int> line;  // 0-based line; absent: every line
+  std::string kind;         // "text" or "blank"
+  model::LocalizedName text;
+  std::string reason;
+  std::string created_by;  // the key that set it
+  Timestamp created;
+  Timestamp expires;
+  std::optional<Timestamp> ended;  // cleared by an operator, replaced, or expired
+  std::string ended_by;
+  std::string end_reason;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -78,6 +114,46 @@ class Store {
   // Small named settings (graph fingerprint, demo seed…). Empty optional when unset.
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
   virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
+
+  // --- Sign display history (signs/) ---
+
+  // Appends records in one transaction. Errors: kAlreadyExists when a (sign, seq) is stored
+  // already (nothing of the batch is written).
+  virtual Status AppendSignDisplays(std::span<const SignDisplayRecord> records) = 0;
+  // Records the first acknowledgement of (sign, seq); later ones leave it unchanged. An unknown
+  // (sign, seq) is not an error: an acknowledgement may outrun nothing it could confirm.
+  virtual Status MarkSignAcknowledged(const model::SignId& sign, int64_t seq, Timestamp when) = 0;
+  // Records of one sign with from <= time < to, oldest first, at most `limit`.
+  virtual Result<std::vector<SignDisplayRecord>> LoadSignDisplays(const model::SignId& sign,
+                                                                  Timestamp from, Timestamp to,
+                                                                  size_t limit) = 0;
+  // What the sign was told to show at `at`: its newest record with time <= at; nullopt when
+  // there is none.
+  virtual Result<std::optional<SignDisplayRecord>> SignDisplayAt(const model::SignId& sign,
+                                                                 Timestamp at) = 0;
+  // The newest record of every sign that has one, in sign id order (to resume after a restart).
+  virtual Result<std::vector<SignDisplayRecord>> LatestSignDisplays() = 0;
+
+  virtual Status AppendSignFault(const SignFaultRecord& record) = 0;
+  // Events of one sign with from <= time < to, oldest first, at most `limit`.
+  virtual Result<std::vector<SignFaultRecord>> LoadSignFaults(const model::SignId& sign,
+                                                              Timestamp from, Timestamp to,
+                                                              size_t limit) = 0;
+  // The newest event of one sign with time <= at.
+  virtual Result<std::optional<SignFaultRecord>> SignFaultAt(const model::SignId& sign,
+                                                             Timestamp at) = 0;
+
+  // Stores a new override and returns its id (`record.id` is ignored).
+  virtual Result<int64_t> AddSignOverride(const SignOverrideRecord& record) = 0;
+  // Marks an override ended. Errors: kNotFound for an unknown id; kFailedPrecondition when it
+  // has ended already.
+  virtual Status EndSignOverride(int64_t id, Timestamp when, const std::string& by,
+                                 const std::string& reason) = 0;
+  // Overrides of one sign (all signs when `sign` is null), newest first, at most `limit`;
+  // only those not yet ended when `open_only`.
+  virtual Result<std::vector<SignOverrideRecord>> LoadSignOverrides(const model::SignId* sign,
+                                                                    bool open_only,
+                                                                    size_t limit) = 0;
 };
 
 // Opens or creates the SQLite store at `path`, applying pending schema migrations.

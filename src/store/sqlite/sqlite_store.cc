@@ -43,6 +43,24 @@ constexpr const char* kMigrations[] = {
                            PRIMARY KEY (facility_id, t_ms)) WITHOUT ROWID;
     CREATE INDEX occupancy_by_time ON occupancy(t_ms);
     )sql",
+    // v2: what every sign showed and why, its controller's faults, operator overrides (issue 7).
+    R"sql(
+    CREATE TABLE sign_display(sign_id TEXT NOT NULL, seq INTEGER NOT NULL, t_ms INTEGER NOT NULL,
+                              content TEXT NOT NULL, cause TEXT NOT NULL, acked_ms INTEGER,
+                              PRIMARY KEY (sign_id, seq)) WITHOUT ROWID;
+    CREATE INDEX sign_display_by_time ON sign_display(sign_id, t_ms);
+    CREATE TABLE sign_faults(sign_id TEXT NOT NULL, t_ms INTEGER NOT NULL, kind TEXT NOT NULL,
+                             detail TEXT NOT NULL);
+    CREATE INDEX sign_faults_by_time ON sign_faults(sign_id, t_ms);
+    CREATE TABLE sign_overrides(id INTEGER PRIMARY KEY AUTOINCREMENT, sign_id TEXT NOT NULL,
+                                line INTEGER, kind TEXT NOT NULL, text_zh TEXT NOT NULL,
+                                text_en TEXT NOT NULL, reason TEXT NOT NULL,
+                                created_by TEXT NOT NULL, created_ms INTEGER NOT NULL,
+                                expires_ms INTEGER NOT NULL, ended_ms INTEGER,
+                                ended_by TEXT NOT NULL DEFAULT '',
+                                end_reason TEXT NOT NULL DEFAULT '');
+    CREATE INDEX sign_overrides_by_sign ON sign_overrides(sign_id, id);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -64,6 +82,24 @@ class SqliteStore final : public Store {
   Result<std::optional<Timestamp>> LatestOccupancyTime() override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
+
+  Status AppendSignDisplays(std::span<const SignDisplayRecord> records) override;
+  Status MarkSignAcknowledged(const model::SignId& sign, int64_t seq, Timestamp when) override;
+  Result<std::vector<SignDisplayRecord>> LoadSignDisplays(const model::SignId& sign, Timestamp from,
+                                                          Timestamp to, size_t limit) override;
+  Result<std::optional<SignDisplayRecord>> SignDisplayAt(const model::SignId& sign,
+                                                         Timestamp at) override;
+  Result<std::vector<SignDisplayRecord>> LatestSignDisplays() override;
+  Status AppendSignFault(const SignFaultRecord& record) override;
+  Result<std::vector<SignFaultRecord>> LoadSignFaults(const model::SignId& sign, Timestamp from,
+                                                      Timestamp to, size_t limit) override;
+  Result<std::optional<SignFaultRecord>> SignFaultAt(const model::SignId& sign,
+                                                     Timestamp at) override;
+  Result<int64_t> AddSignOverride(const SignOverrideRecord& record) override;
+  Status EndSignOverride(int64_t id, Timestamp when, const std::string& by,
+                         const std::string& reason) override;
+  Result<std::vector<SignOverrideRecord>> LoadSignOverrides(const model::SignId* sign,
+                                                            bool open_only, size_t limit) override;
 
  private:
   // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
@@ -382,6 +418,236 @@ Status SqliteStore::PutSetting(const std::string& key, const std::string& value)
                       db_.Prepare("INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)"));
   st.Bind(1, key).Bind(2, value);
   return st.Run();
+}
+
+// Columns: sign_id, seq, t_ms, content, cause, acked_ms.
+constexpr const char* kSignDisplayColumns = "sign_id, seq, t_ms, content, cause, acked_ms";
+
+SignDisplayRecord ReadSignDisplay(const Statement& st) {
+  SignDisplayRecord r;
+  r.sign = model::SignId(st.Text(0));
+  r.seq = st.Int(1);
+  r.time = FromUnixMillis(st.Int(2));
+  r.content_json = st.Text(3);
+  r.cause_json = st.Text(4);
+  if (!st.IsNull(5)) r.acknowledged = FromUnixMillis(st.Int(5));
+  return r;
+}
+
+Status SqliteStore::AppendSignDisplays(std::span<const SignDisplayRecord> records) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(
+        Statement st, db_.Prepare(fmt::format("INSERT INTO sign_display({}) VALUES(?1, ?2, ?3, ?4, "
+                                              "?5, ?6)",
+                                              kSignDisplayColumns)));
+    for (const auto& r : records) {
+      st.Bind(1, r.sign.str())
+          .Bind(2, r.seq)
+          .Bind(3, ToUnixMillis(r.time))
+          .Bind(4, r.content_json)
+          .Bind(5, r.cause_json);
+      if (r.acknowledged) {
+        st.Bind(6, ToUnixMillis(*r.acknowledged));
+      } else {
+        st.BindNull(6);
+      }
+      Status s = st.Run();
+      if (!s.ok()) {
+        if (s.code() == StatusCode::kAlreadyExists) {
+          return AlreadyExists(
+              fmt::format("sign '{}' already has a content with seq {}", r.sign.str(), r.seq),
+              "seq");
+        }
+        return s;
+      }
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::MarkSignAcknowledged(const model::SignId& sign, int64_t seq, Timestamp when) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("UPDATE sign_display SET acked_ms = ?3 WHERE sign_id = ?1 AND "
+                                  "seq = ?2 AND acked_ms IS NULL"));
+  st.Bind(1, sign.str()).Bind(2, seq).Bind(3, ToUnixMillis(when));
+  return st.Run();
+}
+
+Result<std::vector<SignDisplayRecord>> SqliteStore::LoadSignDisplays(const model::SignId& sign,
+                                                                     Timestamp from, Timestamp to,
+                                                                     size_t limit) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare(fmt::format("SELECT {} FROM sign_display WHERE sign_id = ?1 AND t_ms >= ?2 AND "
+                              "t_ms < ?3 ORDER BY t_ms, seq LIMIT ?4",
+                              kSignDisplayColumns)));
+  st.Bind(1, sign.str())
+      .Bind(2, ToUnixMillis(from))
+      .Bind(3, ToUnixMillis(to))
+      .Bind(4, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  std::vector<SignDisplayRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadSignDisplay(st));
+  }
+  return out;
+}
+
+Result<std::optional<SignDisplayRecord>> SqliteStore::SignDisplayAt(const model::SignId& sign,
+                                                                    Timestamp at) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare(fmt::format("SELECT {} FROM sign_display WHERE sign_id = ?1 AND t_ms <= ?2 "
+                              "ORDER BY t_ms DESC, seq DESC LIMIT 1",
+                              kSignDisplayColumns)));
+  st.Bind(1, sign.str()).Bind(2, ToUnixMillis(at));
+  PG_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<SignDisplayRecord>();
+  return std::optional<SignDisplayRecord>(ReadSignDisplay(st));
+}
+
+Result<std::vector<SignDisplayRecord>> SqliteStore::LatestSignDisplays() {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare(fmt::format("SELECT {} FROM sign_display d WHERE seq = (SELECT max(seq) FROM "
+                              "sign_display WHERE sign_id = d.sign_id) ORDER BY sign_id",
+                              kSignDisplayColumns)));
+  std::vector<SignDisplayRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadSignDisplay(st));
+  }
+  return out;
+}
+
+Status SqliteStore::AppendSignFault(const SignFaultRecord& record) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("INSERT INTO sign_faults(sign_id, t_ms, kind, detail) "
+                                  "VALUES(?1, ?2, ?3, ?4)"));
+  st.Bind(1, record.sign.str())
+      .Bind(2, ToUnixMillis(record.time))
+      .Bind(3, record.kind)
+      .Bind(4, record.detail);
+  return st.Run();
+}
+
+Result<std::vector<SignFaultRecord>> SqliteStore::LoadSignFaults(const model::SignId& sign,
+                                                                 Timestamp from, Timestamp to,
+                                                                 size_t limit) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT t_ms, kind, detail FROM sign_faults WHERE sign_id = ?1 "
+                                  "AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms, rowid LIMIT ?4"));
+  st.Bind(1, sign.str())
+      .Bind(2, ToUnixMillis(from))
+      .Bind(3, ToUnixMillis(to))
+      .Bind(4, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  std::vector<SignFaultRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({sign, FromUnixMillis(st.Int(0)), st.Text(1), st.Text(2)});
+  }
+  return out;
+}
+
+Result<std::optional<SignFaultRecord>> SqliteStore::SignFaultAt(const model::SignId& sign,
+                                                                Timestamp at) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT t_ms, kind, detail FROM sign_faults WHERE sign_id = ?1 "
+                                  "AND t_ms <= ?2 ORDER BY t_ms DESC, rowid DESC LIMIT 1"));
+  st.Bind(1, sign.str()).Bind(2, ToUnixMillis(at));
+  PG_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<SignFaultRecord>();
+  return std::optional<SignFaultRecord>(
+      SignFaultRecord{sign, FromUnixMillis(st.Int(0)), st.Text(1), st.Text(2)});
+}
+
+Result<int64_t> SqliteStore::AddSignOverride(const SignOverrideRecord& r) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare(
+          "INSERT INTO sign_overrides(sign_id, line, kind, text_zh, text_en, reason, "
+          "created_by, created_ms, expires_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  st.Bind(1, r.sign.str());
+  if (r.line) {
+    st.Bind(2, static_cast<int64_t>(*r.line));
+  } else {
+    st.BindNull(2);
+  }
+  st.Bind(3, r.kind)
+      .Bind(4, r.text.zh)
+      .Bind(5, r.text.en)
+      .Bind(6, r.reason)
+      .Bind(7, r.created_by)
+      .Bind(8, ToUnixMillis(r.created))
+      .Bind(9, ToUnixMillis(r.expires));
+  PG_RETURN_IF_ERROR(st.Run());
+  return db_.QueryInt("SELECT last_insert_rowid()");
+}
+
+Status SqliteStore::EndSignOverride(int64_t id, Timestamp when, const std::string& by,
+                                    const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement find,
+                        db_.Prepare("SELECT ended_ms FROM sign_overrides WHERE id = ?1"));
+    find.Bind(1, id);
+    PG_ASSIGN_OR_RETURN(bool exists, find.Step());
+    if (!exists) return NotFound(fmt::format("no override {}", id), "id");
+    if (!find.IsNull(0)) return FailedPrecondition(fmt::format("override {} has ended", id));
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("UPDATE sign_overrides SET ended_ms = ?2, ended_by = ?3, "
+                                    "end_reason = ?4 WHERE id = ?1"));
+    st.Bind(1, id).Bind(2, ToUnixMillis(when)).Bind(3, by).Bind(4, reason);
+    return st.Run();
+  });
+}
+
+Result<std::vector<SignOverrideRecord>> SqliteStore::LoadSignOverrides(const model::SignId* sign,
+                                                                       bool open_only,
+                                                                       size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::string sql =
+      "SELECT id, sign_id, line, kind, text_zh, text_en, reason, created_by, created_ms, "
+      "expires_ms, ended_ms, ended_by, end_reason FROM sign_overrides WHERE 1";
+  if (sign) sql += " AND sign_id = ?1";
+  if (open_only) sql += " AND ended_ms IS NULL";
+  sql += " ORDER BY id DESC LIMIT ?2";
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare(sql));
+  if (sign) st.Bind(1, sign->str());
+  st.Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  std::vector<SignOverrideRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    SignOverrideRecord r;
+    r.id = st.Int(0);
+    r.sign = model::SignId(st.Text(1));
+    if (!st.IsNull(2)) r.line = static_cast<int>(st.Int(2));
+    r.kind = st.Text(3);
+    r.text = {st.Text(4), st.Text(5)};
+    r.reason = st.Text(6);
+    r.created_by = st.Text(7);
+    r.created = FromUnixMillis(st.Int(8));
+    r.expires = FromUnixMillis(st.Int(9));
+    if (!st.IsNull(10)) r.ended = FromUnixMillis(st.Int(10));
+    r.ended_by = st.Text(11);
+    r.end_reason = st.Text(12);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace

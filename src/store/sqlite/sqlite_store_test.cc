@@ -142,5 +142,123 @@ TEST(SqliteStore, OccupancyHistoryIsQueriedByHalfOpenRange) {
   EXPECT_EQ(**store->LatestOccupancyTime(), FromUnixMillis(9000));
 }
 
+SignDisplayRecord Display(const char* sign, int64_t seq, int64_t t_ms, std::string content) {
+  SignDisplayRecord r;
+  r.sign = model::SignId(sign);
+  r.seq = seq;
+  r.time = FromUnixMillis(t_ms);
+  r.content_json = std::move(content);
+  r.cause_json = R"({"kind":"observation"})";
+  return r;
+}
+
+TEST(SqliteStore, SignHistoryAnswersWhatWasShownAtAnInstant) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  std::vector<SignDisplayRecord> batch = {Display("S1", 1, 1000, "a"), Display("S1", 2, 5000, "b"),
+                                          Display("S2", 1, 2000, "x")};
+  ASSERT_TRUE(store->AppendSignDisplays(batch).ok());
+  EXPECT_FALSE((*store->SignDisplayAt(model::SignId("S1"), FromUnixMillis(999))).has_value());
+  EXPECT_EQ((*store->SignDisplayAt(model::SignId("S1"), FromUnixMillis(1000)))->content_json, "a");
+  EXPECT_EQ((*store->SignDisplayAt(model::SignId("S1"), FromUnixMillis(4999)))->content_json, "a");
+  EXPECT_EQ((*store->SignDisplayAt(model::SignId("S1"), FromUnixMillis(5000)))->content_json, "b");
+  auto range =
+      *store->LoadSignDisplays(model::SignId("S1"), FromUnixMillis(0), FromUnixMillis(5000), 100);
+  ASSERT_EQ(range.size(), 1u);
+  EXPECT_EQ(range[0].seq, 1);
+  auto latest = *store->LatestSignDisplays();
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].sign.str(), "S1");
+  EXPECT_EQ(latest[0].seq, 2);
+  EXPECT_EQ(latest[1].sign.str(), "S2");
+}
+
+TEST(SqliteStore, SignHistoryBatchIsAllOrNothingAndAcknowledgedOnce) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  std::vector<SignDisplayRecord> first = {Display("S1", 1, 1000, "a")};
+  ASSERT_TRUE(store->AppendSignDisplays(first).ok());
+  std::vector<SignDisplayRecord> clash = {Display("S1", 2, 2000, "b"), Display("S1", 1, 3000, "c")};
+  EXPECT_EQ(store->AppendSignDisplays(clash).code(), StatusCode::kAlreadyExists);
+  auto all =
+      *store->LoadSignDisplays(model::SignId("S1"), FromUnixMillis(0), FromUnixMillis(10'000), 100);
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_TRUE(store->MarkSignAcknowledged(model::SignId("S1"), 1, FromUnixMillis(1200)).ok());
+  ASSERT_TRUE(store->MarkSignAcknowledged(model::SignId("S1"), 1, FromUnixMillis(1900)).ok());
+  ASSERT_TRUE(store->MarkSignAcknowledged(model::SignId("S1"), 7, FromUnixMillis(1900)).ok());
+  EXPECT_EQ((*store->SignDisplayAt(model::SignId("S1"), FromUnixMillis(5000)))->acknowledged,
+            FromUnixMillis(1200));
+}
+
+TEST(SqliteStore, SignFaultsAndOverridesAreKept) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  ASSERT_TRUE(
+      store->AppendSignFault({model::SignId("S1"), FromUnixMillis(1000), "offline", "x"}).ok());
+  ASSERT_TRUE(
+      store->AppendSignFault({model::SignId("S1"), FromUnixMillis(3000), "online", "y"}).ok());
+  auto faults =
+      *store->LoadSignFaults(model::SignId("S1"), FromUnixMillis(0), FromUnixMillis(5000), 10);
+  ASSERT_EQ(faults.size(), 2u);
+  EXPECT_EQ(faults[0].kind, "offline");
+  EXPECT_EQ((*store->SignFaultAt(model::SignId("S1"), FromUnixMillis(2999)))->kind, "offline");
+  EXPECT_EQ((*store->SignFaultAt(model::SignId("S1"), FromUnixMillis(3000)))->kind, "online");
+
+  SignOverrideRecord o;
+  o.sign = model::SignId("S1");
+  o.line = 1;
+  o.kind = "text";
+  o.text = {"施工", "WORKS"};
+  o.reason = "road works";
+  o.created_by = "ops-1";
+  o.created = FromUnixMillis(1000);
+  o.expires = FromUnixMillis(60'000);
+  auto id = store->AddSignOverride(o);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  model::SignId s1("S1");
+  auto open = *store->LoadSignOverrides(&s1, true, 10);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].id, *id);
+  EXPECT_EQ(open[0].line, 1);
+  EXPECT_EQ(open[0].text, o.text);
+  ASSERT_TRUE(store->EndSignOverride(*id, FromUnixMillis(2000), "ops-2", "done").ok());
+  EXPECT_EQ(store->EndSignOverride(*id, FromUnixMillis(2000), "ops-2", "again").code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->EndSignOverride(999, FromUnixMillis(2000), "ops-2", "x").code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE((*store->LoadSignOverrides(&s1, true, 10)).empty());
+  auto audit = *store->LoadSignOverrides(nullptr, false, 10);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].ended, FromUnixMillis(2000));
+  EXPECT_EQ(audit[0].ended_by, "ops-2");
+  EXPECT_EQ(audit[0].end_reason, "done");
+}
+
+TEST(SqliteStore, ASchemaOneFileGainsTheSignTables) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  {
+    auto store = *OpenSqliteStore(path);
+    model::RegistryData data;
+    data.facilities = {MakeFacility("F1", Origin::kSurvey, 100)};
+    ASSERT_TRUE(store->WriteRegistry(data, RegistryWriteMode::kUpsert).ok());
+  }
+  {  // Put the file back to schema 1, as a parkguide before issue 7 left it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE sign_display; DROP TABLE sign_faults; "
+                           "DROP TABLE sign_overrides; PRAGMA user_version=1;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->LoadRegistry()->facilities.size(), 1u);
+  std::vector<SignDisplayRecord> batch = {Display("S1", 1, 1000, "a")};
+  EXPECT_TRUE((*store)->AppendSignDisplays(batch).ok());
+}
+
 }  // namespace
 }  // namespace pg::store
