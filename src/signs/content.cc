@@ -190,14 +190,14 @@ std::string Describe(const SignContent& content) {
         parts.emplace_back("--");
         break;
       case LineKind::kText:
-        parts.push_back(fmt::format("\"{}|{}\"", l.text.zh, l.text.en));
+        parts.push_back(fmt::format("\"{}/{}\"", l.text.zh, l.text.en));
         break;
       case LineKind::kBlank:
         parts.emplace_back("BLANK");
         break;
     }
   }
-  return fmt::format("{}", fmt::join(parts, " | "));
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 }  // namespace pg::signs

@@ -79,7 +79,8 @@ nlohmann::json ToJson(const SignContent& content, JsonOptions options = {});
 // Reads what ToJson wrote (with or without basis). Errors: kInvalidArgument naming the member.
 Result<SignContent> SignContentFromJson(const nlohmann::json& j);
 
-// A one-line rendering for logs and tests: "123 green | FULL | --".
+// A one-line rendering for logs and tests, a line's kind and colour or its text:
+// "123 green, FULL, --, FEW, CLOSED, BLANK, \"施工/WORKS\"".
 std::string Describe(const SignContent& content);
 
 }  // namespace pg::signs

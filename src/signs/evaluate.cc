@@ -87,12 +87,13 @@ Tally CountMembers(const model::SignLine& line, const EvalInput& in) {
       free = v->free.value_or(0);
       capacity = v->capacity;
     }
-    if (plan_full || v->state == OccupancyState::kFull) {
-      // Full by the operator's word or a plan (ViewFacility also says full at 0 free, which the
-      // thresholds below reach by themselves).
-      bool declared = plan_full || free > 0;
+    // ViewFacility says full at 0 free too; the thresholds reach that by themselves. Only the
+    // operator's word (full with spaces counted free) or a plan forces FULL — on a class line
+    // as well, since the operator speaks for the whole car park.
+    const bool operator_full = v->state == OccupancyState::kFull && v->free.value_or(0) > 0;
+    if (plan_full || operator_full) {
       free = 0;
-      if (single && declared) t.forced_full = true;
+      if (single) t.forced_full = true;
     }
     int held = std::min(std::max(free, 0), reserve);
     t.reserved += held;

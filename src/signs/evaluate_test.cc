@@ -97,9 +97,9 @@ TEST(EvaluateSign, ClassLineShowsTheClassCountAndItsStaleness) {
   FacilityView v = Open(80, 400);
   v.by_category.push_back({model::SpaceCategory::kEv, 12, 8, 20});
   b.views["F"] = v;
-  EXPECT_EQ(b.Describe(), "80 green | 12 green");
+  EXPECT_EQ(b.Describe(), "80 green, 12 green");
   b.views["F"].by_category[0].free = std::nullopt;  // the EV count went stale
-  EXPECT_EQ(b.Describe(), "80 green | --");
+  EXPECT_EQ(b.Describe(), "80 green, --");
 }
 
 TEST(EvaluateSign, OperatorFullShowsFullWhateverTheCount) {
@@ -131,7 +131,7 @@ TEST(EvaluateSign, OverrideOfOneLineWinsOverOneOfTheWholeSign) {
   b.views["G"] = Open(60, 100);
   b.overrides = {{7, std::nullopt, false, {"事故", "ACCIDENT"}}, {8, 1, true, {}}};
   SignContent c = b.Show();
-  EXPECT_EQ(Describe(c), "\"事故|ACCIDENT\" | BLANK");
+  EXPECT_EQ(Describe(c), "\"事故/ACCIDENT\", BLANK");
   EXPECT_EQ(c.lines[0].basis.override_id, 7);
   EXPECT_EQ(c.lines[1].basis.override_id, 8);
   // The memory followed the counts underneath: FULL is there the moment the override goes.
@@ -139,7 +139,7 @@ TEST(EvaluateSign, OverrideOfOneLineWinsOverOneOfTheWholeSign) {
   b.Show();
   b.views["F"] = Open(2, 100);
   b.overrides.clear();
-  EXPECT_EQ(b.Describe(), "FULL | 60 green");
+  EXPECT_EQ(b.Describe(), "FULL, 60 green");
 }
 
 TEST(EvaluateSign, PlansReserveForceAndSpeakForOneFacilityOnly) {
@@ -158,17 +158,17 @@ TEST(EvaluateSign, PlansReserveForceAndSpeakForOneFacilityOnly) {
   reserve.reserve = 100;
   b.plans["F"] = {&reserve};
   SignContent c = b.Show();
-  EXPECT_EQ(Describe(c), "50 green | 120 green");
+  EXPECT_EQ(Describe(c), "50 green, 120 green");
   EXPECT_EQ(c.lines[0].basis.reserved, 100);
   EXPECT_EQ(c.lines[0].basis.plans, std::vector<std::string>{"event"});
   GuidancePlan text = plan("vip", PlanAction::kText);
   text.text = {"贵宾", "VIP"};
   b.plans["F"] = {&text};
-  EXPECT_EQ(b.Describe(), "\"贵宾|VIP\" | 70 green");
+  EXPECT_EQ(b.Describe(), "\"贵宾/VIP\", 70 green");
   GuidancePlan closed = plan("shut", PlanAction::kClosed);
   b.plans["F"] = {&closed};
   b.plans["G"] = {&closed};
-  EXPECT_EQ(b.Describe(), "CLOSED | CLOSED");
+  EXPECT_EQ(b.Describe(), "CLOSED, CLOSED");
 }
 
 }  // namespace

@@ -59,6 +59,13 @@ struct SignDisplayRecord {
   std::optional<Timestamp> acknowledged;  // when the controller first confirmed showing it
 };
 
+// A controller's confirmation that it shows content `seq` of `sign`.
+struct SignAck {
+  model::SignId sign;
+  int64_t seq = 0;
+  Timestamp when;
+};
+
 // An event in the life of a sign's controller: offline, online, a reported fault.
 struct SignFaultRecord {
   model::SignId sign;
@@ -120,9 +127,10 @@ class Store {
   // Appends records in one transaction. Errors: kAlreadyExists when a (sign, seq) is stored
   // already (nothing of the batch is written).
   virtual Status AppendSignDisplays(std::span<const SignDisplayRecord> records) = 0;
-  // Records the first acknowledgement of (sign, seq); later ones leave it unchanged. An unknown
-  // (sign, seq) is not an error: an acknowledgement may outrun nothing it could confirm.
-  virtual Status MarkSignAcknowledged(const model::SignId& sign, int64_t seq, Timestamp when) = 0;
+  // Records the first acknowledgement of each (sign, seq), in one transaction; later ones leave
+  // it unchanged. An unknown (sign, seq) is not an error: an acknowledgement may outrun
+  // nothing it could confirm.
+  virtual Status MarkSignsAcknowledged(std::span<const SignAck> acks) = 0;
   // Records of one sign with from <= time < to, oldest first, at most `limit`.
   virtual Result<std::vector<SignDisplayRecord>> LoadSignDisplays(const model::SignId& sign,
                                                                   Timestamp from, Timestamp to,

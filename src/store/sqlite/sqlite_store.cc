@@ -84,7 +84,7 @@ class SqliteStore final : public Store {
   Status PutSetting(const std::string& key, const std::string& value) override;
 
   Status AppendSignDisplays(std::span<const SignDisplayRecord> records) override;
-  Status MarkSignAcknowledged(const model::SignId& sign, int64_t seq, Timestamp when) override;
+  Status MarkSignsAcknowledged(std::span<const SignAck> acks) override;
   Result<std::vector<SignDisplayRecord>> LoadSignDisplays(const model::SignId& sign, Timestamp from,
                                                           Timestamp to, size_t limit) override;
   Result<std::optional<SignDisplayRecord>> SignDisplayAt(const model::SignId& sign,
@@ -467,13 +467,19 @@ Status SqliteStore::AppendSignDisplays(std::span<const SignDisplayRecord> record
   });
 }
 
-Status SqliteStore::MarkSignAcknowledged(const model::SignId& sign, int64_t seq, Timestamp when) {
+Status SqliteStore::MarkSignsAcknowledged(std::span<const SignAck> acks) {
   std::lock_guard lock(mutex_);
-  PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("UPDATE sign_display SET acked_ms = ?3 WHERE sign_id = ?1 AND "
-                                  "seq = ?2 AND acked_ms IS NULL"));
-  st.Bind(1, sign.str()).Bind(2, seq).Bind(3, ToUnixMillis(when));
-  return st.Run();
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("UPDATE sign_display SET acked_ms = ?3 WHERE sign_id = ?1 "
+                                    "AND seq = ?2 AND acked_ms IS NULL"));
+    for (const auto& a : acks) {
+      st.Bind(1, a.sign.str()).Bind(2, a.seq).Bind(3, ToUnixMillis(a.when));
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<SignDisplayRecord>> SqliteStore::LoadSignDisplays(const model::SignId& sign,

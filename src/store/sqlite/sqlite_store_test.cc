@@ -183,9 +183,10 @@ TEST(SqliteStore, SignHistoryBatchIsAllOrNothingAndAcknowledgedOnce) {
   auto all =
       *store->LoadSignDisplays(model::SignId("S1"), FromUnixMillis(0), FromUnixMillis(10'000), 100);
   ASSERT_EQ(all.size(), 1u);
-  ASSERT_TRUE(store->MarkSignAcknowledged(model::SignId("S1"), 1, FromUnixMillis(1200)).ok());
-  ASSERT_TRUE(store->MarkSignAcknowledged(model::SignId("S1"), 1, FromUnixMillis(1900)).ok());
-  ASSERT_TRUE(store->MarkSignAcknowledged(model::SignId("S1"), 7, FromUnixMillis(1900)).ok());
+  std::vector<SignAck> acks = {{model::SignId("S1"), 1, FromUnixMillis(1200)},
+                               {model::SignId("S1"), 1, FromUnixMillis(1900)},
+                               {model::SignId("S1"), 7, FromUnixMillis(1900)}};
+  ASSERT_TRUE(store->MarkSignsAcknowledged(acks).ok());
   EXPECT_EQ((*store->SignDisplayAt(model::SignId("S1"), FromUnixMillis(5000)))->acknowledged,
             FromUnixMillis(1200));
 }

@@ -1,0 +1,756 @@
+#include "signs/sign_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/log.h"
+#include "model/vocabulary.h"
+
+namespace pg::signs {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kConfigSetting = "signs.config";
+
+int64_t Seconds(std::chrono::milliseconds d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+
+std::vector<std::string> Difference(const std::vector<std::string>& a,
+                                    const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+json OverrideCause(const char* action, const store::SignOverrideRecord& o, const std::string& by,
+                   const std::string& reason) {
+  return {
+      {"kind", "override"}, {"override", o.id}, {"action", action}, {"by", by}, {"reason", reason}};
+}
+
+}  // namespace
+
+// What a round hands over to be done without the service's lock.
+struct SignService::Outbox {
+  std::vector<store::SignDisplayRecord> history;
+  std::vector<SignMessage> messages;
+  std::vector<store::SignFaultRecord> faults;
+  struct OverrideEnd {
+    int64_t id;
+    Timestamp when;
+    std::string by;
+    std::string reason;
+  };
+  std::vector<OverrideEnd> override_ends;
+  std::vector<std::pair<model::SignId, int64_t>> published;
+  std::vector<store::SignAck> acks;
+};
+
+std::string_view Name(HealthState state) {
+  switch (state) {
+    case HealthState::kUnknown:
+      return "unknown";
+    case HealthState::kOnline:
+      return "online";
+    case HealthState::kOffline:
+      return "offline";
+  }
+  return "unknown";
+}
+
+LiveInputSource FromLiveState(const state::LiveState& live) {
+  return [&live] {
+    LiveInput in;
+    in.registry = live.registry();
+    auto snapshot = live.Snapshot();
+    in.version = snapshot->version;
+    in.view = [registry = in.registry, snapshot, rules = live.rules()](const model::Facility& f,
+                                                                       Timestamp now) {
+      return state::ViewFacility(*registry, *snapshot, f, now, rules);
+    };
+    return in;
+  };
+}
+
+SignService::SignService(SignServiceOptions options, const Clock& clock, store::Store& store,
+                         LiveInputSource live, SignConfig config)
+    : options_(options),
+      clock_(clock),
+      store_(store),
+      live_(std::move(live)),
+      config_(std::make_shared<const SignConfig>(std::move(config))),
+      started_(clock.Now()) {}
+
+SignService::~SignService() { Stop(); }
+
+Status SignService::Load() {
+  PG_ASSIGN_OR_RETURN(auto latest, store_.LatestSignDisplays());
+  PG_ASSIGN_OR_RETURN(auto overrides, store_.LoadSignOverrides(nullptr, /*open_only=*/true,
+                                                               /*limit=*/1'000'000));
+  PG_ASSIGN_OR_RETURN(auto stored_config, store_.GetSetting(kConfigSetting));
+  std::shared_ptr<const SignConfig> config;
+  if (stored_config) {
+    auto parsed = SignConfigFromJson(json::parse(*stored_config, nullptr, false));
+    if (!parsed.ok()) {
+      return DataLoss("the stored sign rules cannot be read back: " + parsed.status().ToString());
+    }
+    config = std::make_shared<const SignConfig>(std::move(*parsed));
+  }
+  LiveInput live = live_();
+  std::lock_guard lock(mutex_);
+  // Indexed now, so that observations arriving before the first round are causes already.
+  if (live.registry != index_registry_) RebuildIndexLocked(live.registry);
+  if (config) config_ = std::move(config);
+  for (const auto& record : latest) {
+    json j = json::parse(record.content_json, nullptr, false);
+    auto content = SignContentFromJson(j);
+    if (!content.ok()) {
+      PG_LOG_WARNING("signs: history of '{}' seq {} cannot be read back ({}); starting afresh",
+                     record.sign.str(), record.seq, content.status().ToString());
+      runtime_[record.sign.str()].seq = record.seq;
+      continue;
+    }
+    Runtime& rt = runtime_[record.sign.str()];
+    rt.seq = record.seq;
+    rt.published = *content;
+    rt.has_published = true;
+    rt.published_at = record.time;
+    for (auto& line : j["lines"]) line.erase("basis");
+    rt.payload = j.dump();
+    rt.candidate = *content;
+    rt.has_candidate = true;
+    rt.memory = MemoryFromContent(*content);
+    if (record.acknowledged) {
+      rt.health.acked_seq = record.seq;
+      rt.health.last_ack = record.acknowledged;
+    }
+  }
+  for (auto& o : overrides) runtime_[o.sign.str()].overrides.push_back(std::move(o));
+  started_ = clock_.Now();
+  all_dirty_ = true;
+  return Status::Ok();
+}
+
+void SignService::AddPublisher(SignPublisher& publisher) { publishers_.push_back(&publisher); }
+
+void SignService::Start() {
+  {
+    std::lock_guard lock(mutex_);
+    republish_all_ = true;
+  }
+  std::lock_guard lock(worker_mutex_);
+  if (worker_.joinable()) return;
+  stop_ = false;
+  worker_ = std::thread([this] { Run(); });
+}
+
+void SignService::Stop() {
+  {
+    std::lock_guard lock(worker_mutex_);
+    stop_ = true;
+  }
+  worker_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void SignService::Wake() {
+  {
+    std::lock_guard lock(worker_mutex_);
+    wake_ = true;
+  }
+  worker_cv_.notify_one();
+}
+
+void SignService::Run() {
+  auto next_scan = std::chrono::steady_clock::now();
+  while (true) {
+    auto deadline = next_scan;
+    {
+      std::lock_guard lock(mutex_);
+      if (next_due_) {
+        auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*next_due_ - clock_.Now());
+        deadline = std::min(deadline, std::chrono::steady_clock::now() +
+                                          std::max(wait, std::chrono::milliseconds(0)));
+      }
+    }
+    {
+      std::unique_lock lock(worker_mutex_);
+      worker_cv_.wait_until(lock, deadline, [this] { return stop_ || wake_; });
+      if (stop_) return;
+      wake_ = false;
+    }
+    bool all = false;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_scan) {
+      all = true;
+      next_scan = now + options_.scan_interval;
+    }
+    Step(all);
+  }
+}
+
+void SignService::RebuildIndexLocked(std::shared_ptr<const registry::Registry> registry) {
+  index_registry_ = std::move(registry);
+  sign_order_.clear();
+  signs_of_facility_.clear();
+  signs_of_controller_.clear();
+  for (auto& [id, rt] : runtime_) rt.sign = nullptr;
+  if (!index_registry_) return;
+  for (const auto& sign : index_registry_->signs()) {
+    sign_order_.push_back(sign.id.str());
+    signs_of_controller_[ControllerOf(sign)].push_back(sign.id.str());
+    runtime_[sign.id.str()].sign = &sign;
+    for (const auto& line : sign.lines) {
+      for (const auto& f : line.facilities) {
+        auto& signs = signs_of_facility_[f.str()];
+        if (signs.empty() || signs.back() != sign.id.str()) signs.push_back(sign.id.str());
+      }
+    }
+  }
+  all_dirty_ = true;
+}
+
+const std::string& SignService::ControllerOf(const model::Sign& sign) const {
+  return sign.controller_id.empty() ? sign.id.str() : sign.controller_id;
+}
+
+void SignService::OnLiveChange(const state::LiveChange& change) {
+  const model::Observation& o = change.observation;
+  {
+    std::lock_guard lock(mutex_);
+    if (!index_registry_) {
+      all_dirty_ = true;
+      return;
+    }
+    std::string facility;
+    switch (o.type) {
+      case model::ObservationType::kFacilityCount:
+      case model::ObservationType::kEntry:
+      case model::ObservationType::kExit:
+      case model::ObservationType::kFacilityStatus:
+        facility = o.target;
+        break;
+      case model::ObservationType::kBay:
+        if (const auto* bay = index_registry_->FindBay(model::BayId(o.target))) {
+          facility = bay->facility.str();
+        }
+        break;
+      case model::ObservationType::kCharger:
+        return;
+    }
+    auto it = signs_of_facility_.find(facility);
+    if (it == signs_of_facility_.end()) return;
+    ObservationCause& cause = last_observation_[facility];
+    cause.version = change.version;
+    cause.is_status = o.type == model::ObservationType::kFacilityStatus;
+    cause.json = {{"kind", "observation"},
+                  {"type", model::Name(o.type)},
+                  {"source", o.source.str()},
+                  {"target", o.target},
+                  {"facility", facility},
+                  {"time", FormatRfc3339(o.time, index_registry_->time_zone())},
+                  {"live_version", change.version}};
+    if (o.seq) cause.json["seq"] = *o.seq;
+    dirty_.insert(it->second.begin(), it->second.end());
+  }
+  Wake();
+}
+
+bool SignService::OnAck(const model::SignId& sign, int64_t seq, Timestamp when) {
+  std::lock_guard lock(mutex_);
+  auto it = runtime_.find(sign.str());
+  if (it == runtime_.end() || !it->second.sign || seq <= 0 || seq > it->second.seq) return false;
+  Runtime& rt = it->second;
+  if (!rt.health.last_ack || *rt.health.last_ack < when) rt.health.last_ack = when;
+  rt.health.acked_seq = std::max(rt.health.acked_seq, seq);
+  controllers_[ControllerOf(*rt.sign)].gone = false;
+  ack_writes_.push_back({sign, seq, when});
+  return true;
+}
+
+bool SignService::OnHeartbeat(const std::string& controller_id, Timestamp when,
+                              std::vector<std::string> faults) {
+  std::lock_guard lock(mutex_);
+  auto it = signs_of_controller_.find(controller_id);
+  if (it == signs_of_controller_.end()) return false;
+  Controller& c = controllers_[controller_id];
+  if (!c.last_heartbeat || *c.last_heartbeat < when) c.last_heartbeat = when;
+  c.gone = false;
+  std::sort(faults.begin(), faults.end());
+  if (faults != c.faults) {
+    std::string detail = faults.empty() ? "the controller reports no fault any more"
+                                        : fmt::format("{}", fmt::join(faults, "; "));
+    for (const auto& sign : it->second) {
+      pending_faults_.push_back({model::SignId(sign), when, "controller_fault", detail});
+    }
+    c.faults = std::move(faults);
+  }
+  return true;
+}
+
+void SignService::OnControllerGone(const std::string& controller_id, Timestamp /*when*/,
+                                   std::string why) {
+  {
+    std::lock_guard lock(mutex_);
+    Controller& c = controllers_[controller_id];
+    c.gone = true;
+    c.gone_reason = std::move(why);
+  }
+  Wake();
+}
+
+void SignService::RepublishAll() {
+  {
+    std::lock_guard lock(mutex_);
+    republish_all_ = true;
+  }
+  Wake();
+}
+
+Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest& request) {
+  Timestamp now = clock_.Now();
+  if (request.reason.empty()) return InvalidArgument("an override needs a reason", "reason");
+  if (!request.blank && request.text.zh.empty() && request.text.en.empty()) {
+    return InvalidArgument("a text override needs text.zh or text.en (or \"blank\": true)", "text");
+  }
+  for (const std::string* t : {&request.text.zh, &request.text.en}) {
+    if (t->size() > 120) return InvalidArgument("at most 120 bytes per language", "text");
+  }
+  if (request.expires <= now) return InvalidArgument("must be in the future", "expires");
+  if (request.expires - now > options_.max_override) {
+    return InvalidArgument(
+        fmt::format("an override lasts at most {} hours", Seconds(options_.max_override) / 3600),
+        "expires");
+  }
+  store::SignOverrideRecord record;
+  record.sign = request.sign;
+  record.line = request.line;
+  record.kind = request.blank ? "blank" : "text";
+  if (!request.blank) record.text = request.text;
+  record.reason = request.reason;
+  record.created_by = request.by;
+  record.created = now;
+  record.expires = request.expires;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runtime_.find(request.sign.str());
+    if (it == runtime_.end() || !it->second.sign) {
+      return NotFound(fmt::format("no sign '{}'", request.sign.str()), "id");
+    }
+    int lines = static_cast<int>(it->second.sign->lines.size());
+    if (request.line && (*request.line < 0 || *request.line >= lines)) {
+      return InvalidArgument(fmt::format("sign '{}' has lines 0–{}", request.sign.str(), lines - 1),
+                             "line");
+    }
+  }
+  PG_ASSIGN_OR_RETURN(record.id, store_.AddSignOverride(record));
+  std::vector<int64_t> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runtime_.find(request.sign.str());
+    if (it != runtime_.end()) {
+      Runtime& rt = it->second;
+      std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
+        if (o.line != request.line) return false;
+        replaced.push_back(o.id);
+        return true;
+      });
+      rt.overrides.push_back(record);
+      rt.pending_cause = OverrideCause("set", record, request.by, request.reason);
+      rt.urgent = true;
+      dirty_.insert(request.sign.str());
+    }
+  }
+  for (int64_t id : replaced) {
+    Status s = store_.EndSignOverride(id, now, request.by,
+                                      fmt::format("replaced by override {}", record.id));
+    if (!s.ok()) PG_LOG_WARNING("signs: ending override {}: {}", id, s.ToString());
+  }
+  Wake();
+  return record;
+}
+
+Result<int> SignService::ClearOverrides(const model::SignId& sign, std::optional<int> line,
+                                        const std::string& by, const std::string& reason) {
+  Timestamp now = clock_.Now();
+  std::vector<int64_t> ended;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runtime_.find(sign.str());
+    if (it == runtime_.end() || !it->second.sign) {
+      return NotFound(fmt::format("no sign '{}'", sign.str()), "id");
+    }
+    Runtime& rt = it->second;
+    std::optional<store::SignOverrideRecord> last;
+    std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
+      if (line && o.line != line) return false;
+      ended.push_back(o.id);
+      last = o;
+      return true;
+    });
+    if (last) {
+      rt.pending_cause = OverrideCause("cleared", *last, by, reason);
+      rt.urgent = true;
+      dirty_.insert(sign.str());
+    }
+  }
+  for (int64_t id : ended) {
+    PG_RETURN_IF_ERROR(store_.EndSignOverride(id, now, by, reason));
+  }
+  if (!ended.empty()) Wake();
+  return static_cast<int>(ended.size());
+}
+
+Status SignService::SetConfig(SignConfig config) {
+  std::shared_ptr<const registry::Registry> registry;
+  {
+    std::lock_guard lock(mutex_);
+    registry = index_registry_;
+  }
+  if (!registry) registry = live_().registry;
+  auto problems = ValidateSignConfig(config, registry.get());
+  if (!problems.empty()) {
+    std::vector<std::string> all;
+    for (const auto& p : problems) all.push_back(fmt::format("{}: {}", p.field(), p.message()));
+    return Status(problems.front().code(), fmt::format("{}", fmt::join(all, "; ")),
+                  problems.front().field());
+  }
+  PG_RETURN_IF_ERROR(store_.PutSetting(kConfigSetting, ToJson(config).dump()));
+  {
+    std::lock_guard lock(mutex_);
+    config_ = std::make_shared<const SignConfig>(std::move(config));
+    for (const auto& id : sign_order_) runtime_.at(id).pending_cause = json{{"kind", "rules"}};
+    all_dirty_ = true;
+  }
+  Wake();
+  return Status::Ok();
+}
+
+std::shared_ptr<const SignConfig> SignService::config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+void SignService::SubscribeContent(ContentListener listener) {
+  std::lock_guard lock(mutex_);
+  listeners_.push_back(std::move(listener));
+}
+
+SignServiceStats SignService::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+json SignService::CauseLocked(const Runtime& rt, const SignContent& content,
+                              const std::vector<std::string>& plans) const {
+  if (rt.pending_cause) return *rt.pending_cause;
+  if (plans != rt.plan_ids) {
+    return {{"kind", "plan"},
+            {"started", Difference(plans, rt.plan_ids)},
+            {"ended", Difference(rt.plan_ids, plans)}};
+  }
+  const ObservationCause* newest = nullptr;
+  for (const auto& line : rt.sign->lines) {
+    for (const auto& f : line.facilities) {
+      auto it = last_observation_.find(f.str());
+      if (it == last_observation_.end() || it->second.version <= rt.last_eval_version) continue;
+      if (!newest || it->second.version > newest->version) newest = &it->second;
+    }
+  }
+  if (!rt.has_candidate) return newest ? newest->json : json{{"kind", "start"}};
+  // An observation that arrived in the same round is not credited with what only time can do:
+  // data going stale, or opening hours beginning or ending (a count never opens or closes a car
+  // park; an operator's status does).
+  bool all_unknown = true;
+  bool any_change = false;
+  bool closed_change = false;
+  for (size_t i = 0; i < content.lines.size() && i < rt.candidate.lines.size(); ++i) {
+    LineKind now = content.lines[i].kind;
+    LineKind before = rt.candidate.lines[i].kind;
+    if (content.lines[i].SameDisplay(rt.candidate.lines[i])) continue;
+    any_change = true;
+    if (now != LineKind::kUnknown) all_unknown = false;
+    if ((now == LineKind::kClosed) != (before == LineKind::kClosed)) closed_change = true;
+  }
+  if (any_change && all_unknown) return {{"kind", "clock"}, {"detail", "data no longer fresh"}};
+  if (closed_change && !(newest && newest->is_status)) {
+    return {{"kind", "clock"}, {"detail", "opening hours"}};
+  }
+  if (newest) return newest->json;
+  return {{"kind", "clock"}, {"detail", "time"}};
+}
+
+std::string SignService::PayloadLocked(const Runtime& rt, Timestamp now, bool with_basis) const {
+  json j{{"sign", rt.sign->id.str()},
+         {"seq", rt.seq},
+         {"time", FormatRfc3339(now, index_registry_->time_zone())},
+         {"digits", rt.sign->digits},
+         {"bilingual", rt.sign->bilingual}};
+  j["lines"] = ToJson(rt.published, {.with_basis = with_basis})["lines"];
+  return j.dump();
+}
+
+void SignService::SetHealthLocked(Runtime& rt, HealthState state, std::string reason, Timestamp now,
+                                  Outbox& out) {
+  SignHealth& h = rt.health;
+  if (h.state == state) {
+    if (state == HealthState::kOffline) h.reason = std::move(reason);
+    return;
+  }
+  const HealthState before = h.state;
+  h.state = state;
+  h.since = now;
+  if (state == HealthState::kOffline) {
+    PG_LOG_WARNING("signs: '{}' is offline: {}", rt.sign->id.str(), reason);
+    out.faults.push_back({rt.sign->id, now, "offline", reason});
+    h.reason = std::move(reason);
+  } else {
+    h.reason.clear();
+    if (before == HealthState::kOffline) {
+      PG_LOG_INFO("signs: '{}' is online again", rt.sign->id.str());
+      out.faults.push_back({rt.sign->id, now, "online", "its controller is heard from again"});
+    }
+  }
+}
+
+void SignService::HealthLocked(Runtime& rt, Timestamp now, Outbox& out) {
+  const std::string& controller_id = ControllerOf(*rt.sign);
+  const Controller& c = controllers_[controller_id];
+  rt.health.last_heartbeat = c.last_heartbeat;
+  rt.health.controller_faults = c.faults;
+  std::optional<Timestamp> contact = c.last_heartbeat;
+  if (rt.health.last_ack && (!contact || *contact < *rt.health.last_ack)) {
+    contact = rt.health.last_ack;
+  }
+  if (c.gone) {
+    return SetHealthLocked(
+        rt, HealthState::kOffline,
+        fmt::format("controller '{}' disconnected: {}", controller_id, c.gone_reason), now, out);
+  }
+  if (rt.has_published && rt.seq > rt.health.acked_seq &&
+      now - rt.published_at >= options_.ack_timeout) {
+    return SetHealthLocked(rt, HealthState::kOffline,
+                           fmt::format("content {} was not acknowledged within {} s", rt.seq,
+                                       Seconds(options_.ack_timeout)),
+                           now, out);
+  }
+  if (!contact) {
+    if (now - started_ >= options_.heartbeat_timeout) {
+      return SetHealthLocked(
+          rt, HealthState::kOffline,
+          fmt::format("controller '{}' has not been heard from since the service started",
+                      controller_id),
+          now, out);
+    }
+    return;
+  }
+  if (now - *contact >= options_.heartbeat_timeout) {
+    return SetHealthLocked(
+        rt, HealthState::kOffline,
+        fmt::format("no heartbeat or acknowledgement from controller '{}' since {} ({} s)",
+                    controller_id, FormatRfc3339(*contact, index_registry_->time_zone()),
+                    Seconds(options_.heartbeat_timeout)),
+        now, out);
+  }
+  SetHealthLocked(rt, HealthState::kOnline, "", now, out);
+}
+
+void SignService::Step(bool all) {
+  std::lock_guard step_lock(step_mutex_);
+  const Timestamp now = clock_.Now();
+  LiveInput live = live_();
+  Outbox out;
+  std::vector<ContentListener> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    if (live.registry != index_registry_) RebuildIndexLocked(live.registry);
+    if (!index_registry_) return;
+    const registry::Registry& reg = *index_registry_;
+
+    // Overrides that have run out.
+    for (const auto& id : sign_order_) {
+      Runtime& rt = runtime_.at(id);
+      std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
+        if (o.expires > now) return false;
+        out.override_ends.push_back({o.id, o.expires, "system", "expired"});
+        rt.pending_cause = OverrideCause("expired", o, "system", "expired");
+        rt.urgent = true;
+        return true;
+      });
+    }
+
+    const bool everything = all || all_dirty_;
+    all_dirty_ = false;
+    const ActivePlans plans = ActivePlansAt(*config_, now, reg.time_zone());
+    std::unordered_map<std::string, std::optional<state::FacilityView>> views;
+    ViewLookup lookup = [&](const model::FacilityId& id) -> const state::FacilityView* {
+      auto [it, inserted] = views.try_emplace(id.str());
+      if (inserted) {
+        if (const model::Facility* f = reg.FindFacility(id)) it->second = live.view(*f, now);
+      }
+      return it->second ? &*it->second : nullptr;
+    };
+
+    for (const auto& id : sign_order_) {
+      Runtime& rt = runtime_.at(id);
+      if (!everything && !dirty_.contains(id) && !rt.pending_cause) continue;
+      std::vector<ActiveOverride> overrides;
+      for (const auto& o : rt.overrides) {
+        overrides.push_back({o.id, o.line, o.kind == "blank", o.text});
+      }
+      EvalInput in;
+      in.sign = rt.sign;
+      in.config = config_.get();
+      in.views = lookup;
+      in.plans = &plans;
+      in.overrides = overrides;
+      SignContent content = EvaluateSign(in, rt.memory);
+      ++stats_.evaluations;
+      std::vector<std::string> plan_ids;
+      for (const auto& line : content.lines) {
+        plan_ids.insert(plan_ids.end(), line.basis.plans.begin(), line.basis.plans.end());
+      }
+      std::sort(plan_ids.begin(), plan_ids.end());
+      plan_ids.erase(std::unique(plan_ids.begin(), plan_ids.end()), plan_ids.end());
+      if (!rt.has_candidate || !content.SameDisplay(rt.candidate)) {
+        rt.candidate_cause = CauseLocked(rt, content, plan_ids);
+        if (rt.has_published && !rt.urgent &&
+            now - rt.published_at < options_.min_publish_interval) {
+          ++stats_.coalesced;
+        }
+      }
+      rt.candidate = std::move(content);
+      rt.has_candidate = true;
+      rt.plan_ids = std::move(plan_ids);
+      rt.pending_cause.reset();
+      rt.last_eval_version = live.version;
+    }
+    dirty_.clear();
+
+    next_due_.reset();
+    for (const auto& id : sign_order_) {
+      Runtime& rt = runtime_.at(id);
+      if (!rt.has_candidate) continue;
+      if (rt.has_published && rt.candidate.SameDisplay(rt.published)) {
+        rt.urgent = false;
+        continue;
+      }
+      const Timestamp due = rt.published_at + options_.min_publish_interval;
+      if (rt.has_published && !rt.urgent && now < due) {
+        if (!next_due_ || due < *next_due_) next_due_ = due;
+        continue;
+      }
+      ++rt.seq;
+      rt.published = rt.candidate;
+      rt.has_published = true;
+      rt.published_at = now;
+      rt.urgent = false;
+      rt.payload = PayloadLocked(rt, now, /*with_basis=*/false);
+      out.history.push_back(
+          {rt.sign->id, rt.seq, now, PayloadLocked(rt, now, true), rt.candidate_cause.dump(), {}});
+      out.messages.push_back({rt.sign->id, ControllerOf(*rt.sign), rt.seq, rt.payload});
+      out.published.push_back({rt.sign->id, rt.seq});
+      ++stats_.publishes;
+    }
+    if (republish_all_) {
+      republish_all_ = false;
+      std::set<std::string> just_sent;
+      for (const auto& [sign, seq] : out.published) just_sent.insert(sign.str());
+      for (const auto& id : sign_order_) {
+        const Runtime& rt = runtime_.at(id);
+        if (rt.has_published && !rt.payload.empty() && !just_sent.contains(id)) {
+          out.messages.push_back({rt.sign->id, ControllerOf(*rt.sign), rt.seq, rt.payload});
+        }
+      }
+    }
+    listeners = listeners_;
+  }
+
+  // The history first: what a sign is told to show is on record before it is sent.
+  if (!out.history.empty()) {
+    if (Status s = store_.AppendSignDisplays(out.history); !s.ok()) {
+      PG_LOG_ERROR("signs: {} contents published without history: {}", out.history.size(),
+                   s.ToString());
+      std::lock_guard lock(mutex_);
+      stats_.history_failures += out.history.size();
+    }
+  }
+  uint64_t failures = 0;
+  for (const auto& m : out.messages) {
+    for (SignPublisher* p : publishers_) {
+      if (Status s = p->Publish(m); !s.ok()) {
+        if (failures++ == 0)
+          PG_LOG_WARNING("signs: publishing '{}': {}", m.sign.str(), s.ToString());
+      }
+    }
+  }
+  for (const auto& [sign, seq] : out.published) {
+    for (const auto& listener : listeners) listener(sign, seq);
+  }
+  {
+    // Health after publishing, so that an acknowledgement the transport delivered at once
+    // counts in this round.
+    std::lock_guard lock(mutex_);
+    stats_.publish_failures += failures;
+    for (const auto& id : sign_order_) HealthLocked(runtime_.at(id), now, out);
+    out.faults.insert(out.faults.end(), std::make_move_iterator(pending_faults_.begin()),
+                      std::make_move_iterator(pending_faults_.end()));
+    pending_faults_.clear();
+    out.acks = std::move(ack_writes_);
+    ack_writes_.clear();
+  }
+  if (!out.acks.empty()) {
+    if (Status s = store_.MarkSignsAcknowledged(out.acks); !s.ok()) {
+      PG_LOG_WARNING("signs: recording {} acknowledgements: {}", out.acks.size(), s.ToString());
+    }
+  }
+  for (const auto& e : out.override_ends) {
+    Status s = store_.EndSignOverride(e.id, e.when, e.by, e.reason);
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) {
+      PG_LOG_WARNING("signs: ending override {}: {}", e.id, s.ToString());
+    }
+  }
+  for (const auto& f : out.faults) {
+    if (Status s = store_.AppendSignFault(f); !s.ok()) {
+      PG_LOG_WARNING("signs: recording a fault of '{}': {}", f.sign.str(), s.ToString());
+    }
+  }
+}
+
+SignSnapshot SignService::SnapshotLocked(const Runtime& rt) const {
+  SignSnapshot s;
+  s.sign = rt.sign->id;
+  s.controller_id = ControllerOf(*rt.sign);
+  s.seq = rt.seq;
+  if (rt.has_published) {
+    s.published = rt.published_at;
+    s.content = rt.published;
+    s.payload = rt.payload;
+  }
+  s.change_pending =
+      rt.has_candidate && rt.has_published && !rt.candidate.SameDisplay(rt.published);
+  s.health = rt.health;
+  s.overrides = rt.overrides;
+  return s;
+}
+
+std::optional<SignSnapshot> SignService::Current(const model::SignId& sign) const {
+  std::lock_guard lock(mutex_);
+  auto it = runtime_.find(sign.str());
+  if (it == runtime_.end() || !it->second.sign) return std::nullopt;
+  return SnapshotLocked(it->second);
+}
+
+std::vector<SignSnapshot> SignService::CurrentAll() const {
+  std::lock_guard lock(mutex_);
+  std::vector<SignSnapshot> out;
+  out.reserve(sign_order_.size());
+  for (const auto& id : sign_order_) out.push_back(SnapshotLocked(runtime_.at(id)));
+  return out;
+}
+
+}  // namespace pg::signs
