@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/http/event_stream.h"
+#include "api/http/pending_response.h"
 #include "api/http/test_client.h"
 #include "core/clock.h"
 
@@ -573,6 +574,107 @@ TEST(HttpServer, StopIsIdempotentAndFinishesInFlightRequests) {
   EXPECT_TRUE(idle.WaitForClose());
   server.Stop();
   EXPECT_FALSE(HttpGet("127.0.0.1", server.port(), "/slow", {}, seconds(2)).ok());
+}
+
+Response NotModified() {
+  Response r;
+  r.status = 304;
+  r.content_type.clear();
+  r.headers.emplace_back("ETag", "\"old\"");
+  return r;
+}
+
+TEST(HttpServerLongPoll, ACompletionFromAnotherThreadIsTheAnswer) {
+  Server server(LoopbackOptions());
+  std::mutex mu;
+  std::shared_ptr<PendingResponse> waiting;
+  server.Route("GET", "/wait", [&](const Request&) {
+    auto p = std::make_shared<PendingResponse>(kGenerous, NotModified());
+    std::lock_guard lock(mu);
+    waiting = p;
+    return Response::Later(p);
+  });
+  server.Route("GET", "/ping", [](const Request&) { return Response::Json(200, "\"pong\""); });
+  ASSERT_TRUE(server.Start().ok());
+  auto conn = HttpConnection::Open("127.0.0.1", server.port());
+  ASSERT_TRUE(conn.ok());
+  std::thread producer([&] {
+    ASSERT_TRUE(Eventually([&] {
+      std::lock_guard lock(mu);
+      return waiting != nullptr;
+    }));
+    // Meanwhile the server answers others: the wait holds no io thread.
+    for (int i = 0; i < 4; ++i) {
+      auto r = HttpGet("127.0.0.1", server.port(), "/ping", {}, seconds(5));
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->status, 200);
+    }
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(waiting->Complete(Response::Json(200, "\"new\"")));
+    EXPECT_FALSE(waiting->Complete(Response::Json(200, "\"newer\"")));
+  });
+  auto r = (*conn)->Request("GET", "/wait");
+  producer.join();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "\"new\"");
+  // The connection stays usable.
+  auto again = (*conn)->Request("GET", "/ping");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->body, "\"pong\"");
+}
+
+TEST(HttpServerLongPoll, NothingCompletesSoTheFallbackIsSentAfterTheTimeout) {
+  Server server(LoopbackOptions());
+  std::shared_ptr<PendingResponse> kept;
+  server.Route("GET", "/wait", [&](const Request&) {
+    kept = std::make_shared<PendingResponse>(milliseconds(300), NotModified());
+    return Response::Later(kept);
+  });
+  ASSERT_TRUE(server.Start().ok());
+  auto start = std::chrono::steady_clock::now();
+  auto r = HttpGet("127.0.0.1", server.port(), "/wait");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(300));
+  EXPECT_EQ(r->status, 304);
+  EXPECT_EQ(r->Header("etag"), "\"old\"");
+  EXPECT_TRUE(r->body.empty());
+  EXPECT_FALSE(kept->Complete(Response::Json(200, "{}")));  // settled by the timeout
+}
+
+TEST(HttpServerLongPoll, CompletedInsideTheHandlerIsSentAtOnce) {
+  Server server(LoopbackOptions());
+  server.Route("GET", "/now", [](const Request&) {
+    auto p = std::make_shared<PendingResponse>(kGenerous, NotModified());
+    p->Complete(Response::Json(200, "1"));
+    return Response::Later(p);
+  });
+  ASSERT_TRUE(server.Start().ok());
+  auto r = HttpGet("127.0.0.1", server.port(), "/now", {}, seconds(5));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "1");
+}
+
+TEST(HttpServerLongPoll, StopAnswersWaitingClientsWithTheFallbackPromptly) {
+  ServerOptions options = LoopbackOptions();
+  options.shutdown_timeout = kGenerous;
+  Server server(options);
+  std::atomic<int> waiting{0};
+  server.Route("GET", "/wait", [&](const Request&) {
+    ++waiting;
+    return Response::Later(std::make_shared<PendingResponse>(kGenerous, NotModified()));
+  });
+  ASSERT_TRUE(server.Start().ok());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(Eventually([&] { return waiting.load() == 1; }));
+  auto start = std::chrono::steady_clock::now();
+  server.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+  auto reply = client.ReadReply();
+  EXPECT_EQ(reply.status, 304);
+  EXPECT_TRUE(HeadHas(reply, "Connection: close"));
 }
 
 TEST(HttpServer, AcceptsFiveHundredIdleKeepAliveConnections) {

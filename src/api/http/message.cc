@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "api/http/event_stream.h"
+#include "api/http/pending_response.h"
 #include "core/status.h"
 
 namespace pg::api::http {
@@ -138,6 +139,13 @@ Response Response::Stream(std::shared_ptr<EventStream> stream) {
   Response r;
   r.content_type = "text/event-stream";
   r.stream = std::move(stream);
+  return r;
+}
+
+Response Response::Later(std::shared_ptr<PendingResponse> pending) {
+  PG_ASSERT(pending != nullptr);
+  Response r;
+  r.pending = std::move(pending);
   return r;
 }
 

@@ -27,6 +27,7 @@
 namespace pg::api::http {
 
 class EventStream;
+class PendingResponse;
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -65,6 +66,10 @@ struct Response {
   // headers, then every event pushed into `stream` until either side closes it; `body` is
   // ignored. Create with Response::Stream.
   std::shared_ptr<EventStream> stream;
+  // When set, the answer comes later: the server waits, without holding an io thread, for the
+  // PendingResponse to be completed or to time out, and sends that; everything else here is
+  // ignored. Create with Response::Later (pending_response.h).
+  std::shared_ptr<PendingResponse> pending;
 
   // A JSON body with content type application/json. `body` must already be JSON.
   static Response Json(int status, std::string body);
@@ -82,6 +87,9 @@ struct Response {
   // A 200 text/event-stream response carrying `stream`.
   // REQUIRES: `stream` is not null.
   static Response Stream(std::shared_ptr<EventStream> stream);
+
+  // An answer given later through `pending` (long-polling). REQUIRES: `pending` is not null.
+  static Response Later(std::shared_ptr<PendingResponse> pending);
 };
 
 // A route handler. It runs on one of the server's io threads, so it must not block for long
