@@ -12,7 +12,6 @@
 #include "model/model_json.h"
 #include "model/vocabulary.h"
 #include "web/web_assets.h"
-#include "web/web_assets.h"
 
 namespace pg::api {
 namespace {
@@ -360,37 +359,6 @@ class Handlers {
     return Response::Json(200, ChargerJson(*reg, *c_.live->Snapshot(), *c).dump());
   }
 
-  Response Signs(const Request& req) {
-    auto page = PageParams(req);
-    if (!page.ok()) return FromStatus(page.status());
-    std::optional<int> level;
-    if (req.Query("level")) {
-      auto l = IntParam(req, "level", 0, 1, 3);
-      if (!l.ok()) return FromStatus(l.status());
-      level = *l;
-    }
-    auto reg = c_.live->registry();
-    std::vector<const model::Sign*> matches;
-    for (const auto& s : reg->signs()) {
-      if (level && static_cast<int>(s.level) != *level) continue;
-      matches.push_back(&s);
-    }
-    json items = json::array();
-    for (size_t i = page->offset;
-         i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
-      items.push_back(model::ToJson(*matches[i]));
-    }
-    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
-  }
-
-  Response Sign(const Request& req) {
-    auto reg = c_.live->registry();
-    const std::string& id = req.path_params.at("id");
-    const model::Sign* s = reg->FindSign(model::SignId(id));
-    if (!s) return Response::Problem(404, "Not Found", fmt::format("no sign '{}'", id), "id");
-    return Response::Json(200, model::ToJson(*s).dump());
-  }
-
  private:
   ApiContext c_;
 };
@@ -410,8 +378,6 @@ void RegisterReadApi(http::Server& server, const ApiContext& context) {
   server.Route("GET", "/api/v1/bays", bind(&Handlers::Bays));
   server.Route("GET", "/api/v1/chargers", bind(&Handlers::Chargers));
   server.Route("GET", "/api/v1/chargers/{id}", bind(&Handlers::Charger));
-  server.Route("GET", "/api/v1/signs", bind(&Handlers::Signs));
-  server.Route("GET", "/api/v1/signs/{id}", bind(&Handlers::Sign));
   server.Route("GET", "/", [](const Request&) {
     Response r;
     r.content_type = "text/html; charset=utf-8";

@@ -1,4 +1,4 @@
-// ReadApi: the read side of /api/v1 — city, facilities, bays, chargers, signs, history, health.
+// ReadApi: the read side of /api/v1 — city, facilities, bays, chargers, history, health.
 //
 // Every handler goes parse → validate → read one registry snapshot and one live snapshot →
 // render. Bad parameters give 400 problem+json naming the parameter and the reason; unknown ids
@@ -25,7 +25,7 @@ struct ApiContext {
 };
 
 // Registers GET /health, /api/v1/city, /api/v1/facilities[/{id}[/history]], /api/v1/bays,
-// /api/v1/chargers[/{id}], /api/v1/signs[/{id}], /api/v1/openapi.json.
+// /api/v1/chargers[/{id}], /api/v1/openapi.json. The signs are signs_api.h's.
 // REQUIRES: every pointer in `context` is set and outlives `server`.
 void RegisterReadApi(http::Server& server, const ApiContext& context);
 

@@ -159,7 +159,6 @@ TEST_F(ReadApiTest, BadParametersGiveProblemJsonNamingTheParameter) {
                                {"/api/v1/facilities?bbox=113.9,34,113.8,34.1", "bbox"},
                                {"/api/v1/facilities?kind=castle", "kind"},
                                {"/api/v1/chargers?lifecycle=someday", "lifecycle"},
-                               {"/api/v1/signs?level=4", "level"},
                                {"/api/v1/facilities/F1/history?from=yesterday", "from"}}) {
     auto r = Get(target);
     EXPECT_EQ(r.status, 400) << target;
@@ -172,20 +171,18 @@ TEST_F(ReadApiTest, BadParametersGiveProblemJsonNamingTheParameter) {
 }
 
 TEST_F(ReadApiTest, UnknownIdsAre404) {
-  for (const char* target : {"/api/v1/facilities/NOPE", "/api/v1/chargers/NOPE",
-                             "/api/v1/signs/NOPE", "/api/v1/facilities/NOPE/history"}) {
+  for (const char* target :
+       {"/api/v1/facilities/NOPE", "/api/v1/chargers/NOPE", "/api/v1/facilities/NOPE/history"}) {
     auto r = Get(target);
     EXPECT_EQ(r.status, 404) << target;
     EXPECT_EQ(r.Header("content-type"), "application/problem+json");
   }
 }
 
-TEST_F(ReadApiTest, ChargersSignsAndOpenApi) {
+TEST_F(ReadApiTest, ChargersAndOpenApi) {
   auto chargers = json::parse(Get("/api/v1/chargers").body);
   EXPECT_EQ(chargers["total"], 1);
   EXPECT_EQ(chargers["items"][0]["connectors"][0]["type"], "GBT_DC");
-  auto signs = json::parse(Get("/api/v1/signs?level=2").body);
-  EXPECT_EQ(signs["total"], 1);
   auto doc = json::parse(Get("/api/v1/openapi.json").body);
   EXPECT_EQ(doc["openapi"], "3.0.3");
   EXPECT_TRUE(doc["paths"].contains("/api/v1/facilities"));

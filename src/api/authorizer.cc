@@ -1,0 +1,130 @@
+#include "api/authorizer.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <fstream>
+#include <mutex>
+
+#include "core/strings.h"
+
+namespace pg::api {
+namespace {
+
+void InitSodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sodium_init() < 0) PG_ASSERT(false && "libsodium cannot initialise");
+  });
+}
+
+std::array<uint8_t, 32> Sha256(std::string_view text) {
+  InitSodium();
+  std::array<uint8_t, 32> out{};
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return out;
+}
+
+std::string Hex(const uint8_t* bytes, size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), bytes, n);
+  out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string_view Name(Role role) {
+  switch (role) {
+    case Role::kOperator:
+      return "operator";
+    case Role::kController:
+      return "controller";
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(std::string_view text) {
+  if (text == "operator") return Role::kOperator;
+  if (text == "controller") return Role::kController;
+  return std::nullopt;
+}
+
+StaticKeyAuthorizer::StaticKeyAuthorizer(std::vector<Key> keys) : keys_(std::move(keys)) {}
+
+Result<std::unique_ptr<StaticKeyAuthorizer>> StaticKeyAuthorizer::FromFile(
+    const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Unavailable(fmt::format("cannot read the key file '{}'", path));
+  std::vector<Key> keys;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view text = line;
+    if (size_t hash = text.find('#'); hash != std::string_view::npos) text = text.substr(0, hash);
+    std::vector<std::string_view> parts;
+    for (auto p : SplitString(TrimSpace(text), ' ')) {
+      if (!TrimSpace(p).empty()) parts.push_back(TrimSpace(p));
+    }
+    if (parts.empty()) continue;
+    auto bad = [&](std::string_view why) {
+      return InvalidArgument(fmt::format("{}:{}: {}", path, number, why));
+    };
+    if (parts.size() != 3) return bad("expected ID ROLE SHA256-HEX");
+    auto role = ParseRole(parts[1]);
+    if (!role) return bad(fmt::format("role '{}' is not operator or controller", parts[1]));
+    Key key;
+    key.id = std::string(parts[0]);
+    key.role = *role;
+    size_t length = 0;
+    if (parts[2].size() != 64 ||
+        sodium_hex2bin(key.sha256.data(), key.sha256.size(), parts[2].data(), parts[2].size(),
+                       nullptr, &length, nullptr) != 0 ||
+        length != 32) {
+      return bad("the hash must be 64 hex digits (SHA-256)");
+    }
+    keys.push_back(std::move(key));
+  }
+  return std::make_unique<StaticKeyAuthorizer>(std::move(keys));
+}
+
+std::string StaticKeyAuthorizer::NewKey() {
+  InitSodium();
+  std::array<uint8_t, 32> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  return Hex(bytes.data(), bytes.size());
+}
+
+StaticKeyAuthorizer::Key StaticKeyAuthorizer::KeyFor(std::string id, Role role,
+                                                     std::string_view secret) {
+  return {std::move(id), role, Sha256(secret)};
+}
+
+std::string StaticKeyAuthorizer::FileLine(const Key& key) {
+  return fmt::format("{} {} {}", key.id, Name(key.role), Hex(key.sha256.data(), key.sha256.size()));
+}
+
+Result<Principal> StaticKeyAuthorizer::Authorize(std::string_view authorization,
+                                                 Role needed) const {
+  std::string_view value = TrimSpace(authorization);
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() ||
+      ToLowerAscii(value.substr(0, kBearer.size())) != "bearer ") {
+    return Unauthenticated("this needs an Authorization: Bearer <key> header");
+  }
+  auto presented = Sha256(TrimSpace(value.substr(kBearer.size())));
+  // Every key is compared, so the time taken says nothing about which one matched.
+  const Key* match = nullptr;
+  for (const auto& key : keys_) {
+    if (sodium_memcmp(key.sha256.data(), presented.data(), presented.size()) == 0) match = &key;
+  }
+  if (!match) return Unauthenticated("the key is not known");
+  if (match->role != needed) {
+    return PermissionDenied(fmt::format("key '{}' has role '{}'; this needs role '{}'", match->id,
+                                        Name(match->role), Name(needed)));
+  }
+  return Principal{match->id, match->role};
+}
+
+}  // namespace pg::api

@@ -1,0 +1,267 @@
+#include "api/signs_api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api/http/test_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg::api {
+namespace {
+
+using nlohmann::json;
+
+Timestamp T(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+
+constexpr const char* kOperatorKey = "operator-secret";
+constexpr const char* kControllerKey = "controller-secret";
+constexpr const char* kOtherControllerKey = "other-controller-secret";
+
+class SignsApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *store::OpenSqliteStore(dir_.File("city.db"));
+    model::RegistryData data;
+    model::City city;
+    city.id = "testville";
+    data.city = city;
+    for (const char* id : {"F1", "F2"}) {
+      model::Facility f;
+      f.id = model::FacilityId(id);
+      f.location = {34.0, 113.8};
+      f.capacity.total = 100;
+      data.facilities.push_back(f);
+    }
+    model::Sign s;
+    s.id = model::SignId("S1");
+    s.location = {34.0, 113.8};
+    s.level = model::SignLevel::kRoute;
+    s.lines = {{{model::FacilityId("F1")}, model::Arrow::kLeft, {"一号", "One"}},
+               {{model::FacilityId("F2")}, model::Arrow::kRight, {"二号", "Two"}}};
+    s.controller_id = "C1";
+    data.signs.push_back(s);
+    model::Source src;
+    src.id = model::SourceId("gate");
+    src.scope.all = true;
+    src.expected_interval = std::chrono::seconds(60);
+    data.sources.push_back(src);
+    live_ = std::make_unique<state::LiveState>(*registry::Registry::Build(data));
+    signs::SignServiceOptions options;
+    options.min_publish_interval = std::chrono::milliseconds(0);
+    signs_ = std::make_unique<signs::SignService>(options, clock_, *store_,
+                                                  signs::FromLiveState(*live_));
+    ASSERT_TRUE(signs_->Load().ok());
+    live_->Subscribe([this](const state::LiveChange& c) { signs_->OnLiveChange(c); });
+    authorizer_ = std::make_unique<StaticKeyAuthorizer>(std::vector<StaticKeyAuthorizer::Key>{
+        StaticKeyAuthorizer::KeyFor("ops-1", Role::kOperator, kOperatorKey),
+        StaticKeyAuthorizer::KeyFor("C1", Role::kController, kControllerKey),
+        StaticKeyAuthorizer::KeyFor("C2", Role::kController, kOtherControllerKey)});
+    SignsApiContext context;
+    context.live = live_.get();
+    context.signs = signs_.get();
+    context.store = store_.get();
+    context.clock = &clock_;
+    context.authorizer = authorizer_.get();
+    http::ServerOptions server_options;
+    server_options.bind_address = "127.0.0.1";
+    server_ = std::make_unique<http::Server>(server_options);
+    RegisterSignsApi(*server_, context);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  void TearDown() override { server_->Stop(); }
+
+  void Count(const char* facility, int free) {
+    model::Observation o;
+    o.type = model::ObservationType::kFacilityCount;
+    o.source = model::SourceId("gate");
+    o.time = clock_.Now();
+    o.target = facility;
+    o.free = free;
+    ASSERT_EQ(live_->Apply(o).result, state::ApplyResult::kApplied);
+  }
+
+  http::ClientResponse Call(const std::string& method, const std::string& target,
+                            const std::string& body = "", const char* key = nullptr,
+                            http::HeaderList headers = {}) {
+    if (key) headers.emplace_back("Authorization", std::string("Bearer ") + key);
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    auto r = http::HttpRequest(method, "127.0.0.1", server_->port(), target, body, headers);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+  http::ClientResponse Get(const std::string& target, http::HeaderList headers = {}) {
+    return Call("GET", target, "", nullptr, std::move(headers));
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{T("2026-11-30T08:00:00+08:00")};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<state::LiveState> live_;
+  std::unique_ptr<signs::SignService> signs_;
+  std::unique_ptr<StaticKeyAuthorizer> authorizer_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(SignsApiTest, ASignShowsItsContentHealthAndETag) {
+  Count("F1", 40);
+  Count("F2", 0);
+  signs_->Step();
+  auto r = Get("/api/v1/signs/S1");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("etag"), "\"1\"");
+  auto j = json::parse(r.body);
+  EXPECT_EQ(j["id"], "S1");
+  EXPECT_EQ(j["content"]["seq"], 1);
+  EXPECT_EQ(j["content"]["published"], "2026-11-30T08:00:00+08:00");
+  EXPECT_EQ(j["content"]["lines"][0]["kind"], "count");
+  EXPECT_EQ(j["content"]["lines"][0]["count"], 40);
+  EXPECT_EQ(j["content"]["lines"][0]["basis"]["free"], 40);
+  EXPECT_EQ(j["content"]["lines"][1]["text"]["zh"], "满");
+  EXPECT_EQ(j["health"]["status"], "unknown");
+  // The controller already shows seq 1: not modified.
+  auto same = Get("/api/v1/signs/S1", {{"If-None-Match", "\"1\""}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.Header("etag"), "\"1\"");
+  auto list = json::parse(Get("/api/v1/signs?level=2").body);
+  EXPECT_EQ(list["total"], 1);
+  EXPECT_EQ(list["items"][0]["content"]["lines"][1]["kind"], "full");
+  EXPECT_EQ(json::parse(Get("/api/v1/signs?level=1").body)["total"], 0);
+  auto bad = Get("/api/v1/signs?level=4");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["invalid_params"][0]["name"], "level");
+  EXPECT_EQ(Get("/api/v1/signs/NOPE").status, 404);
+  EXPECT_EQ(Get("/api/v1/signs/S1?wait=61").status, 400);
+}
+
+TEST_F(SignsApiTest, LongPollAnswersWithTheNextContentOrNotModified) {
+  Count("F1", 40);
+  signs_->Step();
+  // Nothing changes within the wait: 304 when it runs out.
+  auto idle = Get("/api/v1/signs/S1?wait=1", {{"If-None-Match", "\"1\""}});
+  EXPECT_EQ(idle.status, 304);
+  http::ClientResponse answer;
+  std::thread controller([&] {
+    answer = Get("/api/v1/signs/S1?wait=30", {{"If-None-Match", "\"1\""}});
+  });
+  // Give the request time to be waiting, then change the sign.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  clock_.Advance(std::chrono::seconds(10));
+  Count("F1", 12);
+  signs_->Step();
+  controller.join();
+  ASSERT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.Header("etag"), "\"2\"");
+  EXPECT_EQ(json::parse(answer.body)["content"]["lines"][0]["count"], 12);
+}
+
+TEST_F(SignsApiTest, OverridesNeedAnOperatorKeyAndAreAudited) {
+  Count("F1", 40);
+  Count("F2", 60);
+  signs_->Step();
+  std::string body = R"({"line": 1, "text": {"zh": "事故", "en": "ACCIDENT"}, "minutes": 30,
+                         "reason": "crash on Xihu Rd"})";
+  auto none = Call("POST", "/api/v1/signs/S1/override", body);
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.Header("www-authenticate"), "Bearer realm=\"parkguide\"");
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/override", body, kControllerKey).status, 403);
+  auto no_expiry = Call("POST", "/api/v1/signs/S1/override", R"({"blank": true, "reason": "test"})",
+                        kOperatorKey);
+  EXPECT_EQ(no_expiry.status, 400);
+  EXPECT_EQ(json::parse(no_expiry.body)["invalid_params"][0]["name"], "expires");
+  auto set = Call("POST", "/api/v1/signs/S1/override", body, kOperatorKey);
+  ASSERT_EQ(set.status, 201) << set.body;
+  auto o = json::parse(set.body);
+  EXPECT_EQ(o["by"], "ops-1");
+  EXPECT_EQ(o["expires"], "2026-11-30T08:30:00+08:00");
+  signs_->Step();
+  auto shown = json::parse(Get("/api/v1/signs/S1").body);
+  EXPECT_EQ(shown["content"]["lines"][1]["text"]["en"], "ACCIDENT");
+  EXPECT_EQ(shown["overrides"][0]["reason"], "crash on Xihu Rd");
+  auto cleared =
+      Call("DELETE", "/api/v1/signs/S1/override?line=1&reason=road%20clear", "", kOperatorKey);
+  ASSERT_EQ(cleared.status, 200);
+  EXPECT_EQ(json::parse(cleared.body)["ended"], 1);
+  auto audit = json::parse(Get("/api/v1/signs/S1/overrides").body);
+  ASSERT_EQ(audit["items"].size(), 1u);
+  EXPECT_EQ(audit["items"][0]["ended_by"], "ops-1");
+  EXPECT_EQ(audit["items"][0]["end_reason"], "road clear");
+}
+
+TEST_F(SignsApiTest, OnlyTheSignsOwnControllerAcknowledgesAndHeartBeats) {
+  Count("F1", 40);
+  signs_->Step();
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/ack", R"({"seq": 1})", kOtherControllerKey).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/ack", R"({"seq": 1})", kOperatorKey).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/ack", R"({"seq": 9})", kControllerKey).status, 409);
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/ack", R"({})", kControllerKey).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/ack", R"({"seq": 1})", kControllerKey).status, 204);
+  EXPECT_EQ(Call("POST", "/api/v1/controllers/C1/heartbeat", R"({"faults": ["door open"]})",
+                 kControllerKey)
+                .status,
+            204);
+  EXPECT_EQ(Call("POST", "/api/v1/controllers/C2/heartbeat", "", kControllerKey).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/controllers/C2/heartbeat", "", kOtherControllerKey).status, 404);
+  signs_->Step();
+  auto health = json::parse(Get("/api/v1/signs/S1").body)["health"];
+  EXPECT_EQ(health["status"], "online");
+  EXPECT_EQ(health["acked_seq"], 1);
+  EXPECT_EQ(health["controller_faults"][0], "door open");
+  auto faults = json::parse(Get("/api/v1/signs/S1/faults").body);
+  ASSERT_EQ(faults["items"].size(), 1u);
+  EXPECT_EQ(faults["items"][0]["kind"], "controller_fault");
+  EXPECT_EQ(faults["items"][0]["detail"], "door open");
+}
+
+TEST_F(SignsApiTest, HistoryAnswersWhatWasShownAtAnInstantAndOverARange) {
+  Count("F1", 40);
+  signs_->Step();
+  clock_.Advance(std::chrono::minutes(5));
+  Count("F1", 0);
+  signs_->Step();
+  auto at = json::parse(Get("/api/v1/signs/S1/history?at=2026-11-30T08:04:59.999%2B08:00").body);
+  EXPECT_EQ(at["shown"]["seq"], 1);
+  EXPECT_EQ(at["shown"]["lines"][0]["count"], 40);
+  EXPECT_EQ(at["shown"]["cause"]["kind"], "observation");
+  EXPECT_EQ(at["shown"]["cause"]["facility"], "F1");
+  auto later = json::parse(Get("/api/v1/signs/S1/history?at=2026-11-30T08:05:00%2B08:00").body);
+  EXPECT_EQ(later["shown"]["lines"][0]["kind"], "full");
+  auto before = json::parse(Get("/api/v1/signs/S1/history?at=2026-11-29T23:59:59Z").body);
+  EXPECT_TRUE(before["shown"].is_null());
+  auto range = json::parse(Get("/api/v1/signs/S1/history").body);
+  ASSERT_EQ(range["items"].size(), 2u);
+  EXPECT_EQ(range["items"][1]["time"], "2026-11-30T08:05:00+08:00");
+  EXPECT_EQ(range["truncated"], false);
+  auto one = json::parse(Get("/api/v1/signs/S1/history?limit=1").body);
+  EXPECT_EQ(one["items"].size(), 1u);
+  EXPECT_EQ(one["truncated"], true);
+  EXPECT_EQ(Get("/api/v1/signs/S1/history?from=yesterday").status, 400);
+  EXPECT_EQ(Get("/api/v1/signs/NOPE/history").status, 404);
+}
+
+TEST_F(SignsApiTest, RulesAreReadByAllAndChangedByOperators) {
+  auto rules = json::parse(Get("/api/v1/sign-rules").body);
+  EXPECT_EQ(rules["defaults"]["full_decreasing"], 3);
+  std::string bad = R"({"defaults": {"full_increasing": 5, "full_decreasing": 2}})";
+  EXPECT_EQ(Call("PUT", "/api/v1/sign-rules", bad).status, 401);
+  auto refused = Call("PUT", "/api/v1/sign-rules", bad, kOperatorKey);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["invalid_params"][0]["name"], "defaults.full_decreasing");
+  std::string good = R"({"signs": {"S1": {"buffer": 5}},
+                         "plans": [{"id": "p", "facilities": ["F1"], "window": "00:00-24:00",
+                                    "action": "closed"}]})";
+  auto ok = Call("PUT", "/api/v1/sign-rules", good, kOperatorKey);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  Count("F1", 40);
+  Count("F2", 40);
+  signs_->Step();
+  auto shown = json::parse(Get("/api/v1/signs/S1").body)["content"]["lines"];
+  EXPECT_EQ(shown[0]["kind"], "closed");
+  EXPECT_EQ(shown[1]["count"], 35);
+  EXPECT_EQ(json::parse(Get("/api/v1/sign-rules").body)["plans"][0]["id"], "p");
+}
+
+}  // namespace
+}  // namespace pg::api
