@@ -24,8 +24,9 @@ Result<std::optional<std::string>> ReferenceController::OnContent(std::string_vi
   }
   int64_t seq = j["seq"].get<int64_t>();
   PG_ASSIGN_OR_RETURN(SignContent content, SignContentFromJson(j));
-  auto it = shown_.find(sign);
-  if (it != shown_.end() && it->second.seq > seq) return std::optional<std::string>();
+  // Whatever arrives is the newest: MQTT keeps one publisher's messages on a topic in order and
+  // a reconnect delivers the retained (last) one. A lower seq than shown means the server's
+  // history was restored from a backup — the content is still the one to show.
   Shown& shown = shown_[std::string(sign)];
   if (shown.seq != seq) shown.since = now;
   shown.seq = seq;

@@ -43,9 +43,9 @@ class ReferenceController {
     Timestamp since;
   };
 
-  // A content message for `sign`. Returns the acknowledgement payload to send back
-  // ({"seq": n, "controller": "...", "time": "..."}), or nullopt when the message is older than
-  // what the sign shows (a late retained copy: nothing changes, nothing is acknowledged).
+  // A content message for `sign`: shown, and its acknowledgement payload returned
+  // ({"seq": n, "controller": "...", "time": "..."}). Always the newest on its topic, so it is
+  // shown even when its seq is lower than the one shown (after the server's store was restored).
   // Errors: kInvalidArgument when the payload is not a content message for `sign` (the sign
   // keeps what it shows).
   Result<std::optional<std::string>> OnContent(std::string_view sign, std::string_view payload,

@@ -27,10 +27,17 @@ bool Eventually(Condition condition, std::chrono::milliseconds timeout = std::ch
   return condition();
 }
 
-std::shared_ptr<const registry::Registry> MakeRegistry() {
+// Every test has its own city, so retained messages of one test (on a broker CI shares between
+// tests and runs) never reach another.
+std::string CityId() {
+  static int n = 0;
+  return fmt::format("mqttville-{}-{}", ::getpid(), ++n);
+}
+
+std::shared_ptr<const registry::Registry> MakeRegistry(const std::string& city_id) {
   model::RegistryData data;
   model::City city;
-  city.id = "mqttville";
+  city.id = city_id;
   data.city = city;
   model::Facility f;
   f.id = model::FacilityId("F1");
@@ -64,15 +71,14 @@ class MqttSignsTest : public ::testing::Test {
                                              FromLiveState(live_));
     ASSERT_TRUE(service_->Load().ok());
     live_.Subscribe([this](const state::LiveChange& c) { service_->OnLiveChange(c); });
-    auto link =
-        MqttSignLink::Start(Mqtt("server"), "mqttville", *service_, SystemClock::Instance());
+    auto link = MqttSignLink::Start(Mqtt("server"), city_, *service_, SystemClock::Instance());
     ASSERT_TRUE(link.ok()) << link.status().ToString();
     link_ = std::move(*link);
     ASSERT_TRUE(link_->client().WaitConnected(std::chrono::seconds(10)));
     service_->AddPublisher(*link_);
     MqttReferenceController::Options c;
     c.mqtt = Mqtt("C1");
-    c.city = "mqttville";
+    c.city = city_;
     c.controller_id = "C1";
     c.signs = {"S1"};
     c.heartbeat = std::chrono::milliseconds(200);
@@ -94,7 +100,7 @@ class MqttSignsTest : public ::testing::Test {
     o.host = broker_.host();
     o.port = broker_.port();
     // Unique per test run, so a shared broker (CI) never mixes two runs' sessions.
-    o.client_id = fmt::format("pg-test-{}-{}", who, ::getpid());
+    o.client_id = fmt::format("pg-test-{}-{}", who, city_);
     o.keepalive_s = 5;
     return o;
   }
@@ -117,7 +123,8 @@ class MqttSignsTest : public ::testing::Test {
 
   testing::TestBroker broker_;
   testing::TempDir dir_;
-  state::LiveState live_{MakeRegistry()};
+  std::string city_ = CityId();
+  state::LiveState live_{MakeRegistry(city_)};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<SignService> service_;
   std::unique_ptr<MqttSignLink> link_;
@@ -144,7 +151,7 @@ TEST_F(MqttSignsTest, ContentsAreRetainedAndTheControllerAcknowledges) {
       },
       nullptr);
   ASSERT_TRUE(late.ok());
-  ASSERT_TRUE((*late)->Subscribe(SignTopic("mqttville", "S1"), 1).ok());
+  ASSERT_TRUE((*late)->Subscribe(SignTopic(city_, "S1"), 1).ok());
   ASSERT_TRUE(Eventually([&] {
     std::lock_guard lock(mu);
     return !retained.empty();
