@@ -4,11 +4,16 @@
 
 #include <csignal>
 
+#include "api/authorizer.h"
 #include "api/http/server.h"
 #include "api/read_api.h"
+#include "api/signs_api.h"
 #include "core/log.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
+#include "signs/controller_sim.h"
+#include "signs/mqtt_sign_link.h"
+#include "signs/sign_service.h"
 #include "state/live_state.h"
 #include "store/store.h"
 
@@ -59,6 +64,15 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> history_thread;
   Timestamp last_history_slot;
   bool started = false;
+  // Signs: the service, where its contents go, who may override them.
+  std::unique_ptr<api::Authorizer> authorizer;
+  std::unique_ptr<signs::SignService> signs;
+  std::unique_ptr<signs::MqttSignLink> sign_link;
+  std::unique_ptr<signs::LoopbackPublisher> demo_controllers;  // the demo without a broker
+  std::vector<std::unique_ptr<signs::MqttReferenceController>> demo_mqtt_controllers;
+  std::unique_ptr<PeriodicThread> demo_heartbeat_thread;
+
+  Status CreateSigns();
 
   void RecordHistory() {
     Timestamp now = clock->Now();
@@ -81,6 +95,68 @@ struct App::Impl {
   }
 };
 
+Status App::Impl::CreateSigns() {
+  signs::SignServiceOptions options;
+  options.min_publish_interval = config.sign_min_interval;
+  options.ack_timeout = config.sign_ack_timeout;
+  options.heartbeat_timeout = config.sign_heartbeat_timeout;
+  signs =
+      std::make_unique<signs::SignService>(options, *clock, *store, signs::FromLiveState(*live));
+  PG_RETURN_IF_ERROR(signs->Load());
+  live->Subscribe([s = signs.get()](const state::LiveChange& c) { s->OnLiveChange(c); });
+  auto registry = live->registry();
+  const std::string& city = registry->city().id;
+
+  if (!config.keys_file.empty()) {
+    PG_ASSIGN_OR_RETURN(authorizer, api::StaticKeyAuthorizer::FromFile(config.keys_file));
+  } else if (config.simulate) {
+    std::string key = api::StaticKeyAuthorizer::NewKey();
+    authorizer = std::make_unique<api::StaticKeyAuthorizer>(
+        std::vector{api::StaticKeyAuthorizer::KeyFor("demo-operator", api::Role::kOperator, key)});
+    PG_LOG_INFO("demo: operator key for sign overrides and rules (this run only): {}", key);
+  } else {
+    authorizer =
+        std::make_unique<api::StaticKeyAuthorizer>(std::vector<api::StaticKeyAuthorizer::Key>{});
+    PG_LOG_WARNING(
+        "signs: no --keys file: sign overrides, rules and HTTP acknowledgements are "
+        "refused");
+  }
+
+  if (!config.mqtt_broker.empty()) {
+    PG_ASSIGN_OR_RETURN(auto address, signs::ParseBrokerAddress(config.mqtt_broker));
+    signs::MqttOptions mqtt;
+    mqtt.host = address.first;
+    mqtt.port = address.second;
+    PG_ASSIGN_OR_RETURN(sign_link, signs::MqttSignLink::Start(mqtt, city, *signs, *clock));
+    signs->AddPublisher(*sign_link);
+  }
+  if (config.simulate) {
+    // Every controller of the demo city, answering like a real one.
+    std::map<std::string, std::vector<std::string>> controllers;
+    for (const auto& s : registry->signs()) {
+      controllers[s.controller_id.empty() ? s.id.str() : s.controller_id].push_back(s.id.str());
+    }
+    if (sign_link) {
+      for (const auto& [id, sign_ids] : controllers) {
+        signs::MqttReferenceController::Options o;
+        o.mqtt = sign_link->client().options();
+        o.mqtt.client_id.clear();
+        o.city = city;
+        o.controller_id = id;
+        o.signs = sign_ids;
+        PG_ASSIGN_OR_RETURN(auto c, signs::MqttReferenceController::Start(o));
+        demo_mqtt_controllers.push_back(std::move(c));
+      }
+    } else {
+      demo_controllers = std::make_unique<signs::LoopbackPublisher>(*signs);
+      demo_controllers->set_clock(clock);
+      for (const auto& [id, sign_ids] : controllers) demo_controllers->AddController(id);
+      signs->AddPublisher(*demo_controllers);
+    }
+  }
+  return Status::Ok();
+}
+
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 App::~App() { Stop(); }
@@ -99,6 +175,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   }
   PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
   impl->live = std::make_unique<state::LiveState>(registry);
+  PG_RETURN_IF_ERROR(impl->CreateSigns());
 
   if (config.simulate) {
     PG_ASSIGN_OR_RETURN(auto stored, impl->store->GetSetting("demo.land_use"));
@@ -118,6 +195,13 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.clock = &clock;
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
+  api::SignsApiContext signs_context;
+  signs_context.live = impl->live.get();
+  signs_context.signs = impl->signs.get();
+  signs_context.store = impl->store.get();
+  signs_context.clock = &clock;
+  signs_context.authorizer = impl->authorizer.get();
+  api::RegisterSignsApi(*impl->server, signs_context);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -131,6 +215,11 @@ Status App::Start() {
   }
   s.history_thread =
       std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] { s.RecordHistory(); });
+  s.signs->Start();
+  if (s.demo_controllers) {
+    s.demo_heartbeat_thread = std::make_unique<PeriodicThread>(
+        std::chrono::seconds(30), [&s] { s.demo_controllers->Heartbeat(s.clock->Now()); });
+  }
   PG_RETURN_IF_ERROR(s.server->Start());
   s.started = true;
   PG_LOG_INFO("serving {} on http://{}:{}/", s.live->registry()->city().id, s.config.bind_address,
@@ -144,6 +233,10 @@ void App::Stop() {
   if (s.server) s.server->Stop();
   if (s.simulator_thread) s.simulator_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
+  if (s.demo_heartbeat_thread) s.demo_heartbeat_thread->Stop();
+  if (s.signs) s.signs->Stop();
+  s.demo_mqtt_controllers.clear();
+  s.sign_link.reset();
   if (s.started) {
     PG_LOG_INFO("stopped");
     s.started = false;

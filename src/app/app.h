@@ -1,6 +1,6 @@
 // App: the composition root — opens the store, builds the registry snapshot and live state,
-// starts the HTTP API, the history recorder and (for the demo) the simulated feed, and stops them
-// in the reverse order.
+// starts the sign service (and its MQTT link), the HTTP API, the history recorder and (for the
+// demo) the simulated feed and sign controllers, and stops them in the reverse order.
 //
 //   PG_ASSIGN_OR_RETURN(auto app, App::Create(config, SystemClock::Instance()));
 //   PG_RETURN_IF_ERROR(app->Start());
@@ -33,6 +33,15 @@ struct AppConfig {
   std::chrono::milliseconds simulator_tick{2000};
   // How often the live state is sampled into the occupancy history.
   std::chrono::minutes history_step{5};
+  // Guidance signs: the MQTT broker their contents go to ("host:port"; empty: HTTP long-poll
+  // only), the key file of operators and sign controllers (api/authorizer.h; empty: the sign
+  // writes are refused, except in the demo, which makes a key and logs it), and the service's
+  // timing. The demo drives every sign with an in-process reference controller.
+  std::string mqtt_broker;
+  std::string keys_file;
+  std::chrono::milliseconds sign_min_interval{5'000};
+  std::chrono::milliseconds sign_ack_timeout{30'000};
+  std::chrono::milliseconds sign_heartbeat_timeout{90'000};
 };
 
 class App {

@@ -19,6 +19,12 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
   cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
+  cmd->add_option("--mqtt", config->mqtt_broker,
+                  "MQTT broker (HOST[:PORT]) the guidance signs' contents are published to")
+      ->envname("PARKGUIDE_MQTT");
+  cmd->add_option("--keys", config->keys_file,
+                  "Key file of operators and sign controllers (docs/api/signs.md)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--history-days", *history_days, "Days of simulated history to backfill")
       ->capture_default_str()
       ->check(CLI::Range(0, 366));

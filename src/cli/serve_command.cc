@@ -23,6 +23,12 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", config->db_path, "City database (SQLite)")->required();
   cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
   cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
+  cmd->add_option("--mqtt", config->mqtt_broker,
+                  "MQTT broker (HOST[:PORT]) the guidance signs' contents are published to")
+      ->envname("PARKGUIDE_MQTT");
+  cmd->add_option("--keys", config->keys_file,
+                  "Key file of operators and sign controllers (docs/api/signs.md)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--threads", config->io_threads, "HTTP io threads (0: one per core)");
   cmd->callback([config, exit_code] { *exit_code = RunApp(*config); });
 }

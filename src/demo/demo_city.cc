@@ -559,6 +559,25 @@ Result<DemoFiles> WriteDemoCityFiles(const DemoCity& city, const std::string& di
   return files;
 }
 
+std::string DemoSignRulesJson() {
+  // Car parks by their number in kCarParks: 4 the Central Hospital, 10 the East Stadium.
+  return R"({
+    "defaults": {"full_increasing": 0, "full_decreasing": 5,
+                 "almost_full_increasing": "90%", "almost_full_decreasing": "85%"},
+    "signs": {"S1-01": {"buffer": 20, "floor": 30, "floor_band": 10},
+              "S1-02": {"buffer": 20, "floor": 30, "floor_band": 10},
+              "S1-03": {"buffer": 20, "floor": 30, "floor_band": 10},
+              "S2-01": {"buffer": 5}, "S2-02": {"buffer": 5}, "S2-03": {"buffer": 5},
+              "S2-04": {"buffer": 5}, "S2-05": {"buffer": 5}},
+    "plans": [
+      {"id": "hospital-visiting", "name": {"zh": "探视高峰预留", "en": "Visiting hours reserve"},
+       "facilities": ["osm:w2004"], "days": "Mo-Su", "window": "14:00-17:00",
+       "action": "reserve", "reserve": 40},
+      {"id": "stadium-event", "name": {"zh": "体育馆赛事", "en": "Stadium event"},
+       "facilities": ["osm:w2010"], "days": "Fr,Sa", "window": "18:00-23:00",
+       "action": "text", "text": {"zh": "赛事专用", "en": "EVENT ONLY"}}]})";
+}
+
 Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint64_t seed,
                            int history_days) {
   PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(db_path));
@@ -584,6 +603,8 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
         store->PutSetting("demo.land_use", ingest::simulator::LandUseToJson(city.land_use)));
     PG_RETURN_IF_ERROR(store->PutSetting("demo.seed", std::to_string(seed)));
   }
+  PG_ASSIGN_OR_RETURN(auto sign_rules, store->GetSetting("signs.config"));
+  if (!sign_rules) PG_RETURN_IF_ERROR(store->PutSetting("signs.config", DemoSignRulesJson()));
 
   // Backfill history from where it ends to now, in 5-minute steps.
   constexpr auto kStep = std::chrono::minutes(5);

@@ -41,12 +41,17 @@ struct DemoFiles {
 // Writes the OSM file and the survey CSV files under `directory` (created when missing).
 Result<DemoFiles> WriteDemoCityFiles(const DemoCity& city, const std::string& directory);
 
+// The demo's sign rules and guidance plans (signs/display_rules.h JSON): FULL left at 5 free,
+// level-1 signs with a buffer and a floor, a daily visiting-hours reserve at the hospital and a
+// weekend-evening event text at the stadium.
+std::string DemoSignRulesJson();
+
 // Makes `db_path` a demo-city database ready to serve: on first use generates the city's files
 // beside it (`<db_path>.files/`) and loads them through the import path any city takes
-// (import-osm, then import-registry); then backfills simulated occupancy history every 5 minutes
-// from where it ends (at most `history_days` back) up to now, so charts, forecasts and reports
-// have data from the first minute. A database that already holds another (non-demo) city is
-// refused. Errors: those of the store, the writers and the imports.
+// (import-osm, then import-registry) and stores the demo's sign rules; then backfills simulated
+// occupancy history every 5 minutes from where it ends (at most `history_days` back) up to now, so
+// charts, forecasts and reports have data from the first minute. A database that already holds
+// another (non-demo) city is refused. Errors: those of the store, the writers and the imports.
 Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint64_t seed,
                            int history_days = 28);
 

@@ -6,6 +6,8 @@
 
 #include "core/clock.h"
 #include "model/validation.h"
+#include "registry/registry.h"
+#include "signs/display_rules.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -18,6 +20,18 @@ TEST(DemoCity, IsDeterministic) {
   EXPECT_EQ(a.survey.facilities, b.survey.facilities);
   EXPECT_EQ(a.survey.chargers, b.survey.chargers);
   EXPECT_EQ(a.osm.ways.size(), b.osm.ways.size());
+}
+
+TEST(DemoCity, SignRulesAreValidForTheDemoCity) {
+  DemoCity city = GenerateDemoCity();
+  auto registry = registry::Registry::Build(city.survey);
+  ASSERT_TRUE(registry.ok());
+  auto config = signs::SignConfigFromJson(nlohmann::json::parse(DemoSignRulesJson()));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  for (const auto& p : signs::ValidateSignConfig(*config, registry->get())) {
+    ADD_FAILURE() << p.ToString();
+  }
+  EXPECT_EQ(config->plans.size(), 2u);
 }
 
 TEST(DemoCity, SurveyIsValid) {

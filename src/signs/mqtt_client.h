@@ -77,6 +77,7 @@ class MqttClient {
   Status Publish(std::string_view topic, std::string_view payload, int qos, bool retain);
 
   bool connected() const;
+  const MqttOptions& options() const { return options_; }
   // Blocks until connected or `timeout`; returns connected().
   bool WaitConnected(std::chrono::milliseconds timeout) const;
 

@@ -74,7 +74,19 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
       PG_LOG_WARNING("signs: ignoring a malformed acknowledgement on {}", topic);
       return;
     }
-    service_.OnAck(model::SignId(parts[1]), j["seq"].get<int64_t>(), now);
+    model::SignId sign(parts[1]);
+    // Only the sign's own controller speaks for it (the broker's ACLs should already ensure it).
+    if (j.contains("controller") && j["controller"].is_string()) {
+      auto current = service_.Current(sign);
+      if (current && current->controller_id != j["controller"].get<std::string>()) {
+        PG_LOG_WARNING(
+            "signs: ignoring an acknowledgement of {} from controller '{}', not its "
+            "controller '{}'",
+            sign.str(), j["controller"].get<std::string>(), current->controller_id);
+        return;
+      }
+    }
+    service_.OnAck(sign, j["seq"].get<int64_t>(), now);
   } else if (parts[0] == "controllers" && parts[2] == "heartbeat") {
     json j = json::parse(payload, nullptr, false);
     std::vector<std::string> faults;

@@ -1,5 +1,6 @@
 // The demo as `make demo` runs it: it starts, serves at least 30 facilities with live counts,
-// the counts move within a minute, and Ctrl-C stops it cleanly.
+// the counts move within a minute, its guidance signs follow the feed with their controllers
+// online, and Ctrl-C stops it cleanly.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -51,6 +52,30 @@ TEST(DemoSmoke, ServesTheDemoCityWithMovingCountsAndStopsOnCtrlC) {
     }
   }
   EXPECT_TRUE(moved) << "some free count changes within a minute";
+
+  // The signs: every one has a content, acknowledged by its (simulated) controller, and the
+  // feed changes some of them.
+  auto sign_seqs = [&] {
+    std::map<std::string, int64_t> seqs;
+    auto r = api::http::HttpGet("127.0.0.1", port, "/api/v1/signs?limit=100");
+    EXPECT_TRUE(r.ok() && r->status == 200);
+    if (!r.ok() || r->status != 200) return seqs;
+    auto body = nlohmann::json::parse(r->body);
+    for (const auto& sign : body["items"]) {
+      seqs[sign["id"].get<std::string>()] = sign["content"]["seq"].get<int64_t>();
+      EXPECT_EQ(sign["health"]["status"], "online") << sign.dump();
+    }
+    return seqs;
+  };
+  auto signs_before = sign_seqs();
+  EXPECT_EQ(signs_before.size(), 12u);
+  for (const auto& [id, seq] : signs_before) EXPECT_GE(seq, 1) << id;
+  bool sign_changed = false;
+  for (int i = 0; i < 60 && !sign_changed; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    for (const auto& [id, seq] : sign_seqs()) sign_changed |= seq > signs_before[id];
+  }
+  EXPECT_TRUE(sign_changed) << "some sign shows a new content within a minute";
 
   EXPECT_EQ(demo.SignalAndWait(SIGINT, std::chrono::seconds(15)), 0) << demo.Log();
   EXPECT_NE(demo.Log().find("stopped"), std::string::npos);
