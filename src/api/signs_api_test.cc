@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/http/test_client.h"
+#include "api/openapi.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {
@@ -261,6 +262,24 @@ TEST_F(SignsApiTest, RulesAreReadByAllAndChangedByOperators) {
   EXPECT_EQ(shown[0]["kind"], "closed");
   EXPECT_EQ(shown[1]["count"], 35);
   EXPECT_EQ(json::parse(Get("/api/v1/sign-rules").body)["plans"][0]["id"], "p");
+}
+
+TEST(SignsApiDocument, TheOpenApiDocumentDescribesEverySignRoute) {
+  auto doc = json::parse(OpenApiDocument());
+  for (auto [path, method] : {std::pair{"/api/v1/signs", "get"},
+                              {"/api/v1/signs/{id}", "get"},
+                              {"/api/v1/signs/{id}/history", "get"},
+                              {"/api/v1/signs/{id}/faults", "get"},
+                              {"/api/v1/signs/{id}/overrides", "get"},
+                              {"/api/v1/signs/{id}/override", "post"},
+                              {"/api/v1/signs/{id}/override", "delete"},
+                              {"/api/v1/signs/{id}/ack", "post"},
+                              {"/api/v1/controllers/{id}/heartbeat", "post"},
+                              {"/api/v1/sign-rules", "get"},
+                              {"/api/v1/sign-rules", "put"}}) {
+    EXPECT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains(method))
+        << method << " " << path;
+  }
 }
 
 }  // namespace
