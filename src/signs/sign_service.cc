@@ -562,11 +562,15 @@ void SignService::HealthLocked(Runtime& rt, Timestamp now, Outbox& out) {
 void SignService::Step(bool all) {
   std::lock_guard step_lock(step_mutex_);
   const Timestamp now = clock_.Now();
-  LiveInput live = live_();
   Outbox out;
   std::vector<ContentListener> listeners;
   {
     std::lock_guard lock(mutex_);
+    // The snapshot is taken under the lock: a change marked dirty after this point is in the
+    // next round, one marked before it is in this snapshot (LiveState tells listeners after
+    // publishing). LiveState never calls a listener with its own lock held, so this cannot
+    // deadlock.
+    LiveInput live = live_();
     if (live.registry != index_registry_) RebuildIndexLocked(live.registry);
     if (!index_registry_) return;
     const registry::Registry& reg = *index_registry_;

@@ -140,7 +140,12 @@ class ScenarioRun {
     size_t i = 0;
     for (; i < lines.size(); ++i) {
       if (TrimSpace(lines[i]).starts_with("|")) break;
-      if (lines[i].starts_with("    ")) Directive(lines[i], static_cast<int>(i + 1));
+      if (!lines[i].starts_with("    ")) continue;
+      try {
+        Directive(lines[i], static_cast<int>(i + 1));
+      } catch (const std::exception& e) {
+        Fail(fmt::format("cannot read this directive: {}", e.what()));
+      }
     }
     Build();
     enum class Table { kNone, kTimeline, kHistory, kFaults } table = Table::kNone;
