@@ -239,7 +239,8 @@ class Handlers {
       matches.push_back(&s);
     }
     json items = json::array();
-    for (size_t i = *offset; i < matches.size() && i < static_cast<size_t>(*offset + *limit); ++i) {
+    const size_t end = static_cast<size_t>(*offset) + static_cast<size_t>(*limit);
+    for (size_t i = *offset; i < matches.size() && i < end; ++i) {
       auto snap = c_.signs->Current(matches[i]->id);
       items.push_back(snap ? SignJson(*reg, *matches[i], *snap) : model::ToJson(*matches[i]));
     }
@@ -247,7 +248,7 @@ class Handlers {
            {"total", matches.size()},
            {"limit", *limit},
            {"offset", *offset}};
-    if (static_cast<size_t>(*offset + *limit) < matches.size()) {
+    if (end < matches.size()) {
       std::string next = fmt::format("/api/v1/signs?limit={}&offset={}", *limit, *offset + *limit);
       if (level) next += fmt::format("&level={}", *level);
       j["next"] = next;

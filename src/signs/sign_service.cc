@@ -415,6 +415,7 @@ Status SignService::SetConfig(SignConfig config) {
   auto problems = ValidateSignConfig(config, registry.get());
   if (!problems.empty()) {
     std::vector<std::string> all;
+    all.reserve(problems.size());
     for (const auto& p : problems) all.push_back(fmt::format("{}: {}", p.field(), p.message()));
     return Status(problems.front().code(), fmt::format("{}", fmt::join(all, "; ")),
                   problems.front().field());
