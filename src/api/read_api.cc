@@ -12,7 +12,6 @@
 #include "model/model_json.h"
 #include "model/vocabulary.h"
 #include "web/web_assets.h"
-#include "web/web_assets.h"
 
 namespace pg::api {
 namespace {
@@ -113,7 +112,7 @@ std::string TimeText(const registry::Registry& reg, Timestamp t) {
   return FormatRfc3339(t, reg.time_zone());
 }
 
-json LiveJson(const registry::Registry& reg, const state::FacilityView& v) {
+json LiveObject(const registry::Registry& reg, const state::FacilityView& v) {
   auto opt = [](const std::optional<int>& x) { return x ? json(*x) : json(nullptr); };
   json live{{"free", opt(v.free)},
             {"occupied", opt(v.occupied)},
@@ -138,7 +137,7 @@ json LiveJson(const registry::Registry& reg, const state::FacilityView& v) {
 json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
                   const model::Facility& f, Timestamp now, const state::LiveRules& rules) {
   json j = model::ToJson(f);
-  j["live"] = LiveJson(reg, state::ViewFacility(reg, snap, f, now, rules));
+  j["live"] = LiveObject(reg, state::ViewFacility(reg, snap, f, now, rules));
   j["bays"] = reg.BaysOf(f.id).size();
   return j;
 }
@@ -146,23 +145,23 @@ json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap
 json ChargerJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
                  const model::Charger& c) {
   json j = model::ToJson(c);
-  auto it = snap.chargers.find(c.id.str());
   json connectors = json::object();
   int available = 0;
   int known = 0;
-  if (it != snap.chargers.end()) {
-    for (const auto& [id, con] : it->second.connectors) {
-      connectors[std::to_string(id)] = {{"status", model::Name(con.status)},
-                                        {"updated", TimeText(reg, con.updated)}};
-      if (id == 0) continue;
-      ++known;
-      if (con.status == model::ChargerStatus::kAvailable) ++available;
-    }
+  auto slots = snap.ConnectorsOf(c.id.str());
+  for (size_t id = 0; id < slots.size(); ++id) {
+    const auto& con = slots[id];
+    if (!con.known) continue;
+    connectors[std::to_string(id)] = {{"status", model::Name(con.status)},
+                                      {"updated", TimeText(reg, con.updated)}};
+    if (id == 0) continue;
+    ++known;
+    if (con.status == model::ChargerStatus::kAvailable) ++available;
   }
+  auto seen = snap.ChargerLastSeen(c.id.str());
   j["live"] = {{"connectors", std::move(connectors)},
                {"available", known ? json(available) : json(nullptr)},
-               {"updated", it != snap.chargers.end() ? json(TimeText(reg, it->second.last_seen))
-                                                     : json(nullptr)}};
+               {"updated", seen ? json(TimeText(reg, *seen)) : json(nullptr)}};
   return j;
 }
 
@@ -305,11 +304,11 @@ class Handlers {
     for (size_t i = page->offset;
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
       json j = model::ToJson(*matches[i]);
-      auto it = snap->bays.find(matches[i]->id.str());
-      if (it == snap->bays.end()) {
+      const state::BayLive* live = snap->FindBay(matches[i]->id.str());
+      if (!live || !live->known) {
         j["live"] = {{"occupied", nullptr}, {"since", nullptr}, {"updated", nullptr}};
       } else {
-        const auto& b = it->second;
+        const auto& b = *live;
         j["live"] = {{"occupied", b.occupied},
                      {"since", TimeText(*reg, b.since)},
                      {"updated", TimeText(*reg, b.updated)},
