@@ -3,10 +3,19 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <future>
+#include <map>
 
 #include "api/http/server.h"
+#include "api/http/test_client.h"
+#include "api/ingest_api.h"
 #include "api/read_api.h"
+#include "core/file_system.h"
 #include "core/log.h"
+#include "events/event_bus.h"
+#include "ingest/core/ingest_service.h"
+#include "ingest/core/observation_parser.h"
+#include "ingest/core/pipeline.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
 #include "state/live_state.h"
@@ -52,13 +61,77 @@ struct App::Impl {
   AppConfig config;
   const Clock* clock = nullptr;
   std::unique_ptr<store::Store> store;
+  // Declared before the state and the pipeline, which publish into it.
+  std::unique_ptr<events::EventBus> bus;
   std::unique_ptr<state::LiveState> live;
+  std::unique_ptr<ingest::IngestPipeline> pipeline;
+  ingest::KeyRing keys;
+  std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
+  std::map<std::string, std::string> simulator_keys;  // source id → key
+  std::unique_ptr<api::http::HttpConnection> simulator_connection;
   std::unique_ptr<PeriodicThread> simulator_thread;
   std::unique_ptr<PeriodicThread> history_thread;
+  std::unique_ptr<PeriodicThread> maintenance_thread;
   Timestamp last_history_slot;
   bool started = false;
+
+  // Loads the keys (new sources, revocations) and declares the sources' intervals.
+  void ReloadKeys() {
+    auto records = store->LoadSources();
+    if (!records.ok()) {
+      PG_LOG_WARNING("sources: {}", records.status().ToString());
+      return;
+    }
+    for (const auto& r : *records) live->DeclareSource(r.source.id, r.source.expected_interval);
+    keys.Load(*records, live->index());
+  }
+
+  void Maintain() {
+    ReloadKeys();
+    for (const auto& a : live->CheckSilence(clock->Now())) {
+      if (a.silent) {
+        PG_LOG_WARNING("source {} is silent: nothing received since {} (expected every {} s)",
+                       a.source, FormatRfc3339Utc(a.last_received), a.expected_interval.count());
+      } else {
+        PG_LOG_INFO("source {} is reporting again", a.source);
+      }
+    }
+  }
+
+  // One tick of the demo's feed, posted to our own API with each simulated source's key.
+  void FeedTick() {
+    std::map<std::string, std::vector<model::Observation>> by_source;
+    for (auto& o : simulator->Tick(clock->Now())) by_source[o.source.str()].push_back(std::move(o));
+    for (const auto& [source, observations] : by_source) {
+      auto key = simulator_keys.find(source);
+      if (key == simulator_keys.end()) {
+        PG_LOG_WARNING("demo feed: no key for source {}", source);
+        continue;
+      }
+      for (size_t first = 0; first < observations.size(); first += 10'000) {
+        size_t n = std::min<size_t>(10'000, observations.size() - first);
+        std::string body = ingest::ToWireJson(std::span(observations).subspan(first, n));
+        for (int attempt = 0; attempt < 2; ++attempt) {
+          if (!simulator_connection || !simulator_connection->open()) {
+            auto c = api::http::HttpConnection::Open("127.0.0.1", server->port());
+            if (!c.ok()) break;
+            simulator_connection = std::move(*c);
+          }
+          auto r = simulator_connection->Request(
+              "POST", "/api/v1/observations", body,
+              {{"Authorization", "Bearer " + key->second}, {"Content-Type", "application/json"}});
+          if (!r.ok()) {
+            simulator_connection.reset();
+            continue;
+          }
+          if (r->status != 200) PG_LOG_WARNING("demo feed: {} {}", r->status, r->body);
+          break;
+        }
+      }
+    }
+  }
 
   void RecordHistory() {
     Timestamp now = clock->Now();
@@ -98,13 +171,34 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
         config.db_path));
   }
   PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
-  impl->live = std::make_unique<state::LiveState>(registry);
+  impl->bus = std::make_unique<events::EventBus>();
+  impl->live =
+      std::make_unique<state::LiveState>(registry, state::LiveRules{}, &clock, impl->bus.get());
+  impl->ReloadKeys();
+  journal::RecoveryReport report;
+  std::string journal_dir =
+      config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
+  PG_ASSIGN_OR_RETURN(impl->pipeline,
+                      ingest::IngestPipeline::Open(FileSystem::Default(), {.dir = journal_dir},
+                                                   *impl->live, {}, &report));
+  PG_LOG_INFO("journal {}: {}", journal_dir, report.ToString());
+  impl->ReloadKeys();  // the restored state may list sources again: keep declared intervals
+  ingest::IngestLimits limits;
+  limits.observations_per_second = config.ingest_rate_limit;
+  limits.burst = std::max(config.ingest_rate_limit, 10'000.0);
+  impl->ingest = std::make_unique<ingest::IngestService>(*impl->live, impl->keys, *impl->pipeline,
+                                                         clock, limits);
+  impl->ingest->SetKeyReloader([s = impl.get()] { s->ReloadKeys(); });
 
   if (config.simulate) {
     PG_ASSIGN_OR_RETURN(auto stored, impl->store->GetSetting("demo.land_use"));
     auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
     impl->simulator = std::make_unique<ingest::simulator::CitySimulator>(
         registry, std::move(land_use), config.simulator_seed);
+    for (const auto& source : registry->sources()) {
+      PG_ASSIGN_OR_RETURN(auto key, impl->store->GetSetting("demo.key." + source.id.str()));
+      if (key) impl->simulator_keys[source.id.str()] = *key;
+    }
   }
 
   api::http::ServerOptions options;
@@ -118,20 +212,39 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.clock = &clock;
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
+  api::IngestApiContext ingest_context;
+  ingest_context.service = impl->ingest.get();
+  ingest_context.live = impl->live.get();
+  ingest_context.bus = impl->bus.get();
+  ingest_context.store = impl->store.get();
+  ingest_context.clock = &clock;
+  api::RegisterIngestApi(*impl->server, ingest_context);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
 Status App::Start() {
   Impl& s = *impl_;
+  PG_RETURN_IF_ERROR(s.server->Start());
   if (s.simulator) {
-    // The first tick before serving, so the API never shows the demo as unknown.
-    s.live->ApplyBatch(s.simulator->Tick(s.clock->Now()));
+    // The feed posts to the API like any source; its first tick goes in before "serving" is
+    // announced, so the demo is never seen all unknown. The periodic thread's first run is
+    // that tick.
+    std::promise<void> first;
+    auto first_done = first.get_future();
     s.simulator_thread = std::make_unique<PeriodicThread>(
-        s.config.simulator_tick, [&s] { s.live->ApplyBatch(s.simulator->Tick(s.clock->Now())); });
+        s.config.simulator_tick, [&s, first = std::move(first), done = false]() mutable {
+          s.FeedTick();
+          if (!done) {
+            done = true;
+            first.set_value();
+          }
+        });
+    first_done.wait();
   }
   s.history_thread =
       std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] { s.RecordHistory(); });
-  PG_RETURN_IF_ERROR(s.server->Start());
+  s.maintenance_thread =
+      std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
   s.started = true;
   PG_LOG_INFO("serving {} on http://{}:{}/", s.live->registry()->city().id, s.config.bind_address,
               s.server->port());
@@ -141,9 +254,13 @@ Status App::Start() {
 void App::Stop() {
   if (!impl_) return;
   Impl& s = *impl_;
-  if (s.server) s.server->Stop();
+  // The feed first (it posts to the server), then the server (in-flight requests wait for the
+  // pipeline), then the pipeline (commits what is queued and writes a checkpoint).
   if (s.simulator_thread) s.simulator_thread->Stop();
+  if (s.server) s.server->Stop();
+  if (s.maintenance_thread) s.maintenance_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
+  if (s.pipeline) s.pipeline->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");
     s.started = false;

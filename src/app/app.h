@@ -33,6 +33,12 @@ struct AppConfig {
   std::chrono::milliseconds simulator_tick{2000};
   // How often the live state is sampled into the occupancy history.
   std::chrono::minutes history_step{5};
+  // The write-ahead log of observations; "" means "<db_path>.journal".
+  std::string journal_dir;
+  // Per-source ingest rate limit (observations per second, also the burst).
+  double ingest_rate_limit = 200'000;
+  // How often keys are reloaded from the store (new and revoked sources) and silence checked.
+  std::chrono::milliseconds maintenance_period{2000};
 };
 
 class App {

@@ -306,6 +306,80 @@ FacilityView ViewFacility(const registry::Registry& reg, const LiveSnapshot& sna
                 rules);
 }
 
+namespace {
+
+events::Event RenderFacility(const StateIndex& index, uint32_t f, const FacilityLive& live,
+                             std::span<const SourceStats> sources, Timestamp now,
+                             const LiveRules& rules) {
+  const auto& reg = index.registry();
+  const auto& info = index.facility(f);
+  const model::Facility& facility = *info.facility;
+  FacilityView view = ViewOf(reg, info, &live, sources, now, rules);
+  events::Event e;
+  e.type = info.zone ? "zone" : "facility";
+  e.subject = facility.id.str();
+  e.facility = facility.id.str();
+  e.location = facility.location;
+  e.data = R"({"facility":)";
+  AppendJsonString(e.data, facility.id.str());
+  e.data += R"(,"live":)";
+  e.data += LiveJson(reg, view);
+  e.data.push_back('}');
+  return e;
+}
+
+events::Event RenderCharger(const StateIndex& index, uint32_t c,
+                            std::span<const ConnectorLive> connectors) {
+  const auto& reg = index.registry();
+  const model::Charger& charger = reg.chargers()[c];
+  events::Event e;
+  e.type = "charger";
+  e.subject = charger.id.str();
+  e.facility = charger.facility ? charger.facility->str() : "";
+  e.location = charger.location;
+  e.data = R"({"charger":)";
+  AppendJsonString(e.data, charger.id.str());
+  e.data += R"(,"site":)";
+  AppendJsonString(e.data, charger.site);
+  e.data += R"(,"connectors":{)";
+  int available = 0;
+  int known = 0;
+  bool first = true;
+  for (uint32_t k = 0; k < index.connector_count(c); ++k) {
+    const ConnectorLive& con = connectors[index.connector_first(c) + k];
+    if (!con.known) continue;
+    if (!first) e.data.push_back(',');
+    first = false;
+    e.data += fmt::format(R"("{}":{{"status":"{}","updated":)", k, model::Name(con.status));
+    AppendJsonString(e.data, FormatRfc3339(con.updated, reg.time_zone()));
+    e.data.push_back('}');
+    if (k == 0) continue;
+    ++known;
+    if (con.status == model::ChargerStatus::kAvailable) ++available;
+  }
+  e.data += fmt::format(R"(}},"available":{}}})", known ? std::to_string(available) : "null");
+  return e;
+}
+
+}  // namespace
+
+std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestamp now,
+                                          const LiveRules& rules) {
+  std::vector<events::Event> out;
+  const StateIndex& index = *snapshot.index;
+  for (uint32_t f = 0; f < index.facility_count(); ++f) {
+    out.push_back(RenderFacility(index, f, snapshot.facilities[f], snapshot.sources, now, rules));
+    out.back().id = snapshot.event_id;
+    out.back().resumable = false;
+  }
+  for (uint32_t c = 0; c < index.charger_count(); ++c) {
+    out.push_back(RenderCharger(index, c, snapshot.connectors));
+    out.back().id = snapshot.event_id;
+    out.back().resumable = false;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // LiveState
 
@@ -706,58 +780,17 @@ void LiveState::PublishEvents() {
   uint64_t first_id = w.event_id + 1;
   w.event_id += n;
   if (bus_ && bus_->HasSubscribers()) {
-    const auto& reg = index_->registry();
     Timestamp now = clock_.Now();
     std::vector<events::Event> out;
     out.reserve(n);
     uint64_t id = first_id;
     for (uint32_t f : w.dirty_facilities) {
-      const auto& info = index_->facility(f);
-      const model::Facility& facility = *info.facility;
-      FacilityView view = ViewOf(reg, info, &w.facilities[f], w.sources, now, rules_);
-      events::Event e;
-      e.id = id++;
-      e.type = info.zone ? "zone" : "facility";
-      e.subject = facility.id.str();
-      e.facility = facility.id.str();
-      e.location = facility.location;
-      e.data = R"({"facility":)";
-      AppendJsonString(e.data, facility.id.str());
-      e.data += R"(,"live":)";
-      e.data += LiveJson(reg, view);
-      e.data.push_back('}');
-      out.push_back(std::move(e));
+      out.push_back(RenderFacility(*index_, f, w.facilities[f], w.sources, now, rules_));
+      out.back().id = id++;
     }
     for (uint32_t c : w.dirty_chargers) {
-      const model::Charger& charger = reg.chargers()[c];
-      events::Event e;
-      e.id = id++;
-      e.type = "charger";
-      e.subject = charger.id.str();
-      e.facility = charger.facility ? charger.facility->str() : "";
-      e.location = charger.location;
-      e.data = R"({"charger":)";
-      AppendJsonString(e.data, charger.id.str());
-      e.data += R"(,"site":)";
-      AppendJsonString(e.data, charger.site);
-      e.data += R"(,"connectors":{)";
-      int available = 0;
-      int known = 0;
-      bool first = true;
-      for (uint32_t k = 0; k < index_->connector_count(c); ++k) {
-        const ConnectorLive& con = w.connectors[index_->connector_first(c) + k];
-        if (!con.known) continue;
-        if (!first) e.data.push_back(',');
-        first = false;
-        e.data += fmt::format(R"("{}":{{"status":"{}","updated":)", k, model::Name(con.status));
-        AppendJsonString(e.data, FormatRfc3339(con.updated, reg.time_zone()));
-        e.data.push_back('}');
-        if (k == 0) continue;
-        ++known;
-        if (con.status == model::ChargerStatus::kAvailable) ++available;
-      }
-      e.data += fmt::format(R"(}},"available":{}}})", known ? std::to_string(available) : "null");
-      out.push_back(std::move(e));
+      out.push_back(RenderCharger(*index_, c, w.connectors));
+      out.back().id = id++;
     }
     bus_->Publish(std::move(out));
   }

@@ -362,6 +362,11 @@ FacilityView ViewFacility(const registry::Registry& registry, const LiveSnapshot
                           const model::Facility& facility, Timestamp now,
                           const LiveRules& rules = {});
 
+// Every facility, zone and charger of `snapshot` as change events (the same data the live
+// events carry), not resumable, with the snapshot's event id: what a stream client gets first.
+std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestamp now,
+                                          const LiveRules& rules = {});
+
 // The SPEC §9 "live" object of a view as one line of JSON (times in the city's zone).
 std::string LiveJson(const registry::Registry& registry, const FacilityView& view);
 

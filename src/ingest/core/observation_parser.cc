@@ -299,4 +299,50 @@ Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions&
   return batch;
 }
 
+std::string ToWireJson(std::span<const model::Observation> observations) {
+  std::string out = R"({"observations":[)";
+  out.reserve(observations.size() * 110 + 20);
+  for (size_t i = 0; i < observations.size(); ++i) {
+    const model::Observation& o = observations[i];
+    if (i) out.push_back(',');
+    const char* target_field = "facility";
+    if (o.type == model::ObservationType::kBay) target_field = "bay";
+    if (o.type == model::ObservationType::kCharger) target_field = "charger";
+    // Ids are quoted by nlohmann-free escaping: ids are validated printable text, but escape
+    // quotes and backslashes all the same.
+    std::string target;
+    for (char c : o.target) {
+      if (c == '"' || c == '\\') target.push_back('\\');
+      target.push_back(c);
+    }
+    out += fmt::format(R"({{"type":"{}","{}":"{}","time":"{}")", model::Name(o.type), target_field,
+                       target, FormatRfc3339Utc(o.time));
+    if (o.seq) out += fmt::format(R"(,"seq":{})", *o.seq);
+    switch (o.type) {
+      case model::ObservationType::kFacilityCount:
+        if (o.free) out += fmt::format(R"(,"free":{})", *o.free);
+        if (o.occupied) out += fmt::format(R"(,"occupied":{})", *o.occupied);
+        if (o.category) out += fmt::format(R"(,"class":"{}")", model::Name(*o.category));
+        break;
+      case model::ObservationType::kEntry:
+      case model::ObservationType::kExit:
+        out += fmt::format(R"(,"count":{})", o.count);
+        break;
+      case model::ObservationType::kBay:
+        out += o.bay_occupied ? R"(,"occupied":true)" : R"(,"occupied":false)";
+        break;
+      case model::ObservationType::kCharger:
+        out += fmt::format(R"(,"connector":{},"status":"{}")", o.connector,
+                           model::Name(o.charger_status));
+        break;
+      case model::ObservationType::kFacilityStatus:
+        out += fmt::format(R"(,"status":"{}")", model::Name(o.facility_status));
+        break;
+    }
+    out.push_back('}');
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace pg::ingest

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,5 +49,10 @@ struct ParsedBatch {
 // Errors (the document as a whole): kInvalidArgument when it is not JSON or has no
 // observations; kResourceExhausted (field "observations") when it holds more than max_items.
 Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions& options);
+
+// The wire form of observations, {"observations":[…]} — what ParseObservations reads back
+// (times in UTC, the source left out: the key names it). For clients: the demo's feed, replays,
+// benchmarks and tests.
+std::string ToWireJson(std::span<const model::Observation> observations);
 
 }  // namespace pg::ingest

@@ -127,5 +127,16 @@ TEST(ObservationParser, SingleObjectWithKeyAsMqttSendsIt) {
   EXPECT_FALSE(batch->observations[0].bay_occupied);
 }
 
+TEST(ObservationParser, WireJsonRoundTrips) {
+  auto options = Options();
+  options.max_items = 10;
+  auto batch = ParseObservations(kSpecExample, options);
+  ASSERT_TRUE(batch.ok());
+  auto again = ParseObservations(ToWireJson(batch->observations), options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->errors.empty());
+  EXPECT_EQ(again->observations, batch->observations);
+}
+
 }  // namespace
 }  // namespace pg::ingest
