@@ -776,10 +776,12 @@ void LiveState::PublishEvents() {
   Writer& w = *w_;
   size_t n = w.dirty_facilities.size() + w.dirty_chargers.size();
   if (n == 0) return;
-  // Ids advance whether or not anyone listens, so they replay identically.
+  // Ids advance whether or not there is a bus, so they replay identically.
   uint64_t first_id = w.event_id + 1;
   w.event_id += n;
-  if (bus_ && bus_->HasSubscribers()) {
+  // Rendered even when nobody listens right now: the bus keeps them so a client that was away
+  // can resume with Last-Event-ID.
+  if (bus_) {
     Timestamp now = clock_.Now();
     std::vector<events::Event> out;
     out.reserve(n);
