@@ -12,10 +12,12 @@
 #include "api/read_api.h"
 #include "core/file_system.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "events/event_bus.h"
 #include "ingest/core/ingest_service.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
+#include "ingest/mqtt/mqtt_subscriber.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
 #include "state/live_state.h"
@@ -68,6 +70,7 @@ struct App::Impl {
   ingest::KeyRing keys;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
+  std::unique_ptr<ingest::MqttSubscriber> mqtt;
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
   std::map<std::string, std::string> simulator_keys;  // source id → key
   std::unique_ptr<api::http::HttpConnection> simulator_connection;
@@ -190,6 +193,22 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
                                                          clock, limits);
   impl->ingest->SetKeyReloader([s = impl.get()] { s->ReloadKeys(); });
 
+  if (!config.mqtt_broker.empty()) {
+    ingest::MqttOptions mqtt;
+    auto colon = config.mqtt_broker.rfind(':');
+    mqtt.host = config.mqtt_broker.substr(0, colon);
+    if (colon != std::string::npos) {
+      auto port = ParseInt(config.mqtt_broker.substr(colon + 1));
+      if (!port || *port <= 0 || *port > 65535) {
+        return InvalidArgument(fmt::format("'{}' is not host:port", config.mqtt_broker), "mqtt");
+      }
+      mqtt.port = static_cast<int>(*port);
+    }
+    mqtt.city = registry->city().id;
+    mqtt.trust_topic_source = config.mqtt_trust_topic_source;
+    impl->mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt, *impl->ingest, *impl->store, clock);
+  }
+
   if (config.simulate) {
     PG_ASSIGN_OR_RETURN(auto stored, impl->store->GetSetting("demo.land_use"));
     auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
@@ -225,6 +244,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
 Status App::Start() {
   Impl& s = *impl_;
   PG_RETURN_IF_ERROR(s.server->Start());
+  if (s.mqtt) PG_RETURN_IF_ERROR(s.mqtt->Start());
   if (s.simulator) {
     // The feed posts to the API like any source; its first tick goes in before "serving" is
     // announced, so the demo is never seen all unknown. The periodic thread's first run is
@@ -258,6 +278,7 @@ void App::Stop() {
   // pipeline), then the pipeline (commits what is queued and writes a checkpoint).
   if (s.simulator_thread) s.simulator_thread->Stop();
   if (s.server) s.server->Stop();
+  if (s.mqtt) s.mqtt->Stop();
   if (s.maintenance_thread) s.maintenance_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
   if (s.pipeline) s.pipeline->Stop();

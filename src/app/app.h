@@ -37,6 +37,10 @@ struct AppConfig {
   std::string journal_dir;
   // Per-source ingest rate limit (observations per second, also the burst).
   double ingest_rate_limit = 200'000;
+  // MQTT broker to subscribe to ("host:port"); empty: no MQTT.
+  std::string mqtt_broker;
+  // Trust the topic's source segment (the broker authenticates publishers per source).
+  bool mqtt_trust_topic_source = false;
   // How often keys are reloaded from the store (new and revoked sources) and silence checked.
   std::chrono::milliseconds maintenance_period{2000};
 };

@@ -101,6 +101,51 @@ void IngestService::Submit(std::string_view credentials, std::string_view body,
   SubmitParsed(*principal, std::move(parsed->observations), channel, std::move(done));
 }
 
+void IngestService::SubmitMessage(std::string_view topic_source, std::string_view payload,
+                                  journal::Channel channel, Done done, bool trust_topic_source) {
+  IngestResult result;
+  result.source = std::string(topic_source);
+  ParseOptions options;
+  options.source = model::SourceId(topic_source);
+  options.now = clock_.Now();
+  options.max_future = limits_.max_future;
+  options.max_items = limits_.max_batch;
+  auto parsed = ParseObservations(payload, options);
+  if (!parsed.ok()) {
+    result.status = parsed.status();
+    return done(std::move(result));
+  }
+  std::shared_ptr<const Principal> principal;
+  if (trust_topic_source) {
+    principal = keys_.BySource(topic_source);
+    if (!principal) {
+      result.status =
+          Unauthenticated(fmt::format("no active source '{}' (unknown or revoked)", topic_source));
+      return done(std::move(result));
+    }
+  } else {
+    auto p = keys_.Authenticate(parsed->key.value_or(""));
+    if (!p.ok()) {
+      result.status = Unauthenticated("the message carries no valid \"key\" of its source");
+      return done(std::move(result));
+    }
+    principal = *p;
+  }
+  if (principal->source().id.str() != topic_source) {
+    result.status =
+        PermissionDenied(fmt::format("the key is source '{}''s, but the topic names source '{}'",
+                                     principal->source().id.str(), topic_source));
+    return done(std::move(result));
+  }
+  if (!parsed->errors.empty()) {
+    result.status = InvalidArgument(
+        fmt::format("{} problems in the message; nothing was applied", parsed->errors.size()));
+    result.items = std::move(parsed->errors);
+    return done(std::move(result));
+  }
+  SubmitParsed(*principal, std::move(parsed->observations), channel, std::move(done));
+}
+
 void IngestService::SubmitParsed(const Principal& principal,
                                  std::vector<model::Observation> observations,
                                  journal::Channel channel, Done done) {

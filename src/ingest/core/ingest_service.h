@@ -64,6 +64,14 @@ class IngestService {
   void Submit(std::string_view credentials, std::string_view body, journal::Channel channel,
               Done done, const model::Source* trusted_source = nullptr);
 
+  // A message of a publish/subscribe channel (MQTT) for the source named by its topic. The key
+  // travels in the payload's root "key" member, unless `trust_topic_source` (the broker
+  // authenticated the publisher and its ACL ties it to its topic; the source must still exist
+  // and not be revoked). A key of another source than the topic's is refused
+  // (kPermissionDenied).
+  void SubmitMessage(std::string_view topic_source, std::string_view payload,
+                     journal::Channel channel, Done done, bool trust_topic_source = false);
+
   // Validates and submits observations already parsed (the simulator, replays). Same outcomes.
   void SubmitParsed(const Principal& principal, std::vector<model::Observation> observations,
                     journal::Channel channel, Done done);

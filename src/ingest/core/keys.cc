@@ -172,14 +172,18 @@ bool Principal::MayWrite(const state::ResolvedObservation& o,
 void KeyRing::Load(const std::vector<store::SourceRecord>& records,
                    std::shared_ptr<const state::StateIndex> index) {
   std::unordered_map<std::string, Entry> by_id;
+  std::unordered_map<std::string, std::shared_ptr<const Principal>> by_source;
   for (const auto& r : records) {
-    if (r.source.revoked_at || r.key_hash.empty()) continue;
+    if (r.source.revoked_at) continue;
+    auto principal = std::make_shared<const Principal>(r.source, *index);
+    by_source[r.source.id.str()] = principal;
     std::string id = KeyIdOf(r.key_hash);
     if (id.empty()) continue;
-    by_id[id] = {r.key_hash, std::make_shared<const Principal>(r.source, *index)};
+    by_id[id] = {r.key_hash, std::move(principal)};
   }
   std::lock_guard lock(mu_);
   by_id_ = std::move(by_id);
+  by_source_ = std::move(by_source);
 }
 
 Result<std::shared_ptr<const Principal>> KeyRing::Authenticate(std::string_view credentials) const {
@@ -207,6 +211,12 @@ Result<std::shared_ptr<const Principal>> KeyRing::Authenticate(std::string_view 
   }
   if (!VerifyKey(key, entry.stored)) return unauthenticated();
   return entry.principal;
+}
+
+std::shared_ptr<const Principal> KeyRing::BySource(std::string_view source_id) const {
+  std::lock_guard lock(mu_);
+  auto it = by_source_.find(std::string(source_id));
+  return it == by_source_.end() ? nullptr : it->second;
 }
 
 bool KeyRing::Knows(std::string_view key) const {

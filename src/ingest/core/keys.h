@@ -71,6 +71,10 @@ class KeyRing {
   // never says which, so it cannot be used to probe for ids.
   Result<std::shared_ptr<const Principal>> Authenticate(std::string_view credentials) const;
 
+  // The principal of an active (not revoked) source, with or without a key; nullptr when
+  // there is none. For channels whose transport authenticated the source already.
+  std::shared_ptr<const Principal> BySource(std::string_view source_id) const;
+
   // Whether a key with this id is loaded (to decide whether reloading might help).
   bool Knows(std::string_view key) const;
 
@@ -82,7 +86,8 @@ class KeyRing {
     std::shared_ptr<const Principal> principal;
   };
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> by_id_;  // guarded by mu_
+  std::unordered_map<std::string, Entry> by_id_;                                 // guarded by mu_
+  std::unordered_map<std::string, std::shared_ptr<const Principal>> by_source_;  // guarded by mu_
 };
 
 }  // namespace pg::ingest
