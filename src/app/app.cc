@@ -21,6 +21,7 @@
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
 #include "state/live_state.h"
+#include "state/rollup.h"
 #include "store/store.h"
 
 namespace pg::app {
@@ -78,7 +79,57 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> history_thread;
   std::unique_ptr<PeriodicThread> maintenance_thread;
   Timestamp last_history_slot;
+  state::RollupBuilder rollups;
   bool started = false;
+
+  // Feeds the 5-minute rollups: every facility's view and every charger site's busy connectors
+  // at this moment, then stores the buckets that have closed.
+  void SampleRollups() {
+    Timestamp now = clock->Now();
+    auto reg = live->registry();
+    auto snap = live->Snapshot();
+    using Kind = model::OccupancyRollup::Kind;
+    for (const auto& f : reg->facilities()) {
+      state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
+      rollups.Add(Kind::kFacility, f.id.str(), now, v.occupied, v.capacity);
+    }
+    std::map<std::string, std::pair<int, int>> sites;  // site → (busy, connectors)
+    std::map<std::string, bool> known;
+    for (const auto& c : reg->chargers()) {
+      if (c.lifecycle != model::Lifecycle::kInService) continue;
+      std::string site = c.site.empty() ? c.id.str() : c.site;
+      auto slots = snap->ConnectorsOf(c.id.str());
+      auto& [busy, total] = sites[site];
+      for (size_t k = 1; k < slots.size(); ++k) {
+        ++total;
+        if (!slots[k].known) continue;
+        known[site] = true;
+        switch (slots[k].status) {
+          case model::ChargerStatus::kPreparing:
+          case model::ChargerStatus::kCharging:
+          case model::ChargerStatus::kSuspendedEv:
+          case model::ChargerStatus::kSuspendedEvse:
+          case model::ChargerStatus::kFinishing:
+            ++busy;
+            break;
+          case model::ChargerStatus::kAvailable:
+          case model::ChargerStatus::kReserved:
+          case model::ChargerStatus::kUnavailable:
+          case model::ChargerStatus::kFaulted:
+            break;
+        }
+      }
+    }
+    for (const auto& [site, counts] : sites) {
+      rollups.Add(Kind::kChargerSite, site, now,
+                  known[site] ? std::optional<int>(counts.first) : std::nullopt, counts.second);
+    }
+    auto closed = rollups.Flush(now);
+    if (closed.empty()) return;
+    if (Status st = store->AppendRollups(closed); !st.ok()) {
+      PG_LOG_WARNING("rollups: {}", st.ToString());
+    }
+  }
 
   // Loads the keys (new sources, revocations) and declares the sources' intervals.
   void ReloadKeys() {
@@ -261,8 +312,10 @@ Status App::Start() {
         });
     first_done.wait();
   }
-  s.history_thread =
-      std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] { s.RecordHistory(); });
+  s.history_thread = std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] {
+    s.RecordHistory();
+    s.SampleRollups();
+  });
   s.maintenance_thread =
       std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
   s.started = true;
