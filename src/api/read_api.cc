@@ -339,7 +339,8 @@ class Handlers {
     auto samples = c_.store->LoadOccupancy(model::FacilityId(id), from, to);
     if (!samples.ok()) return FromStatus(samples.status());
     for (const auto& x : *samples) {
-      Timestamp start = Timestamp(x.time.time_since_epoch() / Milliseconds(kBase) * Milliseconds(kBase));
+      Timestamp start =
+          Timestamp(x.time.time_since_epoch() / Milliseconds(kBase) * Milliseconds(kBase));
       model::OccupancyRollup r;
       r.id = id;
       r.start = start;
@@ -370,8 +371,8 @@ class Handlers {
       std::string out = "facility_id,time,min,mean,max,capacity,coverage\n";
       for (const auto& [ms, b] : buckets) {
         out += fmt::format("{},{},{},{:.2f},{},{},{:.3f}\n", CsvField(id),
-                           TimeText(reg, FromUnixMillis(ms)), b.min, b.weighted / b.coverage,
-                           b.max, b.capacity, b.coverage / parts);
+                           TimeText(reg, FromUnixMillis(ms)), b.min, b.weighted / b.coverage, b.max,
+                           b.capacity, b.coverage / parts);
       }
       return CsvResponse(std::move(out), id);
     }

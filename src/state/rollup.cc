@@ -15,7 +15,8 @@ void RollupBuilder::Advance(Kind kind, const std::string& id, Series& s, Timesta
     Timestamp segment_end = std::min(until, bucket_end);
     // The held value counts up to max_hold after its sample.
     Timestamp hold_end = s.last_time;
-    if (s.last_value) hold_end = std::min(segment_end, s.last_time + max_hold_);
+    if (s.last_value)
+      hold_end = std::max(s.last_time, std::min(segment_end, s.value_time + max_hold_));
     if (hold_end > s.last_time) {
       int64_t ms = (hold_end - s.last_time).count();
       s.integral += static_cast<double>(*s.last_value) * static_cast<double>(ms);
@@ -23,7 +24,7 @@ void RollupBuilder::Advance(Kind kind, const std::string& id, Series& s, Timesta
       s.min = std::min(s.min.value_or(*s.last_value), *s.last_value);
       s.max = std::max(s.max.value_or(*s.last_value), *s.last_value);
     }
-    if (hold_end < segment_end && s.last_value && segment_end > s.last_time + max_hold_) {
+    if (s.last_value && segment_end >= s.value_time + max_hold_) {
       s.last_value.reset();  // held too long: unknown from here on
     }
     s.last_time = segment_end;
@@ -68,6 +69,7 @@ void RollupBuilder::Add(Kind kind, const std::string& id, Timestamp time,
     Advance(kind, id, s, time, closed_);
   }
   s.last_value = occupied;
+  s.value_time = time;
   if (occupied) {
     s.min = std::min(s.min.value_or(*occupied), *occupied);
     s.max = std::max(s.max.value_or(*occupied), *occupied);

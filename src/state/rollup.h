@@ -44,6 +44,7 @@ class RollupBuilder {
     Timestamp bucket_start;
     Timestamp last_time;
     std::optional<int> last_value;
+    Timestamp value_time;  // when last_value was sampled
     int capacity = 0;
     // Accumulators of the open bucket.
     double integral = 0;  // occupied × ms

@@ -45,5 +45,16 @@ TEST(RollupBuilder, SeriesAreIndependentAndFlushIsIncremental) {
   EXPECT_EQ(sites, 2);
 }
 
+// Regression: the hold was measured from each bucket's start, so a value held forever.
+TEST(RollupBuilder, AValueHoldsMaxHoldAcrossBucketsThenStops) {
+  RollupBuilder b(std::chrono::minutes(5), std::chrono::minutes(12));
+  b.Add(Kind::kFacility, "F1", T("2026-11-28T08:00:00Z"), 7, 10);
+  auto r = b.Flush(T("2026-11-28T09:00:00Z"));
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_DOUBLE_EQ(r[0].coverage, 1.0);
+  EXPECT_DOUBLE_EQ(r[1].coverage, 1.0);
+  EXPECT_DOUBLE_EQ(r[2].coverage, 2.0 / 5);
+}
+
 }  // namespace
 }  // namespace pg::state

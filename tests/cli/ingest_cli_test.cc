@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <atomic>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -192,6 +193,31 @@ TEST(IngestCli, RevokedKeyStopsWorkingWhileTheServerRuns) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(status, 401);
+}
+
+TEST(ReplayCli, BackfillsTheLongCsvWithAProgressBarAndReportsQuirks) {
+  testing::TempDir dir;
+  std::string db = MakeCity(dir);
+  {
+    std::ofstream csv(dir.File("long.csv"));
+    csv << "facility_id,time,occupied,capacity\n";
+    for (int i = 0; i < 100; ++i) {
+      csv << fmt::format("G1,2026-11-28T{:02}:{:02}:00+08:00,{},800\n", 8 + i / 60, i % 60,
+                         i == 50 ? 900 : i);
+    }
+  }
+  auto r =
+      RunProgram({ParkguideBinary(), "replay", dir.File("long.csv"), "--format", "csv", "--db", db},
+                 dir.File("replay.log"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("100%  100/100 rows"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("100 samples"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("clamped 1 counts above capacity"), std::string::npos) << r.output;
+  auto bad = RunProgram(
+      {ParkguideBinary(), "replay", dir.File("long.csv"), "--format", "birmingham", "--db", db},
+      dir.File("bad.log"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("expected the header SystemCodeNumber"), std::string::npos);
 }
 
 }  // namespace
