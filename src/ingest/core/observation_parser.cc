@@ -263,11 +263,16 @@ Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions&
     return SyntaxError(err);
   }
   if (doc.type() == dom::element_type::ARRAY) {
-    PG_RETURN_IF_ERROR(ParseArray(doc.get_array().value_unsafe(), options, batch));
+    dom::array array;
+    if (auto err = doc.get_array().get(array)) return SyntaxError(err);
+    PG_RETURN_IF_ERROR(ParseArray(array, options, batch));
   } else if (doc.type() == dom::element_type::OBJECT) {
     RawItem single;
     bool have_array = false;
-    for (dom::key_value_pair field : doc.get_object().value_unsafe()) {
+    // Named, not a temporary: the range-for must not outlive what it iterates.
+    dom::object root;
+    if (auto err = doc.get_object().get(root)) return SyntaxError(err);
+    for (dom::key_value_pair field : root) {
       if (field.key == "observations") {
         dom::array array;
         if (field.value.get_array().get(array)) {
