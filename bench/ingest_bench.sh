@@ -27,7 +27,7 @@ wait_log() { for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== 1. live state, in memory, one core"
-$B/src/state/live_state_benchmark --benchmark_min_time=2
+$B/src/state/live_state_benchmark --benchmark_min_time=${BENCH_MIN_TIME:-2}
 
 echo "== city: the demo city, served without its simulated feed"
 $B/parkguide demo --db "$work/city.db" --port 0 --history-days 0 >"$work/demo.log" 2>&1 &
@@ -63,20 +63,20 @@ city=$(curl -s "http://127.0.0.1:$port/api/v1/city" | python3 -c 'import json,sy
 
 joined=$(IFS=,; echo "${keys[*]}")
 echo "== 2. durable HTTP ingest, batches of 1,000 (8 connections, one source each)"
-$B/ingest_load http --port "$port" --keys "$joined" --batch 1000 --seconds "$SECONDS_PER_RUN"
+$B/bench/ingest_load http --port "$port" --keys "$joined" --batch 1000 --seconds "$SECONDS_PER_RUN"
 
 echo "== 3. the same observations into Redis: pipelined HSET per observation, no persistence"
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
 pids+=($!)
 sleep 0.5
-$B/ingest_load redis --port "$rport" --connections 8 --batch 1000 --seconds "$SECONDS_PER_RUN"
+$B/bench/ingest_load redis --port "$rport" --connections 8 --batch 1000 --seconds "$SECONDS_PER_RUN"
 
 echo "== 4. MQTT ingest through mosquitto (QoS 1, batches of 100 per message)"
-$B/ingest_load mqtt --port "$port" --broker-port "$mport" --city "$city" --source mqtt-bench \
+$B/bench/ingest_load mqtt --port "$port" --broker-port "$mport" --city "$city" --source mqtt-bench \
   --key "$mqtt_key" --messages 3000 --batch 100
 
 echo "== 5. acknowledged observation → SSE event delivered, 1,000 connected clients"
-$B/ingest_load sse --port "$port" --key "${keys[0]}" --clients 1000 --events 300
+$B/bench/ingest_load sse --port "$port" --key "${keys[0]}" --clients 1000 --events 300
 
 grep -E "journal|WARN|W 20" "$work/serve.log" | head -5 || true

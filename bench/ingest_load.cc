@@ -91,7 +91,8 @@ int Http(const std::map<std::string, std::string>& a) {
   auto port = static_cast<uint16_t>(IntArg(a, "port", 8080));
   int batch = IntArg(a, "batch", 1000);
   int seconds = IntArg(a, "seconds", 10);
-  auto keys = pg::SplitString(Arg(a, "keys"), ',');
+  const std::string key_list = Arg(a, "keys");  // the views below point into it
+  auto keys = pg::SplitString(key_list, ',');
   auto fs = Facilities(port);
   if (fs.empty()) return fmt::print(stderr, "no facilities\n"), 1;
   std::atomic<int64_t> accepted{0};
@@ -329,14 +330,18 @@ int Sse(const std::map<std::string, std::string>& a) {
         if (n <= 0) continue;
         std::string& t = tails[i];
         t.append(buf.data(), static_cast<size_t>(n));
+        // Only complete events are scanned, each once.
+        size_t complete = t.rfind("\n\n");
+        if (complete == std::string::npos) continue;
+        std::string_view events_text(t.data(), complete);
         // Markers: "occupied":<round>
         size_t pos = 0;
         constexpr std::string_view kKey = "\"occupied\":";
-        while ((pos = t.find(kKey, pos)) != std::string::npos) {
+        while ((pos = events_text.find(kKey, pos)) != std::string_view::npos) {
           size_t digits = pos + kKey.size();
-          size_t end = t.find_first_not_of("0123456789", digits);
-          if (end == std::string::npos || end == digits) break;
-          int r = std::stoi(t.substr(digits, end - digits));
+          size_t end = events_text.find_first_not_of("0123456789", digits);
+          if (end == std::string_view::npos || end == digits) break;
+          int r = std::stoi(std::string(events_text.substr(digits, end - digits)));
           if (r >= 0 && r < events &&
               now.time_since_epoch().count() >= sent_ns[static_cast<size_t>(r)].load()) {
             std::lock_guard lock(seen_mu[static_cast<size_t>(r)]);
@@ -345,7 +350,7 @@ int Sse(const std::map<std::string, std::string>& a) {
           }
           pos = end;
         }
-        if (t.size() > 4096) t.erase(0, t.size() - 256);
+        t.erase(0, complete + 2);
       }
     }
   };
