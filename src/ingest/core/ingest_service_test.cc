@@ -201,6 +201,12 @@ TEST(IngestService, NewKeyIsFoundByReloading) {
   });
   EXPECT_TRUE(f.Post(late.key, Batch({Count("F2", 40, 1)})).status.ok());
   EXPECT_EQ(reloads, 1);
+  // A known key id with a wrong secret is refused without reloading.
+  std::string wrong =
+      late.key.substr(0, late.key.size() - 2) + (late.key.back() == 'A' ? "BB" : "AA");
+  f.clock.Advance(std::chrono::seconds(5));
+  EXPECT_EQ(f.Post(wrong, Batch({Count("F2", 40, 2)})).status.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(reloads, 1);
 }
 
 TEST(IngestService, CheckpointsAndReplayRebuildAByteIdenticalState) {

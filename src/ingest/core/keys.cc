@@ -186,7 +186,10 @@ void KeyRing::Load(const std::vector<store::SourceRecord>& records,
   by_source_ = std::move(by_source);
 }
 
-Result<std::shared_ptr<const Principal>> KeyRing::Authenticate(std::string_view credentials) const {
+namespace {
+
+// The key of "Bearer <key>" (any case) or of a bare key, without surrounding spaces.
+std::string_view BareKey(std::string_view credentials) {
   constexpr std::string_view kBearer = "Bearer ";
   std::string_view key = credentials;
   if (key.size() >= kBearer.size() &&
@@ -196,6 +199,13 @@ Result<std::shared_ptr<const Principal>> KeyRing::Authenticate(std::string_view 
   }
   while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
   while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+  return key;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Principal>> KeyRing::Authenticate(std::string_view credentials) const {
+  std::string_view key = BareKey(credentials);
   const auto unauthenticated = [] {
     return Unauthenticated("a valid source key is required: Authorization: Bearer <key>");
   };
@@ -219,8 +229,8 @@ std::shared_ptr<const Principal> KeyRing::BySource(std::string_view source_id) c
   return it == by_source_.end() ? nullptr : it->second;
 }
 
-bool KeyRing::Knows(std::string_view key) const {
-  std::string id = KeyIdOf(key);
+bool KeyRing::Knows(std::string_view credentials) const {
+  std::string id = KeyIdOf(BareKey(credentials));
   std::lock_guard lock(mu_);
   return by_id_.contains(id);
 }

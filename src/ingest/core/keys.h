@@ -75,8 +75,9 @@ class KeyRing {
   // there is none. For channels whose transport authenticated the source already.
   std::shared_ptr<const Principal> BySource(std::string_view source_id) const;
 
-  // Whether a key with this id is loaded (to decide whether reloading might help).
-  bool Knows(std::string_view key) const;
+  // Whether the id of this key (bare or "Bearer <key>") is loaded: when it is, reloading the
+  // keys cannot help a failed authentication.
+  bool Knows(std::string_view credentials) const;
 
   size_t size() const;
 
