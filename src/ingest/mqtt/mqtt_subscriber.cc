@@ -41,6 +41,7 @@ Status MqttSubscriber::Start() {
   mosquitto_connect_callback_set(mosq_, &MqttSubscriber::OnConnect);
   mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::OnDisconnect);
   mosquitto_message_callback_set(mosq_, &MqttSubscriber::OnMessage);
+  mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::OnSubscribe);
   mosquitto_reconnect_delay_set(mosq_, 1, 10, true);
   int rc =
       mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
@@ -97,11 +98,21 @@ void MqttSubscriber::OnConnect(mosquitto* mosq, void* self_ptr, int rc) {
   PG_LOG_INFO("mqtt: connected");
 }
 
+void MqttSubscriber::OnSubscribe(mosquitto*, void* self_ptr, int, int qos_count,
+                                 const int* granted_qos) {
+  auto* self = static_cast<MqttSubscriber*>(self_ptr);
+  bool ok = qos_count > 0 && granted_qos[0] <= 2;
+  if (!ok) PG_LOG_WARNING("mqtt: the broker refused the subscription to {}", self->topic_filter_);
+  std::lock_guard lock(self->mu_);
+  self->stats_.subscribed = ok;
+}
+
 void MqttSubscriber::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
   auto* self = static_cast<MqttSubscriber*>(self_ptr);
   {
     std::lock_guard lock(self->mu_);
     self->stats_.connected = false;
+    self->stats_.subscribed = false;
   }
   if (rc != 0) PG_LOG_WARNING("mqtt: disconnected ({}); reconnecting", mosquitto_strerror(rc));
 }

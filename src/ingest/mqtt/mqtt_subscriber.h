@@ -58,6 +58,7 @@ struct MqttStats {
   uint64_t dead_letters = 0;  // messages refused
   uint64_t connects = 0;
   bool connected = false;
+  bool subscribed = false;  // the broker confirmed the subscription (SUBACK) on this connection
 };
 
 class MqttSubscriber {
@@ -82,6 +83,8 @@ class MqttSubscriber {
   static void OnConnect(mosquitto* mosq, void* self, int rc);
   static void OnDisconnect(mosquitto* mosq, void* self, int rc);
   static void OnMessage(mosquitto* mosq, void* self, const mosquitto_message* message);
+  static void OnSubscribe(mosquitto* mosq, void* self, int mid, int qos_count,
+                          const int* granted_qos);
   void Handle(const mosquitto_message& message);
   void DeadLetter(const std::string& topic, const std::string& source, const std::string& reason,
                   std::string_view payload);

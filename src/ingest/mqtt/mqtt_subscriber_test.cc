@@ -86,6 +86,15 @@ struct Node {
     subscriber->Stop();
     pipeline->Stop();
   }
+  // Starts the subscriber and waits for the broker's SUBACK: a message published before any
+  // subscription (or persistent session) exists has nobody to go to.
+  bool StartAndWaitSubscribed() {
+    if (!subscriber->Start().ok()) return false;
+    for (int i = 0; i < 400 && !subscriber->stats().subscribed; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return subscriber->stats().subscribed;
+  }
   // Waits until `accepted` observations of `source` are in the state.
   bool WaitForAccepted(const std::string& source, uint64_t accepted) {
     for (int i = 0; i < 400; ++i) {
@@ -134,10 +143,7 @@ class MqttTest : public ::testing::Test {
 
 TEST_F(MqttTest, ValidMessagesReachTheStateAndInvalidOnesTheDeadLetters) {
   Node node(dir_, broker_->port(), sources_);
-  ASSERT_TRUE(node.subscriber->Start().ok());
-  for (int i = 0; i < 50 && !node.subscriber->stats().connected; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(node.StartAndWaitSubscribed());
   Publisher pub(broker_->port());
   ASSERT_TRUE(pub.connected());
   pub.Publish(topic_, Message(key_.key, 1));
@@ -168,7 +174,7 @@ TEST_F(MqttTest, NothingAcknowledgedIsLostAcrossABrokerRestart) {
   {
     // First connection creates the persistent session, then parkguide goes away.
     Node node(dir_, broker_->port(), sources_);
-    ASSERT_TRUE(node.subscriber->Start().ok());
+    ASSERT_TRUE(node.StartAndWaitSubscribed());
     Publisher pub(broker_->port());
     pub.Publish(topic_, Message(key_.key, 1));
     ASSERT_TRUE(pub.AllAcked());
