@@ -924,9 +924,15 @@ std::string LiveState::Serialize() const {
   b.out.append(kSnapshotMagic);
   b.U(w.version);
   b.U(w.event_id);
-  // Sources first: facilities refer to them by id.
-  b.U(w.sources.size());
-  for (const auto& s : w.sources) {
+  // Sources first (facilities refer to them by id), in id order: slots are numbered in order
+  // of first appearance, which differs between a live run and a replay.
+  std::vector<const SourceStats*> sources;
+  for (const auto& s : w.sources) sources.push_back(&s);
+  std::sort(sources.begin(), sources.end(),
+            [](const SourceStats* x, const SourceStats* y) { return x->id < y->id; });
+  b.U(sources.size());
+  for (const SourceStats* source : sources) {
+    const SourceStats& s = *source;
     b.Str(s.id);
     for (uint64_t v : {s.accepted, s.duplicate, s.out_of_order, s.unknown_target, s.underflow,
                        s.overflow, s.corrections, s.correction_spaces}) {

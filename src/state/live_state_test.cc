@@ -375,5 +375,18 @@ TEST(LiveState, SourceRateCountsCompleteMinutes) {
   EXPECT_DOUBLE_EQ(s->RatePerMinute(T("2026-11-28T08:01:10Z")), 3.0);  // 30 over 10 minutes
 }
 
+// Slots are numbered in order of first appearance; the bytes must not depend on it.
+TEST(LiveState, SerializedBytesDoNotDependOnTheOrderSourcesWereFirstSeen) {
+  LiveState a(MakeRegistry());
+  LiveState b(MakeRegistry());
+  a.DeclareSource(model::SourceId("zeta"), std::chrono::seconds(60));
+  a.DeclareSource(model::SourceId("chargers"), std::chrono::seconds(0));
+  b.DeclareSource(model::SourceId("chargers"), std::chrono::seconds(0));
+  b.DeclareSource(model::SourceId("zeta"), std::chrono::seconds(60));
+  a.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  b.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  EXPECT_EQ(a.Serialize(), b.Serialize());
+}
+
 }  // namespace
 }  // namespace pg::state
