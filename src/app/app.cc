@@ -5,6 +5,7 @@
 #include <csignal>
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "api/http/server.h"
 #include "api/http/test_client.h"
@@ -226,8 +227,25 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   }
   PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
   impl->bus = std::make_unique<events::EventBus>();
+  state::LiveRules rules;
+  rules.reset_minute_of_day = config.count_reset_minute;
+  PG_ASSIGN_OR_RETURN(auto offsets, impl->store->GetSetting("state.reset_offsets"));
+  if (offsets) {
+    auto j = nlohmann::json::parse(*offsets, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) {
+      return InvalidArgument("setting state.reset_offsets must be a JSON object of counts",
+                             "state.reset_offsets");
+    }
+    for (const auto& [id, n] : j.items()) {
+      if (!n.is_number_integer() || n.get<int>() < 0) {
+        return InvalidArgument(fmt::format("state.reset_offsets: '{}' must be a count >= 0", id),
+                               "state.reset_offsets");
+      }
+      rules.reset_offsets[id] = n.get<int>();
+    }
+  }
   impl->live =
-      std::make_unique<state::LiveState>(registry, state::LiveRules{}, &clock, impl->bus.get());
+      std::make_unique<state::LiveState>(registry, std::move(rules), &clock, impl->bus.get());
   impl->ReloadKeys();
   journal::RecoveryReport report;
   std::string journal_dir =

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -37,6 +38,10 @@ struct AppConfig {
   std::string journal_dir;
   // Per-source ingest rate limit (observations per second, also the burst).
   double ingest_rate_limit = 200'000;
+  // Local minute of day of the scheduled reset of entry/exit counts (SPEC §3: "nightly reset when
+  // closed"); none when unset. Offsets of cars known to stay come from the store's setting
+  // "state.reset_offsets" ({"F12": 35, …}).
+  std::optional<int> count_reset_minute;
   // MQTT broker to subscribe to ("host:port"); empty: no MQTT.
   std::string mqtt_broker;
   // Trust the topic's source segment (the broker authenticates publishers per source).
