@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <ranges>
 
 #include "core/geo.h"
 #include "core/strings.h"
@@ -68,8 +69,9 @@ class Handlers {
 
   Response Observations(const Request& req) {
     auto pending = std::make_shared<http::PendingResponse>();
-    c_.service->Submit(req.Header("authorization"), req.body, journal::Channel::kHttp,
-                       [pending](ingest::IngestResult r) { pending->Respond(IngestResponse(r)); });
+    c_.service->Submit(
+        req.Header("authorization"), req.body, journal::Channel::kHttp,
+        [pending](const ingest::IngestResult& r) { pending->Respond(IngestResponse(r)); });
     return Response::Later(pending);
   }
 
@@ -190,15 +192,15 @@ class Handlers {
            {"corrections", {{"count", s.corrections}, {"spaces", s.correction_spaces}}}});
     }
     json corrections = json::array();
-    for (auto it = snap->corrections.rbegin(); it != snap->corrections.rend(); ++it) {
+    for (const auto& c : std::views::reverse(snap->corrections)) {  // newest first
       corrections.push_back(
-          {{"facility", it->facility},
-           {"source", it->source},
-           {"time", TimeText(reg, it->time)},
-           {"kind", it->kind == state::Correction::Kind::kReset ? "reset" : "count"},
-           {"before", it->before},
-           {"after", it->after},
-           {"size", it->size()}});
+          {{"facility", c.facility},
+           {"source", c.source},
+           {"time", TimeText(reg, c.time)},
+           {"kind", c.kind == state::Correction::Kind::kReset ? "reset" : "count"},
+           {"before", c.before},
+           {"after", c.after},
+           {"size", c.size()}});
     }
     json j{{"time", TimeText(reg, now)},
            {"sources", std::move(sources)},

@@ -170,7 +170,7 @@ bool Principal::MayWrite(const state::ResolvedObservation& o,
 }
 
 void KeyRing::Load(const std::vector<store::SourceRecord>& records,
-                   std::shared_ptr<const state::StateIndex> index) {
+                   const std::shared_ptr<const state::StateIndex>& index) {
   std::unordered_map<std::string, Entry> by_id;
   std::unordered_map<std::string, std::shared_ptr<const Principal>> by_source;
   for (const auto& r : records) {

@@ -64,7 +64,7 @@ class KeyRing {
   // Replaces the keys with those of `records` (revoked sources and sources without a key are
   // left out), resolving scopes against `index`. REQUIRES: `index` outlives the ring's use.
   void Load(const std::vector<store::SourceRecord>& records,
-            std::shared_ptr<const state::StateIndex> index);
+            const std::shared_ptr<const state::StateIndex>& index);
 
   // The principal for an "Authorization" header value ("Bearer <key>") or a bare key.
   // Errors: kUnauthenticated (missing, malformed, unknown, revoked or wrong key) — the message
