@@ -3,18 +3,31 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <future>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "api/authorizer.h"
 #include "api/http/server.h"
+#include "api/http/test_client.h"
+#include "api/ingest_api.h"
 #include "api/read_api.h"
 #include "api/signs_api.h"
+#include "core/file_system.h"
 #include "core/log.h"
+#include "core/strings.h"
+#include "events/event_bus.h"
+#include "ingest/core/ingest_service.h"
+#include "ingest/core/observation_parser.h"
+#include "ingest/core/pipeline.h"
+#include "ingest/mqtt/mqtt_subscriber.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
 #include "signs/controller_sim.h"
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
 #include "state/live_state.h"
+#include "state/rollup.h"
 #include "store/store.h"
 
 namespace pg::app {
@@ -57,12 +70,22 @@ struct App::Impl {
   AppConfig config;
   const Clock* clock = nullptr;
   std::unique_ptr<store::Store> store;
+  // Declared before the state and the pipeline, which publish into it.
+  std::unique_ptr<events::EventBus> bus;
   std::unique_ptr<state::LiveState> live;
+  std::unique_ptr<ingest::IngestPipeline> pipeline;
+  ingest::KeyRing keys;
+  std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
+  std::unique_ptr<ingest::MqttSubscriber> mqtt;
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
+  std::map<std::string, std::string> simulator_keys;  // source id → key
+  std::unique_ptr<api::http::HttpConnection> simulator_connection;
   std::unique_ptr<PeriodicThread> simulator_thread;
   std::unique_ptr<PeriodicThread> history_thread;
+  std::unique_ptr<PeriodicThread> maintenance_thread;
   Timestamp last_history_slot;
+  state::RollupBuilder rollups;
   bool started = false;
   // Signs: the service, where its contents go, who may override them.
   std::unique_ptr<api::Authorizer> authorizer;
@@ -71,8 +94,114 @@ struct App::Impl {
   std::unique_ptr<signs::LoopbackPublisher> demo_controllers;  // the demo without a broker
   std::vector<std::unique_ptr<signs::MqttReferenceController>> demo_mqtt_controllers;
   std::unique_ptr<PeriodicThread> demo_heartbeat_thread;
+  uint64_t sign_subscription = 0;  // on `bus`
 
   Status CreateSigns();
+
+  // Feeds the 5-minute rollups: every facility's view and every charger site's busy connectors
+  // at this moment, then stores the buckets that have closed.
+  void SampleRollups() {
+    Timestamp now = clock->Now();
+    auto reg = live->registry();
+    auto snap = live->Snapshot();
+    using Kind = model::OccupancyRollup::Kind;
+    for (const auto& f : reg->facilities()) {
+      state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
+      rollups.Add(Kind::kFacility, f.id.str(), now, v.occupied, v.capacity);
+    }
+    std::map<std::string, std::pair<int, int>> sites;  // site → (busy, connectors)
+    std::map<std::string, bool> known;
+    for (const auto& c : reg->chargers()) {
+      if (c.lifecycle != model::Lifecycle::kInService) continue;
+      std::string site = c.site.empty() ? c.id.str() : c.site;
+      auto slots = snap->ConnectorsOf(c.id.str());
+      auto& [busy, total] = sites[site];
+      for (size_t k = 1; k < slots.size(); ++k) {
+        ++total;
+        if (!slots[k].known) continue;
+        known[site] = true;
+        switch (slots[k].status) {
+          case model::ChargerStatus::kPreparing:
+          case model::ChargerStatus::kCharging:
+          case model::ChargerStatus::kSuspendedEv:
+          case model::ChargerStatus::kSuspendedEvse:
+          case model::ChargerStatus::kFinishing:
+            ++busy;
+            break;
+          case model::ChargerStatus::kAvailable:
+          case model::ChargerStatus::kReserved:
+          case model::ChargerStatus::kUnavailable:
+          case model::ChargerStatus::kFaulted:
+            break;
+        }
+      }
+    }
+    for (const auto& [site, counts] : sites) {
+      rollups.Add(Kind::kChargerSite, site, now,
+                  known[site] ? std::optional<int>(counts.first) : std::nullopt, counts.second);
+    }
+    auto closed = rollups.Flush(now);
+    if (closed.empty()) return;
+    if (Status st = store->AppendRollups(closed); !st.ok()) {
+      PG_LOG_WARNING("rollups: {}", st.ToString());
+    }
+  }
+
+  // Loads the keys (new sources, revocations) and declares the sources' intervals.
+  void ReloadKeys() {
+    auto records = store->LoadSources();
+    if (!records.ok()) {
+      PG_LOG_WARNING("sources: {}", records.status().ToString());
+      return;
+    }
+    for (const auto& r : *records) live->DeclareSource(r.source.id, r.source.expected_interval);
+    keys.Load(*records, live->index());
+  }
+
+  void Maintain() {
+    ReloadKeys();
+    for (const auto& a : live->CheckSilence(clock->Now())) {
+      if (a.silent) {
+        PG_LOG_WARNING("source {} is silent: nothing received since {} (expected every {} s)",
+                       a.source, FormatRfc3339Utc(a.last_received), a.expected_interval.count());
+      } else {
+        PG_LOG_INFO("source {} is reporting again", a.source);
+      }
+    }
+  }
+
+  // One tick of the demo's feed, posted to our own API with each simulated source's key.
+  void FeedTick() {
+    std::map<std::string, std::vector<model::Observation>> by_source;
+    for (auto& o : simulator->Tick(clock->Now())) by_source[o.source.str()].push_back(std::move(o));
+    for (const auto& [source, observations] : by_source) {
+      auto key = simulator_keys.find(source);
+      if (key == simulator_keys.end()) {
+        PG_LOG_WARNING("demo feed: no key for source {}", source);
+        continue;
+      }
+      for (size_t first = 0; first < observations.size(); first += 10'000) {
+        size_t n = std::min<size_t>(10'000, observations.size() - first);
+        std::string body = ingest::ToWireJson(std::span(observations).subspan(first, n));
+        for (int attempt = 0; attempt < 2; ++attempt) {
+          if (!simulator_connection || !simulator_connection->open()) {
+            auto c = api::http::HttpConnection::Open("127.0.0.1", server->port());
+            if (!c.ok()) break;
+            simulator_connection = std::move(*c);
+          }
+          auto r = simulator_connection->Request(
+              "POST", "/api/v1/observations", body,
+              {{"Authorization", "Bearer " + key->second}, {"Content-Type", "application/json"}});
+          if (!r.ok()) {
+            simulator_connection.reset();
+            continue;
+          }
+          if (r->status != 200) PG_LOG_WARNING("demo feed: {} {}", r->status, r->body);
+          break;
+        }
+      }
+    }
+  }
 
   void RecordHistory() {
     Timestamp now = clock->Now();
@@ -103,7 +232,10 @@ Status App::Impl::CreateSigns() {
   signs =
       std::make_unique<signs::SignService>(options, *clock, *store, signs::FromLiveState(*live));
   PG_RETURN_IF_ERROR(signs->Load());
-  live->Subscribe([s = signs.get()](const state::LiveChange& c) { s->OnLiveChange(c); });
+  sign_subscription = bus->SubscribeFrom(std::nullopt, [s = signs.get()](const events::EventPtr& e) {
+    s->OnEvent(*e);
+    return true;
+  });
   auto registry = live->registry();
   const std::string& city = registry->city().id;
 
@@ -174,7 +306,57 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
         config.db_path));
   }
   PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
-  impl->live = std::make_unique<state::LiveState>(registry);
+  impl->bus = std::make_unique<events::EventBus>();
+  state::LiveRules rules;
+  rules.reset_minute_of_day = config.count_reset_minute;
+  PG_ASSIGN_OR_RETURN(auto offsets, impl->store->GetSetting("state.reset_offsets"));
+  if (offsets) {
+    auto j = nlohmann::json::parse(*offsets, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) {
+      return InvalidArgument("setting state.reset_offsets must be a JSON object of counts",
+                             "state.reset_offsets");
+    }
+    for (const auto& [id, n] : j.items()) {
+      if (!n.is_number_integer() || n.get<int>() < 0) {
+        return InvalidArgument(fmt::format("state.reset_offsets: '{}' must be a count >= 0", id),
+                               "state.reset_offsets");
+      }
+      rules.reset_offsets[id] = n.get<int>();
+    }
+  }
+  impl->live =
+      std::make_unique<state::LiveState>(registry, std::move(rules), &clock, impl->bus.get());
+  impl->ReloadKeys();
+  journal::RecoveryReport report;
+  std::string journal_dir =
+      config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
+  PG_ASSIGN_OR_RETURN(impl->pipeline,
+                      ingest::IngestPipeline::Open(FileSystem::Default(), {.dir = journal_dir},
+                                                   *impl->live, {}, &report));
+  PG_LOG_INFO("journal {}: {}", journal_dir, report.ToString());
+  impl->ReloadKeys();  // the restored state may list sources again: keep declared intervals
+  ingest::IngestLimits limits;
+  limits.observations_per_second = config.ingest_rate_limit;
+  limits.burst = std::max(config.ingest_rate_limit, 10'000.0);
+  impl->ingest = std::make_unique<ingest::IngestService>(*impl->live, impl->keys, *impl->pipeline,
+                                                         clock, limits);
+  impl->ingest->SetKeyReloader([s = impl.get()] { s->ReloadKeys(); });
+
+  if (!config.mqtt_broker.empty()) {
+    ingest::MqttOptions mqtt;
+    auto colon = config.mqtt_broker.rfind(':');
+    mqtt.host = config.mqtt_broker.substr(0, colon);
+    if (colon != std::string::npos) {
+      auto port = ParseInt(config.mqtt_broker.substr(colon + 1));
+      if (!port || *port <= 0 || *port > 65535) {
+        return InvalidArgument(fmt::format("'{}' is not host:port", config.mqtt_broker), "mqtt");
+      }
+      mqtt.port = static_cast<int>(*port);
+    }
+    mqtt.city = registry->city().id;
+    mqtt.trust_topic_source = config.mqtt_trust_topic_source;
+    impl->mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt, *impl->ingest, *impl->store, clock);
+  }
   PG_RETURN_IF_ERROR(impl->CreateSigns());
 
   if (config.simulate) {
@@ -182,6 +364,10 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
     auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
     impl->simulator = std::make_unique<ingest::simulator::CitySimulator>(
         registry, std::move(land_use), config.simulator_seed);
+    for (const auto& source : registry->sources()) {
+      PG_ASSIGN_OR_RETURN(auto key, impl->store->GetSetting("demo.key." + source.id.str()));
+      if (key) impl->simulator_keys[source.id.str()] = *key;
+    }
   }
 
   api::http::ServerOptions options;
@@ -195,6 +381,13 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.clock = &clock;
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
+  api::IngestApiContext ingest_context;
+  ingest_context.service = impl->ingest.get();
+  ingest_context.live = impl->live.get();
+  ingest_context.bus = impl->bus.get();
+  ingest_context.store = impl->store.get();
+  ingest_context.clock = &clock;
+  api::RegisterIngestApi(*impl->server, ingest_context);
   api::SignsApiContext signs_context;
   signs_context.live = impl->live.get();
   signs_context.signs = impl->signs.get();
@@ -207,20 +400,36 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
 
 Status App::Start() {
   Impl& s = *impl_;
-  if (s.simulator) {
-    // The first tick before serving, so the API never shows the demo as unknown.
-    s.live->ApplyBatch(s.simulator->Tick(s.clock->Now()));
-    s.simulator_thread = std::make_unique<PeriodicThread>(
-        s.config.simulator_tick, [&s] { s.live->ApplyBatch(s.simulator->Tick(s.clock->Now())); });
-  }
-  s.history_thread =
-      std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] { s.RecordHistory(); });
+  // The signs first, so that the API serves their content from the first request.
   s.signs->Start();
   if (s.demo_controllers) {
     s.demo_heartbeat_thread = std::make_unique<PeriodicThread>(
         std::chrono::seconds(30), [&s] { s.demo_controllers->Heartbeat(s.clock->Now()); });
   }
   PG_RETURN_IF_ERROR(s.server->Start());
+  if (s.mqtt) PG_RETURN_IF_ERROR(s.mqtt->Start());
+  if (s.simulator) {
+    // The feed posts to the API like any source; its first tick goes in before "serving" is
+    // announced, so the demo is never seen all unknown. The periodic thread's first run is
+    // that tick.
+    std::promise<void> first;
+    auto first_done = first.get_future();
+    s.simulator_thread = std::make_unique<PeriodicThread>(
+        s.config.simulator_tick, [&s, first = std::move(first), done = false]() mutable {
+          s.FeedTick();
+          if (!done) {
+            done = true;
+            first.set_value();
+          }
+        });
+    first_done.wait();
+  }
+  s.history_thread = std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] {
+    s.RecordHistory();
+    s.SampleRollups();
+  });
+  s.maintenance_thread =
+      std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
   s.started = true;
   PG_LOG_INFO("serving {} on http://{}:{}/", s.live->registry()->city().id, s.config.bind_address,
               s.server->port());
@@ -230,13 +439,19 @@ Status App::Start() {
 void App::Stop() {
   if (!impl_) return;
   Impl& s = *impl_;
-  if (s.server) s.server->Stop();
+  // The feed first (it posts to the server), then the server (in-flight requests wait for the
+  // pipeline), then the pipeline (commits what is queued and writes a checkpoint).
   if (s.simulator_thread) s.simulator_thread->Stop();
+  if (s.server) s.server->Stop();
+  if (s.mqtt) s.mqtt->Stop();
+  if (s.maintenance_thread) s.maintenance_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
   if (s.demo_heartbeat_thread) s.demo_heartbeat_thread->Stop();
+  if (s.bus && s.sign_subscription) s.bus->Unsubscribe(s.sign_subscription);
   if (s.signs) s.signs->Stop();
   s.demo_mqtt_controllers.clear();
   s.sign_link.reset();
+  if (s.pipeline) s.pipeline->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");
     s.started = false;

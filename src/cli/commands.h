@@ -11,6 +11,8 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code);
 void AddImportRegistryCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
+void AddSourceCommand(CLI::App& app, int* exit_code);
+void AddReplayCommand(CLI::App& app, int* exit_code);
 void AddSignControllerCommand(CLI::App& app, int* exit_code);
 void AddSignKeyCommand(CLI::App& app, int* exit_code);
 

@@ -20,7 +20,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
   cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
   cmd->add_option("--mqtt", config->mqtt_broker,
-                  "MQTT broker (HOST[:PORT]) the guidance signs' contents are published to")
+                  "MQTT broker HOST[:PORT]: observations in, the guidance signs' contents out")
       ->envname("PARKGUIDE_MQTT");
   cmd->add_option("--keys", config->keys_file,
                   "Key file of operators and sign controllers (docs/api/signs.md)")

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   pg::cli::AddServeCommand(app, &exit_code);
   pg::cli::AddImportOsmCommand(app, &exit_code);
   pg::cli::AddImportRegistryCommand(app, &exit_code);
+  pg::cli::AddSourceCommand(app, &exit_code);
+  pg::cli::AddReplayCommand(app, &exit_code);
   pg::cli::AddSignControllerCommand(app, &exit_code);
   pg::cli::AddSignKeyCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);

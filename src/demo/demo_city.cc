@@ -1,5 +1,7 @@
 #include "demo/demo_city.h"
 
+#include "ingest/core/keys.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -605,6 +607,27 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
   }
   PG_ASSIGN_OR_RETURN(auto sign_rules, store->GetSetting("signs.config"));
   if (!sign_rules) PG_RETURN_IF_ERROR(store->PutSetting("signs.config", DemoSignRulesJson()));
+
+  // Keys for the simulated sources: the demo's feed posts through the same authenticated
+  // ingestion path as any source. Unlike a real deployment, the demo keeps its own keys in the
+  // database (settings "demo.key.<source>") so that the feed can use them after a restart.
+  {
+    PG_ASSIGN_OR_RETURN(model::RegistryData data, store->LoadRegistry());
+    for (const auto& source : data.sources) {
+      std::string setting = "demo.key." + source.id.str();
+      PG_ASSIGN_OR_RETURN(auto have, store->GetSetting(setting));
+      if (have) continue;
+      PG_ASSIGN_OR_RETURN(auto records, store->LoadSources());
+      for (const auto& r : records) {
+        if (r.source.id == source.id && !r.key_hash.empty()) {
+          PG_RETURN_IF_ERROR(store->RevokeSource(source.id, clock.Now()));
+        }
+      }
+      ingest::IssuedKey key = ingest::IssueKey();
+      PG_RETURN_IF_ERROR(store->AddSource({source, key.stored, clock.Now()}));
+      PG_RETURN_IF_ERROR(store->PutSetting(setting, key.key));
+    }
+  }
 
   // Backfill history from where it ends to now, in 5-minute steps.
   constexpr auto kStep = std::chrono::minutes(5);

@@ -15,4 +15,20 @@ struct OccupancySample {
   friend bool operator==(const OccupancySample&, const OccupancySample&) = default;
 };
 
+// A summary of one facility's (or charger site's) occupancy over one interval [start, start +
+// step): time-weighted mean, extremes, and how much of the interval had fresh data.
+struct OccupancyRollup {
+  enum class Kind { kFacility, kChargerSite };
+  Kind kind = Kind::kFacility;
+  std::string id;  // facility id or charger site
+  Timestamp start;
+  std::chrono::seconds step{300};
+  int min_occupied = 0;
+  double mean_occupied = 0;
+  int max_occupied = 0;
+  int capacity = 0;
+  double coverage = 0;  // 0..1: share of the interval with a known, fresh value
+  friend bool operator==(const OccupancyRollup&, const OccupancyRollup&) = default;
+};
+
 }  // namespace pg::model

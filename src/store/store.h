@@ -48,6 +48,17 @@ struct SourceRecord {
   Timestamp created;
 };
 
+// A message an ingestion channel refused, kept with the reason (GET /api/v1/ingest/errors).
+struct DeadLetter {
+  int64_t id = 0;  // assigned by the store
+  Timestamp received;
+  std::string channel;  // "mqtt"
+  std::string topic;
+  std::string source;  // when known
+  std::string reason;
+  std::string payload;  // truncated to 64 KiB
+};
+
 // One content a sign was told to show, from `time` until the next record of the same sign
 // (signs/, docs/api/signs.md). The store keeps the documents as given; it does not read them.
 struct SignDisplayRecord {
@@ -117,6 +128,19 @@ class Store {
                                                                     Timestamp to) = 0;
   // The newest sample time of any facility; nullopt when there is no history.
   virtual Result<std::optional<Timestamp>> LatestOccupancyTime() = 0;
+
+  // Keeps a refused message; only the newest 10,000 are kept.
+  virtual Status AppendDeadLetter(const DeadLetter& letter) = 0;
+  // The newest `limit` dead letters, newest first.
+  virtual Result<std::vector<DeadLetter>> LoadDeadLetters(int limit) = 0;
+
+  // Appends rollups; one for an existing (kind, id, step, start) replaces it.
+  virtual Status AppendRollups(std::span<const model::OccupancyRollup> rollups) = 0;
+  // Rollups of one facility or charger site with from <= start < to, oldest first.
+  virtual Result<std::vector<model::OccupancyRollup>> LoadRollups(model::OccupancyRollup::Kind kind,
+                                                                  const std::string& id,
+                                                                  std::chrono::seconds step,
+                                                                  Timestamp from, Timestamp to) = 0;
 
   // Small named settings (graph fingerprint, demo seed…). Empty optional when unset.
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;

@@ -3,7 +3,6 @@
 #include <cstdint>
 
 #include "api/http/event_stream.h"
-#include "api/http/pending_response.h"
 #include "core/status.h"
 
 namespace pg::api::http {
@@ -142,13 +141,6 @@ Response Response::Stream(std::shared_ptr<EventStream> stream) {
   return r;
 }
 
-Response Response::Later(std::shared_ptr<PendingResponse> pending) {
-  PG_ASSERT(pending != nullptr);
-  Response r;
-  r.pending = std::move(pending);
-  return r;
-}
-
 std::string_view StatusReason(int status) {
   switch (status) {
     case 100:
@@ -212,6 +204,57 @@ std::string_view StatusReason(int status) {
     default:
       return "Unknown";
   }
+}
+
+PendingResponse::PendingResponse() = default;
+
+PendingResponse::PendingResponse(std::chrono::milliseconds timeout, Response fallback)
+    : timeout_(timeout), fallback_(std::make_unique<Response>(std::move(fallback))) {}
+
+PendingResponse::~PendingResponse() = default;
+
+bool PendingResponse::responded() const {
+  std::lock_guard lock(mu_);
+  return responded_;
+}
+
+void PendingResponse::Expire() {
+  if (!fallback_) return;
+  Respond(*fallback_);
+}
+
+void PendingResponse::Respond(Response response) {
+  std::function<void(Response)> deliver;
+  {
+    std::lock_guard lock(mu_);
+    if (responded_) return;
+    responded_ = true;
+    if (!deliver_) {
+      ready_ = std::make_unique<Response>(std::move(response));
+      return;
+    }
+    deliver = std::move(deliver_);
+  }
+  deliver(std::move(response));
+}
+
+void PendingResponse::OnReady(std::function<void(Response)> deliver) {
+  std::unique_ptr<Response> ready;
+  {
+    std::lock_guard lock(mu_);
+    if (!ready_) {
+      deliver_ = std::move(deliver);
+      return;
+    }
+    ready = std::move(ready_);
+  }
+  deliver(std::move(*ready));
+}
+
+Response Response::Later(std::shared_ptr<PendingResponse> pending) {
+  Response r;
+  r.pending = std::move(pending);
+  return r;
 }
 
 }  // namespace pg::api::http

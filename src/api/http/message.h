@@ -15,9 +15,11 @@
 // the call; copy what must outlive it.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +29,58 @@
 namespace pg::api::http {
 
 class EventStream;
-class PendingResponse;
+struct Response;
+
+// A response a handler gives later, from any thread — for work that waits on something else
+// (a durable write) without holding an io thread:
+//
+//   server.Route("POST", "/api/v1/observations", [&](const http::Request& req) {
+//     auto pending = std::make_shared<http::PendingResponse>();
+//     pipeline.Submit(Parse(req.body), [pending](Counts c) { pending->Respond(Render(c)); });
+//     return http::Response::Later(pending);
+//   });
+//
+// A long-poll gives a timeout and a fallback: when nothing has responded `timeout` after the
+// server took it, the server responds the fallback (a 304, say), and a server that stops
+// responds it at once instead of holding Stop() up:
+//
+//   auto pending = std::make_shared<http::PendingResponse>(std::chrono::seconds(30), NotModified());
+//   waiters.Add(pending);                  // later, maybe: pending->Respond(NewContent())
+//   return http::Response::Later(pending);
+//
+// A client that goes away while waiting is noticed when the answer is written.
+//
+// Thread-safety: Respond may be called from any thread, before or after the handler returns.
+class PendingResponse {
+ public:
+  PendingResponse();
+  PendingResponse(std::chrono::milliseconds timeout, Response fallback);
+  ~PendingResponse();
+  PendingResponse(const PendingResponse&) = delete;
+  PendingResponse& operator=(const PendingResponse&) = delete;
+
+  // Delivers the response; only the first call (or the fallback) counts.
+  void Respond(Response response);
+  // True once a response was given, by Respond or by the fallback.
+  bool responded() const;
+  // The long-poll's timeout; nullopt for a plain deferred response.
+  std::optional<std::chrono::milliseconds> timeout() const { return timeout_; }
+
+  // Used by the server: `deliver` receives the response once it is given (at once when it
+  // already was). Called at most once.
+  void OnReady(std::function<void(Response)> deliver);
+  // Used by the server: responds the fallback unless a response was given (a long-poll that
+  // timed out, or a server that stops). No-op without a fallback.
+  void Expire();
+
+ private:
+  mutable std::mutex mu_;
+  std::unique_ptr<Response> ready_;        // guarded by mu_
+  std::function<void(Response)> deliver_;  // guarded by mu_
+  bool responded_ = false;                 // guarded by mu_
+  const std::optional<std::chrono::milliseconds> timeout_;
+  const std::unique_ptr<Response> fallback_;  // set with timeout_
+};
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -66,9 +119,8 @@ struct Response {
   // headers, then every event pushed into `stream` until either side closes it; `body` is
   // ignored. Create with Response::Stream.
   std::shared_ptr<EventStream> stream;
-  // When set, the answer comes later: the server waits, without holding an io thread, for the
-  // PendingResponse to be completed or to time out, and sends that; everything else here is
-  // ignored. Create with Response::Later (pending_response.h).
+  // When set, the answer comes later through this object; everything else here is ignored.
+  // Create with Response::Later.
   std::shared_ptr<PendingResponse> pending;
 
   // A JSON body with content type application/json. `body` must already be JSON.
@@ -88,7 +140,8 @@ struct Response {
   // REQUIRES: `stream` is not null.
   static Response Stream(std::shared_ptr<EventStream> stream);
 
-  // An answer given later through `pending` (long-polling). REQUIRES: `pending` is not null.
+  // A response given later through `pending` (see PendingResponse).
+  // REQUIRES: `pending` is not null.
   static Response Later(std::shared_ptr<PendingResponse> pending);
 };
 

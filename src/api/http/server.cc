@@ -24,7 +24,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api/http/pending_response.h"
 #include "api/http/router.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -174,7 +173,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ~Connection() {
     if (event_stream_) event_stream_->Detach();
-    if (pending_) pending_->Abandon();
     core_.Unregister(this, admitted_);
   }
 
@@ -194,7 +192,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Only once every io thread has ended: no handler can run concurrently.
   void DetachStreamAfterStop() {
     if (event_stream_) event_stream_->Detach();
-    if (pending_) pending_->Abandon();
   }
 
  private:
@@ -335,7 +332,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     const bool head = request.method == "HEAD";
     Response response = Route(request, target->segments);
-    if (response.pending) return WaitForPending(std::move(response.pending), keep_alive, head);
+    if (response.pending) {
+      // Answered later from another thread; the connection waits in kHandling meanwhile.
+      auto pending = std::move(response.pending);
+      if (auto timeout = pending->timeout()) {
+        // A long-poll: its fallback goes out when nothing comes in time (the heartbeat timer is
+        // idle outside event streams), or at once when the server stops.
+        pending_ = pending;
+        heartbeat_.expires_after(*timeout);
+        heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+          if (!ec && self->pending_) self->pending_->Expire();
+        });
+        if (shutting_down_) pending->Expire();
+      }
+      // The pending response owns the connection until it is answered: nothing else does while
+      // no I/O is outstanding.
+      pending->OnReady([self = shared_from_this(), keep_alive, head](Response later) {
+        auto executor = self->stream_.get_executor();
+        net::post(executor, [self, later = std::move(later), keep_alive, head]() mutable {
+          if (self->pending_) {
+            self->pending_.reset();
+            self->heartbeat_.cancel();
+          }
+          if (self->phase_ != Phase::kHandling) return;
+          if (later.pending || later.stream) {
+            later = Response::Problem(500, "Internal Server Error",
+                                      "a deferred response cannot be deferred again or stream");
+          }
+          self->SendResponse(std::move(later), keep_alive, head, /*linger=*/false);
+        });
+      });
+      return;
+    }
     if (response.stream && !head && response.status >= 200 && response.status < 300) {
       return StartStream(std::move(response));
     }
@@ -456,39 +484,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
           self->first_request_ = false;
           self->ReadRequest();
         });
-  }
-
-  // Waits, still in kHandling and without reading, for `pending` to settle; then answers as for
-  // any response. The heartbeat timer (idle outside streams) bounds the wait.
-  void WaitForPending(std::shared_ptr<PendingResponse> pending, bool keep_alive, bool head) {
-    pending_ = std::move(pending);
-    pending_keep_alive_ = keep_alive;
-    pending_head_ = head;
-    heartbeat_.expires_after(pending_->timeout());
-    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec && self->pending_) self->pending_->Expire();
-    });
-    if (shutting_down_) pending_->Expire();
-    // While it waits nothing else holds the connection (no read or write is pending), so the
-    // wake-up owns it; the PendingResponse lets go of it once settled, which the timeout or a
-    // stop guarantees.
-    auto executor = stream_.get_executor();
-    pending_->Attach([executor, self = shared_from_this()] {
-      net::post(executor, [self] { self->OnPendingSettled(); });
-    });
-  }
-
-  void OnPendingSettled() {
-    if (phase_ == Phase::kClosed || !pending_) return;
-    std::optional<Response> r = pending_->Take();
-    pending_.reset();
-    heartbeat_.cancel();
-    if (!r) return Close();
-    if (r->stream || r->pending) {
-      PG_LOG_ERROR("http: a pending response was completed with a stream or another pending one");
-      r = Response::Problem(500, "Internal Server Error", "the handler's answer was not valid");
-    }
-    SendResponse(std::move(*r), pending_keep_alive_, pending_head_, /*linger=*/false);
   }
 
   // Sends the stream's headers, then events as they are pushed (DoStreamWrite), until either
@@ -651,7 +646,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         DoStreamWrite();
         break;
       case Phase::kHandling:
-        // A long-poll answers with its fallback at once rather than hold Stop() up.
+        // A long-poll answers its fallback now rather than hold Stop() up.
         if (pending_) pending_->Expire();
         break;
       case Phase::kReadingHeader:
@@ -669,10 +664,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     if (event_stream_) event_stream_->Detach();
-    if (pending_) {
-      pending_->Abandon();
-      pending_.reset();
-    }
+    // A waiting long-poll is settled, so it lets go of this connection.
+    if (auto pending = std::move(pending_)) pending->Expire();
     if (stream_counted_) {
       stream_counted_ = false;
       core_.streams_open.fetch_sub(1, std::memory_order_relaxed);
@@ -696,14 +689,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   unsigned version_ = 11;  // of the request being answered: 10 or 11
 
   std::shared_ptr<EventStream> event_stream_;
-  std::shared_ptr<PendingResponse> pending_;  // while a long-poll waits
-  bool pending_keep_alive_ = false;
-  bool pending_head_ = false;
   bool stream_counted_ = false;
   bool chunked_ = true;
   bool stream_writing_ = false;
   std::string stream_out_;  // the bytes of the write in flight
   net::steady_timer heartbeat_;
+  std::shared_ptr<PendingResponse> pending_;  // a long-poll waiting in kHandling
   std::array<char, 256> discard_{};  // what a streaming client sends is read and dropped
 
   std::vector<char> linger_buffer_;

@@ -43,7 +43,18 @@ constexpr const char* kMigrations[] = {
                            PRIMARY KEY (facility_id, t_ms)) WITHOUT ROWID;
     CREATE INDEX occupancy_by_time ON occupancy(t_ms);
     )sql",
-    // v2: what every sign showed and why, its controller's faults, operator overrides (issue 7).
+    // v2: dead letters of the ingestion channels; occupancy rollups (5-minute by default).
+    R"sql(
+    CREATE TABLE ingest_errors(id INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER NOT NULL,
+                               channel TEXT NOT NULL, topic TEXT NOT NULL, source TEXT NOT NULL,
+                               reason TEXT NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE rollups(kind INTEGER NOT NULL, id TEXT NOT NULL, step_s INTEGER NOT NULL,
+                         t_ms INTEGER NOT NULL, min_occupied INTEGER NOT NULL,
+                         mean_occupied REAL NOT NULL, max_occupied INTEGER NOT NULL,
+                         capacity INTEGER NOT NULL, coverage REAL NOT NULL,
+                         PRIMARY KEY (kind, id, step_s, t_ms)) WITHOUT ROWID;
+    )sql",
+    // v3: what every sign showed and why, its controller's faults, operator overrides (issue 7).
     R"sql(
     CREATE TABLE sign_display(sign_id TEXT NOT NULL, seq INTEGER NOT NULL, t_ms INTEGER NOT NULL,
                               content TEXT NOT NULL, cause TEXT NOT NULL, acked_ms INTEGER,
@@ -80,6 +91,13 @@ class SqliteStore final : public Store {
   Result<std::vector<model::OccupancySample>> LoadOccupancy(const model::FacilityId& id,
                                                             Timestamp from, Timestamp to) override;
   Result<std::optional<Timestamp>> LatestOccupancyTime() override;
+  Status AppendDeadLetter(const DeadLetter& letter) override;
+  Result<std::vector<DeadLetter>> LoadDeadLetters(int limit) override;
+  Status AppendRollups(std::span<const model::OccupancyRollup> rollups) override;
+  Result<std::vector<model::OccupancyRollup>> LoadRollups(model::OccupancyRollup::Kind kind,
+                                                          const std::string& id,
+                                                          std::chrono::seconds step, Timestamp from,
+                                                          Timestamp to) override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
 
@@ -401,6 +419,99 @@ Result<std::optional<Timestamp>> SqliteStore::LatestOccupancyTime() {
   PG_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row || st.IsNull(0)) return std::optional<Timestamp>();
   return std::optional<Timestamp>(FromUnixMillis(st.Int(0)));
+}
+
+Status SqliteStore::AppendDeadLetter(const DeadLetter& d) {
+  constexpr size_t kMaxPayload = size_t{64} << 10;
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT INTO ingest_errors(t_ms, channel, topic, source, "
+                                    "reason, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    st.Bind(1, ToUnixMillis(d.received))
+        .Bind(2, d.channel)
+        .Bind(3, d.topic)
+        .Bind(4, d.source)
+        .Bind(5, d.reason)
+        .Bind(6, d.payload.substr(0, kMaxPayload));
+    PG_RETURN_IF_ERROR(st.Run());
+    return db_.Exec(
+        "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - 10000");
+  });
+}
+
+Result<std::vector<DeadLetter>> SqliteStore::LoadDeadLetters(int limit) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT id, t_ms, channel, topic, source, reason, payload FROM "
+                                  "ingest_errors ORDER BY id DESC LIMIT ?1"));
+  st.Bind(1, static_cast<int64_t>(limit));
+  std::vector<DeadLetter> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Int(0), FromUnixMillis(st.Int(1)), st.Text(2), st.Text(3), st.Text(4),
+                   st.Text(5), st.Text(6)});
+  }
+  return out;
+}
+
+Status SqliteStore::AppendRollups(std::span<const model::OccupancyRollup> rollups) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(
+        Statement st,
+        db_.Prepare("INSERT OR REPLACE INTO rollups(kind, id, step_s, t_ms, min_occupied, "
+                    "mean_occupied, max_occupied, capacity, coverage) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    for (const auto& r : rollups) {
+      st.Bind(1, static_cast<int64_t>(r.kind))
+          .Bind(2, r.id)
+          .Bind(3, static_cast<int64_t>(r.step.count()))
+          .Bind(4, ToUnixMillis(r.start))
+          .Bind(5, static_cast<int64_t>(r.min_occupied))
+          .BindDouble(6, r.mean_occupied)
+          .Bind(7, static_cast<int64_t>(r.max_occupied))
+          .Bind(8, static_cast<int64_t>(r.capacity))
+          .BindDouble(9, r.coverage);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
+    model::OccupancyRollup::Kind kind, const std::string& id, std::chrono::seconds step,
+    Timestamp from, Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare("SELECT t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
+                  "FROM rollups WHERE kind = ?1 AND id = ?2 AND step_s = ?3 AND t_ms >= ?4 AND "
+                  "t_ms < ?5 ORDER BY t_ms"));
+  st.Bind(1, static_cast<int64_t>(kind))
+      .Bind(2, id)
+      .Bind(3, static_cast<int64_t>(step.count()))
+      .Bind(4, ToUnixMillis(from))
+      .Bind(5, ToUnixMillis(to));
+  std::vector<model::OccupancyRollup> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    model::OccupancyRollup r;
+    r.kind = kind;
+    r.id = id;
+    r.step = step;
+    r.start = FromUnixMillis(st.Int(0));
+    r.min_occupied = static_cast<int>(st.Int(1));
+    r.mean_occupied = st.Double(2);
+    r.max_occupied = static_cast<int>(st.Int(3));
+    r.capacity = static_cast<int>(st.Int(4));
+    r.coverage = st.Double(5);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<std::optional<std::string>> SqliteStore::GetSetting(const std::string& key) {
