@@ -14,8 +14,7 @@
 //
 //   build/bench/bench/sign_latency_bench [--seconds 60] [--feed-period 10] [--min-interval-ms 5000]
 //
-// Prints one table row per run. Needs a broker: PARKGUIDE_TEST_MQTT=host:port, or it starts
-// mosquitto itself (as the tests do).
+// Prints one table row per run. Starts its own mosquitto (as the tests do).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,12 +27,13 @@
 #include <thread>
 
 #include "core/log.h"
+#include "events/event_bus.h"
 #include "registry/registry.h"
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
 #include "state/live_state.h"
 #include "store/store.h"
-#include "tests/support/mqtt_broker.h"
+#include "tests/support/mosquitto_broker.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg {
@@ -110,16 +110,17 @@ double Percentile(std::vector<double> v, double p) {
 
 int Run(int seconds, int feed_period_s, int min_interval_ms) {
   SetLogLevel(LogLevel::kWarning);
-  testing::TestBroker broker;
-  if (!broker.ok()) {
-    std::fprintf(stderr, "no broker: %s\n", broker.error().c_str());
+  testing::TempDir dir;
+  testing::MosquittoBroker broker(dir.File("broker"));
+  if (testing::MosquittoBinary().empty() || !broker.Start()) {
+    std::fprintf(stderr, "no mosquitto broker: %s\n", broker.Log().c_str());
     return 1;
   }
-  testing::TempDir dir;
   std::string city_id = fmt::format("bench-{}", ::getpid());
   auto registry = *registry::Registry::Build(MakeCity(city_id));
   auto store = std::move(*store::OpenSqliteStore(dir.File("city.db")));
-  state::LiveState live(registry);
+  events::EventBus bus;
+  state::LiveState live(registry, {}, nullptr, &bus);
   signs::SignServiceOptions options;
   options.min_publish_interval = std::chrono::milliseconds(min_interval_ms);
   // No controllers answer in this benchmark: health is not what is measured.
@@ -127,9 +128,12 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
   options.heartbeat_timeout = std::chrono::hours(1);
   signs::SignService service(options, SystemClock::Instance(), *store, signs::FromLiveState(live));
   if (!service.Load().ok()) return 1;
-  live.Subscribe([&](const state::LiveChange& c) { service.OnLiveChange(c); });
+  uint64_t subscription = bus.SubscribeFrom(std::nullopt, [&](const events::EventPtr& e) {
+    service.OnEvent(*e);
+    return true;
+  });
   signs::MqttOptions mqtt;
-  mqtt.host = broker.host();
+  mqtt.host = "127.0.0.1";
   mqtt.port = broker.port();
   auto link = signs::MqttSignLink::Start(mqtt, city_id, service, SystemClock::Instance());
   if (!link.ok() || !(*link)->client().WaitConnected(std::chrono::seconds(10))) return 1;
@@ -247,6 +251,7 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the last answers
   stop = true;
   feeder.join();
+  bus.Unsubscribe(subscription);
   service.Stop();
   auto stats = service.stats();
   std::lock_guard lock(mu);

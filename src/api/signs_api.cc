@@ -6,7 +6,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "api/http/pending_response.h"
 #include "core/strings.h"
 #include "model/model_json.h"
 #include "registry/registry.h"
@@ -178,7 +177,7 @@ class Waiters {
   void Add(const std::string& sign, std::shared_ptr<http::PendingResponse> pending) {
     std::lock_guard lock(mutex_);
     auto& list = waiting_[sign];
-    std::erase_if(list, [](const auto& p) { return p->done(); });
+    std::erase_if(list, [](const auto& p) { return p->responded(); });
     list.push_back(std::move(pending));
   }
 
@@ -218,7 +217,7 @@ class Handlers {
     auto snap = c_.signs->Current(sign);
     if (!def || !snap) return;
     Response r = Render(*reg, *def, *snap);
-    for (const auto& p : waiting) p->Complete(r);
+    for (const auto& p : waiting) p->Respond(r);
   }
 
   Response List(const Request& req) {
@@ -275,7 +274,7 @@ class Handlers {
     waiters_.Add(id, pending);
     // A content published between the first look and Add would otherwise be missed.
     auto now = c_.signs->Current(model::SignId(id));
-    if (now && now->seq != snap->seq) pending->Complete(Render(*reg, *def, *now));
+    if (now && now->seq != snap->seq) pending->Respond(Render(*reg, *def, *now));
     return Response::Later(pending);
   }
 

@@ -7,6 +7,7 @@
 
 #include "api/http/test_client.h"
 #include "api/openapi.h"
+#include "events/event_bus.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {
@@ -48,13 +49,17 @@ class SignsApiTest : public ::testing::Test {
     src.scope.all = true;
     src.expected_interval = std::chrono::seconds(60);
     data.sources.push_back(src);
-    live_ = std::make_unique<state::LiveState>(*registry::Registry::Build(data));
+    live_ = std::make_unique<state::LiveState>(*registry::Registry::Build(data), state::LiveRules{},
+                                               &clock_, &bus_);
     signs::SignServiceOptions options;
     options.min_publish_interval = std::chrono::milliseconds(0);
     signs_ = std::make_unique<signs::SignService>(options, clock_, *store_,
                                                   signs::FromLiveState(*live_));
     ASSERT_TRUE(signs_->Load().ok());
-    live_->Subscribe([this](const state::LiveChange& c) { signs_->OnLiveChange(c); });
+    subscription_ = bus_.SubscribeFrom(std::nullopt, [this](const events::EventPtr& e) {
+      signs_->OnEvent(*e);
+      return true;
+    });
     authorizer_ = std::make_unique<StaticKeyAuthorizer>(std::vector<StaticKeyAuthorizer::Key>{
         StaticKeyAuthorizer::KeyFor("ops-1", Role::kOperator, kOperatorKey),
         StaticKeyAuthorizer::KeyFor("C1", Role::kController, kControllerKey),
@@ -72,7 +77,10 @@ class SignsApiTest : public ::testing::Test {
     ASSERT_TRUE(server_->Start().ok());
   }
 
-  void TearDown() override { server_->Stop(); }
+  void TearDown() override {
+    server_->Stop();
+    bus_.Unsubscribe(subscription_);
+  }
 
   void Count(const char* facility, int free) {
     model::Observation o;
@@ -82,6 +90,12 @@ class SignsApiTest : public ::testing::Test {
     o.target = facility;
     o.free = free;
     ASSERT_EQ(live_->Apply(o).result, state::ApplyResult::kApplied);
+    // The service hears of it through the bus's thread; the tests step it by hand.
+    uint64_t id = live_->Snapshot()->event_id;
+    for (int i = 0; i < 1000 && signs_->last_event_id() < id; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_GE(signs_->last_event_id(), id);
   }
 
   http::ClientResponse Call(const std::string& method, const std::string& target,
@@ -99,6 +113,8 @@ class SignsApiTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_{T("2026-11-30T08:00:00+08:00")};
+  events::EventBus bus_;
+  uint64_t subscription_ = 0;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<state::LiveState> live_;
   std::unique_ptr<signs::SignService> signs_;
@@ -227,6 +243,7 @@ TEST_F(SignsApiTest, HistoryAnswersWhatWasShownAtAnInstantAndOverARange) {
   EXPECT_EQ(at["shown"]["lines"][0]["count"], 40);
   EXPECT_EQ(at["shown"]["cause"]["kind"], "observation");
   EXPECT_EQ(at["shown"]["cause"]["facility"], "F1");
+  EXPECT_EQ(at["shown"]["cause"]["source"], "gate");
   auto later = json::parse(Get("/api/v1/signs/S1/history?at=2026-11-30T08:05:00%2B08:00").body);
   EXPECT_EQ(later["shown"]["lines"][0]["kind"], "full");
   auto before = json::parse(Get("/api/v1/signs/S1/history?at=2026-11-29T23:59:59Z").body);

@@ -232,10 +232,11 @@ Status App::Impl::CreateSigns() {
   signs =
       std::make_unique<signs::SignService>(options, *clock, *store, signs::FromLiveState(*live));
   PG_RETURN_IF_ERROR(signs->Load());
-  sign_subscription = bus->SubscribeFrom(std::nullopt, [s = signs.get()](const events::EventPtr& e) {
-    s->OnEvent(*e);
-    return true;
-  });
+  sign_subscription =
+      bus->SubscribeFrom(std::nullopt, [s = signs.get()](const events::EventPtr& e) {
+        s->OnEvent(*e);
+        return true;
+      });
   auto registry = live->registry();
   const std::string& city = registry->city().id;
 
@@ -256,10 +257,10 @@ Status App::Impl::CreateSigns() {
 
   if (!config.mqtt_broker.empty()) {
     PG_ASSIGN_OR_RETURN(auto address, signs::ParseBrokerAddress(config.mqtt_broker));
-    signs::MqttOptions mqtt;
-    mqtt.host = address.first;
-    mqtt.port = address.second;
-    PG_ASSIGN_OR_RETURN(sign_link, signs::MqttSignLink::Start(mqtt, city, *signs, *clock));
+    signs::MqttOptions sign_mqtt;
+    sign_mqtt.host = address.first;
+    sign_mqtt.port = address.second;
+    PG_ASSIGN_OR_RETURN(sign_link, signs::MqttSignLink::Start(sign_mqtt, city, *signs, *clock));
     signs->AddPublisher(*sign_link);
   }
   if (config.simulate) {

@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "tests/support/mqtt_broker.h"
+#include "events/event_bus.h"
+#include "tests/support/mosquitto_broker.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::signs {
@@ -60,7 +61,9 @@ std::shared_ptr<const registry::Registry> MakeRegistry(const std::string& city_i
 class MqttSignsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(broker_.ok()) << broker_.error();
+    if (testing::MosquittoBinary().empty()) GTEST_SKIP() << "mosquitto is not installed";
+    broker_ = std::make_unique<testing::MosquittoBroker>(dir_.File("broker"));
+    ASSERT_TRUE(broker_->Start()) << broker_->Log();
     store_ = std::move(*store::OpenSqliteStore(dir_.File("city.db")));
     SignServiceOptions options;
     options.min_publish_interval = std::chrono::milliseconds(0);
@@ -70,7 +73,10 @@ class MqttSignsTest : public ::testing::Test {
     service_ = std::make_unique<SignService>(options, SystemClock::Instance(), *store_,
                                              FromLiveState(live_));
     ASSERT_TRUE(service_->Load().ok());
-    live_.Subscribe([this](const state::LiveChange& c) { service_->OnLiveChange(c); });
+    subscription_ = bus_.SubscribeFrom(std::nullopt, [this](const events::EventPtr& e) {
+      service_->OnEvent(*e);
+      return true;
+    });
     auto link = MqttSignLink::Start(Mqtt("server"), city_, *service_, SystemClock::Instance());
     ASSERT_TRUE(link.ok()) << link.status().ToString();
     link_ = std::move(*link);
@@ -90,6 +96,7 @@ class MqttSignsTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    bus_.Unsubscribe(subscription_);
     if (service_) service_->Stop();
     controller_.reset();
     link_.reset();
@@ -97,8 +104,8 @@ class MqttSignsTest : public ::testing::Test {
 
   MqttOptions Mqtt(const std::string& who) {
     MqttOptions o;
-    o.host = broker_.host();
-    o.port = broker_.port();
+    o.host = "127.0.0.1";
+    o.port = broker_->port();
     // Unique per test run, so a shared broker (CI) never mixes two runs' sessions.
     o.client_id = fmt::format("pg-test-{}-{}", who, city_);
     o.keepalive_s = 5;
@@ -121,10 +128,12 @@ class MqttSignsTest : public ::testing::Test {
   }
   HealthState Health() { return service_->Current(SignId("S1"))->health.state; }
 
-  testing::TestBroker broker_;
   testing::TempDir dir_;
+  std::unique_ptr<testing::MosquittoBroker> broker_;
   std::string city_ = CityId();
-  state::LiveState live_{MakeRegistry(city_)};
+  events::EventBus bus_;
+  uint64_t subscription_ = 0;
+  state::LiveState live_{MakeRegistry(city_), {}, nullptr, &bus_};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<SignService> service_;
   std::unique_ptr<MqttSignLink> link_;

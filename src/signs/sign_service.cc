@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "model/opening_hours.h"
 #include "model/vocabulary.h"
 
 namespace pg::signs {
@@ -66,10 +67,15 @@ LiveInputSource FromLiveState(const state::LiveState& live) {
     LiveInput in;
     in.registry = live.registry();
     auto snapshot = live.Snapshot();
-    in.version = snapshot->version;
+    in.version = snapshot->event_id;
     in.view = [registry = in.registry, snapshot, rules = live.rules()](const model::Facility& f,
                                                                        Timestamp now) {
       return state::ViewFacility(*registry, *snapshot, f, now, rules);
+    };
+    in.source_of = [snapshot](const std::string& facility) -> std::string {
+      const state::FacilityLive* f = snapshot->FindFacility(facility);
+      if (!f || f->last_source >= snapshot->sources.size()) return {};
+      return snapshot->sources[f->last_source].id;
     };
     return in;
   };
@@ -123,6 +129,7 @@ Status SignService::Load() {
     rt.candidate = *content;
     rt.has_candidate = true;
     rt.memory = MemoryFromContent(*content);
+    rt.last_eval_time = record.time;
     if (record.acknowledged) {
       rt.health.acked_seq = record.seq;
       rt.health.last_ack = record.acknowledged;
@@ -218,46 +225,39 @@ const std::string& SignService::ControllerOf(const model::Sign& sign) const {
   return sign.controller_id.empty() ? sign.id.str() : sign.controller_id;
 }
 
-void SignService::OnLiveChange(const state::LiveChange& change) {
-  const model::Observation& o = change.observation;
+void SignService::OnEvent(const events::Event& event) {
+  if (event.type != "facility" && event.type != "zone") return;
+  const std::string& facility = event.facility.empty() ? event.subject : event.facility;
+  std::string updated;
+  {
+    // Only "live.updated" is wanted; the rest of the event is the live object itself.
+    auto j = nlohmann::json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.contains("live") && j["live"].is_object() &&
+        j["live"].contains("updated") && j["live"]["updated"].is_string()) {
+      updated = j["live"]["updated"].get<std::string>();
+    }
+  }
   {
     std::lock_guard lock(mutex_);
+    last_event_id_ = std::max(last_event_id_, event.id);
     if (!index_registry_) {
       all_dirty_ = true;
       return;
     }
-    std::string facility;
-    switch (o.type) {
-      case model::ObservationType::kFacilityCount:
-      case model::ObservationType::kEntry:
-      case model::ObservationType::kExit:
-      case model::ObservationType::kFacilityStatus:
-        facility = o.target;
-        break;
-      case model::ObservationType::kBay:
-        if (const auto* bay = index_registry_->FindBay(model::BayId(o.target))) {
-          facility = bay->facility.str();
-        }
-        break;
-      case model::ObservationType::kCharger:
-        return;
-    }
     auto it = signs_of_facility_.find(facility);
     if (it == signs_of_facility_.end()) return;
     ObservationCause& cause = last_observation_[facility];
-    cause.version = change.version;
-    cause.is_status = o.type == model::ObservationType::kFacilityStatus;
-    cause.json = {{"kind", "observation"},
-                  {"type", model::Name(o.type)},
-                  {"source", o.source.str()},
-                  {"target", o.target},
-                  {"facility", facility},
-                  {"time", FormatRfc3339(o.time, index_registry_->time_zone())},
-                  {"live_version", change.version}};
-    if (o.seq) cause.json["seq"] = *o.seq;
+    cause.version = event.id;
+    cause.facility = facility;
+    cause.updated = std::move(updated);
     dirty_.insert(it->second.begin(), it->second.end());
   }
   Wake();
+}
+
+uint64_t SignService::last_event_id() const {
+  std::lock_guard lock(mutex_);
+  return last_event_id_;
 }
 
 bool SignService::OnAck(const model::SignId& sign, int64_t seq, Timestamp when) {
@@ -446,8 +446,32 @@ SignServiceStats SignService::stats() const {
   return stats_;
 }
 
+namespace {
+
+// Whether opening hours alone open or close one of the sign's car parks between two instants.
+bool HoursChanged(const model::Sign& sign, const registry::Registry& reg, Timestamp before,
+                  Timestamp now) {
+  LocalTime a = ToLocal(before, reg.time_zone());
+  LocalTime b = ToLocal(now, reg.time_zone());
+  for (const auto& line : sign.lines) {
+    for (const auto& id : line.facilities) {
+      const model::Facility* f = reg.FindFacility(id);
+      if (!f || f->opening_hours.empty()) continue;
+      auto hours = model::OpeningHours::Parse(f->opening_hours);
+      if (!hours.ok()) continue;
+      if (hours->IsOpen(a.weekday, a.minute_of_day) != hours->IsOpen(b.weekday, b.minute_of_day)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 json SignService::CauseLocked(const Runtime& rt, const SignContent& content,
-                              const std::vector<std::string>& plans) const {
+                              const std::vector<std::string>& plans, const LiveInput& live,
+                              Timestamp now) const {
   if (rt.pending_cause) return *rt.pending_cause;
   if (plans != rt.plan_ids) {
     return {{"kind", "plan"},
@@ -462,26 +486,34 @@ json SignService::CauseLocked(const Runtime& rt, const SignContent& content,
       if (!newest || it->second.version > newest->version) newest = &it->second;
     }
   }
-  if (!rt.has_candidate) return newest ? newest->json : json{{"kind", "start"}};
+  auto observation = [&]() {
+    json j{{"kind", "observation"}, {"facility", newest->facility}, {"event", newest->version}};
+    if (!newest->updated.empty()) j["time"] = newest->updated;
+    if (live.source_of) {
+      std::string source = live.source_of(newest->facility);
+      if (!source.empty()) j["source"] = source;
+    }
+    return j;
+  };
+  if (!rt.has_candidate) return newest ? observation() : json{{"kind", "start"}};
   // An observation that arrived in the same round is not credited with what only time can do:
-  // data going stale, or opening hours beginning or ending (a count never opens or closes a car
-  // park; an operator's status does).
+  // data going stale, or opening hours beginning or ending.
   bool all_unknown = true;
   bool any_change = false;
   bool closed_change = false;
   for (size_t i = 0; i < content.lines.size() && i < rt.candidate.lines.size(); ++i) {
-    LineKind now = content.lines[i].kind;
+    LineKind after = content.lines[i].kind;
     LineKind before = rt.candidate.lines[i].kind;
     if (content.lines[i].SameDisplay(rt.candidate.lines[i])) continue;
     any_change = true;
-    if (now != LineKind::kUnknown) all_unknown = false;
-    if ((now == LineKind::kClosed) != (before == LineKind::kClosed)) closed_change = true;
+    if (after != LineKind::kUnknown) all_unknown = false;
+    if ((after == LineKind::kClosed) != (before == LineKind::kClosed)) closed_change = true;
   }
   if (any_change && all_unknown) return {{"kind", "clock"}, {"detail", "data no longer fresh"}};
-  if (closed_change && !(newest && newest->is_status)) {
+  if (closed_change && HoursChanged(*rt.sign, *index_registry_, rt.last_eval_time, now)) {
     return {{"kind", "clock"}, {"detail", "opening hours"}};
   }
-  if (newest) return newest->json;
+  if (newest) return observation();
   return {{"kind", "clock"}, {"detail", "time"}};
 }
 
@@ -622,7 +654,7 @@ void SignService::Step(bool all) {
       std::sort(plan_ids.begin(), plan_ids.end());
       plan_ids.erase(std::unique(plan_ids.begin(), plan_ids.end()), plan_ids.end());
       if (!rt.has_candidate || !content.SameDisplay(rt.candidate)) {
-        rt.candidate_cause = CauseLocked(rt, content, plan_ids);
+        rt.candidate_cause = CauseLocked(rt, content, plan_ids, live, now);
         if (rt.has_published && !rt.urgent &&
             now - rt.published_at < options_.min_publish_interval) {
           ++stats_.coalesced;
@@ -633,6 +665,7 @@ void SignService::Step(bool all) {
       rt.plan_ids = std::move(plan_ids);
       rt.pending_cause.reset();
       rt.last_eval_version = live.version;
+      rt.last_eval_time = now;
     }
     dirty_.clear();
 

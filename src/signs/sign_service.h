@@ -1,14 +1,14 @@
 // SignService: keeps every guidance sign's content current, pushes changes to the sign
 // controllers, records what each sign showed and why, and watches the controllers' health.
 //
-// Flow: LiveState listeners call OnLiveChange (cheap: marks the signs of the facility dirty and
-// remembers the observation as a possible cause). The service's worker then evaluates the dirty
-// signs against one live snapshot (EvaluateSign, with the hysteresis memory it carries per sign),
-// and for each sign whose display changed: stores the new content in the display history with
-// its cause, then publishes it to every SignPublisher (MQTT retained, and the HTTP long-poll
-// waiters through content listeners). Once a second every sign is evaluated again, so that what
-// time alone changes — data going stale, opening hours, plan windows, overrides expiring — shows
-// without any observation.
+// Flow: the event bus delivers the live state's facility and zone events to OnEvent (cheap:
+// marks the signs of the facility dirty and remembers the change as a possible cause). The
+// service's worker then evaluates the dirty signs against one live snapshot (EvaluateSign, with the
+// hysteresis memory it carries per sign), and for each sign whose display changed: stores the new
+// content in the display history with its cause, then publishes it to every SignPublisher (MQTT
+// retained, and the HTTP long-poll waiters through content listeners). Once a second every sign is
+// evaluated again, so that what time alone changes — data going stale, opening hours, plan windows,
+// overrides expiring — shows without any observation.
 //
 // Rules the service keeps:
 //   - Published on change only: a content whose display equals the last published one is not
@@ -29,7 +29,10 @@
 //   SignService signs(options, clock, store, FromLiveState(live), config);
 //   PG_RETURN_IF_ERROR(signs.Load());
 //   signs.AddPublisher(mqtt);
-//   live.Subscribe([&](const state::LiveChange& c) { signs.OnLiveChange(c); });
+//   auto subscription = bus.SubscribeFrom(std::nullopt, [&](const events::EventPtr& e) {
+//     signs.OnEvent(*e);
+//     return true;
+//   });
 //   signs.Start();
 //
 // Thread-safety: every public member may be called from any thread. Step() runs on the worker
@@ -53,6 +56,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "events/event_bus.h"
 #include "model/city_model.h"
 #include "registry/registry.h"
 #include "signs/content.h"
@@ -88,6 +92,9 @@ struct LiveInput {
   std::shared_ptr<const registry::Registry> registry;
   // The reader's view of one facility at `now` (state::ViewFacility over one snapshot).
   std::function<state::FacilityView(const model::Facility&, Timestamp now)> view;
+  // The source of a facility's newest count, "" when unknown (for the history's causes).
+  std::function<std::string(const std::string& facility)> source_of;
+  // The id of the newest change event the snapshot includes.
   uint64_t version = 0;
 };
 using LiveInputSource = std::function<LiveInput()>;
@@ -175,8 +182,11 @@ class SignService {
   void Stop();
 
   // --- inputs, from any thread ---
-  // A change applied to the live state (a LiveState listener).
-  void OnLiveChange(const state::LiveChange& change);
+  // A change event of the live state (events::EventBus): "facility" and "zone" events mark the
+  // signs showing that car park; others are ignored.
+  void OnEvent(const events::Event& event);
+  // The newest event id seen (tests wait for it to catch up with the live state).
+  uint64_t last_event_id() const;
   // A controller confirms it shows content `seq` of `sign`. Unknown signs and seqs newer than
   // published are ignored (returns false).
   bool OnAck(const model::SignId& sign, int64_t seq, Timestamp when);
@@ -222,9 +232,9 @@ class SignService {
 
  private:
   struct ObservationCause {
-    uint64_t version = 0;
-    bool is_status = false;  // a facility_status observation (open/closed/full by the operator)
-    nlohmann::json json;
+    uint64_t version = 0;  // the event id
+    std::string facility;
+    std::string updated;  // the time of the car park's newest count, as the event has it
   };
   struct Controller {
     std::optional<Timestamp> last_heartbeat;
@@ -244,6 +254,7 @@ class SignService {
     Timestamp published_at;
     std::string payload;
     uint64_t last_eval_version = 0;
+    Timestamp last_eval_time;
     std::vector<std::string> plan_ids;
     std::optional<nlohmann::json> pending_cause;  // override or rules change awaiting a round
     bool urgent = false;                          // publish without waiting for the rate limit
@@ -255,7 +266,8 @@ class SignService {
   void RebuildIndexLocked(std::shared_ptr<const registry::Registry> registry);
   const std::string& ControllerOf(const model::Sign& sign) const;
   nlohmann::json CauseLocked(const Runtime& rt, const SignContent& content,
-                             const std::vector<std::string>& plans) const;
+                             const std::vector<std::string>& plans, const LiveInput& live,
+                             Timestamp now) const;
   void HealthLocked(Runtime& rt, Timestamp now, Outbox& out);
   void SetHealthLocked(Runtime& rt, HealthState state, std::string reason, Timestamp now,
                        Outbox& out);
@@ -282,6 +294,7 @@ class SignService {
   std::unordered_map<std::string, Controller> controllers_;                        // guarded
   std::vector<store::SignFaultRecord> pending_faults_;                             // guarded
   std::unordered_map<std::string, ObservationCause> last_observation_;  // by facility; guarded
+  uint64_t last_event_id_ = 0;                                          // guarded
   std::set<std::string> dirty_;                                         // guarded
   std::vector<store::SignAck> ack_writes_;                              // guarded
   bool republish_all_ = false;                                          // guarded

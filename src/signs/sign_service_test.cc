@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 
+#include "events/event_bus.h"
 #include "signs/controller_sim.h"
 #include "tests/support/temp_dir.h"
 
@@ -73,7 +74,7 @@ class Recorder final : public SignPublisher {
 
 class SignServiceTest : public ::testing::Test {
  protected:
-  SignServiceTest() : clock_(T0()), live_(MakeRegistry()) {
+  SignServiceTest() : clock_(T0()), live_(MakeRegistry(), {}, &clock_, &bus_) {
     store_ = std::move(*store::OpenSqliteStore(dir_.File("city.db")));
   }
 
@@ -98,6 +99,7 @@ class SignServiceTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_;
+  events::EventBus bus_;
   state::LiveState live_;
   std::unique_ptr<store::Store> store_;
   Recorder recorder_;
@@ -259,7 +261,10 @@ TEST_F(SignServiceTest, TheWorkerPublishesAChangeWithoutWaitingForItsScan) {
   SignService service(options, clock, *store_, FromLiveState(live_));
   ASSERT_TRUE(service.Load().ok());
   service.AddPublisher(recorder_);
-  live_.Subscribe([&](const state::LiveChange& c) { service.OnLiveChange(c); });
+  uint64_t subscription = bus_.SubscribeFrom(std::nullopt, [&](const events::EventPtr& e) {
+    service.OnEvent(*e);
+    return true;
+  });
   service.Start();
   ASSERT_TRUE(recorder_.WaitFor(1, std::chrono::seconds(5)));  // the first round: "--, --"
   model::Observation o;
@@ -270,6 +275,7 @@ TEST_F(SignServiceTest, TheWorkerPublishesAChangeWithoutWaitingForItsScan) {
   o.free = 33;
   live_.Apply(o);
   ASSERT_TRUE(recorder_.WaitFor(2, std::chrono::seconds(10)));
+  bus_.Unsubscribe(subscription);
   service.Stop();
   auto messages = recorder_.messages();
   EXPECT_EQ(Describe(*SignContentFromJson(nlohmann::json::parse(messages.back().payload))),

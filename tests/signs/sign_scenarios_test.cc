@@ -12,8 +12,10 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "core/strings.h"
+#include "events/event_bus.h"
 #include "registry/registry.h"
 #include "registry/survey_cells.h"
 #include "signs/controller_sim.h"
@@ -326,8 +328,8 @@ class ScenarioRun {
     auto store = store::OpenSqliteStore(dir_.File("city.db"));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
-    live_ = std::make_unique<state::LiveState>(*reg);
     clock_ = std::make_unique<FakeClock>(ParseTime(start_text_));
+    live_ = std::make_unique<state::LiveState>(*reg, state::LiveRules{}, clock_.get(), &bus_);
     service_ =
         std::make_unique<SignService>(options_, *clock_, *store_, FromLiveState(*live_), config_);
     ASSERT_TRUE(service_->Load().ok());
@@ -339,9 +341,18 @@ class ScenarioRun {
       last_heartbeat_[id] = clock_->Now();
     }
     service_->AddPublisher(*loop_);
-    live_->Subscribe([this](const state::LiveChange& c) { service_->OnLiveChange(c); });
+    subscription_ = bus_.SubscribeFrom(std::nullopt, [this](const events::EventPtr& e) {
+      service_->OnEvent(*e);
+      return true;
+    });
   }
 
+ public:
+  ~ScenarioRun() {
+    if (subscription_) bus_.Unsubscribe(subscription_);
+  }
+
+ private:
   void Observe(model::Observation o) {
     o.time = clock_->Now();
     o.seq = ++seq_;
@@ -349,6 +360,12 @@ class ScenarioRun {
     if (outcome.result != state::ApplyResult::kApplied) {
       Fail(fmt::format("observation of '{}' was not applied", o.target));
     }
+    // The service hears of it on the event bus's thread; the next step must know the cause.
+    uint64_t id = live_->Snapshot()->event_id;
+    for (int i = 0; i < 5000 && service_->last_event_id() < id; ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (service_->last_event_id() < id) Fail("the sign service did not hear of the change");
     if (o.type == model::ObservationType::kFacilityCount) {
       std::string key = o.target + (o.category ? std::string(model::Name(*o.category)) : "");
       last_count_[key] = o;
@@ -542,6 +559,8 @@ class ScenarioRun {
   int64_t seq_ = 0;
 
   testing::TempDir dir_;
+  events::EventBus bus_;
+  uint64_t subscription_ = 0;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<state::LiveState> live_;
   std::unique_ptr<FakeClock> clock_;
