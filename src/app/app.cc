@@ -3,12 +3,17 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <filesystem>
 
 #include "api/http/server.h"
 #include "api/read_api.h"
+#include "api/route_api.h"
 #include "core/log.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
+#include "routing/road_network.h"
 #include "state/live_state.h"
 #include "store/store.h"
 
@@ -53,6 +58,7 @@ struct App::Impl {
   const Clock* clock = nullptr;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<state::LiveState> live;
+  std::shared_ptr<const routing::RoadNetwork> roads;  // null when the city has no graph file
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
   std::unique_ptr<PeriodicThread> simulator_thread;
@@ -81,6 +87,37 @@ struct App::Impl {
   }
 };
 
+namespace {
+
+// The road graph next to the database, mapped read-only; null when there is none (the city
+// serves everything but routes). A graph file of another format or from another OSM import than
+// the database's is refused: serving routes on the wrong map is worse than not starting.
+Result<std::shared_ptr<const routing::RoadNetwork>> LoadRoadNetwork(const std::string& db_path,
+                                                                    store::Store& store) {
+  const std::string path = graph::GraphPathForDatabase(db_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    PG_LOG_INFO(
+        "no road graph at {}: /api/v1/route answers 503 until `parkguide build-roads` "
+        "builds one",
+        path);
+    return std::shared_ptr<const routing::RoadNetwork>();
+  }
+  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, graph::RecordedGraphFingerprint(store));
+  if (!fingerprint) {
+    PG_LOG_WARNING("{}: the database records no graph fingerprint; using the file unchecked", path);
+  }
+  graph::GraphOpenOptions options;
+  options.expected_fingerprint = fingerprint;
+  PG_ASSIGN_OR_RETURN(auto network, routing::RoadNetwork::Open(path, options));
+  PG_LOG_INFO("road graph {}: {} car and {} foot search nodes, {:.1f} MB mapped", path,
+              network->View(routing::Mode::kCar).node_count(),
+              network->View(routing::Mode::kFoot).node_count(), network->file()->file_size() / 1e6);
+  return network;
+}
+
+}  // namespace
+
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 App::~App() { Stop(); }
@@ -99,6 +136,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   }
   PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
   impl->live = std::make_unique<state::LiveState>(registry);
+  PG_ASSIGN_OR_RETURN(impl->roads, LoadRoadNetwork(config.db_path, *impl->store));
 
   if (config.simulate) {
     PG_ASSIGN_OR_RETURN(auto stored, impl->store->GetSetting("demo.land_use"));
@@ -118,6 +156,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.clock = &clock;
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
+  api::RegisterRouteApi(*impl->server, impl->roads);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

@@ -1,4 +1,5 @@
-// parkguide import-osm CITY.osm.pbf --db city.db
+// parkguide import-osm CITY.osm.pbf --db city.db: the registry's car parks, entrances and
+// charging stations, then the road graphs (as build-roads does).
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -30,7 +31,8 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       return;
     }
     std::fputs(report->ToText().c_str(), stdout);
-    *exit_code = 0;
+    // The road graphs come from the same file: the server never parses OSM.
+    *exit_code = BuildRoads(options->osm_path, options->db_path, **store);
   });
 }
 

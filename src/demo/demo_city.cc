@@ -9,6 +9,8 @@
 #include <tuple>
 
 #include "core/log.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "registry/from_osm.h"
 #include "registry/registry.h"
 #include "registry/survey.h"
@@ -583,6 +585,24 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     PG_RETURN_IF_ERROR(
         store->PutSetting("demo.land_use", ingest::simulator::LandUseToJson(city.land_use)));
     PG_RETURN_IF_ERROR(store->PutSetting("demo.seed", std::to_string(seed)));
+  }
+
+  // The road graphs, from the same OSM file: built with the city, and again whenever the graph
+  // file is missing or this build cannot use it (another format version, another import).
+  const std::string graph_path = graph::GraphPathForDatabase(db_path);
+  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, graph::RecordedGraphFingerprint(*store));
+  graph::GraphOpenOptions open;
+  open.expected_fingerprint = fingerprint;
+  open.verify_checksum = false;  // a corrupt file fails at serve time with the full check
+  if (!fingerprint || !graph::MappedGraphFile::Open(graph_path, open).ok()) {
+    const std::string files_dir = db_path + ".files";
+    std::string osm_path = files_dir + "/demoville.osm.pbf";
+    if (!std::filesystem::exists(osm_path)) {
+      PG_ASSIGN_OR_RETURN(DemoFiles files, WriteDemoCityFiles(GenerateDemoCity(seed), files_dir));
+      osm_path = files.osm_path;
+    }
+    PG_ASSIGN_OR_RETURN(auto roads, graph::ImportRoads(osm_path, *store, graph_path));
+    PG_LOG_INFO("demo: build-roads {}\n{}", osm_path, roads.ToText());
   }
 
   // Backfill history from where it ends to now, in 5-minute steps.

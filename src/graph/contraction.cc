@@ -38,6 +38,9 @@ class Contractor {
         final_up_(node_count),
         final_down_(node_count),
         distance_(node_count, kInfinity),
+        target_round_(node_count, 0),
+        target_bound_(node_count, 0),
+        target_done_(node_count, 0),
         witness_heap_(node_count) {
     for (const WeightedArc& a : arcs) {
       PG_ASSERT(a.tail < node_count && a.head < node_count);
@@ -102,10 +105,13 @@ class Contractor {
     return true;
   }
 
-  // Dijkstra from `source` avoiding `excluded`, up to `max_distance` and `settle_limit` settled
-  // nodes. Leaves distances in distance_ (kInfinity where not reached); tentative distances are
-  // lengths of real paths, so any of them no longer than a candidate is a witness.
-  void WitnessSearch(uint32_t source, uint32_t excluded, uint32_t max_distance,
+  // Dijkstra from `source` avoiding `excluded`, for the targets marked in target_bound_ (each
+  // with the length of its path through `excluded`). Stops when every target has a witness (a
+  // path no longer than its bound) or is settled without one, when the smallest key exceeds the
+  // largest bound, or after `settle_limit` settled nodes. Leaves distances in distance_
+  // (kInfinity where not reached); tentative distances are lengths of real paths, so any of them
+  // no longer than a bound is a witness.
+  void WitnessSearch(uint32_t source, uint32_t excluded, uint32_t max_distance, uint32_t targets,
                      uint32_t settle_limit) {
     for (uint32_t t : touched_) distance_[t] = kInfinity;
     touched_.clear();
@@ -113,10 +119,18 @@ class Contractor {
     distance_[source] = 0;
     touched_.push_back(source);
     witness_heap_.PushOrDecrease(source, 0);
+    uint32_t open_targets = targets;
+    auto close = [&](uint32_t x) {
+      if (target_round_[x] == round_ && !target_done_[x]) {
+        target_done_[x] = 1;
+        --open_targets;
+      }
+    };
     uint32_t settled = 0;
-    while (!witness_heap_.empty()) {
+    while (!witness_heap_.empty() && open_targets > 0) {
       auto [x, d] = witness_heap_.PopMin();
       if (d > max_distance || ++settled > settle_limit) break;
+      close(x);  // settled: its distance is final, witnessed or not
       for (const DynamicArc& a : out_[x]) {
         if (a.other == excluded) continue;
         const uint32_t nd = d + a.weight;
@@ -124,6 +138,7 @@ class Contractor {
         if (distance_[a.other] == kInfinity) touched_.push_back(a.other);
         distance_[a.other] = nd;
         witness_heap_.PushOrDecrease(a.other, nd);
+        if (target_round_[a.other] == round_ && nd <= target_bound_[a.other]) close(a.other);
       }
     }
   }
@@ -132,15 +147,23 @@ class Contractor {
   void FindShortcuts(uint32_t v, uint32_t settle_limit, std::vector<Shortcut>& shortcuts) {
     shortcuts.clear();
     for (const DynamicArc& in : in_[v]) {
+      // Mark the targets of this search with their bounds (a fresh round clears older marks).
+      ++round_;
       uint32_t max_distance = 0;
-      bool has_target = false;
+      uint32_t targets = 0;
       for (const DynamicArc& out : out_[v]) {
         if (out.other == in.other) continue;
-        has_target = true;
-        max_distance = std::max(max_distance, in.weight + out.weight);
+        const uint32_t via = in.weight + out.weight;
+        if (target_round_[out.other] != round_) {
+          target_round_[out.other] = round_;
+          target_done_[out.other] = 0;
+          target_bound_[out.other] = via;
+          ++targets;
+        }
+        max_distance = std::max(max_distance, via);
       }
-      if (!has_target) continue;
-      WitnessSearch(in.other, v, max_distance, settle_limit);
+      if (targets == 0) continue;
+      WitnessSearch(in.other, v, max_distance, targets, settle_limit);
       for (const DynamicArc& out : out_[v]) {
         if (out.other == in.other) continue;
         const uint32_t via = in.weight + out.weight;
@@ -154,14 +177,14 @@ class Contractor {
   double Priority(uint32_t v) {
     FindShortcuts(v, options_.priority_settle_limit, scratch_);
     const size_t removed = in_[v].size() + out_[v].size();
-    if (removed == 0) return 1000.0 * level_[v];
+    if (removed == 0) return level_[v];
     uint64_t removed_hops = 0;
     for (const DynamicArc& a : in_[v]) removed_hops += a.hops;
     for (const DynamicArc& a : out_[v]) removed_hops += a.hops;
     uint64_t added_hops = 0;
     for (const Shortcut& s : scratch_) added_hops += s.arc.hops;
-    return 1000.0 * level_[v] + 1000.0 * static_cast<double>(scratch_.size()) / removed +
-           1000.0 * static_cast<double>(added_hops) / static_cast<double>(removed_hops);
+    return level_[v] + 2.0 * static_cast<double>(scratch_.size()) / removed +
+           4.0 * static_cast<double>(added_hops) / static_cast<double>(removed_hops);
   }
 
   void Contract(uint32_t v) {
@@ -231,6 +254,11 @@ class Contractor {
   std::vector<std::vector<DynamicArc>> final_down_;
   std::vector<uint32_t> distance_;
   std::vector<uint32_t> touched_;
+  // Witness targets: marked for the search of round target_round_[x] == round_.
+  uint32_t round_ = 0;
+  std::vector<uint32_t> target_round_;
+  std::vector<uint32_t> target_bound_;
+  std::vector<uint8_t> target_done_;
   IndexedMinHeap<uint32_t> witness_heap_;
   std::vector<Shortcut> scratch_;
 };

@@ -3,10 +3,12 @@
 //
 // Nodes are contracted one by one, least important first; contracting v adds a shortcut u→w for
 // every pair of remaining neighbours whose shortest path runs through v (checked by a bounded
-// local Dijkstra, the "witness search"). Importance is the usual lazy-updated priority: the level
-// of the node in the hierarchy, the edge quotient (shortcuts added / edges removed) and the hop
-// quotient (original edges the added shortcuts stand for / those removed), so the hierarchy stays
-// flat and shortcuts short.
+// local Dijkstra, the "witness search", which stops as soon as every target has a witness or is
+// settled). Importance is OSRM's lazy-updated priority: depth in the hierarchy + 2 × edge quotient
+// (shortcuts added / arcs removed) + 4 × hop quotient (input arcs the added shortcuts stand for /
+// those removed), so the hierarchy stays flat and shortcuts short. (Tried on the demo grid and
+// Liechtenstein: weighting depth more, or adding Geisberger's contracted-neighbours term, gave
+// more shortcuts, not fewer.)
 //
 // The result is numbered by rank (the contraction order): node r of the result is the r-th node
 // contracted, so the queries' upward searches run over the top of the arrays (good locality).

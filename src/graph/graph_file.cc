@@ -137,11 +137,12 @@ Status WriteGraphFile(const std::string& path, const RoadGraphs& graphs,
   for (const ModeGraph* g : {&graphs.car, &graphs.foot}) {
     Status valid = ValidateModeGraph(g->View());
     if (!valid.ok()) return InvalidArgument(fmt::format("{}: {}", path, valid.message()));
-    const std::string prefix = std::string(ModeName(g->mode)) + ".";
-    sections.push_back({prefix + "grid", &g->grid, sizeof(GridHeader), sizeof(GridHeader)});
+    const std::string prefix = fmt::format("{}.", ModeName(g->mode));
+    sections.push_back(
+        {fmt::format("{}grid", prefix), &g->grid, sizeof(GridHeader), sizeof(GridHeader)});
     ForEachArray(*g, [&](std::string_view name, const auto& array) {
       using T = typename std::decay_t<decltype(array)>::value_type;
-      sections.push_back({prefix + std::string(name), array.data(), array.size() * sizeof(T),
+      sections.push_back({fmt::format("{}{}", prefix, name), array.data(), array.size() * sizeof(T),
                           static_cast<uint32_t>(sizeof(T))});
     });
   }
@@ -329,10 +330,10 @@ Result<std::unique_ptr<MappedGraphFile>> MappedGraphFile::Open(const std::string
   for (Mode mode : kAllModes) {
     ModeGraphView& view = mode == Mode::kCar ? file->car_ : file->foot_;
     view.mode = mode;
-    const std::string prefix = std::string(ModeName(mode)) + ".";
+    const std::string prefix = fmt::format("{}.", ModeName(mode));
     const void* grid = nullptr;
     size_t grid_count = 0;
-    bind(prefix + "grid", sizeof(GridHeader), grid, grid_count);
+    bind(fmt::format("{}grid", prefix), sizeof(GridHeader), grid, grid_count);
     if (status.ok() && grid_count != 1) {
       status = DataLoss(fmt::format("{}: section '{}grid' is malformed", path, prefix));
     }
@@ -341,7 +342,7 @@ Result<std::unique_ptr<MappedGraphFile>> MappedGraphFile::Open(const std::string
       using T = std::remove_const_t<typename std::decay_t<decltype(span)>::element_type>;
       const void* p = nullptr;
       size_t count = 0;
-      bind(prefix + std::string(name), sizeof(T), p, count);
+      bind(fmt::format("{}{}", prefix, name), sizeof(T), p, count);
       if (status.ok()) span = {static_cast<const T*>(p), count};
     });
     if (!status.ok()) return status;
