@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "registry/from_osm.h"
 #include "store/store.h"
 
@@ -31,8 +33,22 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       return;
     }
     std::fputs(report->ToText().c_str(), stdout);
-    // The road graphs come from the same file: the server never parses OSM.
-    *exit_code = BuildRoads(options->osm_path, options->db_path, **store);
+    // The road graphs come from the same file: the server never parses OSM. A file with car
+    // parks but no roads (an Overpass selection, say) still imports its registry.
+    auto roads = graph::ImportRoads(options->osm_path, **store,
+                                    graph::GraphPathForDatabase(options->db_path));
+    if (!roads.ok() && roads.status().code() == StatusCode::kFailedPrecondition) {
+      std::fprintf(stderr, "parkguide: warning: %s; no road graph was built\n",
+                   roads.status().message().c_str());
+      *exit_code = 0;
+      return;
+    }
+    if (!roads.ok()) {
+      *exit_code = Fail(roads.status().message());
+      return;
+    }
+    std::fputs(roads->ToText().c_str(), stdout);
+    *exit_code = 0;
   });
 }
 
