@@ -33,7 +33,8 @@ struct Segment {
   double length_m = 0;
 };
 
-// One usable direction of a segment: a search node of the base (single-layer) graph.
+// One usable direction of a segment: a search node of the base (single-layer) graph. For the
+// foot graph, junctions are search nodes too (segment == kNone, weight 0): see MakeTurns.
 struct Arc {
   uint32_t segment = 0;
   bool reversed = false;
@@ -338,6 +339,10 @@ class ModeBuilder {
   }
 
   void MakeTurns() {
+    if (mode_ == Mode::kFoot) {
+      MakeFootTurns();
+      return;
+    }
     std::vector<uint32_t> candidates;
     for (uint32_t j = 0; j < junction_node_.size(); ++j) {
       const bool barrier =
@@ -370,6 +375,29 @@ class ModeBuilder {
               mode_ == Mode::kCar ? TurnPenaltyMs(TurnAngle(from, u_turn)) + kUTurnPenaltyMs : 0;
           turns_.push_back({from, u_turn, penalty});
         }
+      }
+    }
+  }
+
+  // Pedestrians may turn anywhere, for free, U-turns included: the turn graph would connect
+  // every way into a junction with every way out (in × out turns). A junction node between
+  // them does the same with in + out turns, so the foot graph is in effect node-based, with the
+  // same search-node interface: arc → junction costs the arc, junction → arc costs nothing.
+  void MakeFootTurns() {
+    const uint32_t junctions = static_cast<uint32_t>(junction_node_.size());
+    const uint32_t first_hub = static_cast<uint32_t>(arcs_.size());
+    for (uint32_t j = 0; j < junctions; ++j) {
+      Arc hub;
+      hub.segment = kNone;
+      hub.tail = hub.head = j;
+      arcs_.push_back(hub);
+    }
+    for (uint32_t j = 0; j < junctions; ++j) {
+      for (uint32_t i = in_first_[j]; i < in_first_[j + 1]; ++i) {
+        turns_.push_back({in_arcs_[i], first_hub + j, 0});
+      }
+      for (uint32_t k = out_first_[j]; k < out_first_[j + 1]; ++k) {
+        turns_.push_back({first_hub + j, out_arcs_[k], 0});
       }
     }
   }
@@ -444,7 +472,7 @@ class ModeBuilder {
     // Segments: those with a kept arc, renumbered in build order.
     new_segment_.assign(segments_.size(), kNone);
     for (uint32_t a = 0; a < arcs_.size(); ++a) {
-      if (kept_[a]) new_segment_[arcs_[a].segment] = 0;
+      if (kept_[a] && arcs_[a].segment != kNone) new_segment_[arcs_[a].segment] = 0;
     }
     uint32_t next = 0;
     for (uint32_t s = 0; s < segments_.size(); ++s) {
@@ -519,7 +547,9 @@ class ModeBuilder {
     for (uint32_t x = 0; x < n; ++x) {
       const uint32_t r = ch.rank[x];
       const Arc& a = arcs_[node_arc_[x]];
-      g.node_segment[r] = new_segment_[a.segment] << 1 | (a.reversed ? 1u : 0u);
+      g.node_segment[r] = a.segment == kNone
+                              ? kJunctionNode
+                              : new_segment_[a.segment] << 1 | (a.reversed ? 1u : 0u);
       g.node_weight_ms[r] = a.weight_ms;
       g.node_length_dm[r] = a.length_dm;
       g.node_layer[r] = static_cast<uint8_t>(node_layer_[x]);
@@ -568,7 +598,7 @@ class ModeBuilder {
     }
     g.segment_first_point[stats_.segments] = static_cast<uint32_t>(g.points.size());
     for (uint32_t a = 0; a < arcs_.size(); ++a) {
-      if (!kept_[a]) continue;
+      if (!kept_[a] || arcs_[a].segment == kNone) continue;
       SegmentNodes& sn = g.segment_nodes[new_segment_[arcs_[a].segment]];
       const uint32_t open = ch.rank[open_node_[a]];
       const uint32_t end = end_node_[a] == kNone ? kNoNode : ch.rank[end_node_[a]];

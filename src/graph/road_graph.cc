@@ -112,6 +112,12 @@ Status ValidateModeGraph(const ModeGraphView& g) {
     return Bad(g, "node arrays", "of different sizes");
   }
   for (uint32_t x = 0; x < n; ++x) {
+    if (g.IsJunction(x)) {
+      if (g.node_weight_ms[x] != 0 || g.node_length_dm[x] != 0) {
+        return Bad(g, "node_weight_ms", "a junction node with a weight");
+      }
+      continue;
+    }
     if ((g.node_segment[x] >> 1) >= s) return Bad(g, "node_segment", "a segment out of range");
     if (g.node_layer[x] > 2) return Bad(g, "node_layer", "an unknown layer");
   }
@@ -135,7 +141,7 @@ Status ValidateModeGraph(const ModeGraphView& g) {
     }
     const SegmentNodes& sn = g.segment_nodes[seg];
     for (uint32_t x : {sn.forward, sn.forward_end, sn.backward, sn.backward_end}) {
-      if (x != kNoNode && (x >= n || g.SegmentOf(x) != seg)) {
+      if (x != kNoNode && (x >= n || g.IsJunction(x) || g.SegmentOf(x) != seg)) {
         return Bad(g, "segment_nodes", "a search node of another segment");
       }
     }

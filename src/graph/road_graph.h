@@ -7,7 +7,9 @@
 // may continue on y; turns carry the turn penalty. Shortest paths run over search nodes, so a
 // turn restriction or a forbidden U-turn is simply a missing turn, and turn costs are part of the
 // metric. (A node-based graph would need node splitting for restrictions and cannot price turns;
-// docs/formats/graph.md says more.)
+// docs/formats/graph.md says more.) Pedestrians turn anywhere for free, so the foot graph puts a
+// *junction node* (weight 0, node_segment kJunctionNode) between the directions into and out of
+// each junction instead of a turn for every pair: in + out turns instead of in × out.
 //
 // Units: times in milliseconds (`_ms`, uint32), lengths in decimetres (`_dm`, uint32). Weights
 // along any route in a city stay far below 2^31 ms (24 days).
@@ -20,7 +22,8 @@
 // Invariants (graph_builder_test.cc and graph_file.cc check them):
 //   - search nodes are numbered by contraction rank: 0 is the least important;
 //   - every *_first_out array has count + 1 entries, starts at 0 and never decreases;
-//   - node_segment[x] >> 1 < segment count; bit 0 says the node runs against the way's order;
+//   - node_segment[x] >> 1 < segment count, bit 0 saying the node runs against the way's order;
+//     or node_segment[x] == kJunctionNode for a junction node (foot only; weight and length 0);
 //   - every segment has at least one search node (segments no search node uses are not stored);
 //     segment_nodes[s] names them, kNoNode where a direction is not usable;
 //   - segment s's points are points[segment_first_point[s] .. segment_first_point[s+1]), at
@@ -53,6 +56,8 @@ std::string_view ModeName(Mode mode);
 Result<Mode> ParseMode(std::string_view text, std::string_view field);
 
 inline constexpr uint32_t kNoNode = UINT32_MAX;
+// node_segment of a junction node (the foot graph's junctions, see below).
+inline constexpr uint32_t kJunctionNode = UINT32_MAX;
 
 // A WGS 84 position in 1e-7 degrees (the resolution of OSM's PBF format).
 struct FixedPoint {
@@ -134,6 +139,8 @@ struct ModeGraphView {
 
   uint32_t node_count() const { return static_cast<uint32_t>(node_segment.size()); }
   uint32_t segment_count() const { return static_cast<uint32_t>(segment_length_dm.size()); }
+  bool IsJunction(uint32_t node) const { return node_segment[node] == kJunctionNode; }
+  // REQUIRES: !IsJunction(node).
   uint32_t SegmentOf(uint32_t node) const { return node_segment[node] >> 1; }
   bool IsReversed(uint32_t node) const { return (node_segment[node] & 1) != 0; }
   std::span<const FixedPoint> SegmentPoints(uint32_t segment) const {

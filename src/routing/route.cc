@@ -111,6 +111,7 @@ void BuildGeometry(const ModeGraphView& g, Route& route) {
   std::vector<LatLon> points;
   std::vector<double> from_start;
   for (size_t k = 0; k < route.nodes.size(); ++k) {
+    if (g.IsJunction(route.nodes[k])) continue;  // a point where the ways around it meet
     NodePoints(g, route.nodes[k], points, from_start);
     const double total = from_start.back();
     const double a = (k == 0 ? route.start_along : 0.0) * total;

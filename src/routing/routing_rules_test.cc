@@ -65,6 +65,7 @@ class RoadsTown : public ::testing::Test {
     const ModeGraphView& g = G(mode);
     std::vector<uint32_t> out;
     for (uint32_t x = 0; x < g.node_count(); ++x) {
+      if (g.IsJunction(x)) continue;
       if (g.segment_way_id[g.SegmentOf(x)] == way && Near(EndOf(g, x), At(via))) out.push_back(x);
     }
     return out;
@@ -73,6 +74,7 @@ class RoadsTown : public ::testing::Test {
     const ModeGraphView& g = G(mode);
     std::vector<uint32_t> out;
     for (uint32_t x = 0; x < g.node_count(); ++x) {
+      if (g.IsJunction(x)) continue;
       if (g.segment_way_id[g.SegmentOf(x)] == way && Near(StartOf(g, x), At(via))) {
         out.push_back(x);
       }
@@ -83,15 +85,21 @@ class RoadsTown : public ::testing::Test {
     const ModeGraphView& g = G(mode);
     std::vector<uint32_t> out;
     for (uint32_t x = 0; x < g.node_count(); ++x) {
-      if (g.segment_way_id[g.SegmentOf(x)] == way) out.push_back(x);
+      if (!g.IsJunction(x) && g.segment_way_id[g.SegmentOf(x)] == way) out.push_back(x);
     }
     return out;
   }
-  // The penalty of the turn x→y, or nullopt when the graph has no such turn.
+  // The penalty of the turn x→y, or nullopt when the graph has no such turn; a turn through a
+  // junction node (the foot graph's) counts as one.
   static std::optional<uint32_t> Turn(Mode mode, uint32_t x, uint32_t y) {
     const ModeGraphView& g = G(mode);
     for (uint32_t i = g.turn_first_out[x]; i < g.turn_first_out[x + 1]; ++i) {
-      if (g.turn_head[i] == y) return g.turn_penalty_ms[i];
+      const uint32_t h = g.turn_head[i];
+      if (h == y) return g.turn_penalty_ms[i];
+      if (!g.IsJunction(h)) continue;
+      for (uint32_t k = g.turn_first_out[h]; k < g.turn_first_out[h + 1]; ++k) {
+        if (g.turn_head[k] == y) return g.turn_penalty_ms[i] + g.turn_penalty_ms[k];
+      }
     }
     return std::nullopt;
   }
@@ -135,6 +143,7 @@ class RoadsTown : public ::testing::Test {
   static std::vector<int64_t> Ways(Mode mode, const Route& r) {
     std::vector<int64_t> ways;
     for (uint32_t x : r.nodes) {
+      if (G(mode).IsJunction(x)) continue;
       const int64_t w = G(mode).segment_way_id[G(mode).SegmentOf(x)];
       if (ways.empty() || ways.back() != w) ways.push_back(w);
     }
@@ -293,7 +302,8 @@ TEST_F(RoadsTown, RoundaboutsAreDrivenInTheirDirectionOnly) {
     auto r = FindRoute(Mode::kCar, Mid(Mode::kCar, Arm(14, 's')), Mid(Mode::kCar, Arm(14, to)));
     EXPECT_TRUE(r.ok());
     return std::count_if(r->nodes.begin(), r->nodes.end(), [&](uint32_t x) {
-      return G(Mode::kCar).segment_way_id[G(Mode::kCar).SegmentOf(x)] == ring;
+      return !G(Mode::kCar).IsJunction(x) &&
+             G(Mode::kCar).segment_way_id[G(Mode::kCar).SegmentOf(x)] == ring;
     });
   };
   EXPECT_EQ(quarters('e'), 1);  // right: one quarter, counter-clockwise
