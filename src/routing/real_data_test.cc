@@ -113,11 +113,13 @@ TEST_P(RealExtract, OneToManyEqualsRepeatedPointToPoint) {
   RouteQuery query(net, mode_);
   const auto targets = RandomPoints(*loaded_, mode_, 500, 3);
   const TargetSet prepared(net, mode_, targets);
-  std::vector<RouteCost> many, from_set;
+  std::vector<RouteCost> many, from_set, rphast;
   for (const SnappedPoint& origin : RandomPoints(*loaded_, mode_, 10, 4)) {
-    query.OneToMany(origin, targets, many);
+    query.OneToMany(origin, targets, many, RouteQuery::Method::kBuckets);
+    query.OneToMany(origin, targets, rphast, RouteQuery::Method::kRphast);
     query.OneToMany(origin, prepared, from_set);
     ASSERT_EQ(many, from_set);
+    ASSERT_EQ(many, rphast);
     for (size_t t = 0; t < targets.size(); ++t) {
       ASSERT_EQ(many[t], query.Cost(origin, targets[t])) << "target " << t;
     }

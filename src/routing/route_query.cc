@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 
 namespace pg::routing {
 namespace {
@@ -15,16 +16,12 @@ constexpr uint32_t kUnset = UINT32_MAX;
 }  // namespace
 
 void RouteQuery::Side::Resize(uint32_t n) {
-  distance.assign(n, kUnset);
-  length.assign(n, 0);
-  parent.assign(n, kNoNode);
-  parent_arc.assign(n, kNoNode);
-  origin.assign(n, kNoNode);
+  label.assign(n, Label{kUnset, 0, kNoNode, kNoNode});
   heap.Reserve(n);
 }
 
 void RouteQuery::Side::Reset() {
-  for (uint32_t x : touched) distance[x] = kUnset;
+  for (uint32_t x : touched) label[x].ms = kUnset;
   touched.clear();
   heap.Clear();
 }
@@ -34,17 +31,18 @@ RouteQuery::RouteQuery(const RoadNetwork& network, Mode mode)
   forward_.Resize(g_->node_count());
   backward_.Resize(g_->node_count());
   bucket_head_.assign(g_->node_count(), kNoNode);
+  mark_.assign(g_->node_count(), 0);
+  selected_bits_.assign(g_->node_count() / 64 + 1, 0);
+  sweep_ms_.assign(g_->node_count(), kUnset);
+  sweep_dm_.assign(g_->node_count(), 0);
 }
 
 void RouteQuery::Seed(Side& side, const internal::Seed& seed) {
   const uint32_t x = seed.node;
-  if (seed.weight_ms >= side.distance[x]) return;
-  if (side.distance[x] == kUnset) side.touched.push_back(x);
-  side.distance[x] = seed.weight_ms;
-  side.length[x] = seed.length_dm;
-  side.parent[x] = kNoNode;
-  side.parent_arc[x] = kNoNode;
-  side.origin[x] = seed.origin;
+  Label& l = side.label[x];
+  if (seed.weight_ms >= l.ms) return;
+  if (l.ms == kUnset) side.touched.push_back(x);
+  l = {seed.weight_ms, seed.length_dm, kNoNode, kNoNode};
   side.heap.PushOrDecrease(x, seed.weight_ms);
 }
 
@@ -57,18 +55,17 @@ uint32_t RouteQuery::SettleForward() {
   // that d is not u's distance, so nothing found from u can be shortest.
   for (uint32_t i = g.down_first_out[u]; i < g.down_first_out[u + 1]; ++i) {
     const uint32_t x = g.down_tail[i];
-    if (s.distance[x] != kUnset && s.distance[x] + g.down_weight_ms[i] < d) return kNoNode;
+    const uint32_t dx = s.label[x].ms;
+    if (dx != kUnset && dx + g.down_weight_ms[i] < d) return kNoNode;
   }
+  const uint32_t du = s.label[u].dm;
   for (uint32_t i = g.up_first_out[u]; i < g.up_first_out[u + 1]; ++i) {
     const uint32_t v = g.up_head[i];
     const uint32_t nd = d + g.up_weight_ms[i];
-    if (nd >= s.distance[v]) continue;
-    if (s.distance[v] == kUnset) s.touched.push_back(v);
-    s.distance[v] = nd;
-    s.length[v] = s.length[u] + g.up_length_dm[i];
-    s.parent[v] = u;
-    s.parent_arc[v] = i;
-    s.origin[v] = s.origin[u];
+    Label& l = s.label[v];
+    if (nd >= l.ms) continue;
+    if (l.ms == kUnset) s.touched.push_back(v);
+    l = {nd, du + g.up_length_dm[i], u, i};
     s.heap.PushOrDecrease(v, nd);
   }
   return u;
@@ -80,17 +77,17 @@ uint32_t RouteQuery::SettleBackward(Side& s) {
   ++settled_;
   for (uint32_t i = g.up_first_out[u]; i < g.up_first_out[u + 1]; ++i) {
     const uint32_t v = g.up_head[i];
-    if (s.distance[v] != kUnset && s.distance[v] + g.up_weight_ms[i] < d) return kNoNode;
+    const uint32_t dv = s.label[v].ms;
+    if (dv != kUnset && dv + g.up_weight_ms[i] < d) return kNoNode;
   }
+  const uint32_t du = s.label[u].dm;
   for (uint32_t i = g.down_first_out[u]; i < g.down_first_out[u + 1]; ++i) {
     const uint32_t x = g.down_tail[i];
     const uint32_t nd = d + g.down_weight_ms[i];
-    if (nd >= s.distance[x]) continue;
-    if (s.distance[x] == kUnset) s.touched.push_back(x);
-    s.distance[x] = nd;
-    s.length[x] = s.length[u] + g.down_length_dm[i];
-    s.parent[x] = u;
-    s.parent_arc[x] = i;
+    Label& l = s.label[x];
+    if (nd >= l.ms) continue;
+    if (l.ms == kUnset) s.touched.push_back(x);
+    l = {nd, du + g.down_length_dm[i], u, i};
     s.heap.PushOrDecrease(x, nd);
   }
   return u;
@@ -104,7 +101,7 @@ void RouteQuery::BackwardSearch(Side& side, const SnappedPoint& to, Visit&& visi
   for (const internal::Seed& seed : seeds_) Seed(side, seed);
   while (!side.heap.empty()) {
     const uint32_t u = SettleBackward(side);
-    if (u != kNoNode) visit(u, side.distance[u], side.length[u]);
+    if (u != kNoNode) visit(u, side.label[u].ms, side.label[u].dm);
   }
 }
 
@@ -135,8 +132,9 @@ RouteCost RouteQuery::Search(const SnappedPoint& from, const SnappedPoint& to) {
     const Side& other = go_forward ? backward_ : forward_;
     const uint32_t u = side.heap.MinId();
     const uint32_t d = side.heap.MinKey();
-    if (other.distance[u] != kUnset && d + other.distance[u] < best.travel_time_ms) {
-      best = {d + other.distance[u], side.length[u] + other.length[u]};
+    const Label& there = other.label[u];
+    if (there.ms != kUnset && d + there.ms < best.travel_time_ms) {
+      best = {d + there.ms, side.label[u].dm + there.dm};
       meet_ = u;
     }
     if (go_forward) {
@@ -202,22 +200,30 @@ Result<Route> RouteQuery::FindRoute(const SnappedPoint& from, const SnappedPoint
   }
   // Forward half: the hierarchy arcs from the seed the search started at up to the meeting node.
   std::vector<uint32_t> chain;
-  for (uint32_t x = meet_; forward_.parent[x] != kNoNode; x = forward_.parent[x])
+  for (uint32_t x = meet_; forward_.label[x].parent != kNoNode; x = forward_.label[x].parent) {
     chain.push_back(x);
-  uint32_t root = chain.empty() ? meet_ : forward_.parent[chain.back()];
-  const uint32_t origin = forward_.origin[meet_];
+  }
+  const uint32_t root = chain.empty() ? meet_ : forward_.label[chain.back()].parent;
+  // The start's direction node the root seed came from (seeds are unique per node).
+  uint32_t origin = kNoNode;
+  seeds_.clear();
+  internal::SourceSeeds(g, from, seeds_);
+  for (const internal::Seed& seed : seeds_) {
+    if (seed.node == root) origin = seed.origin;
+  }
+  PG_ASSERT(origin != kNoNode);
   route.nodes = {origin, root};
   route.start_along = internal::AlongNode(g, origin, from);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const uint32_t arc = forward_.parent_arc[*it];
-    Unpack(forward_.parent[*it], *it, g.up_weight_ms[arc], g.up_middle[arc], route.nodes);
+    const uint32_t arc = forward_.label[*it].parent_arc;
+    Unpack(forward_.label[*it].parent, *it, g.up_weight_ms[arc], g.up_middle[arc], route.nodes);
   }
   // Backward half: from the meeting node down to the target's seed.
   uint32_t x = meet_;
-  while (backward_.parent[x] != kNoNode) {
-    const uint32_t arc = backward_.parent_arc[x];
-    Unpack(x, backward_.parent[x], g.down_weight_ms[arc], g.down_middle[arc], route.nodes);
-    x = backward_.parent[x];
+  while (backward_.label[x].parent != kNoNode) {
+    const uint32_t arc = backward_.label[x].parent_arc;
+    Unpack(x, backward_.label[x].parent, g.down_weight_ms[arc], g.down_middle[arc], route.nodes);
+    x = backward_.label[x].parent;
   }
   seeds_.clear();
   internal::TargetSeeds(g, to, seeds_);
@@ -242,8 +248,8 @@ void RouteQuery::ForwardScan(const SnappedPoint& from, Buckets&& buckets,
   while (!forward_.heap.empty()) {
     const uint32_t u = SettleForward();
     if (u == kNoNode) continue;
-    const uint32_t d = forward_.distance[u];
-    const uint32_t len = forward_.length[u];
+    const uint32_t d = forward_.label[u].ms;
+    const uint32_t len = forward_.label[u].dm;
     buckets(u, [&](const TargetSet::Entry& e) {
       RouteCost& best = out[e.target];
       if (d + e.weight_ms < best.travel_time_ms) best = {d + e.weight_ms, len + e.length_dm};
@@ -251,9 +257,18 @@ void RouteQuery::ForwardScan(const SnappedPoint& from, Buckets&& buckets,
   }
 }
 
+// Below this many targets, one backward search each beats marking and sweeping their union
+// (measured on Monaco and Liechtenstein, docs/benchmarks.md).
+constexpr size_t kRphastFromTargets = 16;
+
 void RouteQuery::OneToMany(const SnappedPoint& from, std::span<const SnappedPoint> targets,
-                           std::vector<RouteCost>& out) {
+                           std::vector<RouteCost>& out, Method method) {
   PG_ASSERT(from.mode == mode_);
+  if (method == Method::kRphast ||
+      (method == Method::kAuto && targets.size() >= kRphastFromTargets)) {
+    OneToManyRphast(from, targets, out);
+    return;
+  }
   settled_ = 0;
   for (uint32_t x : bucket_touched_) bucket_head_[x] = kNoNode;
   bucket_touched_.clear();
@@ -274,6 +289,83 @@ void RouteQuery::OneToMany(const SnappedPoint& from, std::span<const SnappedPoin
         }
       },
       targets, out);
+}
+
+void RouteQuery::OneToManyRphast(const SnappedPoint& from, std::span<const SnappedPoint> targets,
+                                 std::vector<RouteCost>& out) {
+  const graph::ModeGraphView& g = *g_;
+  settled_ = 0;
+  // 1. Selection: every node some target's backward upward search could reach — a plain
+  //    traversal along down arcs to their (higher) tails, shared by all targets.
+  if (++round_ == 0) {  // the counter wrapped: clear the marks once every 2^32 queries
+    std::fill(mark_.begin(), mark_.end(), 0);
+    round_ = 1;
+  }
+  stack_.clear();
+  auto select = [&](uint32_t x) {
+    if (mark_[x] == round_) return;
+    mark_[x] = round_;
+    selected_bits_[x >> 6] |= uint64_t{1} << (x & 63);
+    stack_.push_back(x);
+  };
+  for (const SnappedPoint& t : targets) {
+    PG_ASSERT(t.mode == mode_);
+    seeds_.clear();
+    internal::TargetSeeds(g, t, seeds_);
+    for (const internal::Seed& seed : seeds_) select(seed.node);
+  }
+  for (size_t i = 0; i < stack_.size(); ++i) {
+    const uint32_t x = stack_[i];
+    for (uint32_t a = g.down_first_out[x]; a < g.down_first_out[x + 1]; ++a) select(g.down_tail[a]);
+  }
+  settled_ += static_cast<uint32_t>(stack_.size());
+
+  // 2. The forward upward search from the origin, complete.
+  forward_.Reset();
+  seeds_.clear();
+  internal::SourceSeeds(g, from, seeds_);
+  for (const internal::Seed& seed : seeds_) Seed(forward_, seed);
+  while (!forward_.heap.empty()) SettleForward();
+
+  // 3. The sweep: selected nodes from the highest rank down; every down arc's tail ranks higher
+  //    and is selected too, so its label is final when the arc is read.
+  for (size_t w = selected_bits_.size(); w-- > 0;) {
+    uint64_t bits = selected_bits_[w];
+    selected_bits_[w] = 0;
+    while (bits != 0) {
+      const int top = 63 - std::countl_zero(bits);
+      bits &= ~(uint64_t{1} << top);
+      const uint32_t x = static_cast<uint32_t>(w * 64 + static_cast<size_t>(top));
+      uint32_t best = forward_.label[x].ms;
+      uint32_t best_dm = best == kUnset ? 0 : forward_.label[x].dm;
+      for (uint32_t a = g.down_first_out[x]; a < g.down_first_out[x + 1]; ++a) {
+        const uint32_t h = g.down_tail[a];
+        if (sweep_ms_[h] == kUnset) continue;
+        const uint32_t via = sweep_ms_[h] + g.down_weight_ms[a];
+        if (via < best) {
+          best = via;
+          best_dm = sweep_dm_[h] + g.down_length_dm[a];
+        }
+      }
+      sweep_ms_[x] = best;
+      sweep_dm_[x] = best_dm;
+    }
+  }
+
+  // 4. Each target: the best of its seeds, or the direct way along a shared segment.
+  out.assign(targets.size(), RouteCost{});
+  for (size_t i = 0; i < targets.size(); ++i) {
+    RouteCost best = internal::Direct(g, from, targets[i]).cost;
+    seeds_.clear();
+    internal::TargetSeeds(g, targets[i], seeds_);
+    for (const internal::Seed& seed : seeds_) {
+      const uint32_t d = sweep_ms_[seed.node];
+      if (d != kUnset && d + seed.weight_ms < best.travel_time_ms) {
+        best = {d + seed.weight_ms, sweep_dm_[seed.node] + seed.length_dm};
+      }
+    }
+    out[i] = best;
+  }
 }
 
 void RouteQuery::OneToMany(const SnappedPoint& from, const TargetSet& targets,

@@ -13,7 +13,8 @@
 // upward search from every target leaves (target, distance) in buckets at the nodes it settles;
 // one forward upward search from the origin then reads the buckets of the nodes it settles.
 // A TargetSet keeps those buckets, so queries to a fixed set of targets (a city's car-park
-// entrances) cost a single forward search; OneToMany over a span builds them per call.
+// entrances) cost a single forward search. For targets that change with every query, OneToMany
+// over a span builds buckets per call for a few targets and uses RPHAST for many (see Method).
 //
 // Answers equal the reference Dijkstra's (routing/dijkstra.h) exactly: the same seeds, integer
 // milliseconds, and the hierarchy preserves shortest-path distances.
@@ -71,9 +72,16 @@ class RouteQuery {
   // The route with its search nodes and geometry. Errors: kNotFound when no route exists.
   Result<Route> FindRoute(const SnappedPoint& from, const SnappedPoint& to);
 
+  // How OneToMany over a span works: kBuckets runs one backward search per target (cheap for a
+  // few targets); kRphast marks the union of the targets' backward search spaces without a
+  // priority queue, then sweeps it once downwards in rank order after the forward search
+  // (restricted PHAST: the overlap of many targets' search spaces is paid once); kAuto picks by
+  // the number of targets.
+  enum class Method { kAuto, kBuckets, kRphast };
+
   // out[i] = Cost(from, targets[i]); `out` is resized.
   void OneToMany(const SnappedPoint& from, std::span<const SnappedPoint> targets,
-                 std::vector<RouteCost>& out);
+                 std::vector<RouteCost>& out, Method method = Method::kAuto);
   // The same to a prepared set. REQUIRES: `targets` was prepared on this network and mode.
   void OneToMany(const SnappedPoint& from, const TargetSet& targets, std::vector<RouteCost>& out);
 
@@ -85,12 +93,15 @@ class RouteQuery {
 
   // The state of one search direction; arrays are sized to the graph and reset through
   // `touched`, so a query costs what it visits, not the graph's size.
+  // One node's label; kept together so that a relaxation touches one cache line.
+  struct Label {
+    uint32_t ms;          // distance; kUnset when not reached
+    uint32_t dm;          // length along the path that gave `ms`
+    uint32_t parent;      // previous node on the search tree; kNoNode at a seed
+    uint32_t parent_arc;  // index into up_* (forward) or down_* (backward)
+  };
   struct Side {
-    std::vector<uint32_t> distance;    // ms; kUnset when not reached
-    std::vector<uint32_t> length;      // dm, along the path that gave `distance`
-    std::vector<uint32_t> parent;      // previous node on the search tree; kNoNode at a seed
-    std::vector<uint32_t> parent_arc;  // index into up_* (forward) or down_* (backward)
-    std::vector<uint32_t> origin;      // source seeds: the start's direction node
+    std::vector<Label> label;
     std::vector<uint32_t> touched;
     graph::IndexedMinHeap<uint32_t> heap;
     void Resize(uint32_t n);
@@ -125,7 +136,18 @@ class RouteQuery {
   uint32_t meet_ = graph::kNoNode;
   internal::DirectRoute direct_;
   uint32_t settled_ = 0;
-  // OneToMany over a span: buckets built per call.
+  void OneToManyRphast(const SnappedPoint& from, std::span<const SnappedPoint> targets,
+                       std::vector<RouteCost>& out);
+
+  // RPHAST: the selection (marked with the current round) and the sweep's labels.
+  uint32_t round_ = 0;
+  std::vector<uint32_t> mark_;
+  std::vector<uint64_t> selected_bits_;  // by node, for the sweep in descending rank order
+  std::vector<uint32_t> stack_;
+  std::vector<uint32_t> sweep_ms_;
+  std::vector<uint32_t> sweep_dm_;
+
+  // OneToMany over a span with buckets: built per call.
   std::vector<uint32_t> bucket_head_;  // by node: first entry, kNoNode when none
   std::vector<uint32_t> bucket_touched_;
   struct ChainedEntry {

@@ -78,12 +78,14 @@ TEST_P(RouteQueryVsDijkstra, OneToManyEqualsRepeatedPointToPoint) {
   RouteQuery query(*net, mode);
   const auto points = Positions(*net, mode, 80, 3);
   const TargetSet prepared(*net, mode, points);
-  std::vector<RouteCost> many, from_set;
+  std::vector<RouteCost> many, from_set, rphast;
   for (size_t i = 0; i < points.size(); i += 5) {
-    query.OneToMany(points[i], points, many);
+    query.OneToMany(points[i], points, many, RouteQuery::Method::kBuckets);
+    query.OneToMany(points[i], points, rphast, RouteQuery::Method::kRphast);
     query.OneToMany(points[i], prepared, from_set);
     ASSERT_EQ(many.size(), points.size());
     EXPECT_EQ(many, from_set);
+    EXPECT_EQ(many, rphast);
     for (size_t t = 0; t < points.size(); ++t) {
       EXPECT_EQ(many[t], query.Cost(points[i], points[t])) << i << " → " << t;
     }
