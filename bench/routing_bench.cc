@@ -136,8 +136,9 @@ int main(int argc, char** argv) {
   std::printf("| contraction car / foot | %.2f s / %.2f s |\n",
               graphs.car_stats.contraction_seconds, graphs.foot_stats.contraction_seconds);
   std::printf("| write graph file | %.2f s |\n", std::chrono::duration<double>(t3 - t2).count());
-  std::printf("| peak memory of the build (max RSS) | %.1f MB |\n", peak_kb / 1024.0);
-  std::printf("| graph file size | %.2f MB |\n", file_bytes / 1e6);
+  std::printf("| peak memory of the build (max RSS) | %.1f MB |\n",
+              static_cast<double>(peak_kb) / 1024.0);
+  std::printf("| graph file size | %.2f MB |\n", static_cast<double>(file_bytes) / 1e6);
   std::printf("| car: search nodes / turns / shortcuts | %u / %lu / %lu |\n",
               graphs.car_stats.search_nodes, static_cast<unsigned long>(graphs.car_stats.turns),
               static_cast<unsigned long>(graphs.car_stats.shortcuts));

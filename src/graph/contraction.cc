@@ -183,7 +183,7 @@ class Contractor {
     for (const DynamicArc& a : out_[v]) removed_hops += a.hops;
     uint64_t added_hops = 0;
     for (const Shortcut& s : scratch_) added_hops += s.arc.hops;
-    return level_[v] + 2.0 * static_cast<double>(scratch_.size()) / removed +
+    return level_[v] + 2.0 * static_cast<double>(scratch_.size()) / static_cast<double>(removed) +
            4.0 * static_cast<double>(added_hops) / static_cast<double>(removed_hops);
   }
 

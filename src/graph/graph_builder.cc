@@ -204,9 +204,9 @@ class ModeBuilder {
     }
     // Distinct segments meeting at each junction: more than two makes it an intersection.
     segments_at_.assign(j, 0);
-    for (uint32_t s = 0; s < segments_.size(); ++s) {
-      ++segments_at_[segments_[s].tail];
-      if (segments_[s].head != segments_[s].tail) ++segments_at_[segments_[s].head];
+    for (const Segment& seg : segments_) {
+      ++segments_at_[seg.tail];
+      if (seg.head != seg.tail) ++segments_at_[seg.head];
     }
   }
 
@@ -498,12 +498,11 @@ class ModeBuilder {
       if (!kept_[t.from] || !kept_[t.to]) continue;
       const bool from_dest = arcs_[t.from].destination_only;
       const bool to_dest = arcs_[t.to].destination_only;
-      if (!from_dest && !to_dest) {
+      if (!to_dest) {
+        // Into the open network: from it, or out of a destination-only start.
         node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
-      } else if (!from_dest && to_dest) {
+      } else if (!from_dest) {
         node_turns_.push_back({open_node_[t.from], end_node_[t.to], t.penalty_ms});
-      } else if (from_dest && !to_dest) {
-        node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
       } else {
         node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
         node_turns_.push_back({end_node_[t.from], end_node_[t.to], t.penalty_ms});

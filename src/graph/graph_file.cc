@@ -172,7 +172,7 @@ Status WriteGraphFile(const std::string& path, const RoadGraphs& graphs,
   header.file_size = offset;
 
   // The payload CRC runs over the table and the sections with their zero padding, in file order.
-  static const char kZeros[kAlignment] = {};
+  static constexpr char kZeros[kAlignment] = {};
   uLong crc = crc32(0L, Z_NULL, 0);
   auto crc_add = [&crc](const void* p, uint64_t n) {
     crc = crc32_z(crc, static_cast<const Bytef*>(p), static_cast<z_size_t>(n));

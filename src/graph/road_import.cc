@@ -67,8 +67,8 @@ std::string RoadImportReport::ToText() const {
   out += EntranceSnapText(entrances);
   out += fmt::format(
       "graph file {}: {:.1f} MB, fingerprint {} (read {:.2f} s, build {:.2f} s, write {:.2f} s)\n",
-      graph_path, graph_file_bytes / 1e6, FingerprintToHex(fingerprint), read_seconds,
-      build_seconds, write_seconds);
+      graph_path, static_cast<double>(graph_file_bytes) / 1e6, FingerprintToHex(fingerprint),
+      read_seconds, build_seconds, write_seconds);
   return out;
 }
 

@@ -134,11 +134,12 @@ void BuildSegmentGrid(ModeGraph& g, double cell_size_m, uint32_t max_cells) {
         static_cast<uint64_t>(std::floor((box.max_lat - box.min_lat) / cl)) + 1,
         static_cast<uint64_t>(std::floor((box.max_lon - box.min_lon) / cn)) + 1};
   };
-  auto [rows, cols] = dims(cell_lat, cell_lon);
-  while (rows * cols > max_cells) {
+  uint64_t rows = 0, cols = 0;
+  while (true) {
+    std::tie(rows, cols) = dims(cell_lat, cell_lon);
+    if (rows * cols <= max_cells) break;
     cell_lat *= 1.5;
     cell_lon *= 1.5;
-    std::tie(rows, cols) = dims(cell_lat, cell_lon);
   }
   grid.min_lat = box.min_lat;
   grid.min_lon = box.min_lon;

@@ -214,9 +214,10 @@ Result<Route> RouteQuery::FindRoute(const SnappedPoint& from, const SnappedPoint
   PG_ASSERT(origin != kNoNode);
   route.nodes = {origin, root};
   route.start_along = internal::AlongNode(g, origin, from);
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const uint32_t arc = forward_.label[*it].parent_arc;
-    Unpack(forward_.label[*it].parent, *it, g.up_weight_ms[arc], g.up_middle[arc], route.nodes);
+  std::reverse(chain.begin(), chain.end());
+  for (uint32_t x : chain) {
+    const uint32_t arc = forward_.label[x].parent_arc;
+    Unpack(forward_.label[x].parent, x, g.up_weight_ms[arc], g.up_middle[arc], route.nodes);
   }
   // Backward half: from the meeting node down to the target's seed.
   uint32_t x = meet_;
@@ -314,7 +315,8 @@ void RouteQuery::OneToManyRphast(const SnappedPoint& from, std::span<const Snapp
     internal::TargetSeeds(g, t, seeds_);
     for (const internal::Seed& seed : seeds_) select(seed.node);
   }
-  for (size_t i = 0; i < stack_.size(); ++i) {
+  // select() appends to stack_ while it is walked: an index, not an iterator.
+  for (size_t i = 0; i < stack_.size(); ++i) {  // NOLINT(modernize-loop-convert)
     const uint32_t x = stack_[i];
     for (uint32_t a = g.down_first_out[x]; a < g.down_first_out[x + 1]; ++a) select(g.down_tail[a]);
   }
