@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "forecast/baselines.h"
+#include "forecast/calibration.h"
 
 namespace pg::forecast {
 namespace {
@@ -70,12 +71,10 @@ struct SeriesOutcome {
   int64_t first_slot = 0, last_slot = 0;
 };
 
-SeriesOutcome RunSeries(const RawSeries& raw, const TimeIndex& index, const GridOptions& grid_opts,
-                        const ModelOptions& model_opts, int64_t cut,
-                        const std::vector<int>& horizons) {
+SeriesOutcome ScoreSeries(const GridSeries& g, const Result<SeriesModel>& model,
+                          const TimeIndex& index, int64_t cut, const std::vector<int>& horizons) {
   SeriesOutcome out;
   out.horizons.resize(horizons.size());
-  GridSeries g = BuildGrid(raw.id, raw.samples, grid_opts);
   out.grid = g.stats;
   if (g.truth.empty()) {
     out.no_training = true;
@@ -87,12 +86,7 @@ SeriesOutcome RunSeries(const RawSeries& raw, const TimeIndex& index, const Grid
     if (IsMissing(g.truth[k - g.first_slot])) continue;
     ++(k < cut ? out.train_slots : out.test_slots);
   }
-  if (out.train_slots == 0) {
-    out.no_training = true;
-    return out;
-  }
-  auto model = SeriesModel::Train(g, index, g.first_slot, cut, model_opts);
-  if (!model.ok()) {
+  if (out.train_slots == 0 || !model.ok()) {
     out.no_training = true;
     return out;
   }
@@ -135,6 +129,18 @@ SeriesOutcome RunSeries(const RawSeries& raw, const TimeIndex& index, const Grid
   return out;
 }
 
+template <typename F>
+void ParallelFor(size_t n, int threads, F body) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) body(i);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
 std::string LocalText(int64_t slot, const date::time_zone& zone) {
   return FormatRfc3339(SlotTime(slot), zone);
 }
@@ -163,17 +169,20 @@ Result<BacktestReport> RunBacktest(const Dataset& data, const BacktestOptions& o
   // The model always knows 5 minutes too, so short arrivals interpolate from a fitted horizon.
   const int64_t cut = SlotOf(options.train_until - Milliseconds(1)) + 1;
 
-  std::vector<SeriesOutcome> outcomes(data.series.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < data.series.size(); i = next++) {
-      outcomes[i] = RunSeries(data.series[i], index, grid, model, cut, options.horizons_minutes);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, options.threads); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  const size_t n = data.series.size();
+  std::vector<GridSeries> grids(n);
+  ParallelFor(n, options.threads, [&](size_t i) {
+    grids[i] = BuildGrid(data.series[i].id, data.series[i].samples, grid);
+  });
+  int64_t first_slot = std::numeric_limits<int64_t>::max();
+  for (const GridSeries& g : grids) {
+    if (!g.truth.empty()) first_slot = std::min(first_slot, g.first_slot);
+  }
+  CityTraining trained = TrainCity(grids, index, first_slot, cut, model, options.threads);
+  std::vector<SeriesOutcome> outcomes(n);
+  ParallelFor(n, options.threads, [&](size_t i) {
+    outcomes[i] = ScoreSeries(grids[i], trained.models[i], index, cut, options.horizons_minutes);
+  });
 
   BacktestReport r;
   r.dataset = data.name;

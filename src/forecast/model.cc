@@ -17,12 +17,6 @@ constexpr double kShrinkDays = 1.0;
 // Level bands of the forecast for residual quantiles.
 constexpr double kBandEdges[2] = {0.6, 0.85};
 
-int BandOf(double share) {
-  if (share < kBandEdges[0]) return 0;
-  if (share < kBandEdges[1]) return 1;
-  return 2;
-}
-
 std::vector<float> Quantiles(std::vector<float> v, int q) {
   std::vector<float> out;
   if (v.empty() || q < 2) return out;
@@ -34,6 +28,35 @@ std::vector<float> Quantiles(std::vector<float> v, int q) {
     size_t hi = std::min(lo + 1, v.size() - 1);
     double w = pos - static_cast<double>(lo);
     out.push_back(static_cast<float>(v[lo] * (1 - w) + v[hi] * w));
+  }
+  return out;
+}
+
+// Band 3: the facility is full at the origin — whether it stays full is its own question,
+// answered by its own residuals.
+int BandOf(double share, bool full_now) {
+  if (full_now) return 3;
+  if (share < kBandEdges[0]) return 0;
+  if (share < kBandEdges[1]) return 1;
+  return 2;
+}
+
+// Quantiles per band; a band with too few residuals borrows the high band's (for band 3) or
+// everyone's.
+std::array<std::vector<float>, kBands> BandQuantiles(
+    const std::array<std::vector<float>, kBands>& res, int q) {
+  constexpr size_t kMin = 100;
+  std::vector<float> all;
+  for (const auto& r : res) all.insert(all.end(), r.begin(), r.end());
+  std::array<std::vector<float>, kBands> out;
+  for (int b = 0; b < kBands; ++b) {
+    if (res[b].size() >= kMin) {
+      out[b] = Quantiles(res[b], q);
+    } else if (b == 3 && res[2].size() >= kMin) {
+      out[b] = Quantiles(res[2], q);
+    } else {
+      out[b] = Quantiles(all, q);
+    }
   }
   return out;
 }
@@ -301,21 +324,15 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
   }
   // Residuals of the profile alone: the fallback's uncertainty.
   {
-    std::array<std::vector<float>, 3> res;
+    std::array<std::vector<float>, kBands> res;
     for (int64_t k = from; k < until; ++k) {
       float y = g.truth[k - g.first_slot];
       float s = in.s[k - g.first_slot];
       if (IsMissing(y) || IsMissing(s)) continue;
-      res[BandOf(s)].push_back(y - s);
+      res[BandOf(s, false)].push_back(y - s);
     }
-    std::vector<float> all;
-    for (auto& r : res) all.insert(all.end(), r.begin(), r.end());
     HorizonFit base;
-    for (int b = 0; b < 3; ++b) {
-      base.residual_quantiles[b] = static_cast<int>(res[b].size()) >= 100
-                                       ? Quantiles(res[b], options.quantiles)
-                                       : Quantiles(all, options.quantiles);
-    }
+    base.residual_quantiles = BandQuantiles(res, options.quantiles);
     m.fits_.clear();
     for (int h : options.horizons_minutes) {
       HorizonFit f = base;
@@ -334,6 +351,7 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
     std::vector<std::array<double, kFeatures>> rows;
     std::vector<double> targets;
     std::vector<double> bases;
+    std::vector<uint8_t> full_now;
     for (int64_t t = from; t + steps < until; ++t) {
       if (!g.fresh[t - g.first_slot]) continue;
       const int64_t T = t + steps;
@@ -349,6 +367,8 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
       rows.push_back(f);
       targets.push_back(target);
       bases.push_back(in.S(T));
+      const int cap = g.capacity[t - g.first_slot];
+      full_now.push_back(cap > 0 && g.known[t - g.first_slot] >= (cap - 0.5) / cap);
     }
     fit.pairs = static_cast<int64_t>(rows.size());
     if (fit.pairs < options.min_pairs) continue;
@@ -385,31 +405,25 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
     }
     fit.coef = beta;
     fit.fitted = true;
-    std::array<std::vector<float>, 3> res;
+    std::array<std::vector<float>, kBands> res;
     double abs_sum = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
       double dev = 0;
       for (int a = 0; a < kFeatures; ++a) dev += beta[a] * rows[i][a];
       double yhat = std::clamp(bases[i] + dev, 0.0, 1.0);
       double y = bases[i] + targets[i];
-      res[BandOf(yhat)].push_back(static_cast<float>(y - yhat));
+      res[BandOf(yhat, full_now[i] != 0)].push_back(static_cast<float>(y - yhat));
       abs_sum += std::fabs(y - yhat);
     }
     fit.train_mae = abs_sum / static_cast<double>(rows.size());
-    std::vector<float> all;
-    for (auto& r : res) all.insert(all.end(), r.begin(), r.end());
-    for (int b = 0; b < 3; ++b) {
-      fit.residual_quantiles[b] = static_cast<int>(res[b].size()) >= 100
-                                      ? Quantiles(res[b], options.quantiles)
-                                      : Quantiles(all, options.quantiles);
-    }
+    fit.residual_quantiles = BandQuantiles(res, options.quantiles);
   }
   return m;
 }
 
 Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& history,
-                                   const TimeIndex& index, int64_t origin, int steps,
-                                   int capacity) const {
+                                   const TimeIndex& index, int64_t origin, int steps, int capacity,
+                                   bool calibrated) const {
   const int64_t target = origin + steps;
   Inputs in;
   in.g = &history;
@@ -440,10 +454,13 @@ Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& hist
   share = std::clamp(share, 0.0, 1.0);
   Prediction p;
   p.share = share;
-  const auto& q = fit.residual_quantiles[BandOf(share)];
   if (capacity <= 0) capacity = history.Capacity(origin);
   double threshold = capacity > 0 ? (capacity - 0.5) / capacity : 1.0;
+  const float now = history.Known(origin);
+  const bool full_now = !IsMissing(now) && now >= threshold;
+  const auto& q = fit.residual_quantiles[BandOf(share, full_now)];
   p.p_free = ProbabilityBelow(q, share, threshold);
+  if (calibrated) p.p_free = fit.calibration.Apply(p.p_free);
   p.low = std::clamp(share + QuantileAt(q, 0.1), 0.0, 1.0);
   p.high = std::clamp(share + QuantileAt(q, 0.9), 0.0, 1.0);
   return p;
@@ -451,6 +468,23 @@ Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& hist
 
 Prediction SeriesModel::Predict(const GridSeries& history, const TimeIndex& index, int64_t origin,
                                 int horizon_minutes, int capacity) const {
+  return PredictImpl(history, index, origin, horizon_minutes, capacity, true);
+}
+
+Prediction SeriesModel::PredictRaw(const GridSeries& history, const TimeIndex& index,
+                                   int64_t origin, int horizon_minutes, int capacity) const {
+  return PredictImpl(history, index, origin, horizon_minutes, capacity, false);
+}
+
+void SeriesModel::SetCalibration(int minutes, const CalibrationMap& map) {
+  for (HorizonFit& f : fits_) {
+    if (f.minutes == minutes) f.calibration = map;
+  }
+}
+
+Prediction SeriesModel::PredictImpl(const GridSeries& history, const TimeIndex& index,
+                                    int64_t origin, int horizon_minutes, int capacity,
+                                    bool calibrated) const {
   PG_ASSERT(horizon_minutes > 0 && !fits_.empty());
   // The fitted horizons bracketing the request; predictions between them are interpolated
   // linearly in the horizon, and beyond the longest the longest's deviation fades out.
@@ -461,16 +495,17 @@ Prediction SeriesModel::Predict(const GridSeries& history, const TimeIndex& inde
     if (f.minutes >= horizon_minutes && (!hi || f.minutes < hi->minutes)) hi = &f;
   }
   const int steps = std::max(1, (horizon_minutes + 2) / 5);
-  if (lo && hi && lo == hi) return PredictFit(*lo, history, index, origin, steps, capacity);
+  if (lo && hi && lo == hi)
+    return PredictFit(*lo, history, index, origin, steps, capacity, calibrated);
   if (lo && hi) {
-    Prediction a = PredictFit(*lo, history, index, origin, steps, capacity);
-    Prediction b = PredictFit(*hi, history, index, origin, steps, capacity);
+    Prediction a = PredictFit(*lo, history, index, origin, steps, capacity, calibrated);
+    Prediction b = PredictFit(*hi, history, index, origin, steps, capacity, calibrated);
     double w = static_cast<double>(horizon_minutes - lo->minutes) / (hi->minutes - lo->minutes);
     return {a.share * (1 - w) + b.share * w, a.p_free * (1 - w) + b.p_free * w,
             a.low * (1 - w) + b.low * w, a.high * (1 - w) + b.high * w};
   }
   // Shorter than the shortest fitted horizon: the shortest one's coefficients at this target.
-  return PredictFit(hi ? *hi : *lo, history, index, origin, steps, capacity);
+  return PredictFit(hi ? *hi : *lo, history, index, origin, steps, capacity, calibrated);
 }
 
 std::string SeriesModel::ToJson() const {
@@ -488,7 +523,8 @@ std::string SeriesModel::ToJson() const {
                     {"coef", f.coef},
                     {"pairs", f.pairs},
                     {"train_mae", f.train_mae},
-                    {"residual_quantiles", f.residual_quantiles}});
+                    {"residual_quantiles", f.residual_quantiles},
+                    {"calibration", {{"x", f.calibration.x()}, {"y", f.calibration.y()}}}});
   }
   j["horizons"] = std::move(fits);
   return j.dump();
@@ -520,7 +556,13 @@ Result<SeriesModel> SeriesModel::FromJson(std::string_view text) {
       h.coef = f.at("coef").get<std::array<double, kFeatures>>();
       h.pairs = f.at("pairs").get<int64_t>();
       h.train_mae = f.at("train_mae").get<double>();
-      h.residual_quantiles = f.at("residual_quantiles").get<std::array<std::vector<float>, 3>>();
+      h.residual_quantiles =
+          f.at("residual_quantiles").get<std::array<std::vector<float>, kBands>>();
+      if (f.contains("calibration")) {
+        h.calibration =
+            CalibrationMap::FromKnots(f["calibration"].at("x").get<std::vector<float>>(),
+                                      f["calibration"].at("y").get<std::vector<float>>());
+      }
       if (h.minutes <= 0) return DataLoss("forecast model: horizon must be positive");
       m.fits_.push_back(std::move(h));
     }

@@ -17,7 +17,8 @@
 //
 // Uncertainty: the empirical distribution of training residuals per horizon, kept as quantiles
 // in three bands of the predicted level (below 0.6, 0.6–0.85, above: residuals shrink near the
-// bounds), gives P(at least one free space) = P(ŷ + e < (capacity − ½) / capacity).
+// bounds) and a fourth for origins at which the facility is full, gives P(at least one free space)
+// = P(ŷ + e < (capacity − ½) / capacity).
 //
 // A series with too little history gets a profile-only model (kind kHistoricalAverage).
 //
@@ -93,15 +94,35 @@ enum class ModelKind { kFull, kHistoricalAverage };
 std::string_view Name(ModelKind k);
 
 inline constexpr int kFeatures = 8;
+// Residual bands: forecast level below 0.6, 0.6–0.85, above; and full at the origin.
+inline constexpr int kBands = 4;
+
+// A monotone map from a raw probability to a calibrated one (isotonic regression); see
+// calibration.h for how it is fitted.
+class CalibrationMap {
+ public:
+  // `pairs`: (raw probability, outcome 0/1). Fewer than `min_pairs` give the identity map.
+  static CalibrationMap Fit(std::vector<std::pair<float, float>> pairs, size_t min_pairs = 500);
+  static CalibrationMap FromKnots(std::vector<float> x, std::vector<float> y);
+  // Identity when empty; linear between knots, constant beyond them.
+  double Apply(double p) const;
+  bool empty() const { return x_.empty(); }
+  const std::vector<float>& x() const { return x_; }
+  const std::vector<float>& y() const { return y_; }
+
+ private:
+  std::vector<float> x_, y_;
+};
 
 struct HorizonFit {
   int minutes = 0;
   bool fitted = false;  // false: profile only
   std::array<double, kFeatures> coef{};
   // Residual quantiles (truth − forecast, shares) at probabilities i/(q−1), per level band.
-  std::array<std::vector<float>, 3> residual_quantiles;
+  std::array<std::vector<float>, kBands> residual_quantiles;
   int64_t pairs = 0;
-  double train_mae = 0;  // in-sample, shares
+  double train_mae = 0;        // in-sample, shares
+  CalibrationMap calibration;  // of P(free); identity until TrainCity sets it
 };
 
 struct Prediction {
@@ -123,6 +144,11 @@ class SeriesModel {
   // REQUIRES: horizon_minutes > 0.
   Prediction Predict(const GridSeries& history, const TimeIndex& index, int64_t origin,
                      int horizon_minutes, int capacity = 0) const;
+  // As Predict, without the calibration map (what the map is fitted on).
+  Prediction PredictRaw(const GridSeries& history, const TimeIndex& index, int64_t origin,
+                        int horizon_minutes, int capacity = 0) const;
+  // Sets the P(free) calibration of the fitted horizon `minutes` (no-op for another).
+  void SetCalibration(int minutes, const CalibrationMap& map);
 
   ModelKind kind() const { return kind_; }
   const Profile& profile() const { return profile_; }
@@ -137,7 +163,9 @@ class SeriesModel {
 
  private:
   Prediction PredictFit(const HorizonFit& fit, const GridSeries& history, const TimeIndex& index,
-                        int64_t origin, int steps, int capacity) const;
+                        int64_t origin, int steps, int capacity, bool calibrated) const;
+  Prediction PredictImpl(const GridSeries& history, const TimeIndex& index, int64_t origin,
+                         int horizon_minutes, int capacity, bool calibrated) const;
 
   ModelKind kind_ = ModelKind::kHistoricalAverage;
   Profile profile_;
