@@ -4,9 +4,12 @@
 
 #include <csignal>
 
+#include "api/forecast_api.h"
 #include "api/http/server.h"
 #include "api/read_api.h"
+#include "app/forecast_wiring.h"
 #include "core/log.h"
+#include "forecast/service.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
 #include "state/live_state.h"
@@ -57,6 +60,9 @@ struct App::Impl {
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
   std::unique_ptr<PeriodicThread> simulator_thread;
   std::unique_ptr<PeriodicThread> history_thread;
+  std::unique_ptr<LiveStateReader> forecast_live;
+  std::unique_ptr<forecast::ForecastService> forecasts;
+  std::unique_ptr<PeriodicThread> forecast_thread;
   Timestamp last_history_slot;
   bool started = false;
 
@@ -77,7 +83,18 @@ struct App::Impl {
       PG_LOG_WARNING("history: {}", s.ToString());
       return;
     }
+    if (Status s = store->AppendChargerSiteOccupancy(ChargerSiteSamples(*reg, *snap, slot));
+        !s.ok()) {
+      PG_LOG_WARNING("history: {}", s.ToString());
+    }
     last_history_slot = slot;
+  }
+
+  // Reloads recent history for forecasts and retrains when due (forecast/service.h).
+  void UpdateForecasts() {
+    if (Status s = forecasts->Refresh(); !s.ok()) PG_LOG_WARNING("forecast: {}", s.ToString());
+    if (!forecasts->RetrainDue()) return;
+    if (Status s = forecasts->Retrain(); !s.ok()) PG_LOG_WARNING("forecast: {}", s.ToString());
   }
 };
 
@@ -118,6 +135,20 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.clock = &clock;
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
+
+  impl->forecast_live = std::make_unique<LiveStateReader>(*impl->live, clock);
+  forecast::ServiceOptions forecast_options;
+  forecast_options.time_zone = registry->city().time_zone;
+  PG_ASSIGN_OR_RETURN(auto calendar, impl->store->GetSetting("forecast.calendar"));
+  forecast_options.calendar_csv = calendar.value_or("");
+  PG_ASSIGN_OR_RETURN(impl->forecasts, forecast::ForecastService::Create(
+                                           clock, *impl->store, impl->forecast_live.get(),
+                                           std::move(forecast_options)));
+  impl->forecasts->SetSeries(ForecastSeries(*registry));
+  PG_RETURN_IF_ERROR(impl->forecasts->LoadModels());
+  state::LiveState* live = impl->live.get();
+  api::RegisterForecastApi(*impl->server,
+                           {impl->forecasts.get(), [live] { return live->registry(); }, &clock});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -131,6 +162,8 @@ Status App::Start() {
   }
   s.history_thread =
       std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] { s.RecordHistory(); });
+  s.forecast_thread =
+      std::make_unique<PeriodicThread>(std::chrono::minutes(5), [&s] { s.UpdateForecasts(); });
   PG_RETURN_IF_ERROR(s.server->Start());
   s.started = true;
   PG_LOG_INFO("serving {} on http://{}:{}/", s.live->registry()->city().id, s.config.bind_address,
@@ -144,6 +177,7 @@ void App::Stop() {
   if (s.server) s.server->Stop();
   if (s.simulator_thread) s.simulator_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
+  if (s.forecast_thread) s.forecast_thread->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");
     s.started = false;

@@ -1,7 +1,10 @@
 #include "forecast/calibration.h"
 
+#include "forecast/baselines.h"
+
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <thread>
 
@@ -90,6 +93,7 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
   int64_t held = std::max<int64_t>(window / 4, 2 * kSlotsPerDay);
   const bool calibrate = window >= 6 * kSlotsPerDay;
   std::vector<std::vector<std::pair<float, float>>> pairs(horizons.size());
+  out.held_out.resize(n);
   if (calibrate) {
     const int64_t split = until - held;
     std::mutex mu;
@@ -97,6 +101,9 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
       const GridSeries& g = grids[i];
       auto m = SeriesModel::Train(g, index, from, split, options);
       if (!m.ok()) return;
+      auto info = index.Range(g.first_slot, static_cast<int64_t>(g.truth.size()));
+      HistoricalAverage average = HistoricalAverage::Fit(g, info, from, split);
+      std::vector<CityTraining::HeldOut> scores(horizons.size());
       std::vector<std::vector<std::pair<float, float>>> local(horizons.size());
       for (int64_t t = std::max(split, g.first_slot); t < std::min(until, g.end_slot()); ++t) {
         if (!g.Fresh(t) || IsMissing(g.Known(t))) continue;
@@ -108,8 +115,25 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
           const int cap = g.Capacity(T);
           Prediction p = m->PredictRaw(g, index, t, horizons[h], cap);
           local[h].emplace_back(static_cast<float>(p.p_free), y < (cap - 0.5) / cap ? 1.0f : 0.0f);
+          const auto& ti = info[T - g.first_slot];
+          float ha = average.At(ti.weekday, ti.slot_of_day);
+          CityTraining::HeldOut& sc = scores[h];
+          ++sc.n;
+          sc.model += std::fabs(p.share - y);
+          sc.persistence += std::fabs(g.Known(t) - y);
+          sc.historical_average += IsMissing(ha) ? std::fabs(p.share - y) : std::fabs(ha - y);
         }
       }
+      for (size_t h = 0; h < horizons.size(); ++h) {
+        CityTraining::HeldOut& sc = scores[h];
+        sc.minutes = horizons[h];
+        if (sc.n > 0) {
+          sc.model /= static_cast<double>(sc.n);
+          sc.persistence /= static_cast<double>(sc.n);
+          sc.historical_average /= static_cast<double>(sc.n);
+        }
+      }
+      out.held_out[i] = std::move(scores);
       std::lock_guard lock(mu);
       for (size_t h = 0; h < horizons.size(); ++h) {
         pairs[h].insert(pairs[h].end(), local[h].begin(), local[h].end());

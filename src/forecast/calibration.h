@@ -27,6 +27,15 @@ struct CityTraining {
   // One per input grid; an error when that series has no history before the cut.
   std::vector<Result<SeriesModel>> models;
   size_t calibration_pairs = 0;  // held-out forecasts the maps were fitted on
+  // Per series and horizon: MAE (shares) on the held-out tail of the model trained without it,
+  // and of persistence and the historical average on the same pairs. Empty when the window
+  // was too short to hold a tail out.
+  struct HeldOut {
+    int minutes = 0;
+    int64_t n = 0;
+    double model = 0, persistence = 0, historical_average = 0;
+  };
+  std::vector<std::vector<HeldOut>> held_out;
 };
 
 CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index, int64_t from,

@@ -128,8 +128,13 @@ struct Inputs {
     }
     return nullptr;
   }
+  std::optional<std::pair<int64_t, float>> known_override;  // a live value at the origin
+  float Known(int64_t k) const {
+    if (known_override && known_override->first == k) return known_override->second;
+    return g->Known(k);
+  }
   float Dev(int64_t k) const {
-    float y = g->Known(k);
+    float y = Known(k);
     float p = S(k);
     return IsMissing(y) || IsMissing(p) ? kMissing : y - p;
   }
@@ -423,10 +428,11 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
 
 Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& history,
                                    const TimeIndex& index, int64_t origin, int steps, int capacity,
-                                   bool calibrated) const {
+                                   bool calibrated, std::optional<float> origin_share) const {
   const int64_t target = origin + steps;
   Inputs in;
   in.g = &history;
+  if (origin_share) in.known_override = std::make_pair(origin, *origin_share);
   // Slots read: the origin's last 3 hours up to the target densely, and the origin and target
   // 1–3 weeks back.
   in.base = origin - 36;
@@ -456,7 +462,7 @@ Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& hist
   p.share = share;
   if (capacity <= 0) capacity = history.Capacity(origin);
   double threshold = capacity > 0 ? (capacity - 0.5) / capacity : 1.0;
-  const float now = history.Known(origin);
+  const float now = in.Known(origin);
   const bool full_now = !IsMissing(now) && now >= threshold;
   const auto& q = fit.residual_quantiles[BandOf(share, full_now)];
   p.p_free = ProbabilityBelow(q, share, threshold);
@@ -467,13 +473,14 @@ Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& hist
 }
 
 Prediction SeriesModel::Predict(const GridSeries& history, const TimeIndex& index, int64_t origin,
-                                int horizon_minutes, int capacity) const {
-  return PredictImpl(history, index, origin, horizon_minutes, capacity, true);
+                                int horizon_minutes, int capacity,
+                                std::optional<float> origin_share) const {
+  return PredictImpl(history, index, origin, horizon_minutes, capacity, true, origin_share);
 }
 
 Prediction SeriesModel::PredictRaw(const GridSeries& history, const TimeIndex& index,
                                    int64_t origin, int horizon_minutes, int capacity) const {
-  return PredictImpl(history, index, origin, horizon_minutes, capacity, false);
+  return PredictImpl(history, index, origin, horizon_minutes, capacity, false, std::nullopt);
 }
 
 void SeriesModel::SetCalibration(int minutes, const CalibrationMap& map) {
@@ -484,7 +491,7 @@ void SeriesModel::SetCalibration(int minutes, const CalibrationMap& map) {
 
 Prediction SeriesModel::PredictImpl(const GridSeries& history, const TimeIndex& index,
                                     int64_t origin, int horizon_minutes, int capacity,
-                                    bool calibrated) const {
+                                    bool calibrated, std::optional<float> origin_share) const {
   PG_ASSERT(horizon_minutes > 0 && !fits_.empty());
   // The fitted horizons bracketing the request; predictions between them are interpolated
   // linearly in the horizon, and beyond the longest the longest's deviation fades out.
@@ -496,16 +503,19 @@ Prediction SeriesModel::PredictImpl(const GridSeries& history, const TimeIndex& 
   }
   const int steps = std::max(1, (horizon_minutes + 2) / 5);
   if (lo && hi && lo == hi)
-    return PredictFit(*lo, history, index, origin, steps, capacity, calibrated);
+    return PredictFit(*lo, history, index, origin, steps, capacity, calibrated, origin_share);
   if (lo && hi) {
-    Prediction a = PredictFit(*lo, history, index, origin, steps, capacity, calibrated);
-    Prediction b = PredictFit(*hi, history, index, origin, steps, capacity, calibrated);
+    Prediction a =
+        PredictFit(*lo, history, index, origin, steps, capacity, calibrated, origin_share);
+    Prediction b =
+        PredictFit(*hi, history, index, origin, steps, capacity, calibrated, origin_share);
     double w = static_cast<double>(horizon_minutes - lo->minutes) / (hi->minutes - lo->minutes);
     return {a.share * (1 - w) + b.share * w, a.p_free * (1 - w) + b.p_free * w,
             a.low * (1 - w) + b.low * w, a.high * (1 - w) + b.high * w};
   }
   // Shorter than the shortest fitted horizon: the shortest one's coefficients at this target.
-  return PredictFit(hi ? *hi : *lo, history, index, origin, steps, capacity, calibrated);
+  return PredictFit(hi ? *hi : *lo, history, index, origin, steps, capacity, calibrated,
+                    origin_share);
 }
 
 std::string SeriesModel::ToJson() const {

@@ -31,6 +31,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -140,10 +141,13 @@ class SeriesModel {
                                    int64_t until, const ModelOptions& options);
 
   // Forecast for origin slot + horizon from `history` (its slots up to the origin; later slots
-  // are never read). `capacity` 0 means the history's capacity at the origin.
+  // are never read). `capacity` 0 means the history's capacity at the origin. `origin_share`,
+  // when given, replaces the history's known value at the origin (a live reading newer than
+  // the history).
   // REQUIRES: horizon_minutes > 0.
   Prediction Predict(const GridSeries& history, const TimeIndex& index, int64_t origin,
-                     int horizon_minutes, int capacity = 0) const;
+                     int horizon_minutes, int capacity = 0,
+                     std::optional<float> origin_share = std::nullopt) const;
   // As Predict, without the calibration map (what the map is fitted on).
   Prediction PredictRaw(const GridSeries& history, const TimeIndex& index, int64_t origin,
                         int horizon_minutes, int capacity = 0) const;
@@ -163,9 +167,11 @@ class SeriesModel {
 
  private:
   Prediction PredictFit(const HorizonFit& fit, const GridSeries& history, const TimeIndex& index,
-                        int64_t origin, int steps, int capacity, bool calibrated) const;
+                        int64_t origin, int steps, int capacity, bool calibrated,
+                        std::optional<float> origin_share) const;
   Prediction PredictImpl(const GridSeries& history, const TimeIndex& index, int64_t origin,
-                         int horizon_minutes, int capacity, bool calibrated) const;
+                         int horizon_minutes, int capacity, bool calibrated,
+                         std::optional<float> origin_share) const;
 
   ModelKind kind_ = ModelKind::kHistoricalAverage;
   Profile profile_;
