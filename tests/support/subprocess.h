@@ -21,8 +21,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs argv[0] with arguments, waiting for it to end.
-inline CommandResult RunProgram(const std::vector<std::string>& argv, const std::string& log) {
+// Starts argv[0] with arguments, its stdout and stderr going to the file `log`.
+inline pid_t SpawnWithLog(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = ::fork();
   if (pid == 0) {
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -34,33 +34,33 @@ inline CommandResult RunProgram(const std::vector<std::string>& argv, const std:
     ::execv(args[0], args.data());
     ::_exit(127);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream in(log);
+  return pid;
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
-  r.output = ss.str();
-  return r;
+  return ss.str();
+}
+
+inline int ExitCodeOf(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+// Runs argv[0] with arguments, waiting for it to end.
+inline CommandResult RunProgram(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = SpawnWithLog(argv, log);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {ExitCodeOf(status), ReadFile(log)};
 }
 
 // A program running in the background; killed (SIGKILL) if still running at destruction.
 class BackgroundProgram {
  public:
-  BackgroundProgram(const std::vector<std::string>& argv, std::string log) : log_(std::move(log)) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
+  BackgroundProgram(const std::vector<std::string>& argv, std::string log)
+      : log_(std::move(log)), pid_(SpawnWithLog(argv, log_)) {}
   BackgroundProgram(const BackgroundProgram&) = delete;
   BackgroundProgram& operator=(const BackgroundProgram&) = delete;
   ~BackgroundProgram() {
@@ -70,12 +70,7 @@ class BackgroundProgram {
     }
   }
 
-  std::string Log() const {
-    std::ifstream in(log_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string Log() const { return ReadFile(log_); }
 
   // Waits until the log contains `text`; false on timeout or when the program ended.
   bool WaitForLog(const std::string& text, std::chrono::seconds timeout) {
@@ -85,7 +80,7 @@ class BackgroundProgram {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         exited_ = true;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        exit_code_ = ExitCodeOf(status);
         return Log().find(text) != std::string::npos;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -102,7 +97,7 @@ class BackgroundProgram {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         exited_ = true;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        exit_code_ = ExitCodeOf(status);
         return exit_code_;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
