@@ -90,9 +90,14 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
   const std::vector<int>& horizons = options.horizons_minutes;
   // Held-out tail for calibration.
   const int64_t window = until - from;
-  int64_t held = std::max<int64_t>(window / 4, 2 * kSlotsPerDay);
+  // A quarter of the window, at least 2 and at most 14 days; at most one week's worth of origins
+  // (evenly spaced), which bounds the cost for a year of history.
+  const int64_t held =
+      std::min<int64_t>(std::max<int64_t>(window / 4, 2 * kSlotsPerDay), 14 * kSlotsPerDay);
+  const int64_t stride = std::max<int64_t>(1, held / kSlotsPerWeek);
   const bool calibrate = window >= 6 * kSlotsPerDay;
-  std::vector<std::vector<std::pair<float, float>>> pairs(horizons.size());
+  // Per horizon and origin state (not full, full).
+  std::vector<std::vector<std::pair<float, float>>> pairs(2 * horizons.size());
   out.held_out.resize(n);
   if (calibrate) {
     const int64_t split = until - held;
@@ -104,9 +109,9 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
       auto info = index.Range(g.first_slot, static_cast<int64_t>(g.truth.size()));
       HistoricalAverage average = HistoricalAverage::Fit(g, info, from, split);
       std::vector<CityTraining::HeldOut> scores(horizons.size());
-      std::vector<std::vector<std::pair<float, float>>> local(horizons.size());
+      std::vector<std::vector<std::pair<float, float>>> local(2 * horizons.size());
       for (int64_t t = std::max(split, g.first_slot); t < std::min(until, g.end_slot()); ++t) {
-        if (!g.Fresh(t) || IsMissing(g.Known(t))) continue;
+        if ((t - split) % stride != 0 || !g.Fresh(t) || IsMissing(g.Known(t))) continue;
         for (size_t h = 0; h < horizons.size(); ++h) {
           const int64_t T = t + horizons[h] / 5;
           if (T >= until) continue;
@@ -114,7 +119,9 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
           if (IsMissing(y)) continue;
           const int cap = g.Capacity(T);
           Prediction p = m->PredictRaw(g, index, t, horizons[h], cap);
-          local[h].emplace_back(static_cast<float>(p.p_free), y < (cap - 0.5) / cap ? 1.0f : 0.0f);
+          const size_t band = 2 * h + (SeriesModel::FullAt(g, t, cap) ? 1 : 0);
+          local[band].emplace_back(static_cast<float>(p.p_free),
+                                   y < (cap - 0.5) / cap ? 1.0f : 0.0f);
           const auto& ti = info[T - g.first_slot];
           float ha = average.At(ti.weekday, ti.slot_of_day);
           CityTraining::HeldOut& sc = scores[h];
@@ -135,8 +142,8 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
       }
       out.held_out[i] = std::move(scores);
       std::lock_guard lock(mu);
-      for (size_t h = 0; h < horizons.size(); ++h) {
-        pairs[h].insert(pairs[h].end(), local[h].begin(), local[h].end());
+      for (size_t b = 0; b < pairs.size(); ++b) {
+        pairs[b].insert(pairs[b].end(), local[b].begin(), local[b].end());
       }
     });
   }
@@ -149,7 +156,9 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
   ParallelFor(n, threads, [&](size_t i) {
     auto m = SeriesModel::Train(grids[i], index, from, until, options);
     if (m.ok()) {
-      for (size_t h = 0; h < maps.size(); ++h) m->SetCalibration(horizons[h], maps[h]);
+      for (size_t b = 0; b < maps.size(); ++b) {
+        m->SetCalibration(horizons[b / 2], b % 2 == 1, maps[b]);
+      }
     }
     out.models[i] = std::move(m);
   });

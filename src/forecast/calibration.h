@@ -7,9 +7,10 @@
 // miscalibration of empirical residual quantiles (fitted in-sample, conditional on few
 // bands) is much the same across a city's car parks.
 //
-// TrainCity holds out the last quarter of the training window (at least 2 days, when the window
-// has 6 or more), trains on the rest, forecasts the held-out part, fits the maps on those
-// forecasts, then trains again on the whole window and attaches the maps.
+// TrainCity holds out the last quarter of the training window (at least 2 and at most 14 days,
+// when the window has 6 or more; at most a week's worth of origins, evenly spaced), trains on the
+// rest, forecasts the held-out part, fits the maps on those forecasts, then trains again on the
+// whole window and attaches the maps.
 //
 // Thread-safety: CalibrationMap is immutable after Fit; TrainCity uses `threads` threads.
 #pragma once

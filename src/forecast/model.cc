@@ -357,7 +357,8 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
     std::vector<double> targets;
     std::vector<double> bases;
     std::vector<uint8_t> full_now;
-    for (int64_t t = from; t + steps < until; ++t) {
+    const int64_t stride = std::max<int64_t>(1, (until - from) / std::max(1, options.max_pairs));
+    for (int64_t t = from; t + steps < until; t += stride) {
       if (!g.fresh[t - g.first_slot]) continue;
       const int64_t T = t + steps;
       float y = g.truth[T - g.first_slot];
@@ -383,12 +384,13 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
     if (!Solve(xtx, xty, beta)) continue;
     if (options.least_absolute) {
       // IRLS for the L1 fit: weights 1 / max(|residual|, floor), from the least-squares start.
-      const size_t stride = std::max<size_t>(1, rows.size() / std::max(1, options.irls_max_pairs));
+      const size_t irls_stride =
+          std::max<size_t>(1, rows.size() / std::max(1, options.irls_max_pairs));
       constexpr double kFloor = 1e-3;
       for (int it = 0; it < options.irls_iterations; ++it) {
         std::array<std::array<double, kFeatures>, kFeatures> a{};
         std::array<double, kFeatures> b{};
-        for (size_t i = 0; i < rows.size(); i += stride) {
+        for (size_t i = 0; i < rows.size(); i += irls_stride) {
           double dev = 0;
           for (int c = 0; c < kFeatures; ++c) dev += beta[c] * rows[i][c];
           const double w = 1.0 / std::max(std::fabs(targets[i] - dev), kFloor);
@@ -466,7 +468,7 @@ Prediction SeriesModel::PredictFit(const HorizonFit& fit, const GridSeries& hist
   const bool full_now = !IsMissing(now) && now >= threshold;
   const auto& q = fit.residual_quantiles[BandOf(share, full_now)];
   p.p_free = ProbabilityBelow(q, share, threshold);
-  if (calibrated) p.p_free = fit.calibration.Apply(p.p_free);
+  if (calibrated) p.p_free = fit.calibration[full_now ? 1 : 0].Apply(p.p_free);
   p.low = std::clamp(share + QuantileAt(q, 0.1), 0.0, 1.0);
   p.high = std::clamp(share + QuantileAt(q, 0.9), 0.0, 1.0);
   return p;
@@ -483,10 +485,16 @@ Prediction SeriesModel::PredictRaw(const GridSeries& history, const TimeIndex& i
   return PredictImpl(history, index, origin, horizon_minutes, capacity, false, std::nullopt);
 }
 
-void SeriesModel::SetCalibration(int minutes, const CalibrationMap& map) {
+void SeriesModel::SetCalibration(int minutes, bool full_now, const CalibrationMap& map) {
   for (HorizonFit& f : fits_) {
-    if (f.minutes == minutes) f.calibration = map;
+    if (f.minutes == minutes) f.calibration[full_now ? 1 : 0] = map;
   }
+}
+
+bool SeriesModel::FullAt(const GridSeries& history, int64_t origin, int capacity) {
+  if (capacity <= 0) capacity = history.Capacity(origin);
+  const float now = history.Known(origin);
+  return capacity > 0 && !IsMissing(now) && now >= (capacity - 0.5) / capacity;
 }
 
 Prediction SeriesModel::PredictImpl(const GridSeries& history, const TimeIndex& index,
@@ -534,7 +542,9 @@ std::string SeriesModel::ToJson() const {
                     {"pairs", f.pairs},
                     {"train_mae", f.train_mae},
                     {"residual_quantiles", f.residual_quantiles},
-                    {"calibration", {{"x", f.calibration.x()}, {"y", f.calibration.y()}}}});
+                    {"calibration",
+                     {{{"x", f.calibration[0].x()}, {"y", f.calibration[0].y()}},
+                      {{"x", f.calibration[1].x()}, {"y", f.calibration[1].y()}}}}});
   }
   j["horizons"] = std::move(fits);
   return j.dump();
@@ -569,9 +579,11 @@ Result<SeriesModel> SeriesModel::FromJson(std::string_view text) {
       h.residual_quantiles =
           f.at("residual_quantiles").get<std::array<std::vector<float>, kBands>>();
       if (f.contains("calibration")) {
-        h.calibration =
-            CalibrationMap::FromKnots(f["calibration"].at("x").get<std::vector<float>>(),
-                                      f["calibration"].at("y").get<std::vector<float>>());
+        for (int b = 0; b < 2; ++b) {
+          const auto& c = f["calibration"].at(b);
+          h.calibration[b] = CalibrationMap::FromKnots(c.at("x").get<std::vector<float>>(),
+                                                       c.at("y").get<std::vector<float>>());
+        }
       }
       if (h.minutes <= 0) return DataLoss("forecast model: horizon must be positive");
       m.fits_.push_back(std::move(h));

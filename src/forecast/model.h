@@ -88,6 +88,9 @@ struct ModelOptions {
   int irls_iterations = 12;
   // At most this many pairs enter the reweighting iterations (evenly spaced in time).
   int irls_max_pairs = 20000;
+  // At most this many origins per horizon enter the fit at all (evenly spaced): a year of
+  // 5-minute history has 105,000; eight weeks, 16,000.
+  int max_pairs = 40000;
   int quantiles = 41;
 };
 
@@ -122,8 +125,9 @@ struct HorizonFit {
   // Residual quantiles (truth − forecast, shares) at probabilities i/(q−1), per level band.
   std::array<std::vector<float>, kBands> residual_quantiles;
   int64_t pairs = 0;
-  double train_mae = 0;        // in-sample, shares
-  CalibrationMap calibration;  // of P(free); identity until TrainCity sets it
+  double train_mae = 0;  // in-sample, shares
+  // Of P(free), for origins not full [0] and full [1]; identity until TrainCity sets them.
+  std::array<CalibrationMap, 2> calibration;
 };
 
 struct Prediction {
@@ -151,8 +155,11 @@ class SeriesModel {
   // As Predict, without the calibration map (what the map is fitted on).
   Prediction PredictRaw(const GridSeries& history, const TimeIndex& index, int64_t origin,
                         int horizon_minutes, int capacity = 0) const;
-  // Sets the P(free) calibration of the fitted horizon `minutes` (no-op for another).
-  void SetCalibration(int minutes, const CalibrationMap& map);
+  // Sets the P(free) calibration of the fitted horizon `minutes` for origins that are full or
+  // not (no-op for another horizon).
+  void SetCalibration(int minutes, bool full_now, const CalibrationMap& map);
+  // Whether the facility counts as full at the origin (what selects the calibration).
+  static bool FullAt(const GridSeries& history, int64_t origin, int capacity);
 
   ModelKind kind() const { return kind_; }
   const Profile& profile() const { return profile_; }
