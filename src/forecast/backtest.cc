@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -80,11 +81,13 @@ SeriesOutcome ScoreSeries(const GridSeries& g, const Result<SeriesModel>& model,
     out.no_training = true;
     return out;
   }
-  out.first_slot = g.first_slot;
-  out.last_slot = g.end_slot() - 1;
+  out.first_slot = std::numeric_limits<int64_t>::max();
+  out.last_slot = std::numeric_limits<int64_t>::min();
   for (int64_t k = g.first_slot; k < g.end_slot(); ++k) {
     if (IsMissing(g.truth[k - g.first_slot])) continue;
     ++(k < cut ? out.train_slots : out.test_slots);
+    out.first_slot = std::min(out.first_slot, k);
+    out.last_slot = std::max(out.last_slot, k);
   }
   if (out.train_slots == 0 || !model.ok()) {
     out.no_training = true;
