@@ -12,6 +12,7 @@ void AddImportRegistryCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 void AddBacktestCommand(CLI::App& app, int* exit_code);
+void AddCalendarCommand(CLI::App& app, int* exit_code);
 
 // Prints "parkguide: <message>" to stderr and returns 1.
 int Fail(const std::string& message);

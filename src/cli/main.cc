@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   pg::cli::AddImportOsmCommand(app, &exit_code);
   pg::cli::AddImportRegistryCommand(app, &exit_code);
   pg::cli::AddBacktestCommand(app, &exit_code);
+  pg::cli::AddCalendarCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

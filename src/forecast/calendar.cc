@@ -21,6 +21,14 @@ std::string_view Name(DayType t) {
   return "weekday";
 }
 
+std::string_view BuiltinCalendarForZone(std::string_view zone) {
+  for (std::string_view z :
+       {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Urumqi", "PRC"}) {
+    if (zone == z) return "cn";
+  }
+  return "none";
+}
+
 int32_t DaysFromCivil(int year, int month, int day) {
   date::year_month_day ymd{date::year(year), date::month(static_cast<unsigned>(month)),
                            date::day(static_cast<unsigned>(day))};

@@ -58,6 +58,9 @@ class HolidayCalendar {
   std::unordered_map<int32_t, Entry> entries_;
 };
 
+// The built-in calendar for a city's IANA zone: "cn" for mainland China's zones, else "none".
+std::string_view BuiltinCalendarForZone(std::string_view zone);
+
 // Days since 1970-01-01 of a civil date (proleptic Gregorian).
 int32_t DaysFromCivil(int year, int month, int day);
 // 0 = Monday … 6 = Sunday.

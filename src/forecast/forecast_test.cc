@@ -79,6 +79,8 @@ TEST(HolidayCalendar, NoneUsesWeekdaysOnly) {
   ASSERT_TRUE(cal.ok());
   EXPECT_EQ(cal->TypeOf(2018, 6, 18), DayType::kWeekday);
   EXPECT_FALSE(HolidayCalendar::Builtin("xx").ok());
+  EXPECT_EQ(BuiltinCalendarForZone("Asia/Shanghai"), "cn");
+  EXPECT_EQ(BuiltinCalendarForZone("Europe/Berlin"), "none");
 }
 
 TEST(HolidayCalendar, CityEditsItsOwnCsv) {

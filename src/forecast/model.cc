@@ -17,9 +17,19 @@ constexpr double kShrinkDays = 1.0;
 // Level bands of the forecast for residual quantiles.
 constexpr double kBandEdges[2] = {0.6, 0.85};
 
+// At most this many residuals (evenly spaced in time) are sorted for the quantiles: 41 quantiles
+// need no more, and sorting was most of a year's training time.
+constexpr size_t kMaxQuantileSample = 10000;
+
 std::vector<float> Quantiles(std::vector<float> v, int q) {
   std::vector<float> out;
   if (v.empty() || q < 2) return out;
+  if (v.size() > kMaxQuantileSample) {
+    const size_t stride = (v.size() + kMaxQuantileSample - 1) / kMaxQuantileSample;
+    size_t w = 0;
+    for (size_t r = 0; r < v.size(); r += stride) v[w++] = v[r];
+    v.resize(w);
+  }
   std::sort(v.begin(), v.end());
   out.reserve(q);
   for (int i = 0; i < q; ++i) {

@@ -85,12 +85,12 @@ struct ModelOptions {
   // Fit the median (least absolute deviations, by iteratively reweighted least squares) rather
   // than the mean: the error that matters is absolute, and occupancy changes come in jumps.
   bool least_absolute = true;
-  int irls_iterations = 12;
+  int irls_iterations = 10;
   // At most this many pairs enter the reweighting iterations (evenly spaced in time).
-  int irls_max_pairs = 20000;
+  int irls_max_pairs = 8000;
   // At most this many origins per horizon enter the fit at all (evenly spaced): a year of
   // 5-minute history has 105,000; eight weeks, 16,000.
-  int max_pairs = 40000;
+  int max_pairs = 20000;
   int quantiles = 41;
 };
 

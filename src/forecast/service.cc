@@ -12,15 +12,6 @@
 namespace pg::forecast {
 namespace {
 
-// The built-in calendar for a zone: mainland China's for its zones, none elsewhere.
-std::string_view BuiltinCalendarFor(std::string_view zone) {
-  for (std::string_view z :
-       {"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC", "Asia/Chungking"}) {
-    if (zone == z) return "cn";
-  }
-  return "none";
-}
-
 std::string ScoreJson(const std::vector<CityTraining::HeldOut>& scores) {
   nlohmann::json hs = nlohmann::json::array();
   for (const auto& s : scores) {
@@ -45,8 +36,9 @@ Result<std::unique_ptr<ForecastService>> ForecastService::Create(const Clock& cl
                                                                  ServiceOptions options) {
   PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone(options.time_zone));
   Result<HolidayCalendar> calendar =
-      options.calendar_csv.empty() ? HolidayCalendar::Builtin(BuiltinCalendarFor(options.time_zone))
-                                   : HolidayCalendar::FromCsv(options.calendar_csv);
+      options.calendar_csv.empty()
+          ? HolidayCalendar::Builtin(BuiltinCalendarForZone(options.time_zone))
+          : HolidayCalendar::FromCsv(options.calendar_csv);
   if (!calendar.ok()) return calendar.status();
   TimeIndex index(*zone, std::move(*calendar));
   return std::unique_ptr<ForecastService>(
