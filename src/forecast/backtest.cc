@@ -103,13 +103,13 @@ SeriesOutcome ScoreSeries(const GridSeries& g, const Result<SeriesModel>& model,
     ++out.origins;
     for (size_t h = 0; h < horizons.size(); ++h) {
       const int steps = horizons[h] / 5;
-      const int64_t T = t + steps;
-      float y = g.Truth(T);
+      const int64_t target_slot = t + steps;
+      float y = g.Truth(target_slot);
       if (IsMissing(y)) continue;
-      const auto& ti = info[T - g.first_slot];
+      const auto& ti = info[target_slot - g.first_slot];
       float ha = average.At(ti.weekday, ti.slot_of_day);
       if (IsMissing(ha)) continue;
-      const int cap = g.Capacity(T);
+      const int cap = g.Capacity(target_slot);
       Prediction p = model->Predict(g, index, t, horizons[h], cap);
       float hsl = HslForecast(g, t, steps);
       HorizonSums& s = out.horizons[h];

@@ -11,7 +11,7 @@ HistoricalAverage HistoricalAverage::Fit(const GridSeries& g,
                                          const std::vector<TimeIndex::SlotInfo>& info, int64_t from,
                                          int64_t until) {
   HistoricalAverage h;
-  std::vector<double> sum(7 * kSlotsPerDay, 0), cnt(7 * kSlotsPerDay, 0);
+  std::vector<double> sum(size_t{7} * kSlotsPerDay, 0), cnt(size_t{7} * kSlotsPerDay, 0);
   std::vector<double> tod_sum(kSlotsPerDay, 0), tod_cnt(kSlotsPerDay, 0);
   double total = 0, total_n = 0;
   from = std::max(from, g.first_slot);
@@ -27,9 +27,9 @@ HistoricalAverage HistoricalAverage::Fit(const GridSeries& g,
     total += v;
     total_n += 1;
   }
-  h.value_.assign(7 * kSlotsPerDay, kMissing);
+  h.value_.assign(size_t{7} * kSlotsPerDay, kMissing);
   for (int i = 0; i < 7 * kSlotsPerDay; ++i) {
-    int tod = i % kSlotsPerDay;
+    const int64_t tod = i % kSlotsPerDay;
     if (cnt[i] > 0) {
       h.value_[i] = static_cast<float>(sum[i] / cnt[i]);
     } else if (tod_cnt[tod] > 0) {

@@ -92,10 +92,10 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
   const int64_t window = until - from;
   // A quarter of the window, at least 2 and at most 14 days; at most one week's worth of origins
   // (evenly spaced), which bounds the cost for a year of history.
-  const int64_t held =
-      std::min<int64_t>(std::max<int64_t>(window / 4, 2 * kSlotsPerDay), 14 * kSlotsPerDay);
+  const int64_t held = std::min<int64_t>(std::max<int64_t>(window / 4, int64_t{2} * kSlotsPerDay),
+                                         int64_t{14} * kSlotsPerDay);
   const int64_t stride = std::max<int64_t>(1, held / kSlotsPerWeek);
-  const bool calibrate = window >= 6 * kSlotsPerDay;
+  const bool calibrate = window >= int64_t{6} * kSlotsPerDay;
   // Per horizon and origin state (not full, full).
   std::vector<std::vector<std::pair<float, float>>> pairs(2 * horizons.size());
   out.held_out.resize(n);
@@ -113,16 +113,16 @@ CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index
       for (int64_t t = std::max(split, g.first_slot); t < std::min(until, g.end_slot()); ++t) {
         if ((t - split) % stride != 0 || !g.Fresh(t) || IsMissing(g.Known(t))) continue;
         for (size_t h = 0; h < horizons.size(); ++h) {
-          const int64_t T = t + horizons[h] / 5;
-          if (T >= until) continue;
-          float y = g.Truth(T);
+          const int64_t target_slot = t + horizons[h] / 5;
+          if (target_slot >= until) continue;
+          float y = g.Truth(target_slot);
           if (IsMissing(y)) continue;
-          const int cap = g.Capacity(T);
+          const int cap = g.Capacity(target_slot);
           Prediction p = m->PredictRaw(g, index, t, horizons[h], cap);
           const size_t band = 2 * h + (SeriesModel::FullAt(g, t, cap) ? 1 : 0);
           local[band].emplace_back(static_cast<float>(p.p_free),
                                    y < (cap - 0.5) / cap ? 1.0f : 0.0f);
-          const auto& ti = info[T - g.first_slot];
+          const auto& ti = info[target_slot - g.first_slot];
           float ha = average.At(ti.weekday, ti.slot_of_day);
           CityTraining::HeldOut& sc = scores[h];
           ++sc.n;

@@ -311,7 +311,7 @@ Result<Dataset> ParseParkApi(const std::vector<std::pair<std::string, std::strin
   d.calendar = "none";
   d.grid.max_gap = Minutes(30);
   // How long an empty cell may repeat the last value (see the header comment).
-  const Milliseconds kCarryLimit = std::chrono::hours(6);
+  const Milliseconds carry_limit = std::chrono::hours(6);
   struct Place {
     std::vector<Sample> samples;
     std::optional<Timestamp> last_explicit;
@@ -378,7 +378,7 @@ Result<Dataset> ParseParkApi(const std::vector<std::pair<std::string, std::strin
           p->last_explicit = when;
           p->has_value = true;
         } else {
-          if (!p || !p->has_value || when - *p->last_explicit > kCarryLimit) continue;
+          if (!p || !p->has_value || when - *p->last_explicit > carry_limit) continue;
           ++d.carried_forward;
         }
         if (!p->samples.empty() && p->samples.back().time == when) {

@@ -84,25 +84,25 @@ double QuantileAt(const std::vector<float>& q, double p) {
 // pivoting. Returns false when singular.
 bool Solve(std::array<std::array<double, kFeatures>, kFeatures> a, std::array<double, kFeatures> b,
            std::array<double, kFeatures>& x) {
-  constexpr int n = kFeatures;
-  for (int c = 0; c < n; ++c) {
+  constexpr int kN = kFeatures;
+  for (int c = 0; c < kN; ++c) {
     int p = c;
-    for (int r = c + 1; r < n; ++r) {
+    for (int r = c + 1; r < kN; ++r) {
       if (std::fabs(a[r][c]) > std::fabs(a[p][c])) p = r;
     }
     if (std::fabs(a[p][c]) < 1e-15) return false;
     std::swap(a[p], a[c]);
     std::swap(b[p], b[c]);
-    for (int r = c + 1; r < n; ++r) {
+    for (int r = c + 1; r < kN; ++r) {
       double f = a[r][c] / a[c][c];
       if (f == 0) continue;
-      for (int k = c; k < n; ++k) a[r][k] -= f * a[c][k];
+      for (int k = c; k < kN; ++k) a[r][k] -= f * a[c][k];
       b[r] -= f * b[c];
     }
   }
-  for (int r = n - 1; r >= 0; --r) {
+  for (int r = kN - 1; r >= 0; --r) {
     double s = b[r];
-    for (int k = r + 1; k < n; ++k) s -= a[r][k] * x[k];
+    for (int k = r + 1; k < kN; ++k) s -= a[r][k] * x[k];
     x[r] = s / a[r][r];
   }
   return true;
@@ -168,12 +168,13 @@ struct Inputs {
   }
 };
 
-// Fills f for origin t and target T; false when the origin has no known value or profile.
-bool Features(const Inputs& in, int64_t t, int64_t T, std::array<double, kFeatures>& f) {
+// Fills f for origin t and target slot target_slot; false when the origin has no known value or
+// profile.
+bool Features(const Inputs& in, int64_t t, int64_t target_slot, std::array<double, kFeatures>& f) {
   float d0 = in.Dev(t);
   float st = in.S(t);
-  float sT = in.S(T);
-  if (IsMissing(d0) || IsMissing(st) || IsMissing(sT)) return false;
+  float s_target = in.S(target_slot);
+  if (IsMissing(d0) || IsMissing(st) || IsMissing(s_target)) return false;
   float d15 = in.Dev(t - 3);
   if (IsMissing(d15)) d15 = d0;
   float d60 = in.Dev(t - 12);
@@ -191,9 +192,9 @@ bool Features(const Inputs& in, int64_t t, int64_t T, std::array<double, kFeatur
   f[2] = d15;
   f[3] = d60;
   f[4] = n ? sum / n : d0;
-  f[5] = in.WeeklyDev(T);
+  f[5] = in.WeeklyDev(target_slot);
   f[6] = in.WeeklyDev(t);
-  f[7] = sT - st;
+  f[7] = s_target - st;
   return true;
 }
 
@@ -237,7 +238,7 @@ Profile Profile::Fit(const GridSeries& g, const std::vector<SlotInfo>& info, int
   int32_t last_day = std::numeric_limits<int32_t>::min();
   for (int64_t k = from; k < until; ++k) {
     const SlotInfo& si = info[k - g.first_slot];
-    int cls = static_cast<int>(si.day_type) * kSlotsPerDay + si.slot_of_day;
+    const int64_t cls = static_cast<int>(si.day_type) * kSlotsPerDay + si.slot_of_day;
     for (int j = -half_window; j <= half_window; ++j) {
       int64_t kj = k + j;
       if (kj < from || kj >= until) continue;
@@ -284,7 +285,7 @@ float Profile::Finish(double sum_t, double cnt_t, double sum_all, double cnt_all
 float Profile::LeaveOneOut(const GridSeries& g, const std::vector<SlotInfo>& info,
                            int64_t k) const {
   const SlotInfo& si = info[k - g.first_slot];
-  const int cls = static_cast<int>(si.day_type) * kSlotsPerDay + si.slot_of_day;
+  const int64_t cls = static_cast<int>(si.day_type) * kSlotsPerDay + si.slot_of_day;
   if (sum_.empty()) return value_[cls];
   double own_sum = 0, own_cnt = 0;
   for (int j = -half_window_; j <= half_window_; ++j) {
@@ -370,19 +371,19 @@ Result<SeriesModel> SeriesModel::Train(const GridSeries& g, const TimeIndex& ind
     const int64_t stride = std::max<int64_t>(1, (until - from) / std::max(1, options.max_pairs));
     for (int64_t t = from; t + steps < until; t += stride) {
       if (!g.fresh[t - g.first_slot]) continue;
-      const int64_t T = t + steps;
-      float y = g.truth[T - g.first_slot];
+      const int64_t target_slot = t + steps;
+      float y = g.truth[target_slot - g.first_slot];
       if (IsMissing(y)) continue;
       std::array<double, kFeatures> f;
-      if (!Features(in, t, T, f)) continue;
-      double target = y - in.S(T);
+      if (!Features(in, t, target_slot, f)) continue;
+      double target = y - in.S(target_slot);
       for (int a = 0; a < kFeatures; ++a) {
         xty[a] += f[a] * target;
         for (int b = 0; b < kFeatures; ++b) xtx[a][b] += f[a] * f[b];
       }
       rows.push_back(f);
       targets.push_back(target);
-      bases.push_back(in.S(T));
+      bases.push_back(in.S(target_slot));
       const int cap = g.capacity[t - g.first_slot];
       full_now.push_back(cap > 0 && g.known[t - g.first_slot] >= (cap - 0.5) / cap);
     }

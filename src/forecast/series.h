@@ -34,9 +34,9 @@ class time_zone;
 
 namespace pg::forecast {
 
-inline constexpr int64_t kSlotMs = 5 * 60 * 1000;
-inline constexpr int kSlotsPerDay = 288;
-inline constexpr int kSlotsPerWeek = 7 * kSlotsPerDay;
+inline constexpr int64_t kSlotMs = int64_t{5} * 60 * 1000;
+inline constexpr int64_t kSlotsPerDay = 288;
+inline constexpr int64_t kSlotsPerWeek = 7 * kSlotsPerDay;
 inline constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 inline bool IsMissing(float v) { return std::isnan(v); }
 

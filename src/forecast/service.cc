@@ -234,9 +234,9 @@ Result<ArrivalForecast> ForecastService::AtArrival(const SeriesKey& key, Timesta
                          FormatRfc3339Utc(entry->info.trained_at), options_.stale_after.count());
   }
   if (reason.empty() && f.capacity > 0 && (history || live_share)) {
-    static const GridSeries kEmpty;
-    Prediction p = entry->model->Predict(history ? *history : kEmpty, index_, origin, model_minutes,
-                                         f.capacity, live_share);
+    static const GridSeries empty_history;
+    Prediction p = entry->model->Predict(history ? *history : empty_history, index_, origin,
+                                         model_minutes, f.capacity, live_share);
     f.method = entry->info.kind == "model" ? "model" : "historical_average";
     return finish(p.share, p.p_free, p.low, p.high);
   }

@@ -49,6 +49,7 @@ struct SeriesKey {
   std::string id;  // facility id, or charging site
   // "facility/F1", "charger_site/S3": the key in the store's forecast_models table.
   std::string Name() const;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
   friend auto operator<=>(const SeriesKey&, const SeriesKey&) = default;
 };
 
