@@ -47,6 +47,10 @@ struct SeriesKey {
   enum class Kind { kFacility, kChargerSite };
   Kind kind = Kind::kFacility;
   std::string id;  // facility id, or charging site
+  static SeriesKey Facility(std::string facility_id) {
+    return {Kind::kFacility, std::move(facility_id)};
+  }
+  static SeriesKey ChargerSite(std::string site) { return {Kind::kChargerSite, std::move(site)}; }
   // "facility/F1", "charger_site/S3": the key in the store's forecast_models table.
   std::string Name() const;
   // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
@@ -91,6 +95,10 @@ struct ModelInfo {
 };
 
 // The small interface guidance (issue 6) calls; ForecastService implements it.
+//
+//   PG_ASSIGN_OR_RETURN(ArrivalForecast f,
+//                       forecaster.AtArrival(SeriesKey::Facility("F12"), now + drive_time));
+//   double p = f.p_free;  // carries f.fallback / f.method for the explanation
 class ArrivalForecaster {
  public:
   virtual ~ArrivalForecaster() = default;
