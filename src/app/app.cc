@@ -7,14 +7,17 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/forecast_api.h"
 #include "api/http/server.h"
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
 #include "api/read_api.h"
+#include "app/forecast_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "events/event_bus.h"
+#include "forecast/service.h"
 #include "ingest/core/ingest_service.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
@@ -79,6 +82,9 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> simulator_thread;
   std::unique_ptr<PeriodicThread> history_thread;
   std::unique_ptr<PeriodicThread> maintenance_thread;
+  std::unique_ptr<LiveStateReader> forecast_live;
+  std::unique_ptr<forecast::ForecastService> forecasts;
+  std::unique_ptr<PeriodicThread> forecast_thread;
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
   bool started = false;
@@ -94,36 +100,9 @@ struct App::Impl {
       state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
       rollups.Add(Kind::kFacility, f.id.str(), now, v.occupied, v.capacity);
     }
-    std::map<std::string, std::pair<int, int>> sites;  // site → (busy, connectors)
-    std::map<std::string, bool> known;
-    for (const auto& c : reg->chargers()) {
-      if (c.lifecycle != model::Lifecycle::kInService) continue;
-      std::string site = c.site.empty() ? c.id.str() : c.site;
-      auto slots = snap->ConnectorsOf(c.id.str());
-      auto& [busy, total] = sites[site];
-      for (size_t k = 1; k < slots.size(); ++k) {
-        ++total;
-        if (!slots[k].known) continue;
-        known[site] = true;
-        switch (slots[k].status) {
-          case model::ChargerStatus::kPreparing:
-          case model::ChargerStatus::kCharging:
-          case model::ChargerStatus::kSuspendedEv:
-          case model::ChargerStatus::kSuspendedEvse:
-          case model::ChargerStatus::kFinishing:
-            ++busy;
-            break;
-          case model::ChargerStatus::kAvailable:
-          case model::ChargerStatus::kReserved:
-          case model::ChargerStatus::kUnavailable:
-          case model::ChargerStatus::kFaulted:
-            break;
-        }
-      }
-    }
-    for (const auto& [site, counts] : sites) {
-      rollups.Add(Kind::kChargerSite, site, now,
-                  known[site] ? std::optional<int>(counts.first) : std::nullopt, counts.second);
+    for (const auto& site : state::ChargerSites(*reg, *snap)) {
+      rollups.Add(Kind::kChargerSite, site.site, now,
+                  site.known > 0 ? std::optional<int>(site.busy) : std::nullopt, site.connectors);
     }
     auto closed = rollups.Flush(now);
     if (closed.empty()) return;
@@ -205,7 +184,18 @@ struct App::Impl {
       PG_LOG_WARNING("history: {}", s.ToString());
       return;
     }
+    if (Status s = store->AppendChargerSiteOccupancy(ChargerSiteSamples(*reg, *snap, slot));
+        !s.ok()) {
+      PG_LOG_WARNING("history: {}", s.ToString());
+    }
     last_history_slot = slot;
+  }
+
+  // Reloads recent history for forecasts and retrains when due (forecast/service.h).
+  void UpdateForecasts() {
+    if (Status s = forecasts->Refresh(); !s.ok()) PG_LOG_WARNING("forecast: {}", s.ToString());
+    if (!forecasts->RetrainDue()) return;
+    if (Status s = forecasts->Retrain(); !s.ok()) PG_LOG_WARNING("forecast: {}", s.ToString());
   }
 };
 
@@ -307,6 +297,20 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   ingest_context.store = impl->store.get();
   ingest_context.clock = &clock;
   api::RegisterIngestApi(*impl->server, ingest_context);
+
+  impl->forecast_live = std::make_unique<LiveStateReader>(*impl->live, clock);
+  forecast::ServiceOptions forecast_options;
+  forecast_options.time_zone = registry->city().time_zone;
+  PG_ASSIGN_OR_RETURN(auto calendar, impl->store->GetSetting("forecast.calendar"));
+  forecast_options.calendar_csv = calendar.value_or("");
+  PG_ASSIGN_OR_RETURN(impl->forecasts, forecast::ForecastService::Create(
+                                           clock, *impl->store, impl->forecast_live.get(),
+                                           std::move(forecast_options)));
+  impl->forecasts->SetSeries(ForecastSeries(*registry));
+  PG_RETURN_IF_ERROR(impl->forecasts->LoadModels());
+  state::LiveState* live = impl->live.get();
+  api::RegisterForecastApi(*impl->server,
+                           {impl->forecasts.get(), [live] { return live->registry(); }, &clock});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -336,6 +340,8 @@ Status App::Start() {
   });
   s.maintenance_thread =
       std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
+  s.forecast_thread =
+      std::make_unique<PeriodicThread>(std::chrono::minutes(5), [&s] { s.UpdateForecasts(); });
   s.started = true;
   PG_LOG_INFO("serving {} on http://{}:{}/", s.live->registry()->city().id, s.config.bind_address,
               s.server->port());
@@ -352,6 +358,7 @@ void App::Stop() {
   if (s.mqtt) s.mqtt->Stop();
   if (s.maintenance_thread) s.maintenance_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
+  if (s.forecast_thread) s.forecast_thread->Stop();
   if (s.pipeline) s.pipeline->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");

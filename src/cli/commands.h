@@ -13,6 +13,8 @@ void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 void AddSourceCommand(CLI::App& app, int* exit_code);
 void AddReplayCommand(CLI::App& app, int* exit_code);
+void AddBacktestCommand(CLI::App& app, int* exit_code);
+void AddCalendarCommand(CLI::App& app, int* exit_code);
 
 // Prints "parkguide: <message>" to stderr and returns 1.
 int Fail(const std::string& message);

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   pg::cli::AddImportRegistryCommand(app, &exit_code);
   pg::cli::AddSourceCommand(app, &exit_code);
   pg::cli::AddReplayCommand(app, &exit_code);
+  pg::cli::AddBacktestCommand(app, &exit_code);
+  pg::cli::AddCalendarCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

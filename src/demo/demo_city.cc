@@ -627,6 +627,23 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     Timestamp end = std::min(now, day + std::chrono::hours(24));
     auto samples = simulator.FacilityHistory(day, end, kStep);
     PG_RETURN_IF_ERROR(store->AppendOccupancy(samples));
+    // Charging sites: connectors not available, per site, for the forecasts of chargers.
+    std::vector<model::ChargerSiteSample> sites;
+    for (Timestamp t = day; t < end; t += kStep) {
+      std::map<std::string, std::pair<int, int>> counts;
+      for (const auto& c : registry->chargers()) {
+        if (c.lifecycle != model::Lifecycle::kInService) continue;
+        auto& [busy, total] = counts[c.site.empty() ? c.id.str() : c.site];
+        for (const auto& con : c.connectors) {
+          ++total;
+          if (simulator.ConnectorStatusAt(c, con.id, t) != model::ChargerStatus::kAvailable) ++busy;
+        }
+      }
+      for (const auto& [site, n] : counts) {
+        if (n.second > 0) sites.push_back({site, t, n.first, n.second});
+      }
+    }
+    PG_RETURN_IF_ERROR(store->AppendChargerSiteOccupancy(sites));
   }
   return Status::Ok();
 }
