@@ -18,6 +18,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -127,7 +128,10 @@ int main(int argc, char** argv) {
   const auto t3 = Clock::now();
   const uint64_t file_bytes = std::filesystem::file_size(graph_path);
 
-  std::printf("## %s\n\n", label.c_str());
+  std::string load1, load5, load15;
+  std::ifstream("/proc/loadavg") >> load1 >> load5 >> load15;
+  std::printf("## %s\n\n(%u cores, load average %s %s %s at the start)\n\n", label.c_str(),
+              std::thread::hardware_concurrency(), load1.c_str(), load5.c_str(), load15.c_str());
   std::printf("| step | value |\n|---|---|\n");
   std::printf("| read roads (OSM → records) | %.2f s |\n",
               std::chrono::duration<double>(t1 - t0).count());

@@ -7,13 +7,14 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   # OSM: reading, writing, and osmium-tool as an independent checker in tests
   libosmium2-dev libprotozero-dev osmium-tool zlib1g-dev libbz2-dev libexpat1-dev liblz4-dev
-  # storage, JSON, HTTP (Boost.Beast/Asio), time zones, CLI, hashing
-  libsqlite3-dev sqlite3 nlohmann-json3-dev libboost-dev libboost-system-dev
+  # storage, JSON (nlohmann; simdjson for the ingest hot path), HTTP (Boost.Beast/Asio), time
+  # zones, CLI, hashing
+  libsqlite3-dev sqlite3 nlohmann-json3-dev libsimdjson-dev libboost-dev libboost-system-dev
   libhowardhinnant-date-dev tzdata libfmt-dev libcli11-dev libsodium-dev
   # MQTT broker and client, XML, PostgreSQL client
   mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh)
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format redis-server
 )
 if [[ "${PARKGUIDE_WITH_TEST_SERVICES:-0}" == 1 ]]; then
   packages+=(postgresql wrk)

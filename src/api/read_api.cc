@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <climits>
+#include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/openapi.h"
@@ -11,7 +14,6 @@
 #include "core/strings.h"
 #include "model/model_json.h"
 #include "model/vocabulary.h"
-#include "web/web_assets.h"
 #include "web/web_assets.h"
 
 namespace pg::api {
@@ -64,6 +66,18 @@ Result<int> IntParam(const Request& req, std::string_view name, int fallback, in
   return static_cast<int>(*v);
 }
 
+// "300", "300s", "15m", "1h" → seconds.
+std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
+  int64_t unit = 1;
+  if (!text.empty() && (text.back() == 's' || text.back() == 'm' || text.back() == 'h')) {
+    unit = text.back() == 'm' ? 60 : text.back() == 'h' ? 3600 : 1;
+    text.remove_suffix(1);
+  }
+  auto v = ParseInt(text);
+  if (!v) return std::nullopt;
+  return *v * unit;
+}
+
 struct Page {
   int limit = kDefaultLimit;
   int offset = 0;
@@ -113,7 +127,7 @@ std::string TimeText(const registry::Registry& reg, Timestamp t) {
   return FormatRfc3339(t, reg.time_zone());
 }
 
-json LiveJson(const registry::Registry& reg, const state::FacilityView& v) {
+json LiveObject(const registry::Registry& reg, const state::FacilityView& v) {
   auto opt = [](const std::optional<int>& x) { return x ? json(*x) : json(nullptr); };
   json live{{"free", opt(v.free)},
             {"occupied", opt(v.occupied)},
@@ -138,7 +152,7 @@ json LiveJson(const registry::Registry& reg, const state::FacilityView& v) {
 json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
                   const model::Facility& f, Timestamp now, const state::LiveRules& rules) {
   json j = model::ToJson(f);
-  j["live"] = LiveJson(reg, state::ViewFacility(reg, snap, f, now, rules));
+  j["live"] = LiveObject(reg, state::ViewFacility(reg, snap, f, now, rules));
   j["bays"] = reg.BaysOf(f.id).size();
   return j;
 }
@@ -146,23 +160,23 @@ json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap
 json ChargerJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
                  const model::Charger& c) {
   json j = model::ToJson(c);
-  auto it = snap.chargers.find(c.id.str());
   json connectors = json::object();
   int available = 0;
   int known = 0;
-  if (it != snap.chargers.end()) {
-    for (const auto& [id, con] : it->second.connectors) {
-      connectors[std::to_string(id)] = {{"status", model::Name(con.status)},
-                                        {"updated", TimeText(reg, con.updated)}};
-      if (id == 0) continue;
-      ++known;
-      if (con.status == model::ChargerStatus::kAvailable) ++available;
-    }
+  auto slots = snap.ConnectorsOf(c.id.str());
+  for (size_t id = 0; id < slots.size(); ++id) {
+    const auto& con = slots[id];
+    if (!con.known) continue;
+    connectors[std::to_string(id)] = {{"status", model::Name(con.status)},
+                                      {"updated", TimeText(reg, con.updated)}};
+    if (id == 0) continue;
+    ++known;
+    if (con.status == model::ChargerStatus::kAvailable) ++available;
   }
+  auto seen = snap.ChargerLastSeen(c.id.str());
   j["live"] = {{"connectors", std::move(connectors)},
                {"available", known ? json(available) : json(nullptr)},
-               {"updated", it != snap.chargers.end() ? json(TimeText(reg, it->second.last_seen))
-                                                     : json(nullptr)}};
+               {"updated", seen ? json(TimeText(reg, *seen)) : json(nullptr)}};
   return j;
 }
 
@@ -275,11 +289,34 @@ class Handlers {
     if (to <= from) return BadParam("to", "must be after from");
     if (to - from > std::chrono::hours(24 * 92))
       return BadParam("to", "at most 92 days per request");
+    bool csv = false;
+    if (auto format = req.Query("format")) {
+      if (*format != "csv" && *format != "json") return BadParam("format", "must be json or csv");
+      csv = *format == "csv";
+    }
+    std::optional<std::chrono::seconds> step;
+    if (auto text = req.Query("step")) {
+      auto v = ParseDurationSeconds(*text);
+      if (!v || *v <= 0 || *v % 300 != 0 || *v > 7 * 86400) {
+        return BadParam("step", "a multiple of 5 minutes up to 7 days (300, 900s, 15m, 1h)");
+      }
+      step = std::chrono::seconds(*v);
+    }
+    if (step) return RollupHistory(*reg, id, from, to, *step, csv);
     auto samples = c_.store->LoadOccupancy(f->id, from, to);
     if (!samples.ok()) return FromStatus(samples.status());
+    if (csv) {
+      // SPEC §9's long CSV, which `parkguide replay --format csv` reads back.
+      std::string out = "facility_id,time,occupied,capacity\n";
+      for (const auto& x : *samples) {
+        out += fmt::format("{},{},{},{}\n", CsvField(id), TimeText(*reg, x.time), x.occupied,
+                           x.capacity);
+      }
+      return CsvResponse(std::move(out), id);
+    }
     json points = json::array();
-    for (const auto& s : *samples) {
-      points.push_back({TimeText(*reg, s.time), s.occupied, s.capacity});
+    for (const auto& x : *samples) {
+      points.push_back({TimeText(*reg, x.time), x.occupied, x.capacity});
     }
     json j{{"facility", id},
            {"from", TimeText(*reg, from)},
@@ -287,6 +324,91 @@ class Handlers {
            {"columns", {"time", "occupied", "capacity"}},
            {"points", std::move(points)}};
     return Response::Json(200, j.dump());
+  }
+
+  // Rollups in buckets of `step` (whole multiples of the stored 5 minutes): min, coverage-
+  // weighted mean, max and coverage. Where no rollups were recorded (history backfilled as
+  // samples), each sample stands for its 5 minutes.
+  Response RollupHistory(const registry::Registry& reg, const std::string& id, Timestamp from,
+                         Timestamp to, std::chrono::seconds step, bool csv) {
+    constexpr std::chrono::seconds kBase{300};
+    auto rollups =
+        c_.store->LoadRollups(model::OccupancyRollup::Kind::kFacility, id, kBase, from, to);
+    if (!rollups.ok()) return FromStatus(rollups.status());
+    std::map<int64_t, model::OccupancyRollup> base;  // by start ms
+    auto samples = c_.store->LoadOccupancy(model::FacilityId(id), from, to);
+    if (!samples.ok()) return FromStatus(samples.status());
+    for (const auto& x : *samples) {
+      Timestamp start =
+          Timestamp(x.time.time_since_epoch() / Milliseconds(kBase) * Milliseconds(kBase));
+      model::OccupancyRollup r;
+      r.id = id;
+      r.start = start;
+      r.min_occupied = r.max_occupied = x.occupied;
+      r.mean_occupied = x.occupied;
+      r.capacity = x.capacity;
+      r.coverage = 1;
+      base.emplace(ToUnixMillis(start), r);
+    }
+    for (const auto& r : *rollups) base[ToUnixMillis(r.start)] = r;  // recorded ones win
+    struct Bucket {
+      int min = INT32_MAX, max = INT32_MIN, capacity = 0;
+      double weighted = 0, coverage = 0;
+    };
+    std::map<int64_t, Bucket> buckets;
+    const int64_t step_ms = std::chrono::duration_cast<Milliseconds>(step).count();
+    const double parts = static_cast<double>(step / kBase);
+    for (const auto& [ms, r] : base) {
+      Bucket& b = buckets[ms / step_ms * step_ms];
+      b.min = std::min(b.min, r.min_occupied);
+      b.max = std::max(b.max, r.max_occupied);
+      b.capacity = std::max(b.capacity, r.capacity);
+      b.weighted += r.mean_occupied * r.coverage;
+      b.coverage += r.coverage;
+    }
+    auto round2 = [](double v) { return std::round(v * 100) / 100; };
+    if (csv) {
+      std::string out = "facility_id,time,min,mean,max,capacity,coverage\n";
+      for (const auto& [ms, b] : buckets) {
+        out += fmt::format("{},{},{},{:.2f},{},{},{:.3f}\n", CsvField(id),
+                           TimeText(reg, FromUnixMillis(ms)), b.min, b.weighted / b.coverage, b.max,
+                           b.capacity, b.coverage / parts);
+      }
+      return CsvResponse(std::move(out), id);
+    }
+    json points = json::array();
+    for (const auto& [ms, b] : buckets) {
+      points.push_back({TimeText(reg, FromUnixMillis(ms)), b.min, round2(b.weighted / b.coverage),
+                        b.max, b.capacity, round2(b.coverage / parts)});
+    }
+    json j{{"facility", id},
+           {"from", TimeText(reg, from)},
+           {"to", TimeText(reg, to)},
+           {"step", step.count()},
+           {"columns", {"time", "min", "mean", "max", "capacity", "coverage"}},
+           {"points", std::move(points)}};
+    return Response::Json(200, j.dump());
+  }
+
+  static Response CsvResponse(std::string body, const std::string& id) {
+    Response r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = std::move(body);
+    std::string safe;
+    for (char c : id) safe.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+    r.headers.emplace_back("Content-Disposition",
+                           fmt::format("attachment; filename=\"history-{}.csv\"", safe));
+    return r;
+  }
+
+  static std::string CsvField(const std::string& v) {
+    if (v.find_first_of(",\"\n") == std::string::npos) return v;
+    std::string out = "\"";
+    for (char c : v) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
   }
 
   Response Bays(const Request& req) {
@@ -305,11 +427,11 @@ class Handlers {
     for (size_t i = page->offset;
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
       json j = model::ToJson(*matches[i]);
-      auto it = snap->bays.find(matches[i]->id.str());
-      if (it == snap->bays.end()) {
+      const state::BayLive* live = snap->FindBay(matches[i]->id.str());
+      if (!live || !live->known) {
         j["live"] = {{"occupied", nullptr}, {"since", nullptr}, {"updated", nullptr}};
       } else {
-        const auto& b = it->second;
+        const auto& b = *live;
         j["live"] = {{"occupied", b.occupied},
                      {"since", TimeText(*reg, b.since)},
                      {"updated", TimeText(*reg, b.updated)},

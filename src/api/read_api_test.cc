@@ -211,5 +211,39 @@ TEST_F(ReadApiTest, HistoryReturnsStoredSamplesInRange) {
   EXPECT_EQ(h["points"][0][0], "2026-11-28T07:30:00+08:00");
 }
 
+TEST_F(ReadApiTest, HistoryInStepsMergesRollupsAndSamplesAndExportsCsv) {
+  std::vector<model::OccupancySample> samples = {
+      {model::FacilityId("F1"), T("2026-11-28T08:00:00+08:00"), 100, 600},
+      {model::FacilityId("F1"), T("2026-11-28T08:05:00+08:00"), 120, 600},
+      {model::FacilityId("F1"), T("2026-11-28T08:10:00+08:00"), 300, 600}};
+  ASSERT_TRUE(store_->AppendOccupancy(samples).ok());
+  model::OccupancyRollup r;
+  r.id = "F1";
+  r.start = T("2026-11-28T08:05:00+08:00");
+  r.min_occupied = 150;
+  r.mean_occupied = 175;
+  r.max_occupied = 200;
+  r.capacity = 600;
+  r.coverage = 0.5;
+  ASSERT_TRUE(store_->AppendRollups(std::vector{r}).ok());
+  const std::string range = "from=2026-11-28T08:00:00%2B08:00&to=2026-11-28T08:15:00%2B08:00";
+  auto j = json::parse(Get("/api/v1/facilities/F1/history?" + range + "&step=15m").body);
+  ASSERT_EQ(j["points"].size(), 1u) << j.dump();
+  auto p = j["points"][0];
+  EXPECT_EQ(p[1], 100);
+  EXPECT_DOUBLE_EQ(p[2].get<double>(), 195.0);  // (100·1 + 175·0.5 + 300·1) / 2.5
+  EXPECT_EQ(p[3], 300);
+  EXPECT_DOUBLE_EQ(p[5].get<double>(), 0.83);
+  EXPECT_EQ(Get("/api/v1/facilities/F1/history?" + range + "&step=7m").status, 400);
+
+  auto csv = Get("/api/v1/facilities/F1/history?" + range + "&format=csv");
+  EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body,
+            "facility_id,time,occupied,capacity\n"
+            "F1,2026-11-28T08:00:00+08:00,100,600\n"
+            "F1,2026-11-28T08:05:00+08:00,120,600\n"
+            "F1,2026-11-28T08:10:00+08:00,300,600\n");
+}
+
 }  // namespace
 }  // namespace pg::api

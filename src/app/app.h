@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -33,6 +34,20 @@ struct AppConfig {
   std::chrono::milliseconds simulator_tick{2000};
   // How often the live state is sampled into the occupancy history.
   std::chrono::minutes history_step{5};
+  // The write-ahead log of observations; "" means "<db_path>.journal".
+  std::string journal_dir;
+  // Per-source ingest rate limit (observations per second, also the burst).
+  double ingest_rate_limit = 200'000;
+  // Local minute of day of the scheduled reset of entry/exit counts (SPEC §3: "nightly reset when
+  // closed"); none when unset. Offsets of cars known to stay come from the store's setting
+  // "state.reset_offsets" ({"F12": 35, …}).
+  std::optional<int> count_reset_minute;
+  // MQTT broker to subscribe to ("host:port"); empty: no MQTT.
+  std::string mqtt_broker;
+  // Trust the topic's source segment (the broker authenticates publishers per source).
+  bool mqtt_trust_topic_source = false;
+  // How often keys are reloaded from the store (new and revoked sources) and silence checked.
+  std::chrono::milliseconds maintenance_period{2000};
 };
 
 class App {

@@ -15,6 +15,10 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code);
 void AddImportRegistryCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
+void AddSourceCommand(CLI::App& app, int* exit_code);
+void AddReplayCommand(CLI::App& app, int* exit_code);
+void AddBacktestCommand(CLI::App& app, int* exit_code);
+void AddCalendarCommand(CLI::App& app, int* exit_code);
 void AddBuildRoadsCommand(CLI::App& app, int* exit_code);
 void AddRouteCommand(CLI::App& app, int* exit_code);
 

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   pg::cli::AddServeCommand(app, &exit_code);
   pg::cli::AddImportOsmCommand(app, &exit_code);
   pg::cli::AddImportRegistryCommand(app, &exit_code);
+  pg::cli::AddSourceCommand(app, &exit_code);
+  pg::cli::AddReplayCommand(app, &exit_code);
+  pg::cli::AddBacktestCommand(app, &exit_code);
+  pg::cli::AddCalendarCommand(app, &exit_code);
   pg::cli::AddBuildRoadsCommand(app, &exit_code);
   pg::cli::AddRouteCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);

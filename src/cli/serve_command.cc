@@ -2,6 +2,7 @@
 #include "app/app.h"
 #include "cli/commands.h"
 #include "core/log.h"
+#include "model/model_json.h"
 
 namespace pg::cli {
 
@@ -24,6 +25,24 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
   cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
   cmd->add_option("--threads", config->io_threads, "HTTP io threads (0: one per core)");
+  cmd->add_option("--mqtt", config->mqtt_broker,
+                  "MQTT broker host:port to take observations from (parkguide/<city>/obs/+)");
+  cmd->add_flag("--mqtt-trust-topic", config->mqtt_trust_topic_source,
+                "The broker authenticates each source (per-source credentials and ACL): no key "
+                "in the payload");
+  auto reset = std::make_shared<std::string>();
+  cmd->add_option("--count-reset", *reset,
+                  "Local time HH:MM at which entry/exit counts of closed facilities (and those "
+                  "with an offset in the setting state.reset_offsets) reset")
+      ->each([config](const std::string& text) {
+        auto minute = model::ParseMinuteOfDay(text, "--count-reset");
+        if (!minute.ok()) throw CLI::ValidationError("--count-reset", minute.status().message());
+        config->count_reset_minute = *minute % (24 * 60);
+      });
+  cmd->add_option("--journal", config->journal_dir, "Journal directory (default <db>.journal)");
+  cmd->add_option("--ingest-rate", config->ingest_rate_limit,
+                  "Per-source ingest limit, observations per second")
+      ->capture_default_str();
   cmd->callback([config, exit_code] { *exit_code = RunApp(*config); });
 }
 

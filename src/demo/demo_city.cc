@@ -1,5 +1,7 @@
 #include "demo/demo_city.h"
 
+#include "ingest/core/keys.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -620,6 +622,27 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     PG_LOG_INFO("demo: build-roads {}\n{}", osm_path, roads.ToText());
   }
 
+  // Keys for the simulated sources: the demo's feed posts through the same authenticated
+  // ingestion path as any source. Unlike a real deployment, the demo keeps its own keys in the
+  // database (settings "demo.key.<source>") so that the feed can use them after a restart.
+  {
+    PG_ASSIGN_OR_RETURN(model::RegistryData data, store->LoadRegistry());
+    for (const auto& source : data.sources) {
+      std::string setting = "demo.key." + source.id.str();
+      PG_ASSIGN_OR_RETURN(auto have, store->GetSetting(setting));
+      if (have) continue;
+      PG_ASSIGN_OR_RETURN(auto records, store->LoadSources());
+      for (const auto& r : records) {
+        if (r.source.id == source.id && !r.key_hash.empty()) {
+          PG_RETURN_IF_ERROR(store->RevokeSource(source.id, clock.Now()));
+        }
+      }
+      ingest::IssuedKey key = ingest::IssueKey();
+      PG_RETURN_IF_ERROR(store->AddSource({source, key.stored, clock.Now()}));
+      PG_RETURN_IF_ERROR(store->PutSetting(setting, key.key));
+    }
+  }
+
   // Backfill history from where it ends to now, in 5-minute steps.
   constexpr auto kStep = std::chrono::minutes(5);
   Timestamp now = clock.Now();
@@ -639,6 +662,23 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     Timestamp end = std::min(now, day + std::chrono::hours(24));
     auto samples = simulator.FacilityHistory(day, end, kStep);
     PG_RETURN_IF_ERROR(store->AppendOccupancy(samples));
+    // Charging sites: connectors not available, per site, for the forecasts of chargers.
+    std::vector<model::ChargerSiteSample> sites;
+    for (Timestamp t = day; t < end; t += kStep) {
+      std::map<std::string, std::pair<int, int>> counts;
+      for (const auto& c : registry->chargers()) {
+        if (c.lifecycle != model::Lifecycle::kInService) continue;
+        auto& [busy, total] = counts[c.site.empty() ? c.id.str() : c.site];
+        for (const auto& con : c.connectors) {
+          ++total;
+          if (simulator.ConnectorStatusAt(c, con.id, t) != model::ChargerStatus::kAvailable) ++busy;
+        }
+      }
+      for (const auto& [site, n] : counts) {
+        if (n.second > 0) sites.push_back({site, t, n.first, n.second});
+      }
+    }
+    PG_RETURN_IF_ERROR(store->AppendChargerSiteOccupancy(sites));
   }
   return Status::Ok();
 }

@@ -1,9 +1,15 @@
 #include "state/live_state.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <deque>
+#include <map>
 
-#include "model/opening_hours.h"
+#include "core/log.h"
+#include "model/vocabulary.h"
 
 namespace pg::state {
 
@@ -23,218 +29,173 @@ std::string_view Name(OccupancyState s) {
   return "unknown";
 }
 
-LiveState::LiveState(std::shared_ptr<const registry::Registry> registry, LiveRules rules)
-    : rules_(rules),
-      registry_(std::move(registry)),
-      working_(std::make_shared<LiveSnapshot>()),
-      published_(std::make_shared<const LiveSnapshot>()) {}
+// ---------------------------------------------------------------------------------------------
+// StateIndex
 
-void LiveState::Subscribe(Listener listener) {
-  std::lock_guard lock(mutex_);
-  listeners_.push_back(std::move(listener));
+StateIndex::StateIndex(std::shared_ptr<const registry::Registry> registry)
+    : registry_(std::move(registry)) {
+  const auto& reg = *registry_;
+  auto facilities = reg.facilities();
+  facilities_.resize(facilities.size());
+  for (uint32_t i = 0; i < facilities.size(); ++i) {
+    const model::Facility& f = facilities[i];
+    facility_index_.emplace(f.id.str(), i);
+    FacilityInfo& info = facilities_[i];
+    info.facility = &f;
+    info.capacity = std::max(0, f.capacity.total.value_or(0));
+    for (const auto& [category, n] : f.capacity.by_category) {
+      info.category_capacity[static_cast<int>(category)] = std::max(0, n);
+    }
+    info.zone = f.kind == model::FacilityKind::kOnStreet;
+    if (!f.opening_hours.empty()) {
+      auto hours = model::OpeningHours::Parse(f.opening_hours);
+      if (hours.ok() && !hours->IsAlwaysOpen()) info.hours = std::move(*hours);
+    }
+    for (const auto& s : reg.sources()) {
+      if (s.revoked_at) continue;
+      bool covers = s.scope.all;
+      for (const auto& id : s.scope.facilities) covers = covers || id == f.id;
+      for (const auto& op : s.scope.operators) covers = covers || op == f.operator_name;
+      if (covers) info.interval = std::max(info.interval, s.expected_interval);
+    }
+  }
+  auto bays = reg.bays();
+  bay_facility_.resize(bays.size());
+  for (uint32_t i = 0; i < bays.size(); ++i) {
+    bay_index_.emplace(bays[i].id.str(), i);
+    uint32_t f = Lookup(facility_index_, bays[i].facility.str());
+    bay_facility_[i] = f;
+    if (f != kNoIndex) ++facilities_[f].bays;
+  }
+  auto chargers = reg.chargers();
+  connector_offset_.assign(1, 0);
+  charger_facility_.resize(chargers.size());
+  for (uint32_t i = 0; i < chargers.size(); ++i) {
+    charger_index_.emplace(chargers[i].id.str(), i);
+    int max_id = 1;  // a charger whose connectors are unknown still has connector 1
+    for (const auto& c : chargers[i].connectors) max_id = std::max(max_id, c.id);
+    connector_offset_.push_back(connector_offset_.back() + static_cast<uint32_t>(max_id) + 1);
+    charger_facility_[i] =
+        chargers[i].facility ? Lookup(facility_index_, chargers[i].facility->str()) : kNoIndex;
+  }
 }
 
-std::shared_ptr<const LiveSnapshot> LiveState::Snapshot() const {
-  std::lock_guard lock(mutex_);
-  return published_;
+uint32_t StateIndex::Lookup(const Map& map, std::string_view id) {
+  auto it = map.find(id);
+  return it == map.end() ? kNoIndex : it->second;
+}
+uint32_t StateIndex::Facility(std::string_view id) const { return Lookup(facility_index_, id); }
+uint32_t StateIndex::Bay(std::string_view id) const { return Lookup(bay_index_, id); }
+uint32_t StateIndex::Charger(std::string_view id) const { return Lookup(charger_index_, id); }
+uint32_t StateIndex::ConnectorSlot(uint32_t charger, int connector) const {
+  if (charger >= charger_count() || connector < 0 ||
+      static_cast<uint32_t>(connector) >= connector_count(charger)) {
+    return kNoIndex;
+  }
+  return connector_offset_[charger] + static_cast<uint32_t>(connector);
 }
 
-void LiveState::SetRegistry(std::shared_ptr<const registry::Registry> registry) {
-  std::lock_guard lock(mutex_);
-  registry_ = std::move(registry);
+// ---------------------------------------------------------------------------------------------
+// LiveSnapshot
+
+const FacilityLive* LiveSnapshot::FindFacility(std::string_view id) const {
+  uint32_t i = index->Facility(id);
+  return i == kNoIndex ? nullptr : &facilities[i];
+}
+const BayLive* LiveSnapshot::FindBay(std::string_view id) const {
+  uint32_t i = index->Bay(id);
+  return i == kNoIndex ? nullptr : &bays[i];
+}
+std::span<const ConnectorLive> LiveSnapshot::ConnectorsOf(std::string_view charger) const {
+  uint32_t c = index->Charger(charger);
+  if (c == kNoIndex) return {};
+  return std::span(connectors).subspan(index->connector_first(c), index->connector_count(c));
+}
+std::optional<Timestamp> LiveSnapshot::ChargerLastSeen(std::string_view charger) const {
+  uint32_t c = index->Charger(charger);
+  if (c == kNoIndex || charger_seen[c] == Timestamp{}) return std::nullopt;
+  return charger_seen[c];
+}
+const SourceStats* LiveSnapshot::FindSource(std::string_view id) const {
+  for (const auto& s : sources) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
 }
 
-std::shared_ptr<const registry::Registry> LiveState::registry() const {
-  std::lock_guard lock(mutex_);
-  return registry_;
+double SourceStats::RatePerMinute(Timestamp now) const {
+  int64_t now_minute = ToUnixMillis(now) / 60'000;
+  uint64_t sum = 0;
+  // Complete minutes only (the current one is still filling), at most kRateMinutes back.
+  for (int k = 0; k < kRateMinutes; ++k) {
+    int64_t minute = newest_minute - k;
+    if (minute < now_minute && minute >= now_minute - kRateMinutes) {
+      sum += per_minute[kRateMinutes - 1 - k];
+    }
+  }
+  return static_cast<double>(sum) / kRateMinutes;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The writer's arrays
+
+struct LiveState::Writer {
+  uint64_t version = 0;
+  uint64_t event_id = 0;
+  std::vector<FacilityLive> facilities;
+  std::vector<BayLive> bays;
+  std::vector<ConnectorLive> connectors;
+  std::vector<Timestamp> charger_seen;
+  std::vector<SourceStats> sources;
+  std::deque<Correction> corrections;
+  // Targets changed by the current batch, each listed once.
+  std::vector<uint32_t> dirty_facilities;
+  std::vector<uint32_t> dirty_chargers;
+  std::vector<bool> facility_dirty;
+  std::vector<bool> charger_dirty;
+
+  void MarkFacility(uint32_t f) {
+    if (!facility_dirty[f]) {
+      facility_dirty[f] = true;
+      dirty_facilities.push_back(f);
+    }
+  }
+  void MarkCharger(uint32_t c) {
+    if (!charger_dirty[c]) {
+      charger_dirty[c] = true;
+      dirty_chargers.push_back(c);
+    }
+  }
+};
 
 namespace {
 
-// Capacity of the class a count speaks of; 0 when the registry does not know it.
-int CapacityOf(const model::Facility& f, const std::optional<model::SpaceCategory>& category) {
-  if (!category) return f.capacity.total.value_or(0);
-  auto it = f.capacity.by_category.find(*category);
-  return it == f.capacity.by_category.end() ? 0 : it->second;
+const SourceStats* SourceAt(std::span<const SourceStats> sources, uint32_t slot) {
+  return slot < sources.size() ? &sources[slot] : nullptr;
 }
 
-}  // namespace
-
-std::vector<ApplyOutcome> LiveState::ApplyBatch(std::span<const model::Observation> batch) {
-  std::vector<ApplyOutcome> outcomes;
-  outcomes.reserve(batch.size());
-  std::vector<LiveChange> changes;
-  std::vector<Listener> listeners;
-  {
-    std::lock_guard lock(mutex_);
-    // Copy-on-write once per batch: readers keep the old snapshot.
-    if (working_.get() == published_.get()) {
-      working_ = std::make_shared<LiveSnapshot>(*working_);
-    }
-    for (const auto& obs : batch) {
-      ApplyOutcome o = ApplyLocked(obs, *working_);
-      if (o.result == ApplyResult::kApplied) {
-        changes.push_back({++working_->version, obs});
-      }
-      outcomes.push_back(o);
-    }
-    if (!changes.empty()) published_ = working_;
-    listeners = listeners_;
-  }
-  for (const auto& change : changes) {
-    for (const auto& listener : listeners) listener(change);
-  }
-  return outcomes;
-}
-
-ApplyOutcome LiveState::Apply(const model::Observation& observation) {
-  return ApplyBatch(std::span(&observation, 1)).front();
-}
-
-ApplyOutcome LiveState::ApplyLocked(const model::Observation& obs, LiveSnapshot& snap) {
-  using model::ObservationType;
-  ApplyOutcome outcome;
-  if (obs.seq) {
-    auto [it, inserted] = last_seq_.try_emplace(obs.source.str(), *obs.seq);
-    if (!inserted) {
-      if (*obs.seq <= it->second) {
-        outcome.result = ApplyResult::kDuplicate;
-        return outcome;
-      }
-      it->second = *obs.seq;
-    }
-  }
-  const registry::Registry& reg = *registry_;
-  switch (obs.type) {
-    case ObservationType::kFacilityCount:
-    case ObservationType::kEntry:
-    case ObservationType::kExit:
-    case ObservationType::kFacilityStatus: {
-      const model::Facility* f = reg.FindFacility(model::FacilityId(obs.target));
-      if (!f) {
-        outcome.result = ApplyResult::kUnknownTarget;
-        return outcome;
-      }
-      FacilityLive& live = snap.facilities[obs.target];
-      if (obs.type == ObservationType::kFacilityStatus) {
-        if (obs.time < live.status_updated) {
-          outcome.result = ApplyResult::kOutOfOrder;
-          return outcome;
-        }
-        live.operator_status = obs.facility_status;
-        live.status_updated = obs.time;
-      } else {
-        std::optional<model::SpaceCategory> category =
-            obs.type == ObservationType::kFacilityCount ? obs.category : std::nullopt;
-        ClassCount* held = nullptr;
-        if (category) {
-          held = &live.by_category[*category];
-        } else {
-          if (!live.total) live.total = ClassCount{};
-          held = &*live.total;
-        }
-        if (obs.time < held->updated) {
-          outcome.result = ApplyResult::kOutOfOrder;
-          return outcome;
-        }
-        int capacity = CapacityOf(*f, category);
-        int occupied = held->occupied;
-        if (obs.type == ObservationType::kFacilityCount) {
-          if (obs.occupied) {
-            occupied = *obs.occupied;
-          } else if (obs.free) {
-            occupied = capacity - *obs.free;
-          }
-        } else {
-          occupied += obs.type == ObservationType::kEntry ? obs.count : -obs.count;
-        }
-        int clamped = std::clamp(occupied, 0, std::max(capacity, 0));
-        outcome.clamped = clamped != occupied;
-        held->occupied = clamped;
-        held->capacity = capacity;
-        held->updated = obs.time;
-      }
-      live.last_seen = std::max(live.last_seen, obs.time);
-      live.last_source = obs.source;
-      break;
-    }
-    case ObservationType::kBay: {
-      const model::Bay* b = reg.FindBay(model::BayId(obs.target));
-      if (!b) {
-        outcome.result = ApplyResult::kUnknownTarget;
-        return outcome;
-      }
-      BayLive& live = snap.bays[obs.target];
-      if (obs.time < live.updated) {
-        outcome.result = ApplyResult::kOutOfOrder;
-        return outcome;
-      }
-      if (live.occupied != obs.bay_occupied || live.updated == Timestamp{}) {
-        live.since = obs.time;
-      }
-      live.occupied = obs.bay_occupied;
-      live.updated = obs.time;
-      break;
-    }
-    case ObservationType::kCharger: {
-      const model::Charger* c = reg.FindCharger(model::ChargerId(obs.target));
-      if (!c) {
-        outcome.result = ApplyResult::kUnknownTarget;
-        return outcome;
-      }
-      ChargerLive& live = snap.chargers[obs.target];
-      ConnectorLive& con = live.connectors[obs.connector];
-      if (obs.time < con.updated) {
-        outcome.result = ApplyResult::kOutOfOrder;
-        return outcome;
-      }
-      con.status = obs.charger_status;
-      con.updated = obs.time;
-      live.last_seen = std::max(live.last_seen, obs.time);
-      break;
-    }
-  }
-  return outcome;
-}
-
-namespace {
-
-// The freshness limit of a facility: the longest expected interval of the sources that may
-// write it, times the stale factor.
-std::chrono::milliseconds StaleAfter(const registry::Registry& reg, const model::Facility& f,
-                                     const LiveRules& rules) {
+std::chrono::milliseconds StaleAfter(const StateIndex::FacilityInfo& info, const FacilityLive& live,
+                                     std::span<const SourceStats> sources, const LiveRules& rules) {
   std::chrono::seconds interval{0};
-  for (const auto& s : reg.sources()) {
-    if (s.revoked_at) continue;
-    bool covers = s.scope.all;
-    for (const auto& id : s.scope.facilities) covers = covers || id == f.id;
-    for (const auto& op : s.scope.operators) covers = covers || op == f.operator_name;
-    if (covers) interval = std::max(interval, s.expected_interval);
-  }
+  if (const SourceStats* s = SourceAt(sources, live.last_source)) interval = s->expected_interval;
+  if (interval.count() == 0) interval = info.interval;
   if (interval.count() == 0) interval = rules.default_interval;
-  return std::chrono::milliseconds(
-      static_cast<int64_t>(std::llround(interval.count() * 1000.0 * rules.stale_factor)));
+  return std::chrono::milliseconds(static_cast<int64_t>(
+      std::llround(static_cast<double>(interval.count()) * 1000.0 * rules.stale_factor)));
 }
 
-}  // namespace
-
-FacilityView ViewFacility(const registry::Registry& reg, const LiveSnapshot& snapshot,
-                          const model::Facility& f, Timestamp now, const LiveRules& rules) {
+FacilityView ViewOf(const registry::Registry& reg, const StateIndex::FacilityInfo& info,
+                    const FacilityLive* live, std::span<const SourceStats> sources, Timestamp now,
+                    const LiveRules& rules) {
   FacilityView view;
-  view.capacity = f.capacity.total.value_or(0);
-  auto it = snapshot.facilities.find(f.id.str());
-  const FacilityLive* live = it == snapshot.facilities.end() ? nullptr : &it->second;
-
+  view.capacity = info.capacity;
   // Closed wins over everything: by the operator or outside opening hours.
   bool closed = live && live->operator_status == model::FacilityStatus::kClosed;
-  if (!closed && !f.opening_hours.empty()) {
-    auto hours = model::OpeningHours::Parse(f.opening_hours);
-    if (hours.ok()) {
-      LocalTime local = ToLocal(now, reg.time_zone());
-      closed = !hours->IsOpen(local.weekday, local.minute_of_day);
-    }
+  if (!closed && info.hours) {
+    LocalTime local = ToLocal(now, reg.time_zone());
+    closed = !info.hours->IsOpen(local.weekday, local.minute_of_day);
   }
-  if (live && live->total) view.updated = live->total->updated;
+  if (live && live->total.known) view.updated = live->total.updated;
   if (closed) {
     view.state = OccupancyState::kClosed;
     if (live && live->status_updated > view.updated.value_or(Timestamp{})) {
@@ -242,32 +203,1039 @@ FacilityView ViewFacility(const registry::Registry& reg, const LiveSnapshot& sna
     }
     return view;
   }
-  auto stale_after = StaleAfter(reg, f, rules);
-  auto fresh = [&](const ClassCount& c) { return now - c.updated <= stale_after; };
-  if (!live || !live->total || !fresh(*live->total)) {
-    view.state = OccupancyState::kUnknown;
-    return view;
-  }
-  const ClassCount& total = *live->total;
-  view.capacity = total.capacity;
+  if (!live || !live->total.known) return view;
+  auto stale_after = StaleAfter(info, *live, sources, rules);
+  auto fresh = [&](const ClassCount& c) { return c.known && now - c.updated <= stale_after; };
+  if (!fresh(live->total)) return view;
+  const ClassCount& total = live->total;
+  if (total.capacity > 0) view.capacity = total.capacity;
   view.occupied = total.occupied;
-  view.free = total.capacity - total.occupied;
+  view.free = std::max(0, view.capacity - total.occupied);
   if (live->operator_status == model::FacilityStatus::kFull || *view.free <= 0) {
     view.state = OccupancyState::kFull;
-  } else if (*view.free <= static_cast<int>(std::ceil(rules.almost_full_share * total.capacity))) {
+  } else if (*view.free <= static_cast<int>(std::ceil(rules.almost_full_share * view.capacity))) {
     view.state = OccupancyState::kAlmostFull;
   } else {
     view.state = OccupancyState::kOpen;
   }
-  for (const auto& [category, count] : live->by_category) {
-    FacilityView::Category c{category, std::nullopt, std::nullopt, count.capacity};
+  for (int c = 0; c < kCategoryCount; ++c) {
+    const ClassCount& count = live->by_category[c];
+    int capacity = count.known && count.capacity > 0 ? count.capacity : info.category_capacity[c];
+    if (!count.known && info.category_capacity[c] == 0) continue;
+    if (!count.known) continue;
+    FacilityView::Category cat{static_cast<model::SpaceCategory>(c), std::nullopt, std::nullopt,
+                               capacity};
     if (fresh(count)) {
-      c.occupied = count.occupied;
-      c.free = count.capacity - count.occupied;
+      cat.occupied = count.occupied;
+      cat.free = std::max(0, capacity - count.occupied);
     }
-    view.by_category.push_back(c);
+    view.by_category.push_back(cat);
   }
   return view;
+}
+
+// JSON string escaping for ids and names that reach event data.
+void AppendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string OptInt(const std::optional<int>& v) { return v ? std::to_string(*v) : "null"; }
+
+}  // namespace
+
+std::string LiveJson(const registry::Registry& reg, const FacilityView& v) {
+  std::string out =
+      fmt::format(R"({{"free":{},"occupied":{},"capacity":{},"state":"{}","updated":)",
+                  OptInt(v.free), OptInt(v.occupied), v.capacity, Name(v.state));
+  if (v.updated) {
+    AppendJsonString(out, FormatRfc3339(*v.updated, reg.time_zone()));
+  } else {
+    out += "null";
+  }
+  if (!v.by_category.empty()) {
+    bool unknown = v.state == OccupancyState::kUnknown || v.state == OccupancyState::kClosed;
+    out += R"(,"classes":{)";
+    for (size_t i = 0; i < v.by_category.size(); ++i) {
+      const auto& c = v.by_category[i];
+      if (i) out.push_back(',');
+      out += fmt::format(R"("{}":{{"free":{},"occupied":{},"capacity":{}}})",
+                         model::Name(c.category), unknown ? "null" : OptInt(c.free),
+                         unknown ? "null" : OptInt(c.occupied), c.capacity);
+    }
+    out.push_back('}');
+  }
+  out.push_back('}');
+  return out;
+}
+
+FacilityView ViewFacility(const registry::Registry& reg, const LiveSnapshot& snapshot,
+                          const model::Facility& f, Timestamp now, const LiveRules& rules) {
+  uint32_t i = snapshot.index->Facility(f.id.str());
+  if (i == kNoIndex) {
+    FacilityView v;
+    v.capacity = f.capacity.total.value_or(0);
+    return v;
+  }
+  return ViewOf(reg, snapshot.index->facility(i), &snapshot.facilities[i], snapshot.sources, now,
+                rules);
+}
+
+namespace {
+
+events::Event RenderFacility(const StateIndex& index, uint32_t f, const FacilityLive& live,
+                             std::span<const SourceStats> sources, Timestamp now,
+                             const LiveRules& rules) {
+  const auto& reg = index.registry();
+  const auto& info = index.facility(f);
+  const model::Facility& facility = *info.facility;
+  FacilityView view = ViewOf(reg, info, &live, sources, now, rules);
+  events::Event e;
+  e.type = info.zone ? "zone" : "facility";
+  e.subject = facility.id.str();
+  e.facility = facility.id.str();
+  e.location = facility.location;
+  e.data = R"({"facility":)";
+  AppendJsonString(e.data, facility.id.str());
+  e.data += R"(,"live":)";
+  e.data += LiveJson(reg, view);
+  e.data.push_back('}');
+  return e;
+}
+
+events::Event RenderCharger(const StateIndex& index, uint32_t c,
+                            std::span<const ConnectorLive> connectors) {
+  const auto& reg = index.registry();
+  const model::Charger& charger = reg.chargers()[c];
+  events::Event e;
+  e.type = "charger";
+  e.subject = charger.id.str();
+  e.facility = charger.facility ? charger.facility->str() : "";
+  e.location = charger.location;
+  e.data = R"({"charger":)";
+  AppendJsonString(e.data, charger.id.str());
+  e.data += R"(,"site":)";
+  AppendJsonString(e.data, charger.site);
+  e.data += R"(,"connectors":{)";
+  int available = 0;
+  int known = 0;
+  bool first = true;
+  for (uint32_t k = 0; k < index.connector_count(c); ++k) {
+    const ConnectorLive& con = connectors[index.connector_first(c) + k];
+    if (!con.known) continue;
+    if (!first) e.data.push_back(',');
+    first = false;
+    e.data += fmt::format(R"("{}":{{"status":"{}","updated":)", k, model::Name(con.status));
+    AppendJsonString(e.data, FormatRfc3339(con.updated, reg.time_zone()));
+    e.data.push_back('}');
+    if (k == 0) continue;
+    ++known;
+    if (con.status == model::ChargerStatus::kAvailable) ++available;
+  }
+  e.data += fmt::format(R"(}},"available":{}}})", known ? std::to_string(available) : "null");
+  return e;
+}
+
+}  // namespace
+
+std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestamp now,
+                                          const LiveRules& rules) {
+  std::vector<events::Event> out;
+  const StateIndex& index = *snapshot.index;
+  for (uint32_t f = 0; f < index.facility_count(); ++f) {
+    out.push_back(RenderFacility(index, f, snapshot.facilities[f], snapshot.sources, now, rules));
+    out.back().id = snapshot.event_id;
+    out.back().resumable = false;
+  }
+  for (uint32_t c = 0; c < index.charger_count(); ++c) {
+    out.push_back(RenderCharger(index, c, snapshot.connectors));
+    out.back().id = snapshot.event_id;
+    out.back().resumable = false;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LiveState
+
+namespace {
+constexpr size_t kMaxSources = 1 << 16;
+std::atomic<uint64_t> next_instance{1};
+}  // namespace
+
+LiveState::LiveState(std::shared_ptr<const registry::Registry> registry, LiveRules rules,
+                     const Clock* clock, events::EventBus* bus)
+    : instance_(next_instance.fetch_add(1)),
+      rules_(std::move(rules)),
+      clock_(clock ? *clock : SystemClock::Instance()),
+      bus_(bus),
+      index_(std::make_shared<const StateIndex>(std::move(registry))),
+      w_(std::make_unique<Writer>()) {
+  w_->facilities.resize(index_->facility_count());
+  w_->bays.resize(index_->bay_count());
+  w_->connectors.resize(index_->connector_slot_count());
+  w_->charger_seen.resize(index_->charger_count());
+  w_->facility_dirty.resize(index_->facility_count());
+  w_->charger_dirty.resize(index_->charger_count());
+  for (const auto& s : index_->registry().sources()) DeclareSource(s.id, s.expected_interval);
+  published_.store(CopyLocked());
+}
+
+LiveState::~LiveState() = default;
+
+uint32_t LiveState::SourceSlot(std::string_view id) {
+  // Each thread remembers the last source it resolved: batches come from one source.
+  // Keyed by instance number, not address: a new state may reuse a destroyed one's address.
+  struct Cache {
+    uint64_t instance = 0;
+    std::string id;
+    uint32_t slot = kNoIndex;
+  };
+  thread_local Cache cache;
+  if (cache.instance == instance_ && cache.id == id) return cache.slot;
+  std::lock_guard lock(mu_);
+  auto it = source_slots_.find(std::string(id));
+  uint32_t slot = 0;
+  if (it != source_slots_.end()) {
+    slot = it->second;
+  } else {
+    if (w_->sources.size() >= kMaxSources) return kNoIndex;
+    slot = static_cast<uint32_t>(w_->sources.size());
+    source_slots_.emplace(std::string(id), slot);
+    w_->sources.emplace_back().id = std::string(id);
+    silent_.push_back(false);
+  }
+  cache = {instance_, std::string(id), slot};
+  return slot;
+}
+
+void LiveState::DeclareSource(const model::SourceId& id, std::chrono::seconds expected_interval) {
+  uint32_t slot = SourceSlot(id.str());
+  if (slot == kNoIndex) return;
+  std::lock_guard lock(mu_);
+  w_->sources[slot].expected_interval = expected_interval;
+}
+
+Result<ResolvedObservation> LiveState::Resolve(const model::Observation& o) {
+  using model::ObservationType;
+  ResolvedObservation r;
+  r.time_ms = ToUnixMillis(o.time);
+  r.seq = o.seq.value_or(ResolvedObservation::kNoSeq);
+  r.type = o.type;
+  r.source = SourceSlot(o.source.str());
+  if (r.source == kNoIndex) return ResourceExhausted("too many sources");
+  switch (o.type) {
+    case ObservationType::kFacilityCount:
+    case ObservationType::kEntry:
+    case ObservationType::kExit:
+    case ObservationType::kFacilityStatus:
+      r.target = index_->Facility(o.target);
+      if (r.target == kNoIndex) {
+        return NotFound(fmt::format("no facility '{}'", o.target), "facility");
+      }
+      break;
+    case ObservationType::kBay:
+      r.target = index_->Bay(o.target);
+      if (r.target == kNoIndex) return NotFound(fmt::format("no bay '{}'", o.target), "bay");
+      break;
+    case ObservationType::kCharger: {
+      uint32_t c = index_->Charger(o.target);
+      if (c == kNoIndex) return NotFound(fmt::format("no charger '{}'", o.target), "charger");
+      r.target = index_->ConnectorSlot(c, o.connector);
+      if (r.target == kNoIndex) {
+        return NotFound(fmt::format("charger '{}' has no connector {} (it has 0–{})", o.target,
+                                    o.connector, index_->connector_count(c) - 1),
+                        "connector");
+      }
+      break;
+    }
+  }
+  switch (o.type) {
+    case ObservationType::kFacilityCount:
+      r.category = o.category ? static_cast<int8_t>(*o.category) : int8_t{-1};
+      if (o.occupied) {
+        r.value = *o.occupied;
+        if (o.free) {
+          r.has_both = true;
+          r.extra = *o.free;
+        }
+      } else {
+        r.value = o.free.value_or(0);
+        r.value_is_free = true;
+      }
+      break;
+    case ObservationType::kEntry:
+    case ObservationType::kExit:
+      r.value = o.count;
+      break;
+    case ObservationType::kBay:
+      r.value = o.bay_occupied ? 1 : 0;
+      break;
+    case ObservationType::kCharger:
+      r.value = static_cast<int32_t>(o.charger_status);
+      break;
+    case ObservationType::kFacilityStatus:
+      r.value = static_cast<int32_t>(o.facility_status);
+      break;
+  }
+  return r;
+}
+
+std::vector<ApplyOutcome> LiveState::ApplyBatch(std::span<const model::Observation> batch,
+                                                Timestamp received) {
+  std::vector<ResolvedObservation> resolved;
+  resolved.reserve(batch.size());
+  std::vector<size_t> positions;  // of resolved items in `batch`
+  std::vector<ApplyOutcome> outcomes(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto r = Resolve(batch[i]);
+    if (r.ok()) {
+      resolved.push_back(*r);
+      positions.push_back(i);
+    } else {
+      outcomes[i].result = ApplyResult::kUnknownTarget;
+    }
+  }
+  std::vector<ApplyOutcome> applied;
+  ApplyResolved(resolved, received, &applied);
+  for (size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = applied[k];
+  return outcomes;
+}
+
+ApplyOutcome LiveState::Apply(const model::Observation& observation) {
+  return ApplyBatch(std::span(&observation, 1)).front();
+}
+
+BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch, Timestamp received,
+                                     std::vector<ApplyOutcome>* outcomes) {
+  BatchCounts counts;
+  if (outcomes) outcomes->assign(batch.size(), {});
+  std::lock_guard lock(mu_);
+  Writer& w = *w_;
+  int64_t received_ms = ToUnixMillis(received);
+  int64_t minute = received_ms / 60'000;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ApplyOutcome local;
+    ApplyOutcome& outcome = outcomes ? (*outcomes)[i] : local;
+    const ResolvedObservation& o = batch[i];
+    ApplyOne(o, outcome);
+    switch (outcome.result) {
+      case ApplyResult::kApplied:
+        ++counts.accepted;
+        break;
+      case ApplyResult::kDuplicate:
+        ++counts.duplicate;
+        break;
+      case ApplyResult::kOutOfOrder:
+        ++counts.out_of_order;
+        break;
+      case ApplyResult::kUnknownTarget:
+        ++counts.unknown_target;
+        break;
+    }
+    if (o.source < w.sources.size()) {
+      SourceStats& s = w.sources[o.source];
+      if (received_ms != 0 && received_ms > ToUnixMillis(s.last_received)) {
+        s.last_received = received;
+      }
+      if (outcome.result == ApplyResult::kApplied) {
+        // Shift the per-minute ring up to this batch's minute.
+        if (minute > s.newest_minute) {
+          int64_t shift = std::min<int64_t>(minute - s.newest_minute, SourceStats::kRateMinutes);
+          std::rotate(s.per_minute.begin(), s.per_minute.begin() + shift, s.per_minute.end());
+          std::fill(s.per_minute.end() - shift, s.per_minute.end(), 0u);
+          s.newest_minute = minute;
+        }
+        if (minute == s.newest_minute) ++s.per_minute.back();
+      }
+    }
+  }
+  w.version += counts.accepted;
+  version_.store(w.version, std::memory_order_release);
+  PublishEvents();
+  return counts;
+}
+
+void LiveState::ApplyOne(const ResolvedObservation& o, ApplyOutcome& outcome) {
+  using model::ObservationType;
+  Writer& w = *w_;
+  if (o.source >= w.sources.size()) {
+    outcome.result = ApplyResult::kUnknownTarget;
+    return;
+  }
+  SourceStats& source = w.sources[o.source];
+  auto reject = [&](ApplyResult r) {
+    outcome.result = r;
+    switch (r) {
+      case ApplyResult::kDuplicate:
+        ++source.duplicate;
+        break;
+      case ApplyResult::kOutOfOrder:
+        ++source.out_of_order;
+        break;
+      case ApplyResult::kUnknownTarget:
+        ++source.unknown_target;
+        break;
+      case ApplyResult::kApplied:
+        break;
+    }
+  };
+  if (o.seq != ResolvedObservation::kNoSeq) {
+    if (source.last_seq && o.seq <= *source.last_seq) return reject(ApplyResult::kDuplicate);
+    source.last_seq = o.seq;
+  }
+  const Timestamp time = FromUnixMillis(o.time_ms);
+  auto clamp = [&](int value, int capacity) {
+    if (value < 0) {
+      ++source.underflow;
+      outcome.clamped = true;
+      return 0;
+    }
+    if (capacity > 0 && value > capacity) {
+      ++source.overflow;
+      outcome.clamped = true;
+      return capacity;
+    }
+    return value;
+  };
+  auto record_correction = [&](uint32_t f, int before, int after, Correction::Kind kind) {
+    ++source.corrections;
+    source.correction_spaces += static_cast<uint64_t>(std::abs(after - before));
+    w.corrections.push_back(
+        {index_->facility(f).facility->id.str(), source.id, time, before, after, kind});
+    while (w.corrections.size() > rules_.corrections_kept) w.corrections.pop_front();
+  };
+
+  switch (o.type) {
+    case ObservationType::kFacilityCount: {
+      if (o.target >= w.facilities.size()) return reject(ApplyResult::kUnknownTarget);
+      const auto& info = index_->facility(o.target);
+      FacilityLive& live = w.facilities[o.target];
+      ClassCount& held = o.category < 0 ? live.total : live.by_category[o.category];
+      if (held.known && time < held.updated) return reject(ApplyResult::kOutOfOrder);
+      int capacity = o.category < 0 ? info.capacity : info.category_capacity[o.category];
+      if (capacity == 0 && o.has_both) capacity = std::max(0, o.value) + std::max(0, o.extra);
+      if (capacity == 0) capacity = held.capacity;
+      int occupied = o.value_is_free ? capacity - o.value : o.value;
+      int clamped = clamp(occupied, capacity);
+      if (o.category < 0) {
+        if (live.moved_by_events && held.known) {
+          record_correction(o.target, held.occupied, clamped, Correction::Kind::kCount);
+        }
+        live.moved_by_events = false;
+        live.last_count = std::max(live.last_count, time);
+        live.last_source = o.source;
+      }
+      held.occupied = clamped;
+      held.capacity = capacity;
+      held.updated = time;
+      held.known = true;
+      live.last_seen = std::max(live.last_seen, time);
+      w.MarkFacility(o.target);
+      break;
+    }
+    case ObservationType::kEntry:
+    case ObservationType::kExit: {
+      if (o.target >= w.facilities.size()) return reject(ApplyResult::kUnknownTarget);
+      const auto& info = index_->facility(o.target);
+      FacilityLive& live = w.facilities[o.target];
+      // Events commute with each other, but a count already includes the events before it.
+      if (time < live.last_count) return reject(ApplyResult::kOutOfOrder);
+      ClassCount& held = live.total;
+      if (rules_.reset_minute_of_day) {
+        const auto& reg = index_->registry();
+        auto offset_it = rules_.reset_offsets.find(info.facility->id.str());
+        if (live.next_reset_ms != 0 && o.time_ms >= live.next_reset_ms) {
+          Timestamp reset_at = FromUnixMillis(live.next_reset_ms);
+          LocalTime local = ToLocal(reset_at, reg.time_zone());
+          bool closed = info.hours && !info.hours->IsOpen(local.weekday, local.minute_of_day);
+          if (closed || offset_it != rules_.reset_offsets.end()) {
+            int offset = offset_it == rules_.reset_offsets.end() ? 0 : offset_it->second;
+            record_correction(o.target, held.occupied, offset, Correction::Kind::kReset);
+            held.occupied = offset;
+          }
+        }
+        if (live.next_reset_ms == 0 || o.time_ms >= live.next_reset_ms) {
+          LocalTime local = ToLocal(time, reg.time_zone());
+          Timestamp next = FromLocal(local.year, local.month, local.day,
+                                     *rules_.reset_minute_of_day, reg.time_zone());
+          if (next <= time) next += std::chrono::hours(24);
+          live.next_reset_ms = ToUnixMillis(next);
+        }
+      }
+      int delta = o.type == ObservationType::kEntry ? o.value : -o.value;
+      int capacity = info.capacity > 0 ? info.capacity : held.capacity;
+      held.occupied = clamp(held.occupied + delta, capacity);
+      held.capacity = capacity;
+      held.updated = std::max(held.updated, time);
+      held.known = true;
+      live.moved_by_events = true;
+      live.last_seen = std::max(live.last_seen, time);
+      if (live.last_source == kNoIndex) live.last_source = o.source;
+      w.MarkFacility(o.target);
+      break;
+    }
+    case ObservationType::kFacilityStatus: {
+      if (o.target >= w.facilities.size()) return reject(ApplyResult::kUnknownTarget);
+      FacilityLive& live = w.facilities[o.target];
+      if (time < live.status_updated) return reject(ApplyResult::kOutOfOrder);
+      live.operator_status = static_cast<model::FacilityStatus>(o.value);
+      live.status_updated = time;
+      live.last_seen = std::max(live.last_seen, time);
+      w.MarkFacility(o.target);
+      break;
+    }
+    case ObservationType::kBay: {
+      if (o.target >= w.bays.size()) return reject(ApplyResult::kUnknownTarget);
+      BayLive& bay = w.bays[o.target];
+      if (bay.known && time < bay.updated) return reject(ApplyResult::kOutOfOrder);
+      bool occupied = o.value != 0;
+      uint32_t f = index_->bay_facility(o.target);
+      if (f != kNoIndex) {
+        FacilityLive& zone = w.facilities[f];
+        if (!bay.known) ++zone.bays_known;
+        zone.bays_occupied += (occupied ? 1 : 0) - (bay.known && bay.occupied ? 1 : 0);
+        const auto& info = index_->facility(f);
+        int capacity = info.capacity > 0 ? info.capacity : info.bays;
+        // Sensed bays stand for the zone; with part of it sensed, scale to the capacity.
+        int estimate = zone.bays_known == 0 ? 0
+                       : capacity > zone.bays_known
+                           ? static_cast<int>(std::lround(static_cast<double>(zone.bays_occupied) *
+                                                          capacity / zone.bays_known))
+                           : zone.bays_occupied;
+        if (!zone.total.known || time >= zone.total.updated) {
+          zone.total.occupied = std::clamp(estimate, 0, std::max(capacity, 0));
+          zone.total.capacity = capacity;
+          zone.total.updated = time;
+          zone.total.known = true;
+          zone.last_source = o.source;
+        }
+        zone.last_seen = std::max(zone.last_seen, time);
+        w.MarkFacility(f);
+      }
+      if (!bay.known || bay.occupied != occupied) bay.since = time;
+      bay.occupied = occupied;
+      bay.updated = time;
+      bay.known = true;
+      break;
+    }
+    case ObservationType::kCharger: {
+      if (o.target >= w.connectors.size()) return reject(ApplyResult::kUnknownTarget);
+      ConnectorLive& con = w.connectors[o.target];
+      if (con.known && time < con.updated) return reject(ApplyResult::kOutOfOrder);
+      con.status = static_cast<model::ChargerStatus>(o.value);
+      con.updated = time;
+      con.known = true;
+      // The charger owning this slot: the last whose first slot is at or before it.
+      uint32_t lo = 0;
+      uint32_t hi = static_cast<uint32_t>(index_->charger_count());
+      while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (index_->connector_first(mid) <= o.target) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      w.charger_seen[lo] = std::max(w.charger_seen[lo], time);
+      w.MarkCharger(lo);
+      break;
+    }
+  }
+  outcome.result = ApplyResult::kApplied;
+  ++source.accepted;
+  source.last_observation = std::max(source.last_observation, time);
+}
+
+void LiveState::PublishEvents() {
+  Writer& w = *w_;
+  size_t n = w.dirty_facilities.size() + w.dirty_chargers.size();
+  if (n == 0) return;
+  // Ids advance whether or not there is a bus, so they replay identically.
+  uint64_t first_id = w.event_id + 1;
+  w.event_id += n;
+  // Rendered even when nobody listens right now: the bus keeps them so a client that was away
+  // can resume with Last-Event-ID.
+  if (bus_) {
+    Timestamp now = clock_.Now();
+    std::vector<events::Event> out;
+    out.reserve(n);
+    uint64_t id = first_id;
+    for (uint32_t f : w.dirty_facilities) {
+      out.push_back(RenderFacility(*index_, f, w.facilities[f], w.sources, now, rules_));
+      out.back().id = id++;
+    }
+    for (uint32_t c : w.dirty_chargers) {
+      out.push_back(RenderCharger(*index_, c, w.connectors));
+      out.back().id = id++;
+    }
+    bus_->Publish(std::move(out));
+  }
+  for (uint32_t f : w.dirty_facilities) w.facility_dirty[f] = false;
+  for (uint32_t c : w.dirty_chargers) w.charger_dirty[c] = false;
+  w.dirty_facilities.clear();
+  w.dirty_chargers.clear();
+}
+
+std::shared_ptr<const LiveSnapshot> LiveState::CopyLocked() const {
+  auto snap = std::make_shared<LiveSnapshot>();
+  const Writer& w = *w_;
+  snap->version = w.version;
+  snap->event_id = w.event_id;
+  snap->index = index_;
+  snap->facilities = w.facilities;
+  snap->bays = w.bays;
+  snap->connectors = w.connectors;
+  snap->charger_seen = w.charger_seen;
+  snap->sources = w.sources;
+  snap->corrections.assign(w.corrections.begin(), w.corrections.end());
+  return snap;
+}
+
+std::shared_ptr<const LiveSnapshot> LiveState::Snapshot() const {
+  auto snap = published_.load(std::memory_order_acquire);
+  if (snap->version == version_.load(std::memory_order_acquire)) return snap;
+  std::lock_guard lock(mu_);
+  snap = published_.load(std::memory_order_acquire);
+  if (snap->version == w_->version) return snap;
+  snap = CopyLocked();
+  published_.store(snap, std::memory_order_release);
+  return snap;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoint bytes: "PGS1", then sections of id-keyed entries, little-endian varints. Only
+// entries holding data are written, in index order, so equal states give equal bytes.
+
+namespace {
+
+class ByteWriter {
+ public:
+  void U(uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  }
+  void S(int64_t v) { U((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void Str(std::string_view s) {
+    U(s.size());
+    out.append(s);
+  }
+  void T(Timestamp t) { S(ToUnixMillis(t)); }
+  void Count(const ClassCount& c) {
+    U(c.known);
+    S(c.occupied);
+    S(c.capacity);
+    T(c.updated);
+  }
+  std::string out;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) : in_(in) {}
+  uint64_t U() {
+    uint64_t v = 0;
+    for (int shift = 0; shift <= 63; shift += 7) {
+      if (pos_ >= in_.size()) {
+        ok_ = false;
+        return 0;
+      }
+      auto b = static_cast<uint8_t>(in_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+  int64_t S() {
+    uint64_t u = U();
+    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  }
+  int I() { return static_cast<int>(S()); }
+  std::string Str() {
+    uint64_t n = U();
+    if (n > in_.size() - pos_) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  Timestamp T() { return FromUnixMillis(S()); }
+  void Count(ClassCount& c) {
+    c.known = U() != 0;
+    c.occupied = I();
+    c.capacity = I();
+    c.updated = T();
+  }
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+constexpr std::string_view kSnapshotMagic = "PGS1";
+
+bool HasData(const FacilityLive& f) {
+  return f.total.known || f.status_updated != Timestamp{} || f.bays_known > 0 ||
+         std::any_of(f.by_category.begin(), f.by_category.end(),
+                     [](const ClassCount& c) { return c.known; });
+}
+
+}  // namespace
+
+std::string LiveState::Serialize() const {
+  std::lock_guard lock(mu_);
+  const Writer& w = *w_;
+  const auto& reg = index_->registry();
+  ByteWriter b;
+  b.out.append(kSnapshotMagic);
+  b.U(w.version);
+  b.U(w.event_id);
+  // Sources first (facilities refer to them by id), in id order: slots are numbered in order
+  // of first appearance, which differs between a live run and a replay.
+  std::vector<const SourceStats*> sources;
+  for (const auto& s : w.sources) sources.push_back(&s);
+  std::sort(sources.begin(), sources.end(),
+            [](const SourceStats* x, const SourceStats* y) { return x->id < y->id; });
+  b.U(sources.size());
+  for (const SourceStats* source : sources) {
+    const SourceStats& s = *source;
+    b.Str(s.id);
+    for (uint64_t v : {s.accepted, s.duplicate, s.out_of_order, s.unknown_target, s.underflow,
+                       s.overflow, s.corrections, s.correction_spaces}) {
+      b.U(v);
+    }
+    b.U(s.last_seq.has_value());
+    b.S(s.last_seq.value_or(0));
+    b.T(s.last_observation);
+    b.T(s.last_received);
+    for (uint32_t m : s.per_minute) b.U(m);
+    b.S(s.newest_minute);
+  }
+  size_t facilities = 0;
+  for (const auto& f : w.facilities) facilities += HasData(f);
+  b.U(facilities);
+  for (uint32_t i = 0; i < w.facilities.size(); ++i) {
+    const FacilityLive& f = w.facilities[i];
+    if (!HasData(f)) continue;
+    b.Str(reg.facilities()[i].id.str());
+    b.Count(f.total);
+    for (const auto& c : f.by_category) b.Count(c);
+    b.U(static_cast<uint64_t>(f.operator_status));
+    b.T(f.status_updated);
+    b.T(f.last_seen);
+    b.Str(f.last_source < w.sources.size() ? w.sources[f.last_source].id : "");
+    b.U(f.moved_by_events);
+    b.T(f.last_count);
+    b.S(f.next_reset_ms);
+    b.S(f.bays_known);
+    b.S(f.bays_occupied);
+  }
+  size_t bays = 0;
+  for (const auto& bay : w.bays) bays += bay.known;
+  b.U(bays);
+  for (uint32_t i = 0; i < w.bays.size(); ++i) {
+    const BayLive& bay = w.bays[i];
+    if (!bay.known) continue;
+    b.Str(reg.bays()[i].id.str());
+    b.U(bay.occupied);
+    b.T(bay.since);
+    b.T(bay.updated);
+  }
+  size_t connectors = 0;
+  for (const auto& c : w.connectors) connectors += c.known;
+  b.U(connectors);
+  for (uint32_t c = 0; c < index_->charger_count(); ++c) {
+    for (uint32_t k = 0; k < index_->connector_count(c); ++k) {
+      const ConnectorLive& con = w.connectors[index_->connector_first(c) + k];
+      if (!con.known) continue;
+      b.Str(reg.chargers()[c].id.str());
+      b.U(k);
+      b.U(static_cast<uint64_t>(con.status));
+      b.T(con.updated);
+    }
+  }
+  b.U(w.corrections.size());
+  for (const auto& c : w.corrections) {
+    b.Str(c.facility);
+    b.Str(c.source);
+    b.T(c.time);
+    b.S(c.before);
+    b.S(c.after);
+    b.U(static_cast<uint64_t>(c.kind));
+  }
+  return std::move(b.out);
+}
+
+Status LiveState::Restore(std::string_view bytes) {
+  if (!bytes.starts_with(kSnapshotMagic)) return DataLoss("not a live-state snapshot");
+  ByteReader r(bytes.substr(kSnapshotMagic.size()));
+  // Read into a fresh writer, then swap: a bad snapshot leaves the state untouched.
+  auto w = std::make_unique<Writer>();
+  w->facilities.resize(index_->facility_count());
+  w->bays.resize(index_->bay_count());
+  w->connectors.resize(index_->connector_slot_count());
+  w->charger_seen.resize(index_->charger_count());
+  w->facility_dirty.resize(index_->facility_count());
+  w->charger_dirty.resize(index_->charger_count());
+  w->version = r.U();
+  w->event_id = r.U();
+  uint64_t n = r.U();
+  std::unordered_map<std::string, uint32_t> slots;
+  std::vector<std::chrono::seconds> intervals;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& s : w_->sources) intervals.push_back(s.expected_interval);
+  }
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    SourceStats s;
+    s.id = r.Str();
+    for (uint64_t* v : {&s.accepted, &s.duplicate, &s.out_of_order, &s.unknown_target, &s.underflow,
+                        &s.overflow, &s.corrections, &s.correction_spaces}) {
+      *v = r.U();
+    }
+    bool has_seq = r.U() != 0;
+    int64_t seq = r.S();
+    if (has_seq) s.last_seq = seq;
+    s.last_observation = r.T();
+    s.last_received = r.T();
+    for (uint32_t& m : s.per_minute) m = static_cast<uint32_t>(r.U());
+    s.newest_minute = r.S();
+    slots.emplace(s.id, static_cast<uint32_t>(w->sources.size()));
+    w->sources.push_back(std::move(s));
+  }
+  n = r.U();
+  uint64_t dropped = 0;
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string id = r.Str();
+    FacilityLive f;
+    r.Count(f.total);
+    for (auto& c : f.by_category) r.Count(c);
+    f.operator_status = static_cast<model::FacilityStatus>(std::min<uint64_t>(r.U(), 2));
+    f.status_updated = r.T();
+    f.last_seen = r.T();
+    std::string last_source = r.Str();
+    auto it = slots.find(last_source);
+    f.last_source = it == slots.end() ? kNoIndex : it->second;
+    f.moved_by_events = r.U() != 0;
+    f.last_count = r.T();
+    f.next_reset_ms = r.S();
+    f.bays_known = r.I();
+    f.bays_occupied = r.I();
+    uint32_t idx = index_->Facility(id);
+    if (idx == kNoIndex) {
+      ++dropped;
+    } else {
+      w->facilities[idx] = f;
+    }
+  }
+  n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string id = r.Str();
+    BayLive bay;
+    bay.occupied = r.U() != 0;
+    bay.since = r.T();
+    bay.updated = r.T();
+    bay.known = true;
+    uint32_t idx = index_->Bay(id);
+    if (idx == kNoIndex) {
+      ++dropped;
+    } else {
+      w->bays[idx] = bay;
+    }
+  }
+  n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string id = r.Str();
+    int k = static_cast<int>(r.U());
+    ConnectorLive con;
+    con.status = static_cast<model::ChargerStatus>(std::min<uint64_t>(r.U(), 8));
+    con.updated = r.T();
+    con.known = true;
+    uint32_t c = index_->Charger(id);
+    uint32_t slot = c == kNoIndex ? kNoIndex : index_->ConnectorSlot(c, k);
+    if (slot == kNoIndex) {
+      ++dropped;
+    } else {
+      w->connectors[slot] = con;
+      w->charger_seen[c] = std::max(w->charger_seen[c], con.updated);
+    }
+  }
+  n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    Correction c;
+    c.facility = r.Str();
+    c.source = r.Str();
+    c.time = r.T();
+    c.before = r.I();
+    c.after = r.I();
+    c.kind = r.U() == 1 ? Correction::Kind::kReset : Correction::Kind::kCount;
+    w->corrections.push_back(std::move(c));
+  }
+  if (!r.ok() || !r.done()) return DataLoss("live-state snapshot is truncated or malformed");
+  if (dropped > 0) {
+    PG_LOG_WARNING("state: {} entries of the checkpoint are no longer in the registry", dropped);
+  }
+  std::lock_guard lock(mu_);
+  // Sources declared before the restore keep their intervals and slots.
+  for (size_t i = 0; i < w_->sources.size(); ++i) {
+    const SourceStats& old = w_->sources[i];
+    auto it = slots.find(old.id);
+    if (it == slots.end()) {
+      slots.emplace(old.id, static_cast<uint32_t>(w->sources.size()));
+      w->sources.push_back(old);
+    } else {
+      w->sources[it->second].expected_interval = old.expected_interval;
+    }
+  }
+  // Slots handed out before the restore must keep meaning the same source: remap.
+  std::vector<uint32_t> remap(w_->sources.size());
+  for (size_t i = 0; i < w_->sources.size(); ++i) remap[i] = slots.at(w_->sources[i].id);
+  bool identity = true;
+  for (size_t i = 0; i < remap.size(); ++i) identity = identity && remap[i] == i;
+  if (!identity) {
+    // Reorder the restored sources so old slots stay valid.
+    std::vector<SourceStats> ordered(w->sources.size());
+    std::vector<bool> used(w->sources.size());
+    for (size_t i = 0; i < remap.size(); ++i) {
+      ordered[i] = w->sources[remap[i]];
+      used[remap[i]] = true;
+    }
+    size_t next = remap.size();
+    std::vector<uint32_t> where(w->sources.size());
+    for (size_t i = 0; i < remap.size(); ++i) where[remap[i]] = static_cast<uint32_t>(i);
+    for (size_t j = 0; j < w->sources.size(); ++j) {
+      if (!used[j]) {
+        where[j] = static_cast<uint32_t>(next);
+        ordered[next++] = w->sources[j];
+      }
+    }
+    for (auto& f : w->facilities) {
+      if (f.last_source != kNoIndex) f.last_source = where[f.last_source];
+    }
+    w->sources = std::move(ordered);
+  }
+  source_slots_.clear();
+  for (uint32_t i = 0; i < w->sources.size(); ++i) source_slots_.emplace(w->sources[i].id, i);
+  silent_.assign(w->sources.size(), false);
+  w_ = std::move(w);
+  version_.store(w_->version, std::memory_order_release);
+  published_.store(CopyLocked(), std::memory_order_release);
+  return Status::Ok();
+}
+
+std::vector<SourceAlert> LiveState::CheckSilence(Timestamp now) {
+  std::vector<SourceAlert> alerts;
+  std::lock_guard lock(mu_);
+  Writer& w = *w_;
+  for (size_t i = 0; i < w.sources.size(); ++i) {
+    const SourceStats& s = w.sources[i];
+    if (s.expected_interval.count() == 0 || s.last_received == Timestamp{}) continue;
+    auto limit = std::chrono::milliseconds(static_cast<int64_t>(std::llround(
+        static_cast<double>(s.expected_interval.count()) * 1000.0 * rules_.stale_factor)));
+    bool silent = now - s.last_received > limit;
+    if (silent != silent_[i]) {
+      silent_[i] = silent;
+      alerts.push_back({s.id, silent, s.last_received, s.expected_interval});
+    }
+  }
+  if (bus_ && !alerts.empty()) {
+    // Alerts are not part of the replayed state, so they take no id: they are delivered live
+    // and are not resumable (GET /api/v1/sources/health has the same facts).
+    std::vector<events::Event> out;
+    const auto& reg = index_->registry();
+    for (const auto& a : alerts) {
+      events::Event e;
+      e.id = w.event_id;
+      e.resumable = false;
+      e.type = "source";
+      e.subject = a.source;
+      e.data = R"({"source":)";
+      AppendJsonString(e.data, a.source);
+      e.data += fmt::format(R"(,"status":"{}","last_received":)", a.silent ? "silent" : "ok");
+      AppendJsonString(e.data, FormatRfc3339(a.last_received, reg.time_zone()));
+      e.data += fmt::format(R"(,"expected_interval_s":{}}})", a.expected_interval.count());
+      out.push_back(std::move(e));
+    }
+    bus_->Publish(std::move(out));
+  }
+  return alerts;
+}
+
+std::string ChargerSiteOf(const model::Charger& charger) {
+  return charger.site.empty() ? charger.id.str() : charger.site;
+}
+
+std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
+                                          const LiveSnapshot& snapshot) {
+  std::map<std::string, ChargerSiteLive> sites;
+  for (const auto& c : registry.chargers()) {
+    if (c.lifecycle != model::Lifecycle::kInService) continue;
+    std::string site = ChargerSiteOf(c);
+    ChargerSiteLive& s = sites[site];
+    s.site = site;
+    s.connectors += static_cast<int>(c.connectors.size());
+    auto slots = snapshot.ConnectorsOf(c.id.str());
+    for (size_t k = 1; k < slots.size(); ++k) {  // slot 0 is the charger as a whole
+      if (!slots[k].known) continue;
+      ++s.known;
+      s.newest = std::max(s.newest, slots[k].updated);
+      switch (slots[k].status) {
+        case model::ChargerStatus::kAvailable:
+          break;
+        case model::ChargerStatus::kPreparing:
+        case model::ChargerStatus::kCharging:
+        case model::ChargerStatus::kSuspendedEv:
+        case model::ChargerStatus::kSuspendedEvse:
+        case model::ChargerStatus::kFinishing:
+          ++s.in_use;
+          ++s.busy;
+          break;
+        case model::ChargerStatus::kReserved:
+        case model::ChargerStatus::kUnavailable:
+        case model::ChargerStatus::kFaulted:
+          ++s.busy;
+          break;
+      }
+    }
+  }
+  std::vector<ChargerSiteLive> out;
+  for (auto& [site, s] : sites) out.push_back(std::move(s));
+  return out;
 }
 
 }  // namespace pg::state

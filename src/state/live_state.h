@@ -1,33 +1,55 @@
-// LiveState: the live occupancy of every facility, bay and charger (SPEC §3), and its rules.
+// LiveState: the live occupancy of every facility, zone, bay and charger, and the rules of
+// SPEC §3 that keep it trustworthy.
 //
-// Observations are applied in the order they were made durable. The state keeps, per target, the
-// newest accepted value; an observation older than what is held never overwrites it (it is still
-// history). Counts are clamped into 0..capacity and the clamp counted as an anomaly of the source.
-// Readers take an immutable LiveSnapshot; whether a facility is `unknown` (stale) is decided at
-// read time from the snapshot, the registry and the reader's clock (see FacilityView).
+// Rules, applied in journal order so a replay rebuilds the same state byte for byte:
+//   - dedupe: an observation with a `seq` at or below the highest seen from its source is a
+//     duplicate (seq is per source and increasing, SPEC §9);
+//   - order: an observation older than what is held for its target never overwrites it
+//     (out_of_order; it still goes to history);
+//   - clamp: counts are kept in 0..capacity; a value outside is clamped and counted on the
+//     source as an underflow or overflow anomaly;
+//   - entry/exit: events move the count; an authoritative count overrides the drift, and each
+//     such correction is recorded with its size; with `reset_minute_of_day` set, the first
+//     event after that local time resets a facility that is closed then (or has a configured
+//     offset) to its offset of cars known to stay, also recorded as a correction;
+//   - zones: bay sensors aggregate to their facility (an on-street zone or a sensed car park);
+//   - staleness: a facility whose count is older than its source's expected interval × factor
+//     is `unknown` — decided at read time by ViewFacility, so a dead feed turns unknown without
+//     anyone writing;
+//   - health: per source, last seen, counts, anomalies, corrections and a per-minute rate.
 //
-//   LiveState state(registry);
-//   ApplyOutcome o = state.Apply(observation);
+// Layout: targets are resolved once to dense indices (StateIndex, from the registry); the
+// writer mutates flat arrays under a mutex and readers get immutable LiveSnapshots, published
+// lazily — a reader finds the current snapshot with an atomic load and only copies the arrays
+// when something changed since the last publication.
+//
+//   LiveState state(registry, {}, &clock, &bus);
+//   state.ApplyBatch(observations, clock.Now());
 //   auto snap = state.Snapshot();
 //   FacilityView v = ViewFacility(*registry, *snap, facility, clock.Now());
 //
-// Thread-safety: Apply and Snapshot may be called from any thread; Apply calls are serialised
-// internally. Snapshots are immutable and safe to share.
+// Thread-safety: every member may be called from any thread; writes are serialised internally.
+// Snapshots are immutable and safe to share.
 #pragma once
 
-#include <functional>
-#include <map>
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/time.h"
+#include "events/event_bus.h"
 #include "model/city_model.h"
 #include "model/observation.h"
+#include "model/opening_hours.h"
 #include "registry/registry.h"
 
 namespace pg::state {
@@ -36,52 +58,178 @@ namespace pg::state {
 enum class OccupancyState { kOpen, kAlmostFull, kFull, kClosed, kUnknown };
 std::string_view Name(OccupancyState s);
 
+inline constexpr int kCategoryCount = 4;  // model::SpaceCategory values
+inline constexpr uint32_t kNoIndex = UINT32_MAX;
+
 // A count of one class (or the whole facility) as last reported.
 struct ClassCount {
   int occupied = 0;
   int capacity = 0;
   Timestamp updated;
+  bool known = false;  // false until the first count
 };
 
-// The raw live record of one facility.
 struct FacilityLive {
-  std::optional<ClassCount> total;  // absent until the first count arrives
-  std::map<model::SpaceCategory, ClassCount> by_category;
+  ClassCount total;
+  std::array<ClassCount, kCategoryCount> by_category;  // by model::SpaceCategory
   model::FacilityStatus operator_status = model::FacilityStatus::kOpen;
   Timestamp status_updated;
-  Timestamp last_seen;  // newest observation of any kind for this facility
-  model::SourceId last_source;
+  Timestamp last_seen;              // newest observation of any kind for this facility
+  uint32_t last_source = kNoIndex;  // the source of the newest total count
+  // Entry/exit counting.
+  bool moved_by_events = false;  // the total moved by entries/exits since the last count
+  Timestamp last_count;          // newest authoritative total count
+  int64_t next_reset_ms = 0;     // the next scheduled reset instant; 0 until counting starts
+  // Bay aggregation (zones and sensed car parks).
+  int bays_known = 0;
+  int bays_occupied = 0;
 };
 
 struct ConnectorLive {
   model::ChargerStatus status = model::ChargerStatus::kAvailable;
   Timestamp updated;
-};
-
-struct ChargerLive {
-  std::map<int, ConnectorLive> connectors;  // by connector id; 0 = the whole charger
-  Timestamp last_seen;
+  bool known = false;
 };
 
 struct BayLive {
   bool occupied = false;
   Timestamp since;  // when the current state began
   Timestamp updated;
+  bool known = false;
+};
+
+// Per-source health counters (deterministic: they replay identically).
+struct SourceStats {
+  std::string id;
+  uint64_t accepted = 0;
+  uint64_t duplicate = 0;
+  uint64_t out_of_order = 0;
+  uint64_t unknown_target = 0;
+  uint64_t underflow = 0;  // counts below 0, clamped
+  uint64_t overflow = 0;   // counts above capacity, clamped
+  uint64_t corrections = 0;
+  uint64_t correction_spaces = 0;  // sum of |size| of its corrections
+  std::optional<int64_t> last_seq;
+  Timestamp last_observation;  // newest observation time
+  Timestamp last_received;     // server time of its newest batch
+  // Accepted observations per minute of receipt, the newest minute last.
+  static constexpr int kRateMinutes = 10;
+  std::array<uint32_t, kRateMinutes> per_minute{};
+  int64_t newest_minute = 0;                  // minutes since the epoch of per_minute.back()
+  std::chrono::seconds expected_interval{0};  // 0: not declared
+  // Observations per minute over the last `kRateMinutes` complete minutes before `now`.
+  double RatePerMinute(Timestamp now) const;
+};
+
+// One drift correction: an authoritative count or a scheduled reset replacing a count that
+// entry/exit events had moved.
+struct Correction {
+  enum class Kind : uint8_t { kCount = 0, kReset = 1 };
+  std::string facility;
+  std::string source;
+  Timestamp time;
+  int before = 0;
+  int after = 0;
+  Kind kind = Kind::kCount;
+  int size() const { return after - before; }
+};
+
+// Dense indices of a registry's facilities, bays and chargers, with what the rules need of
+// each precomputed. Immutable; built once per registry.
+class StateIndex {
+ public:
+  explicit StateIndex(std::shared_ptr<const registry::Registry> registry);
+
+  const registry::Registry& registry() const { return *registry_; }
+  const std::shared_ptr<const registry::Registry>& registry_ptr() const { return registry_; }
+
+  uint32_t Facility(std::string_view id) const;  // kNoIndex when unknown
+  uint32_t Bay(std::string_view id) const;
+  uint32_t Charger(std::string_view id) const;
+  // The slot of connector `connector` (0: the whole charger) of charger `charger`; kNoIndex
+  // when the charger has no such connector.
+  uint32_t ConnectorSlot(uint32_t charger, int connector) const;
+
+  size_t facility_count() const { return facilities_.size(); }
+  size_t bay_count() const { return bay_facility_.size(); }
+  size_t charger_count() const { return connector_offset_.size() - 1; }
+  size_t connector_slot_count() const { return connector_offset_.back(); }
+
+  struct FacilityInfo {
+    const model::Facility* facility = nullptr;
+    int capacity = 0;  // 0 when unknown
+    std::array<int, kCategoryCount> category_capacity{};
+    int bays = 0;       // sensed bays in it
+    bool zone = false;  // on-street
+    std::optional<model::OpeningHours> hours;
+    std::chrono::seconds interval{0};  // longest expected interval of the sources covering it
+  };
+  const FacilityInfo& facility(uint32_t i) const { return facilities_[i]; }
+  uint32_t bay_facility(uint32_t bay) const { return bay_facility_[bay]; }
+  // The connectors of charger `c` occupy slots [first, first + count).
+  uint32_t connector_first(uint32_t c) const { return connector_offset_[c]; }
+  uint32_t connector_count(uint32_t c) const {
+    return connector_offset_[c + 1] - connector_offset_[c];
+  }
+  uint32_t charger_facility(uint32_t c) const { return charger_facility_[c]; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>>;
+  static uint32_t Lookup(const Map& map, std::string_view id);
+
+  std::shared_ptr<const registry::Registry> registry_;
+  Map facility_index_, bay_index_, charger_index_;
+  std::vector<FacilityInfo> facilities_;
+  std::vector<uint32_t> bay_facility_;
+  std::vector<uint32_t> connector_offset_;  // size chargers + 1
+  std::vector<uint32_t> charger_facility_;
 };
 
 // An immutable picture of everything live at one moment.
 struct LiveSnapshot {
-  uint64_t version = 0;  // increases with every applied change
-  std::unordered_map<std::string, FacilityLive> facilities;
-  std::unordered_map<std::string, ChargerLive> chargers;
-  std::unordered_map<std::string, BayLive> bays;
+  uint64_t version = 0;   // observations applied so far
+  uint64_t event_id = 0;  // the id of the newest change event
+  std::shared_ptr<const StateIndex> index;
+  std::vector<FacilityLive> facilities;   // by facility index
+  std::vector<BayLive> bays;              // by bay index
+  std::vector<ConnectorLive> connectors;  // by connector slot
+  std::vector<Timestamp> charger_seen;    // by charger index
+  std::vector<SourceStats> sources;       // by source slot
+  std::vector<Correction> corrections;    // the newest, oldest first
+
+  // nullptr when the id is unknown.
+  const FacilityLive* FindFacility(std::string_view id) const;
+  const BayLive* FindBay(std::string_view id) const;
+  // The connector slots of a charger, slot 0 being the whole charger; empty when unknown.
+  std::span<const ConnectorLive> ConnectorsOf(std::string_view charger) const;
+  std::optional<Timestamp> ChargerLastSeen(std::string_view charger) const;
+  const SourceStats* FindSource(std::string_view id) const;
+};
+
+// An observation with its target resolved to dense indices: what the writer applies.
+struct ResolvedObservation {
+  int64_t time_ms = 0;
+  int64_t seq = kNoSeq;
+  uint32_t source = kNoIndex;  // source slot
+  uint32_t target = kNoIndex;  // facility, bay or connector slot by type
+  int32_t value = 0;           // occupied or free (see value_is_free), count, bay 0/1, status
+  model::ObservationType type = model::ObservationType::kFacilityCount;
+  int8_t category = -1;  // -1: the whole facility
+  bool value_is_free = false;
+  bool has_both = false;  // a count with both free and occupied: `extra` holds free
+  int32_t extra = 0;
+  static constexpr int64_t kNoSeq = INT64_MIN;
 };
 
 enum class ApplyResult {
   kApplied,
   kDuplicate,      // same source and seq seen before
   kOutOfOrder,     // older than what is held: history only
-  kUnknownTarget,  // no such facility/bay/charger in the registry
+  kUnknownTarget,  // no such facility/bay/charger/connector in the registry
 };
 
 struct ApplyOutcome {
@@ -89,57 +237,125 @@ struct ApplyOutcome {
   bool clamped = false;  // a count outside 0..capacity was clamped (an anomaly of the source)
 };
 
+// Totals of one applied batch (the answer to a POST, SPEC §9).
+struct BatchCounts {
+  int accepted = 0;
+  int duplicate = 0;
+  int out_of_order = 0;
+  int unknown_target = 0;
+};
+
 // Tuning of the live rules.
 struct LiveRules {
-  // A facility is unknown when its newest count is older than its sources' expected interval
+  // A facility is unknown when its newest count is older than its source's expected interval
   // times this factor.
   double stale_factor = 3.0;
   // Used when no source of the facility declares an interval.
   std::chrono::seconds default_interval{300};
   // Free spaces at or below this share of capacity make the state almost_full.
   double almost_full_share = 0.1;
+  // Local minute of day of the scheduled reset of entry/exit counts; none when unset.
+  std::optional<int> reset_minute_of_day;
+  // Cars known to stay overnight, by facility id: the count a reset sets. A facility listed
+  // here is reset even when open at the reset time.
+  std::unordered_map<std::string, int> reset_offsets;
+  // Corrections kept in the snapshot (the newest).
+  size_t corrections_kept = 256;
 };
 
-// A change to the live state, delivered to listeners after it is applied.
-struct LiveChange {
-  uint64_t version = 0;
-  model::Observation observation;
+// A source that went silent or came back.
+struct SourceAlert {
+  std::string source;
+  bool silent = false;  // false: it is back
+  Timestamp last_received;
+  std::chrono::seconds expected_interval{0};
 };
 
 class LiveState {
  public:
-  explicit LiveState(std::shared_ptr<const registry::Registry> registry, LiveRules rules = {});
+  // `clock` (for rendering events; nullptr: the system clock) and `bus` (nullptr: no events)
+  // must outlive the state.
+  explicit LiveState(std::shared_ptr<const registry::Registry> registry, LiveRules rules = {},
+                     const Clock* clock = nullptr, events::EventBus* bus = nullptr);
+  ~LiveState();
+  LiveState(const LiveState&) = delete;
+  LiveState& operator=(const LiveState&) = delete;
 
-  // Applies one observation. REQUIRES: it has been validated and made durable by the caller.
+  // Resolves `o` against the registry. Errors: kNotFound naming the field ("facility", "bay",
+  // "charger", "connector") when the target is unknown; kResourceExhausted when the source
+  // table is full.
+  Result<ResolvedObservation> Resolve(const model::Observation& o);
+
+  // Applies observations in order. REQUIRES: validated and made durable by the caller.
+  // `received` is the server time of the batch (source health). Outcomes per item when asked.
+  BatchCounts ApplyResolved(std::span<const ResolvedObservation> batch, Timestamp received,
+                            std::vector<ApplyOutcome>* outcomes = nullptr);
+  // Resolves then applies; an unresolvable item counts as kUnknownTarget.
+  std::vector<ApplyOutcome> ApplyBatch(std::span<const model::Observation> batch,
+                                       Timestamp received = {});
   ApplyOutcome Apply(const model::Observation& observation);
-  // Applies a batch in order and publishes one snapshot for all of it; one outcome per item.
-  std::vector<ApplyOutcome> ApplyBatch(std::span<const model::Observation> batch);
 
+  // The current state. Cheap when nothing changed since the last call (an atomic load);
+  // otherwise copies the live arrays once for every reader that follows.
   std::shared_ptr<const LiveSnapshot> Snapshot() const;
 
-  // Replaces the registry (new facilities appear, removed ones are dropped on next apply).
-  void SetRegistry(std::shared_ptr<const registry::Registry> registry);
-  std::shared_ptr<const registry::Registry> registry() const;
+  // The whole deterministic state as bytes (the journal's checkpoint), and back. Restore
+  // resolves ids against this state's registry and drops what it no longer knows.
+  // Errors (Restore): kDataLoss when the bytes are not a snapshot.
+  std::string Serialize() const;
+  Status Restore(std::string_view bytes);
 
+  // Declares a source's expected interval (staleness, silence). Sources of the registry are
+  // declared at construction.
+  void DeclareSource(const model::SourceId& id, std::chrono::seconds expected_interval);
+
+  // Sources whose silence changed since the previous call: silent when nothing was received
+  // for expected interval × stale_factor. Publishes a "source" event for each.
+  std::vector<SourceAlert> CheckSilence(Timestamp now);
+
+  std::shared_ptr<const registry::Registry> registry() const { return index_->registry_ptr(); }
+  const std::shared_ptr<const StateIndex>& index() const { return index_; }
   const LiveRules& rules() const { return rules_; }
 
-  // Called after each applied change, on the applying thread; must not call Apply.
-  using Listener = std::function<void(const LiveChange&)>;
-  void Subscribe(Listener listener);
-
  private:
-  ApplyOutcome ApplyLocked(const model::Observation& observation, LiveSnapshot& snapshot);
+  struct Writer;
 
-  LiveRules rules_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const registry::Registry> registry_;
-  // The snapshot being built, mutated under mutex_; once published it is copied before the next
-  // change, so a published snapshot is never modified.
-  std::shared_ptr<LiveSnapshot> working_;
-  std::shared_ptr<const LiveSnapshot> published_;
-  std::unordered_map<std::string, int64_t> last_seq_;  // per source
-  std::vector<Listener> listeners_;
+  uint32_t SourceSlot(std::string_view id);
+  void ApplyOne(const ResolvedObservation& o, ApplyOutcome& outcome);
+  void PublishEvents();
+  std::shared_ptr<const LiveSnapshot> CopyLocked() const;
+
+  const uint64_t instance_;  // unique per LiveState in this process
+  const LiveRules rules_;
+  const Clock& clock_;
+  events::EventBus* const bus_;
+  const std::shared_ptr<const StateIndex> index_;
+
+  mutable std::mutex mu_;  // guards every member below
+  std::unique_ptr<Writer> w_;
+  std::unordered_map<std::string, uint32_t> source_slots_;
+  std::vector<bool> silent_;  // by source slot
+
+  std::atomic<uint64_t> version_{0};  // mirrors w_'s version for lock-free freshness checks
+  mutable std::atomic<std::shared_ptr<const LiveSnapshot>> published_;
 };
+
+// The connectors of one charging site — the chargers sharing Charger::site (or one charger with
+// no site) that are in service — as the snapshot knows them. `busy` counts connectors not
+// available to a new driver (in use, reserved, unavailable or faulted), what forecasts and
+// history record; `in_use` only those charging or about to.
+struct ChargerSiteLive {
+  std::string site;
+  int connectors = 0;  // in the registry
+  int known = 0;       // with a reported status
+  int busy = 0;
+  int in_use = 0;
+  Timestamp newest;  // the newest connector report
+};
+std::string ChargerSiteOf(const model::Charger& charger);
+// Every site with at least one connector in service, in site order.
+std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
+                                          const LiveSnapshot& snapshot);
 
 // The reader's view of one facility at `now`: the SPEC §9 "live" object.
 struct FacilityView {
@@ -157,10 +373,18 @@ struct FacilityView {
   std::vector<Category> by_category;
 };
 
-// Decides open/almost_full/full/closed/unknown from the snapshot, the facility's opening hours and
-// operator status, and staleness against its sources' intervals.
+// Decides open/almost_full/full/closed/unknown from the snapshot, the facility's opening hours
+// and operator status, and staleness against its source's interval.
 FacilityView ViewFacility(const registry::Registry& registry, const LiveSnapshot& snapshot,
                           const model::Facility& facility, Timestamp now,
                           const LiveRules& rules = {});
+
+// Every facility, zone and charger of `snapshot` as change events (the same data the live
+// events carry), not resumable, with the snapshot's event id: what a stream client gets first.
+std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestamp now,
+                                          const LiveRules& rules = {});
+
+// The SPEC §9 "live" object of a view as one line of JSON (times in the city's zone).
+std::string LiveJson(const registry::Registry& registry, const FacilityView& view);
 
 }  // namespace pg::state

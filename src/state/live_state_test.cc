@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace pg::state {
 namespace {
 
@@ -23,6 +25,23 @@ std::shared_ptr<const registry::Registry> MakeRegistry(const std::string& openin
   f.capacity.by_category[model::SpaceCategory::kEv] = 10;
   f.opening_hours = opening_hours;
   data.facilities.push_back(f);
+  model::Facility zone;
+  zone.id = model::FacilityId("Z1");
+  zone.kind = model::FacilityKind::kOnStreet;
+  zone.location = {34.001, 113.001};
+  zone.capacity.total = 4;
+  data.facilities.push_back(zone);
+  for (int i = 1; i <= 4; ++i) {
+    model::Bay b;
+    b.id = model::BayId("B" + std::to_string(i));
+    b.facility = zone.id;
+    data.bays.push_back(b);
+  }
+  model::Charger c;
+  c.id = model::ChargerId("C1");
+  c.facility = f.id;
+  c.connectors = {{1, model::ConnectorType::kGbtDc, 60}, {2, model::ConnectorType::kGbtAc, 7}};
+  data.chargers.push_back(c);
   model::Source s;
   s.id = model::SourceId("gate");
   s.scope.all = true;
@@ -150,20 +169,223 @@ TEST(LiveState, PerClassCountsAndUnknownTargets) {
   EXPECT_EQ(state.Apply(stray).result, ApplyResult::kUnknownTarget);
 }
 
-TEST(LiveState, SnapshotsAreImmutableAndListenersHearChanges) {
+TEST(LiveState, SnapshotsAreImmutable) {
   LiveState state(MakeRegistry());
-  int heard = 0;
-  state.Subscribe([&](const LiveChange& c) {
-    ++heard;
-    EXPECT_EQ(c.observation.target, "F1");
-  });
   state.Apply(Count("2026-11-28T08:00:00Z", 50));
   auto before = state.Snapshot();
   state.Apply(Count("2026-11-28T08:01:00Z", 40));
-  EXPECT_EQ(before->facilities.at("F1").total->occupied, 50);
-  EXPECT_EQ(state.Snapshot()->facilities.at("F1").total->occupied, 60);
+  EXPECT_EQ(before->FindFacility("F1")->total.occupied, 50);
+  EXPECT_EQ(state.Snapshot()->FindFacility("F1")->total.occupied, 60);
   EXPECT_GT(state.Snapshot()->version, before->version);
-  EXPECT_EQ(heard, 2);
+  EXPECT_EQ(state.Snapshot().get(), state.Snapshot().get()) << "no copy when nothing changed";
+}
+
+Observation Event(ObservationType type, const char* time, int count) {
+  Observation o = Count(time, std::nullopt);
+  o.type = type;
+  o.count = count;
+  return o;
+}
+
+TEST(LiveState, AuthoritativeCountCorrectsEntryExitDriftAndRecordsTheSize) {
+  LiveState state(MakeRegistry());
+  state.Apply(Count("2026-11-28T08:00:00Z", 90));  // 10 occupied
+  state.Apply(Event(ObservationType::kEntry, "2026-11-28T08:01:00Z", 5));
+  state.Apply(Event(ObservationType::kExit, "2026-11-28T08:02:00Z", 1));
+  EXPECT_EQ(View(state, "2026-11-28T08:02:10Z").occupied, 14);
+  state.Apply(Count("2026-11-28T08:03:00Z", 88));  // the gate system's own count: 12
+  auto snap = state.Snapshot();
+  EXPECT_EQ(snap->FindFacility("F1")->total.occupied, 12);
+  ASSERT_EQ(snap->corrections.size(), 1u);
+  EXPECT_EQ(snap->corrections[0].size(), -2);
+  EXPECT_EQ(snap->corrections[0].facility, "F1");
+  EXPECT_EQ(snap->FindSource("gate")->corrections, 1u);
+  EXPECT_EQ(snap->FindSource("gate")->correction_spaces, 2u);
+  // A count following a count is no correction.
+  state.Apply(Count("2026-11-28T08:04:00Z", 80));
+  EXPECT_EQ(state.Snapshot()->corrections.size(), 1u);
+  // An entry older than the newest count is already in it.
+  EXPECT_EQ(state.Apply(Event(ObservationType::kEntry, "2026-11-28T08:03:30Z", 1)).result,
+            ApplyResult::kOutOfOrder);
+}
+
+TEST(LiveState, ScheduledResetSetsTheOffsetOfCarsKnownToStay) {
+  LiveRules rules;
+  rules.reset_minute_of_day = 3 * 60;  // 03:00 Shanghai = 19:00Z the day before
+  rules.reset_offsets["F1"] = 7;
+  LiveState state(MakeRegistry(), rules);
+  state.Apply(Count("2026-11-28T10:00:00Z", 60));                           // 40 occupied
+  state.Apply(Event(ObservationType::kEntry, "2026-11-28T12:00:00Z", 30));  // drifted to 70
+  state.Apply(Event(ObservationType::kExit, "2026-11-28T15:00:00Z", 50));   // 20
+  // The first event after 03:00 local resets to the offset, then applies.
+  state.Apply(Event(ObservationType::kEntry, "2026-11-28T20:00:00Z", 2));
+  auto snap = state.Snapshot();
+  EXPECT_EQ(snap->FindFacility("F1")->total.occupied, 9);
+  ASSERT_EQ(snap->corrections.size(), 1u);
+  EXPECT_EQ(snap->corrections[0].kind, Correction::Kind::kReset);
+  EXPECT_EQ(snap->corrections[0].before, 20);
+  EXPECT_EQ(snap->corrections[0].after, 7);
+  // No second reset the same night.
+  state.Apply(Event(ObservationType::kEntry, "2026-11-28T21:00:00Z", 1));
+  EXPECT_EQ(state.Snapshot()->FindFacility("F1")->total.occupied, 10);
+  EXPECT_EQ(state.Snapshot()->corrections.size(), 1u);
+}
+
+TEST(LiveState, ClampsAreCountedOnTheSourceAsUnderflowOrOverflow) {
+  LiveState state(MakeRegistry());
+  state.Apply(Count("2026-11-28T08:00:00Z", 130));  // free > capacity: occupied −30
+  state.Apply(Count("2026-11-28T08:01:00Z", -5));   // occupied 105
+  auto source = *state.Snapshot()->FindSource("gate");
+  EXPECT_EQ(source.underflow, 1u);
+  EXPECT_EQ(source.overflow, 1u);
+  EXPECT_EQ(source.accepted, 2u);
+}
+
+Observation BayObs(const char* bay, const char* time, bool occupied) {
+  Observation o;
+  o.type = ObservationType::kBay;
+  o.source = model::SourceId("gate");
+  o.target = bay;
+  o.time = T(time);
+  o.bay_occupied = occupied;
+  return o;
+}
+
+TEST(LiveState, BaySensorsAggregateToTheirZone) {
+  LiveState state(MakeRegistry());
+  for (int i = 1; i <= 4; ++i) {
+    std::string id = "B" + std::to_string(i);
+    state.Apply(BayObs(id.c_str(), "2026-11-28T08:00:00Z", i <= 3));
+  }
+  auto reg = state.registry();
+  const auto* zone = reg->FindFacility(model::FacilityId("Z1"));
+  FacilityView v = ViewFacility(*reg, *state.Snapshot(), *zone, T("2026-11-28T08:00:10Z"));
+  EXPECT_EQ(v.occupied, 3);
+  EXPECT_EQ(v.free, 1);
+  state.Apply(BayObs("B2", "2026-11-28T08:01:00Z", false));
+  state.Apply(BayObs("B2", "2026-11-28T08:00:30Z", true));  // older: ignored
+  v = ViewFacility(*reg, *state.Snapshot(), *zone, T("2026-11-28T08:01:10Z"));
+  EXPECT_EQ(v.occupied, 2);
+  EXPECT_EQ(state.Snapshot()->FindBay("B2")->since, T("2026-11-28T08:01:00Z"));
+}
+
+TEST(LiveState, UnknownConnectorIsNotResolved) {
+  LiveState state(MakeRegistry());
+  Observation o;
+  o.type = ObservationType::kCharger;
+  o.source = model::SourceId("gate");
+  o.target = "C1";
+  o.connector = 3;
+  auto r = state.Resolve(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "connector");
+  o.connector = 2;
+  EXPECT_TRUE(state.Resolve(o).ok());
+}
+
+std::vector<Observation> Mixed() {
+  std::vector<Observation> v;
+  v.push_back(Count("2026-11-28T08:00:00Z", 50, 1));
+  v.push_back(Event(ObservationType::kEntry, "2026-11-28T08:00:10Z", 2));
+  v.push_back(BayObs("B1", "2026-11-28T08:00:20Z", true));
+  v.push_back(BayObs("B3", "2026-11-28T08:00:25Z", true));
+  Observation c;
+  c.type = ObservationType::kCharger;
+  c.source = model::SourceId("chargers");
+  c.target = "C1";
+  c.connector = 2;
+  c.charger_status = model::ChargerStatus::kCharging;
+  c.time = T("2026-11-28T08:00:30Z");
+  v.push_back(c);
+  v.push_back(Count("2026-11-28T08:01:00Z", 45, 2));
+  v.push_back(Count("2026-11-28T08:01:00Z", 45, 2));  // duplicate
+  v.push_back(Count("2026-11-28T07:01:00Z", 10));     // out of order
+  return v;
+}
+
+TEST(LiveState, SerializeRestoreRoundTripsToTheSameBytes) {
+  LiveState a(MakeRegistry());
+  a.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  std::string bytes = a.Serialize();
+  LiveState b(MakeRegistry());
+  ASSERT_TRUE(b.Restore(bytes).ok());
+  EXPECT_EQ(b.Serialize(), bytes);
+  // And the restored state goes on exactly as the original.
+  std::vector<Observation> more = {Count("2026-11-28T08:02:00Z", 44, 3),
+                                   Count("2026-11-28T08:02:00Z", 44, 2)};
+  a.ApplyBatch(more, T("2026-11-28T08:02:05Z"));
+  b.ApplyBatch(more, T("2026-11-28T08:02:05Z"));
+  EXPECT_EQ(a.Serialize(), b.Serialize());
+  EXPECT_FALSE(b.Restore("garbage").ok());
+}
+
+TEST(LiveState, ChangesArePublishedOnTheBusOncePerTargetPerBatch) {
+  events::EventBus bus;
+  FakeClock clock(T("2026-11-28T08:01:10Z"));
+  LiveState state(MakeRegistry(), {}, &clock, &bus);
+  std::mutex mu;
+  std::vector<events::EventPtr> seen;
+  bus.SubscribeFrom(std::nullopt, [&](const events::EventPtr& e) {
+    std::lock_guard lock(mu);
+    seen.push_back(e);
+    return true;
+  });
+  state.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (seen.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 3u);  // F1, Z1, C1
+  EXPECT_EQ(seen[0]->type, "facility");
+  EXPECT_EQ(seen[0]->subject, "F1");
+  EXPECT_NE(seen[0]->data.find(R"("free":45)"), std::string::npos) << seen[0]->data;
+  EXPECT_EQ(seen[1]->type, "zone");
+  EXPECT_EQ(seen[2]->type, "charger");
+  EXPECT_NE(seen[2]->data.find("Charging"), std::string::npos) << seen[2]->data;
+  EXPECT_EQ(seen[2]->id, 3u);
+  EXPECT_EQ(state.Snapshot()->event_id, 3u);
+}
+
+TEST(LiveState, SilentSourceRaisesAnAlertOnceAndClearsWhenItIsBack) {
+  LiveState state(MakeRegistry());
+  state.ApplyBatch(std::vector{Count("2026-11-28T08:00:00Z", 50)}, T("2026-11-28T08:00:00Z"));
+  EXPECT_TRUE(state.CheckSilence(T("2026-11-28T08:02:00Z")).empty());
+  auto alerts = state.CheckSilence(T("2026-11-28T08:03:01Z"));  // 60 s × 3
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].source, "gate");
+  EXPECT_TRUE(alerts[0].silent);
+  EXPECT_TRUE(state.CheckSilence(T("2026-11-28T08:04:00Z")).empty()) << "raised once";
+  state.ApplyBatch(std::vector{Count("2026-11-28T08:05:00Z", 50)}, T("2026-11-28T08:05:00Z"));
+  alerts = state.CheckSilence(T("2026-11-28T08:05:01Z"));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_FALSE(alerts[0].silent);
+}
+
+TEST(LiveState, SourceRateCountsCompleteMinutes) {
+  LiveState state(MakeRegistry());
+  std::vector<Observation> batch;
+  for (int i = 0; i < 30; ++i) batch.push_back(Count("2026-11-28T08:00:00Z", 50));
+  state.ApplyBatch(batch, T("2026-11-28T08:00:30Z"));
+  const auto* s = state.Snapshot()->FindSource("gate");
+  EXPECT_EQ(s->RatePerMinute(T("2026-11-28T08:00:40Z")), 0.0) << "the minute is not complete";
+  EXPECT_DOUBLE_EQ(s->RatePerMinute(T("2026-11-28T08:01:10Z")), 3.0);  // 30 over 10 minutes
+}
+
+// Slots are numbered in order of first appearance; the bytes must not depend on it.
+TEST(LiveState, SerializedBytesDoNotDependOnTheOrderSourcesWereFirstSeen) {
+  LiveState a(MakeRegistry());
+  LiveState b(MakeRegistry());
+  a.DeclareSource(model::SourceId("zeta"), std::chrono::seconds(60));
+  a.DeclareSource(model::SourceId("chargers"), std::chrono::seconds(0));
+  b.DeclareSource(model::SourceId("chargers"), std::chrono::seconds(0));
+  b.DeclareSource(model::SourceId("zeta"), std::chrono::seconds(60));
+  a.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  b.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  EXPECT_EQ(a.Serialize(), b.Serialize());
 }
 
 }  // namespace

@@ -47,6 +47,29 @@ struct SourceRecord {
   Timestamp created;
 };
 
+// A message an ingestion channel refused, kept with the reason (GET /api/v1/ingest/errors).
+struct DeadLetter {
+  int64_t id = 0;  // assigned by the store
+  Timestamp received;
+  std::string channel;  // "mqtt"
+  std::string topic;
+  std::string source;  // when known
+  std::string reason;
+  std::string payload;  // truncated to 64 KiB
+};
+
+// A trained forecast model as stored: which series, when and on what window it was trained, its
+// backtest score and the model document (forecast/model.h). Opaque to the store.
+struct ForecastModelRecord {
+  std::string series;  // "facility/<id>" or "charger_site/<site>"
+  Timestamp trained_at;
+  Timestamp window_from;
+  Timestamp window_to;
+  std::string score_json;  // held-out errors per horizon, model and baselines
+  std::string model_json;
+  friend bool operator==(const ForecastModelRecord&, const ForecastModelRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -74,6 +97,29 @@ class Store {
                                                                     Timestamp to) = 0;
   // The newest sample time of any facility; nullopt when there is no history.
   virtual Result<std::optional<Timestamp>> LatestOccupancyTime() = 0;
+
+  // Keeps a refused message; only the newest 10,000 are kept.
+  virtual Status AppendDeadLetter(const DeadLetter& letter) = 0;
+  // The newest `limit` dead letters, newest first.
+  virtual Result<std::vector<DeadLetter>> LoadDeadLetters(int limit) = 0;
+
+  // Appends rollups; one for an existing (kind, id, step, start) replaces it.
+  virtual Status AppendRollups(std::span<const model::OccupancyRollup> rollups) = 0;
+  // Rollups of one facility or charger site with from <= start < to, oldest first.
+  virtual Result<std::vector<model::OccupancyRollup>> LoadRollups(model::OccupancyRollup::Kind kind,
+                                                                  const std::string& id,
+                                                                  std::chrono::seconds step,
+                                                                  Timestamp from, Timestamp to) = 0;
+
+  // Charging-site occupancy history, as AppendOccupancy/LoadOccupancy for facilities.
+  virtual Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) = 0;
+  virtual Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(
+      const std::string& site, Timestamp from, Timestamp to) = 0;
+
+  // Forecast models: a record for an existing series replaces it. All records in one
+  // transaction.
+  virtual Status PutForecastModels(std::span<const ForecastModelRecord> records) = 0;
+  virtual Result<std::vector<ForecastModelRecord>> LoadForecastModels() = 0;
 
   // Small named settings (graph fingerprint, demo seed…). Empty optional when unset.
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;

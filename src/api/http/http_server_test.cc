@@ -2,11 +2,13 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <future>
 
 #include <atomic>
 #include <chrono>
@@ -171,6 +173,57 @@ TEST(HttpServer, RoutesByPatternAndDecodesPathParams) {
   r = HttpGet("127.0.0.1", server.port(), "/api/v1/facilities/new");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->body, "literal wins");
+}
+
+TEST(HttpServer, DeferredResponsesAreSentWhenGivenFromAnotherThreadInOrder) {
+  ServerOptions options = LoopbackOptions();
+  options.io_threads = 1;  // a deferred answer must not hold the only io thread
+  Server server(options);
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  server.Route("POST", "/later", [&](const Request& req) {
+    auto pending = std::make_shared<PendingResponse>();
+    std::lock_guard lock(mu);
+    workers.emplace_back([pending, body = req.body, released] {
+      released.wait();
+      pending->Respond(Response::Json(202, "later " + body));
+    });
+    return Response::Later(pending);
+  });
+  server.Route("GET", "/now", [](const Request&) {
+    auto pending = std::make_shared<PendingResponse>();
+    pending->Respond(Response::Json(200, "at once"));  // before the handler returns
+    return Response::Later(pending);
+  });
+  ASSERT_TRUE(server.Start().ok());
+  std::thread slow([&] {
+    auto r = HttpRequest("POST", "127.0.0.1", server.port(), "/later", "x");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 202);
+    EXPECT_EQ(r->body, "later x");
+  });
+  // Wait until the slow request is being handled, then prove the only io thread is free.
+  for (int i = 0; i < 500; ++i) {
+    std::lock_guard lock(mu);
+    if (!workers.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto r = HttpGet("127.0.0.1", server.port(), "/now", {}, std::chrono::seconds(5));
+  ASSERT_TRUE(r.ok()) << "the waiting request blocked the io thread";
+  EXPECT_EQ(r->body, "at once");
+  release.set_value();
+  slow.join();
+  auto conn = HttpConnection::Open("127.0.0.1", server.port());
+  ASSERT_TRUE(conn.ok());
+  for (const char* body : {"a", "b"}) {
+    auto k = (*conn)->Request("POST", "/later", body);
+    ASSERT_TRUE(k.ok());
+    EXPECT_EQ(k->body, std::string("later ") + body);  // keep-alive goes on after a deferred one
+  }
+  server.Stop();
+  for (auto& w : workers) w.join();
 }
 
 TEST(HttpServer, UnknownPathIs404ProblemJson) {

@@ -206,4 +206,38 @@ std::string_view StatusReason(int status) {
   }
 }
 
+void PendingResponse::Respond(Response response) {
+  std::function<void(Response)> deliver;
+  {
+    std::lock_guard lock(mu_);
+    if (responded_) return;
+    responded_ = true;
+    if (!deliver_) {
+      ready_ = std::make_unique<Response>(std::move(response));
+      return;
+    }
+    deliver = std::move(deliver_);
+  }
+  deliver(std::move(response));
+}
+
+void PendingResponse::OnReady(std::function<void(Response)> deliver) {
+  std::unique_ptr<Response> ready;
+  {
+    std::lock_guard lock(mu_);
+    if (!ready_) {
+      deliver_ = std::move(deliver);
+      return;
+    }
+    ready = std::move(ready_);
+  }
+  deliver(std::move(*ready));
+}
+
+Response Response::Later(std::shared_ptr<PendingResponse> pending) {
+  Response r;
+  r.pending = std::move(pending);
+  return r;
+}
+
 }  // namespace pg::api::http

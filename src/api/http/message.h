@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,37 @@
 namespace pg::api::http {
 
 class EventStream;
+struct Response;
+
+// A response a handler gives later, from any thread — for work that waits on something else
+// (a durable write) without holding an io thread:
+//
+//   server.Route("POST", "/api/v1/observations", [&](const http::Request& req) {
+//     auto pending = std::make_shared<http::PendingResponse>();
+//     pipeline.Submit(Parse(req.body), [pending](Counts c) { pending->Respond(Render(c)); });
+//     return http::Response::Later(pending);
+//   });
+//
+// Thread-safety: Respond may be called from any thread, before or after the handler returns.
+class PendingResponse {
+ public:
+  PendingResponse() = default;
+  PendingResponse(const PendingResponse&) = delete;
+  PendingResponse& operator=(const PendingResponse&) = delete;
+
+  // Delivers the response; only the first call counts.
+  void Respond(Response response);
+
+  // Used by the server: `deliver` receives the response once it is given (at once when it
+  // already was). Called at most once.
+  void OnReady(std::function<void(Response)> deliver);
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<Response> ready_;        // guarded by mu_
+  std::function<void(Response)> deliver_;  // guarded by mu_
+  bool responded_ = false;                 // guarded by mu_
+};
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -65,6 +97,9 @@ struct Response {
   // headers, then every event pushed into `stream` until either side closes it; `body` is
   // ignored. Create with Response::Stream.
   std::shared_ptr<EventStream> stream;
+  // When set, the answer comes later through this object; everything else here is ignored.
+  // Create with Response::Later.
+  std::shared_ptr<PendingResponse> pending;
 
   // A JSON body with content type application/json. `body` must already be JSON.
   static Response Json(int status, std::string body);
@@ -82,6 +117,10 @@ struct Response {
   // A 200 text/event-stream response carrying `stream`.
   // REQUIRES: `stream` is not null.
   static Response Stream(std::shared_ptr<EventStream> stream);
+
+  // A response given later through `pending` (see PendingResponse).
+  // REQUIRES: `pending` is not null.
+  static Response Later(std::shared_ptr<PendingResponse> pending);
 };
 
 // A route handler. It runs on one of the server's io threads, so it must not block for long

@@ -332,6 +332,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     const bool head = request.method == "HEAD";
     Response response = Route(request, target->segments);
+    if (response.pending) {
+      // Answered later from another thread; the connection waits in kHandling meanwhile.
+      auto pending = std::move(response.pending);
+      // The pending response owns the connection until it is answered: nothing else does while
+      // no I/O is outstanding.
+      pending->OnReady([self = shared_from_this(), keep_alive, head](Response later) {
+        auto executor = self->stream_.get_executor();
+        net::post(executor, [self, later = std::move(later), keep_alive, head]() mutable {
+          if (self->phase_ != Phase::kHandling) return;
+          if (later.pending || later.stream) {
+            later = Response::Problem(500, "Internal Server Error",
+                                      "a deferred response cannot be deferred again or stream");
+          }
+          self->SendResponse(std::move(later), keep_alive, head, /*linger=*/false);
+        });
+      });
+      return;
+    }
     if (response.stream && !head && response.status >= 200 && response.status < 300) {
       return StartStream(std::move(response));
     }

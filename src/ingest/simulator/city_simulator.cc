@@ -265,12 +265,14 @@ std::vector<model::OccupancySample> CitySimulator::FacilityHistory(Timestamp fro
 
 std::vector<model::Observation> CitySimulator::Tick(Timestamp now) {
   std::vector<model::Observation> out;
+  // Sequence numbers from the clock, so a restarted feed goes on above what the journal saw.
+  seq_ = 0;
   auto emit = [&](model::ObservationType type, const model::SourceId& source, std::string target) {
     model::Observation o;
     o.type = type;
     o.source = source;
     o.time = now;
-    o.seq = ++seq_;
+    o.seq = ToUnixMillis(now) * 100'000 + ++seq_;
     o.target = std::move(target);
     out.push_back(std::move(o));
     return &out.back();

@@ -99,7 +99,7 @@ class CitySimulator {
   std::unordered_map<std::string, Timestamp> last_report_;
   std::unordered_map<std::string, bool> last_bay_;
   std::unordered_map<std::string, model::ChargerStatus> last_connector_;
-  int64_t seq_ = 0;
+  int64_t seq_ = 0;  // within the current tick
   mutable std::unordered_map<std::string, std::vector<Session>> session_cache_;
 };
 

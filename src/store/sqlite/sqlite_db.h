@@ -27,6 +27,7 @@ class Statement {
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, int64_t value);
   Statement& BindNull(int index);
+  Statement& BindDouble(int index, double value);
 
   // Steps once. Returns true when a row is available, false when done.
   // Errors: the SQLite error as kInternal (kDataLoss for a corrupt or foreign file).
@@ -37,6 +38,7 @@ class Statement {
   void Reset();
 
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double Double(int column) const { return sqlite3_column_double(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string Text(int column) const;
 

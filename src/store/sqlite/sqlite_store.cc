@@ -43,6 +43,26 @@ constexpr const char* kMigrations[] = {
                            PRIMARY KEY (facility_id, t_ms)) WITHOUT ROWID;
     CREATE INDEX occupancy_by_time ON occupancy(t_ms);
     )sql",
+    // v2: dead letters of the ingestion channels; occupancy rollups (5-minute by default).
+    R"sql(
+    CREATE TABLE ingest_errors(id INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER NOT NULL,
+                               channel TEXT NOT NULL, topic TEXT NOT NULL, source TEXT NOT NULL,
+                               reason TEXT NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE rollups(kind INTEGER NOT NULL, id TEXT NOT NULL, step_s INTEGER NOT NULL,
+                         t_ms INTEGER NOT NULL, min_occupied INTEGER NOT NULL,
+                         mean_occupied REAL NOT NULL, max_occupied INTEGER NOT NULL,
+                         capacity INTEGER NOT NULL, coverage REAL NOT NULL,
+                         PRIMARY KEY (kind, id, step_s, t_ms)) WITHOUT ROWID;
+    )sql",
+    // v3: charging-site occupancy history and trained forecast models.
+    R"sql(
+    CREATE TABLE charger_site_occupancy(site TEXT NOT NULL, t_ms INTEGER NOT NULL,
+                                        busy INTEGER NOT NULL, connectors INTEGER NOT NULL,
+                                        PRIMARY KEY (site, t_ms)) WITHOUT ROWID;
+    CREATE TABLE forecast_models(series TEXT PRIMARY KEY, trained_ms INTEGER NOT NULL,
+                                 window_from_ms INTEGER NOT NULL, window_to_ms INTEGER NOT NULL,
+                                 score TEXT NOT NULL, model TEXT NOT NULL);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -62,6 +82,19 @@ class SqliteStore final : public Store {
   Result<std::vector<model::OccupancySample>> LoadOccupancy(const model::FacilityId& id,
                                                             Timestamp from, Timestamp to) override;
   Result<std::optional<Timestamp>> LatestOccupancyTime() override;
+  Status AppendDeadLetter(const DeadLetter& letter) override;
+  Result<std::vector<DeadLetter>> LoadDeadLetters(int limit) override;
+  Status AppendRollups(std::span<const model::OccupancyRollup> rollups) override;
+  Result<std::vector<model::OccupancyRollup>> LoadRollups(model::OccupancyRollup::Kind kind,
+                                                          const std::string& id,
+                                                          std::chrono::seconds step, Timestamp from,
+                                                          Timestamp to) override;
+  Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) override;
+  Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(const std::string& site,
+                                                                         Timestamp from,
+                                                                         Timestamp to) override;
+  Status PutForecastModels(std::span<const ForecastModelRecord> records) override;
+  Result<std::vector<ForecastModelRecord>> LoadForecastModels() override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
 
@@ -365,6 +398,167 @@ Result<std::optional<Timestamp>> SqliteStore::LatestOccupancyTime() {
   PG_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row || st.IsNull(0)) return std::optional<Timestamp>();
   return std::optional<Timestamp>(FromUnixMillis(st.Int(0)));
+}
+
+Status SqliteStore::AppendDeadLetter(const DeadLetter& d) {
+  constexpr size_t kMaxPayload = size_t{64} << 10;
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT INTO ingest_errors(t_ms, channel, topic, source, "
+                                    "reason, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    st.Bind(1, ToUnixMillis(d.received))
+        .Bind(2, d.channel)
+        .Bind(3, d.topic)
+        .Bind(4, d.source)
+        .Bind(5, d.reason)
+        .Bind(6, d.payload.substr(0, kMaxPayload));
+    PG_RETURN_IF_ERROR(st.Run());
+    return db_.Exec(
+        "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - 10000");
+  });
+}
+
+Result<std::vector<DeadLetter>> SqliteStore::LoadDeadLetters(int limit) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT id, t_ms, channel, topic, source, reason, payload FROM "
+                                  "ingest_errors ORDER BY id DESC LIMIT ?1"));
+  st.Bind(1, static_cast<int64_t>(limit));
+  std::vector<DeadLetter> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Int(0), FromUnixMillis(st.Int(1)), st.Text(2), st.Text(3), st.Text(4),
+                   st.Text(5), st.Text(6)});
+  }
+  return out;
+}
+
+Status SqliteStore::AppendRollups(std::span<const model::OccupancyRollup> rollups) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(
+        Statement st,
+        db_.Prepare("INSERT OR REPLACE INTO rollups(kind, id, step_s, t_ms, min_occupied, "
+                    "mean_occupied, max_occupied, capacity, coverage) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    for (const auto& r : rollups) {
+      st.Bind(1, static_cast<int64_t>(r.kind))
+          .Bind(2, r.id)
+          .Bind(3, static_cast<int64_t>(r.step.count()))
+          .Bind(4, ToUnixMillis(r.start))
+          .Bind(5, static_cast<int64_t>(r.min_occupied))
+          .BindDouble(6, r.mean_occupied)
+          .Bind(7, static_cast<int64_t>(r.max_occupied))
+          .Bind(8, static_cast<int64_t>(r.capacity))
+          .BindDouble(9, r.coverage);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
+    model::OccupancyRollup::Kind kind, const std::string& id, std::chrono::seconds step,
+    Timestamp from, Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare("SELECT t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
+                  "FROM rollups WHERE kind = ?1 AND id = ?2 AND step_s = ?3 AND t_ms >= ?4 AND "
+                  "t_ms < ?5 ORDER BY t_ms"));
+  st.Bind(1, static_cast<int64_t>(kind))
+      .Bind(2, id)
+      .Bind(3, static_cast<int64_t>(step.count()))
+      .Bind(4, ToUnixMillis(from))
+      .Bind(5, ToUnixMillis(to));
+  std::vector<model::OccupancyRollup> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    model::OccupancyRollup r;
+    r.kind = kind;
+    r.id = id;
+    r.step = step;
+    r.start = FromUnixMillis(st.Int(0));
+    r.min_occupied = static_cast<int>(st.Int(1));
+    r.mean_occupied = st.Double(2);
+    r.max_occupied = static_cast<int>(st.Int(3));
+    r.capacity = static_cast<int>(st.Int(4));
+    r.coverage = st.Double(5);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status SqliteStore::AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT OR REPLACE INTO charger_site_occupancy(site, t_ms, "
+                                    "busy, connectors) VALUES(?1, ?2, ?3, ?4)"));
+    for (const auto& s : samples) {
+      st.Bind(1, s.site).Bind(2, ToUnixMillis(s.time)).Bind(3, s.busy).Bind(4, s.connectors);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::ChargerSiteSample>> SqliteStore::LoadChargerSiteOccupancy(
+    const std::string& site, Timestamp from, Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT t_ms, busy, connectors FROM charger_site_occupancy "
+                                  "WHERE site = ?1 AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms"));
+  st.Bind(1, site).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
+  std::vector<model::ChargerSiteSample> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({site, FromUnixMillis(st.Int(0)), static_cast<int>(st.Int(1)),
+                   static_cast<int>(st.Int(2))});
+  }
+  return out;
+}
+
+Status SqliteStore::PutForecastModels(std::span<const ForecastModelRecord> records) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(
+        Statement st,
+        db_.Prepare("INSERT OR REPLACE INTO forecast_models(series, trained_ms, window_from_ms, "
+                    "window_to_ms, score, model) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    for (const auto& r : records) {
+      st.Bind(1, r.series)
+          .Bind(2, ToUnixMillis(r.trained_at))
+          .Bind(3, ToUnixMillis(r.window_from))
+          .Bind(4, ToUnixMillis(r.window_to))
+          .Bind(5, r.score_json)
+          .Bind(6, r.model_json);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<ForecastModelRecord>> SqliteStore::LoadForecastModels() {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT series, trained_ms, window_from_ms, window_to_ms, score, "
+                                  "model FROM forecast_models ORDER BY series"));
+  std::vector<ForecastModelRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Text(0), FromUnixMillis(st.Int(1)), FromUnixMillis(st.Int(2)),
+                   FromUnixMillis(st.Int(3)), st.Text(4), st.Text(5)});
+  }
+  return out;
 }
 
 Result<std::optional<std::string>> SqliteStore::GetSetting(const std::string& key) {

@@ -1,0 +1,306 @@
+#include "api/ingest_api.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <ranges>
+
+#include "core/geo.h"
+#include "core/strings.h"
+
+namespace pg::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+std::string TimeText(const registry::Registry& reg, Timestamp t) {
+  return t == Timestamp{} ? std::string() : FormatRfc3339(t, reg.time_zone());
+}
+
+// Which events a stream client wants.
+struct StreamFilter {
+  std::vector<std::string> facilities;
+  std::optional<BoundingBox> bbox;
+  std::vector<std::string> types;
+
+  bool Match(const events::Event& e) const {
+    if (!types.empty() && std::find(types.begin(), types.end(), e.type) == types.end()) {
+      return false;
+    }
+    if (e.type == "source") return facilities.empty() && !bbox;
+    if (!facilities.empty() &&
+        std::find(facilities.begin(), facilities.end(), e.facility) == facilities.end() &&
+        std::find(facilities.begin(), facilities.end(), e.subject) == facilities.end()) {
+      return false;
+    }
+    if (bbox && (!e.location || !bbox->Contains(*e.location))) return false;
+    return true;
+  }
+};
+
+// One stream client's subscription: live events are held until the backlog (missed events or
+// the snapshot) has been pushed, so the client sees everything once and in order.
+struct StreamClient {
+  std::shared_ptr<http::EventStream> stream;
+  StreamFilter filter;
+  std::mutex mu;
+  bool ready = false;                  // guarded by mu
+  uint64_t skip_up_to = 0;             // guarded by mu: ids already covered by the snapshot
+  std::vector<events::EventPtr> held;  // guarded by mu
+
+  bool Deliver(const events::EventPtr& e) {
+    std::lock_guard lock(mu);
+    if (stream->closed()) return false;
+    if (!ready) {
+      held.push_back(e);
+      return true;
+    }
+    if (e->resumable && e->id <= skip_up_to) return true;
+    if (!filter.Match(*e)) return true;
+    return stream->PushFramed(e->framed);
+  }
+};
+
+class Handlers {
+ public:
+  explicit Handlers(IngestApiContext c) : c_(c) {}
+
+  Response Observations(const Request& req) {
+    auto pending = std::make_shared<http::PendingResponse>();
+    c_.service->Submit(
+        req.Header("authorization"), req.body, journal::Channel::kHttp,
+        [pending](const ingest::IngestResult& r) { pending->Respond(IngestResponse(r)); });
+    return Response::Later(pending);
+  }
+
+  Response Stream(const Request& req) {
+    auto client = std::make_shared<StreamClient>();
+    client->stream = std::make_shared<http::EventStream>();
+    if (auto f = req.Query("facility")) {
+      for (auto part : SplitString(*f, ',')) {
+        if (!TrimSpace(part).empty()) client->filter.facilities.emplace_back(TrimSpace(part));
+      }
+    }
+    if (auto b = req.Query("bbox")) {
+      auto box = ParseBoundingBox(*b, "bbox");
+      if (!box.ok()) {
+        return Response::Problem(400, "Bad Request", "bbox: " + box.status().message(), "bbox");
+      }
+      client->filter.bbox = *box;
+    }
+    if (auto t = req.Query("types")) {
+      for (auto part : SplitString(*t, ',')) {
+        std::string type(TrimSpace(part));
+        if (type != "facility" && type != "zone" && type != "charger" && type != "source") {
+          return Response::Problem(
+              400, "Bad Request",
+              fmt::format("types: '{}' is not one of: facility, zone, charger, source", type),
+              "types");
+        }
+        client->filter.types.push_back(type);
+      }
+    }
+    std::optional<uint64_t> after;
+    std::string last = req.Header("last-event-id");
+    if (last.empty()) {
+      if (auto q = req.Query("last_event_id")) last = std::string(*q);
+    }
+    if (!last.empty()) {
+      auto v = ParseInt(last);
+      if (!v || *v < 0) {
+        return Response::Problem(400, "Bad Request",
+                                 fmt::format("last-event-id: '{}' is not an event id", last),
+                                 "last-event-id");
+      }
+      after = static_cast<uint64_t>(*v);
+    }
+    std::optional<std::vector<events::EventPtr>> missed;
+    c_.bus->SubscribeFrom(
+        after, [client](const events::EventPtr& e) { return client->Deliver(e); }, &missed);
+    std::vector<events::EventPtr> backlog;
+    uint64_t skip_up_to = 0;
+    if (after && missed) {
+      backlog = std::move(*missed);
+    } else {
+      // A new client, or one that missed more than the bus keeps: the current picture first.
+      auto snap = c_.live->Snapshot();
+      for (auto& e : state::SnapshotEvents(*snap, c_.clock->Now(), c_.live->rules())) {
+        e.framed = events::FrameEvent(e);
+        backlog.push_back(std::make_shared<const events::Event>(std::move(e)));
+      }
+      events::Event sync;
+      sync.id = snap->event_id;
+      sync.type = "sync";
+      sync.data =
+          fmt::format(R"({{"event_id":{},"reset":{}}})", snap->event_id, after ? "true" : "false");
+      sync.framed = events::FrameEvent(sync);
+      backlog.push_back(std::make_shared<const events::Event>(std::move(sync)));
+      skip_up_to = snap->event_id;
+    }
+    {
+      std::lock_guard lock(client->mu);
+      for (const auto& e : backlog) {
+        if (e->type == "sync" || client->filter.Match(*e)) client->stream->PushFramed(e->framed);
+      }
+      client->skip_up_to = skip_up_to;
+      client->ready = true;
+      for (const auto& e : client->held) {
+        if (e->resumable && e->id <= skip_up_to) continue;
+        if (client->filter.Match(*e)) client->stream->PushFramed(e->framed);
+      }
+      client->held.clear();
+    }
+    return Response::Stream(client->stream);
+  }
+
+  Response Health(const Request&) {
+    auto snap = c_.live->Snapshot();
+    const auto& reg = *c_.live->registry();
+    Timestamp now = c_.clock->Now();
+    const auto& rules = c_.live->rules();
+    json sources = json::array();
+    for (const auto& s : snap->sources) {
+      std::string status = "never";
+      if (s.last_received != Timestamp{}) {
+        status = "ok";
+        if (s.expected_interval.count() > 0 &&
+            now - s.last_received > std::chrono::milliseconds(static_cast<int64_t>(
+                                        static_cast<double>(s.expected_interval.count()) * 1000 *
+                                        rules.stale_factor))) {
+          status = "silent";
+        }
+      }
+      auto opt_time = [&](Timestamp t) {
+        return t == Timestamp{} ? json(nullptr) : json(TimeText(reg, t));
+      };
+      sources.push_back(
+          {{"id", s.id},
+           {"status", status},
+           {"expected_interval_s",
+            s.expected_interval.count() ? json(s.expected_interval.count()) : json(nullptr)},
+           {"last_received", opt_time(s.last_received)},
+           {"last_observation", opt_time(s.last_observation)},
+           {"last_seq", s.last_seq ? json(*s.last_seq) : json(nullptr)},
+           {"accepted", s.accepted},
+           {"duplicate", s.duplicate},
+           {"out_of_order", s.out_of_order},
+           {"unknown_target", s.unknown_target},
+           {"rate_per_minute", s.RatePerMinute(now)},
+           {"anomalies", {{"underflow", s.underflow}, {"overflow", s.overflow}}},
+           {"corrections", {{"count", s.corrections}, {"spaces", s.correction_spaces}}}});
+    }
+    json corrections = json::array();
+    for (const auto& c : std::views::reverse(snap->corrections)) {  // newest first
+      corrections.push_back(
+          {{"facility", c.facility},
+           {"source", c.source},
+           {"time", TimeText(reg, c.time)},
+           {"kind", c.kind == state::Correction::Kind::kReset ? "reset" : "count"},
+           {"before", c.before},
+           {"after", c.after},
+           {"size", c.size()}});
+    }
+    json j{{"time", TimeText(reg, now)},
+           {"sources", std::move(sources)},
+           {"recent_corrections", std::move(corrections)}};
+    return Response::Json(200, j.dump());
+  }
+
+  Response Errors(const Request& req) {
+    int limit = 100;
+    if (auto l = req.Query("limit")) {
+      auto v = ParseInt(*l);
+      if (!v || *v < 1 || *v > 1000) {
+        return Response::Problem(400, "Bad Request", "limit: must be 1–1000", "limit");
+      }
+      limit = static_cast<int>(*v);
+    }
+    auto letters = c_.store->LoadDeadLetters(limit);
+    if (!letters.ok()) {
+      return Response::Problem(500, "Internal Server Error", letters.status().message());
+    }
+    const auto& reg = *c_.live->registry();
+    json items = json::array();
+    for (const auto& d : *letters) {
+      items.push_back({{"id", d.id},
+                       {"time", TimeText(reg, d.received)},
+                       {"channel", d.channel},
+                       {"topic", d.topic},
+                       {"source", d.source.empty() ? json(nullptr) : json(d.source)},
+                       {"reason", d.reason},
+                       {"payload", d.payload}});
+    }
+    return Response::Json(200, json{{"items", std::move(items)}}.dump());
+  }
+
+ private:
+  IngestApiContext c_;
+};
+
+}  // namespace
+
+Response IngestResponse(const ingest::IngestResult& r) {
+  if (r.status.ok()) {
+    return Response::Json(200, json{{"accepted", r.counts.accepted},
+                                    {"duplicate", r.counts.duplicate},
+                                    {"out_of_order", r.counts.out_of_order}}
+                                   .dump());
+  }
+  int status = 500;
+  std::string type = "about:blank";
+  switch (r.status.code()) {
+    case StatusCode::kInvalidArgument:
+      status = 400;
+      type = "urn:parkguide:problem:invalid-observations";
+      break;
+    case StatusCode::kUnauthenticated:
+      status = 401;
+      break;
+    case StatusCode::kPermissionDenied:
+      status = 403;
+      type = "urn:parkguide:problem:out-of-scope";
+      break;
+    case StatusCode::kResourceExhausted:
+      status = r.retry_after_s > 0 ? 429 : 413;
+      break;
+    case StatusCode::kUnavailable:
+      status = 503;
+      break;
+    default:
+      break;
+  }
+  json problem{{"type", type},
+               {"title", std::string(http::StatusReason(status))},
+               {"status", status},
+               {"detail", r.status.message()}};
+  json params = json::array();
+  for (const auto& item : r.items)
+    params.push_back({{"name", item.Name()}, {"reason", item.reason}});
+  if (params.empty() && !r.status.field().empty()) {
+    params.push_back({{"name", r.status.field()}, {"reason", r.status.message()}});
+  }
+  if (!params.empty()) problem["invalid_params"] = std::move(params);
+  Response out;
+  out.status = status;
+  out.content_type = "application/problem+json";
+  out.body = problem.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (status == 401) out.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="parkguide")");
+  if (status == 429) out.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
+  if (status == 503) out.headers.emplace_back("Retry-After", "1");
+  return out;
+}
+
+void RegisterIngestApi(http::Server& server, const IngestApiContext& context) {
+  auto h = std::make_shared<Handlers>(context);
+  auto bind = [h](Response (Handlers::*method)(const Request&)) {
+    return [h, method](const Request& req) { return ((*h).*method)(req); };
+  };
+  server.Route("POST", "/api/v1/observations", bind(&Handlers::Observations));
+  server.Route("GET", "/api/v1/stream", bind(&Handlers::Stream));
+  server.Route("GET", "/api/v1/sources/health", bind(&Handlers::Health));
+  server.Route("GET", "/api/v1/ingest/errors", bind(&Handlers::Errors));
+}
+
+}  // namespace pg::api

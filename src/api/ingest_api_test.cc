@@ -1,0 +1,155 @@
+#include "api/ingest_api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/test_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg::api {
+namespace {
+
+using nlohmann::json;
+
+Timestamp T(const char* text) { return *ParseRfc3339(text); }
+
+class IngestApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *store::OpenSqliteStore(dir_.File("city.db"));
+    model::RegistryData data;
+    model::City city;
+    city.id = "t";
+    data.city = city;
+    auto add = [&](const char* id, double lat, double lon) {
+      model::Facility f;
+      f.id = model::FacilityId(id);
+      f.location = {lat, lon};
+      f.capacity.total = 100;
+      data.facilities.push_back(f);
+    };
+    add("F1", 34.00, 113.80);
+    add("F2", 34.50, 113.90);
+    registry_ = *registry::Registry::Build(data);
+    live_ = std::make_unique<state::LiveState>(registry_, state::LiveRules{}, &clock_, &bus_);
+    pipeline_ = std::move(*ingest::IngestPipeline::Open(
+        FileSystem::Default(), {.dir = dir_.File("journal")}, *live_, {}, nullptr));
+    key_ = ingest::IssueKey();
+    model::Source s;
+    s.id = model::SourceId("gate");
+    s.scope.facilities = {model::FacilityId("F1")};
+    keys_.Load({{s, key_.stored, {}}}, live_->index());
+    service_ = std::make_unique<ingest::IngestService>(*live_, keys_, *pipeline_, clock_);
+    server_ = std::make_unique<http::Server>(http::ServerOptions{});
+    RegisterIngestApi(*server_, {service_.get(), live_.get(), &bus_, store_.get(), &clock_});
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override {
+    server_->Stop();
+    pipeline_->Stop();
+  }
+
+  http::ClientResponse Post(const std::string& body, const std::string& key) {
+    auto r = http::HttpRequest("POST", "127.0.0.1", server_->port(), "/api/v1/observations", body,
+                               {{"Authorization", "Bearer " + key}});
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+  static std::string Count(const char* facility, int free, const char* time) {
+    return std::string(R"({"observations":[{"type":"facility_count","facility":")") + facility +
+           R"(","time":")" + time + R"(","free":)" + std::to_string(free) + "}]}";
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{T("2026-11-28T08:01:00+08:00")};
+  events::EventBus bus_;
+  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<const registry::Registry> registry_;
+  std::unique_ptr<state::LiveState> live_;
+  std::unique_ptr<ingest::IngestPipeline> pipeline_;
+  ingest::IssuedKey key_;
+  ingest::KeyRing keys_;
+  std::unique_ptr<ingest::IngestService> service_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(IngestApiTest, AcceptedBatchAnswersTheSpecCounts) {
+  auto r = Post(Count("F1", 40, "2026-11-28T08:00:00+08:00"), key_.key);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"accepted":1,"duplicate":0,"out_of_order":0})"));
+}
+
+TEST_F(IngestApiTest, ProblemsNameEveryBadItem) {
+  auto r = Post(R"({"observations":[{"type":"entry","facility":"F1"},{"type":"x"}]})", key_.key);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Header("content-type"), "application/problem+json");
+  auto p = json::parse(r.body);
+  EXPECT_EQ(p["type"], "urn:parkguide:problem:invalid-observations");
+  ASSERT_EQ(p["invalid_params"].size(), 3u) << r.body;
+  EXPECT_EQ(p["invalid_params"][0]["name"], "observations[0].time");
+  EXPECT_EQ(p["invalid_params"][1]["name"], "observations[1].type");
+
+  r = Post(Count("F1", 40, "2026-11-28T08:00:00+08:00"), "pgk_000000000000_nope");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.Header("www-authenticate").find("Bearer"), std::string::npos);
+
+  r = Post(Count("F2", 40, "2026-11-28T08:00:00+08:00"), key_.key);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["invalid_params"][0]["name"], "observations[0].facility");
+
+  r = Post("[1,2", key_.key);
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(IngestApiTest, StreamStartsWithASnapshotThenChangesAndResumesFromLastEventId) {
+  auto client =
+      http::SseClient::Connect("127.0.0.1", server_->port(), "/api/v1/stream?facility=F1");
+  ASSERT_TRUE(client.ok());
+  ASSERT_EQ((*client)->status(), 200);
+  auto first = (*client)->Next(std::chrono::seconds(5));
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->event, "facility");
+  EXPECT_FALSE((*first)->id.has_value()) << "snapshot events carry no id";
+  EXPECT_NE((*first)->data.find(R"("state":"unknown")"), std::string::npos);
+  auto sync = (*client)->Next(std::chrono::seconds(5));
+  ASSERT_TRUE(sync.ok() && sync->has_value());
+  EXPECT_EQ((*sync)->event, "sync") << "only F1: the filter dropped F2";
+
+  ASSERT_EQ(Post(Count("F1", 40, "2026-11-28T08:00:00+08:00"), key_.key).status, 200);
+  auto change = (*client)->Next(std::chrono::seconds(5));
+  ASSERT_TRUE(change.ok() && change->has_value());
+  EXPECT_EQ((*change)->event, "facility");
+  ASSERT_TRUE((*change)->id.has_value());
+  EXPECT_NE((*change)->data.find(R"("free":40)"), std::string::npos) << (*change)->data;
+  std::string last_id = *(*change)->id;
+  (*client)->Close();
+
+  // Changes while away come back on resumption, nothing before them.
+  ASSERT_EQ(Post(Count("F1", 30, "2026-11-28T08:00:10+08:00"), key_.key).status, 200);
+  ASSERT_EQ(Post(Count("F1", 20, "2026-11-28T08:00:20+08:00"), key_.key).status, 200);
+  auto resumed = http::ReadEvents("127.0.0.1", server_->port(), "/api/v1/stream",
+                                  [](const auto& events) { return events.size() >= 2; },
+                                  std::chrono::seconds(5), {{"Last-Event-ID", last_id}});
+  ASSERT_TRUE(resumed.ok());
+  ASSERT_EQ(resumed->events.size(), 2u);
+  EXPECT_NE(resumed->events[0].data.find(R"("free":30)"), std::string::npos);
+  EXPECT_NE(resumed->events[1].data.find(R"("free":20)"), std::string::npos);
+  EXPECT_EQ(std::stoull(*resumed->events[1].id), std::stoull(last_id) + 2);
+}
+
+TEST_F(IngestApiTest, SourceHealthReportsCountsAndAnomalies) {
+  ASSERT_EQ(Post(Count("F1", 140, "2026-11-28T08:00:00+08:00"), key_.key).status, 200);
+  auto r = http::HttpGet("127.0.0.1", server_->port(), "/api/v1/sources/health");
+  ASSERT_TRUE(r.ok());
+  auto health = json::parse(r->body);
+  ASSERT_EQ(health["sources"].size(), 1u);
+  const auto& s = health["sources"][0];
+  EXPECT_EQ(s["id"], "gate");
+  EXPECT_EQ(s["status"], "ok");
+  EXPECT_EQ(s["accepted"], 1);
+  EXPECT_EQ(s["anomalies"]["underflow"], 1);
+}
+
+}  // namespace
+}  // namespace pg::api

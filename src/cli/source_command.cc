@@ -1,0 +1,142 @@
+// parkguide source add|list|revoke --db city.db …: the sources that may write live data, and
+// their keys (SPEC §9: `add` prints the new key alone on its last line; it is shown only once).
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "ingest/core/keys.h"
+#include "model/model_json.h"
+#include "model/validation.h"
+#include "model/vocabulary.h"
+#include "store/store.h"
+
+namespace pg::cli {
+namespace {
+
+struct SourceOptions {
+  std::string db_path;
+  std::string id;
+  std::string kind = "operator_system";
+  std::string scope;
+  int interval_s = 300;
+  std::string description;
+};
+
+int AddSource(const SourceOptions& o) {
+  model::Source source;
+  source.id = model::SourceId(o.id);
+  auto kind = model::Parse<model::SourceKind>(o.kind);
+  if (!kind) {
+    return Fail(fmt::format("--kind: '{}' is not one of: {}", o.kind,
+                            model::AllowedNames<model::SourceKind>()));
+  }
+  source.kind = *kind;
+  auto scope = model::ParseScope(o.scope);
+  if (!scope.ok()) return Fail("--scope: " + scope.status().message());
+  source.scope = std::move(*scope);
+  source.expected_interval = std::chrono::seconds(o.interval_s);
+  source.description = o.description;
+  for (const Status& s : model::Validate(source)) {
+    return Fail(s.field().empty() ? s.message() : fmt::format("--{}: {}", s.field(), s.message()));
+  }
+  auto store = store::OpenSqliteStore(o.db_path);
+  if (!store.ok()) return Fail(store.status().message());
+  // Scope ids must exist: a typo would give a key that can write nothing.
+  auto registry = (*store)->LoadRegistry();
+  if (!registry.ok()) return Fail(registry.status().message());
+  auto exists = [&](const auto& entries, const std::string& id) {
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](const auto& e) { return e.id.str() == id; });
+  };
+  for (const auto& id : source.scope.facilities) {
+    if (!exists(registry->facilities, id.str())) {
+      return Fail(fmt::format("--scope: no facility '{}' in '{}'", id.str(), o.db_path));
+    }
+  }
+  for (const auto& id : source.scope.bays) {
+    if (!exists(registry->bays, id.str())) {
+      return Fail(fmt::format("--scope: no bay '{}' in '{}'", id.str(), o.db_path));
+    }
+  }
+  for (const auto& id : source.scope.chargers) {
+    if (!exists(registry->chargers, id.str())) {
+      return Fail(fmt::format("--scope: no charger '{}' in '{}'", id.str(), o.db_path));
+    }
+  }
+  ingest::IssuedKey key = ingest::IssueKey();
+  store::SourceRecord record{source, key.stored, SystemClock::Instance().Now()};
+  if (Status s = (*store)->AddSource(record); !s.ok()) return Fail(s.message());
+  std::printf("source '%s' added: kind %s, scope %s, expected every %d s\n", o.id.c_str(),
+              o.kind.c_str(), model::FormatScope(source.scope).c_str(), o.interval_s);
+  std::printf("its key, shown only this once (the database keeps a salted hash):\n%s\n",
+              key.key.c_str());
+  return 0;
+}
+
+int ListSources(const SourceOptions& o) {
+  auto store = store::OpenSqliteStore(o.db_path);
+  if (!store.ok()) return Fail(store.status().message());
+  auto sources = (*store)->LoadSources();
+  if (!sources.ok()) return Fail(sources.status().message());
+  std::printf("%-20s %-16s %-8s %-9s %-25s %s\n", "id", "kind", "interval", "key", "created",
+              "scope");
+  for (const auto& r : *sources) {
+    const model::Source& s = r.source;
+    std::string key = s.revoked_at ? "revoked" : r.key_hash.empty() ? "none" : "yes";
+    std::string created = r.created == Timestamp{} ? "-" : FormatRfc3339Utc(r.created);
+    std::printf("%-20s %-16s %-8s %-9s %-25s %s\n", s.id.str().c_str(),
+                std::string(model::Name(s.kind)).c_str(),
+                fmt::format("{}s", s.expected_interval.count()).c_str(), key.c_str(),
+                created.c_str(), model::FormatScope(s.scope).c_str());
+  }
+  return 0;
+}
+
+int RevokeSource(const SourceOptions& o) {
+  auto store = store::OpenSqliteStore(o.db_path);
+  if (!store.ok()) return Fail(store.status().message());
+  if (Status s = (*store)->RevokeSource(model::SourceId(o.id), SystemClock::Instance().Now());
+      !s.ok()) {
+    return Fail(s.message());
+  }
+  std::printf(
+      "source '%s' revoked: its key no longer works (a running server notices within "
+      "seconds)\n",
+      o.id.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddSourceCommand(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<SourceOptions>();
+  CLI::App* cmd = app.add_subcommand("source", "Sources of live data and their keys");
+  cmd->require_subcommand(1);
+
+  CLI::App* add = cmd->add_subcommand("add", "Add a source and print its new key (once)");
+  add->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  add->add_option("--id", o->id, "Source id")->required();
+  add->add_option("--kind", o->kind, "operator_system, sensor_gateway, charger or manual")
+      ->capture_default_str();
+  add->add_option("--scope", o->scope,
+                  "all | facility:ID,bay:ID,charger:ID,operator:NAME (comma-separated)")
+      ->required();
+  add->add_option("--interval", o->interval_s, "Expected reporting interval, seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
+  add->add_option("--description", o->description, "Free text");
+  add->callback([o, exit_code] { *exit_code = AddSource(*o); });
+
+  CLI::App* list = cmd->add_subcommand("list", "List the sources (never their keys)");
+  list->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  list->callback([o, exit_code] { *exit_code = ListSources(*o); });
+
+  CLI::App* revoke = cmd->add_subcommand("revoke", "Revoke a source's key");
+  revoke->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  revoke->add_option("--id", o->id, "Source id")->required();
+  revoke->callback([o, exit_code] { *exit_code = RevokeSource(*o); });
+}
+
+}  // namespace pg::cli

@@ -1,0 +1,218 @@
+#include "ingest/core/ingest_service.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace pg::ingest {
+
+IngestService::IngestService(state::LiveState& state, KeyRing& keys, IngestPipeline& pipeline,
+                             const Clock& clock, IngestLimits limits)
+    : state_(state), keys_(keys), pipeline_(pipeline), clock_(clock), limits_(limits) {}
+
+void IngestService::SetKeyReloader(std::function<void()> reload) {
+  std::lock_guard lock(mu_);
+  reload_ = std::move(reload);
+}
+
+int IngestService::TakeTokens(const std::string& source, size_t n) {
+  std::lock_guard lock(mu_);
+  Timestamp now = clock_.Now();
+  auto [it, inserted] = buckets_.try_emplace(source);
+  Bucket& b = it->second;
+  if (inserted) {
+    b.tokens = limits_.burst;
+    b.refilled = now;
+  }
+  double elapsed = std::chrono::duration<double>(now - b.refilled).count();
+  if (elapsed > 0) {
+    b.tokens = std::min(limits_.burst, b.tokens + elapsed * limits_.observations_per_second);
+    b.refilled = now;
+  }
+  double need = static_cast<double>(n);
+  if (need > limits_.burst)
+    need = limits_.burst;  // a batch larger than the burst waits for a full bucket
+  if (b.tokens >= need) {
+    b.tokens -= static_cast<double>(n);
+    return 0;
+  }
+  return std::max(1,
+                  static_cast<int>(std::ceil((need - b.tokens) / limits_.observations_per_second)));
+}
+
+void IngestService::Submit(std::string_view credentials, std::string_view body,
+                           journal::Channel channel, Done done,
+                           const model::Source* trusted_source) {
+  IngestResult result;
+  std::shared_ptr<const Principal> principal;
+  if (trusted_source) {
+    principal = std::make_shared<const Principal>(*trusted_source, *state_.index());
+  } else {
+    auto p = keys_.Authenticate(credentials);
+    if (!p.ok() && !keys_.Knows(credentials)) {
+      // Perhaps a key issued since the keys were loaded: reload, at most once a second.
+      std::function<void()> reload;
+      {
+        std::lock_guard lock(mu_);
+        Timestamp now = clock_.Now();
+        if (reload_ && now - last_reload_ >= std::chrono::seconds(1)) {
+          last_reload_ = now;
+          reload = reload_;
+        }
+      }
+      if (reload) {
+        reload();
+        p = keys_.Authenticate(credentials);
+      }
+    }
+    if (!p.ok()) {
+      result.status = p.status();
+      return done(std::move(result));
+    }
+    principal = *p;
+  }
+  result.source = principal->source().id.str();
+  ParseOptions options;
+  options.source = principal->source().id;
+  options.now = clock_.Now();
+  options.max_future = limits_.max_future;
+  options.max_items = limits_.max_batch;
+  auto parsed = ParseObservations(body, options);
+  if (!parsed.ok()) {
+    result.status = parsed.status();
+    return done(std::move(result));
+  }
+  if (!parsed->errors.empty()) {
+    result.status = InvalidArgument(fmt::format(
+        "{} of {} observations are invalid; nothing was applied",
+        [&] {
+          size_t n = 0;
+          size_t last = SIZE_MAX;
+          for (const auto& e : parsed->errors) {
+            if (e.index != last) ++n;
+            last = e.index;
+          }
+          return n;
+        }(),
+        parsed->observations.size()));
+    result.items = std::move(parsed->errors);
+    return done(std::move(result));
+  }
+  SubmitParsed(*principal, std::move(parsed->observations), channel, std::move(done));
+}
+
+void IngestService::SubmitMessage(std::string_view topic_source, std::string_view payload,
+                                  journal::Channel channel, Done done, bool trust_topic_source) {
+  IngestResult result;
+  result.source = std::string(topic_source);
+  ParseOptions options;
+  options.source = model::SourceId(topic_source);
+  options.now = clock_.Now();
+  options.max_future = limits_.max_future;
+  options.max_items = limits_.max_batch;
+  auto parsed = ParseObservations(payload, options);
+  if (!parsed.ok()) {
+    result.status = parsed.status();
+    return done(std::move(result));
+  }
+  std::shared_ptr<const Principal> principal;
+  if (trust_topic_source) {
+    principal = keys_.BySource(topic_source);
+    if (!principal) {
+      result.status =
+          Unauthenticated(fmt::format("no active source '{}' (unknown or revoked)", topic_source));
+      return done(std::move(result));
+    }
+  } else {
+    auto p = keys_.Authenticate(parsed->key.value_or(""));
+    if (!p.ok()) {
+      result.status = Unauthenticated("the message carries no valid \"key\" of its source");
+      return done(std::move(result));
+    }
+    principal = *p;
+  }
+  if (principal->source().id.str() != topic_source) {
+    result.status =
+        PermissionDenied(fmt::format("the key is source '{}''s, but the topic names source '{}'",
+                                     principal->source().id.str(), topic_source));
+    return done(std::move(result));
+  }
+  if (!parsed->errors.empty()) {
+    result.status = InvalidArgument(
+        fmt::format("{} problems in the message; nothing was applied", parsed->errors.size()));
+    result.items = std::move(parsed->errors);
+    return done(std::move(result));
+  }
+  SubmitParsed(*principal, std::move(parsed->observations), channel, std::move(done));
+}
+
+void IngestService::SubmitParsed(const Principal& principal,
+                                 std::vector<model::Observation> observations,
+                                 journal::Channel channel, Done done) {
+  IngestResult result;
+  result.source = principal.source().id.str();
+  if (observations.size() > limits_.max_batch) {
+    result.status = Status(StatusCode::kResourceExhausted,
+                           fmt::format("a batch holds at most {} observations", limits_.max_batch),
+                           "observations");
+    return done(std::move(result));
+  }
+  std::vector<state::ResolvedObservation> resolved;
+  resolved.reserve(observations.size());
+  std::vector<ItemError> unknown;
+  std::vector<ItemError> forbidden;
+  const state::StateIndex& index = *state_.index();
+  for (size_t i = 0; i < observations.size(); ++i) {
+    auto r = state_.Resolve(observations[i]);
+    if (!r.ok()) {
+      unknown.push_back({i, r.status().field(), r.status().message()});
+      continue;
+    }
+    if (!principal.MayWrite(*r, index)) {
+      forbidden.push_back({i,
+                           r->type == model::ObservationType::kBay       ? "bay"
+                           : r->type == model::ObservationType::kCharger ? "charger"
+                                                                         : "facility",
+                           fmt::format("'{}' is outside the scope of source '{}'",
+                                       observations[i].target, result.source)});
+      continue;
+    }
+    resolved.push_back(*r);
+  }
+  if (!unknown.empty()) {
+    result.status = InvalidArgument(fmt::format(
+        "{} observations name targets that do not exist; nothing was applied", unknown.size()));
+    result.items = std::move(unknown);
+    return done(std::move(result));
+  }
+  if (!forbidden.empty()) {
+    result.status = PermissionDenied(
+        fmt::format("{} observations are outside the scope of source '{}'; nothing was applied",
+                    forbidden.size(), result.source));
+    result.items = std::move(forbidden);
+    return done(std::move(result));
+  }
+  if (int wait = TakeTokens(result.source, observations.size()); wait > 0) {
+    result.status = ResourceExhausted(fmt::format(
+        "source '{}' is over its rate limit of {} observations per second; retry in {} s",
+        result.source, limits_.observations_per_second, wait));
+    result.retry_after_s = wait;
+    return done(std::move(result));
+  }
+  Timestamp received = clock_.Now();
+  std::string payload;
+  journal::EncodeObservationBatch({channel, received}, observations, payload);
+  pipeline_.Submit(std::move(payload), std::move(resolved), received,
+                   [done = std::move(done), source = result.source](Result<state::BatchCounts> r) {
+                     IngestResult out;
+                     out.source = source;
+                     if (r.ok()) {
+                       out.counts = *r;
+                     } else {
+                       out.status = r.status();
+                     }
+                     done(std::move(out));
+                   });
+}
+
+}  // namespace pg::ingest

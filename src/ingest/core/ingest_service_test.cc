@@ -1,0 +1,248 @@
+#include "ingest/core/ingest_service.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <future>
+
+#include "tests/support/fault_injection_file_system.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg::ingest {
+namespace {
+
+Timestamp T(const char* text) { return *ParseRfc3339(text); }
+
+std::shared_ptr<const registry::Registry> MakeRegistry() {
+  model::RegistryData data;
+  model::City city;
+  city.id = "test";
+  data.city = city;
+  for (const char* id : {"F1", "F2"}) {
+    model::Facility f;
+    f.id = model::FacilityId(id);
+    f.capacity.total = 100;
+    f.operator_name = std::string(id) == "F1" ? "Alpha" : "Beta";
+    data.facilities.push_back(f);
+  }
+  model::Charger c;
+  c.id = model::ChargerId("C1");
+  c.operator_name = "Alpha";
+  c.connectors = {{1, model::ConnectorType::kGbtDc, 60}};
+  data.chargers.push_back(c);
+  return *registry::Registry::Build(std::move(data));
+}
+
+struct Fixture {
+  explicit Fixture(FileSystem& fs = FileSystem::Default(), IngestLimits limits = {},
+                   PipelineOptions pipeline_options = {})
+      : clock(T("2026-11-28T08:00:00+08:00")), state(MakeRegistry(), {}, &clock) {
+    journal_dir = dir.File("journal");
+    auto p = IngestPipeline::Open(fs, {.dir = journal_dir, .segment_bytes = 4096}, state,
+                                  pipeline_options, nullptr);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    pipeline = std::move(*p);
+    alpha = IssueKey();
+    everyone = IssueKey();
+    revoked = IssueKey();
+    model::Source a;
+    a.id = model::SourceId("alpha");
+    a.scope.operators = {"Alpha"};
+    model::Source all;
+    all.id = model::SourceId("everyone");
+    all.scope.all = true;
+    model::Source gone = all;
+    gone.id = model::SourceId("gone");
+    gone.revoked_at = clock.Now();
+    keys.Load({{a, alpha.stored, {}}, {all, everyone.stored, {}}, {gone, revoked.stored, {}}},
+              state.index());
+    service = std::make_unique<IngestService>(state, keys, *pipeline, clock, limits);
+  }
+
+  IngestResult Post(const std::string& key, const std::string& body) {
+    std::promise<IngestResult> promise;
+    service->Submit("Bearer " + key, body, journal::Channel::kHttp,
+                    [&](IngestResult r) { promise.set_value(std::move(r)); });
+    return promise.get_future().get();
+  }
+
+  testing::TempDir dir;
+  std::string journal_dir;
+  FakeClock clock;
+  state::LiveState state;
+  std::unique_ptr<IngestPipeline> pipeline;
+  KeyRing keys;
+  IssuedKey alpha, everyone, revoked;
+  std::unique_ptr<IngestService> service;
+};
+
+std::string Count(const char* facility, int free, int seq, const char* time = "08:00:00") {
+  return fmt::format(
+      R"({{"type":"facility_count","facility":"{}","time":"2026-11-28T{}+08:00","free":{},"seq":{}}})",
+      facility, time, free, seq);
+}
+std::string Batch(std::initializer_list<std::string> items) {
+  std::string out = R"({"observations":[)";
+  bool first = true;
+  for (const auto& i : items) {
+    if (!first) out += ",";
+    first = false;
+    out += i;
+  }
+  return out + "]}";
+}
+
+TEST(IngestService, AcceptedBatchIsCountedAndReplaysToTheSameState) {
+  Fixture f;
+  auto r = f.Post(f.alpha.key,
+                  Batch({Count("F1", 40, 1), Count("F1", 41, 1), Count("F1", 50, 2, "07:00:00")}));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.counts.accepted, 1);
+  EXPECT_EQ(r.counts.duplicate, 1);
+  EXPECT_EQ(r.counts.out_of_order, 1);
+  EXPECT_EQ(f.state.Snapshot()->FindFacility("F1")->total.occupied, 60);
+  r = f.Post(f.everyone.key, Batch({Count("F2", 10, 1)}));
+  ASSERT_TRUE(r.status.ok());
+  std::string bytes = f.state.Serialize();
+  f.pipeline->Stop();
+
+  state::LiveState replayed(MakeRegistry(), {}, &f.clock);
+  journal::RecoveryReport report;
+  auto p =
+      IngestPipeline::Open(FileSystem::Default(), {.dir = f.journal_dir}, replayed, {}, &report);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(replayed.Serialize(), bytes);
+}
+
+TEST(IngestService, NoValidKeyIs401) {
+  Fixture f;
+  for (const std::string& key : {std::string(""), std::string("nonsense"), f.revoked.key,
+                                 f.alpha.key.substr(0, f.alpha.key.size() - 1) + "x"}) {
+    auto r = f.Post(key, Batch({Count("F1", 40, 1)}));
+    EXPECT_EQ(r.status.code(), StatusCode::kUnauthenticated) << key;
+  }
+  EXPECT_EQ(f.state.Snapshot()->version, 0u);
+}
+
+TEST(IngestService, AnyInvalidItemRejectsTheWholeBatchListingEveryOne) {
+  Fixture f;
+  auto r = f.Post(f.alpha.key,
+                  Batch({Count("F1", 40, 1), R"({"type":"entry","facility":"F1"})",
+                         R"({"type":"bay","time":"2026-11-28T08:00:00+08:00","occupied":true})"}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(r.items.size(), 2u);
+  EXPECT_EQ(r.items[0].Name(), "observations[1].time");
+  EXPECT_EQ(r.items[1].Name(), "observations[2].bay");
+  EXPECT_EQ(f.state.Snapshot()->version, 0u) << "nothing applied";
+}
+
+TEST(IngestService, UnknownTargetsAre400) {
+  Fixture f;
+  auto r = f.Post(
+      f.everyone.key,
+      Batch(
+          {Count("F9", 40, 1),
+           R"({"type":"charger","charger":"C1","connector":4,"status":"Faulted","time":"2026-11-28T08:00:00+08:00"})"}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(r.items.size(), 2u);
+  EXPECT_EQ(r.items[0].Name(), "observations[0].facility");
+  EXPECT_EQ(r.items[1].Name(), "observations[1].connector");
+}
+
+TEST(IngestService, TargetsOutsideTheScopeAre403AndNothingIsApplied) {
+  Fixture f;
+  auto r = f.Post(
+      f.alpha.key,
+      Batch(
+          {Count("F1", 40, 1), Count("F2", 40, 2),
+           R"({"type":"charger","charger":"C1","connector":1,"status":"Faulted","time":"2026-11-28T08:00:00+08:00"})"}));
+  EXPECT_EQ(r.status.code(), StatusCode::kPermissionDenied);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].index, 1u);
+  EXPECT_EQ(f.state.Snapshot()->version, 0u);
+}
+
+TEST(IngestService, OverTheRateLimitIs429WithRetryAfter) {
+  IngestLimits limits;
+  limits.observations_per_second = 2;
+  limits.burst = 3;
+  Fixture f(FileSystem::Default(), limits);
+  EXPECT_TRUE(f.Post(f.alpha.key, Batch({Count("F1", 1, 1), Count("F1", 2, 2)})).status.ok());
+  auto r = f.Post(f.alpha.key, Batch({Count("F1", 3, 3), Count("F1", 4, 4)}));
+  EXPECT_EQ(r.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.retry_after_s, 1);
+  f.clock.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(f.Post(f.alpha.key, Batch({Count("F1", 3, 3), Count("F1", 4, 4)})).status.ok());
+}
+
+TEST(IngestService, AJournalThatCannotSyncAnswers503AndAppliesNothing) {
+  testing::FaultInjectionFileSystem fs;
+  Fixture f(fs);
+  fs.FailNextSyncs(1);
+  auto r = f.Post(f.alpha.key, Batch({Count("F1", 40, 1)}));
+  EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(f.state.Snapshot()->version, 0u);
+  r = f.Post(f.alpha.key, Batch({Count("F1", 40, 2)}));
+  EXPECT_EQ(r.status.code(), StatusCode::kUnavailable) << "refuses until restarted";
+}
+
+TEST(IngestService, NewKeyIsFoundByReloading) {
+  Fixture f;
+  IssuedKey late = IssueKey();
+  model::Source s;
+  s.id = model::SourceId("late");
+  s.scope.all = true;
+  int reloads = 0;
+  f.service->SetKeyReloader([&] {
+    ++reloads;
+    f.keys.Load({{s, late.stored, {}}}, f.state.index());
+  });
+  EXPECT_TRUE(f.Post(late.key, Batch({Count("F2", 40, 1)})).status.ok());
+  EXPECT_EQ(reloads, 1);
+  // A known key id with a wrong secret is refused without reloading.
+  std::string wrong =
+      late.key.substr(0, late.key.size() - 2) + (late.key.back() == 'A' ? "BB" : "AA");
+  f.clock.Advance(std::chrono::seconds(5));
+  EXPECT_EQ(f.Post(wrong, Batch({Count("F2", 40, 2)})).status.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(reloads, 1);
+}
+
+TEST(IngestService, CheckpointsAndReplayRebuildAByteIdenticalState) {
+  PipelineOptions options;
+  options.checkpoint_bytes = 3000;  // several checkpoints along the way
+  Fixture f(FileSystem::Default(), {}, options);
+  int seq = 0;
+  for (int batch = 0; batch < 60; ++batch) {
+    std::string items;
+    for (int i = 0; i < 5; ++i) {
+      if (!items.empty()) items += ",";
+      ++seq;
+      const char* facility = (seq % 3 == 0) ? "F2" : "F1";
+      items += fmt::format(
+          R"({{"type":"{}","facility":"{}","time":"2026-11-28T07:{:02}:{:02}+08:00","{}":{},"seq":{}}})",
+          seq % 4 == 0 ? "entry" : "facility_count", facility, seq / 60 % 60, seq % 60,
+          seq % 4 == 0 ? "count" : "free", seq % 4 == 0 ? 1 + seq % 3 : seq % 120, seq);
+    }
+    auto r = f.Post(f.everyone.key, R"({"observations":[)" + items + "]}");
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  }
+  EXPECT_GE(f.pipeline->stats().checkpoints, 2u);
+  std::string bytes = f.state.Serialize();
+  // The journal as a crash right now would leave it (every acknowledged batch is synced):
+  // a checkpoint and records after it, without the checkpoint a clean stop would add.
+  std::string crashed = f.dir.File("crashed");
+  std::filesystem::copy(f.journal_dir, crashed);
+  f.pipeline->Stop();
+  state::LiveState replayed(MakeRegistry(), {}, &f.clock);
+  journal::RecoveryReport report;
+  auto p = IngestPipeline::Open(FileSystem::Default(), {.dir = crashed}, replayed, {}, &report);
+  ASSERT_TRUE(p.ok());
+  EXPECT_GT(report.checkpoint_seq, 0u) << "start-up began from a checkpoint";
+  EXPECT_GT(report.records_replayed, 0u) << report.ToString();
+  EXPECT_EQ(replayed.Serialize(), bytes);
+}
+
+}  // namespace
+}  // namespace pg::ingest

@@ -1,0 +1,142 @@
+#include "ingest/core/observation_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace pg::ingest {
+namespace {
+
+ParseOptions Options() {
+  ParseOptions o;
+  o.source = model::SourceId("gate");
+  o.now = *ParseRfc3339("2026-11-28T08:05:00+08:00");
+  o.max_items = 5;
+  return o;
+}
+
+// The example of SPEC §9, verbatim.
+constexpr const char* kSpecExample = R"({"observations": [
+  {"type": "facility_count", "facility": "F12", "time": "2026-11-28T08:00:00+08:00", "free": 123, "seq": 17},
+  {"type": "facility_count", "facility": "F12", "time": "2026-11-28T08:00:00+08:00", "occupied": 40, "class": "ev"},
+  {"type": "entry", "facility": "F12", "time": "2026-11-28T08:00:05+08:00"},
+  {"type": "exit", "facility": "F12", "time": "2026-11-28T08:00:09+08:00", "count": 2},
+  {"type": "bay", "bay": "B7", "time": "2026-11-28T08:01:00+08:00", "occupied": true},
+  {"type": "charger", "charger": "C3", "connector": 1, "time": "2026-11-28T08:01:00+08:00", "status": "Charging"},
+  {"type": "facility_status", "facility": "F12", "time": "2026-11-28T08:02:00+08:00", "status": "closed"}
+]})";
+
+TEST(ObservationParser, ParsesTheSpecExample) {
+  auto options = Options();
+  options.max_items = 10;
+  auto batch = ParseObservations(kSpecExample, options);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_TRUE(batch->errors.empty()) << batch->errors[0].Name() << ": " << batch->errors[0].reason;
+  const auto& o = batch->observations;
+  ASSERT_EQ(o.size(), 7u);
+  EXPECT_EQ(o[0].type, model::ObservationType::kFacilityCount);
+  EXPECT_EQ(o[0].target, "F12");
+  EXPECT_EQ(o[0].free, 123);
+  EXPECT_EQ(o[0].seq, 17);
+  EXPECT_EQ(o[0].source.str(), "gate");
+  EXPECT_EQ(ToUnixMillis(o[0].time), ToUnixMillis(*ParseRfc3339("2026-11-28T00:00:00Z")));
+  EXPECT_EQ(o[1].occupied, 40);
+  EXPECT_EQ(o[1].category, model::SpaceCategory::kEv);
+  EXPECT_EQ(o[2].type, model::ObservationType::kEntry);
+  EXPECT_EQ(o[2].count, 1);
+  EXPECT_EQ(o[3].count, 2);
+  EXPECT_TRUE(o[4].bay_occupied);
+  EXPECT_EQ(o[4].target, "B7");
+  EXPECT_EQ(o[5].connector, 1);
+  EXPECT_EQ(o[5].charger_status, model::ChargerStatus::kCharging);
+  EXPECT_EQ(o[6].facility_status, model::FacilityStatus::kClosed);
+}
+
+TEST(ObservationParser, EveryBadItemIsListedWithItsFieldAndReason) {
+  auto batch = ParseObservations(R"({"observations": [
+    {"type": "facility_count", "facility": "F1", "time": "2026-11-28T08:00:00+08:00", "free": 3},
+    {"type": "parking", "facility": "F1", "time": "2026-11-28T08:00:00+08:00"},
+    {"type": "facility_count", "facility": "F1", "time": "2026-11-28 08:00", "free": 1.5},
+    {"type": "bay", "bay": "B1", "time": "2026-11-28T08:00:00+08:00", "occupied": 1},
+    "not an object"
+  ]})",
+                                 Options());
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  std::vector<std::string> names;
+  for (const auto& e : batch->errors) names.push_back(e.Name());
+  EXPECT_EQ(names, (std::vector<std::string>{"observations[1].type", "observations[2].free",
+                                             "observations[2].time", "observations[3].occupied",
+                                             "observations[4]"}));
+  EXPECT_NE(batch->errors[0].reason.find("facility_count"), std::string::npos)
+      << "the reason lists what is allowed";
+}
+
+TEST(ObservationParser, MissingFieldsPerType) {
+  auto batch = ParseObservations(R"({"observations": [
+    {"type": "facility_count", "facility": "F1", "time": "2026-11-28T08:00:00+08:00"},
+    {"type": "charger", "charger": "C1", "time": "2026-11-28T08:00:00+08:00", "status": "Busy"},
+    {"type": "facility_status", "time": "2026-11-28T08:00:00+08:00", "status": "open"},
+    {"type": "exit", "facility": "F1", "count": 0},
+    {"facility": "F1", "time": "2026-11-28T08:00:00+08:00", "free": 1, "seq": -1}
+  ]})",
+                                 Options());
+  ASSERT_TRUE(batch.ok());
+  std::vector<std::string> names;
+  for (const auto& e : batch->errors) names.push_back(e.Name());
+  EXPECT_EQ(names, (std::vector<std::string>{"observations[0].free", "observations[1].status",
+                                             "observations[2].facility", "observations[3].time",
+                                             "observations[3].count", "observations[4].type",
+                                             "observations[4].seq"}));
+}
+
+TEST(ObservationParser, TimesInTheFutureAndForeignSourcesAreRefused) {
+  auto batch = ParseObservations(
+      R"([{"type": "entry", "facility": "F1", "time": "2026-11-28T09:00:00+08:00"},
+          {"type": "entry", "facility": "F1", "time": "2026-11-28T08:00:00+08:00", "source": "other"}])",
+      Options());
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->errors.size(), 2u);
+  EXPECT_EQ(batch->errors[0].Name(), "observations[0].time");
+  EXPECT_EQ(batch->errors[1].Name(), "observations[1].source");
+}
+
+TEST(ObservationParser, DocumentLevelProblems) {
+  EXPECT_EQ(ParseObservations("{not json", Options()).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseObservations(R"({"observations": 3})", Options()).status().field(),
+            "observations");
+  EXPECT_EQ(ParseObservations(R"({"observations": []})", Options()).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseObservations(R"({"observations": [{}]} trailing)", Options()).status().code(),
+            StatusCode::kInvalidArgument);
+  std::string big = R"({"observations": [)";
+  for (int i = 0; i < 6; ++i) {
+    big += std::string(i ? "," : "") +
+           R"({"type": "entry", "facility": "F1", "time": "2026-11-28T08:00:00+08:00"})";
+  }
+  big += "]}";
+  auto too_many = ParseObservations(big, Options());
+  EXPECT_EQ(too_many.status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST(ObservationParser, SingleObjectWithKeyAsMqttSendsIt) {
+  auto batch = ParseObservations(
+      R"({"key": "pgk_x", "type": "bay", "bay": "B1", "time": "2026-11-28T08:00:00Z", "occupied": false})",
+      Options());
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(batch->key, "pgk_x");
+  ASSERT_EQ(batch->observations.size(), 1u);
+  EXPECT_FALSE(batch->observations[0].bay_occupied);
+}
+
+TEST(ObservationParser, WireJsonRoundTrips) {
+  auto options = Options();
+  options.max_items = 10;
+  auto batch = ParseObservations(kSpecExample, options);
+  ASSERT_TRUE(batch.ok());
+  auto again = ParseObservations(ToWireJson(batch->observations), options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->errors.empty());
+  EXPECT_EQ(again->observations, batch->observations);
+}
+
+}  // namespace
+}  // namespace pg::ingest

@@ -1,0 +1,105 @@
+// IngestPipeline: the one writer of live data — group commit into the journal, then apply to
+// the live state, then acknowledge (SPEC §3: "every accepted observation is durable before it
+// is acknowledged; replaying the journal rebuilds the same state").
+//
+//   PG_ASSIGN_OR_RETURN(auto pipeline, IngestPipeline::Open(fs, {.dir = "city.db.journal"},
+//                                                           state, {}, &report));
+//   pipeline->Submit(std::move(payload), std::move(resolved), received,
+//                    [](Result<state::BatchCounts> r) { /* durable and applied */ });
+//
+// Group commit: submissions queue; the committer thread takes everything queued, appends one
+// journal record per submission, fsyncs once, applies each record's batch to the state in
+// journal order (so a replay applies the same batches in the same order), then calls each
+// `done`. A checkpoint (the state's bytes) is written when the journal has grown by
+// `checkpoint_bytes` since the last one.
+//
+// After a journal error every queued and later submission fails with kUnavailable: what
+// reached the disk is in doubt and only a restart (recovery) can tell.
+//
+// Thread-safety: Submit from any thread; `done` runs on the committer thread and must be quick.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/file_system.h"
+#include "journal/journal.h"
+#include "state/live_state.h"
+
+namespace pg::ingest {
+
+struct PipelineOptions {
+  uint64_t checkpoint_bytes = uint64_t{64} << 20;
+  // At most this many queued submissions; Submit fails with kUnavailable beyond (the client
+  // retries) rather than let memory grow without bound.
+  size_t max_queued = 100'000;
+};
+
+struct PipelineStats {
+  uint64_t records = 0;  // journal records written
+  uint64_t syncs = 0;    // fsyncs (records / syncs = the mean group size)
+  uint64_t observations = 0;
+  uint64_t checkpoints = 0;
+};
+
+class IngestPipeline {
+ public:
+  using Done = std::function<void(Result<state::BatchCounts>)>;
+
+  // Opens the journal in options.dir, restores `state` from its checkpoint and replays the
+  // records after it, then starts the committer. `report` (optional) says what recovery found.
+  // Errors: those of Journal::Open and of decoding a record (kDataLoss).
+  // `fs` and `state` must outlive the pipeline.
+  static Result<std::unique_ptr<IngestPipeline>> Open(FileSystem& fs,
+                                                      journal::JournalOptions journal_options,
+                                                      state::LiveState& state,
+                                                      PipelineOptions options,
+                                                      journal::RecoveryReport* report);
+  ~IngestPipeline();  // Stop()
+  IngestPipeline(const IngestPipeline&) = delete;
+  IngestPipeline& operator=(const IngestPipeline&) = delete;
+
+  // Queues one batch: `payload` is its journal encoding (journal/observation_codec.h), and
+  // `resolved` the same observations resolved against the state. `done` is called exactly once.
+  void Submit(std::string payload, std::vector<state::ResolvedObservation> resolved,
+              Timestamp received, Done done);
+
+  // Commits what is queued, writes a checkpoint, stops the committer. Later Submits fail with
+  // kUnavailable. Idempotent.
+  void Stop();
+
+  PipelineStats stats() const;
+
+ private:
+  struct Item {
+    std::string payload;
+    std::vector<state::ResolvedObservation> resolved;
+    Timestamp received;
+    Done done;
+  };
+  IngestPipeline(std::unique_ptr<journal::Journal> journal, state::LiveState& state,
+                 PipelineOptions options);
+  void Run();
+  void Checkpoint();
+
+  std::unique_ptr<journal::Journal> journal_;  // the committer thread's alone
+  state::LiveState& state_;
+  const PipelineOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  bool failed_ = false;     // guarded by mu_
+  PipelineStats stats_;     // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace pg::ingest

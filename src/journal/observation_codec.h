@@ -1,0 +1,40 @@
+// The payload of a kObservations journal record: one accepted batch of observations in a compact
+// binary form (docs/formats/journal.md, "Observation batch").
+//
+//   std::string payload = EncodeObservationBatch(meta, batch);
+//   PG_ASSIGN_OR_RETURN(ObservationBatch decoded, DecodeObservationBatch(payload));
+//
+// Ids are stored as strings, not registry indices, so a journal stays readable after the
+// registry changes. Thread-safety: pure functions.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "model/observation.h"
+
+namespace pg::journal {
+
+// How a batch reached parkguide.
+enum class Channel : uint8_t { kHttp = 1, kMqtt = 2, kReplay = 3, kInternal = 4 };
+
+struct BatchMeta {
+  Channel channel = Channel::kHttp;
+  Timestamp received;  // the server's clock when the batch was accepted
+};
+
+struct ObservationBatch {
+  BatchMeta meta;
+  std::vector<model::Observation> observations;
+};
+
+// Appends the encoding of `batch` to `out`.
+void EncodeObservationBatch(const BatchMeta& meta, std::span<const model::Observation> batch,
+                            std::string& out);
+// Errors: kDataLoss naming the offset when the payload is not a valid encoding.
+Result<ObservationBatch> DecodeObservationBatch(std::string_view payload);
+
+}  // namespace pg::journal
