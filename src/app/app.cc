@@ -3,20 +3,27 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/authorizer.h"
+#include "api/forecast_api.h"
 #include "api/http/server.h"
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
 #include "api/read_api.h"
 #include "api/signs_api.h"
+#include "api/route_api.h"
+#include "app/forecast_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "events/event_bus.h"
+#include "forecast/service.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "ingest/core/ingest_service.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
@@ -26,6 +33,7 @@
 #include "signs/controller_sim.h"
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
+#include "routing/road_network.h"
 #include "state/live_state.h"
 #include "state/rollup.h"
 #include "store/store.h"
@@ -73,6 +81,7 @@ struct App::Impl {
   // Declared before the state and the pipeline, which publish into it.
   std::unique_ptr<events::EventBus> bus;
   std::unique_ptr<state::LiveState> live;
+  std::shared_ptr<const routing::RoadNetwork> roads;  // null when the city has no graph file
   std::unique_ptr<ingest::IngestPipeline> pipeline;
   ingest::KeyRing keys;
   std::unique_ptr<ingest::IngestService> ingest;
@@ -84,6 +93,9 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> simulator_thread;
   std::unique_ptr<PeriodicThread> history_thread;
   std::unique_ptr<PeriodicThread> maintenance_thread;
+  std::unique_ptr<LiveStateReader> forecast_live;
+  std::unique_ptr<forecast::ForecastService> forecasts;
+  std::unique_ptr<PeriodicThread> forecast_thread;
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
   bool started = false;
@@ -109,36 +121,9 @@ struct App::Impl {
       state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
       rollups.Add(Kind::kFacility, f.id.str(), now, v.occupied, v.capacity);
     }
-    std::map<std::string, std::pair<int, int>> sites;  // site → (busy, connectors)
-    std::map<std::string, bool> known;
-    for (const auto& c : reg->chargers()) {
-      if (c.lifecycle != model::Lifecycle::kInService) continue;
-      std::string site = c.site.empty() ? c.id.str() : c.site;
-      auto slots = snap->ConnectorsOf(c.id.str());
-      auto& [busy, total] = sites[site];
-      for (size_t k = 1; k < slots.size(); ++k) {
-        ++total;
-        if (!slots[k].known) continue;
-        known[site] = true;
-        switch (slots[k].status) {
-          case model::ChargerStatus::kPreparing:
-          case model::ChargerStatus::kCharging:
-          case model::ChargerStatus::kSuspendedEv:
-          case model::ChargerStatus::kSuspendedEvse:
-          case model::ChargerStatus::kFinishing:
-            ++busy;
-            break;
-          case model::ChargerStatus::kAvailable:
-          case model::ChargerStatus::kReserved:
-          case model::ChargerStatus::kUnavailable:
-          case model::ChargerStatus::kFaulted:
-            break;
-        }
-      }
-    }
-    for (const auto& [site, counts] : sites) {
-      rollups.Add(Kind::kChargerSite, site, now,
-                  known[site] ? std::optional<int>(counts.first) : std::nullopt, counts.second);
+    for (const auto& site : state::ChargerSites(*reg, *snap)) {
+      rollups.Add(Kind::kChargerSite, site.site, now,
+                  site.known > 0 ? std::optional<int>(site.busy) : std::nullopt, site.connectors);
     }
     auto closed = rollups.Flush(now);
     if (closed.empty()) return;
@@ -220,7 +205,18 @@ struct App::Impl {
       PG_LOG_WARNING("history: {}", s.ToString());
       return;
     }
+    if (Status s = store->AppendChargerSiteOccupancy(ChargerSiteSamples(*reg, *snap, slot));
+        !s.ok()) {
+      PG_LOG_WARNING("history: {}", s.ToString());
+    }
     last_history_slot = slot;
+  }
+
+  // Reloads recent history for forecasts and retrains when due (forecast/service.h).
+  void UpdateForecasts() {
+    if (Status s = forecasts->Refresh(); !s.ok()) PG_LOG_WARNING("forecast: {}", s.ToString());
+    if (!forecasts->RetrainDue()) return;
+    if (Status s = forecasts->Retrain(); !s.ok()) PG_LOG_WARNING("forecast: {}", s.ToString());
   }
 };
 
@@ -289,6 +285,37 @@ Status App::Impl::CreateSigns() {
   }
   return Status::Ok();
 }
+
+namespace {
+
+// The road graph next to the database, mapped read-only; null when there is none (the city
+// serves everything but routes). A graph file of another format or from another OSM import than
+// the database's is refused: serving routes on the wrong map is worse than not starting.
+Result<std::shared_ptr<const routing::RoadNetwork>> LoadRoadNetwork(const std::string& db_path,
+                                                                    store::Store& store) {
+  const std::string path = graph::GraphPathForDatabase(db_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    PG_LOG_INFO(
+        "no road graph at {}: /api/v1/route answers 503 until `parkguide build-roads` "
+        "builds one",
+        path);
+    return std::shared_ptr<const routing::RoadNetwork>();
+  }
+  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, graph::RecordedGraphFingerprint(store));
+  if (!fingerprint) {
+    PG_LOG_WARNING("{}: the database records no graph fingerprint; using the file unchecked", path);
+  }
+  graph::GraphOpenOptions options;
+  options.expected_fingerprint = fingerprint;
+  PG_ASSIGN_OR_RETURN(auto network, routing::RoadNetwork::Open(path, options));
+  PG_LOG_INFO("road graph {}: {} car and {} foot search nodes, {:.1f} MB mapped", path,
+              network->View(routing::Mode::kCar).node_count(),
+              network->View(routing::Mode::kFoot).node_count(), network->file()->file_size() / 1e6);
+  return network;
+}
+
+}  // namespace
 
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -359,6 +386,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
     impl->mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt, *impl->ingest, *impl->store, clock);
   }
   PG_RETURN_IF_ERROR(impl->CreateSigns());
+  PG_ASSIGN_OR_RETURN(impl->roads, LoadRoadNetwork(config.db_path, *impl->store));
 
   if (config.simulate) {
     PG_ASSIGN_OR_RETURN(auto stored, impl->store->GetSetting("demo.land_use"));
@@ -382,6 +410,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.clock = &clock;
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
+  api::RegisterRouteApi(*impl->server, impl->roads);
   api::IngestApiContext ingest_context;
   ingest_context.service = impl->ingest.get();
   ingest_context.live = impl->live.get();
@@ -396,6 +425,20 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   signs_context.clock = &clock;
   signs_context.authorizer = impl->authorizer.get();
   api::RegisterSignsApi(*impl->server, signs_context);
+
+  impl->forecast_live = std::make_unique<LiveStateReader>(*impl->live, clock);
+  forecast::ServiceOptions forecast_options;
+  forecast_options.time_zone = registry->city().time_zone;
+  PG_ASSIGN_OR_RETURN(auto calendar, impl->store->GetSetting("forecast.calendar"));
+  forecast_options.calendar_csv = calendar.value_or("");
+  PG_ASSIGN_OR_RETURN(impl->forecasts, forecast::ForecastService::Create(
+                                           clock, *impl->store, impl->forecast_live.get(),
+                                           std::move(forecast_options)));
+  impl->forecasts->SetSeries(ForecastSeries(*registry));
+  PG_RETURN_IF_ERROR(impl->forecasts->LoadModels());
+  state::LiveState* live = impl->live.get();
+  api::RegisterForecastApi(*impl->server,
+                           {impl->forecasts.get(), [live] { return live->registry(); }, &clock});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -431,6 +474,8 @@ Status App::Start() {
   });
   s.maintenance_thread =
       std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
+  s.forecast_thread =
+      std::make_unique<PeriodicThread>(std::chrono::minutes(5), [&s] { s.UpdateForecasts(); });
   s.started = true;
   PG_LOG_INFO("serving {} on http://{}:{}/", s.live->registry()->city().id, s.config.bind_address,
               s.server->port());
@@ -452,6 +497,7 @@ void App::Stop() {
   if (s.signs) s.signs->Stop();
   s.demo_mqtt_controllers.clear();
   s.sign_link.reset();
+  if (s.forecast_thread) s.forecast_thread->Stop();
   if (s.pipeline) s.pipeline->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");

@@ -5,6 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+namespace pg::store {
+class Store;
+}
+
 namespace pg::cli {
 
 void AddImportOsmCommand(CLI::App& app, int* exit_code);
@@ -15,6 +19,14 @@ void AddSourceCommand(CLI::App& app, int* exit_code);
 void AddReplayCommand(CLI::App& app, int* exit_code);
 void AddSignControllerCommand(CLI::App& app, int* exit_code);
 void AddSignKeyCommand(CLI::App& app, int* exit_code);
+void AddBacktestCommand(CLI::App& app, int* exit_code);
+void AddCalendarCommand(CLI::App& app, int* exit_code);
+void AddBuildRoadsCommand(CLI::App& app, int* exit_code);
+void AddRouteCommand(CLI::App& app, int* exit_code);
+
+// Builds the road graphs of `osm_path` next to `db_path` (whose open store is `store`) and prints
+// the report; returns the exit code (shared by build-roads and import-osm).
+int BuildRoads(const std::string& osm_path, const std::string& db_path, store::Store& store);
 
 // Prints "parkguide: <message>" to stderr and returns 1.
 int Fail(const std::string& message);

@@ -1,7 +1,10 @@
-// parkguide import-osm CITY.osm.pbf --db city.db
+// parkguide import-osm CITY.osm.pbf --db city.db: the registry's car parks, entrances and
+// charging stations, then the road graphs (as build-roads does).
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "registry/from_osm.h"
 #include "store/store.h"
 
@@ -30,6 +33,21 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       return;
     }
     std::fputs(report->ToText().c_str(), stdout);
+    // The road graphs come from the same file: the server never parses OSM. A file with car
+    // parks but no roads (an Overpass selection, say) still imports its registry.
+    auto roads = graph::ImportRoads(options->osm_path, **store,
+                                    graph::GraphPathForDatabase(options->db_path));
+    if (!roads.ok() && roads.status().code() == StatusCode::kFailedPrecondition) {
+      std::fprintf(stderr, "parkguide: warning: %s; no road graph was built\n",
+                   roads.status().message().c_str());
+      *exit_code = 0;
+      return;
+    }
+    if (!roads.ok()) {
+      *exit_code = Fail(roads.status().message());
+      return;
+    }
+    std::fputs(roads->ToText().c_str(), stdout);
     *exit_code = 0;
   });
 }

@@ -2,8 +2,11 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "registry/survey.h"
 #include "store/store.h"
 
@@ -42,6 +45,16 @@ void AddImportRegistryCommand(CLI::App& app, int* exit_code) {
                            summary->signs, summary->sources, w.inserted, w.updated)
                    .c_str(),
                stdout);
+    // Entrances may have moved or appeared: snap them again when the city has a road graph.
+    const std::string graph_path = graph::GraphPathForDatabase(options->db_path);
+    if (std::filesystem::exists(graph_path)) {
+      auto snaps = graph::RefreshEntranceSnaps(**store, graph_path);
+      if (!snaps.ok()) {
+        *exit_code = Fail(snaps.status().message());
+        return;
+      }
+      std::fputs(graph::EntranceSnapText(*snaps).c_str(), stdout);
+    }
     *exit_code = 0;
   });
 }

@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   pg::cli::AddReplayCommand(app, &exit_code);
   pg::cli::AddSignControllerCommand(app, &exit_code);
   pg::cli::AddSignKeyCommand(app, &exit_code);
+  pg::cli::AddBacktestCommand(app, &exit_code);
+  pg::cli::AddCalendarCommand(app, &exit_code);
+  pg::cli::AddBuildRoadsCommand(app, &exit_code);
+  pg::cli::AddRouteCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -11,6 +11,8 @@
 #include <tuple>
 
 #include "core/log.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "registry/from_osm.h"
 #include "registry/registry.h"
 #include "registry/survey.h"
@@ -86,6 +88,15 @@ constexpr StreetName kColumns[] = {{"西环路", "West Ring Rd"},
                                    {"长村张路", "Changcunzhang Rd"},
                                    {"新元大道", "Xinyuan Ave"},
                                    {"东环路", "East Ring Rd"}};
+
+// 文峰路 (row 9) is a pedestrian street through the old town between these half-steps.
+constexpr int kPedestrianRow = 9;
+constexpr int kPedestrianFrom = 16;
+constexpr int kPedestrianTo = 24;
+
+bool OnPedestrianStreet(int row, double half_step) {
+  return row == kPedestrianRow && half_step >= kPedestrianFrom && half_step < kPedestrianTo;
+}
 
 std::string StreetClass(int index) {
   if (index % 4 == 0) return "primary";
@@ -261,8 +272,7 @@ DemoCity GenerateDemoCity(uint64_t seed) {
     for (int k = 0; k < kHalfSteps; k += 2) {
       osm::OsmWriteWay way{
           way_id++, {}, {{"highway", cls}, {"name", name.zh}, {"name:en", name.en}}};
-      // 文峰路 is a pedestrian street through the old town (half-steps 16..24).
-      bool pedestrian = row && index == 9 && k >= 16 && k < 24;
+      bool pedestrian = row && OnPedestrianStreet(index, k);
       if (pedestrian) {
         way.tags = {{"highway", "pedestrian"}, {"name", "文峰步行街"}, {"name:en", "Wenfeng Walk"}};
       } else {
@@ -302,15 +312,21 @@ DemoCity GenerateDemoCity(uint64_t seed) {
     std::vector<int64_t> ring;
     LatLon corners[4] = {At(ci - half, cj - half), At(ci + half, cj - half),
                          At(ci + half, cj + half), At(ci - half, cj + half)};
+    // The entrance faces the street south of the block, or north where the south one is the
+    // pedestrian street: a car park's entrance must be reachable by car.
+    const bool north = OnPedestrianStreet(p.block_j, ci);
+    const LatLon entrance_at = At(ci, north ? cj + half : cj - half);
+    const int64_t entrance_street_node =
+        GridNodeId(static_cast<int>(ci), 2 * p.block_j + (north ? 2 : 0));
     int64_t entrance_node = 0;
     for (int k = 0; k < 4; ++k) {
       ring.push_back(++node_id);
       osm.nodes.push_back({node_id, corners[k], {}});
-      if (k == 0) {
+      if (k == (north ? 2 : 0)) {  // on the north (NE→NW) or south (SW→SE) edge
         entrance_node = ++node_id;
         osm.nodes.push_back(
             {entrance_node,
-             At(ci, cj - half),
+             entrance_at,
              {{"amenity", "parking_entrance"},
               {"parking", p.kind == FacilityKind::kUnderground ? "underground" : "surface"}}});
         ring.push_back(entrance_node);
@@ -337,9 +353,9 @@ DemoCity GenerateDemoCity(uint64_t seed) {
     if (p.kind == FacilityKind::kMultiStorey) way.tags.push_back({"maxheight", "2.1"});
     if (p.use == LandUse::kResidential) way.tags.push_back({"access", "customers"});
     osm.ways.push_back(std::move(way));
-    // The service road from the entrance to the street south of the block.
+    // The service road from the entrance to the street.
     osm.ways.push_back({way_id++,
-                        {entrance_node, GridNodeId(static_cast<int>(ci), 2 * p.block_j)},
+                        {entrance_node, entrance_street_node},
                         {{"highway", "service"}, {"service", "parking_aisle"}}});
 
     std::string id = fmt::format("osm:w{}", osm_way);
@@ -352,7 +368,7 @@ DemoCity GenerateDemoCity(uint64_t seed) {
     f.location = At(ci, cj);
     for (const auto& corner : corners) f.outline.push_back(corner);
     f.outline.push_back(corners[0]);
-    f.entrances = {{"main", At(ci, cj - half), model::EntranceKind::kVehicle},
+    f.entrances = {{"main", entrance_at, model::EntranceKind::kVehicle},
                    {"foot", At(ci + half, cj), model::EntranceKind::kPedestrian}};
     f.capacity.total = p.capacity;
     f.capacity.by_category[model::SpaceCategory::kDisabled] = std::max(2, p.capacity / 50);
@@ -508,7 +524,8 @@ DemoCity GenerateDemoCity(uint64_t seed) {
            {line(14, Arrow::kStraight), line(15, Arrow::kRight), line(16, Arrow::kLeft)});
   add_sign("S2-05", {"春秋路/芙蓉路", "Chunqiu Rd / Furong Rd"}, At(4, 20), SignLevel::kRoute,
            {line(19, Arrow::kLeft), line(20, Arrow::kStraight)});
-  add_sign("S3-01", {"春秋广场入口", "Chunqiu Square entrance"}, At(19, 18.5), SignLevel::kEntrance,
+  // Chunqiu Square's entrance faces north: the street south of it is the pedestrian street.
+  add_sign("S3-01", {"春秋广场入口", "Chunqiu Square entrance"}, At(19, 19.5), SignLevel::kEntrance,
            {line(1, Arrow::kRight)});
   add_sign("S3-02", {"万象汇入口", "East Mall entrance"}, At(29, 16.3), SignLevel::kEntrance,
            {line(8, Arrow::kLeft)});
@@ -608,6 +625,24 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
   PG_ASSIGN_OR_RETURN(auto sign_rules, store->GetSetting("signs.config"));
   if (!sign_rules) PG_RETURN_IF_ERROR(store->PutSetting("signs.config", DemoSignRulesJson()));
 
+  // The road graphs, from the same OSM file: built with the city, and again whenever the graph
+  // file is missing or this build cannot use it (another format version, another import).
+  const std::string graph_path = graph::GraphPathForDatabase(db_path);
+  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, graph::RecordedGraphFingerprint(*store));
+  graph::GraphOpenOptions open;
+  open.expected_fingerprint = fingerprint;
+  open.verify_checksum = false;  // a corrupt file fails at serve time with the full check
+  if (!fingerprint || !graph::MappedGraphFile::Open(graph_path, open).ok()) {
+    const std::string files_dir = db_path + ".files";
+    std::string osm_path = files_dir + "/demoville.osm.pbf";
+    if (!std::filesystem::exists(osm_path)) {
+      PG_ASSIGN_OR_RETURN(DemoFiles files, WriteDemoCityFiles(GenerateDemoCity(seed), files_dir));
+      osm_path = files.osm_path;
+    }
+    PG_ASSIGN_OR_RETURN(auto roads, graph::ImportRoads(osm_path, *store, graph_path));
+    PG_LOG_INFO("demo: build-roads {}\n{}", osm_path, roads.ToText());
+  }
+
   // Keys for the simulated sources: the demo's feed posts through the same authenticated
   // ingestion path as any source. Unlike a real deployment, the demo keeps its own keys in the
   // database (settings "demo.key.<source>") so that the feed can use them after a restart.
@@ -648,6 +683,23 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     Timestamp end = std::min(now, day + std::chrono::hours(24));
     auto samples = simulator.FacilityHistory(day, end, kStep);
     PG_RETURN_IF_ERROR(store->AppendOccupancy(samples));
+    // Charging sites: connectors not available, per site, for the forecasts of chargers.
+    std::vector<model::ChargerSiteSample> sites;
+    for (Timestamp t = day; t < end; t += kStep) {
+      std::map<std::string, std::pair<int, int>> counts;
+      for (const auto& c : registry->chargers()) {
+        if (c.lifecycle != model::Lifecycle::kInService) continue;
+        auto& [busy, total] = counts[c.site.empty() ? c.id.str() : c.site];
+        for (const auto& con : c.connectors) {
+          ++total;
+          if (simulator.ConnectorStatusAt(c, con.id, t) != model::ChargerStatus::kAvailable) ++busy;
+        }
+      }
+      for (const auto& [site, n] : counts) {
+        if (n.second > 0) sites.push_back({site, t, n.first, n.second});
+      }
+    }
+    PG_RETURN_IF_ERROR(store->AppendChargerSiteOccupancy(sites));
   }
   return Status::Ok();
 }

@@ -5,14 +5,73 @@
 #include <set>
 
 #include "core/clock.h"
+#include "graph/graph_file.h"
+#include "graph/road_import.h"
 #include "model/validation.h"
 #include "registry/registry.h"
 #include "signs/display_rules.h"
+#include "routing/route_query.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::demo {
 namespace {
+
+// The demo's roads as the server maps them: every car park reaches every other by car, and the
+// crossing with the no-left-turn restriction is driven round, not through.
+void ExpectDemoRoutes(const std::string& db, store::Store& store) {
+  auto fingerprint = graph::RecordedGraphFingerprint(store);
+  ASSERT_TRUE(fingerprint.ok() && fingerprint->has_value());
+  auto network = routing::RoadNetwork::Open(graph::GraphPathForDatabase(db),
+                                            {.expected_fingerprint = **fingerprint});
+  ASSERT_TRUE(network.ok()) << network.status().ToString();
+  const routing::RoadNetwork& net = **network;
+  EXPECT_NE((*network)->file()->metadata_json().find("\"restrictions_applied\": 1"),
+            std::string::npos)
+      << (*network)->file()->metadata_json();
+
+  auto stored = store.GetSetting(std::string(graph::kEntranceSnapsSetting));
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  auto snaps = graph::EntranceSnapTable::FromJson(**stored);
+  ASSERT_TRUE(snaps.ok()) << snaps.status().ToString();
+  std::vector<routing::SnappedPoint> entrances;
+  for (const graph::EntranceSnap& e : snaps->entries) {
+    if (!e.vehicle || e.entrance_id.empty()) continue;
+    ASSERT_TRUE(e.car.has_value()) << e.facility_id << " " << e.entrance_id;
+    EXPECT_LT(e.car->distance_m, 5) << "entrances sit on their service roads";
+    auto p = net.Snap(routing::Mode::kCar, e.location, 5);
+    ASSERT_TRUE(p.ok());
+    entrances.push_back(*p);
+  }
+  ASSERT_GE(entrances.size(), 26u);
+  routing::RouteQuery query(net, routing::Mode::kCar);
+  const routing::TargetSet targets(net, routing::Mode::kCar, entrances);
+  std::vector<routing::RouteCost> costs;
+  for (const auto& from : entrances) {
+    query.OneToMany(from, targets, costs);
+    for (const auto& c : costs) EXPECT_TRUE(c.reachable());
+  }
+
+  // 八一路 eastbound to 解放路 northbound: no left turn (relation 900). The nodes one block
+  // short of the crossing on each street are 100 m from it.
+  const DemoCity city = GenerateDemoCity();
+  auto node = [&](int64_t id) {
+    for (const auto& n : city.osm.nodes) {
+      if (n.id == id) return n.location;
+    }
+    ADD_FAILURE() << id;
+    return LatLon{};
+  };
+  const LatLon before = node(1'016'019), after = node(1'017'020);
+  auto drive = query.Cost(*net.Snap(routing::Mode::kCar, before, 5),
+                          *net.Snap(routing::Mode::kCar, after, 5));
+  routing::RouteQuery walk_query(net, routing::Mode::kFoot);
+  auto walk = walk_query.Cost(*net.Snap(routing::Mode::kFoot, before, 5),
+                              *net.Snap(routing::Mode::kFoot, after, 5));
+  ASSERT_TRUE(drive.reachable() && walk.reachable());
+  EXPECT_NEAR(walk.distance_m(), 200, 1) << "on foot: straight round the corner";
+  EXPECT_GT(drive.distance_m(), 500) << "by car: round the block";
+}
 
 TEST(DemoCity, IsDeterministic) {
   DemoCity a = GenerateDemoCity(1), b = GenerateDemoCity(1);
@@ -86,6 +145,8 @@ TEST(DemoCity, ImportsThroughTheRealPipelineAsAFullCity) {
   auto again = *store->LoadOccupancy(data.facilities[0].id, clock.Now() - std::chrono::hours(25),
                                      clock.Now());
   EXPECT_EQ(again.size(), history.size());
+
+  ExpectDemoRoutes(db, *store);
 }
 
 }  // namespace

@@ -31,4 +31,15 @@ struct OccupancyRollup {
   friend bool operator==(const OccupancyRollup&, const OccupancyRollup&) = default;
 };
 
+// The occupancy of one charging site at one instant: connectors not available to a new driver
+// (charging, preparing, finishing, reserved, suspended, unavailable or faulted) out of all its
+// connectors. A site is the chargers sharing Charger::site (or one charger with no site).
+struct ChargerSiteSample {
+  std::string site;
+  Timestamp time;
+  int busy = 0;
+  int connectors = 0;
+  friend bool operator==(const ChargerSiteSample&, const ChargerSiteSample&) = default;
+};
+
 }  // namespace pg::model

@@ -41,14 +41,9 @@
 
 #include "core/geo.h"
 #include "core/status.h"
+#include "osm/tags.h"
 
 namespace pg::osm {
-
-// Tags of one object; OSM keys are unique per object. Lookups take string_view.
-using Tags = std::map<std::string, std::string, std::less<>>;
-
-// The value of `key`, or nullptr when the object does not carry it.
-const std::string* FindTag(const Tags& tags, std::string_view key);
 
 // An OSM object reference: type 'n', 'w' or 'r' and the id.
 struct OsmRef {

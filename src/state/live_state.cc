@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 
 #include "core/log.h"
 #include "model/vocabulary.h"
@@ -1193,6 +1194,48 @@ std::vector<SourceAlert> LiveState::CheckSilence(Timestamp now) {
     bus_->Publish(std::move(out));
   }
   return alerts;
+}
+
+std::string ChargerSiteOf(const model::Charger& charger) {
+  return charger.site.empty() ? charger.id.str() : charger.site;
+}
+
+std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
+                                          const LiveSnapshot& snapshot) {
+  std::map<std::string, ChargerSiteLive> sites;
+  for (const auto& c : registry.chargers()) {
+    if (c.lifecycle != model::Lifecycle::kInService) continue;
+    std::string site = ChargerSiteOf(c);
+    ChargerSiteLive& s = sites[site];
+    s.site = site;
+    s.connectors += static_cast<int>(c.connectors.size());
+    auto slots = snapshot.ConnectorsOf(c.id.str());
+    for (size_t k = 1; k < slots.size(); ++k) {  // slot 0 is the charger as a whole
+      if (!slots[k].known) continue;
+      ++s.known;
+      s.newest = std::max(s.newest, slots[k].updated);
+      switch (slots[k].status) {
+        case model::ChargerStatus::kAvailable:
+          break;
+        case model::ChargerStatus::kPreparing:
+        case model::ChargerStatus::kCharging:
+        case model::ChargerStatus::kSuspendedEv:
+        case model::ChargerStatus::kSuspendedEvse:
+        case model::ChargerStatus::kFinishing:
+          ++s.in_use;
+          ++s.busy;
+          break;
+        case model::ChargerStatus::kReserved:
+        case model::ChargerStatus::kUnavailable:
+        case model::ChargerStatus::kFaulted:
+          ++s.busy;
+          break;
+      }
+    }
+  }
+  std::vector<ChargerSiteLive> out;
+  for (auto& [site, s] : sites) out.push_back(std::move(s));
+  return out;
 }
 
 }  // namespace pg::state

@@ -340,6 +340,23 @@ class LiveState {
   mutable std::atomic<std::shared_ptr<const LiveSnapshot>> published_;
 };
 
+// The connectors of one charging site — the chargers sharing Charger::site (or one charger with
+// no site) that are in service — as the snapshot knows them. `busy` counts connectors not
+// available to a new driver (in use, reserved, unavailable or faulted), what forecasts and
+// history record; `in_use` only those charging or about to.
+struct ChargerSiteLive {
+  std::string site;
+  int connectors = 0;  // in the registry
+  int known = 0;       // with a reported status
+  int busy = 0;
+  int in_use = 0;
+  Timestamp newest;  // the newest connector report
+};
+std::string ChargerSiteOf(const model::Charger& charger);
+// Every site with at least one connector in service, in site order.
+std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
+                                          const LiveSnapshot& snapshot);
+
 // The reader's view of one facility at `now`: the SPEC §9 "live" object.
 struct FacilityView {
   OccupancyState state = OccupancyState::kUnknown;

@@ -101,6 +101,18 @@ struct SignOverrideRecord {
   std::string end_reason;
 };
 
+// A trained forecast model as stored: which series, when and on what window it was trained, its
+// backtest score and the model document (forecast/model.h). Opaque to the store.
+struct ForecastModelRecord {
+  std::string series;  // "facility/<id>" or "charger_site/<site>"
+  Timestamp trained_at;
+  Timestamp window_from;
+  Timestamp window_to;
+  std::string score_json;  // held-out errors per horizon, model and baselines
+  std::string model_json;
+  friend bool operator==(const ForecastModelRecord&, const ForecastModelRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -141,6 +153,16 @@ class Store {
                                                                   const std::string& id,
                                                                   std::chrono::seconds step,
                                                                   Timestamp from, Timestamp to) = 0;
+
+  // Charging-site occupancy history, as AppendOccupancy/LoadOccupancy for facilities.
+  virtual Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) = 0;
+  virtual Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(
+      const std::string& site, Timestamp from, Timestamp to) = 0;
+
+  // Forecast models: a record for an existing series replaces it. All records in one
+  // transaction.
+  virtual Status PutForecastModels(std::span<const ForecastModelRecord> records) = 0;
+  virtual Result<std::vector<ForecastModelRecord>> LoadForecastModels() = 0;
 
   // Small named settings (graph fingerprint, demo seed…). Empty optional when unset.
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;

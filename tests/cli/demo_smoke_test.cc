@@ -76,6 +76,15 @@ TEST(DemoSmoke, ServesTheDemoCityWithMovingCountsAndStopsOnCtrlC) {
     for (const auto& [id, seq] : sign_seqs()) sign_changed |= seq > signs_before[id];
   }
   EXPECT_TRUE(sign_changed) << "some sign shows a new content within a minute";
+  // The demo city has its road graph: routes by car and on foot across the old town.
+  for (const char* mode : {"car", "foot"}) {
+    auto route = api::http::HttpGet(
+        "127.0.0.1", port,
+        std::string("/api/v1/route?from=34.0205,113.84&to=34.04,113.86&mode=") + mode);
+    ASSERT_TRUE(route.ok()) << route.status().ToString();
+    EXPECT_EQ(route->status, 200) << route->body;
+    EXPECT_GT(nlohmann::json::parse(route->body)["distance_m"].get<double>(), 2000) << mode;
+  }
 
   EXPECT_EQ(demo.SignalAndWait(SIGINT, std::chrono::seconds(15)), 0) << demo.Log();
   EXPECT_NE(demo.Log().find("stopped"), std::string::npos);

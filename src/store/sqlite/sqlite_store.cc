@@ -54,7 +54,16 @@ constexpr const char* kMigrations[] = {
                          capacity INTEGER NOT NULL, coverage REAL NOT NULL,
                          PRIMARY KEY (kind, id, step_s, t_ms)) WITHOUT ROWID;
     )sql",
-    // v3: what every sign showed and why, its controller's faults, operator overrides (issue 7).
+    // v3: charging-site occupancy history and trained forecast models.
+    R"sql(
+    CREATE TABLE charger_site_occupancy(site TEXT NOT NULL, t_ms INTEGER NOT NULL,
+                                        busy INTEGER NOT NULL, connectors INTEGER NOT NULL,
+                                        PRIMARY KEY (site, t_ms)) WITHOUT ROWID;
+    CREATE TABLE forecast_models(series TEXT PRIMARY KEY, trained_ms INTEGER NOT NULL,
+                                 window_from_ms INTEGER NOT NULL, window_to_ms INTEGER NOT NULL,
+                                 score TEXT NOT NULL, model TEXT NOT NULL);
+    )sql",
+    // v4: what every sign showed and why, its controller's faults, operator overrides (issue 7).
     R"sql(
     CREATE TABLE sign_display(sign_id TEXT NOT NULL, seq INTEGER NOT NULL, t_ms INTEGER NOT NULL,
                               content TEXT NOT NULL, cause TEXT NOT NULL, acked_ms INTEGER,
@@ -98,6 +107,12 @@ class SqliteStore final : public Store {
                                                           const std::string& id,
                                                           std::chrono::seconds step, Timestamp from,
                                                           Timestamp to) override;
+  Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) override;
+  Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(const std::string& site,
+                                                                         Timestamp from,
+                                                                         Timestamp to) override;
+  Status PutForecastModels(std::span<const ForecastModelRecord> records) override;
+  Result<std::vector<ForecastModelRecord>> LoadForecastModels() override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
 
@@ -510,6 +525,74 @@ Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
     r.capacity = static_cast<int>(st.Int(4));
     r.coverage = st.Double(5);
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status SqliteStore::AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT OR REPLACE INTO charger_site_occupancy(site, t_ms, "
+                                    "busy, connectors) VALUES(?1, ?2, ?3, ?4)"));
+    for (const auto& s : samples) {
+      st.Bind(1, s.site).Bind(2, ToUnixMillis(s.time)).Bind(3, s.busy).Bind(4, s.connectors);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::ChargerSiteSample>> SqliteStore::LoadChargerSiteOccupancy(
+    const std::string& site, Timestamp from, Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT t_ms, busy, connectors FROM charger_site_occupancy "
+                                  "WHERE site = ?1 AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms"));
+  st.Bind(1, site).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
+  std::vector<model::ChargerSiteSample> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({site, FromUnixMillis(st.Int(0)), static_cast<int>(st.Int(1)),
+                   static_cast<int>(st.Int(2))});
+  }
+  return out;
+}
+
+Status SqliteStore::PutForecastModels(std::span<const ForecastModelRecord> records) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(
+        Statement st,
+        db_.Prepare("INSERT OR REPLACE INTO forecast_models(series, trained_ms, window_from_ms, "
+                    "window_to_ms, score, model) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    for (const auto& r : records) {
+      st.Bind(1, r.series)
+          .Bind(2, ToUnixMillis(r.trained_at))
+          .Bind(3, ToUnixMillis(r.window_from))
+          .Bind(4, ToUnixMillis(r.window_to))
+          .Bind(5, r.score_json)
+          .Bind(6, r.model_json);
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<ForecastModelRecord>> SqliteStore::LoadForecastModels() {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT series, trained_ms, window_from_ms, window_to_ms, score, "
+                                  "model FROM forecast_models ORDER BY series"));
+  std::vector<ForecastModelRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Text(0), FromUnixMillis(st.Int(1)), FromUnixMillis(st.Int(2)),
+                   FromUnixMillis(st.Int(3)), st.Text(4), st.Text(5)});
   }
   return out;
 }

@@ -1,0 +1,140 @@
+#include "api/forecast_api.h"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/strings.h"
+
+namespace pg::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+constexpr int kStandardHorizons[] = {5, 15, 30, 60, 120};
+
+Response Problem(const Status& s) {
+  int code = 500;
+  const char* title = "Internal Server Error";
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      code = 400;
+      title = "Bad Request";
+      break;
+    case StatusCode::kNotFound:
+      code = 404;
+      title = "Not Found";
+      break;
+    case StatusCode::kUnavailable:
+      code = 503;
+      title = "Service Unavailable";
+      break;
+    default:
+      break;
+  }
+  std::string detail =
+      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
+  return Response::Problem(code, title, detail, s.field());
+}
+
+// The arrival times asked for: `at`, or now + `horizon`, or now + each standard horizon.
+Result<std::vector<Timestamp>> Arrivals(const Request& req, Timestamp now) {
+  auto at = req.Query("at");
+  auto horizon = req.Query("horizon");
+  if (at && horizon) return InvalidArgument("give either horizon or at, not both", "horizon");
+  if (at) {
+    auto t = ParseRfc3339(*at);
+    if (!t.ok()) return InvalidArgument(t.status().message(), "at");
+    if (*t < now - Minutes(1)) return InvalidArgument("must not be in the past", "at");
+    if (*t > now + std::chrono::hours(24)) return InvalidArgument("at most 24 hours ahead", "at");
+    return std::vector<Timestamp>{*t};
+  }
+  if (horizon) {
+    auto h = ParseInt(*horizon);
+    if (!h || *h < 5 || *h > 1440) {
+      return InvalidArgument(
+          fmt::format("'{}' is not a whole number of minutes in 5–1440", *horizon), "horizon");
+    }
+    return std::vector<Timestamp>{now + Minutes(*h)};
+  }
+  std::vector<Timestamp> out;
+  for (int h : kStandardHorizons) out.push_back(now + Minutes(h));
+  return out;
+}
+
+Response Render(const ForecastApiContext& c, const registry::Registry& reg, json head,
+                const forecast::SeriesKey& key, const std::vector<Timestamp>& arrivals) {
+  const auto& zone = reg.time_zone();
+  json items = json::array();
+  std::optional<forecast::ArrivalForecast> first;
+  for (Timestamp t : arrivals) {
+    auto f = c.forecasts->AtArrival(key, t);
+    if (!f.ok()) return Problem(f.status());
+    if (!first) first = *f;
+    items.push_back({{"horizon", f->horizon_minutes},
+                     {"time", FormatRfc3339(f->arrival, zone)},
+                     {"expected_occupied", std::round(f->expected_occupied * 10) / 10},
+                     {"expected_free", std::round((f->capacity - f->expected_occupied) * 10) / 10},
+                     {"occupancy", std::round(f->expected_share * 1000) / 1000},
+                     {"p_free", std::round(f->p_free * 1000) / 1000},
+                     {"interval",
+                      {{"low", std::round(f->low_share * 1000) / 1000},
+                       {"high", std::round(f->high_share * 1000) / 1000}}}});
+  }
+  head["time"] = FormatRfc3339(first->origin, zone);
+  head["capacity"] = first->capacity;
+  head["method"] = first->method;
+  head["fallback"] = first->fallback;
+  head["reason"] = first->fallback ? json(first->reason) : json(nullptr);
+  if (auto info = c.forecasts->Info(key)) {
+    head["model"] = {{"kind", info->kind},
+                     {"trained_at", FormatRfc3339(info->trained_at, zone)},
+                     {"window",
+                      {{"from", FormatRfc3339(info->window_from, zone)},
+                       {"to", FormatRfc3339(info->window_to, zone)}}},
+                     {"score", json::parse(info->score_json, nullptr, false)}};
+  } else {
+    head["model"] = nullptr;
+  }
+  head["forecasts"] = std::move(items);
+  return Response::Json(200, head.dump());
+}
+
+}  // namespace
+
+forecast::SeriesKey ChargerSeriesKey(const model::Charger& charger) {
+  return {forecast::SeriesKey::Kind::kChargerSite,
+          charger.site.empty() ? charger.id.str() : charger.site};
+}
+
+void RegisterForecastApi(http::Server& server, const ForecastApiContext& context) {
+  auto c = std::make_shared<ForecastApiContext>(context);
+  server.Route("GET", "/api/v1/facilities/{id}/forecast", [c](const Request& req) {
+    auto reg = c->registry();
+    const std::string& id = req.path_params.at("id");
+    if (!reg->FindFacility(model::FacilityId(id))) {
+      return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
+    }
+    auto arrivals = Arrivals(req, c->clock->Now());
+    if (!arrivals.ok()) return Problem(arrivals.status());
+    return Render(*c, *reg, {{"facility", id}}, {forecast::SeriesKey::Kind::kFacility, id},
+                  *arrivals);
+  });
+  server.Route("GET", "/api/v1/chargers/{id}/forecast", [c](const Request& req) {
+    auto reg = c->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Charger* charger = reg->FindCharger(model::ChargerId(id));
+    if (!charger) {
+      return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
+    }
+    auto arrivals = Arrivals(req, c->clock->Now());
+    if (!arrivals.ok()) return Problem(arrivals.status());
+    forecast::SeriesKey key = ChargerSeriesKey(*charger);
+    return Render(*c, *reg, {{"charger", id}, {"site", key.id}}, key, *arrivals);
+  });
+}
+
+}  // namespace pg::api

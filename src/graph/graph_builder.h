@@ -1,0 +1,87 @@
+// BuildRoadGraphs: the car and foot graphs (graph/road_graph.h) from the road records of an OSM
+// file, with their contraction hierarchies and spatial indexes — the offline step between
+// `osm::ReadRoadExtract` and `WriteGraphFile`.
+//
+//   PG_ASSIGN_OR_RETURN(osm::RoadExtract roads, osm::ReadRoadExtract(path));
+//   RoadGraphs graphs = BuildRoadGraphs(roads);
+//
+// Steps, per mode:
+//   1. junctions: way ends, nodes shared by ways (or met twice by one), restriction via nodes and
+//      car barriers; ways are cut into segments between junctions;
+//   2. search nodes: each usable direction of each segment; weight = length / profile speed
+//      (+ 2 s per traffic signal passed, cars);
+//   3. turns between search nodes at each junction: cars lose a turn where a restriction forbids
+//      it (no_* removes it; only_* keeps only it), where a barrier blocks the junction, and for
+//      U-turns except at dead ends; car turns at intersections cost OSRM's sigmoid of the turn
+//      angle (up to 7.5 s, left turns dearer in right-hand traffic) and a U-turn 20 s more;
+//      pedestrians turn anywhere, free;
+//   4. only the largest strongly connected component is kept (fragments cut off by the
+//      extract's edge or by access rules would only give "no route" answers);
+//   5. destination-only directions are split into two layers (road_graph.h, NodeLayer);
+//   6. contraction hierarchy; everything renumbered by rank; the spatial grid.
+// Restrictions the build cannot apply are counted in ModeBuildStats (via ways, members not on
+// the car network, a from/to way that does not touch the via node).
+//
+// Thread-safety: a pure function of its arguments.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "graph/contraction.h"
+#include "graph/road_graph.h"
+#include "osm/road_extract.h"
+
+namespace pg::graph {
+
+// Car turn costs, milliseconds (OSRM's car profile: turn_penalty 7.5 s, turn_bias 1.075 for
+// right-hand traffic, u_turn_penalty 20 s, traffic_signal_penalty 2 s).
+inline constexpr double kTurnPenaltyMs = 7500;
+inline constexpr double kTurnBias = 1.075;
+inline constexpr uint32_t kUTurnPenaltyMs = 20'000;
+inline constexpr uint32_t kTrafficSignalPenaltyMs = 2'000;
+
+// The cost of turning by `angle_deg` (-180..180, positive to the right) at an intersection.
+uint32_t TurnPenaltyMs(double angle_deg);
+
+struct BuildOptions {
+  ContractionOptions contraction;
+  double grid_cell_m = 150;
+};
+
+struct ModeBuildStats {
+  uint32_t ways = 0;  // usable by this mode
+  uint32_t junctions = 0;
+  uint32_t segments = 0;          // stored (in the largest component)
+  uint32_t segments_dropped = 0;  // outside the largest component
+  uint32_t search_nodes = 0;
+  uint32_t destination_only_nodes = 0;  // of search_nodes, in the two destination layers
+  uint64_t turns = 0;
+  uint64_t shortcuts = 0;
+  uint64_t up_arcs = 0;
+  uint64_t down_arcs = 0;
+  uint32_t components = 0;  // strongly connected components before keeping the largest
+  // Turn restrictions (car).
+  uint32_t restrictions_applied = 0;
+  uint32_t restrictions_via_way = 0;         // via-way restrictions: not applied
+  uint32_t restrictions_not_on_network = 0;  // a member is not a car way or node here
+  uint32_t restrictions_not_at_via = 0;      // the from or to way does not touch the via node
+  double contraction_seconds = 0;
+  double total_seconds = 0;
+
+  std::string ToText() const;
+};
+
+struct RoadGraphs {
+  ModeGraph car;
+  ModeGraph foot;
+  ModeBuildStats car_stats;
+  ModeBuildStats foot_stats;
+};
+
+ModeGraph BuildModeGraph(const osm::RoadExtract& extract, Mode mode, const BuildOptions& options,
+                         ModeBuildStats* stats);
+
+RoadGraphs BuildRoadGraphs(const osm::RoadExtract& extract, const BuildOptions& options = {});
+
+}  // namespace pg::graph

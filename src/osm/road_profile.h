@@ -1,0 +1,113 @@
+// Road profiles: how the tags of an OSM highway way (and of the nodes on it) decide whether a car
+// or a pedestrian may use it, in which directions and how fast. Pure functions over Tags, so every
+// rule is testable without a file; osm/road_extract.h applies them while reading.
+//
+//   CarAttributes car = CarProfile(tags);   // {"highway","residential"},{"oneway","-1"}
+//   car.forward == false, car.backward == true, car.backward_speed_kmh == 25
+//
+// Car rules (the defaults of OSRM's car profile where it has one, so drive times compare):
+//   - classes motorway … living_street, service (and *_link) only; `area=yes`, `impassable=yes`,
+//     `smoothness=impassable`, `oneway=reversible|alternating` are not driven;
+//   - access: the most specific of motorcar, motor_vehicle, vehicle, access (each also with
+//     :forward/:backward) decides: no, private, agricultural, forestry, emergency, psv, bus,
+//     military, permit → not driven; destination, customers, delivery → driven only at the ends of
+//     a route (`destination_only`); anything else → driven;
+//   - direction: oneway[:motor_vehicle|:vehicle] yes/true/1, -1/reverse, no/false/0; implied
+//     one-way for junction=roundabout|circular and highway=motorway|motorway_link;
+//   - speed (km/h): a default per class (motorway 90, trunk 85, primary 65, secondary 55,
+//     tertiary 40, unclassified and residential 25, service 15, living_street 10, links lower);
+//     service=parking_aisle|driveway|alley|drive-through 10; where maxspeed[:forward|:backward]
+//     is given, 80 % of it (a road is rarely driven at its limit — OSRM's factor).
+// Foot rules: footway, path, pedestrian, steps, living_street, residential, service, track, road,
+//   corridor, platform and the classes unclassified … trunk (not `motorroad=yes`) are walked in
+//   both directions at 5 km/h (steps 3 km/h); cycleway and bridleway only with an explicit foot
+//   permission; motorways never; foot=no|private|use_sidepath, or access=no|private without a
+//   foot permission, exclude a way.
+// Not considered (documented in docs/formats/graph.md): conditional restrictions, time-dependent
+//   access, surface and track quality, width/weight/height limits, lanes, turn lanes.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "osm/tags.h"
+
+namespace pg::osm {
+
+// Bump whenever any rule of this file changes: it is part of the graph file's fingerprint, so a
+// graph built with other rules is rebuilt rather than silently used.
+inline constexpr uint32_t kRoadProfileVersion = 1;
+
+enum class HighwayClass : uint8_t {
+  kMotorway,
+  kMotorwayLink,
+  kTrunk,
+  kTrunkLink,
+  kPrimary,
+  kPrimaryLink,
+  kSecondary,
+  kSecondaryLink,
+  kTertiary,
+  kTertiaryLink,
+  kUnclassified,
+  kResidential,
+  kLivingStreet,
+  kService,
+  kRoad,
+  kTrack,
+  kPedestrian,
+  kFootway,
+  kPath,
+  kSteps,
+  kCycleway,
+  kBridleway,
+  kCorridor,
+  kPlatform,
+};
+
+// The class of a `highway=*` value; nullopt for values no profile routes on (construction,
+// proposed, raceway, bus_guideway, elevator…).
+std::optional<HighwayClass> ParseHighwayClass(std::string_view value);
+
+struct CarAttributes {
+  bool forward = false;           // may be driven in the way's node order
+  bool backward = false;          // … against it
+  double forward_speed_kmh = 0;   // > 0 when forward
+  double backward_speed_kmh = 0;  // > 0 when backward
+  // access=destination (customers, delivery): may start or end a route here, never pass through.
+  bool destination_only = false;
+  bool roundabout = false;  // junction=roundabout|circular
+  bool usable() const { return forward || backward; }
+};
+
+struct FootAttributes {
+  bool allowed = false;  // walked in both directions
+  double speed_kmh = 0;  // > 0 when allowed
+};
+
+// The car attributes of a way with these tags; unusable (both directions false) when the way is
+// not a highway a car may drive.
+CarAttributes CarProfile(const Tags& way_tags);
+
+// The foot attributes of a way with these tags.
+FootAttributes FootProfile(const Tags& way_tags);
+
+// The speed limit an OSM maxspeed value states, in km/h: "50", "50 km/h", "30 mph", "10 knots",
+// country zones ("DE:urban", "CH:rural", "FR:motorway", "DE:zone30"), "walk". nullopt for "none",
+// "signals", "variable", 0 and anything not understood (the class default applies then).
+std::optional<double> ParseMaxspeedKmh(std::string_view value);
+
+// What a node on a road means for routing.
+enum RoadNodeFlag : uint8_t {
+  kTrafficSignals = 1 << 0,  // highway=traffic_signals: a car passing it loses time
+  kCarBarrier = 1 << 1,      // a barrier a car cannot pass (bollard, block…; a gate can be passed
+                             // unless the node's access says otherwise)
+};
+
+// The RoadNodeFlag bits for a node with these tags (0 for most nodes).
+uint8_t RoadNodeFlags(const Tags& node_tags);
+
+}  // namespace pg::osm
