@@ -2,9 +2,9 @@
 // extract, measured in one run on one machine — preprocessing, file, start-up, point-to-point and
 // one-to-many query times of the contraction hierarchy and of plain Dijkstra on the same queries.
 //
-//   build/bench/bench/parkguide_routing_bench --osm
-//   ../shared/data/osm-monaco/monaco-2025-02-11.osm.pbf … --export-queries q.tsv --export-timings
-//   t.tsv   (for bench/pgrouting_compare.sh)
+//   build/bench/bench/parkguide_routing_bench --osm EXTRACT.osm.pbf
+//   build/bench/bench/parkguide_routing_bench --osm EXTRACT.osm.pbf \
+//       --export-queries q.tsv --export-timings t.tsv      # for bench/pgrouting_compare.sh
 //
 // Each query is timed on its own (steady_clock around the call); medians and 99th percentiles are
 // over those times. Queries are random positions on the graph (seeded), so runs repeat.
