@@ -208,7 +208,7 @@ try {
     assert(hist > 100, `${hist} history points`);
     assert(fc >= 5, `${fc} forecast points`);
     assert(await page.locator("#facility-chart canvas").count() === 1, "a canvas");
-    await shot("facility", { fullPage: true });
+    await shot("facility");
     return `${chartFacility.id}: ${hist} history, ${fc} forecast points`;
   });
 

@@ -29,7 +29,7 @@ export function facilities() {
 }
 
 export function chargers() {
-  return (chargersP ??= getAll("/api/v1/chargers").then((items) => {
+  return (chargersP ??= Promise.all([getAll("/api/v1/chargers"), city().catch(() => null)]).then(([items]) => {
     for (const c of items) {
       if (!live.chargers.has(c.id)) {
         live.chargers.set(c.id, { charger: c.id, site: c.site, connectors: c.live.connectors,

@@ -96,3 +96,10 @@ export function stateBadge(live) {
 export function errorBox(e) {
   return h("div", { class: "error", role: "alert" }, `${t("error")}: ${e.message || e}`);
 }
+
+// Replaces `el`'s children, skipping null/false and flattening arrays (replaceChildren itself
+// would print "null").
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}

@@ -2,7 +2,7 @@
 import { get, live } from "../api.js";
 import { chargers, districtName } from "../data.js";
 import { nameOf, t } from "../i18n.js";
-import { errorBox, fmtAgo, h, pct } from "../util.js";
+import { errorBox, fill, fmtAgo, h, pct } from "../util.js";
 import { chargerSites, siteLive } from "./map.js";
 
 const STATUS_CLASS = { Available: "ok", Charging: "busy", Preparing: "busy", SuspendedEV: "busy",
@@ -43,7 +43,8 @@ export function render(container) {
     return site.chargers.map((c) => {
       const lv = live.chargers.get(c.id);
       return h("div", { class: "charger" },
-        h("span", { class: "muted small" }, c.id), " ",
+        h("span", { class: "muted small" }, c.id,
+          c.lifecycle && c.lifecycle !== "in_service" ? ` (${t(`life.${c.lifecycle}`)})` : ""), " ",
         c.connectors.map((con) => {
           const st = lv && lv.connectors && lv.connectors[String(con.id)] ? lv.connectors[String(con.id)].status : null;
           return h("span", { class: `chip chip-${st ? STATUS_CLASS[st] || "busy" : "unknown"}`, "data-status": st || "unknown",
@@ -64,7 +65,7 @@ export function render(container) {
         }
       }
     }
-    body.replaceChildren(
+    fill(body, 
       h("p", { class: "muted" }, t("chg.sites", { n: sites.length })),
       h("table", { class: "table", id: "charger-table" },
         h("thead", {}, h("tr", {}, ["chg.site", "district", "chg.lifecycle", "chg.available", "chg.charging", "chg.faulted",
@@ -93,7 +94,7 @@ export function render(container) {
     if (!alive) return;
     sites.forEach((s, i) => util.set(s.site, values[i]));
     paint();
-  }).catch((e) => body.replaceChildren(errorBox(e)));
+  }).catch((e) => fill(body, errorBox(e)));
 
   const off = live.on((type) => {
     if (type === "charger" && !pending) {

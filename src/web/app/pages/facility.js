@@ -3,9 +3,9 @@
 // and the signs that show it.
 import uPlot from "uplot";
 import { get, getAll, live } from "../api.js";
-import { districtName, signsCached } from "../data.js";
-import { lang, nameOf, t } from "../i18n.js";
-import { errorBox, fmtAgo, fmtTime, h, pct, stateBadge } from "../util.js";
+import { city, districtName, signsCached } from "../data.js";
+import { nameOf, t } from "../i18n.js";
+import { errorBox, fill, fmtAgo, fmtTime, h, pct, stateBadge } from "../util.js";
 import { boardElement } from "./signs.js";
 
 const DAY_S = 86400;
@@ -88,14 +88,19 @@ function drawChart(el, hist, fc, capacity) {
     width,
     height: Math.round(Math.min(420, Math.max(260, width * 0.33))),
     tzDate: (ts) => new Date(ts * 1000),
-    fmtDate: (tpl) => uPlot.fmtDate(tpl, lang() === "zh" ? { MMM: [...Array(12)].map((_, i) => `${i + 1}月`) } : undefined),
     scales: { x: { time: true }, y: { range: [0, Math.max(1, capacity)] } },
     axes: [
-      { stroke: "#c9d1d9", grid: { stroke: "#2a3442" } },
+      // 24-hour clock, the date at midnight: the same in both languages.
+      { stroke: "#c9d1d9", grid: { stroke: "#2a3442" }, values: (u, splits) => splits.map((v) => {
+        const d = new Date(v * 1000);
+        const hh = String(d.getHours()).padStart(2, "0");
+        const mm = String(d.getMinutes()).padStart(2, "0");
+        return hh === "00" && mm === "00" ? `${d.getMonth() + 1}/${d.getDate()}` : `${hh}:${mm}`;
+      }) },
       { stroke: "#c9d1d9", grid: { stroke: "#2a3442" }, label: t("occupied"), size: 60 },
     ],
     series: [
-      {},
+      { label: t("signs.time"), value: (u, v) => (v === null || v === undefined ? "--" : fmtTime(new Date(v * 1000), true)) },
       { label: t("fac.history"), stroke: "#56B4E9", width: 1.5, spanGaps: false },
       { label: t("fac.range"), stroke: "rgba(86,180,233,0.25)", width: 0.5 },
       { label: "", stroke: "rgba(86,180,233,0.25)", width: 0.5, show: true },
@@ -144,7 +149,7 @@ export function render(container, params) {
 
   (async () => {
     try {
-      const f = await get(`/api/v1/facilities/${encodeURIComponent(id)}`);
+      const [f] = await Promise.all([get(`/api/v1/facilities/${encodeURIComponent(id)}`), city().catch(() => null)]);
       const now = new Date();
       const from = new Date(now.getTime() - 7 * DAY_S * 1000);
       const [hist, fcs, health, signs, bays] = await Promise.all([
@@ -178,11 +183,14 @@ export function render(container, params) {
       const lv = live.facilities.get(f.id) || f.live;
       const liveSlot = h("div", {}, liveBlock(f, lv));
       const near = fc.filter((p) => p.horizon <= 120);
-      body.replaceChildren(
+      fill(body, 
         h("h1", {}, nameOf(f.name), " ", h("span", { class: "muted small" }, f.id)),
         h("p", { class: "muted" }, [t(`kind.${f.kind}`), districtName(f.district), f.operator].filter(Boolean).join(" · ")),
-        h("div", { class: "cols" },
+        h("div", { class: "top-row" },
           h("div", { class: "card" }, h("h2", {}, t("fac.live")), liveSlot),
+          h("div", { class: "card" }, h("h2", {}, t("fac.chart")),
+            hist.points.length ? null : h("p", { class: "muted" }, t("fac.no_history")), chartEl)),
+        h("div", { class: "cols" },
           h("div", { class: "card" }, h("h2", {}, t("fac.forecast_table")),
             h("table", { class: "table small", id: "forecast-table" },
               h("thead", {}, h("tr", {}, [t("fac.horizon"), t("fac.expected_free"), t("fac.p_free")].map((x) => h("th", {}, x)))),
@@ -192,8 +200,6 @@ export function render(container, params) {
           h("div", { class: "card" }, h("h2", {}, t("fac.tariff")), tariffBlock(f),
             h("h2", {}, t("fac.hours")), h("p", { class: "mono" }, f.opening_hours || "24/7"),
             f.max_height_m ? h("p", {}, `${t("fac.max_height")}: ${f.max_height_m} m`) : null)),
-        h("div", { class: "card" }, h("h2", {}, t("fac.chart")),
-          hist.points.length ? null : h("p", { class: "muted" }, t("fac.no_history")), chartEl),
         h("div", { class: "cols" },
           h("div", { class: "card" }, h("h2", {}, t("fac.entrances")),
             h("ul", {}, (f.entrances || []).map((e) => h("li", {}, `${e.id || "—"} · ${t(`entrance.${e.kind}`)} · ${e.lat.toFixed(5)}, ${e.lon.toFixed(5)}`))),
@@ -220,7 +226,7 @@ export function render(container, params) {
         }
       });
     } catch (e) {
-      body.replaceChildren(errorBox(e));
+      fill(body, errorBox(e));
     }
   })();
 

@@ -4,8 +4,9 @@
 import L from "leaflet";
 import { ApiError, get } from "../api.js";
 import { cityMap, tileUrl } from "../citymap.js";
+import { facilities, liveOf } from "../data.js";
 import { lang, nameOf, t } from "../i18n.js";
-import { errorBox, fmtDistance, fmtDuration, h, pct } from "../util.js";
+import { errorBox, fmtDistance, fmtDuration, h, occupancyColor, pct } from "../util.js";
 
 const ROUTE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"];
 const state = { dest: null, origin: null, vehicle: "car" };
@@ -194,7 +195,13 @@ export function render(container) {
     }
   }
 
-  ready.then(() => {
+  ready.then(async () => {
+    if (!alive) return;
+    // The facilities, faint and not clickable, for orientation (clicks go to the map).
+    for (const f of await facilities()) {
+      L.circleMarker([f.location.lat, f.location.lon], { radius: 5, weight: 1, color: "#000",
+        fillColor: occupancyColor(liveOf(f)), fillOpacity: 0.8, interactive: false }).addTo(map);
+    }
     if (!alive) return;
     drawPins();
     mapEl.dataset.ready = "1";

@@ -2,7 +2,7 @@
 // first — and the dead-letter list of rejected input.
 import { get, live } from "../api.js";
 import { t } from "../i18n.js";
-import { errorBox, fmtAgo, fmtTime, h } from "../util.js";
+import { errorBox, fill, fmtAgo, fmtTime, h } from "../util.js";
 
 const ORDER = { silent: 0, never: 1, ok: 2 };
 
@@ -24,7 +24,7 @@ export function render(container) {
       const cols = ["health.source", "health.status", "health.last_seen", "health.interval", "health.rate",
                     "health.accepted", "health.duplicate", "health.out_of_order", "health.unknown_target",
                     "health.anomalies", "health.corrections"];
-      body.replaceChildren(
+      fill(body, 
         h("h2", {}, t("health.sources")),
         h("table", { class: "table", id: "source-table" },
           h("thead", {}, h("tr", {}, cols.map((c) => h("th", { scope: "col" }, t(c))))),
@@ -59,7 +59,7 @@ export function render(container) {
           : h("p", { class: "muted" }, t("health.no_dead")));
       body.dataset.ready = "1";
     } catch (e) {
-      body.replaceChildren(errorBox(e));
+      fill(body, errorBox(e));
     }
     if (alive) timer = setTimeout(load, 5000);
   }

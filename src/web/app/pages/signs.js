@@ -2,9 +2,9 @@
 // or 满 FULL / 关闭 CLOSED / --), with its online/offline state; one sign's page adds what it
 // showed over the last hours and its overrides.
 import { get } from "../api.js";
-import { signs } from "../data.js";
+import { facilities, signs } from "../data.js";
 import { nameOf, t } from "../i18n.js";
-import { errorBox, fmtAgo, fmtTime, h } from "../util.js";
+import { errorBox, fill, fmtAgo, fmtTime, h } from "../util.js";
 
 export const ARROWS = { none: "", left: "←", right: "→", straight: "↑", straight_left: "↖",
                         straight_right: "↗", u_turn: "↶" };
@@ -20,10 +20,10 @@ export function lineValue(line, bilingual) {
 }
 
 // An LED board element for a sign with content ({lines: [...], ...}).
-export function boardElement(sign, { compact = false, lines = null } = {}) {
+export function boardElement(sign, { compact = false, large = false, lines = null } = {}) {
   const content = lines || (sign.content ? sign.content.lines : []) || [];
   const health = sign.health ? sign.health.status : "unknown";
-  const board = h("div", { class: `led-board level-${sign.level} ${compact ? "compact" : ""} ${health}`,
+  const board = h("div", { class: `led-board level-${sign.level} ${compact ? "compact" : ""} ${large ? "large" : ""} ${health}`,
                            "data-sign": sign.id, role: "img",
                            "aria-label": `${nameOf(sign.name)}: ${content.map((l) => `${nameOf(l.label)} ${lineValue(l, true)}`).join("; ")}` },
     content.map((l, i) => h("div", { class: "led-line", "data-line": i, "data-kind": l.kind,
@@ -84,10 +84,11 @@ export function render(container, params) {
   return () => { alive = false; clearTimeout(timer); };
 }
 
-function causeText(cause) {
+function causeText(cause, names) {
   if (!cause || !cause.kind) return "";
   const base = t(`cause.${cause.kind}`);
-  const extra = cause.facility || cause.reason || cause.detail || cause.action || "";
+  const facility = cause.facility ? nameOf(names.get(cause.facility)) || cause.facility : "";
+  const extra = facility || cause.reason || cause.detail || cause.action || "";
   return extra ? `${base}: ${extra}` : base;
 }
 
@@ -101,20 +102,22 @@ function renderOne(container, id) {
     try {
       const to = new Date();
       const from = new Date(to.getTime() - 6 * 3600 * 1000);
-      const [s, hist] = await Promise.all([
+      const [s, hist, fs] = await Promise.all([
         get(`/api/v1/signs/${encodeURIComponent(id)}`),
         get(`/api/v1/signs/${encodeURIComponent(id)}/history?from=${encodeURIComponent(from.toISOString())}&limit=500`)
           .catch(() => ({ items: [] })),
+        facilities().catch(() => []),
       ]);
+      const names = new Map(fs.map((f) => [f.id, f.name]));
       if (!alive) return;
       const items = [...(hist.items || [])].reverse(); // newest first
       const health = s.health || {};
-      body.replaceChildren(
+      fill(body, 
         h("h1", {}, nameOf(s.name), " ", healthBadge(s)),
         h("p", { class: "muted" }, `${s.id} · ${t(`signs.level.${s.level}`)} · ${s.controller_id || ""}`,
           health.last_heartbeat ? ` · ♥ ${fmtAgo(health.last_heartbeat)}` : "",
           health.reason ? ` · ${health.reason}` : ""),
-        boardElement(s),
+        boardElement(s, { large: true }),
         (health.controller_faults || []).length
           ? h("p", { class: "warn" }, `${t("signs.faults")}: ${health.controller_faults.join(", ")}`) : null,
         h("h2", {}, t("signs.overrides")),
@@ -137,12 +140,12 @@ function renderOne(container, id) {
                 h("td", {}, h("span", { class: "mini-board" }, (d.lines || []).map((l) =>
                   h("span", { class: `led-value led-${l.colour || "none"}` },
                     `${ARROWS[l.arrow] ?? ""}${lineValue(l, false) || "·"}`)))),
-                h("td", {}, causeText(d.cause)),
+                h("td", {}, causeText(d.cause, names)),
                 h("td", {}, d.acknowledged ? fmtTime(d.acknowledged) : "—")))))
           : h("p", { class: "muted" }, t("signs.no_history")));
       body.dataset.ready = "1";
     } catch (e) {
-      body.replaceChildren(errorBox(e));
+      fill(body, errorBox(e));
     }
     if (alive) timer = setTimeout(load, 5000);
   }
