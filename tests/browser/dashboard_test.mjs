@@ -321,6 +321,48 @@ try {
     return detail;
   });
 
+  await check("the guidance tester draws the ranked answer of /api/v1/guidance as the guidance API shapes it", async () => {
+    // Served here from a fixture in the shape of GET /api/v1/guidance (issue 6) with real routes,
+    // so the ranked list and its routes are tested whether or not this build serves guidance.
+    const two = facilities.filter((f) => f.kind !== "on_street").slice(0, 2);
+    const origin = `${two[0].location.lat - 0.004},${two[0].location.lon - 0.004}`;
+    const results = [];
+    for (const [i, f] of two.entries()) {
+      const r = await api(`/api/v1/route?from=${origin}&to=${f.location.lat},${f.location.lon}`);
+      results.push({ rank: i + 1, facility: f.id, kind: f.kind, name: f.name.en,
+        entrance: { id: "", lat: f.location.lat, lon: f.location.lon },
+        drive: { time_s: r.time_s, distance_m: r.distance_m }, walk: { time_s: 180 + 120 * i, distance_m: 200 + 150 * i },
+        availability: { source: "live", p_free: 0.92 - 0.3 * i, free_now: 40, capacity: f.live.capacity },
+        price: { amount: 6 + i, fen: 600 + 100 * i, currency: "CNY", stay_minutes: 60, known: true },
+        score: { expected_cost_s: 600 + 100 * i, components: {}, fallback: null, text: `fixture explanation ${i + 1}` },
+        route: { type: "Feature", properties: { to_entrance: "" }, geometry: r.geometry } });
+    }
+    const body = { time: new Date().toISOString(), candidates: 2, results,
+                   excluded: [{ facility: "X1", name: "Closed One", reason: "closed_at_arrival", detail: "closed at 21:00" }] };
+    const handler = (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
+    await page.route("**/api/v1/guidance?**", handler);
+    try {
+      await page.goto(`${base}/#/map`);
+      await page.goto(`${base}/#/guidance`);
+      await page.waitForSelector('#guide-map[data-ready="1"]', { timeout: 15000 });
+      await page.click("#g-clear");
+      const box = await page.locator("#guide-map").boundingBox();
+      await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await page.mouse.click(box.x + box.width * 0.7, box.y + box.height * 0.7);
+      await page.waitForSelector("#guide-ranked li", { timeout: 10000 });
+      const items = await page.$$eval("#guide-ranked li", (els) => els.map((e) => ({ id: e.dataset.id, text: e.textContent })));
+      assert(items.length === 2, `${items.length} ranked items`);
+      assert(items[0].id === two[0].id && items[1].id === two[1].id, `order ${items.map((x) => x.id)}`);
+      assert(items[0].text.includes("fixture explanation 1") && items[0].text.includes("92%"), items[0].text);
+      const lines = await page.locator("path.pg-route").count();
+      assert(lines === 2, `${lines} routes drawn`);
+      assert(await page.locator("details.excluded li").count() === 1, "the excluded list");
+      return `${items.length} ranked, ${lines} routes`;
+    } finally {
+      await page.unroute("**/api/v1/guidance?**", handler);
+    }
+  });
+
   await check("no request leaves the server, no script errors", async () => {
     assert(!external.length, `external requests: ${external.slice(0, 5).join(", ")}`);
     assert(!consoleErrors.length, `console errors: ${consoleErrors.slice(0, 5).join(" | ")}`);

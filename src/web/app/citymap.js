@@ -45,7 +45,7 @@ export function cityMap(el, options = {}) {
       const fb = L.latLngBounds(fs.map((f) => [f.location.lat, f.location.lon]));
       bounds = bounds ? bounds.extend(fb) : fb;
     }
-    if (bounds) map.fitBounds(bounds.pad(0.02));
+    if (bounds) map.fitBounds(bounds.pad(0.02), { animate: false });
     if (options.tileUrl) L.tileLayer(options.tileUrl, { maxZoom: 19 }).addTo(map);
     return map;
   });

@@ -74,7 +74,8 @@ const zh = {
   "guide.price": "费用", "guide.why": "说明", "guide.rank": "排名", "guide.no_results": "没有结果",
   "guide.need_dest": "请先选择目的地", "guide.need_origin": "要显示路线，请再选择出发地",
   "guide.distance": "距离", "guide.time": "时间", "guide.vehicle": "车辆", "guide.car": "燃油车",
-  "guide.ev": "电动车", "guide.latlon": "纬度,经度",
+  "guide.ev": "电动车", "guide.latlon": "纬度,经度", "guide.excluded": "被排除的停车场",
+  "guide.source.forecast_only": "无实时数据：仅按预测", "guide.source.unknown": "无数据：概率为估计",
   min: "分钟", sec: "秒", hours: "小时", m: "米", km: "公里", yuan: "元",
 };
 
@@ -151,7 +152,8 @@ const en = {
   "guide.price": "Price", "guide.why": "Why", "guide.rank": "Rank", "guide.no_results": "No results",
   "guide.need_dest": "Pick a destination first", "guide.need_origin": "Pick an origin too to see a route",
   "guide.distance": "Distance", "guide.time": "Time", "guide.vehicle": "Vehicle", "guide.car": "Car",
-  "guide.ev": "Electric", "guide.latlon": "lat,lon",
+  "guide.ev": "Electric", "guide.latlon": "lat,lon", "guide.excluded": "Excluded",
+  "guide.source.forecast_only": "No live data: forecast only", "guide.source.unknown": "No data: probability assumed",
   min: "min", sec: "s", hours: "h", m: "m", km: "km", yuan: "CNY",
 };
 

@@ -6,32 +6,39 @@ import { ApiError, get } from "../api.js";
 import { cityMap, tileUrl } from "../citymap.js";
 import { facilities, liveOf } from "../data.js";
 import { lang, nameOf, t } from "../i18n.js";
-import { errorBox, fmtDistance, fmtDuration, h, occupancyColor, pct } from "../util.js";
+import { errorBox, fill, fmtDistance, fmtDuration, h, occupancyColor, pct } from "../util.js";
 
 const ROUTE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"];
 const state = { dest: null, origin: null, vehicle: "car" };
 
-// One result item of /api/v1/guidance in the shape this page draws; tolerant of the field names
-// the endpoint may settle on (seconds or milliseconds, yuan or fen, summary or explanation).
+// One result item of /api/v1/guidance (docs/guidance.md on the guidance branch):
+//   {rank, facility | site, name, entrance: {id, lat, lon}, drive: {time_s, distance_m} | null,
+//    walk: {time_s, distance_m}, availability: {source, p_free, ...}, price: {amount, ...},
+//    score: {expected_cost_s, components, text}, route: GeoJSON Feature | null}
+// Flat spellings (drive_time_s, p_free, price_fen, explanation…) are read too.
 export function normaliseItem(item) {
-  const fac = typeof item.facility === "object" && item.facility ? item.facility : null;
   const num = (...vs) => vs.find((v) => typeof v === "number" && !Number.isNaN(v));
   const ms = (v) => (typeof v === "number" ? v / 1000 : undefined);
+  const obj = (v) => (v && typeof v === "object" ? v : {});
   let route = item.route ?? item.geometry ?? null;
   if (route && route.type === "Feature") route = route.geometry;
   if (route && route.geometry) route = route.geometry;
+  const fac = obj(item.facility);
   return {
-    id: item.id ?? (fac ? fac.id : item.facility) ?? item.site,
-    name: item.name ?? (fac ? fac.name : null) ?? item.id,
-    drive_s: num(item.drive_time_s, item.drive?.time_s, ms(item.drive_time_ms)),
-    drive_m: num(item.drive_distance_m, item.drive?.distance_m),
-    walk_s: num(item.walk_time_s, item.walk?.time_s, ms(item.walk_time_ms)),
-    walk_m: num(item.walk_distance_m, item.walk?.distance_m),
-    p_free: num(item.p_free, item.availability?.p_free),
-    price: num(item.price, item.price_yuan, typeof item.price_fen === "number" ? item.price_fen / 100 : undefined),
-    explanation: item.explanation ?? item.summary ?? item.explain ?? "",
+    id: (typeof item.facility === "string" ? item.facility : fac.id) ?? item.site ?? item.id,
+    name: item.name ?? fac.name ?? item.facility ?? item.site,
+    rank: item.rank,
+    drive_s: num(obj(item.drive).time_s, item.drive_time_s, ms(item.drive_time_ms)),
+    drive_m: num(obj(item.drive).distance_m, item.drive_distance_m),
+    walk_s: num(obj(item.walk).time_s, item.walk_time_s, ms(item.walk_time_ms)),
+    walk_m: num(obj(item.walk).distance_m, item.walk_distance_m),
+    p_free: num(obj(item.availability).p_free, item.p_free),
+    source: obj(item.availability).source ?? null,
+    price: num(obj(item.price).amount, typeof item.price === "number" ? item.price : undefined, item.price_yuan,
+               typeof item.price_fen === "number" ? item.price_fen / 100 : undefined),
+    explanation: obj(item.score).text ?? item.explanation ?? item.summary ?? "",
     entrance: item.entrance ?? null,
-    location: item.location ?? (fac ? fac.location : null),
+    location: item.location ?? fac.location ?? null,
     route,
   };
 }
@@ -161,8 +168,8 @@ export function render(container) {
           interactive: false, keyboard: false }));
       }
     });
-    if (bounds.length) map.fitBounds(bounds.reduce((a, b) => a.extend(b)), { padding: [30, 30] });
-    out.replaceChildren(h("h2", {}, t("guide.results")),
+    if (bounds.length) map.fitBounds(bounds.reduce((a, b) => a.extend(b)), { padding: [30, 30], animate: false });
+    fill(out, h("h2", {}, t("guide.results")),
       h("ol", { class: "ranked", id: "guide-ranked" }, items.map((it, i) => h("li", { "data-id": it.id, style: { borderColor: ROUTE_COLORS[i % ROUTE_COLORS.length] } },
         h("div", {}, h("strong", {}, nameOf(it.name)), " ",
           h("a", { href: `#/facility/${encodeURIComponent(it.id)}` }, t("map.open_page"))),
@@ -171,7 +178,17 @@ export function render(container) {
           h("span", {}, `${t("guide.walk")} ${fmtDuration(it.walk_s)}`),
           h("span", {}, `${t("guide.p_free")} ${pct(it.p_free)}`),
           h("span", {}, `${t("guide.price")} ${it.price !== undefined ? `¥${it.price}` : "—"}`)),
-        it.explanation ? h("div", { class: "why" }, `${t("guide.why")}: ${it.explanation}`) : null))));
+        it.source && it.source !== "live" ? h("div", { class: "warn small" }, t(`guide.source.${it.source}`)) : null,
+        it.explanation ? h("div", { class: "why" }, `${t("guide.why")}: ${it.explanation}`) : null))),
+      (answer.chargers || []).length ? [h("h2", {}, t("chg.title")),
+        h("ol", { class: "ranked", id: "guide-chargers" }, answer.chargers.map(normaliseItem).map((it) => h("li", { "data-site": it.id },
+          h("strong", {}, nameOf(it.name)),
+          h("div", { class: "facts" }, h("span", {}, `${t("guide.drive")} ${fmtDuration(it.drive_s)}`),
+            h("span", {}, `${t("guide.p_free")} ${pct(it.p_free)}`)),
+          it.explanation ? h("div", { class: "why" }, it.explanation) : null)))] : null,
+      (answer.excluded || []).length ? h("details", { class: "excluded" },
+        h("summary", {}, `${t("guide.excluded")} (${answer.excluded.length})`),
+        h("ul", {}, answer.excluded.map((e) => h("li", {}, h("strong", {}, nameOf(e.name) || e.facility), ": ", e.detail || e.reason)))) : null);
   }
 
   async function showRouteOnly() {
@@ -185,7 +202,7 @@ export function render(container) {
       const r = await get(`/api/v1/route?from=${state.origin.lat},${state.origin.lon}&to=${state.dest.lat},${state.dest.lon}&mode=car`);
       if (!alive) return;
       const line = drawLine(r.geometry, ROUTE_COLORS[0], 6, 1);
-      if (line) map.fitBounds(line.getBounds(), { padding: [30, 30] });
+      if (line) map.fitBounds(line.getBounds(), { padding: [30, 30], animate: false });
       out.replaceChildren(note, h("h2", {}, t("guide.route_only")),
         h("dl", { class: "facts", id: "guide-route" },
           h("dt", {}, t("guide.time")), h("dd", {}, fmtDuration(r.time_s)),
@@ -207,5 +224,5 @@ export function render(container) {
     mapEl.dataset.ready = "1";
     if (state.dest) ask();
   });
-  return () => { alive = false; map.remove(); };
+  return () => { alive = false; map.stop(); map.remove(); };
 }

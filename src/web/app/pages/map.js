@@ -288,6 +288,7 @@ export function render(container) {
   return () => {
     disposed = true;
     off();
+    map.stop();
     map.remove();
   };
 }
