@@ -199,6 +199,27 @@ try {
     return `${kinds.size} kinds`;
   });
 
+  await check("keyboard: Tab reaches the navigation, Enter opens a marker's popup and switches language", async () => {
+    await page.goto(`${base}/#/map`);
+    await page.waitForSelector('#live-map[data-ready="1"]', { timeout: 15000 });
+    await page.focus("a.skip"); // the first Tab stop of the page
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => document.activeElement.closest("#nav") !== null);
+    assert(first, `the next Tab stop is in the navigation, not ${await page.evaluate(() => document.activeElement.outerHTML.slice(0, 80))}`);
+    const f = facilities[0];
+    await page.focus(`.pg-marker-facility[data-id="${f.id}"]`);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".leaflet-popup", { timeout: 2000 });
+    await page.focus("#lang");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.documentElement.lang === "en");
+    await page.focus("#lang");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    const tabbable = await page.locator(".pg-marker[tabindex='0']").count();
+    return `${tabbable} markers in the Tab order`;
+  });
+
   const chartFacility = facilities.find((x) => x.kind === "multi_storey") || facilities[0];
   await check("the facility chart renders history and forecast", async () => {
     await page.goto(`${base}/#/facility/${encodeURIComponent(chartFacility.id)}`);
