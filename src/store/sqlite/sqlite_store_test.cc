@@ -235,7 +235,7 @@ TEST(SqliteStore, SignFaultsAndOverridesAreKept) {
   EXPECT_EQ(audit[0].end_reason, "done");
 }
 
-TEST(SqliteStore, ASchemaTwoFileGainsTheSignTables) {
+TEST(SqliteStore, ASchemaThreeFileGainsTheSignTables) {
   testing::TempDir dir;
   std::string path = dir.File("city.db");
   {
@@ -244,12 +244,12 @@ TEST(SqliteStore, ASchemaTwoFileGainsTheSignTables) {
     data.facilities = {MakeFacility("F1", Origin::kSurvey, 100)};
     ASSERT_TRUE(store->WriteRegistry(data, RegistryWriteMode::kUpsert).ok());
   }
-  {  // Put the file back to schema 2, as a parkguide before issue 7 left it.
+  {  // Put the file back to schema 3, as a parkguide before the signs left it.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE sign_display; DROP TABLE sign_faults; "
-                           "DROP TABLE sign_overrides; PRAGMA user_version=2;",
+                           "DROP TABLE sign_overrides; PRAGMA user_version=3;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
