@@ -276,7 +276,15 @@ export function render(container) {
     if (type === "facility" || type === "zone") {
       const m = markers.get(data.facility);
       if (!m) return;
-      paintFacilityMarker(m.marker.getElement(), data.live);
+      const el = m.marker.getElement();
+      const before = el ? el.dataset.free : null;
+      paintFacilityMarker(el, data.live);
+      if (el && before !== el.dataset.free) {
+        // A short ring, so a change catches the eye on the wall screen.
+        el.classList.remove("changed");
+        void el.offsetWidth;
+        el.classList.add("changed");
+      }
       if (filters.freeOnly) applyFilters();
       else scheduleSummary();
     } else if (type === "charger") {
