@@ -109,7 +109,19 @@ export function render(container) {
         t(`map.show_${k}`)))),
     shown,
     legend());
-  container.append(h("div", { class: "map-page" }, side, mapEl));
+  // Wall-screen mode: the map alone (the side panel folds away); remembered per browser.
+  const pageEl = h("div", { class: `map-page ${localStorage.getItem("pg.wall") === "1" ? "wall" : ""}` }, side, mapEl);
+  const wallBtn = h("button", { type: "button", class: "wall-toggle", id: "wall-toggle",
+    "aria-pressed": String(pageEl.classList.contains("wall")),
+    onclick: () => {
+      const on = pageEl.classList.toggle("wall");
+      localStorage.setItem("pg.wall", on ? "1" : "0");
+      wallBtn.setAttribute("aria-pressed", String(on));
+      wallBtn.textContent = on ? t("map.show_panel") : t("map.wall");
+      setTimeout(() => map.invalidateSize(), 50);
+    } }, pageEl.classList.contains("wall") ? t("map.show_panel") : t("map.wall"));
+  pageEl.append(wallBtn);
+  container.append(pageEl);
 
   const { map, ready } = cityMap(mapEl, { tileUrl: tileUrl() });
   const layers = { facilities: L.layerGroup().addTo(map), chargers: L.layerGroup().addTo(map),
