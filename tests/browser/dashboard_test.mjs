@@ -66,6 +66,11 @@ const db = join(dir, "demo.db");
 let log = "";
 const server = spawn(binary, ["demo", "--db", db, "--port", "0", "--bind", "127.0.0.1", "--history-days", "7"],
                      { stdio: ["ignore", "pipe", "pipe"] });
+// Whatever happens below, the server and the temporary directory do not outlive this script.
+process.on("exit", () => {
+  if (server.exitCode === null) server.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
 server.stdout.on("data", (d) => (log += d));
 server.stderr.on("data", (d) => (log += d));
 const port = await new Promise((res, rej) => {
