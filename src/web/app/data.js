@@ -49,8 +49,16 @@ export function signsCached() {
   return (signsP ??= signs());
 }
 
+// The whole network when it is small enough to draw at once (null when the city has no graph);
+// `truncated` tells the map to load by viewport instead (roadsIn).
+export const ROADS_AT_ONCE = 60000;
 export function roads() {
-  return (roadsP ??= get("/api/v1/roads").catch(() => null));
+  return (roadsP ??= get(`/api/v1/roads?limit=${ROADS_AT_ONCE}`).catch(() => null));
+}
+
+export function roadsIn(bounds) {
+  const b = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((v) => v.toFixed(5));
+  return get(`/api/v1/roads?limit=${ROADS_AT_ONCE}&bbox=${b.join(",")}`).catch(() => null);
 }
 
 export function liveOf(facility) {
