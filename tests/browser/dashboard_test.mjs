@@ -282,16 +282,25 @@ try {
     const missing = keys.zh.filter((k) => !keys.en.includes(k)).concat(keys.en.filter((k) => !keys.zh.includes(k)));
     assert(!missing.length, `keys in one table only: ${missing.join(", ")}`);
     const cjk = /[\u3400-\u9fff]/;
+    // Labels, without the data inside them (names of operators and places: [data-name]).
     const labels = () => page.$$eval("nav a, h1, h2, th, label, legend, button, .legend-row, [data-i18n], .muted",
-      (els) => els.filter((e) => e.id !== "lang" && !e.closest(".led-board, .leaflet-popup, [data-name]")).map((e) => e.textContent.trim()).filter(Boolean));
+      (els) => els.filter((e) => e.id !== "lang" && !e.closest(".led-board, .leaflet-popup, [data-name]")).map((e) => {
+        const copy = e.cloneNode(true);
+        for (const d of copy.querySelectorAll("[data-name], .led-board")) d.remove();
+        return copy.textContent.trim();
+      }).filter(Boolean));
     let pages = 0;
-    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities"]) {
+    const oneFacility = facilities.find((x) => x.kind === "multi_storey") || facilities[0];
+    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities",
+                     `facility/${encodeURIComponent(oneFacility.id)}`]) {
       await page.goto(`${base}/#/${p}`);
+      // Each page marks itself data-ready once its data is in; a switch re-renders it.
+      const loaded = () => page.waitForSelector('main [data-ready="1"]', { timeout: 15000 });
       await setLang("zh");
-      await page.waitForTimeout(700);
+      await loaded();
       const zh = await labels();
       await setLang("en");
-      await page.waitForTimeout(700);
+      await loaded();
       const en = await labels();
       const left = en.filter((s) => cjk.test(s));
       assert(!left.length, `${p}: Chinese left after switching to English: ${left.slice(0, 5).join(" | ")}`);

@@ -185,7 +185,8 @@ export function render(container, params) {
       const near = fc.filter((p) => p.horizon <= 120);
       fill(body, 
         h("h1", {}, nameOf(f.name), " ", h("span", { class: "muted small" }, f.id)),
-        h("p", { class: "muted" }, [t(`kind.${f.kind}`), districtName(f.district), f.operator].filter(Boolean).join(" · ")),
+        h("p", { class: "muted" }, t(`kind.${f.kind}`), f.district ? ` · ${districtName(f.district)}` : "",
+          f.operator ? h("span", { "data-name": "" }, ` · ${f.operator}`) : null),
         h("div", { class: "top-row" },
           h("div", { class: "card" }, h("h2", {}, t("fac.live")), liveSlot),
           h("div", { class: "card" }, h("h2", {}, t("fac.chart")),
