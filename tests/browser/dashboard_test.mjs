@@ -398,6 +398,28 @@ try {
     }
   });
 
+  await check("readable on a 1080p wall screen and on a laptop: larger type on the wall, no sideways scrolling", async () => {
+    const sizes = [];
+    for (const [w, hgt] of [[1920, 1080], [1366, 768]]) {
+      await page.setViewportSize({ width: w, height: hgt });
+      for (const p of ["map", "signs", "health", "chargers"]) {
+        await page.goto(`${base}/#/${p}`);
+        await page.waitForSelector('main [data-ready="1"]', { timeout: 15000 });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow <= 0, `${p} at ${w}×${hgt} scrolls sideways by ${overflow} px`);
+      }
+      sizes.push(await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize)));
+      if (w === 1920) {
+        await page.goto(`${base}/#/map`);
+        await page.waitForSelector('#live-map[data-ready="1"]');
+        await shot("map-wall-1080p");
+      }
+    }
+    await page.setViewportSize({ width: 1600, height: 900 });
+    assert(sizes[0] >= 18 && sizes[1] >= 14 && sizes[0] > sizes[1], `base font ${sizes.join(" / ")} px`);
+    return `base font ${sizes[0]} px at 1920×1080, ${sizes[1]} px at 1366×768`;
+  });
+
   await check("no request leaves the server, no script errors", async () => {
     assert(!external.length, `external requests: ${external.slice(0, 5).join(", ")}`);
     assert(!consoleErrors.length, `console errors: ${consoleErrors.slice(0, 5).join(" | ")}`);
