@@ -15,7 +15,14 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format redis-server
+  # the dashboard's browser tests: Debian's chromium (driven by playwright-core from npm) and a
+  # CJK font, without which Chinese renders as boxes in the screenshots
+  chromium chromium-driver fonts-noto-cjk
 )
+# The dashboard is built with Node.js and npm (src/web). A machine may have them from elsewhere
+# (NodeSource's nodejs bundles npm): only ask Debian for them when they are missing.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [[ "${PARKGUIDE_WITH_TEST_SERVICES:-0}" == 1 ]]; then
   packages+=(postgresql wrk)
 fi

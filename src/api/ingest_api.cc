@@ -7,6 +7,8 @@
 
 #include "core/geo.h"
 #include "core/strings.h"
+#include "model/model_json.h"
+#include "model/vocabulary.h"
 
 namespace pg::api {
 namespace {
@@ -190,6 +192,14 @@ class Handlers {
            {"rate_per_minute", s.RatePerMinute(now)},
            {"anomalies", {{"underflow", s.underflow}, {"overflow", s.overflow}}},
            {"corrections", {{"count", s.corrections}, {"spaces", s.correction_spaces}}}});
+      // What the registry says of it (the dashboard shows a facility's sources by scope).
+      for (const auto& r : reg.sources()) {
+        if (r.id.str() != s.id) continue;
+        json& out = sources.back();
+        out["kind"] = model::Name(r.kind);
+        out["scope"] = model::FormatScope(r.scope);
+        out["description"] = r.description;
+      }
     }
     json corrections = json::array();
     for (const auto& c : std::views::reverse(snap->corrections)) {  // newest first

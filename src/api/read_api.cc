@@ -329,14 +329,24 @@ class Handlers {
   // Rollups in buckets of `step` (whole multiples of the stored 5 minutes): min, coverage-
   // weighted mean, max and coverage. Where no rollups were recorded (history backfilled as
   // samples), each sample stands for its 5 minutes.
-  Response RollupHistory(const registry::Registry& reg, const std::string& id, Timestamp from,
-                         Timestamp to, std::chrono::seconds step, bool csv) {
+  Response RollupHistory(
+      const registry::Registry& reg, const std::string& id, Timestamp from, Timestamp to,
+      std::chrono::seconds step, bool csv,
+      model::OccupancyRollup::Kind kind = model::OccupancyRollup::Kind::kFacility) {
     constexpr std::chrono::seconds kBase{300};
-    auto rollups =
-        c_.store->LoadRollups(model::OccupancyRollup::Kind::kFacility, id, kBase, from, to);
+    auto rollups = c_.store->LoadRollups(kind, id, kBase, from, to);
     if (!rollups.ok()) return FromStatus(rollups.status());
     std::map<int64_t, model::OccupancyRollup> base;  // by start ms
-    auto samples = c_.store->LoadOccupancy(model::FacilityId(id), from, to);
+    Result<std::vector<model::OccupancySample>> samples = std::vector<model::OccupancySample>();
+    if (kind == model::OccupancyRollup::Kind::kFacility) {
+      samples = c_.store->LoadOccupancy(model::FacilityId(id), from, to);
+    } else {
+      auto site = c_.store->LoadChargerSiteOccupancy(id, from, to);
+      if (!site.ok()) return FromStatus(site.status());
+      for (const auto& x : *site) {
+        samples->push_back({model::FacilityId(id), x.time, x.busy, x.connectors});
+      }
+    }
     if (!samples.ok()) return FromStatus(samples.status());
     for (const auto& x : *samples) {
       Timestamp start =
@@ -381,7 +391,7 @@ class Handlers {
       points.push_back({TimeText(reg, FromUnixMillis(ms)), b.min, round2(b.weighted / b.coverage),
                         b.max, b.capacity, round2(b.coverage / parts)});
     }
-    json j{{"facility", id},
+    json j{{kind == model::OccupancyRollup::Kind::kFacility ? "facility" : "site", id},
            {"from", TimeText(reg, from)},
            {"to", TimeText(reg, to)},
            {"step", step.count()},
@@ -409,6 +419,43 @@ class Handlers {
       out += c;
     }
     return out + "\"";
+  }
+
+  // A charging site's busy connectors over time, from the 5-minute rollups the server records:
+  // the same columns as a facility's stepped history (occupied = busy connectors, capacity =
+  // connectors with a known status). `step` defaults to 1h.
+  Response ChargerSiteHistory(const Request& req) {
+    auto reg = c_.live->registry();
+    const std::string& site = req.path_params.at("site");
+    bool found = false;
+    for (const auto& c : reg->chargers()) found = found || c.site == site;
+    if (!found) {
+      return Response::Problem(404, "Not Found", fmt::format("no charging site '{}'", site),
+                               "site");
+    }
+    Timestamp now = c_.clock->Now();
+    Timestamp from = now - std::chrono::hours(24);
+    Timestamp to = now;
+    for (auto [name, target] : {std::pair{"from", &from}, {"to", &to}}) {
+      if (auto text = req.Query(name)) {
+        auto t = ParseRfc3339(*text);
+        if (!t.ok()) return BadParam(name, t.status().message());
+        *target = *t;
+      }
+    }
+    if (to <= from) return BadParam("to", "must be after from");
+    if (to - from > std::chrono::hours(24 * 92))
+      return BadParam("to", "at most 92 days per request");
+    std::chrono::seconds step{3600};
+    if (auto text = req.Query("step")) {
+      auto v = ParseDurationSeconds(*text);
+      if (!v || *v <= 0 || *v % 300 != 0 || *v > 7 * 86400) {
+        return BadParam("step", "a multiple of 5 minutes up to 7 days (300, 900s, 15m, 1h)");
+      }
+      step = std::chrono::seconds(*v);
+    }
+    return RollupHistory(*reg, site, from, to, step, false,
+                         model::OccupancyRollup::Kind::kChargerSite);
   }
 
   Response Bays(const Request& req) {
@@ -501,10 +548,24 @@ void RegisterReadApi(http::Server& server, const ApiContext& context) {
   server.Route("GET", "/api/v1/bays", bind(&Handlers::Bays));
   server.Route("GET", "/api/v1/chargers", bind(&Handlers::Chargers));
   server.Route("GET", "/api/v1/chargers/{id}", bind(&Handlers::Charger));
+  server.Route("GET", "/api/v1/charger-sites/{site}/history", bind(&Handlers::ChargerSiteHistory));
+  // The dashboard (src/web): its entry page is revalidated on every load, its hashed bundles
+  // are cached for ever.
   server.Route("GET", "/", [](const Request&) {
     Response r;
     r.content_type = "text/html; charset=utf-8";
     r.body = std::string(web::IndexHtml());
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  });
+  server.Route("GET", "/assets/{name}", [](const Request& req) {
+    const web::Asset* a = web::FindAsset("/assets/" + req.path_params.at("name"));
+    if (!a) return Response::Problem(404, "Not Found", "no such dashboard asset", "name");
+    Response r;
+    r.content_type = std::string(a->content_type);
+    r.body = std::string(a->body);
+    r.headers.emplace_back("Cache-Control",
+                           a->immutable ? "public, max-age=31536000, immutable" : "no-cache");
     return r;
   });
   server.Route("GET", "/api/v1/openapi.json",

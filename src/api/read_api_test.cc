@@ -38,6 +38,7 @@ class ReadApiTest : public ::testing::Test {
     add("F3", model::FacilityKind::kSurface, 34.50, 113.90, 50);
     model::Charger c;
     c.id = model::ChargerId("C1");
+    c.site = "F1-chargers";
     c.facility = model::FacilityId("F1");
     c.location = {34.0, 113.8};
     c.connectors = {{1, model::ConnectorType::kGbtDc, 120}};
@@ -188,11 +189,52 @@ TEST_F(ReadApiTest, ChargersAndOpenApi) {
   EXPECT_TRUE(doc["paths"].contains("/api/v1/facilities"));
 }
 
-TEST_F(ReadApiTest, ServesTheFrontPage) {
+TEST_F(ReadApiTest, ServesTheDashboardWithItsAssets) {
   auto r = Get("/");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("content-type"), "text/html; charset=utf-8");
-  EXPECT_NE(r.body.find("/api/v1/facilities"), std::string::npos);
+  EXPECT_EQ(r.Header("cache-control"), "no-cache");
+  // Every asset the page links is served, with its type and a long cache (hashed names).
+  size_t linked = 0;
+  for (size_t at = r.body.find("/assets/"); at != std::string::npos;
+       at = r.body.find("/assets/", at + 1)) {
+    std::string path = r.body.substr(at, r.body.find('"', at) - at);
+    auto a = Get(path);
+    EXPECT_EQ(a.status, 200) << path;
+    EXPECT_FALSE(a.body.empty()) << path;
+    EXPECT_EQ(a.Header("cache-control"), "public, max-age=31536000, immutable") << path;
+    bool js = path.ends_with(".js");
+    EXPECT_EQ(a.Header("content-type"),
+              js ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8")
+        << path;
+    if (js) {
+      EXPECT_NE(a.body.find("/api/v1/stream"), std::string::npos);
+    }
+    ++linked;
+  }
+  EXPECT_GE(linked, 2u) << r.body;  // the script and the style sheet
+  auto missing = Get("/assets/nothing-here.js");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("content-type"), "application/problem+json");
+}
+
+TEST_F(ReadApiTest, ChargerSiteHistoryMergesSamplesIntoSteps) {
+  std::vector<model::ChargerSiteSample> samples = {
+      {"F1-chargers", T("2026-11-28T07:00:00+08:00"), 1, 2},
+      {"F1-chargers", T("2026-11-28T07:05:00+08:00"), 2, 2},
+      {"F1-chargers", T("2026-11-28T08:00:00+08:00"), 0, 2}};
+  ASSERT_TRUE(store_->AppendChargerSiteOccupancy(samples).ok());
+  auto r = Get("/api/v1/charger-sites/F1-chargers/history?from=2026-11-28T07:00:00%2B08:00");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = json::parse(r.body);
+  EXPECT_EQ(j["site"], "F1-chargers");
+  EXPECT_EQ(j["step"], 3600);
+  ASSERT_EQ(j["points"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["points"][0][0], "2026-11-28T07:00:00+08:00");
+  EXPECT_DOUBLE_EQ(j["points"][0][2].get<double>(), 1.5);  // mean busy connectors
+  EXPECT_EQ(j["points"][0][4], 2);                         // connectors
+  EXPECT_EQ(Get("/api/v1/charger-sites/nowhere/history").status, 404);
+  EXPECT_EQ(Get("/api/v1/charger-sites/F1-chargers/history?step=7m").status, 400);
 }
 
 TEST_F(ReadApiTest, HistoryReturnsStoredSamplesInRange) {

@@ -14,6 +14,7 @@
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
 #include "api/read_api.h"
+#include "api/roads_api.h"
 #include "api/signs_api.h"
 #include "api/route_api.h"
 #include "app/forecast_wiring.h"
@@ -411,6 +412,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.version = "0.1.0";
   api::RegisterReadApi(*impl->server, context);
   api::RegisterRouteApi(*impl->server, impl->roads);
+  api::RegisterRoadsApi(*impl->server, impl->roads);
   api::IngestApiContext ingest_context;
   ingest_context.service = impl->ingest.get();
   ingest_context.live = impl->live.get();

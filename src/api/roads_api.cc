@@ -1,0 +1,156 @@
+#include "api/roads_api.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <iterator>
+
+#include "core/strings.h"
+
+namespace pg::api {
+namespace {
+
+using http::Request;
+using http::Response;
+
+constexpr int kDefaultLimit = 200'000;
+constexpr int kMaxLimit = 1'000'000;
+
+// The bounding box in 1e-7 degrees, inclusive.
+struct FixedBox {
+  int32_t min_lat = INT32_MAX, min_lon = INT32_MAX, max_lat = INT32_MIN, max_lon = INT32_MIN;
+
+  void Extend(const graph::FixedPoint& p) {
+    min_lat = std::min(min_lat, p.lat_e7);
+    max_lat = std::max(max_lat, p.lat_e7);
+    min_lon = std::min(min_lon, p.lon_e7);
+    max_lon = std::max(max_lon, p.lon_e7);
+  }
+  bool Meets(const FixedBox& o) const {
+    return min_lat <= o.max_lat && o.min_lat <= max_lat && min_lon <= o.max_lon &&
+           o.min_lon <= max_lon;
+  }
+  bool empty() const { return min_lat > max_lat; }
+};
+
+int32_t ToE7(double degrees) { return static_cast<int32_t>(std::lround(degrees * 1e7)); }
+
+// Degrees from 1e-7 degrees to 6 decimals, without going through a double's rounding.
+void AppendDegrees(std::string& out, int32_t e7) {
+  int64_t micro = (static_cast<int64_t>(e7) + (e7 >= 0 ? 5 : -5)) / 10;
+  if (micro < 0) {
+    out += '-';
+    micro = -micro;
+  }
+  fmt::format_to(std::back_inserter(out), "{}.{:06d}", micro / 1'000'000, micro % 1'000'000);
+}
+
+Response Bad(std::string_view field, std::string_view reason) {
+  return Response::Problem(400, "Bad Request", fmt::format("{}: {}", field, reason),
+                           std::string(field));
+}
+
+class RoadsHandler {
+ public:
+  explicit RoadsHandler(std::shared_ptr<const routing::RoadNetwork> network)
+      : network_(std::move(network)) {}
+
+  Response Handle(const Request& req) const {
+    // Parse and validate.
+    std::optional<FixedBox> query_box;
+    if (auto text = req.Query("bbox")) {
+      auto box = ParseBoundingBox(*text, "bbox");
+      if (!box.ok()) return Bad("bbox", box.status().message());
+      query_box =
+          FixedBox{ToE7(box->min_lat), ToE7(box->min_lon), ToE7(box->max_lat), ToE7(box->max_lon)};
+    }
+    graph::Mode mode = graph::Mode::kCar;
+    if (auto text = req.Query("mode")) {
+      auto parsed = graph::ParseMode(*text, "mode");
+      if (!parsed.ok()) return Bad("mode", parsed.status().message());
+      mode = *parsed;
+    }
+    int limit = kDefaultLimit;
+    if (auto text = req.Query("limit")) {
+      auto v = ParseInt(*text);
+      if (!v || *v < 1 || *v > kMaxLimit) {
+        return Bad("limit", fmt::format("'{}' is not a whole number in 1–{}", *text, kMaxLimit));
+      }
+      limit = static_cast<int>(*v);
+    }
+    if (!network_) {
+      return Response::Problem(503, "Service Unavailable",
+                               "this city has no road graph: build it with `parkguide "
+                               "build-roads CITY.osm.pbf --db CITY.db`",
+                               {}, "urn:parkguide:problem:no-road-graph");
+    }
+
+    // Scan and render.
+    const graph::ModeGraphView& view = network_->View(mode);
+    std::string roads;
+    roads.reserve(1 << 16);
+    FixedBox whole;
+    int count = 0;
+    bool truncated = false;
+    for (uint32_t s = 0; s < view.segment_count(); ++s) {
+      auto points = view.SegmentPoints(s);
+      FixedBox box;
+      for (const auto& p : points) box.Extend(p);
+      if (!query_box) {
+        whole.Extend({box.min_lat, box.min_lon});
+        whole.Extend({box.max_lat, box.max_lon});
+      }
+      if (query_box && !box.Meets(*query_box)) continue;
+      if (count == limit) {
+        truncated = true;
+        if (query_box) break;
+        continue;  // keep measuring the whole network's box
+      }
+      roads += count++ ? ",[" : "[";
+      for (size_t i = 0; i < points.size(); ++i) {
+        if (i) roads += ',';
+        AppendDegrees(roads, points[i].lon_e7);
+        roads += ',';
+        AppendDegrees(roads, points[i].lat_e7);
+      }
+      roads += ']';
+    }
+    const FixedBox& shown = query_box ? *query_box : whole;
+    std::string body = fmt::format(R"({{"mode":"{}","bbox":[)", graph::ModeName(mode));
+    if (shown.empty()) {
+      body += "]";
+    } else {
+      AppendDegrees(body, shown.min_lon);
+      body += ',';
+      AppendDegrees(body, shown.min_lat);
+      body += ',';
+      AppendDegrees(body, shown.max_lon);
+      body += ',';
+      AppendDegrees(body, shown.max_lat);
+      body += "]";
+    }
+    fmt::format_to(std::back_inserter(body), R"(,"count":{},"truncated":{},"roads":[)", count,
+                   truncated);
+    body += roads;
+    body += "]}";
+    Response r = Response::Json(200, std::move(body));
+    // The graph file does not change while the server runs.
+    r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+    return r;
+  }
+
+ private:
+  std::shared_ptr<const routing::RoadNetwork> network_;
+};
+
+}  // namespace
+
+void RegisterRoadsApi(http::Server& server, std::shared_ptr<const routing::RoadNetwork> network) {
+  auto handler = std::make_shared<RoadsHandler>(std::move(network));
+  server.Route("GET", "/api/v1/roads",
+               [handler](const Request& req) { return handler->Handle(req); });
+}
+
+}  // namespace pg::api

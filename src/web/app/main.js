@@ -1,0 +1,107 @@
+// The dashboard's shell: header, language switch, live-feed status, and a hash router over the
+// pages. Each page's render(container, params) returns a cleanup function.
+import "leaflet/dist/leaflet.css";
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { live, get } from "./api.js";
+import { applyStatic, keysOf, lang, onLang, setLang, t, nameOf } from "./i18n.js";
+import { h } from "./util.js";
+import * as mapPage from "./pages/map.js";
+import * as facilityPage from "./pages/facility.js";
+import * as facilitiesPage from "./pages/facilities.js";
+import * as signsPage from "./pages/signs.js";
+import * as chargersPage from "./pages/chargers.js";
+import * as healthPage from "./pages/health.js";
+import * as guidancePage from "./pages/guidance.js";
+
+const routes = [
+  [/^\/?$/, mapPage, "map"],
+  [/^\/map$/, mapPage, "map"],
+  [/^\/facilities$/, facilitiesPage, "facilities"],
+  [/^\/facility\/(.+)$/, facilityPage, "facilities"],
+  [/^\/signs$/, signsPage, "signs"],
+  [/^\/signs\/(.+)$/, signsPage, "signs"],
+  [/^\/chargers$/, chargersPage, "chargers"],
+  [/^\/health$/, healthPage, "health"],
+  [/^\/guidance$/, guidancePage, "guidance"],
+];
+
+const main = document.getElementById("main");
+let cleanup = null;
+let city = null;
+
+function route() {
+  const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
+  let match = null;
+  for (const [re, page, nav] of routes) {
+    const m = path.match(re);
+    if (m) {
+      match = { page, nav, params: m.slice(1) };
+      break;
+    }
+  }
+  if (!match) match = { page: mapPage, nav: "map", params: [] };
+  if (cleanup) cleanup();
+  cleanup = null;
+  main.replaceChildren();
+  main.dataset.page = match.nav;
+  document.body.dataset.page = match.nav;
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.page === match.nav) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  try {
+    cleanup = match.page.render(main, match.params) || null;
+  } catch (e) {
+    console.error(e);
+    main.append(h("div", { class: "error", role: "alert" }, String(e)));
+  }
+}
+
+function renderHeader() {
+  applyStatic();
+  document.getElementById("lang").textContent = t("other_lang");
+  document.getElementById("lang").setAttribute("lang", lang() === "zh" ? "en" : "zh-CN");
+  if (city) {
+    document.getElementById("city-name").textContent = nameOf(city.name);
+    const badge = document.getElementById("demo-badge");
+    badge.hidden = !city.demo;
+    badge.textContent = t("demo");
+    document.title = `${nameOf(city.name)} · parkguide`;
+  }
+  renderLiveStatus();
+}
+
+function renderLiveStatus() {
+  const el = document.getElementById("live-status");
+  el.textContent = live.connected ? t("live.on") : live.source ? t("live.off") : t("live.connecting");
+  el.className = `live ${live.connected ? "on" : "off"}`;
+}
+
+function tick() {
+  document.getElementById("clock").textContent = new Date().toLocaleTimeString(
+    lang() === "zh" ? "zh-CN" : "en-GB", { hour12: false });
+}
+
+document.getElementById("lang").addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
+onLang(() => {
+  renderHeader();
+  route(); // every page re-renders in the new language
+});
+live.on((type) => {
+  if (type === "connection") renderLiveStatus();
+});
+window.addEventListener("hashchange", route);
+
+// For the browser tests: both tables' keys.
+window.__pg = { keys: { zh: keysOf("zh"), en: keysOf("en") } };
+setLang(lang());
+live.start();
+get("/api/v1/city").then((c) => {
+  city = c;
+  renderHeader();
+}).catch(() => {});
+renderHeader();
+route();
+tick();
+setInterval(tick, 1000);

@@ -1,0 +1,69 @@
+// Data health: every source with last seen, rates, anomalies and corrections — silent sources
+// first — and the dead-letter list of rejected input.
+import { get, live } from "../api.js";
+import { t } from "../i18n.js";
+import { errorBox, fill, fmtAgo, fmtTime, h } from "../util.js";
+
+const ORDER = { silent: 0, never: 1, ok: 2 };
+
+export function sortSources(sources) {
+  return [...sources].sort((a, b) => (ORDER[a.status] ?? 3) - (ORDER[b.status] ?? 3) || a.id.localeCompare(b.id));
+}
+
+export function render(container) {
+  const body = h("div", {}, t("loading"));
+  container.append(h("section", { class: "page" }, h("h1", {}, t("health.title")), body));
+  let alive = true;
+  let timer = null;
+  async function load() {
+    try {
+      const [health, dead] = await Promise.all([get("/api/v1/sources/health"),
+                                                get("/api/v1/ingest/errors?limit=100").catch(() => ({ items: [] }))]);
+      if (!alive) return;
+      const sources = sortSources(health.sources || []);
+      const cols = ["health.source", "health.status", "health.last_seen", "health.interval", "health.rate",
+                    "health.accepted", "health.duplicate", "health.out_of_order", "health.unknown_target",
+                    "health.anomalies", "health.corrections"];
+      fill(body, 
+        h("h2", {}, t("health.sources")),
+        h("table", { class: "table", id: "source-table" },
+          h("thead", {}, h("tr", {}, cols.map((c) => h("th", { scope: "col" }, t(c))))),
+          h("tbody", {}, sources.map((s) => {
+            const anomalies = (s.anomalies?.underflow || 0) + (s.anomalies?.overflow || 0);
+            return h("tr", { "data-source": s.id, "data-status": s.status, class: `row-${s.status}` },
+              h("td", {}, h("strong", {}, s.id), s.kind ? h("div", { class: "muted small", "data-name": "" }, `${s.kind} · ${s.scope || ""}`) : null),
+              h("td", {}, h("span", { class: `badge src-${s.status}` }, t(`src.${s.status}`))),
+              h("td", {}, fmtAgo(s.last_received), h("div", { class: "muted small" }, fmtTime(s.last_received, true))),
+              h("td", { class: "num" }, s.expected_interval_s ? `${s.expected_interval_s} ${t("sec")}` : "—"),
+              h("td", { class: "num" }, (s.rate_per_minute ?? 0).toFixed(1)),
+              h("td", { class: "num" }, s.accepted), h("td", { class: "num" }, s.duplicate),
+              h("td", { class: "num" }, s.out_of_order), h("td", { class: "num" }, s.unknown_target),
+              h("td", { class: `num ${anomalies ? "warn" : ""}` }, anomalies ? `${anomalies} (↓${s.anomalies.underflow} ↑${s.anomalies.overflow})` : "0"),
+              h("td", { class: "num" }, s.corrections ? `${s.corrections.count} / ${s.corrections.spaces}` : "0"));
+          }))),
+        (health.recent_corrections || []).length ? [
+          h("h2", {}, t("health.recent_corrections")),
+          h("table", { class: "table small" },
+            h("thead", {}, h("tr", {}, ["signs.time", "fac.title", "health.source", "kind", "health.before", "health.after"].map((c) => h("th", {}, t(c))))),
+            h("tbody", {}, health.recent_corrections.slice(0, 20).map((c) => h("tr", {},
+              h("td", {}, fmtTime(c.time, true)), h("td", {}, h("a", { href: `#/facility/${encodeURIComponent(c.facility)}` }, c.facility)),
+              h("td", {}, c.source), h("td", {}, c.kind), h("td", { class: "num" }, c.before), h("td", { class: "num" }, c.after)))))] : null,
+        h("h2", {}, t("health.dead_letters")),
+        (dead.items || []).length
+          ? h("table", { class: "table small", id: "dead-letters" },
+              h("thead", {}, h("tr", {}, ["signs.time", "health.channel", "health.source", "health.reason", "health.payload"].map((c) => h("th", {}, t(c))))),
+              h("tbody", {}, dead.items.map((d) => h("tr", {},
+                h("td", {}, fmtTime(d.time, true)), h("td", {}, `${d.channel}${d.topic ? ` ${d.topic}` : ""}`),
+                h("td", {}, d.source || "—"), h("td", {}, d.reason),
+                h("td", {}, h("code", { class: "payload" }, String(d.payload).slice(0, 200)))))))
+          : h("p", { class: "muted" }, t("health.no_dead")));
+      body.dataset.ready = "1";
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+    if (alive) timer = setTimeout(load, 5000);
+  }
+  load();
+  const off = live.on((type) => { if (type === "source") { clearTimeout(timer); load(); } });
+  return () => { alive = false; clearTimeout(timer); off(); };
+}

@@ -1,0 +1,19 @@
+#include "web/web_assets.h"
+
+#include <algorithm>
+
+namespace pg::web {
+
+const Asset* FindAsset(std::string_view path) {
+  auto assets = Assets();
+  auto it = std::lower_bound(assets.begin(), assets.end(), path,
+                             [](const Asset& a, std::string_view p) { return a.path < p; });
+  return it != assets.end() && it->path == path ? &*it : nullptr;
+}
+
+std::string_view IndexHtml() {
+  const Asset* index = FindAsset("/index.html");
+  return index ? index->body : std::string_view("<!doctype html><title>parkguide</title>");
+}
+
+}  // namespace pg::web

@@ -1,0 +1,435 @@
+// The dashboard in a real browser: Debian's chromium driven by playwright-core, against
+// `parkguide demo` on a free port with a temporary database. Registered with CTest (label
+// browser) by tests/CMakeLists.txt:
+//
+//   node tests/browser/dashboard_test.mjs --binary build/ci/parkguide --web-dir src/web \
+//        --out build/ci/browser-screenshots [--update-docs docs/screenshots]
+//
+// Without chromium (or playwright-core) it skips — exit 77, CTest's SKIP — unless CI is set in
+// the environment, where a missing browser fails the test.
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, copyFileSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
+  if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "1"]);
+  return acc;
+}, []));
+const binary = resolve(args.binary || "build/dev/parkguide");
+const webDir = resolve(args["web-dir"] || "src/web");
+const outDir = resolve(args.out || "browser-screenshots");
+const docsDir = args["update-docs"] ? resolve(args["update-docs"]) : null;
+const inCi = !!process.env.CI;
+
+function skipOrFail(why) {
+  if (inCi) {
+    console.error(`FAIL: ${why} (CI is set, so the browser tests must run)`);
+    process.exit(1);
+  }
+  console.log(`SKIP: ${why}`);
+  process.exit(77);
+}
+
+const chromium = [process.env.PG_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+  .find((p) => p && existsSync(p));
+if (!chromium) skipOrFail("chromium not found (apt-get install chromium; or set PG_CHROMIUM)");
+let playwright;
+try {
+  playwright = createRequire(join(webDir, "package.json"))("playwright-core");
+} catch {
+  skipOrFail(`playwright-core not installed under ${webDir}/node_modules (run npm ci there)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+const results = [];
+let failed = 0;
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    const detail = await fn();
+    results.push(`ok   ${name} (${Date.now() - t0} ms)${detail ? ` — ${detail}` : ""}`);
+  } catch (e) {
+    failed++;
+    results.push(`FAIL ${name} (${Date.now() - t0} ms): ${e.stack || e}`);
+  }
+  console.log(results[results.length - 1]);
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// The server -----------------------------------------------------------------------------------
+const dir = mkdtempSync(join(tmpdir(), "pg-browser-"));
+const db = join(dir, "demo.db");
+let log = "";
+const server = spawn(binary, ["demo", "--db", db, "--port", "0", "--bind", "127.0.0.1", "--history-days", "7"],
+                     { stdio: ["ignore", "pipe", "pipe"] });
+// Whatever happens below, the server and the temporary directory do not outlive this script.
+process.on("exit", () => {
+  if (server.exitCode === null) server.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+server.stdout.on("data", (d) => (log += d));
+server.stderr.on("data", (d) => (log += d));
+const port = await new Promise((res, rej) => {
+  const timer = setTimeout(() => rej(new Error(`demo did not start in 90 s:\n${log}`)), 90000);
+  const poll = setInterval(() => {
+    const m = log.match(/serving \S+ on http:\/\/[^:]+:(\d+)\//);
+    if (m) {
+      clearTimeout(timer);
+      clearInterval(poll);
+      res(Number(m[1]));
+    }
+  }, 100);
+  server.on("exit", (code) => rej(new Error(`demo exited with ${code}:\n${log}`)));
+});
+const base = `http://127.0.0.1:${port}`;
+const api = async (path, init) => {
+  const r = await fetch(base + path, init);
+  const body = await r.json().catch(() => null);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status} ${JSON.stringify(body)}`);
+  return body;
+};
+function demoKey(source) {
+  return execFileSync("sqlite3", [db, `SELECT value FROM settings WHERE key = 'demo.key.${source}'`]).toString().trim();
+}
+
+// The browser ----------------------------------------------------------------------------------
+let context;
+try {
+  // A fresh profile per run (launchPersistentContext's user data dir).
+  context = await playwright.chromium.launchPersistentContext(join(dir, "chromium-profile"), {
+    executablePath: chromium,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1600, height: 900 },
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+  });
+} catch (e) {
+  server.kill("SIGINT");
+  throw e;
+}
+const page = context.pages()[0] || (await context.newPage());
+const consoleErrors = [];
+page.on("pageerror", (e) => consoleErrors.push(String(e)));
+page.on("console", (m) => {
+  // A 404 from /api/v1/guidance is expected until guidance is served; the page handles it.
+  if (m.type() === "error" && !(m.text().includes("404") && m.location().url.includes("/api/v1/guidance"))) {
+    consoleErrors.push(`${m.text()} ${m.location().url}`);
+  }
+});
+// Offline: any request that is not to our server fails the run.
+const external = [];
+await page.route("**/*", (route) => {
+  const url = route.request().url();
+  if (url.startsWith(base) || url.startsWith("data:")) return route.continue();
+  external.push(url);
+  return route.abort();
+});
+mkdirSync(outDir, { recursive: true });
+if (docsDir) mkdirSync(docsDir, { recursive: true });
+async function shot(name, options = {}) {
+  await page.waitForTimeout(300);
+  const file = join(outDir, `${name}.png`);
+  await page.screenshot({ path: file, ...options });
+  if (docsDir) copyFileSync(file, join(docsDir, `${name}.png`));
+}
+async function setLang(l) {
+  const now = await page.evaluate(() => document.documentElement.lang);
+  if ((l === "en") !== (now === "en")) await page.click("#lang");
+  await page.waitForFunction((x) => document.documentElement.lang === x, l === "en" ? "en" : "zh-CN");
+}
+
+try {
+  const facilities = (await api("/api/v1/facilities?limit=1000")).items;
+  const health = await api("/api/v1/sources/health");
+
+  await check("map shows one marker per facility the API lists", async () => {
+    await page.goto(`${base}/#/map`);
+    await page.waitForSelector('#live-map[data-ready="1"]', { timeout: 15000 });
+    const n = await page.locator(".pg-marker-facility").count();
+    assert(n === facilities.length, `${n} markers, the API lists ${facilities.length}`);
+    const roads = Number(await page.getAttribute("#live-map", "data-roads"));
+    assert(roads > 0, "the road network is drawn");
+    await shot("map");
+    return `${n} markers, ${roads} road segments`;
+  });
+
+  await check("an observation POSTed changes that marker's colour and count within 2 s", async () => {
+    // A car park fed by an operator system; its own key from the demo's settings.
+    const covers = (s, f) => s.scope === "all" || (s.scope || "").split(",").some((p) =>
+      p === `facility:${f.id}` || p === `operator:${f.operator}`);
+    const f = facilities.find((x) => x.kind !== "on_street" && x.live.state !== "closed" &&
+                                     health.sources.some((s) => covers(s, x)));
+    assert(f, "a facility with a source");
+    const source = health.sources.find((s) => covers(s, f));
+    const marker = page.locator(`.pg-marker-facility[data-id="${f.id}"]`);
+    const before = { free: await marker.getAttribute("data-free"), color: await marker.getAttribute("data-color") };
+    // Full if it has spaces now, empty otherwise: a change of both count and colour.
+    const free = before.free === "0" ? f.live.capacity : 0;
+    const t0 = Date.now();
+    const r = await fetch(`${base}/api/v1/observations`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${demoKey(source.id)}` },
+      body: JSON.stringify({ observations: [{ type: "facility_count", facility: f.id, time: new Date().toISOString(), free }] }),
+    });
+    assert(r.ok, `POST: HTTP ${r.status} ${await r.text()}`);
+    await page.waitForFunction(([id, want]) => {
+      const el = document.querySelector(`.pg-marker-facility[data-id="${id}"]`);
+      return el && el.dataset.free === String(want);
+    }, [f.id, free], { timeout: 2000 });
+    const ms = Date.now() - t0;
+    const after = { free: await marker.getAttribute("data-free"), color: await marker.getAttribute("data-color"),
+                    text: (await marker.textContent()).trim() };
+    assert(after.text === String(free), `marker shows ${after.text}, want ${free}`);
+    assert(after.color !== before.color, `colour stayed ${before.color}`);
+    return `${f.id}: ${before.free}→${after.free}, ${before.color}→${after.color} in ${ms} ms`;
+  });
+
+  await check("search by name finds a facility and the filters hide markers", async () => {
+    const f = facilities.find((x) => x.kind === "underground");
+    await page.fill("#f-search", f.name.zh.slice(0, 3));
+    await page.waitForSelector("#search-results li");
+    const kinds = new Set(facilities.map((x) => x.kind));
+    await page.uncheck('input[data-kind="on_street"]');
+    const expect = facilities.filter((x) => x.kind !== "on_street").length;
+    const shown = await page.locator(".pg-marker-facility").count();
+    await page.check('input[data-kind="on_street"]');
+    await page.fill("#f-search", "");
+    assert(shown === expect, `${shown} markers with on-street hidden, want ${expect}`);
+    return `${kinds.size} kinds`;
+  });
+
+  await check("keyboard: Tab reaches the navigation, Enter opens a marker's popup and switches language", async () => {
+    await page.goto(`${base}/#/map`);
+    await page.waitForSelector('#live-map[data-ready="1"]', { timeout: 15000 });
+    await page.focus("a.skip"); // the first Tab stop of the page
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => document.activeElement.closest("#nav") !== null);
+    assert(first, `the next Tab stop is in the navigation, not ${await page.evaluate(() => document.activeElement.outerHTML.slice(0, 80))}`);
+    const f = facilities[0];
+    await page.focus(`.pg-marker-facility[data-id="${f.id}"]`);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".leaflet-popup", { timeout: 2000 });
+    await page.focus("#lang");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.documentElement.lang === "en");
+    await page.focus("#lang");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    const tabbable = await page.locator(".pg-marker[tabindex='0']").count();
+    return `${tabbable} markers in the Tab order`;
+  });
+
+  const chartFacility = facilities.find((x) => x.kind === "multi_storey") || facilities[0];
+  await check("the facility chart renders history and forecast", async () => {
+    await page.goto(`${base}/#/facility/${encodeURIComponent(chartFacility.id)}`);
+    await page.waitForSelector('#facility-chart[data-history-points]', { timeout: 15000 });
+    const hist = Number(await page.getAttribute("#facility-chart", "data-history-points"));
+    const fc = Number(await page.getAttribute("#facility-chart", "data-forecast-points"));
+    assert(hist > 100, `${hist} history points`);
+    assert(fc >= 5, `${fc} forecast points`);
+    assert(await page.locator("#facility-chart canvas").count() === 1, "a canvas");
+    await shot("facility");
+    return `${chartFacility.id}: ${hist} history, ${fc} forecast points`;
+  });
+
+  await check("every sign board shows what /api/v1/signs/{id} says", async () => {
+    // Right after start the signs may still show "--" (no fresh data yet): wait for counts.
+    for (let i = 0; i < 30; i++) {
+      const now = (await api("/api/v1/signs?limit=1000")).items;
+      if (now.some((s) => s.content.lines.some((l) => l.kind === "count"))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await page.goto(`${base}/#/signs`);
+    await page.waitForSelector('#sign-grid[data-ready="1"]', { timeout: 15000 });
+    const signs = (await api("/api/v1/signs?limit=1000")).items;
+    const boards = await page.locator("#sign-grid .led-board").count();
+    assert(boards === signs.length, `${boards} boards, ${signs.length} signs`);
+    // Content moves with the feed: compare each sign's own page against the API, fetched at the
+    // same moment, allowing a retry when the two straddle a change.
+    let compared = 0;
+    for (const s of signs.slice(0, 4)) {
+      let last = "";
+      for (let attempt = 0; attempt < 4; attempt++) {
+        await page.goto(`${base}/#/signs/${encodeURIComponent(s.id)}`);
+        await page.waitForSelector(`.led-board[data-sign="${s.id}"]`, { timeout: 10000 });
+        const shown = await page.$$eval(`.led-board[data-sign="${s.id}"] .led-line`, (els) => els.map((el) => ({
+          kind: el.dataset.kind, label: el.querySelector(".led-label .zh").textContent,
+          arrow: el.querySelector(".led-arrow").dataset.arrow, value: el.querySelector(".led-value").textContent })));
+        const api1 = await api(`/api/v1/signs/${encodeURIComponent(s.id)}`);
+        const want = api1.content.lines.map((l) => ({ kind: l.kind, label: l.label.zh, arrow: l.arrow,
+          value: l.kind === "count" ? String(l.count) : l.kind === "blank" ? ""
+            : (api1.bilingual && l.text.en && l.text.en !== l.text.zh ? `${l.text.zh} ${l.text.en}` : l.text.zh || l.text.en) }));
+        last = `board ${JSON.stringify(shown)} vs api ${JSON.stringify(want)}`;
+        if (JSON.stringify(shown) === JSON.stringify(want)) { compared++; break; }
+      }
+      assert(compared > 0 && last, last);
+    }
+    assert(compared === Math.min(4, signs.length), `matched ${compared}`);
+    await page.goto(`${base}/#/signs`);
+    await page.waitForSelector('#sign-grid[data-ready="1"]');
+    await shot("signs");
+    return `${boards} boards; ${compared} compared line by line`;
+  });
+
+  await check("the language switch changes every label", async () => {
+    const keys = await page.evaluate(() => window.__pg.keys);
+    const missing = keys.zh.filter((k) => !keys.en.includes(k)).concat(keys.en.filter((k) => !keys.zh.includes(k)));
+    assert(!missing.length, `keys in one table only: ${missing.join(", ")}`);
+    const cjk = /[\u3400-\u9fff]/;
+    // Labels, without the data inside them (names of operators and places: [data-name]).
+    const labels = () => page.$$eval("nav a, h1, h2, th, label, legend, button, .legend-row, [data-i18n], .muted",
+      (els) => els.filter((e) => e.id !== "lang" && !e.closest(".led-board, .leaflet-popup, [data-name]")).map((e) => {
+        const copy = e.cloneNode(true);
+        for (const d of copy.querySelectorAll("[data-name], .led-board")) d.remove();
+        return copy.textContent.trim();
+      }).filter(Boolean));
+    let pages = 0;
+    const oneFacility = facilities.find((x) => x.kind === "multi_storey") || facilities[0];
+    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities",
+                     `facility/${encodeURIComponent(oneFacility.id)}`]) {
+      await page.goto(`${base}/#/${p}`);
+      // Each page marks itself data-ready once its data is in; a switch re-renders it.
+      const loaded = () => page.waitForSelector('main [data-ready="1"]', { timeout: 15000 });
+      await setLang("zh");
+      await loaded();
+      const zh = await labels();
+      await setLang("en");
+      await loaded();
+      const en = await labels();
+      const left = en.filter((s) => cjk.test(s));
+      assert(!left.length, `${p}: Chinese left after switching to English: ${left.slice(0, 5).join(" | ")}`);
+      assert(zh.some((s) => cjk.test(s)), `${p}: no Chinese labels in zh`);
+      pages++;
+    }
+    await setLang("zh");
+    return `${keys.zh.length} keys in both tables; ${pages} pages switched`;
+  });
+
+  await check("chargers and data health pages list every site and source, silent first", async () => {
+    await page.goto(`${base}/#/chargers`);
+    await page.waitForSelector("#charger-table tbody tr", { timeout: 10000 });
+    const chargers = (await api("/api/v1/chargers?limit=1000")).items;
+    const sites = new Set(chargers.map((c) => c.site || c.id)).size;
+    const rows = await page.locator("#charger-table tbody tr").count();
+    assert(rows === sites, `${rows} rows, ${sites} sites`);
+    await page.waitForFunction(() => ![...document.querySelectorAll("#charger-table td")].some((td) => td.textContent === "…"), null, { timeout: 10000 });
+    await shot("chargers");
+    await page.goto(`${base}/#/health`);
+    await page.waitForSelector("#source-table tbody tr", { timeout: 10000 });
+    const statuses = await page.$$eval("#source-table tbody tr", (els) => els.map((e) => e.dataset.status));
+    const h = await api("/api/v1/sources/health");
+    assert(statuses.length === h.sources.length, `${statuses.length} rows, ${h.sources.length} sources`);
+    const rank = { silent: 0, never: 1, ok: 2 };
+    for (let i = 1; i < statuses.length; i++) assert(rank[statuses[i - 1]] <= rank[statuses[i]], `order ${statuses}`);
+    await shot("health");
+    return `${rows} sites, ${statuses.length} sources`;
+  });
+
+  await check("the guidance tester draws a ranked answer (or, without guidance, the route)", async () => {
+    await page.goto(`${base}/#/guidance`);
+    await setLang("en");
+    await page.waitForSelector('#guide-map[data-ready="1"]', { timeout: 15000 });
+    const box = await page.locator("#guide-map").boundingBox();
+    await page.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.45); // destination
+    await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.8); // origin
+    await page.waitForFunction(() => document.querySelector("#guide-ranked li, #guide-route"), null, { timeout: 10000 });
+    const mode = await page.getAttribute("#guide-results", "data-mode");
+    const lines = await page.locator("path.pg-route").count();
+    assert(lines >= 1, "a route is drawn");
+    let detail;
+    if (mode === "guidance") {
+      const n = await page.locator("#guide-ranked li").count();
+      assert(n >= 1, "ranked results");
+      detail = `${n} ranked results, ${lines} routes`;
+    } else {
+      assert(await page.locator("#guide-unavailable").count() === 1, "says guidance is unavailable");
+      detail = `guidance not served yet: route drawn (${lines})`;
+    }
+    await shot("guidance");
+    await setLang("zh");
+    return detail;
+  });
+
+  await check("the guidance tester draws the ranked answer of /api/v1/guidance as the guidance API shapes it", async () => {
+    // Served here from a fixture in the shape of GET /api/v1/guidance (issue 6) with real routes,
+    // so the ranked list and its routes are tested whether or not this build serves guidance.
+    const two = facilities.filter((f) => f.kind !== "on_street").slice(0, 2);
+    const origin = `${two[0].location.lat - 0.004},${two[0].location.lon - 0.004}`;
+    const results = [];
+    for (const [i, f] of two.entries()) {
+      const r = await api(`/api/v1/route?from=${origin}&to=${f.location.lat},${f.location.lon}`);
+      results.push({ rank: i + 1, facility: f.id, kind: f.kind, name: f.name.en,
+        entrance: { id: "", lat: f.location.lat, lon: f.location.lon },
+        drive: { time_s: r.time_s, distance_m: r.distance_m }, walk: { time_s: 180 + 120 * i, distance_m: 200 + 150 * i },
+        availability: { source: "live", p_free: 0.92 - 0.3 * i, free_now: 40, capacity: f.live.capacity },
+        price: { amount: 6 + i, fen: 600 + 100 * i, currency: "CNY", stay_minutes: 60, known: true },
+        score: { expected_cost_s: 600 + 100 * i, components: {}, fallback: null, text: `fixture explanation ${i + 1}` },
+        route: { type: "Feature", properties: { to_entrance: "" }, geometry: r.geometry } });
+    }
+    const body = { time: new Date().toISOString(), candidates: 2, results,
+                   excluded: [{ facility: "X1", name: "Closed One", reason: "closed_at_arrival", detail: "closed at 21:00" }] };
+    const handler = (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
+    await page.route("**/api/v1/guidance?**", handler);
+    try {
+      await page.goto(`${base}/#/map`);
+      await page.goto(`${base}/#/guidance`);
+      await page.waitForSelector('#guide-map[data-ready="1"]', { timeout: 15000 });
+      await page.click("#g-clear");
+      const box = await page.locator("#guide-map").boundingBox();
+      await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await page.mouse.click(box.x + box.width * 0.7, box.y + box.height * 0.7);
+      await page.waitForSelector("#guide-ranked li", { timeout: 10000 });
+      const items = await page.$$eval("#guide-ranked li", (els) => els.map((e) => ({ id: e.dataset.id, text: e.textContent })));
+      assert(items.length === 2, `${items.length} ranked items`);
+      assert(items[0].id === two[0].id && items[1].id === two[1].id, `order ${items.map((x) => x.id)}`);
+      assert(items[0].text.includes("fixture explanation 1") && items[0].text.includes("92%"), items[0].text);
+      const lines = await page.locator("path.pg-route").count();
+      assert(lines === 2, `${lines} routes drawn`);
+      assert(await page.locator("details.excluded li").count() === 1, "the excluded list");
+      return `${items.length} ranked, ${lines} routes`;
+    } finally {
+      await page.unroute("**/api/v1/guidance?**", handler);
+    }
+  });
+
+  await check("readable on a 1080p wall screen and on a laptop: larger type on the wall, no sideways scrolling", async () => {
+    const sizes = [];
+    for (const [w, hgt] of [[1920, 1080], [1366, 768]]) {
+      await page.setViewportSize({ width: w, height: hgt });
+      for (const p of ["map", "signs", "health", "chargers"]) {
+        await page.goto(`${base}/#/${p}`);
+        await page.waitForSelector('main [data-ready="1"]', { timeout: 15000 });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow <= 0, `${p} at ${w}×${hgt} scrolls sideways by ${overflow} px`);
+      }
+      sizes.push(await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize)));
+      if (w === 1920) {
+        await page.goto(`${base}/#/map`);
+        await page.waitForSelector('#live-map[data-ready="1"]');
+        await shot("map-wall-1080p");
+      }
+    }
+    await page.setViewportSize({ width: 1600, height: 900 });
+    assert(sizes[0] >= 18 && sizes[1] >= 14 && sizes[0] > sizes[1], `base font ${sizes.join(" / ")} px`);
+    return `base font ${sizes[0]} px at 1920×1080, ${sizes[1]} px at 1366×768`;
+  });
+
+  await check("no request leaves the server, no script errors", async () => {
+    assert(!external.length, `external requests: ${external.slice(0, 5).join(", ")}`);
+    assert(!consoleErrors.length, `console errors: ${consoleErrors.slice(0, 5).join(" | ")}`);
+  });
+} finally {
+  await context.close().catch(() => {});
+  server.kill("SIGINT");
+  await new Promise((r) => { server.on("exit", r); setTimeout(r, 5000); });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`\n${results.length - failed} passed, ${failed} failed; screenshots in ${outDir}`);
+process.exit(failed ? 1 : 0);
