@@ -1,4 +1,5 @@
 #include "api/forecast_api.h"
+#include "api/problem_responses.h"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -15,30 +16,6 @@ using http::Response;
 using nlohmann::json;
 
 constexpr int kStandardHorizons[] = {5, 15, 30, 60, 120};
-
-Response Problem(const Status& s) {
-  int code = 500;
-  const char* title = "Internal Server Error";
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      title = "Bad Request";
-      break;
-    case StatusCode::kNotFound:
-      code = 404;
-      title = "Not Found";
-      break;
-    case StatusCode::kUnavailable:
-      code = 503;
-      title = "Service Unavailable";
-      break;
-    default:
-      break;
-  }
-  std::string detail =
-      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
-  return Response::Problem(code, title, detail, s.field());
-}
 
 // The arrival times asked for: `at`, or now + `horizon`, or now + each standard horizon.
 Result<std::vector<Timestamp>> Arrivals(const Request& req, Timestamp now) {
@@ -72,7 +49,7 @@ Response Render(const ForecastApiContext& c, const registry::Registry& reg, json
   std::optional<forecast::ArrivalForecast> first;
   for (Timestamp t : arrivals) {
     auto f = c.forecasts->AtArrival(key, t);
-    if (!f.ok()) return Problem(f.status());
+    if (!f.ok()) return ProblemFromStatus(f.status());
     if (!first) first = *f;
     items.push_back({{"horizon", f->horizon_minutes},
                      {"time", FormatRfc3339(f->arrival, zone)},
@@ -119,7 +96,7 @@ void RegisterForecastApi(http::Server& server, const ForecastApiContext& context
       return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
     }
     auto arrivals = Arrivals(req, c->clock->Now());
-    if (!arrivals.ok()) return Problem(arrivals.status());
+    if (!arrivals.ok()) return ProblemFromStatus(arrivals.status());
     return Render(*c, *reg, {{"facility", id}}, {forecast::SeriesKey::Kind::kFacility, id},
                   *arrivals);
   });
@@ -131,7 +108,7 @@ void RegisterForecastApi(http::Server& server, const ForecastApiContext& context
       return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
     }
     auto arrivals = Arrivals(req, c->clock->Now());
-    if (!arrivals.ok()) return Problem(arrivals.status());
+    if (!arrivals.ok()) return ProblemFromStatus(arrivals.status());
     forecast::SeriesKey key = ChargerSeriesKey(*charger);
     return Render(*c, *reg, {{"charger", id}, {"site", key.id}}, key, *arrivals);
   });

@@ -1,4 +1,5 @@
 #include "api/read_api.h"
+#include "api/problem_responses.h"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -25,46 +26,6 @@ using nlohmann::json;
 
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
-
-Response BadParam(std::string_view name, std::string_view reason) {
-  return Response::Problem(400, "Bad Request", fmt::format("{}: {}", name, reason), name);
-}
-
-Response FromStatus(const Status& s) {
-  int code = 500;
-  const char* title = "Internal Server Error";
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      title = "Bad Request";
-      break;
-    case StatusCode::kNotFound:
-      code = 404;
-      title = "Not Found";
-      break;
-    case StatusCode::kUnavailable:
-      code = 503;
-      title = "Service Unavailable";
-      break;
-    default:
-      break;
-  }
-  std::string detail =
-      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
-  return Response::Problem(code, title, detail, s.field());
-}
-
-// An integer query parameter in [min, max]; `fallback` when absent.
-Result<int> IntParam(const Request& req, std::string_view name, int fallback, int min, int max) {
-  auto text = req.Query(name);
-  if (!text) return fallback;
-  auto v = ParseInt(*text);
-  if (!v || *v < min || *v > max) {
-    return InvalidArgument(fmt::format("'{}' is not a whole number in {}–{}", *text, min, max),
-                           std::string(name));
-  }
-  return static_cast<int>(*v);
-}
 
 // "300", "300s", "15m", "1h" → seconds.
 std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
@@ -235,9 +196,9 @@ class Handlers {
 
   Response Facilities(const Request& req) {
     auto page = PageParams(req);
-    if (!page.ok()) return FromStatus(page.status());
+    if (!page.ok()) return ProblemFromStatus(page.status());
     auto filters = FilterParams(req, true);
-    if (!filters.ok()) return FromStatus(filters.status());
+    if (!filters.ok()) return ProblemFromStatus(filters.status());
     auto reg = c_.live->registry();
     auto snap = c_.live->Snapshot();
     Timestamp now = c_.clock->Now();
@@ -304,7 +265,7 @@ class Handlers {
     }
     if (step) return RollupHistory(*reg, id, from, to, *step, csv);
     auto samples = c_.store->LoadOccupancy(f->id, from, to);
-    if (!samples.ok()) return FromStatus(samples.status());
+    if (!samples.ok()) return ProblemFromStatus(samples.status());
     if (csv) {
       // SPEC §9's long CSV, which `parkguide replay --format csv` reads back.
       std::string out = "facility_id,time,occupied,capacity\n";
@@ -335,19 +296,19 @@ class Handlers {
       model::OccupancyRollup::Kind kind = model::OccupancyRollup::Kind::kFacility) {
     constexpr std::chrono::seconds kBase{300};
     auto rollups = c_.store->LoadRollups(kind, id, kBase, from, to);
-    if (!rollups.ok()) return FromStatus(rollups.status());
+    if (!rollups.ok()) return ProblemFromStatus(rollups.status());
     std::map<int64_t, model::OccupancyRollup> base;  // by start ms
     Result<std::vector<model::OccupancySample>> samples = std::vector<model::OccupancySample>();
     if (kind == model::OccupancyRollup::Kind::kFacility) {
       samples = c_.store->LoadOccupancy(model::FacilityId(id), from, to);
     } else {
       auto site = c_.store->LoadChargerSiteOccupancy(id, from, to);
-      if (!site.ok()) return FromStatus(site.status());
+      if (!site.ok()) return ProblemFromStatus(site.status());
       for (const auto& x : *site) {
         samples->push_back({model::FacilityId(id), x.time, x.busy, x.connectors});
       }
     }
-    if (!samples.ok()) return FromStatus(samples.status());
+    if (!samples.ok()) return ProblemFromStatus(samples.status());
     for (const auto& x : *samples) {
       Timestamp start =
           Timestamp(x.time.time_since_epoch() / Milliseconds(kBase) * Milliseconds(kBase));
@@ -460,7 +421,7 @@ class Handlers {
 
   Response Bays(const Request& req) {
     auto page = PageParams(req);
-    if (!page.ok()) return FromStatus(page.status());
+    if (!page.ok()) return ProblemFromStatus(page.status());
     auto reg = c_.live->registry();
     auto snap = c_.live->Snapshot();
     std::optional<std::string_view> facility = req.Query("facility");
@@ -493,9 +454,9 @@ class Handlers {
 
   Response Chargers(const Request& req) {
     auto page = PageParams(req);
-    if (!page.ok()) return FromStatus(page.status());
+    if (!page.ok()) return ProblemFromStatus(page.status());
     auto filters = FilterParams(req, false);
-    if (!filters.ok()) return FromStatus(filters.status());
+    if (!filters.ok()) return ProblemFromStatus(filters.status());
     std::optional<model::Lifecycle> lifecycle;
     if (auto l = req.Query("lifecycle")) {
       lifecycle = model::Parse<model::Lifecycle>(*l);

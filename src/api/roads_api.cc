@@ -1,4 +1,5 @@
 #include "api/roads_api.h"
+#include "api/problem_responses.h"
 
 #include <fmt/format.h>
 
@@ -47,11 +48,6 @@ void AppendDegrees(std::string& out, int32_t e7) {
   fmt::format_to(std::back_inserter(out), "{}.{:06d}", micro / 1'000'000, micro % 1'000'000);
 }
 
-Response Bad(std::string_view field, std::string_view reason) {
-  return Response::Problem(400, "Bad Request", fmt::format("{}: {}", field, reason),
-                           std::string(field));
-}
-
 class RoadsHandler {
  public:
   explicit RoadsHandler(std::shared_ptr<const routing::RoadNetwork> network)
@@ -62,21 +58,22 @@ class RoadsHandler {
     std::optional<FixedBox> query_box;
     if (auto text = req.Query("bbox")) {
       auto box = ParseBoundingBox(*text, "bbox");
-      if (!box.ok()) return Bad("bbox", box.status().message());
+      if (!box.ok()) return BadParam("bbox", box.status().message());
       query_box =
           FixedBox{ToE7(box->min_lat), ToE7(box->min_lon), ToE7(box->max_lat), ToE7(box->max_lon)};
     }
     graph::Mode mode = graph::Mode::kCar;
     if (auto text = req.Query("mode")) {
       auto parsed = graph::ParseMode(*text, "mode");
-      if (!parsed.ok()) return Bad("mode", parsed.status().message());
+      if (!parsed.ok()) return BadParam("mode", parsed.status().message());
       mode = *parsed;
     }
     int limit = kDefaultLimit;
     if (auto text = req.Query("limit")) {
       auto v = ParseInt(*text);
       if (!v || *v < 1 || *v > kMaxLimit) {
-        return Bad("limit", fmt::format("'{}' is not a whole number in 1–{}", *text, kMaxLimit));
+        return BadParam("limit",
+                        fmt::format("'{}' is not a whole number in 1–{}", *text, kMaxLimit));
       }
       limit = static_cast<int>(*v);
     }

@@ -1,4 +1,5 @@
 #include "api/signs_api.h"
+#include "api/problem_responses.h"
 
 #include <fmt/format.h>
 
@@ -21,60 +22,6 @@ constexpr int kMaxWaitSeconds = 60;
 constexpr int kDefaultLimit = 1000;
 constexpr int kMaxLimit = 10'000;
 constexpr auto kMaxRange = std::chrono::hours(24 * 92);
-
-Response FromStatus(const Status& s) {
-  int code = 500;
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      break;
-    case StatusCode::kUnauthenticated:
-      code = 401;
-      break;
-    case StatusCode::kPermissionDenied:
-      code = 403;
-      break;
-    case StatusCode::kNotFound:
-      code = 404;
-      break;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-      code = 409;
-      break;
-    case StatusCode::kResourceExhausted:
-      code = 429;
-      break;
-    case StatusCode::kUnavailable:
-      code = 503;
-      break;
-    default:
-      break;
-  }
-  std::string detail =
-      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
-  Response r = Response::Problem(code, http::StatusReason(code), detail, s.field());
-  if (code == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"parkguide\"");
-  return r;
-}
-
-Result<int> IntParam(const Request& req, std::string_view name, int fallback, int min, int max) {
-  auto text = req.Query(name);
-  if (!text) return fallback;
-  auto v = ParseInt(*text);
-  if (!v || *v < min || *v > max) {
-    return InvalidArgument(fmt::format("'{}' is not a whole number in {}–{}", *text, min, max),
-                           std::string(name));
-  }
-  return static_cast<int>(*v);
-}
-
-Result<std::optional<Timestamp>> TimeParam(const Request& req, std::string_view name) {
-  auto text = req.Query(name);
-  if (!text) return std::optional<Timestamp>();
-  auto t = ParseRfc3339(*text);
-  if (!t.ok()) return InvalidArgument(t.status().message(), std::string(name));
-  return std::optional<Timestamp>(*t);
-}
 
 // [from, to) from the query; `to` defaults to just after now (what happened this millisecond
 // included), `from` to `span` before `to`.
@@ -222,13 +169,13 @@ class Handlers {
 
   Response List(const Request& req) {
     auto limit = IntParam(req, "limit", 100, 1, 1000);
-    if (!limit.ok()) return FromStatus(limit.status());
+    if (!limit.ok()) return ProblemFromStatus(limit.status());
     auto offset = IntParam(req, "offset", 0, 0, 1 << 30);
-    if (!offset.ok()) return FromStatus(offset.status());
+    if (!offset.ok()) return ProblemFromStatus(offset.status());
     std::optional<int> level;
     if (req.Query("level")) {
       auto l = IntParam(req, "level", 0, 1, 3);
-      if (!l.ok()) return FromStatus(l.status());
+      if (!l.ok()) return ProblemFromStatus(l.status());
       level = *l;
     }
     auto reg = c_.live->registry();
@@ -259,7 +206,7 @@ class Handlers {
 
   Response One(const Request& req) {
     auto wait = IntParam(req, "wait", 0, 0, kMaxWaitSeconds);
-    if (!wait.ok()) return FromStatus(wait.status());
+    if (!wait.ok()) return ProblemFromStatus(wait.status());
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
     const model::Sign* def = reg->FindSign(model::SignId(id));
@@ -283,12 +230,12 @@ class Handlers {
     const std::string& id = req.path_params.at("id");
     if (!reg->FindSign(model::SignId(id))) return NoSign(id);
     auto at = TimeParam(req, "at");
-    if (!at.ok()) return FromStatus(at.status());
+    if (!at.ok()) return ProblemFromStatus(at.status());
     if (*at) {
       auto shown = c_.store->SignDisplayAt(model::SignId(id), **at);
-      if (!shown.ok()) return FromStatus(shown.status());
+      if (!shown.ok()) return ProblemFromStatus(shown.status());
       auto fault = c_.store->SignFaultAt(model::SignId(id), **at);
-      if (!fault.ok()) return FromStatus(fault.status());
+      if (!fault.ok()) return ProblemFromStatus(fault.status());
       json health = nullptr;
       if (*fault) {
         health = {{"kind", (*fault)->kind},
@@ -302,12 +249,12 @@ class Handlers {
       return Response::Json(200, j.dump());
     }
     auto range = RangeParams(req, c_.clock->Now(), std::chrono::hours(24));
-    if (!range.ok()) return FromStatus(range.status());
+    if (!range.ok()) return ProblemFromStatus(range.status());
     auto limit = IntParam(req, "limit", kDefaultLimit, 1, kMaxLimit);
-    if (!limit.ok()) return FromStatus(limit.status());
+    if (!limit.ok()) return ProblemFromStatus(limit.status());
     auto records = c_.store->LoadSignDisplays(model::SignId(id), range->first, range->second,
                                               static_cast<size_t>(*limit) + 1);
-    if (!records.ok()) return FromStatus(records.status());
+    if (!records.ok()) return ProblemFromStatus(records.status());
     bool truncated = records->size() > static_cast<size_t>(*limit);
     if (truncated) records->pop_back();
     json items = json::array();
@@ -325,12 +272,12 @@ class Handlers {
     const std::string& id = req.path_params.at("id");
     if (!reg->FindSign(model::SignId(id))) return NoSign(id);
     auto range = RangeParams(req, c_.clock->Now(), std::chrono::hours(24 * 7));
-    if (!range.ok()) return FromStatus(range.status());
+    if (!range.ok()) return ProblemFromStatus(range.status());
     auto limit = IntParam(req, "limit", kDefaultLimit, 1, kMaxLimit);
-    if (!limit.ok()) return FromStatus(limit.status());
+    if (!limit.ok()) return ProblemFromStatus(limit.status());
     auto faults = c_.store->LoadSignFaults(model::SignId(id), range->first, range->second,
                                            static_cast<size_t>(*limit));
-    if (!faults.ok()) return FromStatus(faults.status());
+    if (!faults.ok()) return ProblemFromStatus(faults.status());
     json items = json::array();
     for (const auto& f : *faults) {
       items.push_back({{"time", Time(*reg, f.time)}, {"kind", f.kind}, {"detail", f.detail}});
@@ -349,10 +296,10 @@ class Handlers {
     const std::string& id = req.path_params.at("id");
     if (!reg->FindSign(model::SignId(id))) return NoSign(id);
     auto limit = IntParam(req, "limit", 100, 1, kMaxLimit);
-    if (!limit.ok()) return FromStatus(limit.status());
+    if (!limit.ok()) return ProblemFromStatus(limit.status());
     model::SignId sign(id);
     auto list = c_.store->LoadSignOverrides(&sign, false, static_cast<size_t>(*limit));
-    if (!list.ok()) return FromStatus(list.status());
+    if (!list.ok()) return ProblemFromStatus(list.status());
     json items = json::array();
     for (const auto& o : *list) items.push_back(OverrideJson(*reg, o));
     return Response::Json(200, json{{"sign", id}, {"items", std::move(items)}}.dump());
@@ -360,15 +307,16 @@ class Handlers {
 
   Response SetOverride(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
-    if (!who.ok()) return FromStatus(who.status());
+    if (!who.ok()) return ProblemFromStatus(who.status());
     json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return FromStatus(InvalidArgument("must be a JSON object", "body"));
+    if (!body.is_object())
+      return ProblemFromStatus(InvalidArgument("must be a JSON object", "body"));
     signs::OverrideRequest r;
     r.sign = model::SignId(req.path_params.at("id"));
     r.by = who->id;
     if (body.contains("line") && !body["line"].is_null()) {
       if (!body["line"].is_number_integer()) {
-        return FromStatus(InvalidArgument("must be a line number from 0", "line"));
+        return ProblemFromStatus(InvalidArgument("must be a line number from 0", "line"));
       }
       r.line = body["line"].get<int>();
     }
@@ -381,7 +329,7 @@ class Handlers {
         r.text.zh = t.value("zh", "");
         r.text.en = t.value("en", "");
       } else {
-        return FromStatus(InvalidArgument("must be {\"zh\": …, \"en\": …}", "text"));
+        return ProblemFromStatus(InvalidArgument("must be {\"zh\": …, \"en\": …}", "text"));
       }
     }
     if (body.contains("reason") && body["reason"].is_string()) {
@@ -389,16 +337,16 @@ class Handlers {
     }
     if (body.contains("expires") && body["expires"].is_string()) {
       auto t = ParseRfc3339(body["expires"].get<std::string>());
-      if (!t.ok()) return FromStatus(InvalidArgument(t.status().message(), "expires"));
+      if (!t.ok()) return ProblemFromStatus(InvalidArgument(t.status().message(), "expires"));
       r.expires = *t;
     } else if (body.contains("minutes") && body["minutes"].is_number_integer()) {
       r.expires = c_.clock->Now() + std::chrono::minutes(body["minutes"].get<int64_t>());
     } else {
-      return FromStatus(InvalidArgument(
+      return ProblemFromStatus(InvalidArgument(
           "give \"expires\" (RFC 3339) or \"minutes\": an override always ends", "expires"));
     }
     auto set = c_.signs->SetOverride(r);
-    if (!set.ok()) return FromStatus(set.status());
+    if (!set.ok()) return ProblemFromStatus(set.status());
     auto reg = c_.live->registry();
     Response resp = Response::Json(201, OverrideJson(*reg, *set).dump());
     resp.headers.emplace_back("Location", fmt::format("/api/v1/signs/{}/overrides", r.sign.str()));
@@ -407,11 +355,11 @@ class Handlers {
 
   Response ClearOverride(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
-    if (!who.ok()) return FromStatus(who.status());
+    if (!who.ok()) return ProblemFromStatus(who.status());
     std::optional<int> line;
     if (req.Query("line")) {
       auto l = IntParam(req, "line", 0, 0, 100);
-      if (!l.ok()) return FromStatus(l.status());
+      if (!l.ok()) return ProblemFromStatus(l.status());
       line = *l;
     }
     std::string reason = std::string(req.Query("reason").value_or(""));
@@ -420,27 +368,27 @@ class Handlers {
     if (reason.empty()) reason = "cleared by an operator";
     auto n =
         c_.signs->ClearOverrides(model::SignId(req.path_params.at("id")), line, who->id, reason);
-    if (!n.ok()) return FromStatus(n.status());
+    if (!n.ok()) return ProblemFromStatus(n.status());
     return Response::Json(200, json{{"ended", *n}}.dump());
   }
 
   Response Ack(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kController);
-    if (!who.ok()) return FromStatus(who.status());
+    if (!who.ok()) return ProblemFromStatus(who.status());
     const std::string& id = req.path_params.at("id");
     auto snap = c_.signs->Current(model::SignId(id));
     if (!snap) return NoSign(id);
     if (who->id != snap->controller_id) {
-      return FromStatus(PermissionDenied(
+      return ProblemFromStatus(PermissionDenied(
           fmt::format("key '{}' is not the controller of sign '{}'", who->id, id)));
     }
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("seq") || !body["seq"].is_number_integer()) {
-      return FromStatus(InvalidArgument("the seq of the content shown is required", "seq"));
+      return ProblemFromStatus(InvalidArgument("the seq of the content shown is required", "seq"));
     }
     int64_t seq = body["seq"].get<int64_t>();
     if (!c_.signs->OnAck(model::SignId(id), seq, c_.clock->Now())) {
-      return FromStatus(FailedPrecondition(fmt::format(
+      return ProblemFromStatus(FailedPrecondition(fmt::format(
           "seq {} was not published to sign '{}' (the newest is {})", seq, id, snap->seq)));
     }
     Response r;
@@ -451,25 +399,26 @@ class Handlers {
 
   Response Heartbeat(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kController);
-    if (!who.ok()) return FromStatus(who.status());
+    if (!who.ok()) return ProblemFromStatus(who.status());
     const std::string& id = req.path_params.at("id");
     if (who->id != id) {
-      return FromStatus(
+      return ProblemFromStatus(
           PermissionDenied(fmt::format("key '{}' cannot speak for controller '{}'", who->id, id)));
     }
     std::vector<std::string> faults;
     json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (!body.is_object()) return FromStatus(InvalidArgument("must be a JSON object", "body"));
+    if (!body.is_object())
+      return ProblemFromStatus(InvalidArgument("must be a JSON object", "body"));
     if (body.contains("faults")) {
       if (!body["faults"].is_array()) {
-        return FromStatus(InvalidArgument("must be an array of texts", "faults"));
+        return ProblemFromStatus(InvalidArgument("must be an array of texts", "faults"));
       }
       for (const auto& f : body["faults"]) {
         if (f.is_string()) faults.push_back(f.get<std::string>());
       }
     }
     if (!c_.signs->OnHeartbeat(id, c_.clock->Now(), std::move(faults))) {
-      return FromStatus(NotFound(fmt::format("no sign has controller '{}'", id), "id"));
+      return ProblemFromStatus(NotFound(fmt::format("no sign has controller '{}'", id), "id"));
     }
     Response r;
     r.status = 204;
@@ -483,12 +432,12 @@ class Handlers {
 
   Response PutRules(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
-    if (!who.ok()) return FromStatus(who.status());
+    if (!who.ok()) return ProblemFromStatus(who.status());
     json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return FromStatus(InvalidArgument("not valid JSON", "body"));
+    if (body.is_discarded()) return ProblemFromStatus(InvalidArgument("not valid JSON", "body"));
     auto config = signs::SignConfigFromJson(body);
-    if (!config.ok()) return FromStatus(config.status());
-    if (Status s = c_.signs->SetConfig(*config); !s.ok()) return FromStatus(s);
+    if (!config.ok()) return ProblemFromStatus(config.status());
+    if (Status s = c_.signs->SetConfig(*config); !s.ok()) return ProblemFromStatus(s);
     return Response::Json(200, signs::ToJson(*c_.signs->config()).dump());
   }
 

@@ -1,0 +1,69 @@
+#include "api/problem_responses.h"
+
+#include <fmt/format.h>
+
+#include "core/strings.h"
+
+namespace pg::api {
+
+http::Response ProblemFromStatus(const Status& s) {
+  int code = 500;
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      code = 400;
+      break;
+    case StatusCode::kUnauthenticated:
+      code = 401;
+      break;
+    case StatusCode::kPermissionDenied:
+      code = 403;
+      break;
+    case StatusCode::kNotFound:
+      code = 404;
+      break;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      code = 409;
+      break;
+    case StatusCode::kResourceExhausted:
+      code = 429;
+      break;
+    case StatusCode::kUnavailable:
+      code = 503;
+      break;
+    default:
+      break;
+  }
+  std::string detail =
+      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
+  http::Response r = http::Response::Problem(code, http::StatusReason(code), detail, s.field());
+  if (code == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"parkguide\"");
+  return r;
+}
+
+http::Response BadParam(std::string_view name, std::string_view reason) {
+  return http::Response::Problem(400, "Bad Request", fmt::format("{}: {}", name, reason),
+                                 std::string(name));
+}
+
+Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,
+                     int max) {
+  auto text = req.Query(name);
+  if (!text) return fallback;
+  auto v = ParseInt(*text);
+  if (!v || *v < min || *v > max) {
+    return InvalidArgument(fmt::format("'{}' is not a whole number in {}–{}", *text, min, max),
+                           std::string(name));
+  }
+  return static_cast<int>(*v);
+}
+
+Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string_view name) {
+  auto text = req.Query(name);
+  if (!text) return std::optional<Timestamp>();
+  auto t = ParseRfc3339(*text);
+  if (!t.ok()) return InvalidArgument(t.status().message(), std::string(name));
+  return std::optional<Timestamp>(*t);
+}
+
+}  // namespace pg::api

@@ -1,0 +1,32 @@
+// The HTTP side of errors and query parameters, shared by every /api/v1 module so that a Status
+// maps to one HTTP code everywhere and a bad parameter reads the same on every endpoint
+// (docs/api/problems.md).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "api/http/message.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace pg::api {
+
+// problem+json for a failed Status: kInvalidArgument → 400, kUnauthenticated → 401 (with a
+// Bearer challenge), kPermissionDenied → 403, kNotFound → 404, kAlreadyExists and
+// kFailedPrecondition → 409, kResourceExhausted → 429, kUnavailable → 503, anything else → 500.
+// The detail names the Status's field when it has one.
+http::Response ProblemFromStatus(const Status& s);
+
+// 400 naming the query parameter `name` and why it is refused.
+http::Response BadParam(std::string_view name, std::string_view reason);
+
+// An integer query parameter in [min, max]; `fallback` when absent. Errors: kInvalidArgument
+// naming the parameter.
+Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,
+                     int max);
+
+// An RFC 3339 time query parameter; nullopt when absent. Errors: kInvalidArgument naming it.
+Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string_view name);
+
+}  // namespace pg::api
