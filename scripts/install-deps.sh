@@ -15,6 +15,8 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format redis-server
+  # the weekly report's PDF (headless Chromium), its tests (pdftoppm, pdftotext) and CJK glyphs
+  chromium poppler-utils fonts-noto-cjk
 )
 if [[ "${PARKGUIDE_WITH_TEST_SERVICES:-0}" == 1 ]]; then
   packages+=(postgresql wrk)
