@@ -269,6 +269,7 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
   out.city_name = registry.city().name;
   out.time_zone = registry.city().time_zone;
   out.pricing = options.pricing;
+  for (const auto& d : registry.city().districts) out.district_names[d.id] = d.name;
   if (!district.empty()) {
     bool known = std::any_of(registry.facilities().begin(), registry.facilities().end(),
                              [&](const auto& f) { return f.district == district; }) ||
@@ -529,6 +530,12 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
     PG_ASSIGN_OR_RETURN(
         auto statuses, store.LoadChargerStatus(week.start - std::chrono::hours(24 * 28), week.end));
     std::map<std::string, double> restore_hours;
+    for (const auto& e : statuses) {
+      auto sit = site_of_charger.find(e.charger.str());
+      if (sit != site_of_charger.end() && sites.contains(sit->second)) {
+        sites[sit->second].status_recorded = true;
+      }
+    }
     for (size_t i = 0; i < statuses.size(); ++i) {
       const auto& e = statuses[i];
       if (e.status != model::ChargerStatus::kFaulted) continue;
@@ -550,6 +557,7 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
                       statuses[j].connector == e.connector;
       Timestamp end = restored ? statuses[j].time : week.end;
       EvSite& s = sites[sit->second];
+      s.status_recorded = true;
       s.fault_hours += OverlapHours(e.time, end, week.start, week.end);
       if (restored && end >= week.start) {
         ++s.faults_restored;
@@ -567,6 +575,7 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
       ++d.sites;
       d.connectors += s.connectors;
       d.fault_hours += s.fault_hours;
+      d.status_recorded = d.status_recorded || s.status_recorded;
       d.faults_restored += s.faults_restored;
       auto it = acc.find(id);
       auto& a = dist[s.district];
@@ -576,6 +585,12 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
       a[4] += restore_hours[id];
       out.ev_sites.push_back(s);
     }
+    std::array<double, 4> all{};
+    for (const auto& [name, a] : dist) {
+      for (int k = 0; k < 4; ++k) all[k] += a[k];
+    }
+    out.kpis.ev_utilisation = Ratio(all[0], all[1]);
+    out.kpis.ev_availability = Ratio(all[3], all[2]);
     for (auto& [name, d] : ev_districts) {
       const auto& a = dist[name];
       d.utilisation = Ratio(a[0], a[1]);
@@ -632,6 +647,11 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
     for (auto& [d, b] : build) {
       auto t = options.targets.find(d);
       if (t != options.targets.end()) b.target = t->second;
+      out.kpis.chargers_in_service += b.in_service;
+      if (b.target.in_service) {
+        out.kpis.chargers_in_service_target =
+            out.kpis.chargers_in_service_target.value_or(0) + *b.target.in_service;
+      }
       out.build_out.push_back(b);
     }
     std::sort(out.build_out_changes.begin(), out.build_out_changes.end(),
@@ -668,8 +688,17 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
       }
       close_run(ToUnixMillis(week.end));
       gaps[id] = g;
+      if (g.periods > 0) {
+        out.quality.worst_facilities.push_back(
+            {id, g.periods, g.hours, 1 - g.coverage / week_slots});
+      }
       out.quality.facility_silent_periods += g.periods;
       out.quality.facility_silent_hours += g.hours;
+    }
+    std::stable_sort(out.quality.worst_facilities.begin(), out.quality.worst_facilities.end(),
+                     [](const auto& a, const auto& b) { return a.silent_hours > b.silent_hours; });
+    if (out.quality.worst_facilities.size() > static_cast<size_t>(options.top_n)) {
+      out.quality.worst_facilities.resize(static_cast<size_t>(options.top_n));
     }
     for (const auto& s : registry.sources()) {
       SourceQuality q;
@@ -793,7 +822,12 @@ json KpisJson(const OccupancyKpis& k, const date::time_zone* zone) {
       {"saturated_hours", k.saturated_hours},
       {"unknown_share", k.unknown_share},
       {"known_hours", k.known_hours},
-      {"guidance_queries", k.guidance_queries ? json(*k.guidance_queries) : json(nullptr)}};
+      {"guidance_queries", k.guidance_queries ? json(*k.guidance_queries) : json(nullptr)},
+      {"ev_utilisation", Opt(k.ev_utilisation)},
+      {"ev_availability", Opt(k.ev_availability)},
+      {"chargers_in_service", k.chargers_in_service},
+      {"chargers_in_service_target",
+       k.chargers_in_service_target ? json(*k.chargers_in_service_target) : json(nullptr)}};
 }
 
 json FacilityJson(const FacilityFigures& f) {
@@ -916,9 +950,10 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
                 {"connectors", s.connectors},
                 {"utilisation", Opt(s.utilisation)},
                 {"availability", Opt(s.availability)},
-                {"fault_hours", s.fault_hours},
+                {"fault_hours", s.status_recorded ? json(s.fault_hours) : json(nullptr)},
                 {"faults_restored", s.faults_restored},
-                {"mean_hours_to_restore", Opt(s.mean_hours_to_restore)}};
+                {"mean_hours_to_restore", Opt(s.mean_hours_to_restore)},
+                {"status_recorded", s.status_recorded}};
       return j;
     };
     json d = json::array();
@@ -970,7 +1005,15 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
                      {"silent_periods", s.silent_periods},
                      {"silent_hours", s.silent_hours}});
     }
+    json worst = json::array();
+    for (const auto& g : w.quality.worst_facilities) {
+      worst.push_back({{"id", g.id},
+                       {"silent_periods", g.silent_periods},
+                       {"silent_hours", g.silent_hours},
+                       {"unknown_share", g.unknown_share}});
+    }
     head["quality"] = {{"sources", src},
+                       {"worst_facilities", worst},
                        {"facility_silent_periods", w.quality.facility_silent_periods},
                        {"facility_silent_hours", w.quality.facility_silent_hours},
                        {"dead_letters", w.quality.dead_letters},

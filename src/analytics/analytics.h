@@ -95,6 +95,10 @@ struct OccupancyKpis {
   double unknown_share = 1;
   double known_hours = 0;                   // Σ coverage × slot length over facilities
   std::optional<int64_t> guidance_queries;  // nullopt: not recorded
+  // Charging, over every in-service site in scope (as EvDistrict, for all districts).
+  std::optional<double> ev_utilisation, ev_availability;
+  int chargers_in_service = 0;                    // at the week's end (build-out)
+  std::optional<int> chargers_in_service_target;  // Σ targets of the districts that have one
 };
 
 struct FacilityFigures {
@@ -167,6 +171,9 @@ struct EvSite {
   int connectors = 0;
   std::optional<double> utilisation, availability;
   double known_hours = 0;
+  // False when no connector of the site has any status history (a feed of counts only): fault
+  // figures are then not recorded rather than zero.
+  bool status_recorded = false;
   double fault_hours = 0;
   int64_t faults_restored = 0;
   std::optional<double> mean_hours_to_restore;
@@ -177,6 +184,7 @@ struct EvDistrict {
   int sites = 0;
   int connectors = 0;
   std::optional<double> utilisation, availability;
+  bool status_recorded = false;  // some site of the district has status history
   double fault_hours = 0;
   int64_t faults_restored = 0;
   std::optional<double> mean_hours_to_restore;
@@ -203,8 +211,16 @@ struct SourceQuality {
   double silent_hours = 0;
 };
 
+struct FacilityGaps {
+  std::string id;
+  int silent_periods = 0;
+  double silent_hours = 0;
+  double unknown_share = 1;
+};
+
 struct DataQuality {
   std::vector<SourceQuality> sources;
+  std::vector<FacilityGaps> worst_facilities;  // most silent hours first, top_n
   int facility_silent_periods = 0;
   double facility_silent_hours = 0;
   int64_t dead_letters = 0;  // refused ingest messages received in the week
@@ -238,7 +254,8 @@ struct WeekFigures {
   std::string city_id;
   model::LocalizedName city_name;
   std::string time_zone;
-  PricingOptions pricing;  // in force for the suggestions
+  std::map<std::string, model::LocalizedName> district_names;  // the city's districts
+  PricingOptions pricing;                                      // in force for the suggestions
   OccupancyKpis kpis;
   std::vector<FacilityFigures> facilities;  // every facility in scope, by id
   std::vector<std::string> most_saturated;  // ids, top_n

@@ -55,6 +55,12 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
       {"lower", {"下调", "lower"}},
       {"keep", {"维持", "keep"}},
       {"no_tariff", {"无收费信息", "no tariff"}},
+      {"no_tariff_count",
+       {"收费标准未知、无法给出建议的停车场", "Facilities without a known tariff (no suggestion)"}},
+      {"worst_gaps", {"数据缺失最多的停车场", "Facilities with the most missing data"}},
+      {"ev_util_kpi", {"充电桩利用率", "Charger utilisation"}},
+      {"ev_in_service", {"已投运充电桩（目标）", "Chargers in service (target)"}},
+      {"ev_avail_kpi", {"充电站可用率", "Charging availability"}},
       {"pressure", {"各区停车压力（需求/供给）", "Parking pressure by district (demand / supply)"}},
       {"onstreet",
        {"路内停车：周转、停留与超时（停车乱）", "On-street: turnover, dwell and overstays"}},
@@ -113,6 +119,7 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
 class Writer {
  public:
   explicit Writer(std::string_view lang) : zh_(lang == "zh") {}
+  std::string_view Lang() const { return zh_ ? "zh" : "en"; }
   std::string_view T(std::string_view key) const {
     const auto& w = Words().at(key);
     return zh_ ? w.first : w.second;
@@ -196,10 +203,12 @@ std::string HeatColour(const std::optional<double>& v) {
   return "#800026";
 }
 
-std::string DistrictName(const WeekFigures& f, const std::string& id, const Writer& w,
-                         const registry::Registry* reg = nullptr) {
-  (void)reg;
+std::string DistrictName(const WeekFigures& f, const std::string& id, const Writer& w) {
   if (id.empty()) return std::string(w.T("city_wide"));
+  if (auto it = f.district_names.find(id); it != f.district_names.end()) {
+    std::string n = it->second.In(w.zh() ? "zh" : "en");
+    if (!n.empty()) return n;
+  }
   for (const auto& p : f.pressure) {
     if (p.district == id) {
       std::string n = p.name.In(w.zh() ? "zh" : "en");
@@ -236,6 +245,9 @@ void HeatMapSvg(Writer& w, const HeatMap& h, int cell) {
   o << "</svg>";
 }
 
+// 0,0 is where an entry without a location sits; it is left off maps.
+bool Located(LatLon q) { return q.lat != 0 || q.lon != 0; }
+
 // Equirectangular projection of points into a box (the city is small).
 struct Projection {
   double lat0 = 0, lat1 = 0, lon0 = 0, lon1 = 0, k = 1;
@@ -245,9 +257,14 @@ struct Projection {
     p.width = width;
     p.height = height;
     if (pts.empty()) return p;
-    p.lat0 = p.lat1 = pts[0].lat;
-    p.lon0 = p.lon1 = pts[0].lon;
+    bool first = true;
     for (const auto& q : pts) {
+      if (!Located(q)) continue;
+      if (first) {
+        p.lat0 = p.lat1 = q.lat;
+        p.lon0 = p.lon1 = q.lon;
+        first = false;
+      }
       p.lat0 = std::min(p.lat0, q.lat);
       p.lat1 = std::max(p.lat1, q.lat);
       p.lon0 = std::min(p.lon0, q.lon);
@@ -295,6 +312,17 @@ void Kpis(Writer& w, const ReportParts& p) {
        a.guidance_queries && b.guidance_queries ? Delta(static_cast<double>(*a.guidance_queries),
                                                         static_cast<double>(*b.guidance_queries), 0)
                                                 : "");
+  card(w.T("ev_util_kpi"), Pct(a.ev_utilisation, w), Pct(b.ev_utilisation, w),
+       DeltaPts(a.ev_utilisation, b.ev_utilisation));
+  card(w.T("ev_avail_kpi"), Pct(a.ev_availability, w), Pct(b.ev_availability, w),
+       DeltaPts(a.ev_availability, b.ev_availability));
+  auto in_service = [&](const OccupancyKpis& k) {
+    return k.chargers_in_service_target
+               ? fmt::format("{} / {}", k.chargers_in_service, *k.chargers_in_service_target)
+               : fmt::format("{}", k.chargers_in_service);
+  };
+  card(w.T("ev_in_service"), in_service(a), in_service(b),
+       Delta(a.chargers_in_service, b.chargers_in_service, 0));
   const auto &s = p.now.on_street, &t = p.prev.on_street;
   card(w.T("overstays"), fmt::format("{}", s.overstays), fmt::format("{}", t.overstays),
        Delta(static_cast<double>(s.overstays), static_cast<double>(t.overstays), 0));
@@ -305,8 +333,11 @@ void HeatMaps(Writer& w, const ReportParts& p) {
   auto& o = w.out();
   o << "<section><h2>" << w.T("heatmap") << "</h2>";
   bool first = true;
+  // District maps only when there are several: one district's map is the city's.
+  size_t shown = p.now.heat_maps.size() > 2 ? p.now.heat_maps.size() : 1;
   o << "<div class=\"multiples\">";
-  for (const auto& h : p.now.heat_maps) {
+  for (size_t i = 0; i < shown; ++i) {
+    const HeatMap& h = p.now.heat_maps[i];
     o << "<figure><figcaption>" << Esc(DistrictName(p.now, h.district, w)) << "</figcaption>";
     HeatMapSvg(w, h, first ? 26 : 11);
     o << "</figure>";
@@ -355,12 +386,15 @@ void Pricing(Writer& w, const ReportParts& p, const PricingOptions& po) {
     << fmt::format(fmt::runtime(w.T("pricing_note")), fmt::format("{:.0f}%", po.band_low * 100),
                    fmt::format("{:.0f}%", po.band_high * 100), Cny(po.step_fen), Cny(po.step_fen),
                    Cny(po.min_fen), Cny(po.max_fen))
-    << "</p><table><tr><th>" << w.T("facility") << "</th><th>" << w.T("mean") << "</th><th>"
-    << w.T("price_now") << "</th><th>" << w.T("price_new") << "</th><th>" << w.T("action")
-    << "</th></tr>";
+    << "</p>";
   std::vector<const FacilityFigures*> rows;
   for (const auto& f : p.now.facilities) {
     if (f.suggested_fen_per_hour) rows.push_back(&f);
+  }
+  if (!rows.empty()) {
+    o << "<table><tr><th>" << w.T("facility") << "</th><th>" << w.T("mean") << "</th><th>"
+      << w.T("price_now") << "</th><th>" << w.T("price_new") << "</th><th>" << w.T("action")
+      << "</th></tr>";
   }
   // Changes first, the furthest from the band first.
   auto distance = [&](const FacilityFigures* f) {
@@ -381,9 +415,9 @@ void Pricing(Writer& w, const ReportParts& p, const PricingOptions& po) {
   }
   int no_tariff = 0;
   for (const auto& f : p.now.facilities) no_tariff += f.pricing_action == "no_tariff";
-  o << "</table>";
+  if (!rows.empty()) o << "</table>";
   if (no_tariff > 0) {
-    o << fmt::format("<p class=\"note\">{}: {}</p>", w.T("no_tariff"), no_tariff);
+    o << fmt::format("<p class=\"note\">{}: {}</p>", w.T("no_tariff_count"), no_tariff);
   }
   o << "</section>";
 }
@@ -397,12 +431,13 @@ void Pressure(Writer& w, const ReportParts& p) {
     pts.push_back(d.centre);
     max_cap = std::max(max_cap, d.capacity);
   }
-  if (pts.size() > 1) {
+  if (std::count_if(pts.begin(), pts.end(), Located) > 1) {
     auto proj = Projection::Fit(pts, 640, 300);
     o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"300\" "
          "viewBox=\"0 0 640 300\" class=\"map\"><rect width=\"640\" height=\"300\" "
          "fill=\"#f4f6f8\"/>";
     for (const auto& d : p.now.pressure) {
+      if (!Located(d.centre)) continue;
       auto [x, y] = proj(d.centre);
       double r = 6 + 24 * std::sqrt(static_cast<double>(d.capacity) / static_cast<double>(max_cap));
       o << fmt::format(
@@ -461,7 +496,7 @@ void OnStreetSection(Writer& w, const ReportParts& p) {
          "viewBox=\"0 0 640 340\" class=\"map\"><rect width=\"640\" height=\"340\" "
          "fill=\"#f4f6f8\"/>";
     for (const auto& q : s.points) {
-      if (q.location.lat == 0 && q.location.lon == 0) continue;
+      if (!Located(q.location)) continue;
       auto [x, y] = proj(q.location);
       double r = 1.5 + 5 * std::sqrt(static_cast<double>(q.overstays) / static_cast<double>(most));
       o << fmt::format(
@@ -507,7 +542,9 @@ void Ev(Writer& w, const ReportParts& p) {
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{} {}</td></tr>",
         Esc(DistrictName(p.now, d.district, w)), d.sites, d.connectors, Pct(d.utilisation, w),
-        Pct(d.availability, w), Num(d.fault_hours), OptNum(d.mean_hours_to_restore, w),
+        Pct(d.availability, w),
+        d.status_recorded ? Num(d.fault_hours) : std::string(w.T("not_recorded")),
+        d.status_recorded ? OptNum(d.mean_hours_to_restore, w) : std::string(w.T("not_recorded")),
         Pct(prev, w), DeltaPts(d.utilisation, prev));
   }
   o << "</table>";
@@ -522,7 +559,7 @@ void Ev(Writer& w, const ReportParts& p) {
       << fmt::format("width=\"640\" height=\"{}\">", 18 * std::min<size_t>(sites.size(), 12) + 4);
     for (size_t i = 0; i < sites.size() && i < 12; ++i) {
       const EvSite& s = *sites[i];
-      double bar = 420 * *s.utilisation;
+      double bar = 330 * *s.utilisation;
       std::string name = s.name.In(w.zh() ? "zh" : "en");
       o << fmt::format(
           "<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text><rect x=\"170\" y=\"{}\" "
@@ -536,20 +573,28 @@ void Ev(Writer& w, const ReportParts& p) {
   o << "</section>";
 }
 
-void BuildOut(Writer& w, const ReportParts& p, const registry::Registry* /*unused*/) {
+void BuildOut(Writer& w, const ReportParts& p) {
   auto& o = w.out();
   o << "<section><h2>" << w.T("buildout") << "</h2>";
-  int most = 1;
+  // Districts with chargers in the programme or a target; others have nothing to show.
+  std::vector<BuildOutDistrict> rows;
   for (const auto& b : p.now.build_out) {
+    if (b.planned + b.under_construction + b.in_service + b.retired > 0 || b.target.in_service ||
+        b.target.total) {
+      rows.push_back(b);
+    }
+  }
+  int most = 1;
+  for (const auto& b : rows) {
     most = std::max({most, b.planned + b.under_construction + b.in_service,
                      b.target.total.value_or(0), b.target.in_service.value_or(0)});
   }
-  if (!p.now.build_out.empty()) {
+  if (!rows.empty()) {
     o << fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"{}\">",
-                     22 * p.now.build_out.size() + 20);
+                     22 * rows.size() + 20);
     double k = 440.0 / most;
-    for (size_t i = 0; i < p.now.build_out.size(); ++i) {
-      const auto& b = p.now.build_out[i];
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& b = rows[i];
       double y = 22.0 * static_cast<double>(i);
       double x = 140;
       o << fmt::format("<text x=\"0\" y=\"{:.0f}\" font-size=\"11\">{}</text>", y + 13,
@@ -570,7 +615,7 @@ void BuildOut(Writer& w, const ReportParts& p, const registry::Registry* /*unuse
             tx, tx, y, y + 19);
       }
     }
-    double ly = 22.0 * static_cast<double>(p.now.build_out.size()) + 12;
+    double ly = 22.0 * static_cast<double>(rows.size()) + 12;
     o << fmt::format(
         "<rect x=\"140\" y=\"{0:.0f}\" width=\"10\" height=\"10\" fill=\"#1a9850\"/><text "
         "x=\"154\" y=\"{1:.0f}\" font-size=\"10\">{2}</text><rect x=\"260\" y=\"{0:.0f}\" "
@@ -584,7 +629,7 @@ void BuildOut(Writer& w, const ReportParts& p, const registry::Registry* /*unuse
     << w.T("construction") << "</th><th>" << w.T("in_service") << "</th><th>" << w.T("target")
     << "</th></tr>";
   auto opt = [](const std::optional<int>& v) { return v ? fmt::format("{}", *v) : "–"; };
-  for (const auto& b : p.now.build_out) {
+  for (const auto& b : rows) {
     o << fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{} / {}</td></tr>",
@@ -611,9 +656,12 @@ void BuildOut(Writer& w, const ReportParts& p, const registry::Registry* /*unuse
 void Quality(Writer& w, const ReportParts& p) {
   auto& o = w.out();
   const auto &q = p.now.quality, &r = p.prev.quality;
-  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2><table><tr><th>" << w.T("source")
-    << "</th><th>" << w.T("uptime") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")
-    << "</th><th>" << w.T("previous") << "</th></tr>";
+  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
+  if (!q.sources.empty()) {
+    o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
+      << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("previous")
+      << "</th></tr>";
+  }
   for (const auto& s : q.sources) {
     std::optional<double> prev;
     for (const auto& t : r.sources) {
@@ -624,7 +672,8 @@ void Quality(Writer& w, const ReportParts& p) {
         "class=\"n\">{}</td></tr>",
         Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours), Pct(prev, w));
   }
-  o << "</table><table>";
+  if (!q.sources.empty()) o << "</table>";
+  o << "<table>";
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{} ({} {})</td><td class=\"n\">{}</td></tr>",
                    w.T("silent"), q.facility_silent_periods, Num(q.facility_silent_hours),
                    w.T("hours"), r.facility_silent_periods);
@@ -632,6 +681,21 @@ void Quality(Writer& w, const ReportParts& p) {
                    w.T("dead_letters"), q.dead_letters, r.dead_letters);
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td></td></tr></table>",
                    w.T("corrections"), w.T("not_recorded"));
+  if (!q.worst_facilities.empty()) {
+    o << "<h3>" << w.T("worst_gaps") << "</h3><table><tr><th>" << w.T("facility") << "</th><th>"
+      << w.T("unknown") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")
+      << "</th></tr>";
+    for (const auto& g : q.worst_facilities) {
+      const FacilityFigures* f = p.now.Facility(g.id);
+      std::string name = f ? f->name.In(w.Lang()) : std::string();
+      o << fmt::format(
+          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+          "class=\"n\">{}</td></tr>",
+          Esc(name.empty() ? g.id : name), Pct(g.unknown_share, w), g.silent_periods,
+          Num(g.silent_hours));
+    }
+    o << "</table>";
+  }
   // Signs.
   const auto &s = p.now.signs, &t = p.prev.signs;
   o << "<h3>" << w.T("signs") << "</h3>";
@@ -736,12 +800,13 @@ std::string RenderReportHtml(const WeekFigures& week, const WeekFigures& previou
   Pressure(w, p);
   OnStreetSection(w, p);
   Ev(w, p);
-  BuildOut(w, p, nullptr);
+  BuildOut(w, p);
   Quality(w, p);
   Forecast(w, p);
   o << "<footer>" << w.T("generated") << ": "
-    << (zone.ok() ? FormatRfc3339(generated, **zone) : FormatRfc3339Utc(generated)) << " · "
-    << w.T("method") << " · parkguide</footer></body></html>\n";
+    << (zone.ok() ? FormatRfc3339(std::chrono::floor<Seconds>(generated), **zone)
+                  : FormatRfc3339Utc(std::chrono::floor<Seconds>(generated)))
+    << " · " << w.T("method") << " · parkguide</footer></body></html>\n";
   return o.str();
 }
 
