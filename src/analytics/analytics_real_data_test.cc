@@ -24,7 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kData = PG_SHARED_DATA_DIR;
 // EV data run 2021-12-10 … 2022-01-01; moving them 1,855 days (265 weeks) back puts their
 // Monday 2021-12-13 on Monday 2016-11-14, the week of the Birmingham and Melbourne data tested.
 constexpr std::chrono::days kEvShift{-1855};
@@ -62,9 +61,10 @@ std::string TempDir() {
 class RealWeek : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!fs::exists(kData + "/birmingham-parking/birmingham_parking.csv") ||
-        !fs::exists(kData + "/melbourne-onstreet/events") ||
-        !fs::exists(kData + "/ev-charging-shenzhen-guangzhou")) {
+    const std::string data_dir = testing::SharedDataDir();
+    if (data_dir.empty() || !fs::exists(data_dir + "/birmingham-parking/birmingham_parking.csv") ||
+        !fs::exists(data_dir + "/melbourne-onstreet/events") ||
+        !fs::exists(data_dir + "/ev-charging-shenzhen-guangzhou")) {
       return;
     }
     path_ = new std::string(TempDir() + "/real.db");
@@ -83,18 +83,18 @@ class RealWeek : public ::testing::Test {
     ASSERT_TRUE((*store)->WriteRegistry(city, store::RegistryWriteMode::kUpsert).ok());
 
     ingest::ReplayOptions options;
-    auto readings = ingest::ReadReadings(kData + "/birmingham-parking/birmingham_parking.csv",
+    auto readings = ingest::ReadReadings(data_dir + "/birmingham-parking/birmingham_parking.csv",
                                          ingest::ReplayFormat::kBirmingham, options);
     ASSERT_TRUE(readings.ok()) << readings.status().ToString();
     ASSERT_TRUE(ingest::RegisterReplayedFacilities(*readings, "birmingham", **store).ok());
     ASSERT_TRUE(ingest::ReplayToHistory(std::move(*readings), **store, options).ok());
 
-    auto bays = ingest::ReadMelbourneBayEvents(kData + "/melbourne-onstreet");
+    auto bays = ingest::ReadMelbourneBayEvents(data_dir + "/melbourne-onstreet");
     ASSERT_TRUE(bays.ok()) << bays.status().ToString();
     ASSERT_TRUE(ingest::StoreBayEvents(*bays, **store).ok());
 
-    auto ev =
-        forecast::LoadDataset(kData + "/ev-charging-shenzhen-guangzhou", forecast::DataFormat::kEv);
+    auto ev = forecast::LoadDataset(data_dir + "/ev-charging-shenzhen-guangzhou",
+                                    forecast::DataFormat::kEv);
     ASSERT_TRUE(ev.ok()) << ev.status().ToString();
     ASSERT_TRUE(ingest::StoreChargerSites(*ev, **store, kEvShift).ok());
     store_ = store->release();

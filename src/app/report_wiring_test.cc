@@ -1,0 +1,52 @@
+#include "app/report_wiring.h"
+
+#include <gtest/gtest.h>
+
+#include "analytics/report.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg::app {
+namespace {
+
+TEST(ReportSchedule, WritesLastWeeksReportsOnceAfterMondaySixInTheCitysZone) {
+  testing::TempDir dir;
+  auto store = *store::OpenSqliteStore(dir.File("city.db"));
+  model::RegistryData data;
+  data.city = model::City{};
+  data.city->id = "testville";  // Asia/Shanghai
+  model::Facility f;
+  f.id = model::FacilityId("F1");
+  f.capacity.total = 10;
+  data.facilities.push_back(f);
+  auto registry = *registry::Registry::Build(data);
+  // Monday 2026-11-23 05:59 in Shanghai: not yet.
+  FakeClock clock(*ParseRfc3339("2026-11-23T05:59:00+08:00"));
+  ReportScheduleOptions options;
+  options.directory = dir.File("reports");
+  options.chromium = dir.File("no-chromium");  // HTML only: printing is tested in analytics
+  ReportSchedule schedule(
+      *store, clock, [registry] { return registry; }, options);
+  auto week = schedule.Tick();
+  ASSERT_TRUE(week.ok()) << week.status().ToString();
+  EXPECT_EQ(*week, "");
+  EXPECT_TRUE(analytics::ListReports(options.directory).empty());
+  clock.Set(*ParseRfc3339("2026-11-23T06:00:00+08:00"));
+  week = schedule.Tick();
+  ASSERT_TRUE(week.ok()) << week.status().ToString();
+  EXPECT_EQ(*week, "2026-W47");
+  auto files = analytics::ListReports(options.directory);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].file, "report-2026-W47-en.html");
+  EXPECT_EQ(files[1].file, "report-2026-W47-zh.html");
+  // Written once, also after a restart (the setting remembers).
+  clock.Set(*ParseRfc3339("2026-11-25T12:00:00+08:00"));
+  ReportSchedule again(
+      *store, clock, [registry] { return registry; }, options);
+  EXPECT_EQ(*again.Tick(), "");
+  // The next Monday writes the next week.
+  clock.Set(*ParseRfc3339("2026-11-30T07:00:00+08:00"));
+  EXPECT_EQ(*again.Tick(), "2026-W48");
+}
+
+}  // namespace
+}  // namespace pg::app
