@@ -218,15 +218,18 @@ Result<AnalyticsOptions> LoadOptions(store::Store& store) {
       o.pricing.step_fen = j.value("step_fen", o.pricing.step_fen);
       o.pricing.min_fen = j.value("min_fen", o.pricing.min_fen);
       o.pricing.max_fen = j.value("max_fen", o.pricing.max_fen);
+      o.pricing.from_hour = j.value("from_hour", o.pricing.from_hour);
+      o.pricing.to_hour = j.value("to_hour", o.pricing.to_hour);
     } catch (const json::exception& e) {
       return InvalidArgument(fmt::format("setting analytics.pricing: {}", e.what()),
                              "analytics.pricing");
     }
     if (o.pricing.band_low > o.pricing.band_high || o.pricing.step_fen < 0 ||
-        o.pricing.min_fen > o.pricing.max_fen) {
+        o.pricing.min_fen > o.pricing.max_fen || o.pricing.from_hour < 0 ||
+        o.pricing.from_hour >= o.pricing.to_hour || o.pricing.to_hour > 24) {
       return InvalidArgument(
           "setting analytics.pricing: need band_low <= band_high, step_fen >= 0, min_fen <= "
-          "max_fen",
+          "max_fen, 0 <= from_hour < to_hour <= 24",
           "analytics.pricing");
     }
   }
@@ -313,6 +316,7 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
     ff.location = f->location;
     ff.capacity = *f->capacity.total;
     OccupancyAccumulator acc;
+    double pricing_num = 0, pricing_den = 0;
     for (const auto* r : by_facility[id]) {
       acc.Add(*r, options.saturation, true);
       city.Add(*r, options.saturation, false);
@@ -325,6 +329,10 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
         it = local_slot.emplace(t, std::pair{l.weekday, l.minute_of_day / 60}).first;
       }
       auto [dow, hour] = it->second;
+      if (hour >= options.pricing.from_hour && hour < options.pricing.to_hour) {
+        pricing_num += r->mean_occupied * r->coverage;
+        pricing_den += r->capacity * r->coverage;
+      }
       for (const std::string& key : {std::string(), f->district}) {
         Cell& c = heat[key][dow][hour];
         c.num += r->mean_occupied * r->coverage;
@@ -335,16 +343,17 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
     ff.peak_occupancy = acc.peak;
     ff.saturated_hours = acc.saturated_slots * kSlotHours;
     ff.unknown_share = 1 - acc.coverage / week_slots;
+    ff.pricing_occupancy = Ratio(pricing_num, pricing_den);
     if (f->tariff) {
       ff.price_fen_per_hour = HighestBandFen(*f->tariff);
-      if (ff.mean_occupancy) {
+      if (ff.pricing_occupancy) {
         auto [price, action] =
-            SuggestPrice(*ff.price_fen_per_hour, *ff.mean_occupancy, options.pricing);
+            SuggestPrice(*ff.price_fen_per_hour, *ff.pricing_occupancy, options.pricing);
         ff.suggested_fen_per_hour = price;
         ff.pricing_action = action;
       }
     } else {
-      ff.pricing_action = ff.mean_occupancy ? "no_tariff" : "no_data";
+      ff.pricing_action = ff.pricing_occupancy ? "no_tariff" : "no_data";
     }
     out.kpis.capacity += ff.capacity;
     out.facilities.push_back(std::move(ff));
@@ -892,6 +901,7 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
     for (const auto& f : w.facilities) {
       arr.push_back({{"id", f.id},
                      {"mean_occupancy", Opt(f.mean_occupancy)},
+                     {"pricing_occupancy", Opt(f.pricing_occupancy)},
                      {"price_fen_per_hour",
                       f.price_fen_per_hour ? json(*f.price_fen_per_hour) : json(nullptr)},
                      {"suggested_fen_per_hour",

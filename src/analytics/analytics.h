@@ -58,6 +58,10 @@ struct PricingOptions {
   int64_t step_fen = 50;    // ¥0.50 per hour per change
   int64_t min_fen = 0;      // never below
   int64_t max_fen = 2'000;  // never above ¥20 per hour
+  // The local hours [from_hour, to_hour) whose occupancy sets the price, every day: SFpark
+  // prices by time band, and a 24-hour mean would read every car park as under-used at night.
+  int from_hour = 8;
+  int to_hour = 20;
 };
 
 // The build-out plan's targets for one district (chargers; absent when not planned).
@@ -111,8 +115,10 @@ struct FacilityFigures {
   std::optional<double> mean_occupancy, peak_occupancy;
   double saturated_hours = 0;
   double unknown_share = 1;
-  // Pricing: the highest band price per hour of its tariff (nullopt: no tariff known) and the
-  // suggestion ("raise", "lower", "keep", "no_data", "no_tariff").
+  // Pricing: mean occupancy in the pricing hours (PricingOptions), the highest band price per
+  // hour of its tariff (nullopt: no tariff known) and the suggestion ("raise", "lower", "keep",
+  // "no_data", "no_tariff").
+  std::optional<double> pricing_occupancy;
   std::optional<int64_t> price_fen_per_hour;
   std::optional<int64_t> suggested_fen_per_hour;
   std::string pricing_action = "no_data";

@@ -298,8 +298,13 @@ TEST(Analytics, FiguresEqualIndependentSqlOnTheStore) {
                          " AND id = 'F1'"),
               1e-9);
   EXPECT_NEAR(*f1->peak_occupancy, 0.97, 1e-9);
-  // Pricing: F1 mean is above 80%? Check the rule against the figure, whatever it is.
-  auto expected = SuggestPrice(500, *f1->mean_occupancy, PricingOptions{});
+  // Pricing reads 08:00–20:00 local only.
+  EXPECT_NEAR(*f1->pricing_occupancy,
+              sql.Number("SELECT sum(mean_occupied * coverage) / sum(capacity * coverage) " + occ +
+                         " AND id = 'F1' AND strftime('%H', t_ms / 1000 + 8 * 3600, 'unixepoch') "
+                         "BETWEEN '08' AND '19'"),
+              1e-9);
+  auto expected = SuggestPrice(500, *f1->pricing_occupancy, PricingOptions{});
   EXPECT_EQ(f1->suggested_fen_per_hour, expected.first);
   EXPECT_EQ(f->Facility("F2")->pricing_action, "no_tariff");
   EXPECT_EQ(f->Facility("F3")->pricing_action, "lower");  // 20% is below the band

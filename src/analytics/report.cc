@@ -23,6 +23,7 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
       {"week", {"周", "Week"}},
       {"scope", {"范围", "Scope"}},
       {"city_wide", {"全市", "City-wide"}},
+      {"no_district", {"未分区", "No district"}},
       {"district", {"区", "District"}},
       {"generated", {"生成时间", "Generated"}},
       {"previous", {"上周", "Previous week"}},
@@ -203,8 +204,9 @@ std::string HeatColour(const std::optional<double>& v) {
   return "#800026";
 }
 
-std::string DistrictName(const WeekFigures& f, const std::string& id, const Writer& w) {
-  if (id.empty()) return std::string(w.T("city_wide"));
+std::string DistrictName(const WeekFigures& f, const std::string& id, const Writer& w,
+                         bool scope = false) {
+  if (id.empty()) return std::string(w.T(scope ? "city_wide" : "no_district"));
   if (auto it = f.district_names.find(id); it != f.district_names.end()) {
     std::string n = it->second.In(w.zh() ? "zh" : "en");
     if (!n.empty()) return n;
@@ -252,8 +254,10 @@ bool Located(LatLon q) { return q.lat != 0 || q.lon != 0; }
 struct Projection {
   double lat0 = 0, lat1 = 0, lon0 = 0, lon1 = 0, k = 1;
   int width = 0, height = 0;
-  static Projection Fit(const std::vector<LatLon>& pts, int width, int height) {
+  int margin = 20;
+  static Projection Fit(const std::vector<LatLon>& pts, int width, int height, int margin = 20) {
     Projection p;
+    p.margin = margin;
     p.width = width;
     p.height = height;
     if (pts.empty()) return p;
@@ -272,12 +276,12 @@ struct Projection {
     }
     double kx = std::cos((p.lat0 + p.lat1) / 2 * M_PI / 180);
     double w = std::max((p.lon1 - p.lon0) * kx, 1e-6), h = std::max(p.lat1 - p.lat0, 1e-6);
-    p.k = std::min((width - 40) / w, (height - 40) / h);
+    p.k = std::min((width - 2 * margin) / w, (height - 2 * margin) / h);
     return p;
   }
   std::pair<double, double> operator()(LatLon q) const {
     double kx = std::cos((lat0 + lat1) / 2 * M_PI / 180);
-    return {20 + (q.lon - lon0) * kx * k, height - 20 - (q.lat - lat0) * k};
+    return {margin + (q.lon - lon0) * kx * k, height - margin - (q.lat - lat0) * k};
   }
 };
 
@@ -338,7 +342,10 @@ void HeatMaps(Writer& w, const ReportParts& p) {
   o << "<div class=\"multiples\">";
   for (size_t i = 0; i < shown; ++i) {
     const HeatMap& h = p.now.heat_maps[i];
-    o << "<figure><figcaption>" << Esc(DistrictName(p.now, h.district, w)) << "</figcaption>";
+    o << "<figure><figcaption>"
+      << Esc(i == 0 ? DistrictName(p.now, p.now.district, w, /*scope=*/true)
+                    : DistrictName(p.now, h.district, w))
+      << "</figcaption>";
     HeatMapSvg(w, h, first ? 26 : 11);
     o << "</figure>";
     if (first) o << "</div><div class=\"multiples small\">";
@@ -392,13 +399,13 @@ void Pricing(Writer& w, const ReportParts& p, const PricingOptions& po) {
     if (f.suggested_fen_per_hour) rows.push_back(&f);
   }
   if (!rows.empty()) {
-    o << "<table><tr><th>" << w.T("facility") << "</th><th>" << w.T("mean") << "</th><th>"
-      << w.T("price_now") << "</th><th>" << w.T("price_new") << "</th><th>" << w.T("action")
-      << "</th></tr>";
+    o << "<table><tr><th>" << w.T("facility") << "</th><th>" << w.T("mean")
+      << fmt::format(" ({:02}–{:02})", po.from_hour, po.to_hour) << "</th><th>" << w.T("price_now")
+      << "</th><th>" << w.T("price_new") << "</th><th>" << w.T("action") << "</th></tr>";
   }
   // Changes first, the furthest from the band first.
   auto distance = [&](const FacilityFigures* f) {
-    double m = *f->mean_occupancy;
+    double m = *f->pricing_occupancy;
     return m > po.band_high ? m - po.band_high : (m < po.band_low ? po.band_low - m : 0.0);
   };
   std::stable_sort(rows.begin(), rows.end(),
@@ -410,7 +417,7 @@ void Pricing(Writer& w, const ReportParts& p, const PricingOptions& po) {
     o << fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
         "class=\"{}\">{}</td></tr>",
-        Esc(name.empty() ? f->id : name), Pct(f->mean_occupancy, w), Cny(*f->price_fen_per_hour),
+        Esc(name.empty() ? f->id : name), Pct(f->pricing_occupancy, w), Cny(*f->price_fen_per_hour),
         Cny(*f->suggested_fen_per_hour), f->pricing_action, w.T(f->pricing_action));
   }
   int no_tariff = 0;
@@ -432,7 +439,7 @@ void Pressure(Writer& w, const ReportParts& p) {
     max_cap = std::max(max_cap, d.capacity);
   }
   if (std::count_if(pts.begin(), pts.end(), Located) > 1) {
-    auto proj = Projection::Fit(pts, 640, 300);
+    auto proj = Projection::Fit(pts, 640, 300, 48);
     o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"300\" "
          "viewBox=\"0 0 640 300\" class=\"map\"><rect width=\"640\" height=\"300\" "
          "fill=\"#f4f6f8\"/>";
@@ -791,7 +798,7 @@ std::string RenderReportHtml(const WeekFigures& week, const WeekFigures& previou
   o << "<header><h1>" << Esc(city) << " · " << w.T("title") << "</h1><div class=\"meta\">"
     << w.T("week") << " " << week.week.Label() << " (" << local(week.week.start) << " – "
     << local(week.week.end - std::chrono::hours(12)) << ") · " << w.T("scope") << ": "
-    << Esc(DistrictName(week, week.district, w)) << " · " << w.T("previous") << ": "
+    << Esc(DistrictName(week, week.district, w, /*scope=*/true)) << " · " << w.T("previous") << ": "
     << previous.week.Label() << "</div></header>";
   Kpis(w, p);
   HeatMaps(w, p);

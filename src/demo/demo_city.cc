@@ -625,6 +625,15 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
   }
   PG_ASSIGN_OR_RETURN(auto sign_rules, store->GetSetting("signs.config"));
   if (!sign_rules) PG_RETURN_IF_ERROR(store->PutSetting("signs.config", DemoSignRulesJson()));
+  // The three-year plan's charger targets per district, which the weekly report measures the
+  // build-out against (analytics/analytics.h).
+  PG_ASSIGN_OR_RETURN(auto targets, store->GetSetting("analytics.buildout_targets"));
+  if (!targets) {
+    PG_RETURN_IF_ERROR(store->PutSetting(
+        "analytics.buildout_targets",
+        R"({"east":{"in_service":16,"total":18},"north":{"in_service":18,"total":20},)"
+        R"("old_town":{"in_service":22,"total":24},"west":{"in_service":20,"total":22}})"));
+  }
 
   // The road graphs, from the same OSM file: built with the city, and again whenever the graph
   // file is missing or this build cannot use it (another format version, another import).
