@@ -891,7 +891,8 @@ std::vector<ReportListing> ListReports(const std::string& directory) {
 
 Result<std::vector<std::string>> WriteScheduledReports(
     store::Store& store, const registry::Registry& registry, const Week& week,
-    const std::string& directory, Timestamp generated, const std::string& chromium) {
+    const std::string& directory, Timestamp generated, const std::string& chromium,
+    std::vector<std::string>* pdf_failures) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   if (ec) return Unavailable(fmt::format("cannot create {}: {}", directory, ec.message()));
@@ -914,6 +915,10 @@ Result<std::vector<std::string>> WriteScheduledReports(
       Status s = WriteWeeklyReport(store, registry, r);
       if (s.ok()) {
         written.push_back(r.out_path);
+      } else if (format == "pdf") {
+        // The HTML is the report; a printer failure must not make the schedule retry the week
+        // every minute. The failure is logged by the caller through `pdf_failures`.
+        if (pdf_failures) pdf_failures->push_back(s.ToString());
       } else if (first_error.ok()) {
         first_error = s;
       }

@@ -59,10 +59,12 @@ struct ReportListing {
 std::vector<ReportListing> ListReports(const std::string& directory);
 
 // Writes the reports of `week` the server's schedule makes (zh and en, HTML and PDF when
-// Chromium is present) into `directory`. Returns the files written. Errors: those of
-// WriteWeeklyReport, after trying every file.
+// Chromium is present) into `directory`. Returns the files written. A PDF that cannot be printed
+// is not an error (the HTML is the report): its failure is added to `pdf_failures` when given.
+// Errors: those of WriteWeeklyReport for an HTML file, after trying every file.
 Result<std::vector<std::string>> WriteScheduledReports(
     store::Store& store, const registry::Registry& registry, const Week& week,
-    const std::string& directory, Timestamp generated, const std::string& chromium);
+    const std::string& directory, Timestamp generated, const std::string& chromium,
+    std::vector<std::string>* pdf_failures = nullptr);
 
 }  // namespace pg::analytics

@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include "analytics/report.h"
+#include "core/log.h"
 
 namespace pg::app {
 
@@ -26,10 +27,12 @@ Result<std::string> ReportSchedule::Tick() {
   analytics::Week previous = analytics::PreviousWeek(current, zone);
   PG_ASSIGN_OR_RETURN(auto last, store_.GetSetting("analytics.last_report_week"));
   if (last && *last >= previous.Label()) return std::string();
+  std::vector<std::string> pdf_failures;
   PG_ASSIGN_OR_RETURN(
       auto files, analytics::WriteScheduledReports(store_, *reg, previous, options_.directory, now,
-                                                   options_.chromium));
+                                                   options_.chromium, &pdf_failures));
   (void)files;
+  for (const auto& f : pdf_failures) PG_LOG_WARNING("weekly report {}: {}", previous.Label(), f);
   PG_RETURN_IF_ERROR(store_.PutSetting("analytics.last_report_week", previous.Label()));
   return previous.Label();
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "analytics/report.h"
 #include "tests/support/temp_dir.h"
 
@@ -43,9 +46,19 @@ TEST(ReportSchedule, WritesLastWeeksReportsOnceAfterMondaySixInTheCitysZone) {
   ReportSchedule again(
       *store, clock, [registry] { return registry; }, options);
   EXPECT_EQ(*again.Tick(), "");
-  // The next Monday writes the next week.
+  // The next Monday writes the next week; a printer that fails costs the PDFs, not the week.
+  {
+    std::ofstream script(dir.File("broken-chromium"));
+    script << "#!/bin/sh\nexit 3\n";
+  }
+  std::filesystem::permissions(dir.File("broken-chromium"), std::filesystem::perms::owner_all);
+  options.chromium = dir.File("broken-chromium");
+  ReportSchedule broken(
+      *store, clock, [registry] { return registry; }, options);
   clock.Set(*ParseRfc3339("2026-11-30T07:00:00+08:00"));
-  EXPECT_EQ(*again.Tick(), "2026-W48");
+  EXPECT_EQ(*broken.Tick(), "2026-W48");
+  EXPECT_EQ(analytics::ListReports(options.directory).size(), 4u);
+  EXPECT_EQ(*broken.Tick(), "");
 }
 
 }  // namespace
