@@ -734,6 +734,15 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
         q.silent_hours += gaps[id].hours;
       }
       q.facilities = static_cast<int>(covered.size());
+      PG_ASSIGN_OR_RETURN(
+          q.anomalies, store.CounterSum("source." + q.source + ".anomalies", week.start, week.end));
+      PG_ASSIGN_OR_RETURN(q.corrections, store.CounterSum("source." + q.source + ".corrections",
+                                                          week.start, week.end));
+      auto add = [](std::optional<int64_t>& total, const std::optional<int64_t>& v) {
+        if (v) total = total.value_or(0) + *v;
+      };
+      add(out.quality.anomalies, q.anomalies);
+      add(out.quality.corrections, q.corrections);
       q.uptime = cov / (week_slots * static_cast<double>(covered.size()));
       out.quality.sources.push_back(std::move(q));
     }
@@ -1013,7 +1022,9 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
                      {"facilities", s.facilities},
                      {"uptime", Opt(s.uptime)},
                      {"silent_periods", s.silent_periods},
-                     {"silent_hours", s.silent_hours}});
+                     {"silent_hours", s.silent_hours},
+                     {"anomalies", s.anomalies ? json(*s.anomalies) : json(nullptr)},
+                     {"corrections", s.corrections ? json(*s.corrections) : json(nullptr)}});
     }
     json worst = json::array();
     for (const auto& g : w.quality.worst_facilities) {
@@ -1022,13 +1033,16 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
                        {"silent_hours", g.silent_hours},
                        {"unknown_share", g.unknown_share}});
     }
-    head["quality"] = {{"sources", src},
-                       {"worst_facilities", worst},
-                       {"facility_silent_periods", w.quality.facility_silent_periods},
-                       {"facility_silent_hours", w.quality.facility_silent_hours},
-                       {"dead_letters", w.quality.dead_letters},
-                       {"dead_letters_by_channel", w.quality.dead_letters_by_channel},
-                       {"drift_corrections", nullptr}};
+    head["quality"] = {
+        {"sources", src},
+        {"worst_facilities", worst},
+        {"facility_silent_periods", w.quality.facility_silent_periods},
+        {"facility_silent_hours", w.quality.facility_silent_hours},
+        {"dead_letters", w.quality.dead_letters},
+        {"dead_letters_by_channel", w.quality.dead_letters_by_channel},
+        {"anomalies", w.quality.anomalies ? json(*w.quality.anomalies) : json(nullptr)},
+        {"drift_corrections",
+         w.quality.corrections ? json(*w.quality.corrections) : json(nullptr)}};
   }
   if (want("signs")) {
     head["signs"] = {{"signs", w.signs.signs},

@@ -215,6 +215,9 @@ struct SourceQuality {
   std::optional<double> uptime;  // known share of their time
   int silent_periods = 0;        // gaps ≥ silent_after
   double silent_hours = 0;
+  // From the hourly counters "source.<id>.anomalies" and "source.<id>.corrections" the server
+  // keeps; nullopt when the week has none (not recorded).
+  std::optional<int64_t> anomalies, corrections;
 };
 
 struct FacilityGaps {
@@ -229,7 +232,9 @@ struct DataQuality {
   std::vector<FacilityGaps> worst_facilities;  // most silent hours first, top_n
   int facility_silent_periods = 0;
   double facility_silent_hours = 0;
-  int64_t dead_letters = 0;  // refused ingest messages received in the week
+  std::optional<int64_t> anomalies;    // Σ over sources; nullopt: not recorded
+  std::optional<int64_t> corrections;  // drift corrections, likewise
+  int64_t dead_letters = 0;            // refused ingest messages received in the week
   std::map<std::string, int64_t> dead_letters_by_channel;
 };
 

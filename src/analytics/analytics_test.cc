@@ -123,6 +123,10 @@ TestCity MakeCity(const std::string& name) {
   model::Sign sign;
   sign.id = model::SignId("SG1");
   d.signs = {sign};
+  model::Source gate;
+  gate.id = model::SourceId("gate");
+  gate.scope.all = true;
+  d.sources = {gate};
   EXPECT_TRUE(c.store->WriteRegistry(d, store::RegistryWriteMode::kUpsert).ok());
   auto reg = registry::Registry::Build(d);
   EXPECT_TRUE(reg.ok());
@@ -203,6 +207,8 @@ TestCity MakeCity(const std::string& name) {
   letter.channel = "mqtt";
   letter.reason = "bad JSON";
   EXPECT_TRUE(c.store->AppendDeadLetter(letter).ok());
+  EXPECT_TRUE(c.store->AddToCounter("source.gate.anomalies", at(1, 3), 5).ok());
+  EXPECT_TRUE(c.store->AddToCounter("source.gate.corrections", at(2, 3), 2).ok());
   for (int i = 0; i < 3; ++i)
     EXPECT_TRUE(c.store->AddToCounter("guidance.queries", at(i, 9), 7).ok());
   return c;
@@ -377,6 +383,11 @@ TEST(Analytics, FiguresEqualIndependentSqlOnTheStore) {
   EXPECT_EQ(f->quality.facility_silent_periods, 3);
   EXPECT_NEAR(f->quality.facility_silent_hours, 3 + 4 * 24 + 7 * 24, 1e-9);
   EXPECT_EQ(f->quality.dead_letters, 1);
+  EXPECT_EQ(f->quality.anomalies, 5);
+  EXPECT_EQ(f->quality.corrections, 2);
+  ASSERT_EQ(f->quality.sources.size(), 1u);
+  EXPECT_NEAR(*f->quality.sources[0].uptime,
+              sql.Number("SELECT sum(coverage) / (4 * 2016.0) " + occ), 1e-9);
   // Signs: two hours offline, one override of three hours.
   EXPECT_NEAR(f->signs.offline_hours, 2, 1e-9);
   EXPECT_NEAR(*f->signs.uptime, 1 - 2.0 / 168, 1e-9);
@@ -412,6 +423,7 @@ TEST(Analytics, AWeekWithoutDataSaysSoAndDoesNotInvent) {
   EXPECT_FALSE(f->kpis.peak_occupancy.has_value());
   EXPECT_DOUBLE_EQ(f->kpis.unknown_share, 1.0);
   EXPECT_FALSE(f->kpis.guidance_queries.has_value());
+  EXPECT_FALSE(f->quality.anomalies.has_value());
   EXPECT_EQ(f->on_street.sessions, 0);
   EXPECT_FALSE(f->on_street.mean_dwell_minutes.has_value());
   EXPECT_TRUE(f->forecast.horizons.empty());

@@ -94,6 +94,11 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
       {"silent", {"静默时段（≥30 分钟）", "Silent periods (≥ 30 min)"}},
       {"dead_letters", {"被拒消息", "Refused messages"}},
       {"corrections", {"计数漂移校正", "Drift corrections"}},
+      {"anomalies_col", {"异常", "Anomalies"}},
+      {"corrections_col", {"校正", "Corrections"}},
+      {"anomalies",
+       {"异常数据（重复、乱序、越界、未知目标）",
+        "Anomalies (duplicate, out of order, clamped, unknown target)"}},
       {"signs", {"诱导屏", "Guidance signs"}},
       {"sign_uptime", {"诱导屏在线率", "Sign uptime"}},
       {"offline_hours", {"离线时长（小时）", "Offline hours"}},
@@ -666,9 +671,13 @@ void Quality(Writer& w, const ReportParts& p) {
   o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
   if (!q.sources.empty()) {
     o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
-      << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("previous")
-      << "</th></tr>";
+      << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("anomalies_col")
+      << "</th><th>" << w.T("corrections_col") << "</th><th>" << w.T("previous") << " "
+      << w.T("uptime") << "</th></tr>";
   }
+  auto count = [&](const std::optional<int64_t>& v) {
+    return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
+  };
   for (const auto& s : q.sources) {
     std::optional<double> prev;
     for (const auto& t : r.sources) {
@@ -676,8 +685,9 @@ void Quality(Writer& w, const ReportParts& p) {
     }
     o << fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
-        "class=\"n\">{}</td></tr>",
-        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours), Pct(prev, w));
+        "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours), count(s.anomalies),
+        count(s.corrections), Pct(prev, w));
   }
   if (!q.sources.empty()) o << "</table>";
   o << "<table>";
@@ -686,8 +696,10 @@ void Quality(Writer& w, const ReportParts& p) {
                    w.T("hours"), r.facility_silent_periods);
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                    w.T("dead_letters"), q.dead_letters, r.dead_letters);
-  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td></td></tr></table>",
-                   w.T("corrections"), w.T("not_recorded"));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("anomalies"), count(q.anomalies), count(r.anomalies));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+                   w.T("corrections"), count(q.corrections), count(r.corrections));
   if (!q.worst_facilities.empty()) {
     o << "<h3>" << w.T("worst_gaps") << "</h3><table><tr><th>" << w.T("facility") << "</th><th>"
       << w.T("unknown") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")

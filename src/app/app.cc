@@ -148,6 +148,16 @@ struct App::Impl {
     if (Status s = store->AppendChargerStatus(changes.connectors); !s.ok()) {
       PG_LOG_WARNING("charger status history: {}", s.ToString());
     }
+    // Hourly counters of each source's anomalies and drift corrections (analytics reads them).
+    for (const auto& d : changes.sources) {
+      for (const auto& [kind, n] :
+           {std::pair{"anomalies", d.anomalies}, {"corrections", d.corrections}}) {
+        if (n == 0) continue;
+        Status s = store->AddToCounter(fmt::format("source.{}.{}", d.source, kind), clock->Now(),
+                                       static_cast<int64_t>(n));
+        if (!s.ok()) PG_LOG_WARNING("source counters: {}", s.ToString());
+      }
+    }
   }
 
   // Skips its first call: a report due at start-up is written a minute later, leaving the start

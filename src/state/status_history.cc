@@ -34,6 +34,17 @@ StatusHistory::Changes StatusHistory::Diff(const LiveSnapshot& snapshot) {
       was = now;
     }
   }
+  for (const SourceStats& s : snapshot.sources) {
+    uint64_t anomalies = s.duplicate + s.out_of_order + s.unknown_target + s.underflow + s.overflow;
+    auto [it, fresh] = source_totals_.try_emplace(s.id, anomalies, s.corrections);
+    if (fresh && !sources_seen_) continue;
+    SourceDelta d{s.id, anomalies - std::min(anomalies, it->second.first),
+                  s.corrections - std::min(s.corrections, it->second.second)};
+    if (fresh) d = {s.id, anomalies, s.corrections};  // a source first seen now
+    it->second = {anomalies, s.corrections};
+    if (d.anomalies > 0 || d.corrections > 0) out.sources.push_back(std::move(d));
+  }
+  sources_seen_ = true;
   return out;
 }
 

@@ -14,6 +14,8 @@
 // Thread-safety: not thread-safe; one thread samples.
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "model/history.h"
@@ -23,9 +25,18 @@ namespace pg::state {
 
 class StatusHistory {
  public:
+  // What a source's health counters gained since the previous Diff.
+  struct SourceDelta {
+    std::string source;
+    uint64_t anomalies = 0;    // duplicates, out of order, unknown targets, clamped counts
+    uint64_t corrections = 0;  // drift corrections of entry/exit counts
+  };
   struct Changes {
     std::vector<model::BayEvent> bays;
     std::vector<model::ChargerStatusEvent> connectors;
+    // Empty on the first Diff, which only takes the counters' starting point (they count from
+    // the journal's beginning, so a restart must not record them again).
+    std::vector<SourceDelta> sources;
   };
   Changes Diff(const LiveSnapshot& snapshot);
 
@@ -33,6 +44,8 @@ class StatusHistory {
   const StateIndex* index_ = nullptr;  // of the previous snapshot; a new registry starts over
   std::vector<BayLive> bays_;
   std::vector<ConnectorLive> connectors_;
+  bool sources_seen_ = false;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> source_totals_;  // anomalies, corrections
 };
 
 }  // namespace pg::state

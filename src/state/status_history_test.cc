@@ -79,5 +79,24 @@ TEST(StatusHistory, ReportsEachChangeOnceWithTheTimeItHappened) {
   EXPECT_EQ(c.connectors[0].status, model::ChargerStatus::kAvailable);
 }
 
+TEST(StatusHistory, SourceCountersCountFromTheFirstDiffOn) {
+  LiveState state(Registry());
+  Observation dup = Bay("B1", "2026-11-28T08:00:00Z", true);
+  dup.seq = 1;
+  state.Apply(dup);
+  state.Apply(dup);  // a duplicate before the history starts: not this run's to record
+  StatusHistory history;
+  EXPECT_TRUE(history.Diff(*state.Snapshot()).sources.empty());
+  state.Apply(dup);
+  state.Apply(dup);
+  // Counters reach the snapshot with the next change of state.
+  state.Apply(Bay("B2", "2026-11-28T08:02:00Z", true));
+  auto c = history.Diff(*state.Snapshot());
+  ASSERT_EQ(c.sources.size(), 1u);
+  EXPECT_EQ(c.sources[0].source, "s");
+  EXPECT_EQ(c.sources[0].anomalies, 2u);
+  EXPECT_TRUE(history.Diff(*state.Snapshot()).sources.empty());
+}
+
 }  // namespace
 }  // namespace pg::state
