@@ -577,7 +577,7 @@ void Ev(Writer& w, const ReportParts& p) {
           "<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text><rect x=\"170\" y=\"{}\" "
           "width=\"{:.1f}\" height=\"13\" fill=\"#2c7fb8\"/><text x=\"{:.1f}\" y=\"{}\" "
           "font-size=\"11\">{} · {} {}</text>",
-          18 * i + 13, Esc(name.empty() ? s.site : name).substr(0, 40), 18 * i + 3, bar, 175 + bar,
+          18 * i + 13, Esc(name.empty() ? s.site : name), 18 * i + 3, bar, 175 + bar,
           18 * i + 13, Pct(s.utilisation, w), s.connectors, w.T("connectors"));
     }
     o << "</svg>";

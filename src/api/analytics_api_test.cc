@@ -7,6 +7,7 @@
 
 #include "analytics/analytics.h"
 #include "api/http/test_client.h"
+#include "api/openapi.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {
@@ -124,6 +125,21 @@ TEST_F(AnalyticsApiTest, ReportsAreListedAndServed) {
   EXPECT_EQ(r.body, "<html>周报</html>");
   EXPECT_EQ(Get("/api/v1/reports/report-2026-W48-zh.html").status, 404);
   EXPECT_EQ(Get("/api/v1/reports/..%2Fcity.db").status, 404);
+}
+
+TEST(AnalyticsApiDocument, TheOpenApiDocumentDescribesEveryRoute) {
+  auto doc = json::parse(OpenApiDocument());
+  for (const char* path :
+       {"/api/v1/analytics/{section}", "/api/v1/reports", "/api/v1/reports/{file}"}) {
+    EXPECT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains("get")) << path;
+  }
+  // The section names the document lists are the ones the API knows.
+  auto names =
+      doc["paths"]["/api/v1/analytics/{section}"]["get"]["parameters"][0]["schema"]["enum"];
+  std::vector<std::string> expected(std::begin(analytics::kSections),
+                                    std::end(analytics::kSections));
+  expected.push_back("all");
+  EXPECT_EQ(names.get<std::vector<std::string>>(), expected);
 }
 
 }  // namespace
