@@ -142,10 +142,13 @@ struct App::Impl {
   // Stores the bay sensor and connector status changes since the previous sample.
   void RecordStatusChanges() {
     auto changes = status_history.Diff(*live->Snapshot());
-    if (Status s = store->AppendBayEvents(changes.bays); !s.ok()) {
+    if (Status s = changes.bays.empty() ? Status::Ok() : store->AppendBayEvents(changes.bays);
+        !s.ok()) {
       PG_LOG_WARNING("bay history: {}", s.ToString());
     }
-    if (Status s = store->AppendChargerStatus(changes.connectors); !s.ok()) {
+    if (Status s = changes.connectors.empty() ? Status::Ok()
+                                              : store->AppendChargerStatus(changes.connectors);
+        !s.ok()) {
       PG_LOG_WARNING("charger status history: {}", s.ToString());
     }
     // Hourly counters of each source's anomalies and drift corrections (analytics reads them).
