@@ -6,7 +6,7 @@
 # `parkguide report` for ISO week 2016-W46 in both languages, as HTML and PDF, and a PNG of each
 # PDF's first page.
 #
-#   scripts/sample-report.sh [build/dev/parkguide] [../shared/data] [docs/reports]
+#   [SAMPLE_DB=replayed.db] scripts/sample-report.sh [build/dev/parkguide] [../shared/data] [docs/reports]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parkguide=${1:-build/dev/parkguide}
@@ -16,7 +16,8 @@ week=2016-W46
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-db="$work/replayed.db"
+db=${SAMPLE_DB:-$work/replayed.db}  # SAMPLE_DB=path: build the database there and keep it
+rm -f "$db"
 "$parkguide" import-registry docs/reports/replayed-city --db "$db"
 "$parkguide" replay "$data/birmingham-parking/birmingham_parking.csv" --format birmingham \
   --register birmingham --db "$db" 2>/dev/null
