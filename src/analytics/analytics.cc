@@ -9,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include "core/strings.h"
@@ -86,6 +87,43 @@ struct OccupancyAccumulator {
     }
   }
 };
+
+// Runs of one series' rollups (sorted by start) in which the count never moved: every slot's min
+// equals its max and the previous slot's, slots adjacent. Adds the hours of runs at least
+// `min_run` long; nullopt when there is none.
+std::optional<FrozenSeries> Frozen(std::span<const model::OccupancyRollup* const> rollups,
+                                   std::chrono::hours min_run) {
+  FrozenSeries f;
+  double longest = 0;
+  const double min_hours = static_cast<double>(min_run.count());
+  size_t i = 0;
+  while (i < rollups.size()) {
+    const auto* first = rollups[i];
+    size_t j = i;
+    while (j + 1 < rollups.size()) {
+      const auto* a = rollups[j];
+      const auto* b = rollups[j + 1];
+      bool still = a->coverage > 0 && b->coverage > 0 && a->min_occupied == a->max_occupied &&
+                   b->min_occupied == b->max_occupied && a->max_occupied == b->max_occupied &&
+                   b->start - a->start == a->step;
+      if (!still) break;
+      ++j;
+    }
+    bool constant = first->coverage > 0 && first->min_occupied == first->max_occupied;
+    double hours = static_cast<double>(j - i + 1) * kSlotHours;
+    if (constant && hours >= min_hours) {
+      f.frozen_hours += hours;
+      if (hours > longest) {
+        longest = hours;
+        f.value = first->max_occupied;
+        f.capacity = first->capacity;
+      }
+    }
+    i = j + 1;
+  }
+  if (f.frozen_hours <= 0) return std::nullopt;
+  return f;
+}
 
 bool InDistrict(std::string_view scope, const std::string& district) {
   return scope.empty() || scope == district;
@@ -527,6 +565,19 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
       a[2] += r.coverage;
       if (r.min_occupied < r.capacity) a[3] += r.coverage;
     }
+    {
+      std::map<std::string, std::vector<const model::OccupancyRollup*>> by_site;
+      for (const auto& r : site_rollups) {
+        if (sites.contains(r.id)) by_site[r.id].push_back(&r);
+      }
+      for (const auto& [id, list] : by_site) {
+        if (auto frozen = Frozen(list, options.frozen_after)) {
+          frozen->id = id;
+          frozen->charger_site = true;
+          out.quality.frozen.push_back(*frozen);
+        }
+      }
+    }
     for (auto& [id, s] : sites) {
       auto it = acc.find(id);
       if (it == acc.end()) continue;
@@ -696,6 +747,10 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
         run_start = t + slot_ms;
       }
       close_run(ToUnixMillis(week.end));
+      if (auto frozen = Frozen(by_facility[id], options.frozen_after)) {
+        frozen->id = id;
+        out.quality.frozen.push_back(*frozen);
+      }
       gaps[id] = g;
       if (g.periods > 0) {
         out.quality.worst_facilities.push_back(
@@ -704,6 +759,8 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
       out.quality.facility_silent_periods += g.periods;
       out.quality.facility_silent_hours += g.hours;
     }
+    std::stable_sort(out.quality.frozen.begin(), out.quality.frozen.end(),
+                     [](const auto& a, const auto& b) { return a.frozen_hours > b.frozen_hours; });
     std::stable_sort(out.quality.worst_facilities.begin(), out.quality.worst_facilities.end(),
                      [](const auto& a, const auto& b) { return a.silent_hours > b.silent_hours; });
     if (out.quality.worst_facilities.size() > static_cast<size_t>(options.top_n)) {
@@ -1033,8 +1090,17 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
                        {"silent_hours", g.silent_hours},
                        {"unknown_share", g.unknown_share}});
     }
+    json frozen = json::array();
+    for (const auto& f : w.quality.frozen) {
+      frozen.push_back({{"id", f.id},
+                        {"kind", f.charger_site ? "charger_site" : "facility"},
+                        {"frozen_hours", f.frozen_hours},
+                        {"value", f.value},
+                        {"capacity", f.capacity}});
+    }
     head["quality"] = {
         {"sources", src},
+        {"frozen", frozen},
         {"worst_facilities", worst},
         {"facility_silent_periods", w.quality.facility_silent_periods},
         {"facility_silent_hours", w.quality.facility_silent_hours},

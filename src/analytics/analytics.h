@@ -76,6 +76,7 @@ struct AnalyticsOptions {
   double saturation = 0.90;                       // "saturated" at or above this share
   int top_n = 10;                                 // facilities in each ranking
   std::chrono::minutes silent_after{30};          // a facility gap at least this long is silent
+  std::chrono::hours frozen_after{12};            // an unchanged count this long is frozen
   bool forecast_accuracy = true;
   std::vector<int> horizons_minutes{15, 30, 60, 120};
 };
@@ -227,8 +228,19 @@ struct FacilityGaps {
   double unknown_share = 1;
 };
 
+// A facility or charging site whose count did not move for at least `frozen_after` of known
+// data: a stuck sensor or a feed repeating its last value, not a quiet car park.
+struct FrozenSeries {
+  std::string id;
+  bool charger_site = false;
+  double frozen_hours = 0;  // in runs of at least frozen_after
+  double value = 0;         // the count it was stuck at in its longest run
+  int capacity = 0;
+};
+
 struct DataQuality {
   std::vector<SourceQuality> sources;
+  std::vector<FrozenSeries> frozen;            // most frozen hours first
   std::vector<FacilityGaps> worst_facilities;  // most silent hours first, top_n
   int facility_silent_periods = 0;
   double facility_silent_hours = 0;

@@ -207,6 +207,13 @@ TEST_F(RealWeek, ChargerFiguresEqualSqlOnTheShiftedEvSeries) {
         << d.district;
   }
   EXPECT_EQ(f->ev_sites.size(), 68u);
+  // The data set's README names the stations stuck at or near "all busy": frozen all that week.
+  for (const char* stuck : {"shenzhen-53289", "shenzhen-79484", "shenzhen-79855"}) {
+    auto it = std::find_if(f->quality.frozen.begin(), f->quality.frozen.end(),
+                           [&](const FrozenSeries& x) { return x.id == stuck; });
+    ASSERT_NE(it, f->quality.frozen.end()) << stuck;
+    EXPECT_GT(it->frozen_hours, 100) << stuck;
+  }
 }
 
 TEST_F(RealWeek, APartialPreviousWeekAndAnEmptyWeekAreReportedAsSuch) {

@@ -141,8 +141,10 @@ TestCity MakeCity(const std::string& name) {
     r.id = id;
     r.start = FromUnixMillis(t);
     r.mean_occupied = mean;
-    r.min_occupied = static_cast<int>(mean) - 1;
-    r.max_occupied = static_cast<int>(mean) + 2;
+    // F3's count never moves (a stuck sensor); the others vary within each slot.
+    bool stuck = id == "F3";
+    r.min_occupied = static_cast<int>(mean) - (stuck ? 0 : 1);
+    r.max_occupied = static_cast<int>(mean) + (stuck ? 0 : 2);
     r.capacity = cap;
     r.coverage = coverage;
     rollups.push_back(r);
@@ -383,6 +385,12 @@ TEST(Analytics, FiguresEqualIndependentSqlOnTheStore) {
   EXPECT_EQ(f->quality.facility_silent_periods, 3);
   EXPECT_NEAR(f->quality.facility_silent_hours, 3 + 4 * 24 + 7 * 24, 1e-9);
   EXPECT_EQ(f->quality.dead_letters, 1);
+  // F3 sits at 40 of 200 all week (min = max in every slot): frozen for the whole week.
+  ASSERT_FALSE(f->quality.frozen.empty());
+  EXPECT_EQ(f->quality.frozen[0].id, "F3");
+  EXPECT_NEAR(f->quality.frozen[0].frozen_hours, 168, 1e-9);
+  EXPECT_EQ(f->quality.frozen[0].value, 40);
+  EXPECT_EQ(f->quality.frozen.size(), 1u);
   EXPECT_EQ(f->quality.anomalies, 5);
   EXPECT_EQ(f->quality.corrections, 2);
   ASSERT_EQ(f->quality.sources.size(), 1u);

@@ -95,6 +95,11 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
       {"dead_letters", {"被拒消息", "Refused messages"}},
       {"corrections", {"计数漂移校正", "Drift corrections"}},
       {"anomalies_col", {"异常", "Anomalies"}},
+      {"frozen",
+       {"数值冻结（≥12 小时不变：传感器卡死或数据源重复旧值）",
+        "Frozen counts (unchanged ≥ 12 h: a stuck sensor or a feed repeating its last value)"}},
+      {"frozen_hours", {"冻结时长（小时）", "Frozen hours"}},
+      {"stuck_at", {"卡在（占用/容量）", "Stuck at (occupied / capacity)"}},
       {"corrections_col", {"校正", "Corrections"}},
       {"anomalies",
        {"异常数据（重复、乱序、越界、未知目标）",
@@ -577,8 +582,8 @@ void Ev(Writer& w, const ReportParts& p) {
           "<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text><rect x=\"170\" y=\"{}\" "
           "width=\"{:.1f}\" height=\"13\" fill=\"#2c7fb8\"/><text x=\"{:.1f}\" y=\"{}\" "
           "font-size=\"11\">{} · {} {}</text>",
-          18 * i + 13, Esc(name.empty() ? s.site : name), 18 * i + 3, bar, 175 + bar,
-          18 * i + 13, Pct(s.utilisation, w), s.connectors, w.T("connectors"));
+          18 * i + 13, Esc(name.empty() ? s.site : name), 18 * i + 3, bar, 175 + bar, 18 * i + 13,
+          Pct(s.utilisation, w), s.connectors, w.T("connectors"));
     }
     o << "</svg>";
   }
@@ -700,6 +705,21 @@ void Quality(Writer& w, const ReportParts& p) {
                    w.T("anomalies"), count(q.anomalies), count(r.anomalies));
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
                    w.T("corrections"), count(q.corrections), count(r.corrections));
+  if (!q.frozen.empty()) {
+    o << "<h3>" << w.T("frozen") << "</h3><table><tr><th>" << w.T("facility") << " / "
+      << w.T("site") << "</th><th>" << w.T("frozen_hours") << "</th><th>" << w.T("stuck_at")
+      << "</th></tr>";
+    size_t n = 0;
+    for (const auto& f : q.frozen) {
+      if (++n > 12) break;
+      const FacilityFigures* fac = f.charger_site ? nullptr : p.now.Facility(f.id);
+      std::string name = fac ? fac->name.In(w.Lang()) : std::string();
+      o << fmt::format(
+          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.0f} / {}</td></tr>",
+          Esc(name.empty() ? f.id : name), Num(f.frozen_hours), f.value, f.capacity);
+    }
+    o << "</table>";
+  }
   if (!q.worst_facilities.empty()) {
     o << "<h3>" << w.T("worst_gaps") << "</h3><table><tr><th>" << w.T("facility") << "</th><th>"
       << w.T("unknown") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")
