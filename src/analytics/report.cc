@@ -80,6 +80,8 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
       {"fault_hours", {"故障时长（小时）", "Fault hours"}},
       {"mttr", {"平均修复时长（小时）", "Mean time to restore (h)"}},
       {"top_sites", {"利用率最高的站点", "Busiest sites"}},
+      {"faulty_sites", {"故障时间最长的站点", "Sites out of order longest"}},
+      {"restored", {"已修复次数", "Faults restored"}},
       {"site", {"站点", "Site"}},
       {"buildout", {"充电设施建设进度", "Charger build-out against the plan"}},
       {"planned", {"规划", "Planned"}},
@@ -586,6 +588,29 @@ void Ev(Writer& w, const ReportParts& p) {
           Pct(s.utilisation, w), s.connectors, w.T("connectors"));
     }
     o << "</svg>";
+  }
+  // The sites that spent longest out of order, where status history exists.
+  std::vector<const EvSite*> faulty;
+  for (const auto& s : p.now.ev_sites) {
+    if (s.status_recorded && s.fault_hours > 0) faulty.push_back(&s);
+  }
+  std::stable_sort(faulty.begin(), faulty.end(),
+                   [](auto* a, auto* b) { return a->fault_hours > b->fault_hours; });
+  if (!faulty.empty()) {
+    o << "<h3>" << w.T("faulty_sites") << "</h3><table><tr><th>" << w.T("site") << "</th><th>"
+      << w.T("district") << "</th><th>" << w.T("fault_hours") << "</th><th>" << w.T("restored")
+      << "</th><th>" << w.T("mttr") << "</th><th>" << w.T("availability") << "</th></tr>";
+    for (size_t i = 0; i < faulty.size() && i < 10; ++i) {
+      const EvSite& s = *faulty[i];
+      std::string name = s.name.In(w.Lang());
+      o << fmt::format(
+          "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+          "class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+          Esc(name.empty() ? s.site : name), Esc(DistrictName(p.now, s.district, w)),
+          Num(s.fault_hours), s.faults_restored, OptNum(s.mean_hours_to_restore, w),
+          Pct(s.availability, w));
+    }
+    o << "</table>";
   }
   o << "</section>";
 }
