@@ -67,9 +67,9 @@ class RealWeek : public ::testing::Test {
         !fs::exists(data_dir + "/ev-charging-shenzhen-guangzhou")) {
       return;
     }
-    path_ = new std::string(TempDir() + "/real.db");
-    fs::remove(*path_);
-    auto store = store::OpenSqliteStore(*path_);
+    real_path = new std::string(TempDir() + "/real.db");
+    fs::remove(*real_path);
+    auto store = store::OpenSqliteStore(*real_path);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     model::RegistryData city;
     city.city = model::City{};
@@ -97,20 +97,20 @@ class RealWeek : public ::testing::Test {
                                     forecast::DataFormat::kEv);
     ASSERT_TRUE(ev.ok()) << ev.status().ToString();
     ASSERT_TRUE(ingest::StoreChargerSites(*ev, **store, kEvShift).ok());
-    store_ = store->release();
+    real_store = store->release();
   }
   static void TearDownTestSuite() {
-    delete store_;
-    store_ = nullptr;
-    delete path_;
-    path_ = nullptr;
+    delete real_store;
+    real_store = nullptr;
+    delete real_path;
+    real_path = nullptr;
   }
   void SetUp() override {
-    if (!store_) {
+    if (!real_store) {
       GTEST_SKIP() << "../shared/data (birmingham-parking, melbourne-onstreet, "
                       "ev-charging-shenzhen-guangzhou) is absent: the real-data report is skipped";
     }
-    auto data = store_->LoadRegistry();
+    auto data = real_store->LoadRegistry();
     ASSERT_TRUE(data.ok());
     auto reg = registry::Registry::Build(std::move(*data));
     ASSERT_TRUE(reg.ok());
@@ -122,8 +122,8 @@ class RealWeek : public ::testing::Test {
                        ToUnixMillis(week_.end));
   }
 
-  static inline store::Store* store_ = nullptr;
-  static inline std::string* path_ = nullptr;
+  static inline store::Store* real_store = nullptr;
+  static inline std::string* real_path = nullptr;
   std::shared_ptr<const registry::Registry> registry_;
   analytics::Week week_;
 };
@@ -131,9 +131,9 @@ class RealWeek : public ::testing::Test {
 TEST_F(RealWeek, OccupancyFiguresEqualSqlOnTheReplayedBirminghamSeries) {
   AnalyticsOptions o;
   o.forecast_accuracy = false;
-  auto f = ComputeWeek(*store_, *registry_, week_, o);
+  auto f = ComputeWeek(*real_store, *registry_, week_, o);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
-  Sql sql(*path_);
+  Sql sql(*real_path);
   const std::string occ = "FROM rollups WHERE kind = 0 AND step_s = 300 AND " + Week();
   EXPECT_GT(f->kpis.facilities, 25);
   EXPECT_NEAR(*f->kpis.mean_occupancy,
@@ -154,8 +154,9 @@ TEST_F(RealWeek, OccupancyFiguresEqualSqlOnTheReplayedBirminghamSeries) {
   for (const auto& id : f->most_saturated) {
     const FacilityFigures* x = f->Facility(id);
     EXPECT_NEAR(x->saturated_hours,
-                sql.Number("SELECT coalesce(sum(coverage), 0) * 5 / 60.0 " + occ + " AND id = '" +
-                           id + "' AND mean_occupied * 1.0 / capacity >= 0.9"),
+                sql.Number(fmt::format("SELECT coalesce(sum(coverage), 0) * 5 / 60.0 {} AND id = "
+                                       "'{}' AND mean_occupied * 1.0 / capacity >= 0.9",
+                                       occ, id)),
                 1e-9)
         << id;
   }
@@ -164,9 +165,9 @@ TEST_F(RealWeek, OccupancyFiguresEqualSqlOnTheReplayedBirminghamSeries) {
 TEST_F(RealWeek, OverstaysEqualSqlOnTheMelbourneEvents) {
   AnalyticsOptions o;
   o.forecast_accuracy = false;
-  auto f = ComputeWeek(*store_, *registry_, week_, o);
+  auto f = ComputeWeek(*real_store, *registry_, week_, o);
   ASSERT_TRUE(f.ok());
-  Sql sql(*path_);
+  Sql sql(*real_path);
   const std::string sessions =
       "FROM (SELECT bay_id, t_ms, occupied, lead(occupied) OVER w AS next_occupied, lead(t_ms) "
       "OVER w AS next_t FROM bay_events WINDOW w AS (PARTITION BY bay_id ORDER BY t_ms)) e JOIN "
@@ -188,9 +189,9 @@ TEST_F(RealWeek, OverstaysEqualSqlOnTheMelbourneEvents) {
 TEST_F(RealWeek, ChargerFiguresEqualSqlOnTheShiftedEvSeries) {
   AnalyticsOptions o;
   o.forecast_accuracy = false;
-  auto f = ComputeWeek(*store_, *registry_, week_, o);
+  auto f = ComputeWeek(*real_store, *registry_, week_, o);
   ASSERT_TRUE(f.ok());
-  Sql sql(*path_);
+  Sql sql(*real_path);
   ASSERT_EQ(f->ev_districts.size(), 2u);
   for (const auto& d : f->ev_districts) {
     const std::string site = "FROM rollups WHERE kind = 1 AND step_s = 300 AND id LIKE '" +
@@ -219,7 +220,7 @@ TEST_F(RealWeek, ChargerFiguresEqualSqlOnTheShiftedEvSeries) {
 TEST_F(RealWeek, APartialPreviousWeekAndAnEmptyWeekAreReportedAsSuch) {
   AnalyticsOptions o;
   o.forecast_accuracy = false;
-  auto prev = ComputeWeek(*store_, *registry_, PreviousWeek(week_, registry_->time_zone()), o);
+  auto prev = ComputeWeek(*real_store, *registry_, PreviousWeek(week_, registry_->time_zone()), o);
   ASSERT_TRUE(prev.ok());
   // The EV series begin at 2021-12-10 00:00 China time, which the shift puts on Thursday
   // 16:00 London time of the previous week: 80 hours of it at most are known.
@@ -228,7 +229,7 @@ TEST_F(RealWeek, APartialPreviousWeekAndAnEmptyWeekAreReportedAsSuch) {
     EXPECT_GT(s.known_hours, 0) << s.site;
   }
   auto empty =
-      ComputeWeek(*store_, *registry_, *ParseIsoWeek("2017-W10", registry_->time_zone()), o);
+      ComputeWeek(*real_store, *registry_, *ParseIsoWeek("2017-W10", registry_->time_zone()), o);
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(empty->kpis.mean_occupancy.has_value());
   EXPECT_EQ(empty->on_street.sessions, 0);
@@ -237,7 +238,7 @@ TEST_F(RealWeek, APartialPreviousWeekAndAnEmptyWeekAreReportedAsSuch) {
 
 TEST_F(RealWeek, ForecastAccuracyIsScoredOnTheWeek) {
   AnalyticsOptions o;
-  auto f = ComputeWeek(*store_, *registry_, week_, o);
+  auto f = ComputeWeek(*real_store, *registry_, week_, o);
   ASSERT_TRUE(f.ok());
   ASSERT_FALSE(f->forecast.horizons.empty()) << f->forecast.note;
   for (const auto& h : f->forecast.horizons) {
@@ -258,7 +259,7 @@ TEST_F(RealWeek, ReportRendersInBothLanguagesAsHtmlAndPdf) {
       r.format = format;
       r.out_path = dir + "/" + ReportFileName(r.week, "", lang, format);
       r.generated = week_.end;
-      Status s = WriteWeeklyReport(*store_, *registry_, r);
+      Status s = WriteWeeklyReport(*real_store, *registry_, r);
       ASSERT_TRUE(s.ok()) << s.ToString();
       EXPECT_GT(fs::file_size(r.out_path), 10'000u);
     }

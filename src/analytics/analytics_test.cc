@@ -134,7 +134,7 @@ TestCity MakeCity(const std::string& name) {
   c.week = *ParseIsoWeek("2026-W47", c.registry->time_zone());
 
   const int64_t start = ToUnixMillis(c.week.start);
-  const int64_t prev_start = start - 7 * 24 * kHour;
+  const int64_t prev_start = start - int64_t{7 * 24} * kHour;
   std::vector<model::OccupancyRollup> rollups;
   auto add = [&](const std::string& id, int64_t t, double mean, int cap, double coverage) {
     model::OccupancyRollup r;
@@ -150,7 +150,7 @@ TestCity MakeCity(const std::string& name) {
     rollups.push_back(r);
   };
   for (int s = 0; s < 2016; ++s) {
-    int64_t t = start + s * 300'000;
+    int64_t t = start + int64_t{s} * 300'000;
     int local_hour = static_cast<int>(((t / kHour) + 8) % 24);
     int day = s / 288;
     bool busy = day < 5 && local_hour >= 9 && local_hour < 17;
@@ -161,7 +161,7 @@ TestCity MakeCity(const std::string& name) {
     }
     if (day < 3) add("F2", t, 10 + (s % 7), 50, 1.0);  // then silent
     add("F3", t, 40, 200, 1.0);
-    add("F1", prev_start + s * 300'000, 50, 100, 1.0);
+    add("F1", prev_start + int64_t{s} * 300'000, 50, 100, 1.0);
     // Charging site S1: busy in the evening.
     model::OccupancyRollup r;
     r.kind = Kind::kChargerSite;
@@ -177,7 +177,7 @@ TestCity MakeCity(const std::string& name) {
   EXPECT_TRUE(c.store->AppendRollups(rollups).ok());
 
   auto at = [&](int day, double hour) {
-    return FromUnixMillis(start + day * 24 * kHour + static_cast<int64_t>(hour * kHour));
+    return FromUnixMillis(start + int64_t{day} * 24 * kHour + static_cast<int64_t>(hour * kHour));
   };
   std::vector<model::BayEvent> bays = {
       {model::BayId("B1"), at(0, 10), true},     {model::BayId("B1"), at(0, 12.5), false},
@@ -461,6 +461,8 @@ TEST(Report, HtmlIsSelfContainedInBothLanguages) {
   EXPECT_NE(en.find("Weekly parking and charging report"), std::string::npos);
   EXPECT_NE(en.find("2026-W47"), std::string::npos);
   EXPECT_NE(en.find("2026-W46"), std::string::npos);
+  EXPECT_NE(en.find("Sites out of order longest"), std::string::npos);  // S1's faults
+  EXPECT_NE(en.find("Frozen counts"), std::string::npos);               // F3
   for (const std::string* h : {&zh, &en}) {
     EXPECT_TRUE(NoExternalAssets(*h));
     EXPECT_NE(h->find("<svg"), std::string::npos);

@@ -51,6 +51,7 @@ Status PrintToPdf(const std::string& html_path, const std::string& pdf_path,
                                    "--print-to-pdf=" + pdf_path,
                                    "file://" + html.string()};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;

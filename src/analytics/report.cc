@@ -18,7 +18,7 @@ namespace {
 
 // The report's words in both languages; a key missing here is a programming error.
 const std::map<std::string_view, std::pair<std::string_view, std::string_view>>& Words() {
-  static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kWords = {
+  static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> words = {
       {"title", {"停车与充电周报", "Weekly parking and charging report"}},
       {"week", {"周", "Week"}},
       {"scope", {"范围", "Scope"}},
@@ -126,7 +126,7 @@ const std::map<std::string_view, std::pair<std::string_view, std::string_view>>&
         "Every figure comes from the analytics module (the same as /api/v1/analytics); times are "
         "the city's local time."}},
   };
-  return kWords;
+  return words;
 }
 
 class Writer {
@@ -242,7 +242,8 @@ void HeatMapSvg(Writer& w, const HeatMap& h, int cell) {
       width, height, width, height);
   std::string_view days = w.T("days");
   for (int d = 0; d < 7; ++d) {
-    std::string label = w.zh() ? std::string(days.substr(d * 3, 3)) : std::string(1, days[d]);
+    std::string label =
+        w.zh() ? std::string(days.substr(static_cast<size_t>(d) * 3, 3)) : std::string(1, days[d]);
     o << fmt::format("<text x=\"2\" y=\"{}\" font-size=\"{}\">{}</text>", top + d * cell + cell - 2,
                      std::min(cell, 11), label);
     for (int hr = 0; hr < 24; ++hr) {
@@ -957,7 +958,7 @@ Result<std::vector<std::string>> WriteScheduledReports(
   std::vector<std::string> written;
   Status first_error = Status::Ok();
   std::vector<std::string> formats = {"html"};
-  if (ChromiumAvailable(chromium)) formats.push_back("pdf");
+  if (ChromiumAvailable(chromium)) formats.emplace_back("pdf");
   for (const char* lang : {"zh", "en"}) {
     for (const auto& format : formats) {
       ReportRequest r;

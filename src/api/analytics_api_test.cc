@@ -138,7 +138,7 @@ TEST(AnalyticsApiDocument, TheOpenApiDocumentDescribesEveryRoute) {
       doc["paths"]["/api/v1/analytics/{section}"]["get"]["parameters"][0]["schema"]["enum"];
   std::vector<std::string> expected(std::begin(analytics::kSections),
                                     std::end(analytics::kSections));
-  expected.push_back("all");
+  expected.emplace_back("all");
   EXPECT_EQ(names.get<std::vector<std::string>>(), expected);
 }
 
