@@ -15,9 +15,10 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format redis-server
-  # the dashboard's browser tests: Debian's chromium (driven by playwright-core from npm) and a
-  # CJK font, without which Chinese renders as boxes in the screenshots
-  chromium chromium-driver fonts-noto-cjk
+  # the dashboard's browser tests (Debian's chromium driven by playwright-core from npm), the
+  # weekly report's PDF (headless chromium) and its tests (pdftoppm, pdftotext), and a CJK font,
+  # without which Chinese renders as boxes
+  chromium chromium-driver poppler-utils fonts-noto-cjk
 )
 # The dashboard is built with Node.js and npm (src/web). A machine may have them from elsewhere
 # (NodeSource's nodejs bundles npm): only ask Debian for them when they are missing.

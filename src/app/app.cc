@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/analytics_api.h"
 #include "api/authorizer.h"
 #include "api/forecast_api.h"
 #include "api/http/server.h"
@@ -18,6 +19,7 @@
 #include "api/signs_api.h"
 #include "api/route_api.h"
 #include "app/forecast_wiring.h"
+#include "app/report_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -37,6 +39,7 @@
 #include "routing/road_network.h"
 #include "state/live_state.h"
 #include "state/rollup.h"
+#include "state/status_history.h"
 #include "store/store.h"
 
 namespace pg::app {
@@ -99,6 +102,10 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> forecast_thread;
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
+  state::StatusHistory status_history;  // bay and connector changes for the weekly report
+  std::unique_ptr<ReportSchedule> reports;
+  std::unique_ptr<PeriodicThread> report_thread;
+  int report_ticks = 0;
   bool started = false;
   // Signs: the service, where its contents go, who may override them.
   std::unique_ptr<api::Authorizer> authorizer;
@@ -130,6 +137,43 @@ struct App::Impl {
     if (closed.empty()) return;
     if (Status st = store->AppendRollups(closed); !st.ok()) {
       PG_LOG_WARNING("rollups: {}", st.ToString());
+    }
+  }
+
+  // Stores the bay sensor and connector status changes since the previous sample.
+  void RecordStatusChanges() {
+    auto changes = status_history.Diff(*live->Snapshot());
+    if (Status s = changes.bays.empty() ? Status::Ok() : store->AppendBayEvents(changes.bays);
+        !s.ok()) {
+      PG_LOG_WARNING("bay history: {}", s.ToString());
+    }
+    if (Status s = changes.connectors.empty() ? Status::Ok()
+                                              : store->AppendChargerStatus(changes.connectors);
+        !s.ok()) {
+      PG_LOG_WARNING("charger status history: {}", s.ToString());
+    }
+    // Hourly counters of each source's anomalies and drift corrections (analytics reads them).
+    for (const auto& d : changes.sources) {
+      for (const auto& [kind, n] :
+           {std::pair{"anomalies", d.anomalies}, {"corrections", d.corrections}}) {
+        if (n == 0) continue;
+        Status s = store->AddToCounter(fmt::format("source.{}.{}", d.source, kind), clock->Now(),
+                                       static_cast<int64_t>(n));
+        if (!s.ok()) PG_LOG_WARNING("source counters: {}", s.ToString());
+      }
+    }
+  }
+
+  // Skips its first call: a report due at start-up is written a minute later, leaving the start
+  // to the feed and the signs, and a short-lived server (tests, smoke runs) to stop at once.
+  void WriteDueReports() {
+    if (report_ticks++ == 0) return;
+    auto week = reports->Tick();
+    if (!week.ok()) {
+      PG_LOG_WARNING("weekly report: {}", week.status().ToString());
+    } else if (!week->empty()) {
+      PG_LOG_INFO("weekly report: wrote the reports of {} to {}", *week,
+                  config.reports_dir.empty() ? config.db_path + ".reports" : config.reports_dir);
     }
   }
 
@@ -441,6 +485,14 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   state::LiveState* live = impl->live.get();
   api::RegisterForecastApi(*impl->server,
                            {impl->forecasts.get(), [live] { return live->registry(); }, &clock});
+  std::string reports_dir =
+      config.reports_dir.empty() ? config.db_path + ".reports" : config.reports_dir;
+  api::RegisterAnalyticsApi(
+      *impl->server, {impl->store.get(), [live] { return live->registry(); }, &clock, reports_dir});
+  impl->reports = std::make_unique<ReportSchedule>(
+      *impl->store, clock, [live] { return live->registry(); },
+      ReportScheduleOptions{reports_dir, config.report_weekday, config.report_minute_of_day,
+                            config.chromium});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -473,7 +525,10 @@ Status App::Start() {
   s.history_thread = std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] {
     s.RecordHistory();
     s.SampleRollups();
+    s.RecordStatusChanges();
   });
+  s.report_thread =
+      std::make_unique<PeriodicThread>(std::chrono::minutes(1), [&s] { s.WriteDueReports(); });
   s.maintenance_thread =
       std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
   s.forecast_thread =
@@ -500,6 +555,7 @@ void App::Stop() {
   s.demo_mqtt_controllers.clear();
   s.sign_link.reset();
   if (s.forecast_thread) s.forecast_thread->Stop();
+  if (s.report_thread) s.report_thread->Stop();
   if (s.pipeline) s.pipeline->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");

@@ -56,6 +56,13 @@ struct AppConfig {
   std::chrono::milliseconds sign_min_interval{5'000};
   std::chrono::milliseconds sign_ack_timeout{30'000};
   std::chrono::milliseconds sign_heartbeat_timeout{90'000};
+  // Weekly reports (analytics/report.h): written into `reports_dir` ("" means
+  // "<db_path>.reports") once the city's local time passes the weekday (0 = Monday) and minute of
+  // day, and served at /api/v1/reports; PDFs are printed with `chromium` when it is installed.
+  std::string reports_dir;
+  int report_weekday = 0;
+  int report_minute_of_day = 6 * 60;
+  std::string chromium = "/usr/bin/chromium";
 };
 
 class App {

@@ -1,11 +1,17 @@
 // parkguide replay FILE --format birmingham|csv --db city.db: backfills occupancy history (and
-// its 5-minute rollups) from a file, with a progress bar on stderr.
+// its 5-minute rollups) from a file, with a progress bar on stderr. `--register DISTRICT` adds the
+// replayed facilities the registry lacks. --format melbourne (the melbourne-onstreet folder:
+// zones, bays with time limits and bay sensor events) and --format ev (the EV-charging folder:
+// charging sites and their occupancy) backfill what the weekly report reads beyond car parks;
+// `--shift-days N` moves their times by N days (ingest/replay/real_data.h).
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "forecast/datasets.h"
+#include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
 #include "store/store.h"
 
@@ -47,15 +53,23 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
     std::string db_path;
     ingest::ReplayOptions replay;
     int hold_minutes = 45;
+    std::string register_district;
+    int shift_days = 0;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "replay", "Backfill occupancy history and its 5-minute rollups from a file");
   cmd->add_option("file", o->path, "The file")->required();
   cmd->add_option("--format", o->format,
-                  "birmingham (UCI Parking Birmingham) or csv (facility_id,time,occupied,capacity)")
+                  "birmingham (UCI Parking Birmingham), csv (facility_id,time,occupied,capacity), "
+                  "melbourne (on-street bay events folder) or ev (EV-charging occupancy folder)")
       ->required()
-      ->check(CLI::IsMember({"birmingham", "csv"}));
+      ->check(CLI::IsMember({"birmingham", "csv", "melbourne", "ev"}));
+  cmd->add_option("--register", o->register_district,
+                  "Add the replayed facilities the registry lacks, in this district");
+  cmd->add_option("--shift-days", o->shift_days,
+                  "Move melbourne/ev times by this many days (a multiple of 7 keeps weekdays)")
+      ->capture_default_str();
   cmd->add_option("--db", o->db_path, "City database (SQLite)")->required();
   cmd->add_option("--time-zone", o->replay.time_zone, "Zone of the file's local times (birmingham)")
       ->capture_default_str();
@@ -65,6 +79,44 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 24 * 60));
   cmd->callback([o, exit_code] {
     o->replay.max_hold = std::chrono::minutes(o->hold_minutes);
+    if (o->format == "melbourne" || o->format == "ev") {
+      auto store = store::OpenSqliteStore(o->db_path);
+      if (!store.ok()) {
+        *exit_code = Fail(store.status().message());
+        return;
+      }
+      std::chrono::days shift(o->shift_days);
+      if (o->format == "melbourne") {
+        auto set = ingest::ReadMelbourneBayEvents(o->path, shift);
+        if (!set.ok()) {
+          *exit_code = Fail(set.status().message());
+          return;
+        }
+        if (Status s = ingest::StoreBayEvents(*set, **store); !s.ok()) {
+          *exit_code = Fail(s.message());
+          return;
+        }
+        std::printf(
+            "%zu rows: %zu zones, %zu bays (%zu without a location), %zu bay events "
+            "(%zu arrivals moved a second after the previous departure)\n",
+            set->rows, set->zones.size(), set->bays.size(), set->unlocated_bays, set->events.size(),
+            set->moved_arrivals);
+      } else {
+        auto data = forecast::LoadDataset(o->path, forecast::DataFormat::kEv);
+        if (!data.ok()) {
+          *exit_code = Fail(data.status().message());
+          return;
+        }
+        auto report = ingest::StoreChargerSites(*data, **store, shift);
+        if (!report.ok()) {
+          *exit_code = Fail(report.status().message());
+          return;
+        }
+        std::printf("%s\n", report->ToText().c_str());
+      }
+      *exit_code = 0;
+      return;
+    }
     auto format = o->format == "birmingham" ? ingest::ReplayFormat::kBirmingham
                                             : ingest::ReplayFormat::kLongCsv;
     auto readings = ingest::ReadReadings(o->path, format, o->replay);
@@ -76,6 +128,15 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
     if (!store.ok()) {
       *exit_code = Fail(store.status().message());
       return;
+    }
+    if (!o->register_district.empty()) {
+      auto added = ingest::RegisterReplayedFacilities(*readings, o->register_district, **store);
+      if (!added.ok()) {
+        *exit_code = Fail(added.status().message());
+        return;
+      }
+      std::printf("registered %d facilities in district %s\n", *added,
+                  o->register_district.c_str());
     }
     ProgressBar bar("replay");
     auto report =

@@ -35,6 +35,7 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                 "The broker authenticates each source (per-source credentials and ACL): no key "
                 "in the payload");
   auto reset = std::make_shared<std::string>();
+  auto report_time = std::make_shared<std::string>();
   cmd->add_option("--count-reset", *reset,
                   "Local time HH:MM at which entry/exit counts of closed facilities (and those "
                   "with an offset in the setting state.reset_offsets) reset")
@@ -47,6 +48,15 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--ingest-rate", config->ingest_rate_limit,
                   "Per-source ingest limit, observations per second")
       ->capture_default_str();
+  cmd->add_option("--reports", config->reports_dir,
+                  "Folder of the weekly reports written every Monday (default <db>.reports)");
+  cmd->add_option("--report-time", *report_time,
+                  "Local time HH:MM on Mondays at which last week's reports are written")
+      ->each([config](const std::string& text) {
+        auto minute = model::ParseMinuteOfDay(text, "--report-time");
+        if (!minute.ok()) throw CLI::ValidationError("--report-time", minute.status().message());
+        config->report_minute_of_day = *minute % (24 * 60);
+      });
   cmd->callback([config, exit_code] { *exit_code = RunApp(*config); });
 }
 

@@ -16,6 +16,7 @@
 #include "registry/from_osm.h"
 #include "registry/registry.h"
 #include "registry/survey.h"
+#include "state/rollup.h"
 #include "store/store.h"
 
 namespace pg::demo {
@@ -624,6 +625,15 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
   }
   PG_ASSIGN_OR_RETURN(auto sign_rules, store->GetSetting("signs.config"));
   if (!sign_rules) PG_RETURN_IF_ERROR(store->PutSetting("signs.config", DemoSignRulesJson()));
+  // The three-year plan's charger targets per district, which the weekly report measures the
+  // build-out against (analytics/analytics.h).
+  PG_ASSIGN_OR_RETURN(auto targets, store->GetSetting("analytics.buildout_targets"));
+  if (!targets) {
+    PG_RETURN_IF_ERROR(store->PutSetting(
+        "analytics.buildout_targets",
+        R"({"east":{"in_service":16,"total":18},"north":{"in_service":18,"total":20},)"
+        R"("old_town":{"in_service":22,"total":24},"west":{"in_service":20,"total":22}})"));
+  }
 
   // The road graphs, from the same OSM file: built with the city, and again whenever the graph
   // file is missing or this build cannot use it (another format version, another import).
@@ -678,6 +688,12 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
   auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
   ingest::simulator::CitySimulator simulator(registry, std::move(land_use), seed);
   PG_LOG_INFO("demo: backfilling occupancy history from {}", FormatRfc3339Utc(from));
+  // The history the weekly report reads beside the samples: 5-minute rollups, bay sensor changes
+  // and connector statuses, as the live server records them (app.cc).
+  state::RollupBuilder rollups;
+  using Kind = model::OccupancyRollup::Kind;
+  std::map<std::string, bool> bay_state;
+  std::map<std::pair<std::string, int>, model::ChargerStatus> connector_state;
   // A day at a time keeps memory flat and transactions short.
   for (Timestamp day = from; day < now; day += std::chrono::hours(24)) {
     Timestamp end = std::min(now, day + std::chrono::hours(24));
@@ -685,21 +701,49 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
     PG_RETURN_IF_ERROR(store->AppendOccupancy(samples));
     // Charging sites: connectors not available, per site, for the forecasts of chargers.
     std::vector<model::ChargerSiteSample> sites;
+    std::vector<model::BayEvent> bay_events;
+    std::vector<model::ChargerStatusEvent> statuses;
+    size_t next_sample = 0;
     for (Timestamp t = day; t < end; t += kStep) {
+      for (; next_sample < samples.size() && samples[next_sample].time <= t; ++next_sample) {
+        const auto& x = samples[next_sample];
+        rollups.Add(Kind::kFacility, x.facility.str(), x.time, x.occupied, x.capacity);
+      }
       std::map<std::string, std::pair<int, int>> counts;
       for (const auto& c : registry->chargers()) {
         if (c.lifecycle != model::Lifecycle::kInService) continue;
         auto& [busy, total] = counts[c.site.empty() ? c.id.str() : c.site];
         for (const auto& con : c.connectors) {
           ++total;
-          if (simulator.ConnectorStatusAt(c, con.id, t) != model::ChargerStatus::kAvailable) ++busy;
+          auto status = simulator.ConnectorStatusAt(c, con.id, t);
+          if (status != model::ChargerStatus::kAvailable) ++busy;
+          auto [it, fresh] = connector_state.try_emplace({c.id.str(), con.id}, status);
+          if (fresh || it->second != status) {
+            it->second = status;
+            statuses.push_back({c.id, con.id, t, status});
+          }
         }
       }
       for (const auto& [site, n] : counts) {
-        if (n.second > 0) sites.push_back({site, t, n.first, n.second});
+        if (n.second > 0) {
+          sites.push_back({site, t, n.first, n.second});
+          rollups.Add(Kind::kChargerSite, site, t, n.first, n.second);
+        }
+      }
+      for (const auto& bay : registry->bays()) {
+        Timestamp since;
+        bool occupied = simulator.BayOccupiedAt(bay, t, &since);
+        auto [it, fresh] = bay_state.try_emplace(bay.id.str(), occupied);
+        if (fresh || it->second != occupied) {
+          it->second = occupied;
+          bay_events.push_back({bay.id, std::max(since, t - kStep + Milliseconds(1)), occupied});
+        }
       }
     }
     PG_RETURN_IF_ERROR(store->AppendChargerSiteOccupancy(sites));
+    PG_RETURN_IF_ERROR(store->AppendBayEvents(bay_events));
+    PG_RETURN_IF_ERROR(store->AppendChargerStatus(statuses));
+    PG_RETURN_IF_ERROR(store->AppendRollups(rollups.Flush(end)));
   }
   return Status::Ok();
 }

@@ -42,4 +42,23 @@ struct ChargerSiteSample {
   friend bool operator==(const ChargerSiteSample&, const ChargerSiteSample&) = default;
 };
 
+// A bay sensor's state change: the bay became occupied (an arrival) or free (a departure) at
+// `time`. Sessions, dwell and overstays are read from consecutive events of one bay.
+struct BayEvent {
+  BayId bay;
+  Timestamp time;
+  bool occupied = false;
+  friend bool operator==(const BayEvent&, const BayEvent&) = default;
+};
+
+// A charger connector's OCPP status from `time` until the next record of the same connector
+// (fault hours and time to restore).
+struct ChargerStatusEvent {
+  ChargerId charger;
+  int connector = 0;  // 0: the whole charger
+  Timestamp time;
+  ChargerStatus status = ChargerStatus::kAvailable;
+  friend bool operator==(const ChargerStatusEvent&, const ChargerStatusEvent&) = default;
+};
+
 }  // namespace pg::model

@@ -154,6 +154,31 @@ class Store {
                                                                   std::chrono::seconds step,
                                                                   Timestamp from, Timestamp to) = 0;
 
+  // Rollups of every id of `kind` with from <= start < to, ordered by id then start (reports
+  // read a whole week of the city at once).
+  virtual Result<std::vector<model::OccupancyRollup>> LoadAllRollups(
+      model::OccupancyRollup::Kind kind, std::chrono::seconds step, Timestamp from,
+      Timestamp to) = 0;
+
+  // Bay sensor state changes; an event for an existing (bay, time) replaces it.
+  virtual Status AppendBayEvents(std::span<const model::BayEvent> events) = 0;
+  // Events of every bay with from <= time < to, ordered by bay then time.
+  virtual Result<std::vector<model::BayEvent>> LoadBayEvents(Timestamp from, Timestamp to) = 0;
+
+  // Charger connector status changes; one for an existing (charger, connector, time) replaces it.
+  virtual Status AppendChargerStatus(std::span<const model::ChargerStatusEvent> events) = 0;
+  // Events of every connector with from <= time < to, ordered by charger, connector, time.
+  virtual Result<std::vector<model::ChargerStatusEvent>> LoadChargerStatus(Timestamp from,
+                                                                           Timestamp to) = 0;
+
+  // Named event counters in hourly buckets (e.g. "guidance.queries"): adds `count` to the bucket
+  // holding `time`.
+  virtual Status AddToCounter(const std::string& name, Timestamp time, int64_t count) = 0;
+  // The sum of a counter over buckets starting in [from, to); nullopt when no bucket of that
+  // counter exists in the range (never recorded, as opposed to zero).
+  virtual Result<std::optional<int64_t>> CounterSum(const std::string& name, Timestamp from,
+                                                    Timestamp to) = 0;
+
   // Charging-site occupancy history, as AppendOccupancy/LoadOccupancy for facilities.
   virtual Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) = 0;
   virtual Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(

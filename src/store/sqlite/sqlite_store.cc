@@ -81,6 +81,20 @@ constexpr const char* kMigrations[] = {
                                 end_reason TEXT NOT NULL DEFAULT '');
     CREATE INDEX sign_overrides_by_sign ON sign_overrides(sign_id, id);
     )sql",
+    // v5: what the weekly report needs beyond occupancy (issue 9): bay sensor changes (turnover,
+    // dwell, overstays), charger connector statuses (fault hours, time to restore) and hourly
+    // event counters (guidance queries served).
+    R"sql(
+    CREATE TABLE bay_events(bay_id TEXT NOT NULL, t_ms INTEGER NOT NULL, occupied INTEGER NOT NULL,
+                            PRIMARY KEY (bay_id, t_ms)) WITHOUT ROWID;
+    CREATE INDEX bay_events_by_time ON bay_events(t_ms);
+    CREATE TABLE charger_status(charger_id TEXT NOT NULL, connector INTEGER NOT NULL,
+                                t_ms INTEGER NOT NULL, status TEXT NOT NULL,
+                                PRIMARY KEY (charger_id, connector, t_ms)) WITHOUT ROWID;
+    CREATE INDEX charger_status_by_time ON charger_status(t_ms);
+    CREATE TABLE counters(name TEXT NOT NULL, t_ms INTEGER NOT NULL, count INTEGER NOT NULL,
+                          PRIMARY KEY (name, t_ms)) WITHOUT ROWID;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -107,6 +121,17 @@ class SqliteStore final : public Store {
                                                           const std::string& id,
                                                           std::chrono::seconds step, Timestamp from,
                                                           Timestamp to) override;
+  Result<std::vector<model::OccupancyRollup>> LoadAllRollups(model::OccupancyRollup::Kind kind,
+                                                             std::chrono::seconds step,
+                                                             Timestamp from, Timestamp to) override;
+  Status AppendBayEvents(std::span<const model::BayEvent> events) override;
+  Result<std::vector<model::BayEvent>> LoadBayEvents(Timestamp from, Timestamp to) override;
+  Status AppendChargerStatus(std::span<const model::ChargerStatusEvent> events) override;
+  Result<std::vector<model::ChargerStatusEvent>> LoadChargerStatus(Timestamp from,
+                                                                   Timestamp to) override;
+  Status AddToCounter(const std::string& name, Timestamp time, int64_t count) override;
+  Result<std::optional<int64_t>> CounterSum(const std::string& name, Timestamp from,
+                                            Timestamp to) override;
   Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) override;
   Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(const std::string& site,
                                                                          Timestamp from,
@@ -527,6 +552,130 @@ Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
     out.push_back(std::move(r));
   }
   return out;
+}
+
+Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadAllRollups(
+    model::OccupancyRollup::Kind kind, std::chrono::seconds step, Timestamp from, Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare("SELECT id, t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
+                  "FROM rollups WHERE kind = ?1 AND step_s = ?2 AND t_ms >= ?3 AND t_ms < ?4 "
+                  "ORDER BY id, t_ms"));
+  st.Bind(1, static_cast<int64_t>(kind))
+      .Bind(2, static_cast<int64_t>(step.count()))
+      .Bind(3, ToUnixMillis(from))
+      .Bind(4, ToUnixMillis(to));
+  std::vector<model::OccupancyRollup> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    model::OccupancyRollup r;
+    r.kind = kind;
+    r.id = st.Text(0);
+    r.step = step;
+    r.start = FromUnixMillis(st.Int(1));
+    r.min_occupied = static_cast<int>(st.Int(2));
+    r.mean_occupied = st.Double(3);
+    r.max_occupied = static_cast<int>(st.Int(4));
+    r.capacity = static_cast<int>(st.Int(5));
+    r.coverage = st.Double(6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status SqliteStore::AppendBayEvents(std::span<const model::BayEvent> events) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("INSERT OR REPLACE INTO bay_events(bay_id, "
+                                                  "t_ms, occupied) VALUES(?1, ?2, ?3)"));
+    for (const auto& e : events) {
+      st.Bind(1, e.bay.str()).Bind(2, ToUnixMillis(e.time)).Bind(3, int64_t{e.occupied});
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::BayEvent>> SqliteStore::LoadBayEvents(Timestamp from, Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT bay_id, t_ms, occupied FROM bay_events WHERE t_ms >= ?1 "
+                                  "AND t_ms < ?2 ORDER BY bay_id, t_ms"));
+  st.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to));
+  std::vector<model::BayEvent> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({model::BayId(st.Text(0)), FromUnixMillis(st.Int(1)), st.Int(2) != 0});
+  }
+  return out;
+}
+
+Status SqliteStore::AppendChargerStatus(std::span<const model::ChargerStatusEvent> events) {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("INSERT OR REPLACE INTO charger_status(charger_id, connector, "
+                                    "t_ms, status) VALUES(?1, ?2, ?3, ?4)"));
+    for (const auto& e : events) {
+      st.Bind(1, e.charger.str())
+          .Bind(2, int64_t{e.connector})
+          .Bind(3, ToUnixMillis(e.time))
+          .Bind(4, model::Name(e.status));
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<model::ChargerStatusEvent>> SqliteStore::LoadChargerStatus(Timestamp from,
+                                                                              Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT charger_id, connector, t_ms, status FROM "
+                                                "charger_status WHERE t_ms >= ?1 AND t_ms < ?2 "
+                                                "ORDER BY charger_id, connector, t_ms"));
+  st.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to));
+  std::vector<model::ChargerStatusEvent> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto status = model::Parse<model::ChargerStatus>(st.Text(3));
+    if (!status) {
+      return DataLoss(fmt::format("charger_status of '{}' holds an unknown status '{}'", st.Text(0),
+                                  st.Text(3)));
+    }
+    out.push_back({model::ChargerId(st.Text(0)), static_cast<int>(st.Int(1)),
+                   FromUnixMillis(st.Int(2)), *status});
+  }
+  return out;
+}
+
+Status SqliteStore::AddToCounter(const std::string& name, Timestamp time, int64_t count) {
+  std::lock_guard lock(mutex_);
+  constexpr int64_t kHourMs = 3'600'000;
+  int64_t ms = ToUnixMillis(time);
+  int64_t bucket = ms >= 0 ? ms / kHourMs * kHourMs : (ms - kHourMs + 1) / kHourMs * kHourMs;
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("INSERT INTO counters(name, t_ms, count) VALUES(?1, ?2, ?3) "
+                                  "ON CONFLICT(name, t_ms) DO UPDATE SET count = count + ?3"));
+  st.Bind(1, name).Bind(2, bucket).Bind(3, count);
+  return st.Run();
+}
+
+Result<std::optional<int64_t>> SqliteStore::CounterSum(const std::string& name, Timestamp from,
+                                                       Timestamp to) {
+  std::lock_guard lock(mutex_);
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("SELECT count(*), coalesce(sum(count), 0) FROM counters WHERE "
+                                  "name = ?1 AND t_ms >= ?2 AND t_ms < ?3"));
+  st.Bind(1, name).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
+  PG_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row || st.Int(0) == 0) return std::optional<int64_t>();
+  return std::optional<int64_t>(st.Int(1));
 }
 
 Status SqliteStore::AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) {

@@ -249,7 +249,9 @@ TEST(SqliteStore, ASchemaThreeFileGainsTheSignTables) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE sign_display; DROP TABLE sign_faults; "
-                           "DROP TABLE sign_overrides; PRAGMA user_version=3;",
+                           "DROP TABLE sign_overrides; DROP TABLE bay_events; "
+                           "DROP TABLE charger_status; DROP TABLE counters; "
+                           "PRAGMA user_version=3;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
@@ -259,6 +261,63 @@ TEST(SqliteStore, ASchemaThreeFileGainsTheSignTables) {
   EXPECT_EQ((*store)->LoadRegistry()->facilities.size(), 1u);
   std::vector<SignDisplayRecord> batch = {Display("S1", 1, 1000, "a")};
   EXPECT_TRUE((*store)->AppendSignDisplays(batch).ok());
+}
+
+TEST(SqliteStore, ReportHistoryRoundTripsAndASchemaFourFileGainsIt) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  {
+    auto store = *OpenSqliteStore(path);
+    ASSERT_TRUE(store->AddToCounter("guidance.queries", FromUnixMillis(0), 1).ok());
+  }
+  {  // Back to schema 4, as a parkguide before the weekly report left it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE bay_events; DROP TABLE charger_status; DROP TABLE counters; "
+                           "PRAGMA user_version=4;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto opened = OpenSqliteStore(path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto& store = **opened;
+  Timestamp t0 = FromUnixMillis(1'000'000);
+  std::vector<model::BayEvent> bays = {{model::BayId("B2"), t0, true},
+                                       {model::BayId("B1"), t0 + Minutes(5), true},
+                                       {model::BayId("B1"), t0 + Minutes(9), false}};
+  ASSERT_TRUE(store.AppendBayEvents(bays).ok());
+  auto read = store.LoadBayEvents(t0, t0 + Minutes(9));
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->size(), 2u);  // by bay, then time; the end is excluded
+  EXPECT_EQ((*read)[0], bays[1]);
+  EXPECT_EQ((*read)[1], bays[0]);
+  std::vector<model::ChargerStatusEvent> statuses = {
+      {model::ChargerId("C1"), 1, t0, model::ChargerStatus::kFaulted},
+      {model::ChargerId("C1"), 1, t0 + Minutes(1), model::ChargerStatus::kAvailable}};
+  ASSERT_TRUE(store.AppendChargerStatus(statuses).ok());
+  auto loaded = store.LoadChargerStatus(t0, t0 + Minutes(2));
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(*loaded, statuses);
+  // Counters: hourly buckets; absent differs from zero.
+  EXPECT_FALSE(store.CounterSum("guidance.queries", t0, t0 + Minutes(60))->has_value());
+  ASSERT_TRUE(store.AddToCounter("guidance.queries", t0, 2).ok());
+  ASSERT_TRUE(store.AddToCounter("guidance.queries", t0 + Minutes(1), 3).ok());
+  auto sum = store.CounterSum("guidance.queries", FromUnixMillis(0), t0 + Minutes(60));
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(*sum, 5);
+  std::vector<model::OccupancyRollup> rollups(2);
+  rollups[0].id = "F2";
+  rollups[1].id = "F1";
+  rollups[0].start = rollups[1].start = t0;
+  rollups[0].capacity = rollups[1].capacity = 10;
+  ASSERT_TRUE(store.AppendRollups(rollups).ok());
+  auto all = store.LoadAllRollups(model::OccupancyRollup::Kind::kFacility, Seconds(300), t0,
+                                  t0 + Minutes(5));
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "F1");
 }
 
 }  // namespace

@@ -1,0 +1,989 @@
+#include "analytics/report.h"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "analytics/pdf.h"
+#include "model/vocabulary.h"
+
+namespace pg::analytics {
+namespace {
+
+// The report's words in both languages; a key missing here is a programming error.
+const std::map<std::string_view, std::pair<std::string_view, std::string_view>>& Words() {
+  static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> words = {
+      {"title", {"停车与充电周报", "Weekly parking and charging report"}},
+      {"week", {"周", "Week"}},
+      {"scope", {"范围", "Scope"}},
+      {"city_wide", {"全市", "City-wide"}},
+      {"no_district", {"未分区", "No district"}},
+      {"district", {"区", "District"}},
+      {"generated", {"生成时间", "Generated"}},
+      {"previous", {"上周", "Previous week"}},
+      {"kpis", {"概览", "Summary"}},
+      {"mean_occ", {"平均占用率", "Mean occupancy"}},
+      {"peak_occ", {"峰值占用率", "Peak occupancy"}},
+      {"sat_hours", {"饱和时长（≥90%）", "Hours saturated (≥ 90%)"}},
+      {"unknown", {"数据缺失占比", "Share of time unknown"}},
+      {"queries", {"诱导查询次数", "Guidance queries served"}},
+      {"not_recorded", {"未记录", "not recorded"}},
+      {"no_data", {"无数据", "no data"}},
+      {"heatmap", {"占用率热力图（时 × 星期）", "Occupancy heat map (hour × day of week)"}},
+      {"days", {"一二三四五六日", "MTWTFSS"}},
+      {"saturated", {"最饱和的停车场", "Most saturated facilities"}},
+      {"underused", {"利用率最低的停车场", "Most under-used facilities"}},
+      {"facility", {"停车场", "Facility"}},
+      {"capacity", {"泊位", "Spaces"}},
+      {"mean", {"平均", "Mean"}},
+      {"peak", {"峰值", "Peak"}},
+      {"hours", {"小时", "hours"}},
+      {"pricing", {"价格建议（SFpark 方法）", "Pricing suggestions (SFpark method)"}},
+      {"pricing_note",
+       {"目标占用率区间 {}–{}：高于区间上调 {}，低于区间下调 {}，价格范围 {}–{}。",
+        "Target band {}–{} mean occupancy: raise by {} above it, lower by {} below it, within "
+        "{}–{}."}},
+      {"price_now", {"现价（每小时）", "Price now (per hour)"}},
+      {"price_new", {"建议价", "Suggested"}},
+      {"action", {"建议", "Action"}},
+      {"raise", {"上调", "raise"}},
+      {"lower", {"下调", "lower"}},
+      {"keep", {"维持", "keep"}},
+      {"no_tariff", {"无收费信息", "no tariff"}},
+      {"no_tariff_count",
+       {"收费标准未知、无法给出建议的停车场", "Facilities without a known tariff (no suggestion)"}},
+      {"worst_gaps", {"数据缺失最多的停车场", "Facilities with the most missing data"}},
+      {"ev_util_kpi", {"充电桩利用率", "Charger utilisation"}},
+      {"ev_in_service", {"已投运充电桩（目标）", "Chargers in service (target)"}},
+      {"ev_avail_kpi", {"充电站可用率", "Charging availability"}},
+      {"pressure", {"各区停车压力（需求/供给）", "Parking pressure by district (demand / supply)"}},
+      {"onstreet",
+       {"路内停车：周转、停留与超时（停车乱）", "On-street: turnover, dwell and overstays"}},
+      {"sessions", {"停车次数", "Stays"}},
+      {"turnover", {"周转率（次/泊位/日）", "Turnover (stays per bay per day)"}},
+      {"dwell", {"平均停留（分钟）", "Mean dwell (minutes)"}},
+      {"overstays", {"超时停车", "Overstays"}},
+      {"overstay_map", {"超时停车分布", "Where overstays happened"}},
+      {"zone", {"路段", "Zone"}},
+      {"bays", {"泊位", "Bays"}},
+      {"ev", {"充电设施：利用率、可用率与故障", "EV charging: use, availability and faults"}},
+      {"sites", {"站点", "Sites"}},
+      {"connectors", {"充电枪", "Connectors"}},
+      {"utilisation", {"利用率", "Utilisation"}},
+      {"availability", {"可用率", "Availability"}},
+      {"fault_hours", {"故障时长（小时）", "Fault hours"}},
+      {"mttr", {"平均修复时长（小时）", "Mean time to restore (h)"}},
+      {"top_sites", {"利用率最高的站点", "Busiest sites"}},
+      {"faulty_sites", {"故障时间最长的站点", "Sites out of order longest"}},
+      {"restored", {"已修复次数", "Faults restored"}},
+      {"site", {"站点", "Site"}},
+      {"buildout", {"充电设施建设进度", "Charger build-out against the plan"}},
+      {"planned", {"规划", "Planned"}},
+      {"construction", {"在建", "Under construction"}},
+      {"in_service", {"已投运", "In service"}},
+      {"target", {"目标（投运/总数）", "Target (in service / total)"}},
+      {"changes", {"本周变化", "Changes this week"}},
+      {"no_changes", {"本周无变化", "No changes this week"}},
+      {"quality", {"数据质量", "Data quality"}},
+      {"source", {"数据源", "Source"}},
+      {"uptime", {"在线率", "Uptime"}},
+      {"silent", {"静默时段（≥30 分钟）", "Silent periods (≥ 30 min)"}},
+      {"dead_letters", {"被拒消息", "Refused messages"}},
+      {"corrections", {"计数漂移校正", "Drift corrections"}},
+      {"anomalies_col", {"异常", "Anomalies"}},
+      {"frozen",
+       {"数值冻结（≥12 小时不变：传感器卡死或数据源重复旧值）",
+        "Frozen counts (unchanged ≥ 12 h: a stuck sensor or a feed repeating its last value)"}},
+      {"frozen_hours", {"冻结时长（小时）", "Frozen hours"}},
+      {"stuck_at", {"卡在（占用/容量）", "Stuck at (occupied / capacity)"}},
+      {"corrections_col", {"校正", "Corrections"}},
+      {"anomalies",
+       {"异常数据（重复、乱序、越界、未知目标）",
+        "Anomalies (duplicate, out of order, clamped, unknown target)"}},
+      {"signs", {"诱导屏", "Guidance signs"}},
+      {"sign_uptime", {"诱导屏在线率", "Sign uptime"}},
+      {"offline_hours", {"离线时长（小时）", "Offline hours"}},
+      {"overrides", {"人工接管次数", "Operator overrides"}},
+      {"contents", {"内容更新次数", "Contents published"}},
+      {"forecast",
+       {"预测准确度（平均绝对误差，占容量比例）",
+        "Forecast accuracy (mean absolute error, share of capacity)"}},
+      {"horizon", {"预测时长", "Horizon"}},
+      {"model", {"模型", "Model"}},
+      {"persistence", {"持续法基线", "Persistence baseline"}},
+      {"pairs", {"样本数", "Pairs"}},
+      {"minutes", {"分钟", "min"}},
+      {"demand", {"需求（平均占用）", "Demand (mean occupied)"}},
+      {"no_signs", {"范围内没有诱导屏", "No signs in scope"}},
+      {"method",
+       {"所有数字来自 analytics 模块（与 /api/v1/analytics 相同）；时间为城市当地时间。",
+        "Every figure comes from the analytics module (the same as /api/v1/analytics); times are "
+        "the city's local time."}},
+  };
+  return words;
+}
+
+class Writer {
+ public:
+  explicit Writer(std::string_view lang) : zh_(lang == "zh") {}
+  std::string_view Lang() const { return zh_ ? "zh" : "en"; }
+  std::string_view T(std::string_view key) const {
+    const auto& w = Words().at(key);
+    return zh_ ? w.first : w.second;
+  }
+  bool zh() const { return zh_; }
+  std::ostringstream& out() { return out_; }
+
+ private:
+  bool zh_;
+  std::ostringstream out_;
+};
+
+std::string Esc(std::string_view s) {
+  std::string r;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        r += "&amp;";
+        break;
+      case '<':
+        r += "&lt;";
+        break;
+      case '>':
+        r += "&gt;";
+        break;
+      case '"':
+        r += "&quot;";
+        break;
+      default:
+        r += c;
+    }
+  }
+  return r;
+}
+
+std::string Pct(const std::optional<double>& v, const Writer& w) {
+  return v ? fmt::format("{:.1f}%", *v * 100) : std::string(w.T("no_data"));
+}
+std::string Num(double v, int digits = 1) { return fmt::format("{:.{}f}", v, digits); }
+std::string OptNum(const std::optional<double>& v, const Writer& w, int digits = 1) {
+  return v ? Num(*v, digits) : std::string(w.T("no_data"));
+}
+std::string Cny(int64_t fen) { return fmt::format("¥{:.2f}", static_cast<double>(fen) / 100); }
+
+// Change against the previous week, in percentage points for shares.
+std::string DeltaPts(const std::optional<double>& now, const std::optional<double>& prev) {
+  if (!now || !prev) return "";
+  double d = (*now - *prev) * 100;
+  return fmt::format("<span class=\"{}\">{}{:.1f} pt</span>", d > 0 ? "up" : "down",
+                     d >= 0 ? "+" : "−", std::abs(d));
+}
+std::string Delta(double now, double prev, int digits = 1) {
+  double d = now - prev;
+  return fmt::format("<span class=\"{}\">{}{:.{}f}</span>", d > 0 ? "up" : "down",
+                     d >= 0 ? "+" : "−", std::abs(d), digits);
+}
+
+// Yellow → orange → red, as occupancy rises; grey for unknown.
+std::string HeatColour(const std::optional<double>& v) {
+  if (!v) return "#e5e5e5";
+  struct Stop {
+    double at;
+    int r, g, b;
+  };
+  static constexpr Stop kStops[] = {{0.0, 255, 255, 204},
+                                    {0.4, 254, 217, 118},
+                                    {0.6, 253, 141, 60},
+                                    {0.8, 227, 26, 28},
+                                    {1.0, 128, 0, 38}};
+  double x = std::clamp(*v, 0.0, 1.0);
+  for (size_t i = 1; i < std::size(kStops); ++i) {
+    if (x <= kStops[i].at) {
+      const Stop& a = kStops[i - 1];
+      const Stop& b = kStops[i];
+      double f = (x - a.at) / (b.at - a.at);
+      return fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(a.r + f * (b.r - a.r)),
+                         static_cast<int>(a.g + f * (b.g - a.g)),
+                         static_cast<int>(a.b + f * (b.b - a.b)));
+    }
+  }
+  return "#800026";
+}
+
+std::string DistrictName(const WeekFigures& f, const std::string& id, const Writer& w,
+                         bool scope = false) {
+  if (id.empty()) return std::string(w.T(scope ? "city_wide" : "no_district"));
+  if (auto it = f.district_names.find(id); it != f.district_names.end()) {
+    std::string n = it->second.In(w.zh() ? "zh" : "en");
+    if (!n.empty()) return n;
+  }
+  for (const auto& p : f.pressure) {
+    if (p.district == id) {
+      std::string n = p.name.In(w.zh() ? "zh" : "en");
+      if (!n.empty()) return n;
+    }
+  }
+  return id;
+}
+
+void HeatMapSvg(Writer& w, const HeatMap& h, int cell) {
+  const int left = 22, top = 14;
+  int width = left + 24 * cell + 4, height = top + 7 * cell + 4;
+  auto& o = w.out();
+  o << fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
+      "class=\"heat\">",
+      width, height, width, height);
+  std::string_view days = w.T("days");
+  for (int d = 0; d < 7; ++d) {
+    std::string label =
+        w.zh() ? std::string(days.substr(static_cast<size_t>(d) * 3, 3)) : std::string(1, days[d]);
+    o << fmt::format("<text x=\"2\" y=\"{}\" font-size=\"{}\">{}</text>", top + d * cell + cell - 2,
+                     std::min(cell, 11), label);
+    for (int hr = 0; hr < 24; ++hr) {
+      const auto& v = h.share[d][hr];
+      o << fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+          left + hr * cell, top + d * cell, cell - 1, cell - 1, HeatColour(v),
+          v ? fmt::format("{:02}:00 {:.0f}%", hr, *v * 100) : std::string("–"));
+    }
+  }
+  for (int hr = 0; hr < 24; hr += 3) {
+    o << fmt::format("<text x=\"{}\" y=\"10\" font-size=\"9\">{}</text>", left + hr * cell, hr);
+  }
+  o << "</svg>";
+}
+
+// 0,0 is where an entry without a location sits; it is left off maps.
+bool Located(LatLon q) { return q.lat != 0 || q.lon != 0; }
+
+// Equirectangular projection of points into a box (the city is small).
+struct Projection {
+  double lat0 = 0, lat1 = 0, lon0 = 0, lon1 = 0, k = 1;
+  int width = 0, height = 0;
+  int margin = 20;
+  static Projection Fit(const std::vector<LatLon>& pts, int width, int height, int margin = 20) {
+    Projection p;
+    p.margin = margin;
+    p.width = width;
+    p.height = height;
+    if (pts.empty()) return p;
+    bool first = true;
+    for (const auto& q : pts) {
+      if (!Located(q)) continue;
+      if (first) {
+        p.lat0 = p.lat1 = q.lat;
+        p.lon0 = p.lon1 = q.lon;
+        first = false;
+      }
+      p.lat0 = std::min(p.lat0, q.lat);
+      p.lat1 = std::max(p.lat1, q.lat);
+      p.lon0 = std::min(p.lon0, q.lon);
+      p.lon1 = std::max(p.lon1, q.lon);
+    }
+    double kx = std::cos((p.lat0 + p.lat1) / 2 * M_PI / 180);
+    double w = std::max((p.lon1 - p.lon0) * kx, 1e-6), h = std::max(p.lat1 - p.lat0, 1e-6);
+    p.k = std::min((width - 2 * margin) / w, (height - 2 * margin) / h);
+    return p;
+  }
+  std::pair<double, double> operator()(LatLon q) const {
+    double kx = std::cos((lat0 + lat1) / 2 * M_PI / 180);
+    return {margin + (q.lon - lon0) * kx * k, height - margin - (q.lat - lat0) * k};
+  }
+};
+
+struct ReportParts {
+  const WeekFigures& now;
+  const WeekFigures& prev;
+};
+
+void Kpis(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  const auto &a = p.now.kpis, &b = p.prev.kpis;
+  o << "<section><h2>" << w.T("kpis") << "</h2><div class=\"cards\">";
+  auto card = [&](std::string_view label, const std::string& value, const std::string& prev,
+                  const std::string& delta) {
+    o << fmt::format(
+        "<div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div>"
+        "<div class=\"prev\">{}: {} {}</div></div>",
+        label, value, w.T("previous"), prev, delta);
+  };
+  card(w.T("mean_occ"), Pct(a.mean_occupancy, w), Pct(b.mean_occupancy, w),
+       DeltaPts(a.mean_occupancy, b.mean_occupancy));
+  card(w.T("peak_occ"), Pct(a.peak_occupancy, w), Pct(b.peak_occupancy, w),
+       DeltaPts(a.peak_occupancy, b.peak_occupancy));
+  card(w.T("sat_hours"), Num(a.saturated_hours), Num(b.saturated_hours),
+       Delta(a.saturated_hours, b.saturated_hours));
+  card(w.T("unknown"), Pct(a.unknown_share, w), Pct(b.unknown_share, w),
+       DeltaPts(a.unknown_share, b.unknown_share));
+  auto q = [&](const std::optional<int64_t>& v) {
+    return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
+  };
+  card(w.T("queries"), q(a.guidance_queries), q(b.guidance_queries),
+       a.guidance_queries && b.guidance_queries ? Delta(static_cast<double>(*a.guidance_queries),
+                                                        static_cast<double>(*b.guidance_queries), 0)
+                                                : "");
+  card(w.T("ev_util_kpi"), Pct(a.ev_utilisation, w), Pct(b.ev_utilisation, w),
+       DeltaPts(a.ev_utilisation, b.ev_utilisation));
+  card(w.T("ev_avail_kpi"), Pct(a.ev_availability, w), Pct(b.ev_availability, w),
+       DeltaPts(a.ev_availability, b.ev_availability));
+  auto in_service = [&](const OccupancyKpis& k) {
+    return k.chargers_in_service_target
+               ? fmt::format("{} / {}", k.chargers_in_service, *k.chargers_in_service_target)
+               : fmt::format("{}", k.chargers_in_service);
+  };
+  card(w.T("ev_in_service"), in_service(a), in_service(b),
+       Delta(a.chargers_in_service, b.chargers_in_service, 0));
+  const auto &s = p.now.on_street, &t = p.prev.on_street;
+  card(w.T("overstays"), fmt::format("{}", s.overstays), fmt::format("{}", t.overstays),
+       Delta(static_cast<double>(s.overstays), static_cast<double>(t.overstays), 0));
+  o << "</div></section>";
+}
+
+void HeatMaps(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section><h2>" << w.T("heatmap") << "</h2>";
+  bool first = true;
+  // District maps only when there are several: one district's map is the city's.
+  size_t shown = p.now.heat_maps.size() > 2 ? p.now.heat_maps.size() : 1;
+  o << "<div class=\"multiples\">";
+  for (size_t i = 0; i < shown; ++i) {
+    const HeatMap& h = p.now.heat_maps[i];
+    o << "<figure><figcaption>"
+      << Esc(i == 0 ? DistrictName(p.now, p.now.district, w, /*scope=*/true)
+                    : DistrictName(p.now, h.district, w))
+      << "</figcaption>";
+    HeatMapSvg(w, h, first ? 26 : 11);
+    o << "</figure>";
+    if (first) o << "</div><div class=\"multiples small\">";
+    first = false;
+  }
+  o << "</div><div class=\"legend\">";
+  for (int i = 0; i <= 10; ++i) {
+    o << fmt::format("<span style=\"background:{}\">{}%</span>", HeatColour(i / 10.0), i * 10);
+  }
+  o << fmt::format("<span style=\"background:#e5e5e5\">{}</span></div></section>", w.T("no_data"));
+}
+
+void FacilityTable(Writer& w, const ReportParts& p, const std::vector<std::string>& ids,
+                   std::string_view title) {
+  auto& o = w.out();
+  o << "<h3>" << title << "</h3><table><tr><th>" << w.T("facility") << "</th><th>"
+    << w.T("district") << "</th><th>" << w.T("capacity") << "</th><th>" << w.T("mean")
+    << "</th><th>" << w.T("peak") << "</th><th>" << w.T("sat_hours") << "</th><th>"
+    << w.T("previous") << "</th></tr>";
+  for (const auto& id : ids) {
+    const FacilityFigures* f = p.now.Facility(id);
+    if (!f) continue;
+    const FacilityFigures* g = p.prev.Facility(id);
+    std::string name = f->name.In(w.zh() ? "zh" : "en");
+    o << fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+        "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+        Esc(name.empty() ? id : name), Esc(DistrictName(p.now, f->district, w)), f->capacity,
+        Pct(f->mean_occupancy, w), Pct(f->peak_occupancy, w), Num(f->saturated_hours),
+        g ? Pct(g->mean_occupancy, w) : std::string(w.T("no_data")));
+  }
+  o << "</table>";
+}
+
+void Facilities(Writer& w, const ReportParts& p) {
+  w.out() << "<section class=\"break\">";
+  FacilityTable(w, p, p.now.most_saturated, w.T("saturated"));
+  FacilityTable(w, p, p.now.most_underused, w.T("underused"));
+  w.out() << "</section>";
+}
+
+void Pricing(Writer& w, const ReportParts& p, const PricingOptions& po) {
+  auto& o = w.out();
+  o << "<section><h2>" << w.T("pricing") << "</h2><p class=\"note\">"
+    << fmt::format(fmt::runtime(w.T("pricing_note")), fmt::format("{:.0f}%", po.band_low * 100),
+                   fmt::format("{:.0f}%", po.band_high * 100), Cny(po.step_fen), Cny(po.step_fen),
+                   Cny(po.min_fen), Cny(po.max_fen))
+    << "</p>";
+  std::vector<const FacilityFigures*> rows;
+  for (const auto& f : p.now.facilities) {
+    if (f.suggested_fen_per_hour) rows.push_back(&f);
+  }
+  if (!rows.empty()) {
+    o << "<table><tr><th>" << w.T("facility") << "</th><th>" << w.T("mean")
+      << fmt::format(" ({:02}–{:02})", po.from_hour, po.to_hour) << "</th><th>" << w.T("price_now")
+      << "</th><th>" << w.T("price_new") << "</th><th>" << w.T("action") << "</th></tr>";
+  }
+  // Changes first, the furthest from the band first.
+  auto distance = [&](const FacilityFigures* f) {
+    double m = *f->pricing_occupancy;
+    return m > po.band_high ? m - po.band_high : (m < po.band_low ? po.band_low - m : 0.0);
+  };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](auto* a, auto* b) { return distance(a) > distance(b); });
+  int shown = 0;
+  for (const auto* f : rows) {
+    if (++shown > 20) break;
+    std::string name = f->name.In(w.zh() ? "zh" : "en");
+    o << fmt::format(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+        "class=\"{}\">{}</td></tr>",
+        Esc(name.empty() ? f->id : name), Pct(f->pricing_occupancy, w), Cny(*f->price_fen_per_hour),
+        Cny(*f->suggested_fen_per_hour), f->pricing_action, w.T(f->pricing_action));
+  }
+  int no_tariff = 0;
+  for (const auto& f : p.now.facilities) no_tariff += f.pricing_action == "no_tariff";
+  if (!rows.empty()) o << "</table>";
+  if (no_tariff > 0) {
+    o << fmt::format("<p class=\"note\">{}: {}</p>", w.T("no_tariff_count"), no_tariff);
+  }
+  o << "</section>";
+}
+
+void Pressure(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section class=\"break\"><h2>" << w.T("pressure") << "</h2>";
+  std::vector<LatLon> pts;
+  int64_t max_cap = 1;
+  for (const auto& d : p.now.pressure) {
+    pts.push_back(d.centre);
+    max_cap = std::max(max_cap, d.capacity);
+  }
+  if (std::count_if(pts.begin(), pts.end(), Located) > 1) {
+    auto proj = Projection::Fit(pts, 640, 300, 48);
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"300\" "
+         "viewBox=\"0 0 640 300\" class=\"map\"><rect width=\"640\" height=\"300\" "
+         "fill=\"#f4f6f8\"/>";
+    for (const auto& d : p.now.pressure) {
+      if (!Located(d.centre)) continue;
+      auto [x, y] = proj(d.centre);
+      double r = 6 + 24 * std::sqrt(static_cast<double>(d.capacity) / static_cast<double>(max_cap));
+      o << fmt::format(
+          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.85\" "
+          "stroke=\"#333\"/><text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\" "
+          "text-anchor=\"middle\">{} {}</text>",
+          x, y, r, HeatColour(d.mean_occupancy), x, y + r + 11,
+          Esc(DistrictName(p.now, d.district, w)), Pct(d.mean_occupancy, w));
+    }
+    o << "</svg>";
+  }
+  o << "<table><tr><th>" << w.T("district") << "</th><th>" << w.T("capacity") << "</th><th>"
+    << w.T("mean") << "</th><th>" << w.T("peak") << "</th><th>" << w.T("sat_hours") << "</th><th>"
+    << w.T("previous") << "</th></tr>";
+  for (const auto& d : p.now.pressure) {
+    std::optional<double> prev;
+    for (const auto& q : p.prev.pressure) {
+      if (q.district == d.district) prev = q.mean_occupancy;
+    }
+    o << fmt::format(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+        "class=\"n\">{}</td><td class=\"n\">{} {}</td></tr>",
+        Esc(DistrictName(p.now, d.district, w)), d.capacity, Pct(d.mean_occupancy, w),
+        Pct(d.peak_occupancy, w), Num(d.saturated_hours), Pct(prev, w),
+        DeltaPts(d.mean_occupancy, prev));
+  }
+  o << "</table></section>";
+}
+
+void OnStreetSection(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  const auto &s = p.now.on_street, &t = p.prev.on_street;
+  o << "<section class=\"break\"><h2>" << w.T("onstreet") << "</h2>";
+  o << "<table><tr><th></th><th>" << w.T("week") << "</th><th>" << w.T("previous") << "</th></tr>";
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("bays"), s.bays_reporting, t.bays_reporting);
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("sessions"), s.sessions, t.sessions);
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("turnover"), OptNum(s.turnover_per_bay_day, w, 2),
+                   OptNum(t.turnover_per_bay_day, w, 2));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("dwell"), OptNum(s.mean_dwell_minutes, w), OptNum(t.mean_dwell_minutes, w));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+                   w.T("overstays"), s.overstays, t.overstays);
+  if (!s.points.empty()) {
+    std::vector<LatLon> pts;
+    int64_t most = 1;
+    for (const auto& q : s.points) {
+      pts.push_back(q.location);
+      most = std::max(most, q.overstays);
+    }
+    auto proj = Projection::Fit(pts, 640, 340);
+    o << "<h3>" << w.T("overstay_map") << "</h3>"
+      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"340\" "
+         "viewBox=\"0 0 640 340\" class=\"map\"><rect width=\"640\" height=\"340\" "
+         "fill=\"#f4f6f8\"/>";
+    for (const auto& q : s.points) {
+      if (!Located(q.location)) continue;
+      auto [x, y] = proj(q.location);
+      double r = 1.5 + 5 * std::sqrt(static_cast<double>(q.overstays) / static_cast<double>(most));
+      o << fmt::format(
+          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:.1f}\" fill=\"#c0392b\" fill-opacity=\"0.55\">"
+          "<title>{} × {}</title></circle>",
+          x, y, r, Esc(q.bay), q.overstays);
+    }
+    o << "</svg>";
+  }
+  if (!s.zones.empty()) {
+    o << "<table><tr><th>" << w.T("zone") << "</th><th>" << w.T("bays") << "</th><th>"
+      << w.T("sessions") << "</th><th>" << w.T("dwell") << "</th><th>" << w.T("overstays")
+      << "</th></tr>";
+    int n = 0;
+    for (const auto& z : s.zones) {
+      if (++n > 12) break;
+      std::string name = z.name.In(w.zh() ? "zh" : "en");
+      o << fmt::format(
+          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+          "<td class=\"n\">{}</td></tr>",
+          Esc(name.empty() ? z.zone : name), z.bays, z.sessions, OptNum(z.mean_dwell_minutes, w),
+          z.overstays);
+    }
+    o << "</table>";
+  }
+  o << "</section>";
+}
+
+void Ev(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section class=\"break\"><h2>" << w.T("ev") << "</h2>";
+  o << "<table><tr><th>" << w.T("district") << "</th><th>" << w.T("sites") << "</th><th>"
+    << w.T("connectors") << "</th><th>" << w.T("utilisation") << "</th><th>" << w.T("availability")
+    << "</th><th>" << w.T("fault_hours") << "</th><th>" << w.T("mttr") << "</th><th>"
+    << w.T("previous") << " " << w.T("utilisation") << "</th></tr>";
+  for (const auto& d : p.now.ev_districts) {
+    std::optional<double> prev;
+    for (const auto& q : p.prev.ev_districts) {
+      if (q.district == d.district) prev = q.utilisation;
+    }
+    o << fmt::format(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+        "class=\"n\">{} {}</td></tr>",
+        Esc(DistrictName(p.now, d.district, w)), d.sites, d.connectors, Pct(d.utilisation, w),
+        Pct(d.availability, w),
+        d.status_recorded ? Num(d.fault_hours) : std::string(w.T("not_recorded")),
+        d.status_recorded ? OptNum(d.mean_hours_to_restore, w) : std::string(w.T("not_recorded")),
+        Pct(prev, w), DeltaPts(d.utilisation, prev));
+  }
+  o << "</table>";
+  std::vector<const EvSite*> sites;
+  for (const auto& s : p.now.ev_sites) {
+    if (s.utilisation) sites.push_back(&s);
+  }
+  std::stable_sort(sites.begin(), sites.end(),
+                   [](auto* a, auto* b) { return *a->utilisation > *b->utilisation; });
+  if (!sites.empty()) {
+    o << "<h3>" << w.T("top_sites") << "</h3><svg xmlns=\"http://www.w3.org/2000/svg\" "
+      << fmt::format("width=\"640\" height=\"{}\">", 18 * std::min<size_t>(sites.size(), 12) + 4);
+    for (size_t i = 0; i < sites.size() && i < 12; ++i) {
+      const EvSite& s = *sites[i];
+      double bar = 330 * *s.utilisation;
+      std::string name = s.name.In(w.zh() ? "zh" : "en");
+      o << fmt::format(
+          "<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text><rect x=\"170\" y=\"{}\" "
+          "width=\"{:.1f}\" height=\"13\" fill=\"#2c7fb8\"/><text x=\"{:.1f}\" y=\"{}\" "
+          "font-size=\"11\">{} · {} {}</text>",
+          18 * i + 13, Esc(name.empty() ? s.site : name), 18 * i + 3, bar, 175 + bar, 18 * i + 13,
+          Pct(s.utilisation, w), s.connectors, w.T("connectors"));
+    }
+    o << "</svg>";
+  }
+  // The sites that spent longest out of order, where status history exists.
+  std::vector<const EvSite*> faulty;
+  for (const auto& s : p.now.ev_sites) {
+    if (s.status_recorded && s.fault_hours > 0) faulty.push_back(&s);
+  }
+  std::stable_sort(faulty.begin(), faulty.end(),
+                   [](auto* a, auto* b) { return a->fault_hours > b->fault_hours; });
+  if (!faulty.empty()) {
+    o << "<h3>" << w.T("faulty_sites") << "</h3><table><tr><th>" << w.T("site") << "</th><th>"
+      << w.T("district") << "</th><th>" << w.T("fault_hours") << "</th><th>" << w.T("restored")
+      << "</th><th>" << w.T("mttr") << "</th><th>" << w.T("availability") << "</th></tr>";
+    for (size_t i = 0; i < faulty.size() && i < 10; ++i) {
+      const EvSite& s = *faulty[i];
+      std::string name = s.name.In(w.Lang());
+      o << fmt::format(
+          "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+          "class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+          Esc(name.empty() ? s.site : name), Esc(DistrictName(p.now, s.district, w)),
+          Num(s.fault_hours), s.faults_restored, OptNum(s.mean_hours_to_restore, w),
+          Pct(s.availability, w));
+    }
+    o << "</table>";
+  }
+  o << "</section>";
+}
+
+void BuildOut(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section><h2>" << w.T("buildout") << "</h2>";
+  // Districts with chargers in the programme or a target; others have nothing to show.
+  std::vector<BuildOutDistrict> rows;
+  for (const auto& b : p.now.build_out) {
+    if (b.planned + b.under_construction + b.in_service + b.retired > 0 || b.target.in_service ||
+        b.target.total) {
+      rows.push_back(b);
+    }
+  }
+  int most = 1;
+  for (const auto& b : rows) {
+    most = std::max({most, b.planned + b.under_construction + b.in_service,
+                     b.target.total.value_or(0), b.target.in_service.value_or(0)});
+  }
+  if (!rows.empty()) {
+    o << fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"{}\">",
+                     22 * rows.size() + 20);
+    double k = 440.0 / most;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& b = rows[i];
+      double y = 22.0 * static_cast<double>(i);
+      double x = 140;
+      o << fmt::format("<text x=\"0\" y=\"{:.0f}\" font-size=\"11\">{}</text>", y + 13,
+                       Esc(DistrictName(p.now, b.district, w)));
+      const std::pair<int, const char*> parts[] = {
+          {b.in_service, "#1a9850"}, {b.under_construction, "#fdae61"}, {b.planned, "#abd9e9"}};
+      for (const auto& [n, colour] : parts) {
+        o << fmt::format(
+            "<rect x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"15\" fill=\"{}\"/>", x,
+            y + 2, n * k, colour);
+        x += n * k;
+      }
+      if (b.target.in_service) {
+        double tx = 140 + *b.target.in_service * k;
+        o << fmt::format(
+            "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.0f}\" y2=\"{:.0f}\" stroke=\"#000\" "
+            "stroke-width=\"2\"/>",
+            tx, tx, y, y + 19);
+      }
+    }
+    double ly = 22.0 * static_cast<double>(rows.size()) + 12;
+    o << fmt::format(
+        "<rect x=\"140\" y=\"{0:.0f}\" width=\"10\" height=\"10\" fill=\"#1a9850\"/><text "
+        "x=\"154\" y=\"{1:.0f}\" font-size=\"10\">{2}</text><rect x=\"260\" y=\"{0:.0f}\" "
+        "width=\"10\" height=\"10\" fill=\"#fdae61\"/><text x=\"274\" y=\"{1:.0f}\" "
+        "font-size=\"10\">{3}</text><rect x=\"400\" y=\"{0:.0f}\" width=\"10\" height=\"10\" "
+        "fill=\"#abd9e9\"/><text x=\"414\" y=\"{1:.0f}\" font-size=\"10\">{4}</text>",
+        ly - 9, ly, w.T("in_service"), w.T("construction"), w.T("planned"));
+    o << "</svg>";
+  }
+  o << "<table><tr><th>" << w.T("district") << "</th><th>" << w.T("planned") << "</th><th>"
+    << w.T("construction") << "</th><th>" << w.T("in_service") << "</th><th>" << w.T("target")
+    << "</th></tr>";
+  auto opt = [](const std::optional<int>& v) { return v ? fmt::format("{}", *v) : "–"; };
+  for (const auto& b : rows) {
+    o << fmt::format(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+        "class=\"n\">{} / {}</td></tr>",
+        Esc(DistrictName(p.now, b.district, w)), b.planned, b.under_construction, b.in_service,
+        opt(b.target.in_service), opt(b.target.total));
+  }
+  o << "</table><h3>" << w.T("changes") << "</h3>";
+  if (p.now.build_out_changes.empty()) {
+    o << "<p class=\"note\">" << w.T("no_changes") << "</p>";
+  } else {
+    o << "<ul>";
+    for (const auto& c : p.now.build_out_changes) {
+      std::string_view to = c.to == model::Lifecycle::kPlanned             ? w.T("planned")
+                            : c.to == model::Lifecycle::kUnderConstruction ? w.T("construction")
+                            : c.to == model::Lifecycle::kInService         ? w.T("in_service")
+                                                                           : "retired";
+      o << fmt::format("<li>{} · {} · {} → {}</li>", c.date, Esc(c.district), Esc(c.charger), to);
+    }
+    o << "</ul>";
+  }
+  o << "</section>";
+}
+
+void Quality(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  const auto &q = p.now.quality, &r = p.prev.quality;
+  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
+  if (!q.sources.empty()) {
+    o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
+      << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("anomalies_col")
+      << "</th><th>" << w.T("corrections_col") << "</th><th>" << w.T("previous") << " "
+      << w.T("uptime") << "</th></tr>";
+  }
+  auto count = [&](const std::optional<int64_t>& v) {
+    return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
+  };
+  for (const auto& s : q.sources) {
+    std::optional<double> prev;
+    for (const auto& t : r.sources) {
+      if (t.source == s.source) prev = t.uptime;
+    }
+    o << fmt::format(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+        "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours), count(s.anomalies),
+        count(s.corrections), Pct(prev, w));
+  }
+  if (!q.sources.empty()) o << "</table>";
+  o << "<table>";
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{} ({} {})</td><td class=\"n\">{}</td></tr>",
+                   w.T("silent"), q.facility_silent_periods, Num(q.facility_silent_hours),
+                   w.T("hours"), r.facility_silent_periods);
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("dead_letters"), q.dead_letters, r.dead_letters);
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("anomalies"), count(q.anomalies), count(r.anomalies));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+                   w.T("corrections"), count(q.corrections), count(r.corrections));
+  if (!q.frozen.empty()) {
+    o << "<h3>" << w.T("frozen") << "</h3><table><tr><th>" << w.T("facility") << " / "
+      << w.T("site") << "</th><th>" << w.T("frozen_hours") << "</th><th>" << w.T("stuck_at")
+      << "</th></tr>";
+    size_t n = 0;
+    for (const auto& f : q.frozen) {
+      if (++n > 12) break;
+      const FacilityFigures* fac = f.charger_site ? nullptr : p.now.Facility(f.id);
+      std::string name = fac ? fac->name.In(w.Lang()) : std::string();
+      o << fmt::format(
+          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.0f} / {}</td></tr>",
+          Esc(name.empty() ? f.id : name), Num(f.frozen_hours), f.value, f.capacity);
+    }
+    o << "</table>";
+  }
+  if (!q.worst_facilities.empty()) {
+    o << "<h3>" << w.T("worst_gaps") << "</h3><table><tr><th>" << w.T("facility") << "</th><th>"
+      << w.T("unknown") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")
+      << "</th></tr>";
+    for (const auto& g : q.worst_facilities) {
+      const FacilityFigures* f = p.now.Facility(g.id);
+      std::string name = f ? f->name.In(w.Lang()) : std::string();
+      o << fmt::format(
+          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
+          "class=\"n\">{}</td></tr>",
+          Esc(name.empty() ? g.id : name), Pct(g.unknown_share, w), g.silent_periods,
+          Num(g.silent_hours));
+    }
+    o << "</table>";
+  }
+  // Signs.
+  const auto &s = p.now.signs, &t = p.prev.signs;
+  o << "<h3>" << w.T("signs") << "</h3>";
+  if (s.signs == 0) {
+    o << "<p class=\"note\">" << w.T("no_signs") << "</p>";
+  } else {
+    o << "<table><tr><th></th><th>" << w.T("week") << "</th><th>" << w.T("previous")
+      << "</th></tr>";
+    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                     w.T("sign_uptime"), Pct(s.uptime, w), Pct(t.uptime, w));
+    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                     w.T("offline_hours"), Num(s.offline_hours), Num(t.offline_hours));
+    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                     w.T("overrides"), s.overrides, t.overrides);
+    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+                     w.T("contents"), s.contents_published, t.contents_published);
+  }
+  o << "</section>";
+}
+
+void Forecast(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section><h2>" << w.T("forecast") << "</h2>";
+  if (p.now.forecast.horizons.empty()) {
+    o << "<p class=\"note\">" << w.T("no_data") << ": " << Esc(p.now.forecast.note) << "</p>";
+  } else {
+    o << "<table><tr><th>" << w.T("horizon") << "</th><th>" << w.T("model") << "</th><th>"
+      << w.T("persistence") << "</th><th>" << w.T("pairs") << "</th><th>" << w.T("previous") << " ("
+      << w.T("model") << ")</th></tr>";
+    for (const auto& h : p.now.forecast.horizons) {
+      std::string prev = "–";
+      for (const auto& g : p.prev.forecast.horizons) {
+        if (g.minutes == h.minutes) prev = fmt::format("{:.1f}%", g.mae_model * 100);
+      }
+      o << fmt::format(
+          "<tr><td>{} {}</td><td class=\"n\">{:.1f}%</td><td class=\"n\">{:.1f}%</td><td "
+          "class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+          h.minutes, w.T("minutes"), h.mae_model * 100, h.mae_persistence * 100, h.pairs, prev);
+    }
+    o << "</table>";
+  }
+  o << "</section>";
+}
+
+constexpr std::string_view kStyle = R"css(
+@page { size: A4; margin: 14mm 12mm; }
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei",
+  "DejaVu Sans", sans-serif; color: #1d2a36; margin: 0 auto; max-width: 190mm; font-size: 12px; }
+header { border-bottom: 3px solid #c0392b; margin-bottom: 10px; padding-bottom: 6px; }
+header h1 { margin: 0; font-size: 24px; }
+header .meta { color: #555; margin-top: 4px; }
+h2 { font-size: 16px; border-left: 4px solid #2c7fb8; padding-left: 6px; margin: 16px 0 8px; }
+h3 { font-size: 13px; margin: 10px 0 4px; }
+.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
+.card { border: 1px solid #d8dee4; border-radius: 6px; padding: 8px; background: #fafbfc; }
+.card .label { color: #555; font-size: 11px; }
+.card .value { font-size: 22px; font-weight: bold; margin: 2px 0; }
+.card .prev { color: #666; font-size: 10px; }
+.up { color: #c0392b; } .down { color: #1a7f37; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
+th, td { border-bottom: 1px solid #e3e7eb; padding: 3px 5px; text-align: left; }
+th { background: #eef2f5; font-weight: 600; font-size: 11px; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.raise { color: #c0392b; font-weight: bold; } td.lower { color: #1a7f37; font-weight: bold; }
+.multiples { display: flex; flex-wrap: wrap; gap: 6px; }
+figure { margin: 0; } figcaption { font-size: 11px; color: #333; }
+.legend span { display: inline-block; padding: 1px 4px; font-size: 9px; margin-right: 1px; }
+.note { color: #555; font-size: 11px; }
+.map { border: 1px solid #d8dee4; }
+section.break { break-before: auto; break-inside: avoid-page; }
+section { break-inside: avoid-page; }
+footer { margin-top: 16px; color: #777; font-size: 10px; border-top: 1px solid #ddd; padding-top: 4px; }
+)css";
+
+}  // namespace
+
+std::string RenderReportHtml(const WeekFigures& week, const WeekFigures& previous,
+                             std::string_view lang, Timestamp generated) {
+  Writer w(lang);
+  ReportParts p{week, previous};
+  auto zone = LookupTimeZone(week.time_zone);
+  auto local = [&](Timestamp t) {
+    if (!zone.ok()) return FormatRfc3339Utc(t);
+    LocalTime l = ToLocal(t, **zone);
+    return fmt::format("{:04}-{:02}-{:02}", l.year, l.month, l.day);
+  };
+  auto& o = w.out();
+  std::string city = week.city_name.In(w.zh() ? "zh" : "en");
+  if (city.empty()) city = week.city_id;
+  o << "<!DOCTYPE html><html lang=\"" << (w.zh() ? "zh-CN" : "en") << "\"><head><meta "
+    << "charset=\"utf-8\"><title>" << Esc(city) << " · " << w.T("title") << " · "
+    << week.week.Label() << "</title><style>" << kStyle << "</style></head><body>";
+  o << "<header><h1>" << Esc(city) << " · " << w.T("title") << "</h1><div class=\"meta\">"
+    << w.T("week") << " " << week.week.Label() << " (" << local(week.week.start) << " – "
+    << local(week.week.end - std::chrono::hours(12)) << ") · " << w.T("scope") << ": "
+    << Esc(DistrictName(week, week.district, w, /*scope=*/true)) << " · " << w.T("previous") << ": "
+    << previous.week.Label() << "</div></header>";
+  Kpis(w, p);
+  HeatMaps(w, p);
+  Facilities(w, p);
+  Pricing(w, p, week.pricing);
+  Pressure(w, p);
+  OnStreetSection(w, p);
+  Ev(w, p);
+  BuildOut(w, p);
+  Quality(w, p);
+  Forecast(w, p);
+  o << "<footer>" << w.T("generated") << ": "
+    << (zone.ok() ? FormatRfc3339(std::chrono::floor<Seconds>(generated), **zone)
+                  : FormatRfc3339Utc(std::chrono::floor<Seconds>(generated)))
+    << " · " << w.T("method") << " · parkguide</footer></body></html>\n";
+  return o.str();
+}
+
+std::string ReportFileName(std::string_view week, std::string_view district, std::string_view lang,
+                           std::string_view format) {
+  return district.empty() ? fmt::format("report-{}-{}.{}", week, lang, format)
+                          : fmt::format("report-{}-{}-{}.{}", week, district, lang, format);
+}
+
+Status WriteWeeklyReport(store::Store& store, const registry::Registry& registry,
+                         const ReportRequest& r) {
+  if (r.lang != "zh" && r.lang != "en") {
+    return InvalidArgument(fmt::format("'{}' is not a report language: zh or en", r.lang), "lang");
+  }
+  if (r.format != "html" && r.format != "pdf") {
+    return InvalidArgument(fmt::format("'{}' is not a report format: html or pdf", r.format),
+                           "format");
+  }
+  if (r.out_path.empty()) return InvalidArgument("an output file is required", "out");
+  PG_ASSIGN_OR_RETURN(Week week, ParseIsoWeek(r.week, registry.time_zone()));
+  PG_ASSIGN_OR_RETURN(WeekFigures now, ComputeWeek(store, registry, week, r.options, r.district));
+  PG_ASSIGN_OR_RETURN(WeekFigures prev,
+                      ComputeWeek(store, registry, PreviousWeek(week, registry.time_zone()),
+                                  r.options, r.district));
+  std::string html = RenderReportHtml(now, prev, r.lang, r.generated);
+  // Pricing parameters shown are the options in force, not the defaults.
+  std::string html_path = r.format == "html" ? r.out_path : r.out_path + ".html";
+  {
+    std::ofstream f(html_path, std::ios::binary | std::ios::trunc);
+    f << html;
+    if (!f) return Unavailable(fmt::format("cannot write {}", html_path));
+  }
+  if (r.format == "pdf") {
+    Status s = PrintToPdf(html_path, r.out_path, r.chromium);
+    std::error_code ec;
+    std::filesystem::remove(html_path, ec);
+    return s;
+  }
+  return Status::Ok();
+}
+
+std::vector<ReportListing> ListReports(const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::vector<ReportListing> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(directory, ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    std::string name = e.path().filename().string();
+    // report-<YYYY-Www>[-<district>]-<lang>.<format>
+    if (!name.starts_with("report-") || name.size() < 22) continue;
+    auto dot = name.rfind('.');
+    if (dot == std::string::npos) continue;
+    ReportListing l;
+    l.file = name;
+    l.format = name.substr(dot + 1);
+    if (l.format != "html" && l.format != "pdf") continue;
+    std::string stem = name.substr(7, dot - 7);
+    l.week = stem.substr(0, 8);
+    auto last_dash = stem.rfind('-');
+    if (last_dash == std::string::npos || last_dash < 8) continue;
+    l.lang = stem.substr(last_dash + 1);
+    if (l.lang != "zh" && l.lang != "en") continue;
+    if (last_dash > 9) l.district = stem.substr(9, last_dash - 9);
+    l.size_bytes = static_cast<int64_t>(e.file_size(ec));
+    auto mtime = e.last_write_time(ec);
+    l.modified = std::chrono::time_point_cast<Milliseconds>(std::chrono::file_clock::to_sys(mtime));
+    out.push_back(std::move(l));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(b.week, a.district, a.lang, a.format) <
+           std::tie(a.week, b.district, b.lang, b.format);
+  });
+  return out;
+}
+
+Result<std::vector<std::string>> WriteScheduledReports(
+    store::Store& store, const registry::Registry& registry, const Week& week,
+    const std::string& directory, Timestamp generated, const std::string& chromium,
+    std::vector<std::string>* pdf_failures) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return Unavailable(fmt::format("cannot create {}: {}", directory, ec.message()));
+  PG_ASSIGN_OR_RETURN(AnalyticsOptions options, LoadOptions(store));
+  std::vector<std::string> written;
+  Status first_error = Status::Ok();
+  std::vector<std::string> formats = {"html"};
+  if (ChromiumAvailable(chromium)) formats.emplace_back("pdf");
+  for (const char* lang : {"zh", "en"}) {
+    for (const auto& format : formats) {
+      ReportRequest r;
+      r.week = week.Label();
+      r.lang = lang;
+      r.format = format;
+      r.options = options;
+      r.chromium = chromium;
+      r.generated = generated;
+      r.out_path =
+          (std::filesystem::path(directory) / ReportFileName(r.week, "", lang, format)).string();
+      Status s = WriteWeeklyReport(store, registry, r);
+      if (s.ok()) {
+        written.push_back(r.out_path);
+      } else if (format == "pdf") {
+        // The HTML is the report; a printer failure must not make the schedule retry the week
+        // every minute. The failure is logged by the caller through `pdf_failures`.
+        if (pdf_failures) pdf_failures->push_back(s.ToString());
+      } else if (first_error.ok()) {
+        first_error = s;
+      }
+    }
+  }
+  if (!first_error.ok()) return first_error;
+  return written;
+}
+
+}  // namespace pg::analytics

@@ -1,0 +1,154 @@
+#include "api/analytics_api.h"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "analytics/analytics.h"
+#include "analytics/report.h"
+
+namespace pg::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+Response Problem(const Status& s) {
+  int code = 500;
+  const char* title = "Internal Server Error";
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      code = 400;
+      title = "Bad Request";
+      break;
+    case StatusCode::kNotFound:
+      code = 404;
+      title = "Not Found";
+      break;
+    default:
+      break;
+  }
+  std::string detail =
+      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
+  return Response::Problem(code, title, detail, s.field());
+}
+
+class WeekCache {
+ public:
+  explicit WeekCache(AnalyticsApiContext c) : c_(std::move(c)) {}
+
+  Result<std::shared_ptr<const analytics::WeekFigures>> Get(const registry::Registry& reg,
+                                                            const analytics::Week& week,
+                                                            const std::string& district,
+                                                            bool with_forecast) {
+    Timestamp now = c_.clock->Now();
+    std::string key = fmt::format("{}|{}|{}|{}", week.Label(), district, with_forecast,
+                                  static_cast<const void*>(&reg));
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() &&
+          (week.end <= it->second.computed || now - it->second.computed < Minutes(5))) {
+        return it->second.figures;
+      }
+    }
+    PG_ASSIGN_OR_RETURN(analytics::AnalyticsOptions options, analytics::LoadOptions(*c_.store));
+    options.forecast_accuracy = with_forecast;
+    PG_ASSIGN_OR_RETURN(analytics::WeekFigures f,
+                        analytics::ComputeWeek(*c_.store, reg, week, options, district));
+    auto shared = std::make_shared<const analytics::WeekFigures>(std::move(f));
+    std::lock_guard lock(mu_);
+    if (entries_.size() > 64) entries_.clear();
+    entries_[key] = {now, shared};
+    return shared;
+  }
+
+ private:
+  struct Entry {
+    Timestamp computed;
+    std::shared_ptr<const analytics::WeekFigures> figures;
+  };
+  AnalyticsApiContext c_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
+};
+
+}  // namespace
+
+void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& context) {
+  auto c = std::make_shared<AnalyticsApiContext>(context);
+  auto cache = std::make_shared<WeekCache>(context);
+  server.Route("GET", "/api/v1/analytics/{section}", [c, cache](const Request& req) {
+    auto reg = c->registry();
+    const std::string& section = req.path_params.at("section");
+    const auto& zone = reg->time_zone();
+    analytics::Week week;
+    if (auto w = req.Query("week")) {
+      auto parsed = analytics::ParseIsoWeek(*w, zone);
+      if (!parsed.ok()) return Problem(parsed.status());
+      week = *parsed;
+    } else {
+      week = analytics::PreviousWeek(analytics::WeekContaining(c->clock->Now(), zone), zone);
+    }
+    std::string district(req.Query("district").value_or(""));
+    bool with_forecast = section == "forecast" || section == "all";
+    auto now = cache->Get(*reg, week, district, with_forecast);
+    if (!now.ok()) return Problem(now.status());
+    auto body = analytics::SectionJson(**now, section);
+    if (!body.ok()) return Problem(body.status());
+    auto prev = cache->Get(*reg, analytics::PreviousWeek(week, zone), district, with_forecast);
+    if (!prev.ok()) return Problem(prev.status());
+    auto prev_body = analytics::SectionJson(**prev, section);
+    if (!prev_body.ok()) return Problem(prev_body.status());
+    json j = json::parse(*body);
+    j["previous"] = json::parse(*prev_body);
+    return Response::Json(200, j.dump());
+  });
+  server.Route("GET", "/api/v1/reports", [c](const Request&) {
+    json arr = json::array();
+    if (!c->reports_dir.empty()) {
+      for (const auto& r : analytics::ListReports(c->reports_dir)) {
+        arr.push_back({{"file", r.file},
+                       {"week", r.week},
+                       {"district", r.district.empty() ? json(nullptr) : json(r.district)},
+                       {"lang", r.lang},
+                       {"format", r.format},
+                       {"size_bytes", r.size_bytes},
+                       {"modified", FormatRfc3339Utc(r.modified)},
+                       {"url", "/api/v1/reports/" + r.file}});
+      }
+    }
+    return Response::Json(200, json{{"reports", arr}}.dump());
+  });
+  server.Route("GET", "/api/v1/reports/{file}", [c](const Request& req) {
+    const std::string& file = req.path_params.at("file");
+    // Only names the listing shows: never a path out of the folder.
+    const analytics::ReportListing* found = nullptr;
+    std::vector<analytics::ReportListing> all;
+    if (!c->reports_dir.empty()) all = analytics::ListReports(c->reports_dir);
+    for (const auto& r : all) {
+      if (r.file == file) found = &r;
+    }
+    if (!found) {
+      return Response::Problem(404, "Not Found", fmt::format("file: no report '{}'", file), "file");
+    }
+    std::ifstream in(std::filesystem::path(c->reports_dir) / file, std::ios::binary);
+    std::ostringstream body;
+    body << in.rdbuf();
+    Response r;
+    r.status = 200;
+    r.content_type = found->format == "pdf" ? "application/pdf" : "text/html; charset=utf-8";
+    r.body = body.str();
+    r.headers.emplace_back("Content-Disposition", fmt::format("inline; filename=\"{}\"", file));
+    return r;
+  });
+}
+
+}  // namespace pg::api
