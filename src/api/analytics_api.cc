@@ -1,4 +1,5 @@
 #include "api/analytics_api.h"
+#include "api/problem_responses.h"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -19,26 +20,6 @@ namespace {
 using http::Request;
 using http::Response;
 using nlohmann::json;
-
-Response Problem(const Status& s) {
-  int code = 500;
-  const char* title = "Internal Server Error";
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      title = "Bad Request";
-      break;
-    case StatusCode::kNotFound:
-      code = 404;
-      title = "Not Found";
-      break;
-    default:
-      break;
-  }
-  std::string detail =
-      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
-  return Response::Problem(code, title, detail, s.field());
-}
 
 class WeekCache {
  public:
@@ -92,7 +73,7 @@ void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& conte
     analytics::Week week;
     if (auto w = req.Query("week")) {
       auto parsed = analytics::ParseIsoWeek(*w, zone);
-      if (!parsed.ok()) return Problem(parsed.status());
+      if (!parsed.ok()) return ProblemFromStatus(parsed.status());
       week = *parsed;
     } else {
       week = analytics::PreviousWeek(analytics::WeekContaining(c->clock->Now(), zone), zone);
@@ -100,13 +81,13 @@ void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& conte
     std::string district(req.Query("district").value_or(""));
     bool with_forecast = section == "forecast" || section == "all";
     auto now = cache->Get(*reg, week, district, with_forecast);
-    if (!now.ok()) return Problem(now.status());
+    if (!now.ok()) return ProblemFromStatus(now.status());
     auto body = analytics::SectionJson(**now, section);
-    if (!body.ok()) return Problem(body.status());
+    if (!body.ok()) return ProblemFromStatus(body.status());
     auto prev = cache->Get(*reg, analytics::PreviousWeek(week, zone), district, with_forecast);
-    if (!prev.ok()) return Problem(prev.status());
+    if (!prev.ok()) return ProblemFromStatus(prev.status());
     auto prev_body = analytics::SectionJson(**prev, section);
-    if (!prev_body.ok()) return Problem(prev_body.status());
+    if (!prev_body.ok()) return ProblemFromStatus(prev_body.status());
     json j = json::parse(*body);
     j["previous"] = json::parse(*prev_body);
     return Response::Json(200, j.dump());
