@@ -9,12 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "api/forecast_api.h"
+#include "api/guidance_api.h"
 #include "api/http/server.h"
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
 #include "api/read_api.h"
 #include "api/route_api.h"
 #include "app/forecast_wiring.h"
+#include "app/guidance_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -91,6 +93,7 @@ struct App::Impl {
   std::unique_ptr<LiveStateReader> forecast_live;
   std::unique_ptr<forecast::ForecastService> forecasts;
   std::unique_ptr<PeriodicThread> forecast_thread;
+  std::unique_ptr<guidance::Guide> guide;  // null when the city has no road graph
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
   bool started = false;
@@ -350,6 +353,9 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   state::LiveState* live = impl->live.get();
   api::RegisterForecastApi(*impl->server,
                            {impl->forecasts.get(), [live] { return live->registry(); }, &clock});
+  PG_ASSIGN_OR_RETURN(impl->guide, BuildGuide(impl->roads, registry, *impl->store));
+  api::RegisterGuidanceApi(*impl->server,
+                           {impl->guide.get(), impl->live.get(), impl->forecasts.get(), &clock});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   pg::cli::AddCalendarCommand(app, &exit_code);
   pg::cli::AddBuildRoadsCommand(app, &exit_code);
   pg::cli::AddRouteCommand(app, &exit_code);
+  pg::cli::AddGuideCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

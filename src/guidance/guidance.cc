@@ -321,15 +321,17 @@ std::string AvailabilityWords(const Texts& t, const Availability& a, bool charge
                     : a.p_free >= 0.6 ? (charger ? "大概有空闲充电桩" : "大概有空位")
                     : a.p_free >= 0.3 ? "可能已满"
                                       : "很可能已满";
-    out = fmt::format("{}（{}%）", w, pct);
-    if (a.source == DataSource::kForecastOnly) out += "（仅预测，无实时数据）";
+    out = a.source == DataSource::kForecastOnly
+              ? fmt::format("{}（{}%，仅预测，无实时数据）", w, pct)
+              : fmt::format("{}（{}%）", w, pct);
   } else {
     const char* w = a.p_free >= 0.9   ? (charger ? "likely available" : "likely free")
                     : a.p_free >= 0.6 ? (charger ? "probably available" : "probably free")
                     : a.p_free >= 0.3 ? "may be full"
                                       : "likely full";
-    out = fmt::format("{} ({}%)", w, pct);
-    if (a.source == DataSource::kForecastOnly) out += " — forecast only, no live data";
+    out = a.source == DataSource::kForecastOnly
+              ? fmt::format("{} ({}%, forecast only, no live data)", w, pct)
+              : fmt::format("{} ({}%)", w, pct);
   }
   return out;
 }
