@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
+#include <iterator>
 
 #include "api/route_json.h"
 #include "core/strings.h"
@@ -16,7 +16,6 @@ namespace {
 using guidance::GuidanceRequest;
 using http::Request;
 using http::Response;
-using nlohmann::json;
 
 using Query = std::vector<std::pair<std::string, std::string>>;
 
@@ -57,68 +56,235 @@ Result<int> Whole(std::string_view text, std::string_view name, int low, int hig
   return static_cast<int>(*n);
 }
 
-std::string_view StateName(state::OccupancyState s) { return state::Name(s); }
+// A streaming JSON writer: the answer is written straight into one string. Guidance answers
+// carry a few hundred route coordinates each, and building a DOM for them cost more than the
+// ranking itself (docs/benchmarks.md, "Guidance").
+class Writer {
+ public:
+  std::string Take() { return std::move(out_); }
 
-json NameJson(const model::LocalizedName& n, guidance::Lang lang) {
-  return n.In(lang == guidance::Lang::kZh ? "zh" : "en");
+  Writer& Key(std::string_view k) {
+    Comma();
+    Quoted(k);
+    out_ += ':';
+    fresh_ = true;
+    return *this;
+  }
+  Writer& Begin(char bracket) {
+    Comma();
+    out_ += bracket;
+    fresh_ = true;
+    return *this;
+  }
+  Writer& End(char bracket) {
+    out_ += bracket;
+    fresh_ = false;
+    return *this;
+  }
+  Writer& String(std::string_view v) {
+    Comma();
+    Quoted(v);
+    return *this;
+  }
+  // Shortest round-trip form of an already rounded number (113.84, 270).
+  Writer& Number(double v) {
+    Comma();
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+    return *this;
+  }
+  // `v` rounded to `decimals` places, trailing zeros dropped (34.1, 270): what Number prints for
+  // RoundTo(v, 10^decimals), in integer arithmetic — route coordinates are most of an answer.
+  Writer& Fixed(double v, int decimals) {
+    Comma();
+    static constexpr int64_t kScale[] = {1, 10, 100, 1000, 10'000, 100'000, 1'000'000, 10'000'000};
+    const int64_t scale = kScale[decimals];
+    int64_t n = std::llround(v * static_cast<double>(scale));
+    if (n < 0) {
+      out_ += '-';
+      n = -n;
+    }
+    Digits(n / scale);
+    int64_t frac = n % scale;
+    if (frac != 0) {
+      int digits = decimals;
+      while (frac % 10 == 0) {
+        frac /= 10;
+        --digits;
+      }
+      char buf[8];
+      for (int i = digits - 1; i >= 0; --i, frac /= 10) buf[i] = static_cast<char>('0' + frac % 10);
+      out_ += '.';
+      out_.append(buf, static_cast<size_t>(digits));
+    }
+    return *this;
+  }
+  Writer& Int(int64_t v) {
+    Comma();
+    if (v < 0) out_ += '-';
+    Digits(v < 0 ? -v : v);
+    return *this;
+  }
+  Writer& Bool(bool v) {
+    Comma();
+    out_ += v ? "true" : "false";
+    return *this;
+  }
+  Writer& Null() {
+    Comma();
+    out_ += "null";
+    return *this;
+  }
+  template <typename T, typename F>
+  Writer& Optional(const std::optional<T>& v, F&& write) {
+    if (v) {
+      write(*v);
+    } else {
+      Null();
+    }
+    return *this;
+  }
+
+ private:
+  void Digits(int64_t n) {
+    const fmt::format_int f(n);
+    out_.append(f.data(), f.size());
+  }
+  void Quoted(std::string_view v) {
+    out_ += '"';
+    for (char c : v) {
+      switch (c) {
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            out_ += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+          } else {
+            out_ += c;
+          }
+      }
+    }
+    out_ += '"';
+  }
+  // A value or key after a sibling needs a comma; the first in a container or after a key does
+  // not.
+  void Comma() {
+    if (!fresh_) out_ += ',';
+    fresh_ = false;
+  }
+  std::string out_;
+  bool fresh_ = true;
+};
+
+std::string_view LangCode(guidance::Lang lang) { return lang == guidance::Lang::kZh ? "zh" : "en"; }
+
+void WritePoint(Writer& w, const routing::SnappedPoint& p) {
+  w.Begin('{');
+  w.Key("lat").Fixed(p.location.lat, 7);
+  w.Key("lon").Fixed(p.location.lon, 7);
+  w.Key("snap_distance_m").Fixed(p.snap_distance_m, 1);
+  w.End('}');
 }
 
-json PlaceJson(const guidance::RankedPlace& r, size_t rank, const registry::Registry& reg,
-               const GuidanceRequest& req, Timestamp now) {
+void WritePlace(Writer& w, const guidance::RankedPlace& r, size_t rank,
+                const registry::Registry& reg, const GuidanceRequest& req, Timestamp now) {
   const auto& zone = reg.time_zone();
   const guidance::Availability& a = r.availability;
-  json j{{"rank", rank}};
+  w.Begin('{');
+  w.Key("rank").Int(static_cast<int64_t>(rank));
   if (r.facility != nullptr) {
-    j["facility"] = r.id;
-    j["kind"] = model::Name(r.facility->kind);
+    w.Key("facility").String(r.id);
+    w.Key("kind").String(model::Name(r.facility->kind));
   } else {
-    j["site"] = r.id;
-    j["connectors"] = r.connectors;
-    j["max_power_kw"] = r.max_power_kw;
+    w.Key("site").String(r.id);
+    w.Key("connectors").Int(r.connectors);
+    w.Key("max_power_kw").Number(r.max_power_kw);
   }
-  j["name"] = NameJson(r.name, req.lang);
-  j["entrance"] = {{"id", r.entrance_id},
-                   {"lat", RoundTo(r.entrance.lat, 1e7)},
-                   {"lon", RoundTo(r.entrance.lon, 1e7)}};
-  j["drive"] = r.drive_time_ms ? json{{"time_s", RoundTo(*r.drive_time_ms / 1000.0, 10)},
-                                      {"distance_m", RoundTo(r.drive_distance_dm / 10.0, 10)}}
-                               : json(nullptr);
-  j["walk"] = {{"time_s", RoundTo(r.walk_time_ms / 1000.0, 10)},
-               {"distance_m", RoundTo(r.walk_distance_dm / 10.0, 10)}};
-  j["arrival"] = FormatRfc3339(r.arrival, zone);
-  json avail{{"source", guidance::Name(a.source)},
-             {"p_free", RoundTo(a.p_free, 1000)},
-             {"expected_free", a.expected_free ? json(*a.expected_free) : json(nullptr)},
-             {"free_now", a.free_now ? json(*a.free_now) : json(nullptr)},
-             {"capacity", a.capacity},
-             {"updated", a.updated ? json(FormatRfc3339(*a.updated, zone)) : json(nullptr)},
-             {"age_s", a.updated ? json((now - *a.updated).count() / 1000) : json(nullptr)},
-             {"forecast", a.forecast_method.empty() ? json(nullptr) : json(a.forecast_method)}};
-  if (r.facility != nullptr) avail["state_now"] = StateName(a.state_now);
-  j["availability"] = std::move(avail);
-  j["price"] = {{"amount", r.price_fen / 100.0},
-                {"fen", r.price_fen},
-                {"currency", "CNY"},
-                {"stay_minutes", req.stay_minutes},
-                {"known", r.price_known}};
+  w.Key("name").String(r.name.In(LangCode(req.lang)));
+  w.Key("entrance").Begin('{');
+  w.Key("id").String(r.entrance_id);
+  w.Key("lat").Fixed(r.entrance.lat, 7);
+  w.Key("lon").Fixed(r.entrance.lon, 7);
+  w.End('}');
+  w.Key("drive").Optional(r.drive_time_ms, [&](uint32_t ms) {
+    w.Begin('{');
+    w.Key("time_s").Fixed(ms / 1000.0, 1);
+    w.Key("distance_m").Fixed(r.drive_distance_dm / 10.0, 1);
+    w.End('}');
+  });
+  w.Key("walk").Begin('{');
+  w.Key("time_s").Fixed(r.walk_time_ms / 1000.0, 1);
+  w.Key("distance_m").Fixed(r.walk_distance_dm / 10.0, 1);
+  w.End('}');
+  w.Key("arrival").String(FormatRfc3339(r.arrival, zone));
+  w.Key("availability").Begin('{');
+  w.Key("source").String(guidance::Name(a.source));
+  w.Key("p_free").Fixed(a.p_free, 3);
+  w.Key("expected_free").Optional(a.expected_free, [&](double v) { w.Number(v); });
+  w.Key("free_now").Optional(a.free_now, [&](int v) { w.Int(v); });
+  w.Key("capacity").Int(a.capacity);
+  w.Key("updated").Optional(a.updated, [&](Timestamp t) { w.String(FormatRfc3339(t, zone)); });
+  w.Key("age_s").Optional(a.updated, [&](Timestamp t) { w.Int((now - t).count() / 1000); });
+  if (a.forecast_method.empty()) {
+    w.Key("forecast").Null();
+  } else {
+    w.Key("forecast").String(a.forecast_method);
+  }
+  if (r.facility != nullptr) w.Key("state_now").String(state::Name(a.state_now));
+  w.End('}');
+  w.Key("price").Begin('{');
+  w.Key("amount").Number(static_cast<double>(r.price_fen) / 100);
+  w.Key("fen").Int(r.price_fen);
+  w.Key("currency").String("CNY");
+  w.Key("stay_minutes").Int(req.stay_minutes);
+  w.Key("known").Bool(r.price_known);
+  w.End('}');
   const model::Facility* f = r.facility;
-  j["hours"] = {
-      {"open_at_arrival", r.open_at_arrival},
-      {"opening_hours", f && !f->opening_hours.empty() ? json(f->opening_hours) : json(nullptr)},
-      {"closes_in_minutes", r.closes_in_minutes ? json(*r.closes_in_minutes) : json(nullptr)}};
-  j["score"] = {{"expected_cost_s", RoundTo(r.cost.total_ms / 1000.0, 10)},
-                {"components",
-                 {{"drive_s", RoundTo(r.cost.drive_ms / 1000.0, 10)},
-                  {"walk_s", RoundTo(r.cost.walk_ms / 1000.0, 10)},
-                  {"price_s", RoundTo(r.cost.price_ms / 1000.0, 10)},
-                  {"full_risk_s", RoundTo(r.cost.full_risk_ms / 1000.0, 10)}}},
-                {"fallback", r.fallback_id.empty() ? json(nullptr) : json(r.fallback_id)},
-                {"text", r.summary}};
-  j["route"] = r.route.empty() ? json(nullptr)
-                               : json{{"type", "Feature"},
-                                      {"properties", {{"to_entrance", r.entrance_id}}},
-                                      {"geometry", LineStringJson(r.route)}};
-  return j;
+  w.Key("hours").Begin('{');
+  w.Key("open_at_arrival").Bool(r.open_at_arrival);
+  if (f != nullptr && !f->opening_hours.empty()) {
+    w.Key("opening_hours").String(f->opening_hours);
+  } else {
+    w.Key("opening_hours").Null();
+  }
+  w.Key("closes_in_minutes").Optional(r.closes_in_minutes, [&](int v) { w.Int(v); });
+  w.End('}');
+  w.Key("score").Begin('{');
+  w.Key("expected_cost_s").Fixed(static_cast<double>(r.cost.total_ms) / 1000, 1);
+  w.Key("components").Begin('{');
+  w.Key("drive_s").Fixed(static_cast<double>(r.cost.drive_ms) / 1000, 1);
+  w.Key("walk_s").Fixed(static_cast<double>(r.cost.walk_ms) / 1000, 1);
+  w.Key("price_s").Fixed(static_cast<double>(r.cost.price_ms) / 1000, 1);
+  w.Key("full_risk_s").Fixed(static_cast<double>(r.cost.full_risk_ms) / 1000, 1);
+  w.End('}');
+  if (r.fallback_id.empty()) {
+    w.Key("fallback").Null();
+  } else {
+    w.Key("fallback").String(r.fallback_id);
+  }
+  w.Key("text").String(r.summary);
+  w.End('}');
+  if (r.route.empty()) {
+    w.Key("route").Null();
+  } else {
+    w.Key("route").Begin('{');
+    w.Key("type").String("Feature");
+    w.Key("properties").Begin('{').Key("to_entrance").String(r.entrance_id).End('}');
+    w.Key("geometry").Begin('{');
+    w.Key("type").String("LineString");
+    w.Key("coordinates").Begin('[');
+    for (const LatLon& p : r.route) {
+      w.Begin('[').Fixed(p.lon, 7).Fixed(p.lat, 7).End(']');
+    }
+    w.End(']').End('}').End('}');
+  }
+  w.End('}');
 }
 
 Response Problem(const Status& s) {
@@ -195,49 +361,57 @@ std::string GuidanceJson(const guidance::GuidanceAnswer& a, const registry::Regi
                          const guidance::GuidanceParams& params) {
   const GuidanceRequest& req = a.request;
   const auto& zone = reg.time_zone();
-  json results = json::array();
-  for (size_t i = 0; i < a.results.size(); ++i) {
-    results.push_back(PlaceJson(a.results[i], i + 1, reg, req, a.now));
-  }
-  json body{{"time", FormatRfc3339(a.now, zone)},
-            {"dest", SnappedPointJson(a.dest)},
-            {"origin", a.origin ? SnappedPointJson(*a.origin) : json(nullptr)},
-            {"request",
-             {{"arrive", req.arrive ? json(FormatRfc3339(*req.arrive, zone)) : json(nullptr)},
-              {"stay_minutes", req.stay_minutes},
-              {"vehicle", req.vehicle == guidance::Vehicle::kEv ? "ev" : "car"},
-              {"connector", req.connector ? json(model::Name(*req.connector)) : json(nullptr)},
-              {"accessible", req.accessible},
-              {"height_m", req.height_m ? json(*req.height_m) : json(nullptr)},
-              {"max_walk_m", req.max_walk_m},
-              {"limit", req.limit},
-              {"lang", req.lang == guidance::Lang::kZh ? "zh" : "en"}}},
-            {"parameters",
-             {{"value_of_time_fen_per_hour", params.value_of_time_fen_per_hour},
-              {"walk_time_factor", params.walk_time_factor},
-              {"full_detour_s", params.full_detour_ms / 1000.0},
-              {"give_up_s", params.give_up_ms / 1000.0}}},
-            {"candidates", a.candidates},
-            {"results", std::move(results)}};
+  Writer w;
+  w.Begin('{');
+  w.Key("time").String(FormatRfc3339(a.now, zone));
+  w.Key("dest");
+  WritePoint(w, a.dest);
+  w.Key("origin").Optional(a.origin, [&](const routing::SnappedPoint& p) { WritePoint(w, p); });
+  w.Key("request").Begin('{');
+  w.Key("arrive").Optional(req.arrive, [&](Timestamp t) { w.String(FormatRfc3339(t, zone)); });
+  w.Key("stay_minutes").Int(req.stay_minutes);
+  w.Key("vehicle").String(req.vehicle == guidance::Vehicle::kEv ? "ev" : "car");
+  w.Key("connector").Optional(req.connector, [&](model::ConnectorType c) {
+    w.String(model::Name(c));
+  });
+  w.Key("accessible").Bool(req.accessible);
+  w.Key("height_m").Optional(req.height_m, [&](double v) { w.Number(v); });
+  w.Key("max_walk_m").Number(req.max_walk_m);
+  w.Key("limit").Int(req.limit);
+  w.Key("lang").String(LangCode(req.lang));
+  w.End('}');
+  w.Key("parameters").Begin('{');
+  w.Key("value_of_time_fen_per_hour").Int(params.value_of_time_fen_per_hour);
+  w.Key("walk_time_factor").Number(params.walk_time_factor);
+  w.Key("full_detour_s").Number(static_cast<double>(params.full_detour_ms) / 1000);
+  w.Key("give_up_s").Number(static_cast<double>(params.give_up_ms) / 1000);
+  w.End('}');
+  w.Key("candidates").Int(a.candidates);
+  w.Key("results").Begin('[');
+  for (size_t i = 0; i < a.results.size(); ++i) WritePlace(w, a.results[i], i + 1, reg, req, a.now);
+  w.End(']');
   if (req.vehicle == guidance::Vehicle::kEv) {
-    json chargers = json::array();
+    w.Key("chargers").Begin('[');
     for (size_t i = 0; i < a.chargers.size(); ++i) {
-      chargers.push_back(PlaceJson(a.chargers[i], i + 1, reg, req, a.now));
+      WritePlace(w, a.chargers[i], i + 1, reg, req, a.now);
     }
-    body["chargers"] = std::move(chargers);
+    w.End(']');
   }
   if (req.explain) {
-    json excluded = json::array();
+    w.Key("excluded").Begin('[');
     for (const auto& e : a.excluded) {
-      excluded.push_back({{"facility", e.id},
-                          {"name", NameJson(e.name, req.lang)},
-                          {"reason", guidance::Name(e.reason)},
-                          {"detail", e.detail}});
+      w.Begin('{');
+      w.Key("facility").String(e.id);
+      w.Key("name").String(e.name.In(LangCode(req.lang)));
+      w.Key("reason").String(guidance::Name(e.reason));
+      w.Key("detail").String(e.detail);
+      w.End('}');
     }
-    body["excluded"] = std::move(excluded);
-    body["excluded_far"] = a.excluded_far;
+    w.End(']');
+    w.Key("excluded_far").Int(a.excluded_far);
   }
-  return body.dump();
+  w.End('}');
+  return w.Take();
 }
 
 void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context) {

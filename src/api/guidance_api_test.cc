@@ -166,5 +166,40 @@ TEST_F(GuidanceApiTest, EvRanksChargingSitesByConnector) {
   }
 }
 
+TEST(GuidanceJson, EscapesNamesAndTextsIntoValidJson) {
+  model::RegistryData data;
+  model::Facility f;
+  f.id = model::FacilityId("F\"1");
+  f.name = {"南\\门 \"停车场\"", "South \"Gate\"\t\\ car park\n"};
+  data.facilities.push_back(f);
+  auto reg = *registry::Registry::Build(data);
+  guidance::GuidanceAnswer a;
+  a.now = Now();
+  a.request.lang = guidance::Lang::kEn;
+  a.request.explain = true;
+  guidance::RankedPlace r;
+  r.facility = &reg->facilities()[0];
+  r.id = "F\"1";
+  r.name = f.name;
+  r.summary = "1 min walk, \"quoted\"";
+  r.route = {{34.1, 113.1}, {34.2, 113.2}, {-33.8688, -151.2093}, {0.0000001, -0.5}, {0, 7.00000004}};
+  a.results.push_back(r);
+  a.excluded.push_back({"X\\", f.name, guidance::ExclusionReason::kTooLow, "a\u0001b"});
+  const json body = json::parse(GuidanceJson(a, *reg, {}));
+  EXPECT_EQ(body["results"][0]["facility"], "F\"1");
+  EXPECT_EQ(body["results"][0]["name"], "South \"Gate\"\t\\ car park\n");
+  EXPECT_EQ(body["results"][0]["score"]["text"], "1 min walk, \"quoted\"");
+  const json& line = body["results"][0]["route"]["geometry"]["coordinates"];
+  EXPECT_EQ(line[1][0], 113.2);
+  EXPECT_EQ(line[2][0], -151.2093);
+  EXPECT_EQ(line[2][1], -33.8688);
+  EXPECT_EQ(line[3][1], 0.0000001);
+  EXPECT_EQ(line[3][0], -0.5);
+  EXPECT_EQ(line[4][0], 7);  // rounded to 1e-7 degrees
+  EXPECT_EQ(line[4][1], 0);
+  EXPECT_EQ(body["excluded"][0]["detail"], "a\u0001b");
+  EXPECT_EQ(body["excluded"][0]["facility"], "X\\");
+}
+
 }  // namespace
 }  // namespace pg::api

@@ -121,6 +121,16 @@ struct Guide::Impl {
   std::vector<uint32_t> drive_ms;
   std::unique_ptr<routing::QueryPool> car_pool, foot_pool;
 
+  // The nearest segment within max_snap_distance_m. Most points lie near a road, and a search
+  // of the spatial grid costs with the square of its radius: a small radius first.
+  Result<SnappedPoint> Snap(Mode mode, const LatLon& p, std::string_view field) const {
+    constexpr double kNearM = 60;
+    if (params.max_snap_distance_m > kNearM) {
+      if (auto near = network->Snap(mode, p, kNearM, field); near.ok()) return near;
+    }
+    return network->Snap(mode, p, params.max_snap_distance_m, field);
+  }
+
   uint32_t DriveBetween(uint32_t car_point, uint32_t place) const {
     return drive_ms[static_cast<size_t>(car_point) * places.size() + place];
   }
@@ -427,11 +437,9 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
   GuidanceAnswer answer;
   answer.now = now;
   answer.request = req;
-  PG_ASSIGN_OR_RETURN(answer.dest,
-                      s.network->Snap(Mode::kFoot, req.dest, prm.max_snap_distance_m, "dest"));
+  PG_ASSIGN_OR_RETURN(answer.dest, s.Snap(Mode::kFoot, req.dest, "dest"));
   if (req.origin) {
-    PG_ASSIGN_OR_RETURN(
-        answer.origin, s.network->Snap(Mode::kCar, *req.origin, prm.max_snap_distance_m, "origin"));
+    PG_ASSIGN_OR_RETURN(answer.origin, s.Snap(Mode::kCar, *req.origin, "origin"));
   }
 
   // Walking is symmetric on the foot graph (no one-ways, free turns), so one search from the
