@@ -352,7 +352,10 @@ std::string Summary(const Texts& t, const RankedPlace& r, bool charger,
   const int walk = WholeMinutes(r.walk_time_ms);
   if (t.zh()) {
     parts.push_back(walk == 0 ? "步行不到1分钟" : fmt::format("步行{}分钟", walk));
-    if (r.drive_time_ms) parts.push_back(fmt::format("驾车{}分钟", WholeMinutes(*r.drive_time_ms)));
+    if (r.drive_time_ms) {
+      const int drive = WholeMinutes(*r.drive_time_ms);
+      parts.push_back(drive == 0 ? "驾车不到1分钟" : fmt::format("驾车{}分钟", drive));
+    }
     if (charger) {
       parts.push_back(
           fmt::format("{}个{}充电接口", r.connectors, connector ? model::Name(*connector) : ""));
@@ -368,7 +371,10 @@ std::string Summary(const Texts& t, const RankedPlace& r, bool charger,
     return out;
   }
   parts.push_back(walk == 0 ? "<1 min walk" : fmt::format("{} min walk", walk));
-  if (r.drive_time_ms) parts.push_back(fmt::format("{} min drive", WholeMinutes(*r.drive_time_ms)));
+  if (r.drive_time_ms) {
+    const int drive = WholeMinutes(*r.drive_time_ms);
+    parts.push_back(drive == 0 ? "<1 min drive" : fmt::format("{} min drive", drive));
+  }
   if (charger) {
     parts.push_back(fmt::format("{} {}connector{}", r.connectors,
                                 connector ? std::string(model::Name(*connector)) + " " : "",
