@@ -354,6 +354,10 @@ Result<GuidanceRequest> ParseGuidanceRequest(const Query& query, Timestamp now) 
     }
   }
   PG_ASSIGN_OR_RETURN(r.explain, Flag(query, "explain"));
+  if (auto v = Get(query, "value_of_time")) {
+    PG_ASSIGN_OR_RETURN(double yuan, Number(*v, "value_of_time", 1, 1000, "yuan per hour"));
+    r.value_of_time_fen_per_hour = std::llround(yuan * 100);
+  }
   return r;
 }
 
@@ -381,7 +385,8 @@ std::string GuidanceJson(const guidance::GuidanceAnswer& a, const registry::Regi
   w.Key("lang").String(LangCode(req.lang));
   w.End('}');
   w.Key("parameters").Begin('{');
-  w.Key("value_of_time_fen_per_hour").Int(params.value_of_time_fen_per_hour);
+  w.Key("value_of_time_fen_per_hour")
+      .Int(req.value_of_time_fen_per_hour.value_or(params.value_of_time_fen_per_hour));
   w.Key("walk_time_factor").Number(params.walk_time_factor);
   w.Key("full_detour_s").Number(static_cast<double>(params.full_detour_ms) / 1000);
   w.Key("give_up_s").Number(static_cast<double>(params.give_up_ms) / 1000);

@@ -90,6 +90,9 @@ TEST_F(GuidanceApiTest, AnswersRankedFacilitiesWithRoutesAndWords) {
     previous = cost;
   }
   EXPECT_EQ(body["results"][0]["rank"], 1);
+  EXPECT_EQ(body["parameters"]["value_of_time_fen_per_hour"], 3000);
+  auto dear = json::parse(Get("/api/v1/guidance?dest=" + kDest + "&value_of_time=45.5").body);
+  EXPECT_EQ(dear["parameters"]["value_of_time_fen_per_hour"], 4550);
   EXPECT_FALSE(body.contains("excluded")) << "only with explain=1";
 }
 
@@ -130,6 +133,7 @@ TEST_F(GuidanceApiTest, BadParametersAreProblemsNamingTheParameter) {
   ExpectProblem("/api/v1/guidance?dest=" + kDest + "&arrive=yesterday", 400, "arrive");
   ExpectProblem("/api/v1/guidance?dest=" + kDest + "&lang=fr", 400, "lang");
   ExpectProblem("/api/v1/guidance?dest=" + kDest + "&accessible=maybe", 400, "accessible");
+  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&value_of_time=0", 400, "value_of_time");
 }
 
 TEST_F(GuidanceApiTest, DestinationOffTheNetworkIs422NamingDest) {
@@ -182,7 +186,8 @@ TEST(GuidanceJson, EscapesNamesAndTextsIntoValidJson) {
   r.id = "F\"1";
   r.name = f.name;
   r.summary = "1 min walk, \"quoted\"";
-  r.route = {{34.1, 113.1}, {34.2, 113.2}, {-33.8688, -151.2093}, {0.0000001, -0.5}, {0, 7.00000004}};
+  r.route = {
+      {34.1, 113.1}, {34.2, 113.2}, {-33.8688, -151.2093}, {0.0000001, -0.5}, {0, 7.00000004}};
   a.results.push_back(r);
   a.excluded.push_back({"X\\", f.name, guidance::ExclusionReason::kTooLow, "a\u0001b"});
   const json body = json::parse(GuidanceJson(a, *reg, {}));

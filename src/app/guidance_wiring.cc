@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/file_system.h"
@@ -11,6 +13,44 @@
 #include "ingest/core/pipeline.h"
 
 namespace pg::app {
+
+Result<guidance::GuidanceParams> ParseGuidanceParams(std::string_view text) {
+  const std::string setting(kGuidanceParamsSetting);
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return InvalidArgument("must be a JSON object", setting);
+  guidance::GuidanceParams p;
+  for (const auto& [key, value] : j.items()) {
+    auto number = [&, &k = key, &v = value](double low, double high) -> Result<double> {
+      if (!v.is_number() || v.get<double>() < low || v.get<double>() > high) {
+        return InvalidArgument(fmt::format("{}: must be a number in {:g}–{:g}", k, low, high),
+                               setting);
+      }
+      return v.get<double>();
+    };
+    auto whole = [&](double low, double high) -> Result<int64_t> {
+      PG_ASSIGN_OR_RETURN(double d, number(low, high));
+      return static_cast<int64_t>(std::llround(d));
+    };
+    if (key == "value_of_time_fen_per_hour") {
+      PG_ASSIGN_OR_RETURN(p.value_of_time_fen_per_hour, whole(100, 100'000));
+    } else if (key == "walk_time_factor") {
+      PG_ASSIGN_OR_RETURN(p.walk_time_factor, number(0.1, 10));
+    } else if (key == "full_detour_ms") {
+      PG_ASSIGN_OR_RETURN(p.full_detour_ms, whole(0, 3'600'000));
+    } else if (key == "give_up_ms") {
+      PG_ASSIGN_OR_RETURN(p.give_up_ms, whole(0, 3'600'000));
+    } else if (key == "unknown_price_fen_per_hour") {
+      PG_ASSIGN_OR_RETURN(p.unknown_price_fen_per_hour, whole(0, 100'000));
+    } else if (key == "unknown_p_free") {
+      PG_ASSIGN_OR_RETURN(p.unknown_p_free, number(0, 1));
+    } else if (key == "live_weight_horizon_ms") {
+      PG_ASSIGN_OR_RETURN(p.live_weight_horizon_ms, whole(60'000, 86'400'000));
+    } else {
+      return InvalidArgument(fmt::format("{}: not a guidance parameter", key), setting);
+    }
+  }
+  return p;
+}
 
 Result<std::unique_ptr<guidance::Guide>> BuildGuide(
     std::shared_ptr<const routing::RoadNetwork> roads,

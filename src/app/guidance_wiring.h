@@ -24,8 +24,17 @@
 
 namespace pg::app {
 
+// The store setting with the city's cost-model parameters, a JSON object of any of
+// GuidanceParams' members by name ({"value_of_time_fen_per_hour": 4000, "give_up_ms": 600000}).
+inline constexpr std::string_view kGuidanceParamsSetting = "guidance.params";
+
+// Reads kGuidanceParamsSetting's value over the defaults. Errors: kInvalidArgument naming the
+// setting and the member for an unknown member, a wrong type or a value out of range.
+Result<guidance::GuidanceParams> ParseGuidanceParams(std::string_view json);
+
 // The guide over `roads`, or null when the city has no road graph. Uses the entrance snaps the
-// import stored when they belong to this graph. Errors: those of the store.
+// import stored when they belong to this graph, and the parameters of kGuidanceParamsSetting.
+// Errors: those of the store and of ParseGuidanceParams.
 Result<std::unique_ptr<guidance::Guide>> BuildGuide(
     std::shared_ptr<const routing::RoadNetwork> roads,
     std::shared_ptr<const registry::Registry> registry, store::Store& store);

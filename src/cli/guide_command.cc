@@ -18,7 +18,7 @@ struct Options {
   std::string db_path;
   std::string dest, origin, arrive, vehicle, connector, lang;
   std::optional<int> stay, limit;
-  std::optional<double> height, max_walk;
+  std::optional<double> height, max_walk, value_of_time;
   bool accessible = false;
   bool explain = false;
   bool json = false;
@@ -85,6 +85,7 @@ int Guide(const Options& o) {
   if (o.limit) query.emplace_back("limit", std::to_string(*o.limit));
   if (!o.lang.empty()) query.emplace_back("lang", o.lang);
   if (o.explain) query.emplace_back("explain", "1");
+  if (o.value_of_time) query.emplace_back("value_of_time", fmt::format("{}", *o.value_of_time));
 
   const Clock& clock = SystemClock::Instance();
   auto request = api::ParseGuidanceRequest(query, clock.Now());
@@ -128,6 +129,8 @@ void AddGuideCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-walk", o->max_walk, "Longest walk in metres (default 1000)");
   cmd->add_option("--limit", o->limit, "Results to list (default 5)");
   cmd->add_option("--lang", o->lang, "zh or en (default zh)");
+  cmd->add_option("--value-of-time", o->value_of_time,
+                  "What an hour of the driver's time is worth, yuan (default: the city's, ¥30)");
   cmd->add_flag("--explain", o->explain, "List the facilities left out and why");
   cmd->add_flag("--json", o->json, "Print the API's JSON document instead of the table");
   cmd->callback([o, exit_code] { *exit_code = Guide(*o); });

@@ -463,7 +463,9 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
   const bool ev = req.vehicle == Vehicle::kEv || req.connector.has_value();
   const date::time_zone& zone = reg.time_zone();
   const double explain_limit_m = req.max_walk_m * prm.explain_walk_factor;
-  const double price_ms_per_fen = 3'600'000.0 / static_cast<double>(prm.value_of_time_fen_per_hour);
+  const double price_ms_per_fen =
+      3'600'000.0 /
+      static_cast<double>(req.value_of_time_fen_per_hour.value_or(prm.value_of_time_fen_per_hour));
 
   std::vector<Candidate> parking, sites;
   for (uint32_t i = 0; i < s.places.size(); ++i) {

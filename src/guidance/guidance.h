@@ -82,6 +82,8 @@ struct GuidanceRequest {
   int limit = 5;
   Lang lang = Lang::kZh;
   bool explain = false;
+  // This driver's value of time; unset: GuidanceParams::value_of_time_fen_per_hour.
+  std::optional<int64_t> value_of_time_fen_per_hour;
 };
 
 // Where a P(free) comes from.
