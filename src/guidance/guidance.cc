@@ -462,7 +462,7 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
 
   const bool ev = req.vehicle == Vehicle::kEv || req.connector.has_value();
   const date::time_zone& zone = reg.time_zone();
-  const double explain_limit_m = req.max_walk_m * prm.explain_walk_factor;
+  const double explain_limit_m = req.max_walk_m * std::max(prm.explain_walk_factor, 1.0);
   const double price_ms_per_fen =
       3'600'000.0 /
       static_cast<double>(req.value_of_time_fen_per_hour.value_or(prm.value_of_time_fen_per_hour));
@@ -475,10 +475,6 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
     Candidate c;
     c.place = i;
     RankedPlace& r = c.r;
-    r.facility = p.facility;
-    r.site = p.site;
-    r.id = p.id;
-    r.name = p.name;
 
     // The walk: the best foot point.
     uint32_t best_walk = routing::kUnreachable;
@@ -492,23 +488,28 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
     const bool walkable = best_walk != routing::kUnreachable;
     const double walk_m = r.walk_distance_dm / 10.0;
     // Far away places would fill the explanation with the whole city: they are only counted.
-    const bool far = !walkable || walk_m > explain_limit_m;
+    // Beyond max_walk whatever else holds, so no reason is worked out for them. One that no
+    // footway reaches is listed as such when it is near as the crow flies.
+    if (!walkable && !charger && req.explain &&
+        HaversineMeters(p.facility->location, req.dest) <= explain_limit_m) {
+      answer.excluded.push_back(
+          {p.id, p.name, ExclusionReason::kNoFootway,
+           t.zh() ? "无步行路线到达目的地" : "no footway to the destination"});
+      continue;
+    }
+    if (!walkable || walk_m > explain_limit_m) {
+      if (!charger) ++answer.excluded_far;
+      continue;
+    }
     auto exclude = [&](ExclusionReason why, std::string detail) {
-      if (charger) return;  // sites are listed only when ranked
-      if (far) {
-        ++answer.excluded_far;
-      } else if (req.explain) {
+      // Sites are listed only when ranked.
+      if (!charger && req.explain) {
         answer.excluded.push_back({p.id, p.name, why, std::move(detail)});
       }
     };
 
     if (auto ex = StaticExclusion(t, p, req, charger)) {
       exclude(ex->first, std::move(ex->second));
-      continue;
-    }
-    if (!walkable) {
-      exclude(ExclusionReason::kNoFootway,
-              t.zh() ? "无步行路线到达目的地" : "no footway to the destination");
       continue;
     }
     if (walk_m > req.max_walk_m) {
@@ -663,6 +664,10 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
     }
     if (a.expected_free) *a.expected_free = std::round(*a.expected_free * 10) / 10;
     c.p = a.p_free;
+    r.facility = p.facility;
+    r.site = p.site;
+    r.id = p.id;
+    r.name = p.name;
     c.if_free_ms =
         r.walk_time_ms * prm.walk_time_factor + static_cast<double>(r.price_fen) * price_ms_per_fen;
     (charger ? sites : parking).push_back(std::move(c));

@@ -215,6 +215,36 @@ TEST(Guide, UnknownEverywhereWithoutAForecastIsLabelledUnknownNeverLive) {
   }
 }
 
+TEST(Guide, AFacilityNoFootwayReachesIsExplainedWhenNearAndCountedWhenFar) {
+  const auto& city = DemoCityForGuidance();
+  model::RegistryData data;
+  const LatLon corner{34.017, 113.828};  // the demo city's south-west corner
+  for (auto [id, east, north] :
+       {std::tuple{"OFFGRID", -400.0, -400.0}, std::tuple{"FAROFF", -5000.0, -5000.0},
+        std::tuple{"ONGRID", 200.0, 200.0}}) {
+    model::Facility f;
+    f.id = model::FacilityId(id);
+    f.name.en = id;
+    f.location = testing::Offset(corner, east, north);
+    data.facilities.push_back(f);
+  }
+  auto registry = *registry::Registry::Build(data);
+  state::LiveState live(registry);
+  auto guide = Guide::Create(city.network, registry, nullptr);
+  GuidanceRequest req;
+  req.dest = testing::Offset(corner, 100, 100);
+  req.explain = true;
+  req.lang = Lang::kEn;
+  auto a = guide->Answer(req, *live.Snapshot(), Now(), nullptr);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->results.size(), 1u);
+  EXPECT_EQ(a->results[0].id, "ONGRID");
+  ASSERT_EQ(a->excluded.size(), 1u);
+  EXPECT_EQ(a->excluded[0].id, "OFFGRID");
+  EXPECT_EQ(a->excluded[0].reason, ExclusionReason::kNoFootway);
+  EXPECT_EQ(a->excluded_far, 1) << "FAROFF is only counted";
+}
+
 TEST(LiveOnlyPFree, FullIsAlmostNeverFreeAndManyFreeSpacesAreLikelyFree) {
   EXPECT_DOUBLE_EQ(LiveOnlyPFree(0, 0), 0.02);
   EXPECT_GT(LiveOnlyPFree(20, 5 * 60'000), 0.95);
