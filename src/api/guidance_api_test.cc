@@ -18,14 +18,14 @@ using nlohmann::json;
 Timestamp Now() { return *ParseRfc3339("2026-11-30T10:00:00+08:00"); }
 
 // A destination and an origin inside the demo city's grid.
-const std::string kDest = [] {
+std::string Dest() {
   LatLon p = testing::Offset({34.017, 113.828}, 2000, 2000);
   return fmt::format("{:.6f},{:.6f}", p.lat, p.lon);
-}();
-const std::string kOrigin = [] {
+}
+std::string Origin() {
   LatLon p = testing::Offset({34.017, 113.828}, 400, 500);
   return fmt::format("{:.6f},{:.6f}", p.lat, p.lon);
-}();
+}
 
 class GuidanceApiTest : public ::testing::Test {
  protected:
@@ -72,7 +72,7 @@ class GuidanceApiTest : public ::testing::Test {
 
 TEST_F(GuidanceApiTest, AnswersRankedFacilitiesWithRoutesAndWords) {
   Serve();
-  auto r = Get("/api/v1/guidance?dest=" + kDest + "&origin=" + kOrigin + "&lang=en&limit=3");
+  auto r = Get("/api/v1/guidance?dest=" + Dest() + "&origin=" + Origin() + "&lang=en&limit=3");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("content-type"), "application/json");
   const json body = json::parse(r.body);
@@ -91,7 +91,7 @@ TEST_F(GuidanceApiTest, AnswersRankedFacilitiesWithRoutesAndWords) {
   }
   EXPECT_EQ(body["results"][0]["rank"], 1);
   EXPECT_EQ(body["parameters"]["value_of_time_fen_per_hour"], 3000);
-  auto dear = json::parse(Get("/api/v1/guidance?dest=" + kDest + "&value_of_time=45.5").body);
+  auto dear = json::parse(Get("/api/v1/guidance?dest=" + Dest() + "&value_of_time=45.5").body);
   EXPECT_EQ(dear["parameters"]["value_of_time_fen_per_hour"], 4550);
   EXPECT_FALSE(body.contains("excluded")) << "only with explain=1";
 }
@@ -99,7 +99,7 @@ TEST_F(GuidanceApiTest, AnswersRankedFacilitiesWithRoutesAndWords) {
 TEST_F(GuidanceApiTest, IdenticalRequestsGiveByteIdenticalAnswers) {
   Serve();
   const std::string target =
-      "/api/v1/guidance?dest=" + kDest + "&origin=" + kOrigin + "&explain=1&vehicle=ev";
+      "/api/v1/guidance?dest=" + Dest() + "&origin=" + Origin() + "&explain=1&vehicle=ev";
   auto a = Get(target), b = Get(target);
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(a.body, b.body);
@@ -107,7 +107,7 @@ TEST_F(GuidanceApiTest, IdenticalRequestsGiveByteIdenticalAnswers) {
 
 TEST_F(GuidanceApiTest, ExplainListsExclusionsWithReasons) {
   Serve();
-  auto r = Get("/api/v1/guidance?dest=" + kDest + "&explain=1&height=2.15&max_walk=600");
+  auto r = Get("/api/v1/guidance?dest=" + Dest() + "&explain=1&height=2.15&max_walk=600");
   ASSERT_EQ(r.status, 200) << r.body;
   const json body = json::parse(r.body);
   std::set<std::string> reasons;
@@ -123,17 +123,17 @@ TEST_F(GuidanceApiTest, BadParametersAreProblemsNamingTheParameter) {
   ExpectProblem("/api/v1/guidance", 400, "dest");
   ExpectProblem("/api/v1/guidance?dest=north", 400, "dest");
   ExpectProblem("/api/v1/guidance?dest=95,113", 400, "dest");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&origin=1", 400, "origin");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&limit=0", 400, "limit");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&stay=-5", 400, "stay");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&vehicle=truck", 400, "vehicle");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&connector=SCHUKO", 400, "connector");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&height=tall", 400, "height");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&max_walk=1e9", 400, "max_walk");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&arrive=yesterday", 400, "arrive");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&lang=fr", 400, "lang");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&accessible=maybe", 400, "accessible");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&value_of_time=0", 400, "value_of_time");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&origin=1", 400, "origin");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&limit=0", 400, "limit");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&stay=-5", 400, "stay");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&vehicle=truck", 400, "vehicle");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&connector=SCHUKO", 400, "connector");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&height=tall", 400, "height");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&max_walk=1e9", 400, "max_walk");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&arrive=yesterday", 400, "arrive");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&lang=fr", 400, "lang");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&accessible=maybe", 400, "accessible");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&value_of_time=0", 400, "value_of_time");
 }
 
 TEST_F(GuidanceApiTest, DestinationOffTheNetworkIs422NamingDest) {
@@ -141,19 +141,19 @@ TEST_F(GuidanceApiTest, DestinationOffTheNetworkIs422NamingDest) {
   ExpectProblem("/api/v1/guidance?dest=34.5,113.0", 422, "dest");
   auto r = Get("/api/v1/guidance?dest=34.5,113.0");
   EXPECT_EQ(json::parse(r.body)["type"], "urn:parkguide:problem:unsnappable-point");
-  ExpectProblem("/api/v1/guidance?dest=" + kDest + "&origin=34.5,113.0", 422, "origin");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&origin=34.5,113.0", 422, "origin");
 }
 
 TEST_F(GuidanceApiTest, WithoutARoadGraphIs503) {
   Serve(/*with_guide=*/false);
-  auto r = Get("/api/v1/guidance?dest=" + kDest);
+  auto r = Get("/api/v1/guidance?dest=" + Dest());
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(json::parse(r.body)["type"], "urn:parkguide:problem:no-road-graph");
 }
 
 TEST_F(GuidanceApiTest, EvRanksChargingSitesByConnector) {
   Serve();
-  auto r = Get("/api/v1/guidance?dest=" + kDest + "&vehicle=ev&connector=GBT_DC&max_walk=2000" +
+  auto r = Get("/api/v1/guidance?dest=" + Dest() + "&vehicle=ev&connector=GBT_DC&max_walk=2000" +
                "&lang=en&explain=1");
   ASSERT_EQ(r.status, 200) << r.body;
   const json body = json::parse(r.body);

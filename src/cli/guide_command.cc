@@ -52,7 +52,7 @@ std::string Table(const guidance::GuidanceAnswer& a, const registry::Registry& r
           "{:>4}  {:<18} {:>10} {:>6.0f} m {:>7.2f}  {:<13} {:>8} {:>10}  {}\n", i + 1, r.id,
           r.drive_time_ms ? Minutes(*r.drive_time_ms) : "-", r.walk_distance_dm / 10.0,
           r.availability.p_free, guidance::Name(r.availability.source),
-          fmt::format("{}{:.2f}", r.price_known ? "" : "~", r.price_fen / 100.0),
+          fmt::format("{}{:.2f}", r.price_known ? "" : "~", static_cast<double>(r.price_fen) / 100),
           Minutes(static_cast<double>(r.cost.total_ms)), r.name.In(zh ? "zh" : "en"));
       out += fmt::format("      {}\n", r.summary);
     }

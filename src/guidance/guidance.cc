@@ -57,7 +57,7 @@ std::string_view Name(ExclusionReason r) {
 }
 
 double LiveOnlyPFree(int free_now, int64_t horizon_ms) {
-  const double minutes = std::max<int64_t>(horizon_ms, 0) / 60'000.0;
+  const double minutes = static_cast<double>(std::max<int64_t>(horizon_ms, 0)) / 60'000;
   const double p = 1 - std::exp(-std::max(free_now, 0) / (1 + minutes / 5));
   return std::clamp(p, 0.02, 0.99);
 }
@@ -96,7 +96,7 @@ int64_t Round(double v) { return static_cast<int64_t>(std::llround(v)); }
 
 std::string Money(int64_t fen) {
   if (fen % 100 == 0) return fmt::format("¥{}", fen / 100);
-  return fmt::format("¥{:.2f}", fen / 100.0);
+  return fmt::format("¥{:.2f}", static_cast<double>(fen) / 100);
 }
 
 int WholeMinutes(int64_t ms) { return static_cast<int>((ms + 30'000) / 60'000); }
@@ -322,9 +322,7 @@ std::string AvailabilityWords(const Texts& t, const Availability& a, bool charge
   const int pct = static_cast<int>(std::lround(a.p_free * 100));
   std::string out;
   if (a.source == DataSource::kNone) {
-    out = t.zh() ? (charger ? "充电桩空闲情况未知" : "空位情况未知")
-                 : (charger ? "availability unknown" : "availability unknown");
-    return out;
+    return t.zh() ? (charger ? "充电桩空闲情况未知" : "空位情况未知") : "availability unknown";
   }
   if (t.zh()) {
     const char* w = a.p_free >= 0.9 ? (charger ? "很可能有空闲充电桩" : "很可能有空位")
@@ -575,15 +573,15 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
     }
 
     // Price of the stay.
+    // A kerbside charger, or a facility known to be free, costs nothing: charging fees are not
+    // modelled.
     if (f != nullptr && f->tariff) {
       r.price_fen = model::StayPriceFen(*f->tariff, local.minute_of_day, req.stay_minutes);
-    } else if (f != nullptr && f->fee == false) {
-      r.price_fen = 0;
-    } else if (f != nullptr) {
+    } else if (f != nullptr && f->fee != false) {
       r.price_known = false;
       r.price_fen = prm.unknown_price_fen_per_hour * ((req.stay_minutes + 59) / 60);
     } else {
-      r.price_fen = 0;  // a kerbside charger: charging fees are not modelled, parking is free
+      r.price_fen = 0;
     }
 
     // Availability at arrival: live (blended with the forecast by horizon), forecast only, or

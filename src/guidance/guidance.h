@@ -61,7 +61,7 @@ struct GuidanceParams {
   // P(free) when neither live data nor a forecast is available.
   double unknown_p_free = 0.5;
   // Live data weighs exp(-horizon / this) against the forecast in P(free) at arrival.
-  int64_t live_weight_horizon_ms = 30 * 60'000;
+  int64_t live_weight_horizon_ms = int64_t{30} * 60'000;
   // Snap radius for dest and origin.
   double max_snap_distance_m = 500;
   // Excluded facilities farther than this multiple of max_walk are only counted, not listed.

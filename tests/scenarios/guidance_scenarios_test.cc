@@ -176,14 +176,16 @@ std::unique_ptr<Run> Play(const City& city, const Scenario& s) {
 }
 
 // The answer as an operator reads it, for failure messages.
+double ToSeconds(int64_t ms) { return static_cast<double>(ms) / 1000; }
+
 std::string Describe(const GuidanceAnswer& a) {
   std::string out = "results:\n";
   for (const auto& r : a.results) {
     out += fmt::format(
         "  {:<10} cost {:>7.1f} s (drive {:.0f}, walk {:.0f}, price {:.0f}, risk "
         "{:.0f}) walk {:.0f} m  {}\n",
-        r.id, r.cost.total_ms / 1000.0, r.cost.drive_ms / 1000.0, r.cost.walk_ms / 1000.0,
-        r.cost.price_ms / 1000.0, r.cost.full_risk_ms / 1000.0, r.walk_distance_dm / 10.0,
+        r.id, ToSeconds(r.cost.total_ms), ToSeconds(r.cost.drive_ms), ToSeconds(r.cost.walk_ms),
+        ToSeconds(r.cost.price_ms), ToSeconds(r.cost.full_risk_ms), r.walk_distance_dm / 10.0,
         r.summary);
   }
   for (const auto& r : a.chargers) out += fmt::format("  site {:<5} {}\n", r.id, r.summary);
@@ -196,7 +198,7 @@ std::string Describe(const GuidanceAnswer& a) {
 const std::vector<Scenario>& Scenarios() {
   using CT = model::ConnectorType;
   using R = ExclusionReason;
-  static const std::vector<Scenario> kScenarios = {
+  static const std::vector<Scenario> all = {
       {.name = "a near car park with a 40% chance loses to a slightly farther one with 95%",
        .rows = {{.id = "NEAR", .forecast_p = 0.40},
                 {.id = "FARTHER", .north_m = 80, .forecast_p = 0.95}},
@@ -288,7 +290,7 @@ const std::vector<Scenario>& Scenarios() {
            },
        .order = {"FLAT5", "DAYNIGHT", "CAPPED", "FREE30"}},
   };
-  return kScenarios;
+  return all;
 }
 
 const Scenario& Named(std::string_view start) {
