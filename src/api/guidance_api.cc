@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 #include <iterator>
 
 #include "api/route_json.h"
@@ -61,6 +62,7 @@ Result<int> Whole(std::string_view text, std::string_view name, int low, int hig
 // ranking itself (docs/benchmarks.md, "Guidance").
 class Writer {
  public:
+  Writer() { out_.reserve(16 * 1024); }
   std::string Take() { return std::move(out_); }
 
   Writer& Key(std::string_view k) {
@@ -99,11 +101,16 @@ class Writer {
     static constexpr int64_t kScale[] = {1, 10, 100, 1000, 10'000, 100'000, 1'000'000, 10'000'000};
     const int64_t scale = kScale[decimals];
     int64_t n = std::llround(v * static_cast<double>(scale));
+    // Sign, whole part (at most 19 digits), point and fraction: built on the stack, appended once.
+    char buf[32];
+    size_t len = 0;
     if (n < 0) {
-      out_ += '-';
+      buf[len++] = '-';
       n = -n;
     }
-    Digits(n / scale);
+    const fmt::format_int whole(n / scale);
+    std::memcpy(buf + len, whole.data(), whole.size());
+    len += whole.size();
     int64_t frac = n % scale;
     if (frac != 0) {
       int digits = decimals;
@@ -111,11 +118,13 @@ class Writer {
         frac /= 10;
         --digits;
       }
-      char buf[8];
-      for (int i = digits - 1; i >= 0; --i, frac /= 10) buf[i] = static_cast<char>('0' + frac % 10);
-      out_ += '.';
-      out_.append(buf, static_cast<size_t>(digits));
+      buf[len++] = '.';
+      for (int i = digits - 1; i >= 0; --i, frac /= 10) {
+        buf[len + static_cast<size_t>(i)] = static_cast<char>('0' + frac % 10);
+      }
+      len += static_cast<size_t>(digits);
     }
+    out_.append(buf, len);
     return *this;
   }
   Writer& Int(int64_t v) {
