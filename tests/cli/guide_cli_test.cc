@@ -2,10 +2,14 @@
 // table and --json answers, errors naming the option; and the real Monaco extract end to end.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
+#include "api/http/test_client.h"
+#include "core/time.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -93,6 +97,63 @@ TEST_F(GuideCli, ErrorsNameTheOption) {
   auto none = Run({"guide", "--db", dir_.File("nothing.db"), "--dest", kDest});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(none.output.find("no such database"), std::string::npos) << none.output;
+}
+
+TEST_F(GuideCli, TheServerAndTheCliGiveTheSameAnswerFromTheSameLiveData) {
+  auto key = Run({"source", "add", "--db", Db(), "--id", "gate", "--kind", "operator_system",
+                  "--scope", "all", "--interval", "600"});
+  ASSERT_EQ(key.exit_code, 0) << key.output;
+  std::string secret = key.output;
+  while (!secret.empty() && secret.back() == '\n') secret.pop_back();
+  secret = secret.substr(secret.rfind('\n') + 1);  // the key alone on the last line
+  testing::BackgroundProgram serve(
+      {ParkguideBinary(), "serve", "--db", Db(), "--port", "0", "--threads", "1"},
+      dir_.File("serve.log"));
+  ASSERT_TRUE(serve.WaitForLog("serving", std::chrono::seconds(60))) << serve.Log();
+  std::smatch m;
+  const std::string log = serve.Log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)")));
+  const auto port = static_cast<uint16_t>(std::stoi(m[1]));
+  // P2 reports 50 free spaces now: live in both answers.
+  const std::string now = FormatRfc3339Utc(
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  auto posted = api::http::HttpRequest(
+      "POST", "127.0.0.1", port, "/api/v1/observations",
+      R"({"observations":[{"type":"facility_count","facility":"P2","time":")" + now +
+          R"(","free":50}]})",
+      {{"Authorization", "Bearer " + secret}, {"Content-Type", "application/json"}});
+  ASSERT_TRUE(posted.ok());
+  ASSERT_EQ(posted->status, 200) << posted->body;
+
+  auto api = api::http::HttpGet("127.0.0.1", port,
+                                "/api/v1/guidance?dest=34.0002,113.806&origin=34.0,113.8054");
+  ASSERT_TRUE(api.ok());
+  ASSERT_EQ(api->status, 200) << api->body;
+  const auto served = nlohmann::json::parse(api->body);
+  // The CLI reads a copy of the journal the server is appending to.
+  auto cli = Run({"guide", "--db", Db(), "--dest", "34.0002,113.806", "--origin", kDest, "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  const auto printed = JsonLine(cli.output);
+  ASSERT_EQ(served["results"].size(), printed["results"].size());
+  for (size_t i = 0; i < served["results"].size(); ++i) {
+    const auto& a = served["results"][i];
+    const auto& b = printed["results"][i];
+    EXPECT_EQ(a["facility"], b["facility"]);
+    EXPECT_EQ(a["availability"]["source"], b["availability"]["source"]);
+    EXPECT_EQ(a["price"]["fen"], b["price"]["fen"]);
+    EXPECT_NEAR(a["score"]["expected_cost_s"].get<double>(),
+                b["score"]["expected_cost_s"].get<double>(), 5)
+        << "the two answers are a few seconds apart";
+  }
+  bool seen = false;
+  for (const auto& item : served["results"]) {
+    if (item["facility"] != "P2") continue;
+    seen = true;
+    EXPECT_EQ(item["availability"]["source"], "live");
+    EXPECT_EQ(item["availability"]["free_now"], 50);
+  }
+  EXPECT_TRUE(seen) << api->body;
+  EXPECT_EQ(serve.SignalAndWait(SIGINT, std::chrono::seconds(15)), 0) << serve.Log();
 }
 
 TEST(GuideCliRealData, MonacoFromImportToAnswer) {
