@@ -56,6 +56,40 @@ std::string_view Name(ExclusionReason r) {
   return "?";
 }
 
+namespace {
+int64_t Round(double v) { return static_cast<int64_t>(std::llround(v)); }
+}  // namespace
+
+std::vector<ExpectedCost> ExpectedCosts(
+    std::span<const CostInputs> options,
+    const std::function<uint32_t(size_t from, size_t to)>& drive_between,
+    const GuidanceParams& params) {
+  const auto give_up = static_cast<double>(params.give_up_ms);
+  std::vector<ExpectedCost> out(options.size());
+  for (size_t i = 0; i < options.size(); ++i) {
+    const CostInputs& o = options[i];
+    double alt = give_up;
+    for (size_t j = 0; j < options.size(); ++j) {
+      if (j == i) continue;
+      const uint32_t d = drive_between(i, j);
+      if (d == routing::kUnreachable) continue;
+      const CostInputs& x = options[j];
+      const double cost = d + x.p_free * (x.walk_ms + x.price_ms) + (1 - x.p_free) * give_up;
+      if (cost < alt) {
+        alt = cost;
+        out[i].fallback = static_cast<int>(j);
+      }
+    }
+    CostBreakdown& k = out[i].cost;
+    k.drive_ms = o.drive_ms;
+    k.walk_ms = Round(o.p_free * o.walk_ms);
+    k.price_ms = Round(o.p_free * o.price_ms);
+    k.full_risk_ms = Round((1 - o.p_free) * (static_cast<double>(params.full_detour_ms) + alt));
+    k.total_ms = k.drive_ms + k.walk_ms + k.price_ms + k.full_risk_ms;
+  }
+  return out;
+}
+
 double LiveOnlyPFree(int free_now, int64_t horizon_ms) {
   const double minutes = static_cast<double>(std::max<int64_t>(horizon_ms, 0)) / 60'000;
   const double p = 1 - std::exp(-std::max(free_now, 0) / (1 + minutes / 5));
@@ -91,8 +125,6 @@ struct Place {
 };
 
 uint32_t Bit(model::ConnectorType t) { return 1u << static_cast<unsigned>(t); }
-
-int64_t Round(double v) { return static_cast<int64_t>(std::llround(v)); }
 
 std::string Money(int64_t fen) {
   if (fen % 100 == 0) return fmt::format("¥{}", fen / 100);
@@ -310,7 +342,6 @@ struct Candidate {
   int32_t car_point = -1;  // the chosen entrance; -1 when the place has none
   RankedPlace r;
   double p = 0;
-  double if_free_ms = 0;  // walk (weighted) and price in time, paid when a space is found
 };
 
 struct Texts {
@@ -666,8 +697,6 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
     r.site = p.site;
     r.id = p.id;
     r.name = p.name;
-    c.if_free_ms =
-        r.walk_time_ms * prm.walk_time_factor + static_cast<double>(r.price_fen) * price_ms_per_fen;
     (charger ? sites : parking).push_back(std::move(c));
   }
   answer.candidates = static_cast<int>(parking.size());
@@ -675,27 +704,23 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
   // Expected total cost with a one-level lookahead: on finding i full, the driver goes on to the
   // best alternative j from i's entrance, which is itself full with probability 1 − p_j.
   auto rank = [&](std::vector<Candidate>& list, std::vector<RankedPlace>& out) {
-    for (Candidate& c : list) {
-      double alt = static_cast<double>(prm.give_up_ms);
-      const Candidate* via = nullptr;
-      for (const Candidate& j : list) {
-        if (j.place == c.place) continue;
-        const uint32_t d = s.DriveBetween(static_cast<uint32_t>(c.car_point), j.place);
-        if (d == routing::kUnreachable) continue;
-        const double cost =
-            d + j.p * j.if_free_ms + (1 - j.p) * static_cast<double>(prm.give_up_ms);
-        if (cost < alt || (cost == alt && via != nullptr && j.r.id < via->r.id)) {
-          alt = cost;
-          via = &j;
-        }
+    std::vector<CostInputs> inputs;
+    inputs.reserve(list.size());
+    for (const Candidate& c : list) {
+      inputs.push_back({c.p, c.r.drive_time_ms.value_or(0), c.r.walk_time_ms * prm.walk_time_factor,
+                        static_cast<double>(c.r.price_fen) * price_ms_per_fen});
+    }
+    const auto costs = ExpectedCosts(
+        inputs,
+        [&](size_t from, size_t to) {
+          return s.DriveBetween(static_cast<uint32_t>(list[from].car_point), list[to].place);
+        },
+        prm);
+    for (size_t i = 0; i < list.size(); ++i) {
+      list[i].r.cost = costs[i].cost;
+      if (costs[i].fallback >= 0) {
+        list[i].r.fallback_id = list[static_cast<size_t>(costs[i].fallback)].r.id;
       }
-      CostBreakdown& k = c.r.cost;
-      k.drive_ms = c.r.drive_time_ms.value_or(0);
-      k.walk_ms = Round(c.p * c.r.walk_time_ms * prm.walk_time_factor);
-      k.price_ms = Round(c.p * static_cast<double>(c.r.price_fen) * price_ms_per_fen);
-      k.full_risk_ms = Round((1 - c.p) * (static_cast<double>(prm.full_detour_ms) + alt));
-      k.total_ms = k.drive_ms + k.walk_ms + k.price_ms + k.full_risk_ms;
-      c.r.fallback_id = via ? via->r.id : "";
     }
     std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
       if (a.r.cost.total_ms != b.r.cost.total_ms) return a.r.cost.total_ms < b.r.cost.total_ms;

@@ -24,8 +24,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -207,6 +209,31 @@ class Guide {
   explicit Guide(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// One option of the cost model, in milliseconds of driver time.
+struct CostInputs {
+  double p_free = 0;
+  int64_t drive_ms = 0;  // origin → entrance; 0 without an origin
+  double walk_ms = 0;    // the walk × walk_time_factor
+  double price_ms = 0;   // the price at the value of time
+};
+
+struct ExpectedCost {
+  CostBreakdown cost;
+  int fallback = -1;  // the option costed in full_risk_ms; -1: cruising (give_up_ms)
+};
+
+// The model of docs/guidance.md for each option i:
+//   drive + P·(walk + price) + (1 − P)·(detour + alt_i),
+//   alt_i = min(give_up, min over j ≠ i of drive_between(i, j) + P_j·(walk_j + price_j)
+//                                          + (1 − P_j)·give_up),
+// with drive_between(i, j) the drive in ms from i's entrance to option j (routing::kUnreachable
+// when there is none). Each term is rounded to the millisecond and total_ms is their sum. Among
+// equal fall-backs the first option wins.
+std::vector<ExpectedCost> ExpectedCosts(
+    std::span<const CostInputs> options,
+    const std::function<uint32_t(size_t from, size_t to)>& drive_between,
+    const GuidanceParams& params);
 
 // P(free at arrival) from a live count alone: 1 − exp(−free / (1 + minutes ahead / 5)), clamped
 // to [0.02, 0.99] — a few free spaces now say little about a quarter of an hour ahead.

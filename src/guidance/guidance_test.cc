@@ -245,6 +245,32 @@ TEST(Guide, AFacilityNoFootwayReachesIsExplainedWhenNearAndCountedWhenFar) {
   EXPECT_EQ(a->excluded_far, 1) << "FAROFF is only counted";
 }
 
+// docs/guidance.md's worked example, to the millisecond.
+TEST(ExpectedCosts, TheWorkedExampleOfTheDocs) {
+  GuidanceParams prm;  // ¥30/h: ¥1 is 120 s; walk × 1.5; detour 120 s; give-up 900 s
+  std::vector<CostInputs> options = {
+      {.p_free = 0.40, .drive_ms = 240'000, .walk_ms = 1.5 * 60'000, .price_ms = 4 * 120'000},
+      {.p_free = 0.95, .drive_ms = 250'000, .walk_ms = 1.5 * 180'000, .price_ms = 3 * 120'000}};
+  auto between = [](size_t, size_t) { return uint32_t{30'000}; };
+  auto costs = ExpectedCosts(options, between, prm);
+  EXPECT_EQ(costs[0].cost.total_ms, 944'100);  // A
+  EXPECT_EQ(costs[0].cost.walk_ms, 36'000);
+  EXPECT_EQ(costs[0].cost.price_ms, 192'000);
+  EXPECT_EQ(costs[0].cost.full_risk_ms, 476'100);
+  EXPECT_EQ(costs[0].fallback, 1);
+  EXPECT_EQ(costs[1].cost.total_ms, 894'400);  // B: ranks first
+  EXPECT_EQ(costs[1].cost.full_risk_ms, 45'900);
+  EXPECT_EQ(costs[1].fallback, 0);
+  options[0].p_free = 0.90;  // A at 90%: 832.35 s, now first
+  costs = ExpectedCosts(options, between, prm);
+  EXPECT_EQ(costs[0].cost.total_ms, 832'350);
+  // No way on from A: its full risk is cruising.
+  costs = ExpectedCosts(
+      options, [](size_t, size_t) { return routing::kUnreachable; }, prm);
+  EXPECT_EQ(costs[0].fallback, -1);
+  EXPECT_EQ(costs[0].cost.full_risk_ms, 102'000);  // 0.1 × (120 + 900) s
+}
+
 TEST(LiveOnlyPFree, FullIsAlmostNeverFreeAndManyFreeSpacesAreLikelyFree) {
   EXPECT_DOUBLE_EQ(LiveOnlyPFree(0, 0), 0.02);
   EXPECT_GT(LiveOnlyPFree(20, 5 * 60'000), 0.95);
