@@ -1,10 +1,8 @@
 #include "api/route_api.h"
 
-#include <fmt/format.h>
-
-#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "api/route_json.h"
 #include "routing/query_pool.h"
 
 namespace pg::api {
@@ -13,16 +11,6 @@ namespace {
 using http::Request;
 using http::Response;
 using nlohmann::json;
-
-// Rounds to 1/scale; dividing by the exact scale gives the double nearest the decimal, which the
-// JSON writer then prints in its shortest form (113.84, not 113.83999999999999).
-double Round(double value, double scale) { return std::round(value * scale) / scale; }
-
-json EndJson(const routing::SnappedPoint& p) {
-  return {{"lat", Round(p.location.lat, 1e7)},
-          {"lon", Round(p.location.lon, 1e7)},
-          {"snap_distance_m", Round(p.snap_distance_m, 10)}};
-}
 
 class RouteHandler {
  public:
@@ -36,9 +24,9 @@ class RouteHandler {
 
   Response Handle(const Request& req) const {
     // Parse and validate.
-    auto from = Point(req, "from");
+    auto from = RequiredPoint(req, "from");
     if (!from.ok()) return BadRequest(from.status());
-    auto to = Point(req, "to");
+    auto to = RequiredPoint(req, "to");
     if (!to.ok()) return BadRequest(to.status());
     routing::Mode mode = routing::Mode::kCar;
     if (auto text = req.Query("mode")) {
@@ -54,9 +42,9 @@ class RouteHandler {
     }
     // Snap and route.
     auto from_snap = network_->Snap(mode, *from, kMaxSnapDistanceM, "from");
-    if (!from_snap.ok()) return Unsnappable(from_snap.status());
+    if (!from_snap.ok()) return UnsnappableProblem(from_snap.status());
     auto to_snap = network_->Snap(mode, *to, kMaxSnapDistanceM, "to");
-    if (!to_snap.ok()) return Unsnappable(to_snap.status());
+    if (!to_snap.ok()) return UnsnappableProblem(to_snap.status());
     routing::QueryPool& pool = mode == routing::Mode::kCar ? *car_ : *foot_;
     auto query = pool.Acquire();
     auto route = query->FindRoute(*from_snap, *to_snap);
@@ -65,38 +53,16 @@ class RouteHandler {
                                "urn:parkguide:problem:no-route");
     }
     // Render.
-    json coordinates = json::array();
-    for (const LatLon& p : route->geometry) {
-      coordinates.push_back({Round(p.lon, 1e7), Round(p.lat, 1e7)});
-    }
     json body{{"mode", graph::ModeName(mode)},
-              {"time_s", Round(route->cost.travel_time_s(), 10)},
-              {"distance_m", Round(route->cost.distance_m(), 10)},
-              {"from", EndJson(*from_snap)},
-              {"to", EndJson(*to_snap)},
-              {"geometry", {{"type", "LineString"}, {"coordinates", std::move(coordinates)}}}};
+              {"time_s", RoundTo(route->cost.travel_time_s(), 10)},
+              {"distance_m", RoundTo(route->cost.distance_m(), 10)},
+              {"from", SnappedPointJson(*from_snap)},
+              {"to", SnappedPointJson(*to_snap)},
+              {"geometry", LineStringJson(route->geometry)}};
     return Response::Json(200, body.dump());
   }
 
  private:
-  static Result<LatLon> Point(const Request& req, std::string_view name) {
-    auto text = req.Query(name);
-    if (!text) return InvalidArgument("required, as lat,lon", std::string(name));
-    return ParseLatLon(*text, name);
-  }
-
-  static Response BadRequest(const Status& s) {
-    return Response::Problem(400, "Bad Request", fmt::format("{}: {}", s.field(), s.message()),
-                             s.field());
-  }
-
-  static Response Unsnappable(const Status& s) {
-    if (s.code() == StatusCode::kInvalidArgument) return BadRequest(s);
-    return Response::Problem(422, "Unsnappable Point",
-                             fmt::format("{}: {}", s.field(), s.message()), s.field(),
-                             "urn:parkguide:problem:unsnappable-point");
-  }
-
   std::shared_ptr<const routing::RoadNetwork> network_;
   std::unique_ptr<routing::QueryPool> car_;
   std::unique_ptr<routing::QueryPool> foot_;

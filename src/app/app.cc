@@ -11,6 +11,7 @@
 #include "api/analytics_api.h"
 #include "api/authorizer.h"
 #include "api/forecast_api.h"
+#include "api/guidance_api.h"
 #include "api/http/server.h"
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
@@ -20,6 +21,7 @@
 #include "api/route_api.h"
 #include "app/forecast_wiring.h"
 #include "app/report_wiring.h"
+#include "app/guidance_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -100,6 +102,7 @@ struct App::Impl {
   std::unique_ptr<LiveStateReader> forecast_live;
   std::unique_ptr<forecast::ForecastService> forecasts;
   std::unique_ptr<PeriodicThread> forecast_thread;
+  std::unique_ptr<guidance::Guide> guide;  // null when the city has no road graph
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
   state::StatusHistory status_history;  // bay and connector changes for the weekly report
@@ -493,6 +496,9 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
       *impl->store, clock, [live] { return live->registry(); },
       ReportScheduleOptions{reports_dir, config.report_weekday, config.report_minute_of_day,
                             config.chromium});
+  PG_ASSIGN_OR_RETURN(impl->guide, BuildGuide(impl->roads, registry, *impl->store));
+  api::RegisterGuidanceApi(*impl->server,
+                           {impl->guide.get(), impl->live.get(), impl->forecasts.get(), &clock});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

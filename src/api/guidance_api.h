@@ -1,0 +1,47 @@
+// GuidanceApi: GET /api/v1/guidance?dest=lat,lon[&origin=lat,lon&arrive=…&stay=…&vehicle=car|ev
+// &connector=GBT_DC&accessible=1&height=…&max_walk=…&limit=…&lang=zh|en&explain=1] — where to
+// park near a destination, ranked by expected total cost (docs/guidance.md).
+//
+// parse → validate (ParseGuidanceRequest) → Guide::Answer over the current live snapshot and the
+// forecasts → render (GuidanceJson). Errors, as problem+json naming the parameter:
+//   400  a parameter missing, malformed or out of range;
+//   422  urn:parkguide:problem:unsnappable-point — no footway within 500 m of `dest`, or no car
+//        road within 500 m of `origin`;
+//   503  urn:parkguide:problem:no-road-graph — the city has no graph file yet.
+//
+// Thread-safety: handlers run concurrently; the Guide is immutable and leases query objects.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/http/server.h"
+#include "core/clock.h"
+#include "forecast/service.h"
+#include "guidance/guidance.h"
+#include "state/live_state.h"
+
+namespace pg::api {
+
+struct GuidanceApiContext {
+  const guidance::Guide* guide = nullptr;  // null: the city has no road graph (503)
+  const state::LiveState* live = nullptr;  // required
+  const forecast::ArrivalForecaster* forecaster = nullptr;  // may be null: live data only
+  const Clock* clock = nullptr;                             // required
+};
+
+// The request from query parameters (name, value), as the API and the CLI take them.
+// Errors: kInvalidArgument naming the parameter (`dest` required; ranges in docs/guidance.md).
+Result<guidance::GuidanceRequest> ParseGuidanceRequest(
+    const std::vector<std::pair<std::string, std::string>>& query, Timestamp now);
+
+// The answer as the API's JSON document; times in the city's zone. Deterministic: the same
+// answer gives the same bytes.
+std::string GuidanceJson(const guidance::GuidanceAnswer& answer, const registry::Registry& reg,
+                         const guidance::GuidanceParams& params);
+
+// REQUIRES: context.live and context.clock set; everything outlives `server`.
+void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context);
+
+}  // namespace pg::api

@@ -1,0 +1,44 @@
+// What the route and guidance endpoints share: reading a "lat,lon" query parameter, rendering
+// snapped points and paths as JSON, and the problems of bad and unsnappable points.
+//
+//   auto dest = RequiredPoint(req, "dest");
+//   if (!dest.ok()) return BadRequest(dest.status());
+//   auto snap = network.Snap(Mode::kFoot, *dest, kMaxSnapDistanceM, "dest");
+//   if (!snap.ok()) return UnsnappableProblem(snap.status());
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string_view>
+
+#include "api/http/message.h"
+#include "core/geo.h"
+#include "core/status.h"
+#include "routing/road_network.h"
+
+namespace pg::api {
+
+// Rounds to 1/scale; dividing by the exact scale gives the double nearest the decimal, which the
+// JSON writer then prints in its shortest form (113.84, not 113.83999999999999).
+double RoundTo(double value, double scale);
+
+// The query parameter `name` as lat,lon. Errors: kInvalidArgument naming `name` when it is
+// missing or malformed.
+Result<LatLon> RequiredPoint(const http::Request& req, std::string_view name);
+
+// {"lat": …, "lon": …, "snap_distance_m": …} of where a point landed on the road.
+nlohmann::json SnappedPointJson(const routing::SnappedPoint& p);
+
+// A GeoJSON LineString of `points` ([lon, lat] pairs, to 1e-7 degrees).
+nlohmann::json LineStringJson(std::span<const LatLon> points);
+
+// 400 problem naming the status's field.
+http::Response BadRequest(const Status& s);
+
+// The answer to a failed snap: 400 for an invalid coordinate, else 422
+// urn:parkguide:problem:unsnappable-point naming the field.
+http::Response UnsnappableProblem(const Status& s);
+
+}  // namespace pg::api
