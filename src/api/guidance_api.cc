@@ -443,6 +443,7 @@ void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context
     auto snapshot = c->live->Snapshot();
     auto answer = c->guide->Answer(*request, *snapshot, now, c->forecaster, c->live->rules());
     if (!answer.ok()) return Problem(answer.status());
+    if (c->answered) c->answered->fetch_add(1, std::memory_order_relaxed);
     return Response::Json(200, GuidanceJson(*answer, c->guide->registry(), c->guide->params()));
   });
 }

@@ -12,6 +12,8 @@
 // Thread-safety: handlers run concurrently; the Guide is immutable and leases query objects.
 #pragma once
 
+#include <atomic>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +31,8 @@ struct GuidanceApiContext {
   const state::LiveState* live = nullptr;  // required
   const forecast::ArrivalForecaster* forecaster = nullptr;  // may be null: live data only
   const Clock* clock = nullptr;                             // required
+  // Counts every answered query when set (the weekly report's "guidance queries served").
+  std::atomic<int64_t>* answered = nullptr;
 };
 
 // The request from query parameters (name, value), as the API and the CLI take them.

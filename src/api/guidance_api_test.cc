@@ -41,8 +41,8 @@ class GuidanceApiTest : public ::testing::Test {
   }
   void Serve(bool with_guide = true) {
     server_ = std::make_unique<http::Server>(http::ServerOptions{});
-    RegisterGuidanceApi(*server_,
-                        {with_guide ? guide_.get() : nullptr, live_.get(), &forecaster_, &clock_});
+    RegisterGuidanceApi(*server_, {with_guide ? guide_.get() : nullptr, live_.get(), &forecaster_,
+                                   &clock_, &answered_});
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {
@@ -68,6 +68,7 @@ class GuidanceApiTest : public ::testing::Test {
   std::unique_ptr<guidance::Guide> guide_;
   testing::ScriptedForecaster forecaster_;
   std::unique_ptr<http::Server> server_;
+  std::atomic<int64_t> answered_{0};
 };
 
 TEST_F(GuidanceApiTest, AnswersRankedFacilitiesWithRoutesAndWords) {
@@ -116,6 +117,15 @@ TEST_F(GuidanceApiTest, ExplainListsExclusionsWithReasons) {
   for (const json& item : body["results"]) {
     for (const json& e : body["excluded"]) EXPECT_NE(item["facility"], e["facility"]);
   }
+}
+
+TEST_F(GuidanceApiTest, CountsAnsweredQueriesOnly) {
+  Serve();
+  const std::string target = "/api/v1/guidance?dest=" + Dest() + "&origin=" + Origin();
+  ASSERT_EQ(Get(target).status, 200);
+  ASSERT_EQ(Get(target + "&explain=1").status, 200);
+  ASSERT_EQ(Get("/api/v1/guidance?dest=north").status, 400);
+  EXPECT_EQ(answered_.load(), 2);
 }
 
 TEST_F(GuidanceApiTest, BadParametersAreProblemsNamingTheParameter) {

@@ -17,11 +17,11 @@
 #include "api/ingest_api.h"
 #include "api/read_api.h"
 #include "api/roads_api.h"
-#include "api/signs_api.h"
 #include "api/route_api.h"
+#include "api/signs_api.h"
 #include "app/forecast_wiring.h"
-#include "app/report_wiring.h"
 #include "app/guidance_wiring.h"
+#include "app/report_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -35,10 +35,10 @@
 #include "ingest/mqtt/mqtt_subscriber.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
+#include "routing/road_network.h"
 #include "signs/controller_sim.h"
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
-#include "routing/road_network.h"
 #include "state/live_state.h"
 #include "state/rollup.h"
 #include "state/status_history.h"
@@ -102,7 +102,8 @@ struct App::Impl {
   std::unique_ptr<LiveStateReader> forecast_live;
   std::unique_ptr<forecast::ForecastService> forecasts;
   std::unique_ptr<PeriodicThread> forecast_thread;
-  std::unique_ptr<guidance::Guide> guide;  // null when the city has no road graph
+  std::unique_ptr<guidance::Guide> guide;     // null when the city has no road graph
+  std::atomic<int64_t> guidance_answered{0};  // since the last RecordStatusChanges
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
   state::StatusHistory status_history;  // bay and connector changes for the weekly report
@@ -163,6 +164,14 @@ struct App::Impl {
         Status s = store->AddToCounter(fmt::format("source.{}.{}", d.source, kind), clock->Now(),
                                        static_cast<int64_t>(n));
         if (!s.ok()) PG_LOG_WARNING("source counters: {}", s.ToString());
+      }
+    }
+    // Guidance answers, counted in memory per request and stored here in hourly counters: one
+    // write per 10 s instead of one per query.
+    if (int64_t n = guidance_answered.exchange(0); n > 0) {
+      if (Status s = store->AddToCounter("guidance.queries", clock->Now(), n); !s.ok()) {
+        guidance_answered.fetch_add(n);
+        PG_LOG_WARNING("guidance counter: {}", s.ToString());
       }
     }
   }
@@ -498,7 +507,8 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
                             config.chromium});
   PG_ASSIGN_OR_RETURN(impl->guide, BuildGuide(impl->roads, registry, *impl->store));
   api::RegisterGuidanceApi(*impl->server,
-                           {impl->guide.get(), impl->live.get(), impl->forecasts.get(), &clock});
+                           {impl->guide.get(), impl->live.get(), impl->forecasts.get(), &clock,
+                            &impl->guidance_answered});
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
