@@ -61,6 +61,16 @@ function assert(cond, msg) {
 }
 
 // The server -----------------------------------------------------------------------------------
+// "2026-W47" for the ISO week holding `d` (UTC).
+function isoWeek(d) {
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const day = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - day);  // the Thursday of the week names its year
+  const first = new Date(Date.UTC(t.getUTCFullYear(), 0, 1));
+  const n = Math.ceil(((t - first) / 86400e3 + 1) / 7);
+  return `${t.getUTCFullYear()}-W${String(n).padStart(2, "0")}`;
+}
+
 const dir = mkdtempSync(join(tmpdir(), "pg-browser-"));
 const db = join(dir, "demo.db");
 let log = "";
@@ -291,7 +301,7 @@ try {
       }).filter(Boolean));
     let pages = 0;
     const oneFacility = facilities.find((x) => x.kind === "multi_storey") || facilities[0];
-    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities",
+    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities", "reports",
                      `facility/${encodeURIComponent(oneFacility.id)}`]) {
       await page.goto(`${base}/#/${p}`);
       // Each page marks itself data-ready once its data is in; a switch re-renders it.
@@ -331,7 +341,27 @@ try {
     return `${rows} sites, ${statuses.length} sources`;
   });
 
-  await check("the guidance tester draws a ranked answer (or, without guidance, the route)", async () => {
+  await check("the reports page lists the weekly reports the server lists", async () => {
+    // Last week's report, written by the CLI where the server keeps its own (<db>.reports), as
+    // the Monday schedule would: the page must list what the API lists, and link it.
+    const week = isoWeek(new Date(Date.now() - 7 * 86400e3));
+    mkdirSync(`${db}.reports`, { recursive: true });
+    execFileSync(binary, ["report", "--db", db, "--week", week, "--lang", "en", "--format", "html",
+                          "--out", join(`${db}.reports`, `report-${week}-en.html`)]);
+    await page.goto(`${base}/#/reports`);
+    await page.waitForSelector('main [data-ready="1"]', { timeout: 10000 });
+    const listed = (await api("/api/v1/reports")).reports;
+    assert(listed.some((r) => r.week === week), `the API lists ${week}`);
+    const opened = await fetch(`${base}${listed.find((r) => r.week === week).url}`);
+    assert(opened.ok && (await opened.text()).includes(week), "the linked report opens");
+    const links = await page.$$eval("a.report-link", (els) => els.map((e) => e.dataset.file));
+    assert(links.length === listed.length, `${links.length} links, ${listed.length} reports`);
+    for (const r of listed) assert(links.includes(r.file), `${r.file} is linked`);
+    await shot("reports");
+    return `${listed.length} reports listed`;
+  });
+
+  await check("the guidance tester draws the ranked answer of /api/v1/guidance", async () => {
     await page.goto(`${base}/#/guidance`);
     await setLang("en");
     await page.waitForSelector('#guide-map[data-ready="1"]', { timeout: 15000 });
@@ -342,15 +372,12 @@ try {
     const mode = await page.getAttribute("#guide-results", "data-mode");
     const lines = await page.locator("path.pg-route").count();
     assert(lines >= 1, "a route is drawn");
-    let detail;
-    if (mode === "guidance") {
-      const n = await page.locator("#guide-ranked li").count();
-      assert(n >= 1, "ranked results");
-      detail = `${n} ranked results, ${lines} routes`;
-    } else {
-      assert(await page.locator("#guide-unavailable").count() === 1, "says guidance is unavailable");
-      detail = `guidance not served yet: route drawn (${lines})`;
-    }
+    // The demo city has its road graph, so the binary serves /api/v1/guidance: the tester must
+    // show its ranked answer, not the plain-route fallback.
+    assert(mode === "guidance", `the tester shows guidance (mode ${mode})`);
+    const n = await page.locator("#guide-ranked li").count();
+    assert(n >= 1, "ranked results");
+    const detail = `${n} ranked results, ${lines} routes`;
     await shot("guidance");
     await setLang("zh");
     return detail;

@@ -13,6 +13,7 @@ import * as signsPage from "./pages/signs.js";
 import * as chargersPage from "./pages/chargers.js";
 import * as healthPage from "./pages/health.js";
 import * as guidancePage from "./pages/guidance.js";
+import * as reportsPage from "./pages/reports.js";
 
 const routes = [
   [/^\/?$/, mapPage, "map"],
@@ -24,6 +25,7 @@ const routes = [
   [/^\/chargers$/, chargersPage, "chargers"],
   [/^\/health$/, healthPage, "health"],
   [/^\/guidance$/, guidancePage, "guidance"],
+  [/^\/reports$/, reportsPage, "reports"],
 ];
 
 const main = document.getElementById("main");
