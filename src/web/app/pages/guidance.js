@@ -1,6 +1,7 @@
 // Guidance tester: click a destination (and an origin) on the map, ask GET /api/v1/guidance,
-// and see the ranked answer with its explanations and routes drawn. Until the guidance endpoint
-// is served (404), it says so and draws the plain car route from /api/v1/route instead.
+// and see the ranked answer with its explanations and routes drawn. Where guidance is not served
+// (404 from an older server, 503 from one without a road graph) it says so and tries the plain
+// car route from /api/v1/route instead.
 import L from "leaflet";
 import { ApiError, get } from "../api.js";
 import { cityMap, tileUrl } from "../citymap.js";
@@ -141,7 +142,7 @@ export function render(container) {
       showAnswer(answer);
     } catch (e) {
       if (!alive || mine !== seq) return;
-      if (e instanceof ApiError && (e.status === 404 || e.status === 501) && !(e.problem && e.problem["invalid_params"])) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 501 || e.status === 503) && !(e.problem && e.problem["invalid_params"])) {
         await showRouteOnly();
       } else {
         out.replaceChildren(errorBox(e));
