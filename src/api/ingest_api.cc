@@ -164,16 +164,9 @@ class Handlers {
     const auto& rules = c_.live->rules();
     json sources = json::array();
     for (const auto& s : snap->sources) {
-      std::string status = "never";
-      if (s.last_received != Timestamp{}) {
-        status = "ok";
-        if (s.expected_interval.count() > 0 &&
-            now - s.last_received > std::chrono::milliseconds(static_cast<int64_t>(
-                                        static_cast<double>(s.expected_interval.count()) * 1000 *
-                                        rules.stale_factor))) {
-          status = "silent";
-        }
-      }
+      const char* status = s.last_received == Timestamp{}         ? "never"
+                           : state::SourceIsSilent(s, now, rules) ? "silent"
+                                                                  : "ok";
       auto opt_time = [&](Timestamp t) {
         return t == Timestamp{} ? json(nullptr) : json(TimeText(reg, t));
       };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <future>
@@ -15,6 +17,7 @@
 #include "api/http/server.h"
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
+#include "api/metrics_api.h"
 #include "api/read_api.h"
 #include "api/roads_api.h"
 #include "api/route_api.h"
@@ -103,7 +106,8 @@ struct App::Impl {
   std::unique_ptr<forecast::ForecastService> forecasts;
   std::unique_ptr<PeriodicThread> forecast_thread;
   std::unique_ptr<guidance::Guide> guide;     // null when the city has no road graph
-  std::atomic<int64_t> guidance_answered{0};  // since the last RecordStatusChanges
+  std::atomic<int64_t> guidance_answered{0};  // since start (for /metrics and the counter)
+  int64_t guidance_recorded = 0;              // of which stored; history thread only
   Timestamp last_history_slot;
   state::RollupBuilder rollups;
   state::StatusHistory status_history;  // bay and connector changes for the weekly report
@@ -144,6 +148,91 @@ struct App::Impl {
     }
   }
 
+  // What /metrics exposes: the live picture (facilities by state, sources and their counters),
+  // the journal, the ingest channels, the HTTP server, the signs and guidance. Each collector
+  // reads a stats snapshot; none touches the store.
+  std::vector<api::MetricsCollector> MetricsCollectors() {
+    std::vector<api::MetricsCollector> collectors;
+    collectors.push_back([this](api::PrometheusText& out) {
+      auto snap = live->Snapshot();
+      const auto& reg = *live->registry();
+      const Timestamp now = clock->Now();
+      std::array<int, 5> by_state{};
+      for (const auto& f : reg.facilities()) {
+        ++by_state[static_cast<size_t>(
+            state::ViewFacility(reg, *snap, f, now, live->rules()).state)];
+      }
+      for (auto st : {state::OccupancyState::kOpen, state::OccupancyState::kAlmostFull,
+                      state::OccupancyState::kFull, state::OccupancyState::kClosed,
+                      state::OccupancyState::kUnknown}) {
+        out.Gauge("parkguide_facilities", "Facilities by live state (unknown: no fresh data)",
+                  by_state[static_cast<size_t>(st)], {{"state", state::Name(st)}});
+      }
+      const std::pair<const char*, uint64_t state::SourceStats::*> counters[] = {
+          {"accepted", &state::SourceStats::accepted},
+          {"duplicate", &state::SourceStats::duplicate},
+          {"out_of_order", &state::SourceStats::out_of_order},
+          {"unknown_target", &state::SourceStats::unknown_target},
+          {"clamped_below_zero", &state::SourceStats::underflow},
+          {"clamped_above_capacity", &state::SourceStats::overflow},
+          {"corrections", &state::SourceStats::corrections}};
+      for (const auto& [outcome, member] : counters) {
+        for (const auto& src : snap->sources) {
+          out.Counter("parkguide_source_observations_total",
+                      "Observations per source and outcome since the journal began",
+                      static_cast<double>(src.*member), {{"source", src.id}, {"outcome", outcome}});
+        }
+      }
+      for (const auto& src : snap->sources) {
+        out.Gauge("parkguide_source_silent", "1 when a source has missed its expected interval",
+                  state::SourceIsSilent(src, now, live->rules()) ? 1 : 0, {{"source", src.id}});
+      }
+      for (const auto& src : snap->sources) {
+        if (src.last_received == Timestamp{}) continue;
+        out.Gauge("parkguide_source_last_received_seconds",
+                  "Unix time of the source's newest accepted batch",
+                  static_cast<double>(ToUnixMillis(src.last_received)) / 1000,
+                  {{"source", src.id}});
+      }
+    });
+    collectors.push_back([this](api::PrometheusText& out) {
+      const auto j = pipeline->stats();
+      out.Counter("parkguide_journal_records_total", "Journal records written", j.records);
+      out.Counter("parkguide_journal_syncs_total", "Journal fsyncs (records/syncs: group size)",
+                  j.syncs);
+      out.Counter("parkguide_journal_observations_total", "Observations made durable",
+                  j.observations);
+      out.Counter("parkguide_journal_checkpoints_total", "Checkpoints written", j.checkpoints);
+      if (mqtt) {
+        const auto m = mqtt->stats();
+        out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
+                    m.accepted, {{"outcome", "accepted"}});
+        out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
+                    m.dead_letters, {{"outcome", "dead_letter"}});
+        out.Gauge("parkguide_mqtt_connected", "1 while subscribed to the broker",
+                  m.connected && m.subscribed ? 1 : 0);
+      }
+      const auto h = server->stats();
+      out.Counter("parkguide_http_requests_total", "HTTP requests that reached routing",
+                  h.requests);
+      out.Gauge("parkguide_http_connections_open", "Open HTTP connections (streams included)",
+                h.connections_open);
+      out.Gauge("parkguide_sse_streams_open", "Open Server-Sent Events streams", h.streams_open);
+      out.Counter("parkguide_sse_streams_dropped_slow_total",
+                  "Event streams closed for falling behind", h.streams_dropped_slow);
+      if (signs) {
+        const auto g = signs->stats();
+        out.Counter("parkguide_sign_evaluations_total", "Sign evaluations", g.evaluations);
+        out.Counter("parkguide_sign_publishes_total", "Sign contents published", g.publishes);
+        out.Counter("parkguide_sign_publish_failures_total", "Sign publishes that failed",
+                    g.publish_failures);
+      }
+      out.Counter("parkguide_guidance_answers_total", "Guidance queries answered",
+                  static_cast<double>(guidance_answered.load()));
+    });
+    return collectors;
+  }
+
   // Stores the bay sensor and connector status changes since the previous sample.
   void RecordStatusChanges() {
     auto changes = status_history.Diff(*live->Snapshot());
@@ -168,9 +257,12 @@ struct App::Impl {
     }
     // Guidance answers, counted in memory per request and stored here in hourly counters: one
     // write per 10 s instead of one per query.
-    if (int64_t n = guidance_answered.exchange(0); n > 0) {
-      if (Status s = store->AddToCounter("guidance.queries", clock->Now(), n); !s.ok()) {
-        guidance_answered.fetch_add(n);
+    if (int64_t total = guidance_answered.load(); total > guidance_recorded) {
+      if (Status s =
+              store->AddToCounter("guidance.queries", clock->Now(), total - guidance_recorded);
+          s.ok()) {
+        guidance_recorded = total;
+      } else {
         PG_LOG_WARNING("guidance counter: {}", s.ToString());
       }
     }
@@ -509,6 +601,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   api::RegisterGuidanceApi(*impl->server,
                            {impl->guide.get(), impl->live.get(), impl->forecasts.get(), &clock,
                             &impl->guidance_answered});
+  api::RegisterMetricsApi(*impl->server, impl->MetricsCollectors());
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

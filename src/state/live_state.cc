@@ -123,6 +123,13 @@ const SourceStats* LiveSnapshot::FindSource(std::string_view id) const {
   return nullptr;
 }
 
+bool SourceIsSilent(const SourceStats& source, Timestamp now, const LiveRules& rules) {
+  if (source.last_received == Timestamp{} || source.expected_interval.count() <= 0) return false;
+  const auto limit = std::chrono::milliseconds(static_cast<int64_t>(
+      static_cast<double>(source.expected_interval.count()) * 1000 * rules.stale_factor));
+  return now - source.last_received > limit;
+}
+
 double SourceStats::RatePerMinute(Timestamp now) const {
   int64_t now_minute = ToUnixMillis(now) / 60'000;
   uint64_t sum = 0;

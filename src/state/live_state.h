@@ -357,6 +357,11 @@ std::string ChargerSiteOf(const model::Charger& charger);
 std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
                                           const LiveSnapshot& snapshot);
 
+// Whether a source that declared an expected interval has sent nothing for longer than that
+// interval times the staleness factor (what the data-health page and /metrics call silent).
+// A source that never sent anything, or declared no interval, is not silent.
+bool SourceIsSilent(const SourceStats& source, Timestamp now, const LiveRules& rules);
+
 // The reader's view of one facility at `now`: the SPEC §9 "live" object.
 struct FacilityView {
   OccupancyState state = OccupancyState::kUnknown;

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "api/http/test_client.h"
 #include "tests/support/subprocess.h"
@@ -85,6 +86,29 @@ TEST(DemoSmoke, ServesTheDemoCityWithMovingCountsAndStopsOnCtrlC) {
     EXPECT_EQ(route->status, 200) << route->body;
     EXPECT_GT(nlohmann::json::parse(route->body)["distance_m"].get<double>(), 2000) << mode;
   }
+  // /metrics: every facility counted once across the states, and the demo's feed counted as
+  // accepted observations of its sources.
+  auto metrics = api::http::HttpGet("127.0.0.1", port, "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  EXPECT_EQ(metrics->status, 200);
+  int facilities_by_state = 0;
+  double accepted = 0;
+  std::istringstream lines(metrics->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("parkguide_facilities{", 0) == 0) {
+      facilities_by_state += std::stoi(line.substr(line.rfind(' ') + 1));
+    }
+    if (line.rfind("parkguide_source_observations_total{", 0) == 0 &&
+        line.find("outcome=\"accepted\"") != std::string::npos) {
+      accepted += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  auto listed = api::http::HttpGet("127.0.0.1", port, "/api/v1/facilities?limit=1000");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(facilities_by_state,
+            static_cast<int>(nlohmann::json::parse(listed->body)["items"].size()))
+      << metrics->body;
+  EXPECT_GT(accepted, 0) << metrics->body;
 
   EXPECT_EQ(demo.SignalAndWait(SIGINT, std::chrono::seconds(15)), 0) << demo.Log();
   EXPECT_NE(demo.Log().find("stopped"), std::string::npos);

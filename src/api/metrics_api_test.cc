@@ -1,0 +1,49 @@
+#include "api/metrics_api.h"
+
+#include <gtest/gtest.h>
+
+#include "api/http/test_client.h"
+
+namespace pg::api {
+namespace {
+
+TEST(PrometheusText, WritesHelpAndTypeOncePerNameAndEscapesLabels) {
+  PrometheusText out;
+  out.Gauge("pg_x", "What x\\is\nsaid", 3, {{"state", "open"}});
+  out.Gauge("pg_x", "What x\\is\nsaid", 0.5, {{"state", "say \"full\"\n"}});
+  out.Counter("pg_total", "Count", 12);
+  EXPECT_EQ(out.text(),
+            "# HELP pg_x What x\\\\is\\nsaid\n"
+            "# TYPE pg_x gauge\n"
+            "pg_x{state=\"open\"} 3\n"
+            "pg_x{state=\"say \\\"full\\\"\\n\"} 0.5\n"
+            "# HELP pg_total Count\n"
+            "# TYPE pg_total counter\n"
+            "pg_total 12\n");
+}
+
+TEST(MetricsApi, ServesEveryCollectorAsPrometheusText) {
+  http::Server server(http::ServerOptions{});
+  int calls = 0;
+  std::vector<MetricsCollector> collectors;
+  collectors.push_back([&](PrometheusText& out) {
+    ++calls;
+    out.Counter("pg_a_total", "A", calls);
+  });
+  collectors.push_back([](PrometheusText& out) { out.Gauge("pg_b", "B", 7, {{"k", "v"}}); });
+  RegisterMetricsApi(server, std::move(collectors));
+  ASSERT_TRUE(server.Start().ok());
+  auto r = http::HttpGet("127.0.0.1", server.port(), "/metrics");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r->body.find("pg_a_total 1\n"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("pg_b{k=\"v\"} 7\n"), std::string::npos) << r->body;
+  auto again = http::HttpGet("127.0.0.1", server.port(), "/metrics");
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->body.find("pg_a_total 2\n"), std::string::npos) << "collected on every read";
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace pg::api
