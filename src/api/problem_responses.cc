@@ -66,4 +66,17 @@ Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string
   return std::optional<Timestamp>(*t);
 }
 
+Result<std::pair<Timestamp, Timestamp>> TimeRangeParams(const http::Request& req,
+                                                        Timestamp default_to, Milliseconds span) {
+  PG_ASSIGN_OR_RETURN(auto from, TimeParam(req, "from"));
+  PG_ASSIGN_OR_RETURN(auto to, TimeParam(req, "to"));
+  const Timestamp t = to.value_or(default_to);
+  const Timestamp f = from.value_or(t - span);
+  if (t <= f) return InvalidArgument("must be after from", "to");
+  if (t - f > std::chrono::hours(24 * 92)) {
+    return InvalidArgument("at most 92 days per request", "to");
+  }
+  return std::pair{f, t};
+}
+
 }  // namespace pg::api

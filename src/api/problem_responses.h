@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "api/http/message.h"
 #include "core/status.h"
@@ -28,5 +29,11 @@ Result<int> IntParam(const http::Request& req, std::string_view name, int fallba
 
 // An RFC 3339 time query parameter; nullopt when absent. Errors: kInvalidArgument naming it.
 Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string_view name);
+
+// [from, to) from the `from` and `to` query parameters: `to` defaults to `default_to`, `from` to
+// `span` before `to`. Errors: kInvalidArgument naming the parameter — unparseable, `to` not after
+// `from`, or more than 92 days.
+Result<std::pair<Timestamp, Timestamp>> TimeRangeParams(const http::Request& req,
+                                                        Timestamp default_to, Milliseconds span);
 
 }  // namespace pg::api

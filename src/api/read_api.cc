@@ -237,19 +237,9 @@ class Handlers {
     const std::string& id = req.path_params.at("id");
     const model::Facility* f = reg->FindFacility(model::FacilityId(id));
     if (!f) return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
-    Timestamp now = c_.clock->Now();
-    Timestamp from = now - std::chrono::hours(24);
-    Timestamp to = now;
-    for (auto [name, target] : {std::pair{"from", &from}, {"to", &to}}) {
-      if (auto text = req.Query(name)) {
-        auto t = ParseRfc3339(*text);
-        if (!t.ok()) return BadParam(name, t.status().message());
-        *target = *t;
-      }
-    }
-    if (to <= from) return BadParam("to", "must be after from");
-    if (to - from > std::chrono::hours(24 * 92))
-      return BadParam("to", "at most 92 days per request");
+    auto range = TimeRangeParams(req, c_.clock->Now(), std::chrono::hours(24));
+    if (!range.ok()) return ProblemFromStatus(range.status());
+    const auto [from, to] = *range;
     bool csv = false;
     if (auto format = req.Query("format")) {
       if (*format != "csv" && *format != "json") return BadParam("format", "must be json or csv");
@@ -394,19 +384,9 @@ class Handlers {
       return Response::Problem(404, "Not Found", fmt::format("no charging site '{}'", site),
                                "site");
     }
-    Timestamp now = c_.clock->Now();
-    Timestamp from = now - std::chrono::hours(24);
-    Timestamp to = now;
-    for (auto [name, target] : {std::pair{"from", &from}, {"to", &to}}) {
-      if (auto text = req.Query(name)) {
-        auto t = ParseRfc3339(*text);
-        if (!t.ok()) return BadParam(name, t.status().message());
-        *target = *t;
-      }
-    }
-    if (to <= from) return BadParam("to", "must be after from");
-    if (to - from > std::chrono::hours(24 * 92))
-      return BadParam("to", "at most 92 days per request");
+    auto range = TimeRangeParams(req, c_.clock->Now(), std::chrono::hours(24));
+    if (!range.ok()) return ProblemFromStatus(range.status());
+    const auto [from, to] = *range;
     std::chrono::seconds step{3600};
     if (auto text = req.Query("step")) {
       auto v = ParseDurationSeconds(*text);

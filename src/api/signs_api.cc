@@ -21,20 +21,6 @@ using nlohmann::json;
 constexpr int kMaxWaitSeconds = 60;
 constexpr int kDefaultLimit = 1000;
 constexpr int kMaxLimit = 10'000;
-constexpr auto kMaxRange = std::chrono::hours(24 * 92);
-
-// [from, to) from the query; `to` defaults to just after now (what happened this millisecond
-// included), `from` to `span` before `to`.
-Result<std::pair<Timestamp, Timestamp>> RangeParams(const Request& req, Timestamp now,
-                                                    std::chrono::hours span) {
-  PG_ASSIGN_OR_RETURN(auto from, TimeParam(req, "from"));
-  PG_ASSIGN_OR_RETURN(auto to, TimeParam(req, "to"));
-  Timestamp t = to.value_or(now + Milliseconds(1));
-  Timestamp f = from.value_or(t - span);
-  if (t <= f) return InvalidArgument("must be after from", "to");
-  if (t - f > kMaxRange) return InvalidArgument("at most 92 days per request", "to");
-  return std::pair{f, t};
-}
 
 std::string ETag(int64_t seq) { return fmt::format("\"{}\"", seq); }
 
@@ -248,7 +234,7 @@ class Handlers {
              {"last_fault", std::move(health)}};
       return Response::Json(200, j.dump());
     }
-    auto range = RangeParams(req, c_.clock->Now(), std::chrono::hours(24));
+    auto range = TimeRangeParams(req, c_.clock->Now() + Milliseconds(1), std::chrono::hours(24));
     if (!range.ok()) return ProblemFromStatus(range.status());
     auto limit = IntParam(req, "limit", kDefaultLimit, 1, kMaxLimit);
     if (!limit.ok()) return ProblemFromStatus(limit.status());
@@ -271,7 +257,8 @@ class Handlers {
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
     if (!reg->FindSign(model::SignId(id))) return NoSign(id);
-    auto range = RangeParams(req, c_.clock->Now(), std::chrono::hours(24 * 7));
+    auto range =
+        TimeRangeParams(req, c_.clock->Now() + Milliseconds(1), std::chrono::hours(24 * 7));
     if (!range.ok()) return ProblemFromStatus(range.status());
     auto limit = IntParam(req, "limit", kDefaultLimit, 1, kMaxLimit);
     if (!limit.ok()) return ProblemFromStatus(limit.status());
