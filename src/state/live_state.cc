@@ -125,8 +125,8 @@ const SourceStats* LiveSnapshot::FindSource(std::string_view id) const {
 
 bool SourceIsSilent(const SourceStats& source, Timestamp now, const LiveRules& rules) {
   if (source.last_received == Timestamp{} || source.expected_interval.count() <= 0) return false;
-  const auto limit = std::chrono::milliseconds(static_cast<int64_t>(
-      static_cast<double>(source.expected_interval.count()) * 1000 * rules.stale_factor));
+  const auto limit = std::chrono::milliseconds(static_cast<int64_t>(std::llround(
+      static_cast<double>(source.expected_interval.count()) * 1000.0 * rules.stale_factor)));
   return now - source.last_received > limit;
 }
 
@@ -1171,10 +1171,7 @@ std::vector<SourceAlert> LiveState::CheckSilence(Timestamp now) {
   Writer& w = *w_;
   for (size_t i = 0; i < w.sources.size(); ++i) {
     const SourceStats& s = w.sources[i];
-    if (s.expected_interval.count() == 0 || s.last_received == Timestamp{}) continue;
-    auto limit = std::chrono::milliseconds(static_cast<int64_t>(std::llround(
-        static_cast<double>(s.expected_interval.count()) * 1000.0 * rules_.stale_factor)));
-    bool silent = now - s.last_received > limit;
+    const bool silent = SourceIsSilent(s, now, rules_);
     if (silent != silent_[i]) {
       silent_[i] = silent;
       alerts.push_back({s.id, silent, s.last_received, s.expected_interval});
