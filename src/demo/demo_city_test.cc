@@ -9,8 +9,8 @@
 #include "graph/road_import.h"
 #include "model/validation.h"
 #include "registry/registry.h"
-#include "signs/display_rules.h"
 #include "routing/route_query.h"
+#include "signs/display_rules.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 

@@ -44,8 +44,9 @@ struct Response;
 // server took it, the server responds the fallback (a 304, say), and a server that stops
 // responds it at once instead of holding Stop() up:
 //
-//   auto pending = std::make_shared<http::PendingResponse>(std::chrono::seconds(30), NotModified());
-//   waiters.Add(pending);                  // later, maybe: pending->Respond(NewContent())
+//   auto pending =
+//       std::make_shared<http::PendingResponse>(std::chrono::seconds(30), NotModified());
+//   waiters.Add(pending);  // later, maybe: pending->Respond(NewContent())
 //   return http::Response::Later(pending);
 //
 // A client that goes away while waiting is noticed when the answer is written.

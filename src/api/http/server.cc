@@ -695,7 +695,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string stream_out_;  // the bytes of the write in flight
   net::steady_timer heartbeat_;
   std::shared_ptr<PendingResponse> pending_;  // a long-poll waiting in kHandling
-  std::array<char, 256> discard_{};  // what a streaming client sends is read and dropped
+  std::array<char, 256> discard_{};           // what a streaming client sends is read and dropped
 
   std::vector<char> linger_buffer_;
   size_t lingered_bytes_ = 0;
