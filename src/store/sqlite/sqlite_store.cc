@@ -98,6 +98,24 @@ constexpr const char* kMigrations[] = {
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
+// A rollup from the columns t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage
+// of `st`'s current row, starting at column `first`.
+model::OccupancyRollup RollupFromRow(const Statement& st, int first,
+                                     model::OccupancyRollup::Kind kind, std::string id,
+                                     std::chrono::seconds step) {
+  model::OccupancyRollup r;
+  r.kind = kind;
+  r.id = std::move(id);
+  r.step = step;
+  r.start = FromUnixMillis(st.Int(first));
+  r.min_occupied = static_cast<int>(st.Int(first + 1));
+  r.mean_occupied = st.Double(first + 2);
+  r.max_occupied = static_cast<int>(st.Int(first + 3));
+  r.capacity = static_cast<int>(st.Int(first + 4));
+  r.coverage = st.Double(first + 5);
+  return r;
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(Database db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
@@ -539,17 +557,7 @@ Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    model::OccupancyRollup r;
-    r.kind = kind;
-    r.id = id;
-    r.step = step;
-    r.start = FromUnixMillis(st.Int(0));
-    r.min_occupied = static_cast<int>(st.Int(1));
-    r.mean_occupied = st.Double(2);
-    r.max_occupied = static_cast<int>(st.Int(3));
-    r.capacity = static_cast<int>(st.Int(4));
-    r.coverage = st.Double(5);
-    out.push_back(std::move(r));
+    out.push_back(RollupFromRow(st, 0, kind, id, step));
   }
   return out;
 }
@@ -570,17 +578,7 @@ Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadAllRollups(
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    model::OccupancyRollup r;
-    r.kind = kind;
-    r.id = st.Text(0);
-    r.step = step;
-    r.start = FromUnixMillis(st.Int(1));
-    r.min_occupied = static_cast<int>(st.Int(2));
-    r.mean_occupied = st.Double(3);
-    r.max_occupied = static_cast<int>(st.Int(4));
-    r.capacity = static_cast<int>(st.Int(5));
-    r.coverage = st.Double(6);
-    out.push_back(std::move(r));
+    out.push_back(RollupFromRow(st, 1, kind, st.Text(0), step));
   }
   return out;
 }
