@@ -158,29 +158,7 @@ class Writer {
     const fmt::format_int f(n);
     out_.append(f.data(), f.size());
   }
-  void Quoted(std::string_view v) {
-    out_ += '"';
-    for (char c : v) {
-      switch (c) {
-        case '"':
-          out_ += "\\\"";
-          break;
-        case '\\':
-          out_ += "\\\\";
-          break;
-        case '\n':
-          out_ += "\\n";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            out_ += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-          } else {
-            out_ += c;
-          }
-      }
-    }
-    out_ += '"';
-  }
+  void Quoted(std::string_view v) { AppendJsonString(out_, v); }
   // A value or key after a sibling needs a comma; the first in a container or after a key does
   // not.
   void Comma() {

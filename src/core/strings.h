@@ -18,4 +18,8 @@ std::string ToLowerAscii(std::string_view text);
 std::optional<double> ParseDouble(std::string_view text);
 std::optional<int64_t> ParseInt(std::string_view text);
 
+// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped,
+// malformed UTF-8 replaced by U+FFFD, so the result is valid JSON whatever the input bytes.
+void AppendJsonString(std::string& out, std::string_view text);
+
 }  // namespace pg

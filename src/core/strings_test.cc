@@ -21,4 +21,17 @@ TEST(Strings, StrictNumbersRejectTrailingText) {
 }
 
 }  // namespace
+TEST(AppendJsonString, EscapesAndKeepsValidUtf8AndReplacesMalformedBytes) {
+  std::string out;
+  AppendJsonString(out, "停车 \"A\\B\"\n\t\x01\x7f");
+  EXPECT_EQ(out, "\"停车 \\\"A\\\\B\\\"\\n\\t\\u0001\\u007f\"");
+  out.clear();
+  AppendJsonString(out,
+                   "a\xff"
+                   "b\xe5\x81");  // a stray byte, then a truncated sequence
+  EXPECT_EQ(out,
+            "\"a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}
+
 }  // namespace pg

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "core/log.h"
+#include "core/strings.h"
 #include "model/vocabulary.h"
 
 namespace pg::state {
@@ -239,38 +240,6 @@ FacilityView ViewOf(const registry::Registry& reg, const StateIndex::FacilityInf
     view.by_category.push_back(cat);
   }
   return view;
-}
-
-// JSON string escaping for ids and names that reach event data.
-void AppendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 std::string OptInt(const std::optional<int>& v) { return v ? std::to_string(*v) : "null"; }
