@@ -7,22 +7,12 @@
 
 #include "api/http/test_client.h"
 #include "graph/graph_builder.h"
-#include "osm/road_extract.h"
+#include "tests/support/roads_town.h"
 
 namespace pg::api {
 namespace {
 
 using nlohmann::json;
-
-std::shared_ptr<const routing::RoadNetwork> Town() {
-  static const std::shared_ptr<const routing::RoadNetwork> network = [] {
-    auto read =
-        osm::ReadRoadExtract(std::string(PG_SOURCE_DIR) + "/tests/fixtures/osm/roads_town.osm");
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return routing::RoadNetwork::FromGraphs(graph::BuildRoadGraphs(*read));
-  }();
-  return network;
-}
 
 class RoadsApiTest : public ::testing::Test {
  protected:
@@ -43,11 +33,11 @@ class RoadsApiTest : public ::testing::Test {
 };
 
 TEST_F(RoadsApiTest, ListsEverySegmentAsLonLatPairsWithTheNetworksBox) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   auto r = Get("/api/v1/roads");
   ASSERT_EQ(r.status, 200) << r.body;
   const json body = json::parse(r.body);
-  const auto& view = Town()->View(graph::Mode::kCar);
+  const auto& view = testing::RoadsTown()->View(graph::Mode::kCar);
   EXPECT_EQ(body["mode"], "car");
   EXPECT_EQ(body["count"], view.segment_count());
   EXPECT_EQ(body["truncated"], false);
@@ -69,7 +59,7 @@ TEST_F(RoadsApiTest, ListsEverySegmentAsLonLatPairsWithTheNetworksBox) {
 }
 
 TEST_F(RoadsApiTest, ABoundingBoxKeepsOnlySegmentsThatMeetIt) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   const json all = json::parse(Get("/api/v1/roads").body);
   const json& b = all["bbox"];
   double mid_lon = (b[0].get<double>() + b[2].get<double>()) / 2;
@@ -86,7 +76,7 @@ TEST_F(RoadsApiTest, ABoundingBoxKeepsOnlySegmentsThatMeetIt) {
 }
 
 TEST_F(RoadsApiTest, LimitTruncatesAndSaysSo) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   const json body = json::parse(Get("/api/v1/roads?limit=2&mode=foot").body);
   EXPECT_EQ(body["mode"], "foot");
   EXPECT_EQ(body["count"], 2);
@@ -95,7 +85,7 @@ TEST_F(RoadsApiTest, LimitTruncatesAndSaysSo) {
 }
 
 TEST_F(RoadsApiTest, BadParametersAreProblemsNamingTheField) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   for (auto [target, field] : {std::pair{"/api/v1/roads?bbox=1,2,3", "bbox"},
                                {"/api/v1/roads?mode=boat", "mode"},
                                {"/api/v1/roads?limit=0", "limit"}}) {

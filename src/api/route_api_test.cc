@@ -5,24 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/test_client.h"
-#include "graph/graph_builder.h"
-#include "osm/road_extract.h"
 #include "routing/route_query.h"
+#include "tests/support/roads_town.h"
 
 namespace pg::api {
 namespace {
 
 using nlohmann::json;
-
-std::shared_ptr<const routing::RoadNetwork> Town() {
-  static const std::shared_ptr<const routing::RoadNetwork> network = [] {
-    auto read =
-        osm::ReadRoadExtract(std::string(PG_SOURCE_DIR) + "/tests/fixtures/osm/roads_town.osm");
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return routing::RoadNetwork::FromGraphs(graph::BuildRoadGraphs(*read));
-  }();
-  return network;
-}
 
 class RouteApiTest : public ::testing::Test {
  protected:
@@ -47,7 +36,7 @@ constexpr char kFrom[] = "33.9995,113.806";
 constexpr char kTo[] = "34.0,113.8054";
 
 TEST_F(RouteApiTest, AnswersTimeDistanceAndALineStringAsTheQueryDoes) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   auto r = Get(std::string("/api/v1/route?from=") + kFrom + "&to=" + kTo + "&mode=car");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("content-type"), "application/json");
@@ -63,7 +52,7 @@ TEST_F(RouteApiTest, AnswersTimeDistanceAndALineStringAsTheQueryDoes) {
   EXPECT_LT(body["from"]["snap_distance_m"].get<double>(), 0.5);
 
   // The same figures as the query object, rounded to tenths.
-  auto net = Town();
+  auto net = testing::RoadsTown();
   routing::RouteQuery query(*net, routing::Mode::kCar);
   const auto a = *net->Snap(routing::Mode::kCar, {33.9995, 113.806}, 500);
   const auto b = *net->Snap(routing::Mode::kCar, {34.0, 113.8054}, 500);
@@ -79,14 +68,14 @@ TEST_F(RouteApiTest, AnswersTimeDistanceAndALineStringAsTheQueryDoes) {
 }
 
 TEST_F(RouteApiTest, ModeDefaultsToCar) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   auto r = Get(std::string("/api/v1/route?from=") + kFrom + "&to=" + kTo);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body)["mode"], "car");
 }
 
 TEST_F(RouteApiTest, BadParametersAreProblemsNamingTheParameter) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   struct Case {
     std::string query;
     std::string param;
@@ -105,7 +94,7 @@ TEST_F(RouteApiTest, BadParametersAreProblemsNamingTheParameter) {
 }
 
 TEST_F(RouteApiTest, APointFarFromAnyRoadIsUnsnappable) {
-  Serve(Town());
+  Serve(testing::RoadsTown());
   auto r = Get(std::string("/api/v1/route?from=") + kFrom + "&to=34.2,113.8");
   EXPECT_EQ(r.status, 422);
   const json p = json::parse(r.body);
@@ -116,7 +105,7 @@ TEST_F(RouteApiTest, APointFarFromAnyRoadIsUnsnappable) {
 
 TEST_F(RouteApiTest, NoRouteIsAProblemToo) {
   // Cell 18: the island beyond a destination-only street, from the south arm.
-  Serve(Town());
+  Serve(testing::RoadsTown());
   auto r = Get("/api/v1/route?from=33.9995,113.908&to=34.002,113.908&mode=car");
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(json::parse(r.body)["type"], "urn:parkguide:problem:no-route");

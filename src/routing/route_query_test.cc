@@ -7,21 +7,11 @@
 #include <random>
 
 #include "graph/graph_builder.h"
-#include "osm/road_extract.h"
 #include "routing/dijkstra.h"
+#include "tests/support/roads_town.h"
 
 namespace pg::routing {
 namespace {
-
-std::shared_ptr<const RoadNetwork> Town() {
-  static const std::shared_ptr<const RoadNetwork> network = [] {
-    auto read =
-        osm::ReadRoadExtract(std::string(PG_SOURCE_DIR) + "/tests/fixtures/osm/roads_town.osm");
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return RoadNetwork::FromGraphs(graph::BuildRoadGraphs(*read));
-  }();
-  return network;
-}
 
 // Positions that exercise the route ends: random ones, segment ends, and pairs on one segment.
 std::vector<SnappedPoint> Positions(const RoadNetwork& net, Mode mode, int count, uint64_t seed) {
@@ -43,7 +33,7 @@ class RouteQueryVsDijkstra : public ::testing::TestWithParam<Mode> {};
 
 TEST_P(RouteQueryVsDijkstra, EveryPairCostsTheSame) {
   const Mode mode = GetParam();
-  auto net = Town();
+  auto net = testing::RoadsTown();
   RouteQuery ch(*net, mode);
   DijkstraQuery reference(*net, mode);
   const auto points = Positions(*net, mode, 120, 7);
@@ -63,7 +53,7 @@ TEST_P(RouteQueryVsDijkstra, EveryPairCostsTheSame) {
 
 TEST_P(RouteQueryVsDijkstra, PointToPointStopsEarlyWithTheSameAnswer) {
   const Mode mode = GetParam();
-  auto net = Town();
+  auto net = testing::RoadsTown();
   RouteQuery ch(*net, mode);
   DijkstraQuery reference(*net, mode);
   const auto points = Positions(*net, mode, 60, 11);
@@ -74,7 +64,7 @@ TEST_P(RouteQueryVsDijkstra, PointToPointStopsEarlyWithTheSameAnswer) {
 
 TEST_P(RouteQueryVsDijkstra, OneToManyEqualsRepeatedPointToPoint) {
   const Mode mode = GetParam();
-  auto net = Town();
+  auto net = testing::RoadsTown();
   RouteQuery query(*net, mode);
   const auto points = Positions(*net, mode, 80, 3);
   const TargetSet prepared(*net, mode, points);
@@ -94,7 +84,7 @@ TEST_P(RouteQueryVsDijkstra, OneToManyEqualsRepeatedPointToPoint) {
 
 TEST_P(RouteQueryVsDijkstra, RoutesAreConnectedTurnByTurnAndCostWhatTheyClaim) {
   const Mode mode = GetParam();
-  auto net = Town();
+  auto net = testing::RoadsTown();
   const graph::ModeGraphView& g = net->View(mode);
   RouteQuery ch(*net, mode);
   DijkstraQuery reference(*net, mode);
@@ -135,7 +125,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, RouteQueryVsDijkstra, ::testing::Values(Mode::kC
                          ModeTestName);
 
 TEST(RouteQuery, ARouteToItselfIsFreeAndAlongTheSegmentIsDirect) {
-  auto net = Town();
+  auto net = testing::RoadsTown();
   RouteQuery q(*net, Mode::kFoot);
   const SnappedPoint a = net->PointOnSegment(Mode::kFoot, 3, 0.2);
   const SnappedPoint b = net->PointOnSegment(Mode::kFoot, 3, 0.7);
@@ -149,7 +139,7 @@ TEST(RouteQuery, ARouteToItselfIsFreeAndAlongTheSegmentIsDirect) {
 
 TEST(RouteQuery, OneWayBackwardsOnTheSameSegmentGoesRound) {
   // On a one-way segment a target behind the start is reached by driving round, not backwards.
-  auto net = Town();
+  auto net = testing::RoadsTown();
   const graph::ModeGraphView& g = net->View(Mode::kCar);
   uint32_t one_way = graph::kNoNode;
   for (uint32_t s = 0; s < g.segment_count() && one_way == graph::kNoNode; ++s) {
@@ -171,7 +161,7 @@ TEST(RouteQuery, OneWayBackwardsOnTheSameSegmentGoesRound) {
 }
 
 TEST(RoadNetwork, SnapFailsClearlyFarFromRoadsAndOnBadCoordinates) {
-  auto net = Town();
+  auto net = testing::RoadsTown();
   auto far = net->Snap(Mode::kCar, {35.0, 113.8}, 500, "to");
   EXPECT_EQ(far.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(far.status().field(), "to");
