@@ -16,7 +16,12 @@ export function cityMap(el, options = {}) {
   });
   map.setView([0, 0], 2);
   const renderer = L.canvas({ padding: 0.5 });
+  // A page left before its data arrived has removed the map: drawing on it then would reach a
+  // canvas renderer without a context (Leaflet's "reading 'save'").
+  let removed = false;
+  map.on("unload", () => { removed = true; });
   const ready = Promise.all([roads(), facilities()]).then(([r, fs]) => {
+    if (removed) return map;
     let bounds = null;
     const toLines = (rs) => rs.map((flat) => {
       const pts = [];
@@ -35,7 +40,7 @@ export function cityMap(el, options = {}) {
         map.on("moveend", async () => {
           const mine = ++seq;
           const part = await roadsIn(map.getBounds().pad(0.2));
-          if (!part || mine !== seq || !map.getContainer().isConnected) return;
+          if (!part || mine !== seq || removed || !map.getContainer().isConnected) return;
           map.removeLayer(layer);
           layer = L.polyline(toLines(part.roads), style).addTo(map);
           el.dataset.roads = String(part.roads.length);

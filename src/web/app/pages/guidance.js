@@ -216,7 +216,9 @@ export function render(container) {
   ready.then(async () => {
     if (!alive) return;
     // The facilities, faint and not clickable, for orientation (clicks go to the map).
-    for (const f of await facilities()) {
+    const fs = await facilities();
+    if (!alive) return;
+    for (const f of fs) {
       L.circleMarker([f.location.lat, f.location.lon], { radius: 5, weight: 1, color: "#000",
         fillColor: occupancyColor(liveOf(f)), fillOpacity: 0.8, interactive: false }).addTo(map);
     }
