@@ -1,10 +1,8 @@
 #include "journal/journal.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 
 #include "core/log.h"
@@ -12,28 +10,11 @@
 namespace pg::journal {
 namespace {
 
-constexpr char kSegmentMagic[4] = {'P', 'G', 'J', '1'};
-constexpr char kCheckpointMagic[4] = {'P', 'G', 'C', '1'};
-constexpr uint32_t kFormatVersion = 1;
-// Checkpoint header: magic, u32 version, u64 seq, u32 crc of the state, u64 state length.
-constexpr size_t kCheckpointHeaderBytes = 28;
-
-void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void PutU64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint32_t GetU32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-uint64_t GetU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
+constexpr std::string_view kSegmentPrefix = "seg-";
+constexpr std::string_view kSegmentSuffix = ".log";
+constexpr std::string_view kCheckpointPrefix = "checkpoint-";
+constexpr std::string_view kCheckpointSuffix = ".bin";
+constexpr std::string_view kQuarantineDir = "quarantine";
 
 // "seg-00000000000000000001.log" → 1; nullopt for other names.
 std::optional<uint64_t> NumberIn(std::string_view name, std::string_view prefix,
@@ -50,63 +31,261 @@ std::optional<uint64_t> NumberIn(std::string_view name, std::string_view prefix,
   return v;
 }
 
-constexpr std::string_view kSegmentPrefix = "seg-";
-constexpr std::string_view kSegmentSuffix = ".log";
-constexpr std::string_view kCheckpointPrefix = "checkpoint-";
-constexpr std::string_view kCheckpointSuffix = ".bin";
+// The journal files in a directory, by number.
+struct Inventory {
+  std::map<uint64_t, std::string> segments;     // first seq → name
+  std::map<uint64_t, std::string> checkpoints;  // seq → name
+  std::vector<std::string> temporary;           // interrupted atomic writes
+};
 
-// Why the record at `p` (with `left` bytes to the end of the file) cannot be read; empty when it
-// can. Sets *record on success.
-std::string ParseRecord(const char* p, size_t left, JournalRecord* record, size_t* total) {
-  if (left < kRecordHeaderBytes) {
-    return fmt::format("incomplete record header ({} of {} bytes)", left, kRecordHeaderBytes);
+Result<Inventory> ListJournal(FileSystem& fs, const std::string& dir) {
+  Inventory inv;
+  auto names = fs.ListDir(dir);
+  if (!names.ok()) {
+    if (names.status().code() == StatusCode::kNotFound) return inv;
+    return names.status();
   }
-  uint32_t crc = GetU32(p);
-  uint32_t length = GetU32(p + 4);
-  if (length > kMaxRecordBytes) return fmt::format("record length {} is implausible", length);
-  if (left - kRecordHeaderBytes < length) {
-    return fmt::format("incomplete record ({} of {} payload bytes)", left - kRecordHeaderBytes,
-                       length);
+  for (const auto& name : *names) {
+    if (auto n = SegmentNumber(name)) {
+      inv.segments.emplace(*n, name);
+    } else if (auto c = CheckpointNumber(name)) {
+      inv.checkpoints.emplace(*c, name);
+    } else if (name.ends_with(".tmp")) {
+      inv.temporary.push_back(name);
+    }
   }
-  uint32_t actual = Crc32(std::string_view(p + 4, kRecordHeaderBytes - 4 + length));
-  if (actual != crc)
-    return fmt::format("checksum mismatch (stored {:08x}, computed {:08x})", crc, actual);
-  uint8_t type = static_cast<uint8_t>(p[8]);
-  if (type != static_cast<uint8_t>(RecordType::kObservations)) {
-    return fmt::format("unknown record type {}", type);
+  return inv;
+}
+
+std::string RangesText(const std::vector<SeqRange>& ranges) {
+  std::string out;
+  for (const auto& r : ranges) {
+    if (!out.empty()) out += ", ";
+    out += r.first == r.last ? fmt::format("{}", r.first) : fmt::format("{}–{}", r.first, r.last);
   }
-  record->type = static_cast<RecordType>(type);
-  record->seq = GetU64(p + 9);
-  record->payload = std::string_view(p + kRecordHeaderBytes, length);
-  *total = kRecordHeaderBytes + length;
-  return {};
+  return out;
+}
+
+std::string Summary(const Incident& i, int checkpoints_damaged, bool read_only) {
+  uint64_t bytes = 0;
+  for (const auto& f : i.files) bytes += f.bytes;
+  std::string s = "journal damage: records missing between files";
+  if (!i.files.empty()) {
+    s = fmt::format("journal damage: {} damaged region(s), {} bytes, {}", i.files.size(), bytes,
+                    read_only ? "to be quarantined at the next start" : "quarantined");
+  }
+  if (checkpoints_damaged > 0) {
+    s += fmt::format(" ({} checkpoint(s) passed over for an older one)", checkpoints_damaged);
+  }
+  if (i.lost.empty()) return s + "; no record lost";
+  return s + fmt::format("; {} record(s) lost: {}; {} intact record(s) after the damage kept",
+                         i.lost_records(), RangesText(i.lost), i.records_after);
 }
 
 }  // namespace
 
-uint32_t Crc32(std::string_view data, uint32_t crc) {
-  // zlib takes uInt lengths; feed large inputs in pieces.
-  uLong c = crc;
-  while (!data.empty()) {
-    size_t n = std::min<size_t>(data.size(), size_t{1} << 30);
-    c = ::crc32(c, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(n));
-    data.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(c);
+std::optional<uint64_t> SegmentNumber(std::string_view name) {
+  return NumberIn(name, kSegmentPrefix, kSegmentSuffix);
+}
+std::optional<uint64_t> CheckpointNumber(std::string_view name) {
+  return NumberIn(name, kCheckpointPrefix, kCheckpointSuffix);
 }
 
 std::string RecoveryReport::ToString() const {
   std::string s =
       fmt::format("checkpoint at record {}, {} records replayed from {} segments, last record {}",
                   checkpoint_seq, records_replayed, segments, last_seq);
-  if (!damage.empty()) {
-    s += fmt::format("; DAMAGE: {}; dropped {} bytes and {} later records", damage, bytes_dropped,
-                     records_dropped);
+  if (torn_tail_bytes > 0) {
+    s += fmt::format("; cut a torn tail of {} unacknowledged bytes", torn_tail_bytes);
+  }
+  if (incident) s += "; " + incident->summary;
+  if (!unacknowledged.empty()) {
+    s += fmt::format("; {} unacknowledged incident(s): see `parkguide journal check`",
+                     unacknowledged.size());
   }
   return s;
 }
 
-Journal::Journal(FileSystem& fs, JournalOptions options) : fs_(fs), options_(std::move(options)) {}
+// One recovery of a journal directory: restores the newest good checkpoint, replays every
+// intact record after it, quarantines what is damaged and records what is lost.
+class Journal::Recovery {
+ public:
+  Recovery(Journal& journal, const CheckpointVisitor& on_checkpoint, const RecordVisitor& on_record,
+           RecoveryReport& report)
+      : j_(journal),
+        fs_(journal.fs_),
+        dir_(journal.options_.dir),
+        read_only_(journal.options_.read_only),
+        on_checkpoint_(on_checkpoint),
+        on_record_(on_record),
+        report_(report) {}
+
+  Status Run() {
+    if (!read_only_) PG_RETURN_IF_ERROR(fs_.CreateDirs(dir_));
+    PG_ASSIGN_OR_RETURN(inventory_, ListJournal(fs_, dir_));
+    if (!read_only_) {
+      for (const auto& name : inventory_.temporary) PG_RETURN_IF_ERROR(fs_.Remove(Path(name)));
+    }
+    PG_ASSIGN_OR_RETURN(log_, DamageLog::Load(fs_, dir_));
+    known_lost_ = log_.KnownLost();
+    PG_ASSIGN_OR_RETURN(uint64_t base, RestoreCheckpoint());
+    report_.checkpoint_seq = base;
+    j_.last_seq_ = base;
+    PG_RETURN_IF_ERROR(ReplaySegments(base));
+    report_.last_seq = j_.last_seq_;
+    PG_RETURN_IF_ERROR(RecordIncident());
+    report_.unacknowledged = log_.Unacknowledged();
+    if (read_only_ && report_.incident) report_.unacknowledged.push_back(*report_.incident);
+    return Status::Ok();
+  }
+
+ private:
+  std::string Path(std::string_view name) const { return fmt::format("{}/{}", dir_, name); }
+  Timestamp Now() const {
+    return j_.options_.clock ? j_.options_.clock->Now() : SystemClock::Instance().Now();
+  }
+
+  // Copies damaged bytes into quarantine/ before anything removes them; returns the copy's path
+  // relative to the journal directory ("" when read-only).
+  Result<std::string> Quarantine(std::string_view name, uint64_t offset, std::string_view bytes) {
+    if (read_only_) return std::string();
+    std::string relative = fmt::format("{}/{}.{}-{}.{}.bin", kQuarantineDir, name, offset,
+                                       offset + bytes.size(), ToUnixMillis(Now()));
+    PG_RETURN_IF_ERROR(fs_.CreateDirs(Path(kQuarantineDir)));
+    PG_RETURN_IF_ERROR(fs_.WriteFileAtomic(Path(relative), bytes));
+    return relative;
+  }
+
+  // The newest checkpoint that reads back whole; damaged ones are quarantined on the way.
+  Result<uint64_t> RestoreCheckpoint() {
+    auto& cps = inventory_.checkpoints;
+    for (auto it = cps.rbegin(); it != cps.rend(); ++it) {
+      PG_ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(Path(it->second)));
+      if (auto state = CheckpointState(bytes, it->first)) {
+        PG_RETURN_IF_ERROR(on_checkpoint_(*state));
+        return it->first;
+      }
+      PG_ASSIGN_OR_RETURN(std::string copy, Quarantine(it->second, 0, bytes));
+      if (!read_only_) {
+        PG_LOG_WARNING("journal: checkpoint '{}' is damaged; using an older one", Path(it->second));
+        PG_RETURN_IF_ERROR(fs_.Remove(Path(it->second)));
+      }
+      found_.files.push_back(
+          {it->second, 0, bytes.size(), "checkpoint header or checksum does not check out", copy});
+      ++report_.checkpoints_damaged;
+    }
+    return uint64_t{0};
+  }
+
+  Status ReplaySegments(uint64_t base) {
+    const auto& segs = inventory_.segments;
+    uint64_t expected = base + 1;
+    for (auto it = segs.begin(); it != segs.end(); ++it) {
+      auto next = std::next(it);
+      // A segment whose successor starts at or before `expected` holds only checkpointed records.
+      if (next != segs.end() && next->first <= expected) continue;
+      PG_RETURN_IF_ERROR(ReplaySegment(it->first, it->second, next == segs.end(), expected));
+    }
+    return Status::Ok();
+  }
+
+  Status ReplaySegment(uint64_t first, const std::string& name, bool newest, uint64_t& expected) {
+    PG_ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(Path(name)));
+    ++report_.segments;
+    SegmentScan scan = ScanSegment(bytes, first);
+    if (!scan.unknown_type.empty()) {
+      return FailedPrecondition(fmt::format(
+          "journal segment '{}' holds records of a type this parkguide does not know (record {} "
+          "at byte {}): a newer parkguide wrote this journal; run that version",
+          Path(name), scan.unknown_type.front().seq, scan.unknown_type.front().offset));
+    }
+    size_t region = 0;
+    for (const ScannedRecord& r : scan.records) {
+      for (; region < scan.damaged.size() && scan.damaged[region].offset < r.offset; ++region) {
+        damage_seen_ = true;
+      }
+      if (r.seq < expected) continue;  // in the checkpoint already
+      if (r.seq > expected) NoteGap({expected, r.seq - 1});
+      PG_RETURN_IF_ERROR(on_record_({r.seq, RecordType::kObservations, RecordPayload(bytes, r)}));
+      ++report_.records_replayed;
+      if (damage_seen_) ++found_.records_after;
+      expected = r.seq + 1;
+      j_.last_seq_ = r.seq;
+      j_.bytes_since_checkpoint_ += r.size;
+    }
+    if (scan.damaged.empty()) return Status::Ok();
+    return SetAsideDamage(name, first, bytes, scan, newest);
+  }
+
+  void NoteGap(SeqRange gap) {
+    for (const SeqRange& part : Subtract(gap, known_lost_)) found_.lost.push_back(part);
+    damage_seen_ = true;
+  }
+
+  // Quarantines the damaged regions of a segment, then rewrites it with its intact records only,
+  // so that the next start finds a clean file (and the damage log already knows the gaps).
+  Status SetAsideDamage(const std::string& name, uint64_t first, std::string_view bytes,
+                        const SegmentScan& scan, bool newest) {
+    for (const DamagedRegion& d : scan.damaged) {
+      PG_ASSIGN_OR_RETURN(std::string copy,
+                          Quarantine(name, d.offset, bytes.substr(d.offset, d.size())));
+      // The end of the newest segment, with no record after it: a write a crash interrupted.
+      bool torn = newest && d.end == bytes.size();
+      if (torn) {
+        report_.torn_tail_bytes += d.size();
+        if (!read_only_) {
+          PG_LOG_INFO(
+              "journal: cut a torn tail of {} unacknowledged bytes from '{}' ({}); kept "
+              "as '{}'",
+              d.size(), name, d.why, copy);
+        }
+      } else {
+        found_.files.push_back({name, d.offset, d.size(), d.why, copy});
+        damage_seen_ = true;
+      }
+    }
+    if (read_only_) return Status::Ok();
+    std::string clean = SegmentHeader(first);
+    for (const ScannedRecord& r : scan.records) clean.append(bytes.substr(r.offset, r.size));
+    return fs_.WriteFileAtomic(Path(name), clean);
+  }
+
+  Status RecordIncident() {
+    if (found_.files.empty() && found_.lost.empty()) return Status::Ok();
+    found_.detected = Now();
+    found_.severity = found_.lost.empty() ? "damage" : "loss";
+    found_.summary = Summary(found_, report_.checkpoints_damaged, read_only_);
+    if (read_only_) {
+      report_.incident = found_;
+      return Status::Ok();
+    }
+    if (found_.lost.empty()) {
+      PG_LOG_WARNING("journal '{}': {}", dir_, found_.summary);
+    } else {
+      PG_LOG_ERROR("journal '{}': {}", dir_, found_.summary);
+    }
+    PG_RETURN_IF_ERROR(log_.Record(fs_, dir_, found_));
+    report_.incident = log_.incidents().back();
+    return Status::Ok();
+  }
+
+  Journal& j_;
+  FileSystem& fs_;
+  const std::string& dir_;
+  const bool read_only_;
+  const CheckpointVisitor& on_checkpoint_;
+  const RecordVisitor& on_record_;
+  RecoveryReport& report_;
+  Inventory inventory_;
+  DamageLog log_;
+  std::vector<SeqRange> known_lost_;
+  Incident found_;
+  bool damage_seen_ = false;
+};
+
+Journal::Journal(FileSystem& fs, JournalOptions options) : fs_(fs), options_(std::move(options)) {
+  options_.keep_checkpoints = std::max(options_.keep_checkpoints, 2);
+}
 
 Journal::~Journal() {
   if (segment_) segment_->Close().IgnoreError();
@@ -127,130 +306,17 @@ Result<std::unique_ptr<Journal>> Journal::Open(FileSystem& fs, JournalOptions op
   if (options.dir.empty()) return InvalidArgument("journal directory not set", "dir");
   std::unique_ptr<Journal> journal(new Journal(fs, std::move(options)));
   RecoveryReport local;
-  PG_RETURN_IF_ERROR(journal->Recover(on_checkpoint, on_record, report ? *report : local));
+  RecoveryReport& out = report ? *report : local;
+  out = {};
+  PG_RETURN_IF_ERROR(Recovery(*journal, on_checkpoint, on_record, out).Run());
+  journal->synced_seq_ = journal->last_seq_;
+  if (journal->options_.read_only) {
+    journal->failed_ = true;  // refuses appends
+    return journal;
+  }
+  PG_RETURN_IF_ERROR(fs.SyncDir(journal->options_.dir));
+  PG_RETURN_IF_ERROR(journal->StartSegment(journal->last_seq_ + 1));
   return journal;
-}
-
-Status Journal::Recover(const CheckpointVisitor& on_checkpoint, const RecordVisitor& on_record,
-                        RecoveryReport& report) {
-  PG_RETURN_IF_ERROR(fs_.CreateDirs(options_.dir));
-  PG_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.ListDir(options_.dir));
-  std::map<uint64_t, std::string> segments;     // first seq → path
-  std::map<uint64_t, std::string> checkpoints;  // seq → path
-  for (const auto& name : names) {
-    std::string path = options_.dir + "/" + name;
-    if (auto n = NumberIn(name, kSegmentPrefix, kSegmentSuffix)) {
-      segments.emplace(*n, path);
-    } else if (auto c = NumberIn(name, kCheckpointPrefix, kCheckpointSuffix)) {
-      checkpoints.emplace(*c, path);
-    } else if (name.ends_with(".tmp")) {
-      PG_RETURN_IF_ERROR(fs_.Remove(path));  // an interrupted checkpoint
-    }
-  }
-
-  // The newest checkpoint that reads back whole.
-  uint64_t checkpoint_seq = 0;
-  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
-    PG_ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(it->second));
-    bool ok =
-        bytes.size() >= kCheckpointHeaderBytes &&
-        std::memcmp(bytes.data(), kCheckpointMagic, 4) == 0 &&
-        GetU32(bytes.data() + 4) == kFormatVersion && GetU64(bytes.data() + 8) == it->first &&
-        GetU64(bytes.data() + 20) == bytes.size() - kCheckpointHeaderBytes &&
-        Crc32(std::string_view(bytes).substr(kCheckpointHeaderBytes)) == GetU32(bytes.data() + 16);
-    if (!ok) {
-      PG_LOG_WARNING("journal: checkpoint '{}' is damaged; trying an older one", it->second);
-      continue;
-    }
-    PG_RETURN_IF_ERROR(on_checkpoint(std::string_view(bytes).substr(kCheckpointHeaderBytes)));
-    checkpoint_seq = it->first;
-    break;
-  }
-  report.checkpoint_seq = checkpoint_seq;
-  last_seq_ = checkpoint_seq;
-
-  uint64_t expected = checkpoint_seq + 1;
-  bool damaged = false;
-  for (auto it = segments.begin(); it != segments.end(); ++it) {
-    auto next = std::next(it);
-    const std::string& path = it->second;
-    if (damaged) {
-      // After damage nothing can be applied: count what goes, then remove it.
-      PG_ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(path));
-      report.bytes_dropped += bytes.size();
-      size_t off = kSegmentHeaderBytes;
-      JournalRecord r;
-      size_t total = 0;
-      while (off < bytes.size() &&
-             ParseRecord(bytes.data() + off, bytes.size() - off, &r, &total).empty()) {
-        ++report.records_dropped;
-        off += total;
-      }
-      PG_RETURN_IF_ERROR(fs_.Remove(path));
-      continue;
-    }
-    // A segment whose successor starts at or before `expected` holds only checkpointed records.
-    if (next != segments.end() && next->first <= expected) continue;
-    if (it->first > expected) {
-      return DataLoss(fmt::format(
-          "journal '{}' is missing records {}–{} (segment '{}' starts after them) and no "
-          "checkpoint covers them",
-          options_.dir, expected, it->first - 1, path));
-    }
-    PG_ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(path));
-    ++report.segments;
-    size_t good = 0;  // bytes of the file known good
-    std::string why;
-    if (bytes.size() < kSegmentHeaderBytes || std::memcmp(bytes.data(), kSegmentMagic, 4) != 0 ||
-        GetU32(bytes.data() + 4) != kFormatVersion || GetU64(bytes.data() + 8) != it->first) {
-      why = bytes.size() < kSegmentHeaderBytes ? "incomplete segment header" : "bad segment header";
-    } else {
-      good = kSegmentHeaderBytes;
-      while (good < bytes.size()) {
-        JournalRecord r;
-        size_t total = 0;
-        why = ParseRecord(bytes.data() + good, bytes.size() - good, &r, &total);
-        if (!why.empty()) break;
-        if (r.seq > expected) {
-          why =
-              fmt::format("record {} follows record {}: records are missing", r.seq, expected - 1);
-          break;
-        }
-        if (r.seq == expected) {
-          PG_RETURN_IF_ERROR(on_record(r));
-          ++report.records_replayed;
-          ++expected;
-          last_seq_ = r.seq;
-        }
-        good += total;
-        bytes_since_checkpoint_ += total;
-      }
-    }
-    if (!why.empty()) {
-      damaged = true;
-      report.damage = fmt::format("'{}' at byte {}: {}", path, good, why);
-      report.bytes_dropped += bytes.size() - good;
-      // Count intact-looking records past the damage, resynchronising on record headers.
-      for (size_t off = good + 1; off + kRecordHeaderBytes <= bytes.size(); ++off) {
-        JournalRecord r;
-        size_t total = 0;
-        if (ParseRecord(bytes.data() + off, bytes.size() - off, &r, &total).empty()) {
-          ++report.records_dropped;
-          off += total - 1;
-        }
-      }
-      if (good < kSegmentHeaderBytes) {
-        PG_RETURN_IF_ERROR(fs_.Remove(path));
-      } else {
-        PG_RETURN_IF_ERROR(fs_.Truncate(path, good));
-      }
-      report.last_seq = last_seq_;
-      PG_LOG_WARNING("journal: {}", report.ToString());
-    }
-  }
-  report.last_seq = last_seq_;
-  PG_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
-  return StartSegment(last_seq_ + 1);
 }
 
 Status Journal::StartSegment(uint64_t first_seq) {
@@ -258,24 +324,26 @@ Status Journal::StartSegment(uint64_t first_seq) {
     PG_RETURN_IF_ERROR(segment_->Close());
     segment_.reset();
   }
-  std::string path = SegmentPath(first_seq);
-  PG_ASSIGN_OR_RETURN(segment_, fs_.OpenAppendable(path));
+  segment_path_ = SegmentPath(first_seq);
+  synced_size_ = 0;
+  PG_ASSIGN_OR_RETURN(segment_, fs_.OpenAppendable(segment_path_));
   if (segment_->size() == 0) {
-    std::string header(kSegmentMagic, 4);
-    PutU32(header, kFormatVersion);
-    PutU64(header, first_seq);
-    PG_RETURN_IF_ERROR(segment_->Append(header));
+    PG_RETURN_IF_ERROR(segment_->Append(SegmentHeader(first_seq)));
     PG_RETURN_IF_ERROR(segment_->Sync());
     PG_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
   } else if (segment_->size() != kSegmentHeaderBytes) {
-    // Recovery truncated or replayed it, so any record in it would have been last_seq_ + 1.
-    return Internal(fmt::format("journal segment '{}' is not empty as expected", path));
+    // Recovery rewrote or replayed it, so any record in it would have been last_seq_ + 1.
+    return Internal(fmt::format("journal segment '{}' is not empty as expected", segment_path_));
   }
+  synced_size_ = kSegmentHeaderBytes;
   return Status::Ok();
 }
 
 Result<uint64_t> Journal::Append(RecordType type, std::string_view payload) {
-  if (failed_) return FailedPrecondition("the journal failed earlier; restart to recover");
+  if (failed_) {
+    return FailedPrecondition(options_.read_only ? "the journal is open read-only"
+                                                 : "the journal failed earlier and is not healed");
+  }
   if (payload.size() > kMaxRecordBytes) {
     return InvalidArgument(
         fmt::format("record of {} bytes exceeds the limit of {}", payload.size(), kMaxRecordBytes));
@@ -290,15 +358,8 @@ Result<uint64_t> Journal::Append(RecordType type, std::string_view payload) {
   }
   uint64_t seq = last_seq_ + 1;
   record_buffer_.clear();
-  PutU32(record_buffer_, 0);  // crc, filled below
-  PutU32(record_buffer_, static_cast<uint32_t>(payload.size()));
-  record_buffer_.push_back(static_cast<char>(type));
-  PutU64(record_buffer_, seq);
-  uint32_t crc = Crc32(std::string_view(record_buffer_).substr(4));
-  crc = Crc32(payload, crc);
-  std::string header = record_buffer_;
-  for (int i = 0; i < 4; ++i) header[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
-  Status s = segment_->Append(header);
+  AppendRecordHeader(record_buffer_, type, seq, payload);
+  Status s = segment_->Append(record_buffer_);
   if (s.ok()) s = segment_->Append(payload);
   if (!s.ok()) {
     failed_ = true;
@@ -310,35 +371,69 @@ Result<uint64_t> Journal::Append(RecordType type, std::string_view payload) {
 }
 
 Status Journal::Sync() {
-  if (failed_) return FailedPrecondition("the journal failed earlier; restart to recover");
+  if (failed_) return FailedPrecondition("the journal failed earlier and is not healed");
   Status s = segment_->Sync();
-  if (!s.ok()) failed_ = true;
+  if (!s.ok()) {
+    failed_ = true;
+    return s;
+  }
+  synced_seq_ = last_seq_;
+  synced_size_ = segment_->size();
   return s;
+}
+
+Status Journal::Heal() {
+  if (!failed_ || options_.read_only) return Status::Ok();
+  uint64_t appended = segment_ ? segment_->size() : synced_size_;
+  segment_.reset();  // closing may write buffered bytes; they are cut below
+  if (synced_size_ >= kSegmentHeaderBytes) {
+    PG_RETURN_IF_ERROR(fs_.Truncate(segment_path_, synced_size_));
+  } else {
+    PG_RETURN_IF_ERROR(fs_.Remove(segment_path_));  // a new segment without a durable header
+  }
+  bytes_since_checkpoint_ -= std::min(bytes_since_checkpoint_, appended - synced_size_);
+  last_seq_ = synced_seq_;
+  PG_RETURN_IF_ERROR(StartSegment(last_seq_ + 1));
+  failed_ = false;
+  return Status::Ok();
+}
+
+Status Journal::Probe() {
+  std::string path = options_.dir + "/probe.tmp";
+  Status s = fs_.WriteFileAtomic(path, std::string(size_t{64} << 10, '\0'));
+  Status removed = fs_.Remove(path);
+  return s.ok() ? removed : s;
 }
 
 Status Journal::WriteCheckpoint(std::string_view state) {
   PG_RETURN_IF_ERROR(Sync());
-  std::string bytes(kCheckpointMagic, 4);
-  PutU32(bytes, kFormatVersion);
-  PutU64(bytes, last_seq_);
-  PutU32(bytes, Crc32(state));
-  PutU64(bytes, state.size());
-  bytes.append(state);
-  PG_RETURN_IF_ERROR(fs_.WriteFileAtomic(CheckpointPath(last_seq_), bytes));
-  uint64_t covered = last_seq_;
-  if (Status s = StartSegment(covered + 1); !s.ok()) {
+  PG_RETURN_IF_ERROR(
+      fs_.WriteFileAtomic(CheckpointPath(last_seq_), CheckpointBytes(last_seq_, state)));
+  if (Status s = StartSegment(last_seq_ + 1); !s.ok()) {
     failed_ = true;
     return s;
   }
   bytes_since_checkpoint_ = 0;
-  // Everything older is now redundant.
-  PG_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.ListDir(options_.dir));
-  for (const auto& name : names) {
-    auto seg = NumberIn(name, kSegmentPrefix, kSegmentSuffix);
-    auto cp = NumberIn(name, kCheckpointPrefix, kCheckpointSuffix);
-    if ((seg && *seg <= covered) || (cp && *cp < covered)) {
-      PG_RETURN_IF_ERROR(fs_.Remove(options_.dir + "/" + name));
-    }
+  return RemoveRedundantFiles();
+}
+
+// Keeps the newest keep_checkpoints checkpoints and every segment holding a record after the
+// oldest of them; with fewer checkpoints than that, every segment (a damaged checkpoint then
+// falls back to a replay from the start).
+Status Journal::RemoveRedundantFiles() {
+  PG_ASSIGN_OR_RETURN(Inventory inv, ListJournal(fs_, options_.dir));
+  if (inv.checkpoints.size() < static_cast<size_t>(options_.keep_checkpoints)) {
+    return Status::Ok();
+  }
+  auto oldest_kept = std::prev(inv.checkpoints.end(), options_.keep_checkpoints);
+  const uint64_t covered = oldest_kept->first;
+  for (auto it = inv.checkpoints.begin(); it != oldest_kept; ++it) {
+    PG_RETURN_IF_ERROR(fs_.Remove(options_.dir + "/" + it->second));
+  }
+  for (auto it = inv.segments.begin(); it != inv.segments.end(); ++it) {
+    auto next = std::next(it);
+    if (next == inv.segments.end() || next->first > covered + 1) break;
+    PG_RETURN_IF_ERROR(fs_.Remove(options_.dir + "/" + it->second));
   }
   return fs_.SyncDir(options_.dir);
 }
