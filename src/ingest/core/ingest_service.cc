@@ -202,17 +202,19 @@ void IngestService::SubmitParsed(const Principal& principal,
   Timestamp received = clock_.Now();
   std::string payload;
   journal::EncodeObservationBatch({channel, received}, observations, payload);
-  pipeline_.Submit(std::move(payload), std::move(resolved), received,
-                   [done = std::move(done), source = result.source](Result<state::BatchCounts> r) {
-                     IngestResult out;
-                     out.source = source;
-                     if (r.ok()) {
-                       out.counts = *r;
-                     } else {
-                       out.status = r.status();
-                     }
-                     done(std::move(out));
-                   });
+  pipeline_.Submit(
+      std::move(payload), std::move(resolved), received,
+      [this, done = std::move(done), source = result.source](Result<state::BatchCounts> r) {
+        IngestResult out;
+        out.source = source;
+        if (r.ok()) {
+          out.counts = *r;
+        } else {
+          out.status = r.status();
+          out.retry_after_s = pipeline_.retry_after_s();
+        }
+        done(std::move(out));
+      });
 }
 
 }  // namespace pg::ingest

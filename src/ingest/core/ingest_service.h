@@ -11,7 +11,8 @@
 //   kPermissionDenied  a target outside the source's scope: every such item is listed (403)
 //   kResourceExhausted more than max_batch items (413) or over the source's rate (429, with
 //                      retry_after)
-//   kUnavailable       the journal failed or the queue is full (503)
+//   kUnavailable       the journal cannot be written now or the queue is full (503, with
+//                      retry_after while a storage fault lasts)
 // Nothing of a rejected batch is applied.
 //
 // Thread-safety: Submit from any thread; `done` runs on the caller's thread (rejections) or
@@ -47,7 +48,7 @@ struct IngestResult {
   Status status;                 // OK: accepted and durable
   state::BatchCounts counts;     // when OK
   std::vector<ItemError> items;  // the bad or out-of-scope items, when rejected for them
-  int retry_after_s = 0;         // for a rate limit
+  int retry_after_s = 0;         // for a rate limit (429) or a storage fault (503)
   std::string source;            // the authenticated source, when known
 };
 

@@ -33,13 +33,15 @@ IngestPipeline::~IngestPipeline() { Stop(); }
 
 void IngestPipeline::Submit(std::string payload, std::vector<state::ResolvedObservation> resolved,
                             Timestamp received, Done done) {
-  const char* why = nullptr;
+  std::string why;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
       why = "the server is stopping";
-    } else if (failed_) {
-      why = "the journal failed: the server must restart";
+    } else if (stats_.faulted) {
+      ++stats_.refused_while_faulted;
+      why = fmt::format("the journal cannot be written ({}); retry in {} s", stats_.fault,
+                        stats_.retry_after_s);
     } else if (queue_.size() >= options_.max_queued) {
       why = "the ingest queue is full; retry shortly";
     } else {
@@ -66,9 +68,16 @@ PipelineStats IngestPipeline::stats() const {
   return stats_;
 }
 
+int IngestPipeline::retry_after_s() const {
+  std::lock_guard lock(mu_);
+  return stats_.faulted ? stats_.retry_after_s : 0;
+}
+
 void IngestPipeline::Checkpoint() {
   if (Status s = journal_->WriteCheckpoint(state_.Serialize()); !s.ok()) {
     PG_LOG_WARNING("journal: checkpoint failed (the journal keeps growing): {}", s.ToString());
+    std::lock_guard lock(mu_);
+    ++stats_.checkpoint_failures;
     return;
   }
   std::lock_guard lock(mu_);
@@ -80,54 +89,105 @@ void IngestPipeline::Run() {
   while (true) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) break;
+      if (stats_.faulted) {
+        cv_.wait_until(lock, next_retry_, [this] { return stopping_; });
+      } else {
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      }
+      if (stopping_ && (queue_.empty() || stats_.faulted)) break;
+      if (stats_.faulted) {
+        lock.unlock();
+        TryToRecover();
+        continue;
+      }
       group.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
       queue_.clear();
     }
-    Status s;
-    for (const Item& item : group) {
-      auto seq = journal_->Append(journal::RecordType::kObservations, item.payload);
-      if (!seq.ok()) {
-        s = seq.status();
-        break;
-      }
-    }
-    if (s.ok()) s = journal_->Sync();
-    if (!s.ok()) {
-      PG_LOG_ERROR("journal: {}; refusing writes until restart", s.ToString());
-      std::deque<Item> rest;
-      {
-        std::lock_guard lock(mu_);
-        failed_ = true;
-        rest.swap(queue_);
-      }
-      for (Item& item : group) item.done(Unavailable("the journal could not be written"));
-      for (Item& item : rest) item.done(Unavailable("the journal could not be written"));
-      group.clear();
-      continue;
-    }
-    uint64_t observations = 0;
-    for (Item& item : group) {
-      state::BatchCounts counts = state_.ApplyResolved(item.resolved, item.received);
-      observations += item.resolved.size();
-      item.done(counts);
-    }
-    {
-      std::lock_guard lock(mu_);
-      stats_.records += group.size();
-      ++stats_.syncs;
-      stats_.observations += observations;
-    }
+    Commit(group);
     group.clear();
-    if (journal_->bytes_since_checkpoint() >= options_.checkpoint_bytes) Checkpoint();
   }
-  bool failed = false;
+  std::vector<Item> rest;
+  bool faulted = false;
   {
     std::lock_guard lock(mu_);
-    failed = failed_;
+    faulted = stats_.faulted;
+    rest.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
   }
-  if (!failed && journal_->bytes_since_checkpoint() > 0) Checkpoint();
+  for (Item& item : rest) item.done(Unavailable("the server is stopping"));
+  if (!faulted && journal_->bytes_since_checkpoint() > 0) Checkpoint();
+}
+
+// Journal first (one record per batch, one fsync), then the state in journal order, then the
+// acknowledgements: nothing is acknowledged that a crash could lose.
+void IngestPipeline::Commit(std::vector<Item>& group) {
+  Status s;
+  for (const Item& item : group) {
+    auto seq = journal_->Append(journal::RecordType::kObservations, item.payload);
+    if (!seq.ok()) {
+      s = seq.status();
+      break;
+    }
+  }
+  if (s.ok()) s = journal_->Sync();
+  if (!s.ok()) return BeginFault(s, group);
+  uint64_t observations = 0;
+  for (Item& item : group) {
+    state::BatchCounts counts = state_.ApplyResolved(item.resolved, item.received);
+    observations += item.resolved.size();
+    item.done(counts);
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.records += group.size();
+    ++stats_.syncs;
+    stats_.observations += observations;
+  }
+  if (journal_->bytes_since_checkpoint() >= options_.checkpoint_bytes) Checkpoint();
+}
+
+void IngestPipeline::BeginFault(const Status& error, std::vector<Item>& group) {
+  PG_LOG_ERROR("journal: {}; refusing writes and retrying until the storage works again",
+               error.ToString());
+  backoff_ = options_.first_retry;
+  next_retry_ = std::chrono::steady_clock::now() + backoff_;
+  std::deque<Item> rest;
+  std::string why;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.faults;
+    stats_.faulted = true;
+    stats_.fault = error.message();
+    stats_.fault_since = options_.clock ? options_.clock->Now() : SystemClock::Instance().Now();
+    stats_.retry_after_s = static_cast<int>(
+        std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(backoff_).count()));
+    rest.swap(queue_);
+    why = fmt::format("the journal could not be written ({}); retry in {} s", stats_.fault,
+                      stats_.retry_after_s);
+  }
+  for (Item& item : group) item.done(Unavailable(why));
+  for (Item& item : rest) item.done(Unavailable(why));
+}
+
+bool IngestPipeline::TryToRecover() {
+  if (std::chrono::steady_clock::now() < next_retry_) return false;
+  Status s = journal_->Heal();
+  if (s.ok()) s = journal_->Probe();
+  std::lock_guard lock(mu_);
+  if (s.ok()) {
+    PG_LOG_INFO("journal: writable again after a fault since {} ({}); taking writes",
+                FormatRfc3339Utc(stats_.fault_since), stats_.fault);
+    stats_.faulted = false;
+    stats_.retry_after_s = 0;
+    return true;
+  }
+  backoff_ = std::min(backoff_ * 2, options_.max_retry);
+  next_retry_ = std::chrono::steady_clock::now() + backoff_;
+  stats_.retry_after_s = static_cast<int>(
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(backoff_).count()));
+  PG_LOG_WARNING("journal: still failing ({}); next try in {} s", s.message(),
+                 stats_.retry_after_s);
+  return false;
 }
 
 }  // namespace pg::ingest

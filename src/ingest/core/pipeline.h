@@ -13,12 +13,16 @@
 // `done`. A checkpoint (the state's bytes) is written when the journal has grown by
 // `checkpoint_bytes` since the last one.
 //
-// After a journal error every queued and later submission fails with kUnavailable: what
-// reached the disk is in doubt and only a restart (recovery) can tell.
+// Storage faults heal: after a journal error (disk full, EIO) the pipeline is faulted — every
+// queued and later submission fails at once with kUnavailable and a retry hint that grows while
+// the fault lasts (1, 2, 4 … 30 s) — and the committer retries by itself: it heals the journal
+// (cutting back the group that was not durable, which nobody was told was accepted) and probes
+// the storage, and takes submissions again as soon as both work. No restart is needed.
 //
 // Thread-safety: Submit from any thread; `done` runs on the committer thread and must be quick.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/file_system.h"
 #include "journal/journal.h"
 #include "state/live_state.h"
@@ -40,6 +45,11 @@ struct PipelineOptions {
   // At most this many queued submissions; Submit fails with kUnavailable beyond (the client
   // retries) rather than let memory grow without bound.
   size_t max_queued = 100'000;
+  // While the journal's storage fails: the first retry after this long, doubling to the most.
+  std::chrono::milliseconds first_retry{1000};
+  std::chrono::milliseconds max_retry{30'000};
+  // When faults began, for the stats; the system clock when null.
+  const Clock* clock = nullptr;
 };
 
 struct PipelineStats {
@@ -47,6 +57,14 @@ struct PipelineStats {
   uint64_t syncs = 0;    // fsyncs (records / syncs = the mean group size)
   uint64_t observations = 0;
   uint64_t checkpoints = 0;
+  uint64_t checkpoint_failures = 0;
+  // Storage faults: how many began, and the one going on now (if any).
+  uint64_t faults = 0;
+  uint64_t refused_while_faulted = 0;  // submissions answered "unavailable" during faults
+  bool faulted = false;
+  Timestamp fault_since;
+  std::string fault;  // the error that began it
+  int retry_after_s = 0;
 };
 
 class IngestPipeline {
@@ -76,6 +94,8 @@ class IngestPipeline {
   void Stop();
 
   PipelineStats stats() const;
+  // Seconds a client should wait before retrying a refused submission (0 when not faulted).
+  int retry_after_s() const;
 
  private:
   struct Item {
@@ -87,7 +107,12 @@ class IngestPipeline {
   IngestPipeline(std::unique_ptr<journal::Journal> journal, state::LiveState& state,
                  PipelineOptions options);
   void Run();
+  void Commit(std::vector<Item>& group);
   void Checkpoint();
+  // The storage failed with `error`: refuse everything queued and start retrying.
+  void BeginFault(const Status& error, std::vector<Item>& group);
+  // While faulted: heal and probe the journal when the retry is due; true once it works again.
+  bool TryToRecover();
 
   std::unique_ptr<journal::Journal> journal_;  // the committer thread's alone
   state::LiveState& state_;
@@ -97,8 +122,10 @@ class IngestPipeline {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
-  bool failed_ = false;     // guarded by mu_
   PipelineStats stats_;     // guarded by mu_
+  // While faulted: when the committer tries again, and the current backoff. Committer only.
+  std::chrono::steady_clock::time_point next_retry_;
+  std::chrono::milliseconds backoff_{0};
   std::thread thread_;
 };
 
