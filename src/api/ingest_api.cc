@@ -291,7 +291,9 @@ Response IngestResponse(const ingest::IngestResult& r) {
   out.body = problem.dump(-1, ' ', false, json::error_handler_t::replace);
   if (status == 401) out.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="parkguide")");
   if (status == 429) out.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
-  if (status == 503) out.headers.emplace_back("Retry-After", "1");
+  if (status == 503) {
+    out.headers.emplace_back("Retry-After", std::to_string(std::max(1, r.retry_after_s)));
+  }
   return out;
 }
 

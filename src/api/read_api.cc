@@ -175,13 +175,21 @@ class Handlers {
   Response Health(const Request&) {
     auto reg = c_.live->registry();
     auto snap = c_.live->Snapshot();
-    json j{{"status", "ok"},
+    json problems = json::array();
+    for (const HealthProblem& p : CollectHealth(c_.health_checks)) {
+      json item{{"component", p.component}, {"kind", p.kind}, {"message", p.message}};
+      if (p.since) item["since"] = FormatRfc3339(*p.since, reg->time_zone());
+      if (!p.detail.is_null()) item["detail"] = p.detail;
+      problems.push_back(std::move(item));
+    }
+    json j{{"status", problems.empty() ? "ok" : "degraded"},
+           {"problems", std::move(problems)},
            {"city", reg->city().id},
            {"version", c_.version},
            {"facilities", reg->facilities().size()},
            {"live_version", snap->version},
            {"time", FormatRfc3339(c_.clock->Now(), reg->time_zone())}};
-    return Response::Json(200, j.dump());
+    return Response::Json(200, j.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 
   Response City(const Request&) {

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "api/health.h"
 #include "api/http/server.h"
 #include "core/clock.h"
 #include "state/live_state.h"
@@ -22,6 +23,8 @@ struct ApiContext {
   store::Store* store = nullptr;     // required; history
   const Clock* clock = nullptr;      // required
   std::string version = "dev";
+  // What makes /health "degraded" (health.h); none: always "ok".
+  std::vector<HealthCheck> health_checks;
 };
 
 // Registers GET /health, /api/v1/city, /api/v1/facilities[/{id}[/history]], /api/v1/bays,

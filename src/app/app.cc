@@ -14,6 +14,7 @@
 #include "api/authorizer.h"
 #include "api/forecast_api.h"
 #include "api/guidance_api.h"
+#include "api/health.h"
 #include "api/http/server.h"
 #include "api/http/test_client.h"
 #include "api/ingest_api.h"
@@ -37,6 +38,7 @@
 #include "ingest/core/pipeline.h"
 #include "ingest/mqtt/mqtt_subscriber.h"
 #include "ingest/simulator/city_simulator.h"
+#include "journal/damage_log.h"
 #include "registry/registry.h"
 #include "routing/road_network.h"
 #include "signs/controller_sim.h"
@@ -92,6 +94,11 @@ struct App::Impl {
   std::unique_ptr<state::LiveState> live;
   std::shared_ptr<const routing::RoadNetwork> roads;  // null when the city has no graph file
   std::unique_ptr<ingest::IngestPipeline> pipeline;
+  std::string journal_dir;
+  // Journal incidents no operator has acknowledged yet (journal/damage_log.h), re-read by the
+  // maintenance thread so `parkguide journal ack` clears /health without a restart.
+  std::mutex journal_mu;
+  std::vector<journal::Incident> journal_incidents;  // guarded by journal_mu
   ingest::KeyRing keys;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
@@ -203,6 +210,24 @@ struct App::Impl {
       out.Counter("parkguide_journal_observations_total", "Observations made durable",
                   j.observations);
       out.Counter("parkguide_journal_checkpoints_total", "Checkpoints written", j.checkpoints);
+      out.Counter("parkguide_journal_checkpoint_failures_total", "Checkpoints that failed",
+                  j.checkpoint_failures);
+      out.Gauge("parkguide_journal_fault", "1 while the journal's storage refuses writes",
+                j.faulted ? 1 : 0);
+      out.Counter("parkguide_journal_faults_total", "Storage faults of the journal that began",
+                  j.faults);
+      out.Counter("parkguide_journal_refused_while_faulted_total",
+                  "Submissions answered 503 during storage faults", j.refused_while_faulted);
+      {
+        std::lock_guard lock(journal_mu);
+        uint64_t lost = 0;
+        for (const auto& i : journal_incidents) lost += i.lost_records();
+        out.Gauge("parkguide_journal_incidents_unacknowledged",
+                  "Journal damage incidents no operator has acknowledged",
+                  static_cast<double>(journal_incidents.size()));
+        out.Gauge("parkguide_journal_records_lost_unacknowledged",
+                  "Journal records lost in unacknowledged incidents", static_cast<double>(lost));
+      }
       if (mqtt) {
         const auto m = mqtt->stats();
         out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
@@ -230,7 +255,68 @@ struct App::Impl {
       out.Counter("parkguide_guidance_answers_total", "Guidance queries answered",
                   static_cast<double>(guidance_answered.load()));
     });
+    collectors.push_back([this](api::PrometheusText& out) {
+      auto problems = api::CollectHealth(HealthChecks());
+      out.Gauge("parkguide_health_degraded", "1 when /health says degraded",
+                problems.empty() ? 0 : 1);
+      std::map<std::pair<std::string, std::string>, int> by_kind;
+      for (const auto& p : problems) ++by_kind[{p.component, p.kind}];
+      for (const auto& [key, n] : by_kind) {
+        out.Gauge("parkguide_health_problems", "Problems /health reports, by component and kind", n,
+                  {{"component", key.first}, {"kind", key.second}});
+      }
+    });
     return collectors;
+  }
+
+  // What makes /health degraded (api/health.h).
+  std::vector<api::HealthCheck> HealthChecks() {
+    std::vector<api::HealthCheck> checks;
+    checks.push_back([this](std::vector<api::HealthProblem>& out) {
+      std::lock_guard lock(journal_mu);
+      for (const auto& i : journal_incidents) {
+        out.push_back({"journal", i.severity,
+                       fmt::format("{} (incident #{}; when looked at: parkguide journal ack)",
+                                   i.summary, i.id),
+                       i.detected, journal::ToJson(i)});
+      }
+    });
+    checks.push_back([this](std::vector<api::HealthProblem>& out) {
+      const auto j = pipeline->stats();
+      if (!j.faulted) return;
+      out.push_back({"journal", "storage_fault",
+                     fmt::format("observations are refused (503): the journal cannot be written: "
+                                 "{}; retrying by itself every {} s",
+                                 j.fault, j.retry_after_s),
+                     j.fault_since, nullptr});
+    });
+    checks.push_back([this](std::vector<api::HealthProblem>& out) {
+      if (!mqtt) return;
+      const auto m = mqtt->stats();
+      if (m.connected && m.subscribed) return;
+      out.push_back({"mqtt", "disconnected",
+                     fmt::format("not subscribed to the MQTT broker {}: observations over MQTT "
+                                 "wait in the broker's session; reconnecting",
+                                 config.mqtt_broker),
+                     std::nullopt, nullptr});
+    });
+    return checks;
+  }
+
+  // Re-reads the journal's damage log: acknowledgements made with `parkguide journal ack`.
+  void RefreshJournalIncidents() {
+    auto log = journal::DamageLog::Load(FileSystem::Default(), journal_dir);
+    if (!log.ok()) {
+      PG_LOG_WARNING("journal damage log: {}", log.status().ToString());
+      return;
+    }
+    auto open = log->Unacknowledged();
+    std::lock_guard lock(journal_mu);
+    if (open.size() < journal_incidents.size()) {
+      PG_LOG_INFO("journal: {} incident(s) acknowledged; {} remain",
+                  journal_incidents.size() - open.size(), open.size());
+    }
+    journal_incidents = std::move(open);
   }
 
   // Stores the bay sensor and connector status changes since the previous sample.
@@ -294,6 +380,7 @@ struct App::Impl {
 
   void Maintain() {
     ReloadKeys();
+    RefreshJournalIncidents();
     for (const auto& a : live->CheckSilence(clock->Now())) {
       if (a.silent) {
         PG_LOG_WARNING("source {} is silent: nothing received since {} (expected every {} s)",
@@ -505,12 +592,15 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
       std::make_unique<state::LiveState>(registry, std::move(rules), &clock, impl->bus.get());
   impl->ReloadKeys();
   journal::RecoveryReport report;
-  std::string journal_dir =
-      config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
+  impl->journal_dir = config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
+  ingest::PipelineOptions pipeline_options;
+  pipeline_options.clock = &clock;
   PG_ASSIGN_OR_RETURN(impl->pipeline,
-                      ingest::IngestPipeline::Open(FileSystem::Default(), {.dir = journal_dir},
-                                                   *impl->live, {}, &report));
-  PG_LOG_INFO("journal {}: {}", journal_dir, report.ToString());
+                      ingest::IngestPipeline::Open(FileSystem::Default(),
+                                                   {.dir = impl->journal_dir, .clock = &clock},
+                                                   *impl->live, pipeline_options, &report));
+  PG_LOG_INFO("journal {}: {}", impl->journal_dir, report.ToString());
+  impl->journal_incidents = report.unacknowledged;
   impl->ReloadKeys();  // the restored state may list sources again: keep declared intervals
   ingest::IngestLimits limits;
   limits.observations_per_second = config.ingest_rate_limit;
@@ -558,6 +648,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   context.store = impl->store.get();
   context.clock = &clock;
   context.version = "0.1.0";
+  context.health_checks = impl->HealthChecks();
   api::RegisterReadApi(*impl->server, context);
   api::RegisterRouteApi(*impl->server, impl->roads);
   api::RegisterRoadsApi(*impl->server, impl->roads);
