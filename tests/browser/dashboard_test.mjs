@@ -125,7 +125,7 @@ try {
 }
 const page = context.pages()[0] || (await context.newPage());
 const consoleErrors = [];
-page.on("pageerror", (e) => consoleErrors.push(String(e)));
+page.on("pageerror", (e) => consoleErrors.push(String(e.stack || e)));
 page.on("console", (m) => {
   // A 404 from /api/v1/guidance is expected until guidance is served; the page handles it.
   if (m.type() === "error" && !(m.text().includes("404") && m.location().url.includes("/api/v1/guidance"))) {

@@ -16,6 +16,12 @@ export function cityMap(el, options = {}) {
   });
   map.setView([0, 0], 2);
   const renderer = L.canvas({ padding: 0.5 });
+  // Leaflet 1.9 can still redraw a canvas renderer after map.remove() (the end of a zoom
+  // animation arriving late): its context is gone then ("reading 'save'"); there is nothing to draw.
+  for (const name of ["_redraw", "_update"]) {
+    const original = renderer[name];
+    renderer[name] = function guarded(...args) { return this._ctx ? original.apply(this, args) : undefined; };
+  }
   // A page left before its data arrived has removed the map: drawing on it then would reach a
   // canvas renderer without a context (Leaflet's "reading 'save'").
   let removed = false;
