@@ -51,6 +51,9 @@
 
 namespace pg::app {
 
+// The database setting that notes how far the city's journal is durable.
+constexpr const char* kJournalMarkSetting = "journal.durable";
+
 // A thread that runs `body` every `period` until stopped; stopping wakes it at once.
 class PeriodicThread {
  public:
@@ -99,6 +102,7 @@ struct App::Impl {
   // maintenance thread so `parkguide journal ack` clears /health without a restart.
   std::mutex journal_mu;
   std::vector<journal::Incident> journal_incidents;  // guarded by journal_mu
+  uint64_t journal_mark = 0;  // the durable seq last noted in the database; history thread only
   ingest::KeyRing keys;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
@@ -301,6 +305,19 @@ struct App::Impl {
                      std::nullopt, nullptr});
     });
     return checks;
+  }
+
+  // Notes in the database how far the journal is durable, so that a start that finds less (a
+  // wrong --journal path, an unmounted disk, deleted files) knows records are missing.
+  void NoteJournalMark() {
+    uint64_t durable = pipeline->stats().durable_seq;
+    if (durable <= journal_mark) return;
+    nlohmann::json mark{{"seq", durable}, {"dir", journal_dir}};
+    if (Status s = store->PutSetting(kJournalMarkSetting, mark.dump()); !s.ok()) {
+      PG_LOG_WARNING("journal mark: {}", s.ToString());
+      return;
+    }
+    journal_mark = durable;
   }
 
   // Re-reads the journal's damage log: acknowledgements made with `parkguide journal ack`.
@@ -524,6 +541,18 @@ Status App::Impl::CreateSigns() {
 
 namespace {
 
+// How far the journal was durable when last noted (0 when never).
+Result<uint64_t> RecordedJournalMark(store::Store& store) {
+  PG_ASSIGN_OR_RETURN(auto text, store.GetSetting(kJournalMarkSetting));
+  if (!text) return uint64_t{0};
+  auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned()) {
+    return DataLoss(
+        fmt::format("setting {} is not a journal mark: {}", kJournalMarkSetting, *text));
+  }
+  return j["seq"].get<uint64_t>();
+}
+
 // The road graph next to the database, mapped read-only; null when there is none (the city
 // serves everything but routes). A graph file of another format or from another OSM import than
 // the database's is refused: serving routes on the wrong map is worse than not starting.
@@ -595,9 +624,13 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   impl->journal_dir = config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
   ingest::PipelineOptions pipeline_options;
   pipeline_options.clock = &clock;
+  PG_ASSIGN_OR_RETURN(impl->journal_mark, RecordedJournalMark(*impl->store));
+  journal::JournalOptions journal_options{.dir = impl->journal_dir,
+                                          .clock = &clock,
+                                          .known_durable_seq = impl->journal_mark,
+                                          .accept_missing = config.accept_journal_loss};
   PG_ASSIGN_OR_RETURN(impl->pipeline,
-                      ingest::IngestPipeline::Open(FileSystem::Default(),
-                                                   {.dir = impl->journal_dir, .clock = &clock},
+                      ingest::IngestPipeline::Open(FileSystem::Default(), journal_options,
                                                    *impl->live, pipeline_options, &report));
   PG_LOG_INFO("journal {}: {}", impl->journal_dir, report.ToString());
   impl->journal_incidents = report.unacknowledged;
@@ -723,6 +756,7 @@ Status App::Start() {
     first_done.wait();
   }
   s.history_thread = std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] {
+    s.NoteJournalMark();
     s.RecordHistory();
     s.SampleRollups();
     s.RecordStatusChanges();
@@ -756,7 +790,10 @@ void App::Stop() {
   s.sign_link.reset();
   if (s.forecast_thread) s.forecast_thread->Stop();
   if (s.report_thread) s.report_thread->Stop();
-  if (s.pipeline) s.pipeline->Stop();
+  if (s.pipeline) {
+    s.pipeline->Stop();
+    s.NoteJournalMark();
+  }
   if (s.started) {
     PG_LOG_INFO("stopped");
     s.started = false;

@@ -36,6 +36,9 @@ struct AppConfig {
   std::chrono::minutes history_step{5};
   // The write-ahead log of observations; "" means "<db_path>.journal".
   std::string journal_dir;
+  // Start even when the journal is empty although the database notes durable records in it
+  // (the journal is truly gone): the live state starts empty, the loss is an incident.
+  bool accept_journal_loss = false;
   // Per-source ingest rate limit (observations per second, also the burst).
   double ingest_rate_limit = 200'000;
   // Local minute of day of the scheduled reset of entry/exit counts (SPEC §3: "nightly reset when

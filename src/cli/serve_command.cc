@@ -45,6 +45,9 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
         config->count_reset_minute = *minute % (24 * 60);
       });
   cmd->add_option("--journal", config->journal_dir, "Journal directory (default <db>.journal)");
+  cmd->add_flag("--accept-journal-loss", config->accept_journal_loss,
+                "Start although the journal is empty and the database notes records in it (the "
+                "journal is truly gone): the live state starts empty and the loss is reported");
   cmd->add_option("--ingest-rate", config->ingest_rate_limit,
                   "Per-source ingest limit, observations per second")
       ->capture_default_str();

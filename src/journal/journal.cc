@@ -69,7 +69,7 @@ std::string RangesText(const std::vector<SeqRange>& ranges) {
 std::string Summary(const Incident& i, int checkpoints_damaged, bool read_only) {
   uint64_t bytes = 0;
   for (const auto& f : i.files) bytes += f.bytes;
-  std::string s = "journal damage: records missing between files";
+  std::string s = "journal damage: records missing (no file holds them)";
   if (!i.files.empty()) {
     s = fmt::format("journal damage: {} damaged region(s), {} bytes, {}", i.files.size(), bytes,
                     read_only ? "to be quarantined at the next start" : "quarantined");
@@ -132,6 +132,7 @@ class Journal::Recovery {
     report_.checkpoint_seq = base;
     j_.last_seq_ = base;
     PG_RETURN_IF_ERROR(ReplaySegments(base));
+    PG_RETURN_IF_ERROR(CheckKnownDurable());
     report_.last_seq = j_.last_seq_;
     PG_RETURN_IF_ERROR(RecordIncident());
     report_.unacknowledged = log_.Unacknowledged();
@@ -215,6 +216,24 @@ class Journal::Recovery {
     }
     if (scan.damaged.empty()) return Status::Ok();
     return SetAsideDamage(name, first, bytes, scan, newest);
+  }
+
+  // Records the caller knows were durable but no file holds: lost at the end. Numbering goes on
+  // after them, so a file found later can never collide with new records.
+  Status CheckKnownDurable() {
+    const JournalOptions& o = j_.options_;
+    if (o.known_durable_seq <= j_.last_seq_) return Status::Ok();
+    if (inventory_.segments.empty() && inventory_.checkpoints.empty() && !o.accept_missing) {
+      return FailedPrecondition(fmt::format(
+          "journal '{}' is empty, but the city recorded observations up to journal record {}: is "
+          "the journal path right and its disk mounted? If the journal is truly gone, start with "
+          "--accept-journal-loss (the live state starts empty; the history in the database is "
+          "kept)",
+          dir_, o.known_durable_seq));
+    }
+    NoteGap({j_.last_seq_ + 1, o.known_durable_seq});
+    j_.last_seq_ = o.known_durable_seq;
+    return Status::Ok();
   }
 
   void NoteGap(SeqRange gap) {

@@ -62,6 +62,12 @@ struct JournalOptions {
   int keep_checkpoints = 2;
   // When incidents were detected; the system clock when null.
   const Clock* clock = nullptr;
+  // The newest record the caller knows was durable, from a record kept elsewhere (the city
+  // database notes it): recovery reports the records up to it that it cannot find as lost, and
+  // refuses an empty journal (kFailedPrecondition: a wrong --journal path or an unmounted disk
+  // would otherwise start a new journal beside the real one) unless `accept_missing`.
+  uint64_t known_durable_seq = 0;
+  bool accept_missing = false;
 };
 
 // What Open found and did.

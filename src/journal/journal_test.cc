@@ -247,6 +247,52 @@ TEST(Journal, MissingSegmentIsALostRangeLikeDamage) {
   EXPECT_EQ(rec.Seqs(), Range(1, 40, missing));
 }
 
+TEST(Journal, RecordsTheCityKnowsWereDurableButNoFileHoldsAreLostAndNumberingGoesOn) {
+  testing::TempDir dir;
+  WriteRecords(dir.File("j"), 40, 300);
+  auto segs = Segments(dir.File("j"));
+  fsys::remove(segs.back());
+  uint64_t first_gone = *SegmentNumber(fsys::path(segs.back()).filename().string());
+  Recovered rec;
+  auto j = Journal::Open(
+      FileSystem::Default(), {.dir = dir.File("j"), .segment_bytes = 300, .known_durable_seq = 40},
+      [](std::string_view) { return Status::Ok(); },
+      [&](const JournalRecord& r) {
+        rec.records.emplace_back(r.seq, std::string(r.payload));
+        return Status::Ok();
+      },
+      &rec.report);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(rec.Seqs(), Range(1, first_gone - 1));
+  ASSERT_TRUE(rec.report.incident);
+  EXPECT_EQ(rec.report.incident->lost, (std::vector<SeqRange>{{first_gone, 40}}));
+  EXPECT_EQ(*(*j)->Append(RecordType::kObservations, "next"), 41u)
+      << "a lost seq is never reused: a segment found later cannot collide";
+}
+
+TEST(Journal, EmptyJournalOfACityWithDurableRecordsRefusesUnlessLossIsAccepted) {
+  testing::TempDir dir;
+  auto open = [&](bool accept) {
+    return Journal::Open(
+        FileSystem::Default(),
+        {.dir = dir.File("j"), .known_durable_seq = 1234, .accept_missing = accept},
+        [](std::string_view) { return Status::Ok(); },
+        [](const JournalRecord&) { return Status::Ok(); }, nullptr);
+  };
+  auto refused = open(false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("up to journal record 1234"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("--accept-journal-loss"), std::string::npos);
+  EXPECT_TRUE(Segments(dir.File("j")).empty()) << "nothing started beside the real journal";
+  auto accepted = open(true);
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_EQ(*(*accepted)->Append(RecordType::kObservations, "x"), 1235u);
+  auto log = DamageLog::Load(FileSystem::Default(), dir.File("j"));
+  ASSERT_EQ(log->Unacknowledged().size(), 1u);
+  EXPECT_EQ(log->Unacknowledged()[0].lost, (std::vector<SeqRange>{{1, 1234}}));
+}
+
 TEST(Journal, RecordOfAnUnknownTypeRefusesStartup) {
   testing::TempDir dir;
   WriteRecords(dir.File("j"), 3);

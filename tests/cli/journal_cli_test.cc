@@ -149,5 +149,40 @@ TEST(JournalDamage, DamagedCheckpointAfterCleanStopsFallsBackToThePreviousOne) {
   EXPECT_EQ(server.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
 }
 
+// A wrong --journal path, an unmounted disk or a deleted journal must not start a new, empty
+// journal beside the real one: the database notes how far the journal was durable.
+TEST(JournalDamage, EmptyJournalOfACityWithDurableRecordsIsRefusedUntilTheLossIsAccepted) {
+  testing::TempDir dir;
+  std::string db = testing::MakeFixtureCity(dir);
+  std::string key = testing::AddSource(dir, db, "gates");
+  {
+    auto server = testing::StartServe(dir, db, "serve1.log");
+    ASSERT_NE(server.port, 0);
+    PostCounts(server.port, key, 1, 5);
+    EXPECT_EQ(server.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
+  }
+  fsys::rename(db + ".journal", dir.File("elsewhere"));
+  auto refused = RunProgram({ParkguideBinary(), "serve", "--db", db, "--port", "0"},
+                            dir.File("refused.log"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("is empty, but the city recorded observations"), std::string::npos)
+      << refused.output;
+  EXPECT_FALSE(fsys::exists(db + ".journal/damage.json")) << "nothing written on refusal";
+
+  auto right = testing::StartServe(dir, db, "right.log", {"--journal", dir.File("elsewhere")});
+  ASSERT_NE(right.port, 0) << "the journal where it really is";
+  EXPECT_EQ(GetJson(right.port, "/health")["status"], "ok");
+  EXPECT_EQ(GetJson(right.port, "/api/v1/facilities/G1")["live"]["occupied"], 5);
+  EXPECT_EQ(right.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
+
+  fsys::remove_all(dir.File("elsewhere"));
+  auto accepted = testing::StartServe(dir, db, "accepted.log", {"--accept-journal-loss"});
+  ASSERT_NE(accepted.port, 0);
+  auto health = GetJson(accepted.port, "/health");
+  EXPECT_EQ(health["status"], "degraded");
+  EXPECT_EQ(health["problems"][0]["kind"], "loss") << health.dump();
+  EXPECT_EQ(accepted.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
+}
+
 }  // namespace
 }  // namespace pg

@@ -27,7 +27,10 @@ Result<std::unique_ptr<IngestPipeline>> IngestPipeline::Open(
 
 IngestPipeline::IngestPipeline(std::unique_ptr<journal::Journal> journal, state::LiveState& state,
                                PipelineOptions options)
-    : journal_(std::move(journal)), state_(state), options_(options), thread_([this] { Run(); }) {}
+    : journal_(std::move(journal)), state_(state), options_(options) {
+  stats_.durable_seq = journal_->last_seq();
+  thread_ = std::thread([this] { Run(); });
+}
 
 IngestPipeline::~IngestPipeline() { Stop(); }
 
@@ -140,6 +143,7 @@ void IngestPipeline::Commit(std::vector<Item>& group) {
   {
     std::lock_guard lock(mu_);
     stats_.records += group.size();
+    stats_.durable_seq = journal_->last_seq();
     ++stats_.syncs;
     stats_.observations += observations;
   }

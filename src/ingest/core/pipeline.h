@@ -58,6 +58,7 @@ struct PipelineStats {
   uint64_t observations = 0;
   uint64_t checkpoints = 0;
   uint64_t checkpoint_failures = 0;
+  uint64_t durable_seq = 0;  // the newest journal record made durable
   // Storage faults: how many began, and the one going on now (if any).
   uint64_t faults = 0;
   uint64_t refused_while_faulted = 0;  // submissions answered "unavailable" during faults
