@@ -8,6 +8,11 @@
 namespace pg::cli {
 namespace {
 
+// Why a live city's schema is not upgraded, and what to do.
+constexpr char kLeftAsItIs[] =
+    ", and another process is using it, so it is left as it is: stop that process, then any "
+    "command of this build upgrades it";
+
 std::string& CommandLineStorage() {
   static std::string command_line = "parkguide";
   return command_line;
@@ -61,8 +66,7 @@ Status PrepareToRead(const std::string& db_path) {
   Status readable = store::OpenSqliteStoreReadOnly(db_path).status();
   if (readable.ok() || readable.code() != StatusCode::kFailedPrecondition) return readable;
   if (live) {
-    return FailedPrecondition(readable.message() +
-                              "; it is in use by another process, so it is left as it is");
+    return FailedPrecondition(readable.message() + kLeftAsItIs);
   }
   // An older schema and nobody writing: upgrade it as any write command of this build would.
   PG_ASSIGN_OR_RETURN(CityLock lock, LockCity(db_path));
@@ -93,9 +97,7 @@ Result<LiveWritableCity> OpenCityForLiveWrite(const std::string& db_path) {
   // Never migrated from under its writer: the schema must be this build's already.
   auto readable = store::OpenSqliteStoreReadOnly(db_path);
   if (!readable.ok()) {
-    return Status(
-        readable.status().code(),
-        readable.status().message() + "; it is in use by another process, so it is left as it is");
+    return Status(readable.status().code(), readable.status().message() + kLeftAsItIs);
   }
   PG_ASSIGN_OR_RETURN(city.store, store::OpenSqliteStore(db_path));
   return city;

@@ -5,6 +5,7 @@
 // spellings of one path are one city.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <tuple>
 
 #include "api/http/test_client.h"
+#include "core/city_lock.h"
 #include "core/time.h"
 #include "store/store.h"
 #include "tests/support/subprocess.h"
@@ -313,6 +315,56 @@ TEST(CityLockCli, TwoSpellingsOfOneDatabaseAreOneCity) {
                   "serve --db");
   }
   EXPECT_EQ(server.program->SignalAndWait(SIGTERM, std::chrono::seconds(30)), 0);
+}
+
+int64_t SchemaVersionOf(const std::string& db) {
+  sqlite3* conn = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &st, nullptr);
+  sqlite3_step(st);
+  const int64_t version = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(conn);
+  return version;
+}
+
+// A reader never migrates a live city's schema; with nobody writing, it upgrades it as a write
+// command would.
+TEST(CityLockCli, AReaderMigratesAnOlderSchemaOnlyWhenNobodyWritesTheCity) {
+  testing::TempDir dir;
+  std::string db = MakeCity(dir);
+  {  // Back to schema 4, as a parkguide before the weekly report left it.
+    sqlite3* conn = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(conn,
+                           "DROP TABLE bay_events; DROP TABLE charger_status; DROP TABLE counters; "
+                           "PRAGMA user_version=4;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(conn);
+  }
+  {
+    // An older parkguide serving it, as far as the lock says.
+    auto holder = CityLock::Acquire(db, "parkguide serve --db city.db (an older build)");
+    ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+    auto list = RunProgram({ParkguideBinary(), "source", "list", "--db", db}, dir.File("l1.log"));
+    EXPECT_EQ(list.exit_code, 1) << list.output;
+    EXPECT_NE(list.output.find("has schema version 4"), std::string::npos) << list.output;
+    EXPECT_NE(list.output.find("another process is using it, so it is left as it is"),
+              std::string::npos)
+        << list.output;
+    auto revoke =
+        RunProgram({ParkguideBinary(), "source", "revoke", "--db", db, "--id", "pdl-gates"},
+                   dir.File("r1.log"));
+    EXPECT_EQ(revoke.exit_code, 1) << revoke.output;
+    EXPECT_NE(revoke.output.find("so it is left as it is: stop that process"), std::string::npos)
+        << revoke.output;
+    EXPECT_EQ(SchemaVersionOf(db), 4);
+  }
+  auto list = RunProgram({ParkguideBinary(), "source", "list", "--db", db}, dir.File("l2.log"));
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_EQ(SchemaVersionOf(db), store::SqliteSchemaVersion());
 }
 
 // `make demo` twice in one checkout: both use the default database path.

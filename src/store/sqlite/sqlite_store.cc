@@ -256,8 +256,8 @@ Status SqliteStore::CheckReadable() {
   PG_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
   if (version < kSchemaVersion) {
     return FailedPrecondition(fmt::format(
-        "'{}' has schema version {} and this build reads version {}: opening it for reading "
-        "does not upgrade it; a write command of this build (serve, import-registry…) does",
+        "'{}' has schema version {} and this build reads version {}; a read-only open does not "
+        "upgrade it",
         path_, version, kSchemaVersion));
   }
   return Status::Ok();

@@ -145,7 +145,8 @@ TEST(SqliteStore, AReadOnlyOpenRefusesAnOlderSchemaInsteadOfMigratingIt) {
   auto reader = OpenSqliteStoreReadOnly(path);
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(reader.status().message().find("does not upgrade it"), std::string::npos)
+  EXPECT_NE(reader.status().message().find("a read-only open does not upgrade it"),
+            std::string::npos)
       << reader.status().message();
   EXPECT_EQ(UserVersion(path), SqliteSchemaVersion() - 1) << "not migrated";
 }
