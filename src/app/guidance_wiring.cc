@@ -107,7 +107,7 @@ Result<std::unique_ptr<GuidanceSession>> OpenGuidanceSession(const std::string& 
         graph_path, db_path));
   }
   auto s = std::make_unique<GuidanceSession>();
-  PG_ASSIGN_OR_RETURN(s->store, store::OpenSqliteStore(db_path));
+  PG_ASSIGN_OR_RETURN(s->store, store::OpenSqliteStoreReadOnly(db_path));
   PG_ASSIGN_OR_RETURN(model::RegistryData data, s->store->LoadRegistry());
   PG_ASSIGN_OR_RETURN(s->registry, registry::Registry::Build(std::move(data)));
   s->live = std::make_unique<state::LiveState>(s->registry, state::LiveRules{}, &clock);

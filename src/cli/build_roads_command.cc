@@ -1,6 +1,7 @@
 // parkguide build-roads CITY.osm.pbf --db city.db
 #include <cstdio>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
 #include "graph/road_import.h"
@@ -29,6 +30,11 @@ void AddBuildRoadsCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();
   cmd->callback([options, exit_code] {
+    auto lock = LockCity(options->db_path);
+    if (!lock.ok()) {
+      *exit_code = Fail(lock.status().message());
+      return;
+    }
     auto store = store::OpenSqliteStore(options->db_path);
     if (!store.ok()) {
       *exit_code = Fail(store.status().message());

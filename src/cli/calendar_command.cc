@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "forecast/calendar.h"
 #include "store/store.h"
@@ -24,26 +25,9 @@ struct CalendarArgs {
   bool reset = false;
 };
 
-int Run(const CalendarArgs& a) {
-  auto store = store::OpenSqliteStore(a.db);
+int Show(const CalendarArgs& a) {
+  auto store = OpenCityForReading(a.db);
   if (!store.ok()) return Fail(store.status().message());
-  if (!a.set.empty()) {
-    std::ifstream in(a.set, std::ios::binary);
-    if (!in) return Fail(fmt::format("cannot open '{}'", a.set));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    auto cal = forecast::HolidayCalendar::FromCsv(ss.str());
-    if (!cal.ok()) return Fail(fmt::format("{}: {}", a.set, cal.status().message()));
-    if (Status s = (*store)->PutSetting(kSetting, ss.str()); !s.ok()) return Fail(s.message());
-    std::printf("stored %zu calendar days for %s; restart the server to use them\n", cal->size(),
-                a.db.c_str());
-    return 0;
-  }
-  if (a.reset) {
-    if (Status s = (*store)->PutSetting(kSetting, ""); !s.ok()) return Fail(s.message());
-    std::printf("%s uses the built-in calendar for its time zone again\n", a.db.c_str());
-    return 0;
-  }
   auto stored = (*store)->GetSetting(kSetting);
   if (!stored.ok()) return Fail(stored.status().message());
   std::string text = stored->value_or("");
@@ -60,6 +44,29 @@ int Run(const CalendarArgs& a) {
     }
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+int Run(const CalendarArgs& a) {
+  if (a.set.empty() && !a.reset) return Show(a);
+  auto lock = LockCity(a.db);
+  if (!lock.ok()) return Fail(lock.status().message());
+  auto store = store::OpenSqliteStore(a.db);
+  if (!store.ok()) return Fail(store.status().message());
+  if (!a.set.empty()) {
+    std::ifstream in(a.set, std::ios::binary);
+    if (!in) return Fail(fmt::format("cannot open '{}'", a.set));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    auto cal = forecast::HolidayCalendar::FromCsv(ss.str());
+    if (!cal.ok()) return Fail(fmt::format("{}: {}", a.set, cal.status().message()));
+    if (Status s = (*store)->PutSetting(kSetting, ss.str()); !s.ok()) return Fail(s.message());
+    std::printf("stored %zu calendar days for %s; restart the server to use them\n", cal->size(),
+                a.db.c_str());
+    return 0;
+  }
+  if (Status s = (*store)->PutSetting(kSetting, ""); !s.ok()) return Fail(s.message());
+  std::printf("%s uses the built-in calendar for its time zone again\n", a.db.c_str());
   return 0;
 }
 

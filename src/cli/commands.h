@@ -1,6 +1,12 @@
 // The `parkguide` subcommands, one file each. Every Add*Command registers a CLI11 subcommand whose
 // callback stores its exit code in `*exit_code`: 0 success, 1 failure (a message on stderr naming
 // the file and the problem), 2 usage error (CLI11 reports those itself).
+//
+// One writer per city (cli/city_access.h): serve, demo, import-osm, import-registry, build-roads,
+// replay and calendar --set/--reset hold the city's lock from before they open anything until they
+// end, and are refused at once while another process holds it; source add/revoke write keys a
+// running server picks up, so they may run beside it (never migrating its schema); route, guide,
+// report, source list and calendar open the city read-only and note on stderr when it is live.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,6 @@
 // parkguide demo [--db PATH] [--port N]: the built-in demo city with live simulated feeds.
 #include "app/app.h"
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "demo/demo_city.h"
@@ -34,6 +35,12 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
     std::error_code ec;
     auto parent = std::filesystem::path(config->db_path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    // Before the database is generated or regenerated, and until the server has stopped.
+    auto lock = LockCity(config->db_path);
+    if (!lock.ok()) {
+      *exit_code = Fail(lock.status().message());
+      return;
+    }
     Status s = demo::PrepareDemoDatabase(config->db_path, SystemClock::Instance(),
                                          config->simulator_seed, *history_days);
     if (!s.ok()) {

@@ -8,6 +8,7 @@
 
 #include "api/guidance_api.h"
 #include "app/guidance_wiring.h"
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "model/vocabulary.h"
 
@@ -93,6 +94,7 @@ int Guide(const Options& o) {
     return Fail(
         fmt::format("{}: {}", OptionOf(request.status().field()), request.status().message()));
   }
+  if (Status s = PrepareToRead(o.db_path); !s.ok()) return Fail(s.message());
   auto session = app::OpenGuidanceSession(o.db_path, clock);
   if (!session.ok()) return Fail(session.status().message());
   const app::GuidanceSession& s = **session;

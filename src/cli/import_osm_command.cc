@@ -2,6 +2,7 @@
 // charging stations, then the road graphs (as build-roads does).
 #include <cstdio>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
 #include "graph/road_import.h"
@@ -22,6 +23,11 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();
   cmd->callback([options, exit_code] {
+    auto lock = LockCity(options->db_path);
+    if (!lock.ok()) {
+      *exit_code = Fail(lock.status().message());
+      return;
+    }
     auto store = store::OpenSqliteStore(options->db_path);
     if (!store.ok()) {
       *exit_code = Fail(store.status().message());

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "journal/journal.h"
@@ -66,6 +67,8 @@ std::pair<int, uint64_t> QuarantineSize(const std::string& dir) {
 
 int Check(const JournalArgs& args) {
   const std::string dir = args.Dir();
+  // A read-only recovery changes no file, so it may read the journal of a live city directly.
+  if (auto live = NoteLiveCity(args.db); !live.ok()) return Fail(live.status().message());
   if (!std::filesystem::is_directory(dir)) {
     return Fail(fmt::format("no journal at '{}' (a city that was never served has none)", dir));
   }
@@ -137,6 +140,9 @@ int Check(const JournalArgs& args) {
 
 int Ack(const JournalArgs& args) {
   const std::string dir = args.Dir();
+  // acks.json has no other writer (recovery writes damage.json), so acknowledging beside a live
+  // server is safe; it re-reads the file within seconds.
+  if (auto live = NoteLiveCity(args.db); !live.ok()) return Fail(live.status().message());
   auto log = journal::DamageLog::Load(FileSystem::Default(), dir);
   if (!log.ok()) return Fail(log.status().message());
   journal::Acknowledgement ack{args.incident, args.by, args.note, SystemClock::Instance().Now()};

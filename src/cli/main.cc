@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 
 namespace pg::cli {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
                "parkguide"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "parkguide 0.1.0");
+  pg::cli::SetCommandLine(argc, argv);
   int exit_code = 0;
   pg::cli::AddDemoCommand(app, &exit_code);
   pg::cli::AddServeCommand(app, &exit_code);

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "forecast/datasets.h"
 #include "ingest/replay/real_data.h"
@@ -78,6 +79,11 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 60));
   cmd->callback([o, exit_code] {
+    auto lock = LockCity(o->db_path);
+    if (!lock.ok()) {
+      *exit_code = Fail(lock.status().message());
+      return;
+    }
     o->replay.max_hold = std::chrono::minutes(o->hold_minutes);
     if (o->format == "melbourne" || o->format == "ev") {
       auto store = store::OpenSqliteStore(o->db_path);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "analytics/report.h"
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "registry/registry.h"
@@ -46,7 +47,8 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
       *exit_code =
           Fail(s.field().empty() ? s.message() : fmt::format("--{}: {}", s.field(), s.message()));
     };
-    auto store = store::OpenSqliteStore(o->db_path);
+    // Reads the city only; the report goes to --out.
+    auto store = OpenCityForReading(o->db_path);
     if (!store.ok()) return fail(store.status());
     auto data = (*store)->LoadRegistry();
     if (!data.ok()) return fail(data.status());

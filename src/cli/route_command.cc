@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
 #include "graph/road_import.h"
@@ -50,7 +51,7 @@ int Route(const Options& o) {
         "{}`",
         graph_path, o.db_path));
   }
-  auto store = store::OpenSqliteStore(o.db_path);
+  auto store = OpenCityForReading(o.db_path);
   if (!store.ok()) return Fail(store.status().message());
   auto fingerprint = graph::RecordedGraphFingerprint(**store);
   if (!fingerprint.ok()) return Fail(fingerprint.status().message());

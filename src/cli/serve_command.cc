@@ -1,5 +1,6 @@
 // parkguide serve --db city.db [--port N]
 #include "app/app.h"
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "model/model_json.h"
@@ -60,7 +61,15 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
         if (!minute.ok()) throw CLI::ValidationError("--report-time", minute.status().message());
         config->report_minute_of_day = *minute % (24 * 60);
       });
-  cmd->callback([config, exit_code] { *exit_code = RunApp(*config); });
+  cmd->callback([config, exit_code] {
+    // Held until the server has stopped: a second process must not touch the journal it writes.
+    auto lock = LockCity(config->db_path);
+    if (!lock.ok()) {
+      *exit_code = Fail(lock.status().message());
+      return;
+    }
+    *exit_code = RunApp(*config);
+  });
 }
 
 }  // namespace pg::cli

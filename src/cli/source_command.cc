@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "ingest/core/keys.h"
@@ -41,10 +42,12 @@ int AddSource(const SourceOptions& o) {
   for (const Status& s : model::Validate(source)) {
     return Fail(s.field().empty() ? s.message() : fmt::format("--{}: {}", s.field(), s.message()));
   }
-  auto store = store::OpenSqliteStore(o.db_path);
-  if (!store.ok()) return Fail(store.status().message());
+  // Keys are picked up by a running server: this may run beside it.
+  auto city = OpenCityForLiveWrite(o.db_path);
+  if (!city.ok()) return Fail(city.status().message());
+  store::Store* store = city->store.get();
   // Scope ids must exist: a typo would give a key that can write nothing.
-  auto registry = (*store)->LoadRegistry();
+  auto registry = store->LoadRegistry();
   if (!registry.ok()) return Fail(registry.status().message());
   auto exists = [&](const auto& entries, const std::string& id) {
     return std::any_of(entries.begin(), entries.end(),
@@ -67,7 +70,7 @@ int AddSource(const SourceOptions& o) {
   }
   ingest::IssuedKey key = ingest::IssueKey();
   store::SourceRecord record{source, key.stored, SystemClock::Instance().Now()};
-  if (Status s = (*store)->AddSource(record); !s.ok()) return Fail(s.message());
+  if (Status s = store->AddSource(record); !s.ok()) return Fail(s.message());
   std::printf("source '%s' added: kind %s, scope %s, expected every %d s\n", o.id.c_str(),
               o.kind.c_str(), model::FormatScope(source.scope).c_str(), o.interval_s);
   std::printf("its key, shown only this once (the database keeps a salted hash):\n%s\n",
@@ -76,7 +79,7 @@ int AddSource(const SourceOptions& o) {
 }
 
 int ListSources(const SourceOptions& o) {
-  auto store = store::OpenSqliteStore(o.db_path);
+  auto store = OpenCityForReading(o.db_path);
   if (!store.ok()) return Fail(store.status().message());
   auto sources = (*store)->LoadSources();
   if (!sources.ok()) return Fail(sources.status().message());
@@ -95,9 +98,10 @@ int ListSources(const SourceOptions& o) {
 }
 
 int RevokeSource(const SourceOptions& o) {
-  auto store = store::OpenSqliteStore(o.db_path);
-  if (!store.ok()) return Fail(store.status().message());
-  if (Status s = (*store)->RevokeSource(model::SourceId(o.id), SystemClock::Instance().Now());
+  // A leaked key must be revocable without stopping the city: this may run beside the server.
+  auto city = OpenCityForLiveWrite(o.db_path);
+  if (!city.ok()) return Fail(city.status().message());
+  if (Status s = city->store->RevokeSource(model::SourceId(o.id), SystemClock::Instance().Now());
       !s.ok()) {
     return Fail(s.message());
   }

@@ -241,6 +241,14 @@ class Store {
 // kUnavailable when it cannot be opened.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
+// Opens the SQLite store at `path` for reading only: nothing is created, migrated or written
+// (the write methods fail with kInternal), so a reader may run beside the process that writes the
+// city (core/city_lock.h) and sees its committed writes. Errors: kNotFound when there is no file
+// at `path`; kFailedPrecondition when the file's schema is older than this build's (OpenSqliteStore
+// upgrades it) or newer, or the file is another application's SQLite database; kDataLoss when it
+// is not a SQLite file; kUnavailable when it cannot be opened.
+Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::string& path);
+
 // The schema version this build writes.
 int SqliteSchemaVersion();
 

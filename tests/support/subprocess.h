@@ -88,6 +88,23 @@ class BackgroundProgram {
     return false;
   }
 
+  pid_t pid() const { return pid_; }
+
+  // Waits up to `timeout` for the program to end by itself; returns the exit code or -1.
+  int WaitForExit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!exited_ && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        exit_code_ = ExitCodeOf(status);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return exited_ ? exit_code_ : -1;
+  }
+
   // Sends `signal` and waits up to `timeout` for the exit; returns the exit code or -1.
   int SignalAndWait(int signal, std::chrono::seconds timeout) {
     if (exited_) return exit_code_;

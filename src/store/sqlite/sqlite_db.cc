@@ -68,10 +68,11 @@ std::string Statement::Text(int column) const {
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
-Result<Database> Database::Open(const std::string& path) {
+Result<Database> Database::Open(const std::string& path, Mode mode) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags =
+      mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = Unavailable(fmt::format("cannot open database '{}': {}", path,
                                        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
@@ -79,6 +80,8 @@ Result<Database> Database::Open(const std::string& path) {
     return s;
   }
   sqlite3_busy_timeout(db, 5000);
+  // A reader beside the city's writer leaves the WAL to it.
+  if (mode == Mode::kReadOnly) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   return Database(db);
 }
 

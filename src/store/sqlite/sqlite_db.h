@@ -49,8 +49,14 @@ class Statement {
 
 class Database {
  public:
-  // Errors: kUnavailable when the file cannot be opened or created.
-  static Result<Database> Open(const std::string& path);
+  enum class Mode {
+    kReadWriteCreate,
+    // Never creates the file nor checkpoints its WAL on close; writes fail (SQLITE_READONLY).
+    kReadOnly,
+  };
+  // Errors: kUnavailable when the file cannot be opened or created (kReadOnly: when it does not
+  // exist, among others).
+  static Result<Database> Open(const std::string& path, Mode mode = Mode::kReadWriteCreate);
 
   Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
   Database(const Database&) = delete;

@@ -6,6 +6,7 @@
 // PRAGMA application_id marks the file as parkguide's.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -120,7 +121,12 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(Database db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
 
+  Result<int64_t> SchemaVersion();
+  // Brings the file to kSchemaVersion (WAL mode, pending migrations).
   Status Migrate();
+  // Checks that this build can read the file as it is, without writing. Errors: as
+  // OpenSqliteStoreReadOnly's.
+  Status CheckReadable();
 
   Result<model::RegistryData> LoadRegistry() override;
   Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,
@@ -208,7 +214,8 @@ Status SqliteStore::InTransaction(F&& body) {
   return db_.Exec("COMMIT");
 }
 
-Status SqliteStore::Migrate() {
+// The file's schema version, after checking that it is parkguide's and not from a newer build.
+Result<int64_t> SqliteStore::SchemaVersion() {
   auto version = db_.QueryInt("PRAGMA user_version");
   if (!version.ok()) {
     if (version.status().code() == StatusCode::kDataLoss) {
@@ -228,14 +235,30 @@ Status SqliteStore::Migrate() {
         "upgrade parkguide to open it",
         path_, *version, kSchemaVersion));
   }
+  return *version;
+}
+
+Status SqliteStore::Migrate() {
+  PG_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
   PG_RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
-  for (int64_t v = *version; v < kSchemaVersion; ++v) {
+  for (int64_t v = version; v < kSchemaVersion; ++v) {
     Status s = InTransaction([&]() -> Status {
       PG_RETURN_IF_ERROR(db_.Exec(kMigrations[v]));
       PG_RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA application_id={}", kApplicationId)));
       return db_.Exec(fmt::format("PRAGMA user_version={}", v + 1));
     });
     if (!s.ok()) return s.WithContext(fmt::format("migrating '{}' to schema {}", path_, v + 1));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::CheckReadable() {
+  PG_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
+  if (version < kSchemaVersion) {
+    return FailedPrecondition(fmt::format(
+        "'{}' has schema version {} and this build reads version {}; a read-only open does not "
+        "upgrade it",
+        path_, version, kSchemaVersion));
   }
   return Status::Ok();
 }
@@ -1005,6 +1028,17 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   PG_ASSIGN_OR_RETURN(Database db, Database::Open(path));
   auto store = std::make_unique<SqliteStore>(std::move(db), path);
   PG_RETURN_IF_ERROR(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return NotFound(fmt::format("{}: no such database", path));
+  }
+  PG_ASSIGN_OR_RETURN(Database db, Database::Open(path, Database::Mode::kReadOnly));
+  auto store = std::make_unique<SqliteStore>(std::move(db), path);
+  PG_RETURN_IF_ERROR(store->CheckReadable());
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "store/store.h"
@@ -85,6 +86,69 @@ TEST(SqliteStore, RefusesAFileFromANewerVersion) {
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(reopened.status().message().find("newer parkguide"), std::string::npos);
+}
+
+int64_t UserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  sqlite3_step(st);
+  int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+TEST(SqliteStore, AReadOnlyOpenCreatesNothingAndWritesNothing) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  auto missing = OpenSqliteStoreReadOnly(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(path));
+
+  {
+    auto store = *OpenSqliteStore(path);
+    model::RegistryData data;
+    data.facilities = {MakeFacility("F1", Origin::kSurvey, 100)};
+    ASSERT_TRUE(store->WriteRegistry(data, RegistryWriteMode::kUpsert).ok());
+  }
+  auto reader = OpenSqliteStoreReadOnly(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->LoadRegistry()->facilities.size(), 1u);
+  EXPECT_FALSE((*reader)->PutSetting("x", "y").ok());
+  EXPECT_FALSE((*reader)->GetSetting("x")->has_value());
+}
+
+TEST(SqliteStore, AReadOnlyOpenSeesTheWritersCommitsBesideIt) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  auto writer = *OpenSqliteStore(path);
+  ASSERT_TRUE(writer->PutSetting("a", "1").ok());
+  auto reader = OpenSqliteStoreReadOnly(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_TRUE(writer->PutSetting("b", "2").ok());
+  EXPECT_EQ((*reader)->GetSetting("a")->value_or(""), "1");
+  EXPECT_EQ((*reader)->GetSetting("b")->value_or(""), "2");
+}
+
+TEST(SqliteStore, AReadOnlyOpenRefusesAnOlderSchemaInsteadOfMigratingIt) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql = "PRAGMA user_version=" + std::to_string(SqliteSchemaVersion() - 1);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto reader = OpenSqliteStoreReadOnly(path);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(reader.status().message().find("a read-only open does not upgrade it"),
+            std::string::npos)
+      << reader.status().message();
+  EXPECT_EQ(UserVersion(path), SqliteSchemaVersion() - 1) << "not migrated";
 }
 
 TEST(SqliteStore, RefusesAFileThatIsNotSqlite) {
