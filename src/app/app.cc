@@ -229,10 +229,18 @@ struct App::Impl {
       out.Counter("parkguide_journal_checkpoints_total", "Checkpoints written", j.checkpoints);
       if (mqtt) {
         const auto m = mqtt->stats();
-        out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
-                    m.accepted, {{"outcome", "accepted"}});
-        out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
-                    m.dead_letters, {{"outcome", "dead_letter"}});
+        // Disjoint outcomes: every message received ends in exactly one (shed, oversize and
+        // rejected ones are dead letters).
+        const uint64_t rejected = m.dead_letters - m.shed - m.oversize;
+        for (auto [outcome, n] : {std::pair<const char*, uint64_t>{"accepted", m.accepted},
+                                  {"rejected", rejected},
+                                  {"shed", m.shed},
+                                  {"oversize", m.oversize}}) {
+          out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome", n,
+                      {{"outcome", outcome}});
+        }
+        out.Gauge("parkguide_mqtt_queue_messages",
+                  "MQTT messages taken from the broker, waiting for the ingest worker", m.queued);
         out.Gauge("parkguide_mqtt_connected", "1 while subscribed to the broker",
                   m.connected && m.subscribed ? 1 : 0);
       }
@@ -563,6 +571,8 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
     }
     mqtt.city = registry->city().id;
     mqtt.trust_topic_source = config.mqtt_trust_topic_source;
+    mqtt.max_message_bytes = config.mqtt_max_message_bytes;
+    mqtt.max_queued_bytes = std::max(mqtt.max_queued_bytes, 4 * mqtt.max_message_bytes);
     impl->mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt, *impl->ingest, *impl->store, clock);
   }
   PG_RETURN_IF_ERROR(impl->CreateSigns());

@@ -3,9 +3,11 @@
 // syncs fail — leveldb's fault-injection Env, in small.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/file_system.h"
 
@@ -19,6 +21,12 @@ class FaultInjectionFileSystem final : public FileSystem {
   void FailNextSyncs(int n) {
     std::lock_guard lock(mu_);
     fail_syncs_ = n;
+  }
+
+  // Every later Sync takes `delay` longer: a slow disk.
+  void SetSyncDelay(std::chrono::milliseconds delay) {
+    std::lock_guard lock(mu_);
+    sync_delay_ = delay;
   }
 
   // A crash: every file opened for appending is cut back to what was last synced.
@@ -62,13 +70,16 @@ class FaultInjectionFileSystem final : public FileSystem {
         : fs_(fs), path_(std::move(path)), base_(std::move(base)) {}
     Status Append(std::string_view data) override { return base_->Append(data); }
     Status Sync() override {
+      std::chrono::milliseconds delay{0};
       {
         std::lock_guard lock(fs_.mu_);
         if (fs_.fail_syncs_ > 0) {
           --fs_.fail_syncs_;
           return Unavailable("injected sync failure");
         }
+        delay = fs_.sync_delay_;
       }
+      if (delay.count() > 0) std::this_thread::sleep_for(delay);
       PG_RETURN_IF_ERROR(base_->Sync());
       std::lock_guard lock(fs_.mu_);
       fs_.synced_[path_] = base_->size();
@@ -87,6 +98,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   std::mutex mu_;
   std::map<std::string, uint64_t> synced_;
   int fail_syncs_ = 0;
+  std::chrono::milliseconds sync_delay_{0};
 };
 
 }  // namespace pg::testing
