@@ -306,8 +306,10 @@ TEST(MqttCli, A47MegabyteMessageIsDeadLetteredUnreadAndMemoryStaysBounded) {
   std::printf("47 MB message: RSS %lld KiB before, peak %lld KiB (+%lld), %lld KiB after\n",
               static_cast<long long>(rss_before), static_cast<long long>(peak),
               static_cast<long long>(peak - rss_before), static_cast<long long>(rss_after));
-  // libmosquitto holds the whole packet while it receives it (47 MB); nothing more is built.
-  EXPECT_LT(peak - rss_before, int64_t{(47'000'000 >> 10) + (24 << 10)});
+  // libmosquitto holds the message twice while it hands it over (the packet it read, and the
+  // copy it makes for the callback: 2 × 47 MB); parkguide adds nothing of its size (it parsed
+  // it before: 377 MB). The broker's max_packet_size keeps even that out (docs/api/ingest.md).
+  EXPECT_LT(peak - rss_before, int64_t{2 * (47'000'000 >> 10) + (16 << 10)});
   EXPECT_LT(rss_after - rss_before, int64_t{8 << 10}) << "the memory is given back";
   EXPECT_EQ(server.program->Log().find(key.substr(17)), std::string::npos);
 }
