@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "core/log.h"
 
@@ -59,8 +60,7 @@ Status MqttSubscriber::Start() {
   mosquitto_message_callback_set(mosq_, &MqttSubscriber::OnMessage);
   mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::OnSubscribe);
   mosquitto_reconnect_delay_set(mosq_, 1, 10, true);
-  int rc =
-      mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+  int rc = Connect();
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
     return InvalidArgument(fmt::format("cannot connect to MQTT broker {}:{}: {}", options_.host,
                                        options_.port, mosquitto_strerror(rc)),
@@ -75,6 +75,25 @@ Status MqttSubscriber::Start() {
   started_ = true;
   PG_LOG_INFO("mqtt: subscribing to {} on {}:{}", topic_filter_, options_.host, options_.port);
   return Status::Ok();
+}
+
+int MqttSubscriber::Connect() {
+  // MQTT 5 for its Receive Maximum. Over 3.1.1 the broker has at most max_inflight_messages
+  // (mosquitto: 20) messages on their way to us and queues the rest — 1,000 by default, beyond
+  // which it drops what it acknowledged to the publishers. With a window of 65,535 a burst
+  // travels to our own queue (which dead-letters what it cannot hold) instead of waiting in the
+  // broker's. The session never expires: 3.1.1's clean_session=false. libmosquitto keeps these
+  // properties for its reconnections. The connect itself blocks (there is no asynchronous v5
+  // connect in libmosquitto 2.0): a refused connection returns at once; a host that does not
+  // answer holds Start() up to the TCP connect timeout.
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  mosquitto_property* properties = nullptr;
+  mosquitto_property_add_int16(&properties, MQTT_PROP_RECEIVE_MAXIMUM, 65535);
+  mosquitto_property_add_int32(&properties, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 0xFFFFFFFF);
+  int rc = mosquitto_connect_bind_v5(mosq_, options_.host.c_str(), options_.port,
+                                     options_.keepalive_s, nullptr, properties);
+  mosquitto_property_free_all(&properties);
+  return rc;
 }
 
 void MqttSubscriber::Stop() {
@@ -105,7 +124,7 @@ MqttStats MqttSubscriber::stats() const {
 void MqttSubscriber::OnConnect(mosquitto* mosq, void* self_ptr, int rc) {
   auto* self = static_cast<MqttSubscriber*>(self_ptr);
   if (rc != 0) {
-    PG_LOG_WARNING("mqtt: connection refused: {}", mosquitto_connack_string(rc));
+    PG_LOG_WARNING("mqtt: connection refused: {}", mosquitto_reason_string(rc));
     return;
   }
   {

@@ -14,8 +14,10 @@
 // bytes and returns; a worker thread takes it from there (key check, parse, IngestService,
 // dead letters). A broker with default settings queues at most 1,000 messages for a subscriber
 // that does not read and drops the rest after it acknowledged them to their publisher, so a
-// network thread that waits loses data silently; this one instead dead-letters, with a reason,
-// what it cannot take:
+// network thread that waits loses data silently; this one never waits, connects with MQTT 5 and
+// a Receive Maximum of 65,535 (so a burst travels to its queue instead of piling up in the
+// broker's behind 3.1.1's 20 in-flight messages), and dead-letters, with a reason, what it
+// cannot take:
 //   - a message over `max_message_bytes`: "oversize: …", unread (only a prefix is kept);
 //   - a message that does not fit in the queue: "shed: ingest queue full …".
 // Every message received is therefore counted once as accepted, rejected (invalid, bad key,
@@ -30,7 +32,7 @@
 // (200 only after fsync).
 //
 //   MqttSubscriber sub(options, service, store, clock);
-//   PG_RETURN_IF_ERROR(sub.Start());   // connects in the background, reconnects forever
+//   PG_RETURN_IF_ERROR(sub.Start());   // connects, then reconnects forever in the background
 //
 // Thread-safety: Start/Stop from one thread; stats() from any.
 #pragma once
@@ -97,7 +99,9 @@ class MqttSubscriber {
   MqttSubscriber(const MqttSubscriber&) = delete;
   MqttSubscriber& operator=(const MqttSubscriber&) = delete;
 
-  // Starts connecting (in the background; an unreachable broker is retried, not an error).
+  // Connects, then keeps the connection in the background (a broker that refuses or is down is
+  // retried, not an error; the first TCP connect blocks — libmosquitto 2.0 has no asynchronous
+  // MQTT 5 connect — so a host that does not answer holds Start up to the TCP connect timeout).
   // Errors: kInvalidArgument for bad options; kInternal when libmosquitto fails to start.
   Status Start();
   // Disconnects and waits for messages in flight to become durable. Idempotent.
@@ -122,6 +126,8 @@ class MqttSubscriber {
   static void OnMessage(mosquitto* mosq, void* self, const mosquitto_message* message);
   static void OnSubscribe(mosquitto* mosq, void* self, int mid, int qos_count,
                           const int* granted_qos);
+  // Connects (MQTT 5, see the .cc); a libmosquitto error code.
+  int Connect();
   // On the network thread: quick, never waits for the worker.
   void Take(std::string topic, std::string_view payload);
   // Queues a dead letter (any thread). REQUIRES: mu_ held.

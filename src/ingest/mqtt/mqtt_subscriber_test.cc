@@ -278,7 +278,7 @@ TEST_F(MqttTest, AFloodAtBrokerDefaultsWhileParkguideIsSlowLosesNothingSilently)
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   MqttStats stats = node.subscriber->stats();
-  EXPECT_EQ(stats.received, uint64_t{kFloodBays});
+  EXPECT_EQ(stats.received, uint64_t{kFloodBays}) << broker_->Log();
   EXPECT_EQ(stats.accepted + stats.dead_letters, uint64_t{kFloodBays});
   EXPECT_GT(stats.shed, 0u) << "the test did not make parkguide slow enough to shed";
   EXPECT_EQ(stats.dead_letters, stats.shed) << "nothing else was wrong with the messages";
