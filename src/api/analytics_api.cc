@@ -90,7 +90,7 @@ void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& conte
     if (!prev_body.ok()) return ProblemFromStatus(prev_body.status());
     json j = json::parse(*body);
     j["previous"] = json::parse(*prev_body);
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   });
   server.Route("GET", "/api/v1/reports", [c](const Request&) {
     json arr = json::array();
@@ -106,7 +106,7 @@ void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& conte
                        {"url", "/api/v1/reports/" + r.file}});
       }
     }
-    return Response::Json(200, json{{"reports", arr}}.dump());
+    return JsonResponse(200, json{{"reports", arr}});
   });
   server.Route("GET", "/api/v1/reports/{file}", [c](const Request& req) {
     const std::string& file = req.path_params.at("file");

@@ -77,7 +77,7 @@ Response Render(const ForecastApiContext& c, const registry::Registry& reg, json
     head["model"] = nullptr;
   }
   head["forecasts"] = std::move(items);
-  return Response::Json(200, head.dump());
+  return JsonResponse(200, std::move(head));
 }
 
 }  // namespace

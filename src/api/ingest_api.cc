@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <ranges>
 
+#include "api/problem_responses.h"
 #include "core/geo.h"
 #include "core/strings.h"
 #include "model/model_json.h"
@@ -208,22 +209,18 @@ class Handlers {
     json j{{"time", TimeText(reg, now)},
            {"sources", std::move(sources)},
            {"recent_corrections", std::move(corrections)}};
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
+  // The rejected input is the senders' data (what they sent, what was wrong with it): for
+  // operators only. Counts by outcome are public in /metrics.
   Response Errors(const Request& req) {
-    int limit = 100;
-    if (auto l = req.Query("limit")) {
-      auto v = ParseInt(*l);
-      if (!v || *v < 1 || *v > 1000) {
-        return Response::Problem(400, "Bad Request", "limit: must be 1–1000", "limit");
-      }
-      limit = static_cast<int>(*v);
-    }
-    auto letters = c_.store->LoadDeadLetters(limit);
-    if (!letters.ok()) {
-      return Response::Problem(500, "Internal Server Error", letters.status().message());
-    }
+    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
+    if (!who.ok()) return ProblemFromStatus(who.status());
+    auto limit = IntParam(req, "limit", 100, 1, 1000);
+    if (!limit.ok()) return ProblemFromStatus(limit.status());
+    auto letters = c_.store->LoadDeadLetters(*limit);
+    if (!letters.ok()) return ProblemFromStatus(letters.status());
     const auto& reg = *c_.live->registry();
     json items = json::array();
     for (const auto& d : *letters) {
@@ -235,7 +232,7 @@ class Handlers {
                        {"reason", d.reason},
                        {"payload", d.payload}});
     }
-    return Response::Json(200, json{{"items", std::move(items)}}.dump());
+    return JsonResponse(200, json{{"items", std::move(items)}});
   }
 
  private:

@@ -7,12 +7,15 @@
 //                                changes; ?facility=ID,ID &bbox=w,s,e,n &types=facility,zone,…;
 //                                resumable with Last-Event-ID (header or ?last_event_id=)
 //   GET  /api/v1/sources/health  per source: last seen, rates, anomalies, corrections, silence
-//   GET  /api/v1/ingest/errors   the dead letters (MQTT messages refused, with the reason)
+//   GET  /api/v1/ingest/errors   the dead letters (MQTT messages refused, with the reason);
+//                                operator key (401/403 problem+json without one); credentials
+//                                never appear in them (the store redacts, core/redact.h)
 //
 // Thread-safety: handlers run concurrently on the io threads; everything they use is
 // thread-safe.
 #pragma once
 
+#include "api/authorizer.h"
 #include "api/http/server.h"
 #include "core/clock.h"
 #include "events/event_bus.h"
@@ -28,6 +31,7 @@ struct IngestApiContext {
   events::EventBus* bus = nullptr;           // required
   store::Store* store = nullptr;             // required (dead letters)
   const Clock* clock = nullptr;              // required
+  const Authorizer* authorizer = nullptr;    // required: the dead letters need an operator key
 };
 
 // REQUIRES: every pointer is set and outlives `server`.

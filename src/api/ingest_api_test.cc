@@ -42,7 +42,11 @@ class IngestApiTest : public ::testing::Test {
     keys_.Load({{s, key_.stored, {}}}, live_->index());
     service_ = std::make_unique<ingest::IngestService>(*live_, keys_, *pipeline_, clock_);
     server_ = std::make_unique<http::Server>(http::ServerOptions{});
-    RegisterIngestApi(*server_, {service_.get(), live_.get(), &bus_, store_.get(), &clock_});
+    operator_key_ = StaticKeyAuthorizer::NewKey();
+    authorizer_ = std::make_unique<StaticKeyAuthorizer>(
+        std::vector{StaticKeyAuthorizer::KeyFor("duty", Role::kOperator, operator_key_)});
+    RegisterIngestApi(
+        *server_, {service_.get(), live_.get(), &bus_, store_.get(), &clock_, authorizer_.get()});
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {
@@ -71,6 +75,8 @@ class IngestApiTest : public ::testing::Test {
   ingest::IssuedKey key_;
   ingest::KeyRing keys_;
   std::unique_ptr<ingest::IngestService> service_;
+  std::string operator_key_;
+  std::unique_ptr<StaticKeyAuthorizer> authorizer_;
   std::unique_ptr<http::Server> server_;
 };
 
@@ -149,6 +155,63 @@ TEST_F(IngestApiTest, SourceHealthReportsCountsAndAnomalies) {
   EXPECT_EQ(s["status"], "ok");
   EXPECT_EQ(s["accepted"], 1);
   EXPECT_EQ(s["anomalies"]["underflow"], 1);
+}
+
+http::ClientResponse GetErrors(uint16_t port, const std::string& authorization) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!authorization.empty()) headers.emplace_back("Authorization", authorization);
+  auto r = http::HttpRequest("GET", "127.0.0.1", port, "/api/v1/ingest/errors", "", headers);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? *r : http::ClientResponse{};
+}
+
+TEST_F(IngestApiTest, RejectedInputNeedsAnOperatorKeyAndNeverShowsACredential) {
+  store::DeadLetter d;
+  d.received = clock_.Now();
+  d.channel = "mqtt";
+  d.topic = "parkguide/t/obs/gate";
+  d.source = "gate";
+  d.reason = "1 problems in the message; observations[0].time: required";
+  d.payload = R"({"key":")" + key_.key + R"(","observations":[{"type":"entry"}]})";
+  ASSERT_TRUE(store_->AppendDeadLetter(d).ok());
+
+  auto anonymous = GetErrors(server_->port(), "");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_EQ(json::parse(anonymous.body)["status"], 401);
+  EXPECT_EQ(anonymous.body.find("observations"), std::string::npos) << anonymous.body;
+  EXPECT_EQ(GetErrors(server_->port(), "Bearer " + key_.key).status, 401)
+      << "a source key is not an operator key";
+  EXPECT_EQ(GetErrors(server_->port(), "Bearer 0000").status, 401);
+
+  auto r = GetErrors(server_->port(), "Bearer " + operator_key_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto items = json::parse(r.body)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["payload"], R"({"key":"[REDACTED]","observations":[{"type":"entry"}]})");
+  EXPECT_EQ(r.body.find(key_.key.substr(17)), std::string::npos) << r.body;
+}
+
+TEST_F(IngestApiTest, RejectedInputWithBytesThatAreNotUtf8IsShownWithReplacementCharacters) {
+  store::DeadLetter d;
+  d.received = clock_.Now();
+  d.channel = "mqtt";
+  d.topic = "parkguide/t/obs/\xff";
+  d.reason = "not valid JSON";
+  d.payload = "{\"name\":\"caf\xc3\xa9 \xff\xfe\xe5\x81\"}";  // a stray byte, a cut sequence
+  ASSERT_TRUE(store_->AppendDeadLetter(d).ok());
+  // A stored text over what a response carries: cut at a character, not inside one.
+  d.reason = std::string(100'000, 'x');
+  d.reason.replace(65'535, 3, "停");  // a 3-byte character across the 64 KiB cut
+  d.payload = "{}";
+  ASSERT_TRUE(store_->AppendDeadLetter(d).ok());
+
+  auto r = GetErrors(server_->port(), "Bearer " + operator_key_);
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  auto items = json::parse(r.body)["items"];  // valid UTF-8 JSON, or this throws
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1]["payload"], "{\"name\":\"caf\xc3\xa9 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"}");
+  EXPECT_EQ(items[1]["topic"], "parkguide/t/obs/\xEF\xBF\xBD");
+  EXPECT_EQ(items[0]["reason"], std::string(65'535, 'x') + "…");
 }
 
 }  // namespace

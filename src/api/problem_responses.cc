@@ -6,6 +6,33 @@
 
 namespace pg::api {
 
+namespace {
+
+// `text` cut to at most `max` bytes without splitting a UTF-8 sequence, then "…".
+std::string CutString(const std::string& text, size_t max) {
+  size_t end = max;
+  // Back over continuation bytes (10xxxxxx) to the start of the character that crosses `max`.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "…";
+}
+
+void CutLongStrings(nlohmann::json& j) {
+  if (j.is_string()) {
+    auto& s = j.get_ref<std::string&>();
+    if (s.size() > kMaxJsonStringBytes) s = CutString(s, kMaxJsonStringBytes);
+  } else if (j.is_structured()) {
+    for (auto& child : j) CutLongStrings(child);
+  }
+}
+
+}  // namespace
+
+http::Response JsonResponse(int status, nlohmann::json body) {
+  CutLongStrings(body);
+  return http::Response::Json(status,
+                              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 http::Response ProblemFromStatus(const Status& s) {
   int code = 500;
   switch (s.code()) {

@@ -3,6 +3,7 @@
 // (docs/api/problems.md).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,15 @@
 #include "core/time.h"
 
 namespace pg::api {
+
+// The longest string value a JSON response carries; a longer one is cut (at a character
+// boundary) and ends with "…".
+inline constexpr size_t kMaxJsonStringBytes = size_t{64} << 10;
+
+// The one way a /api/v1 handler answers JSON: whatever bytes the stored free text holds (names,
+// override texts and reasons, fault details, dead letters), the answer is valid JSON, never a
+// 500 — bytes that are not UTF-8 become U+FFFD and a string over kMaxJsonStringBytes is cut.
+http::Response JsonResponse(int status, nlohmann::json body);
 
 // problem+json for a failed Status: kInvalidArgument → 400, kUnauthenticated → 401 (with a
 // Bearer challenge), kPermissionDenied → 403, kNotFound → 404, kAlreadyExists and

@@ -189,7 +189,7 @@ class Handlers {
            {"facilities", reg->facilities().size()},
            {"live_version", snap->version},
            {"time", FormatRfc3339(c_.clock->Now(), reg->time_zone())}};
-    return Response::Json(200, j.dump(-1, ' ', false, json::error_handler_t::replace));
+    return JsonResponse(200, std::move(j));
   }
 
   Response City(const Request&) {
@@ -199,7 +199,7 @@ class Handlers {
                    {"bays", reg->bays().size()},
                    {"chargers", reg->chargers().size()},
                    {"signs", reg->signs().size()}};
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   Response Facilities(const Request& req) {
@@ -225,7 +225,7 @@ class Handlers {
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
       items.push_back(FacilityJson(*reg, *snap, *matches[i], now, c_.live->rules()));
     }
-    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+    return JsonResponse(200, PageJson(req, std::move(items), matches.size(), *page));
   }
 
   Response Facility(const Request& req) {
@@ -237,7 +237,7 @@ class Handlers {
     json chargers = json::array();
     for (const auto* c : reg->ChargersOf(f->id)) chargers.push_back(c->id.str());
     j["chargers"] = std::move(chargers);
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   Response History(const Request& req) {
@@ -282,7 +282,7 @@ class Handlers {
            {"to", TimeText(*reg, to)},
            {"columns", {"time", "occupied", "capacity"}},
            {"points", std::move(points)}};
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   // Rollups in buckets of `step` (whole multiples of the stored 5 minutes): min, coverage-
@@ -356,7 +356,7 @@ class Handlers {
            {"step", step.count()},
            {"columns", {"time", "min", "mean", "max", "capacity", "coverage"}},
            {"points", std::move(points)}};
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   static Response CsvResponse(std::string body, const std::string& id) {
@@ -437,7 +437,7 @@ class Handlers {
       }
       items.push_back(std::move(j));
     }
-    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+    return JsonResponse(200, PageJson(req, std::move(items), matches.size(), *page));
   }
 
   Response Chargers(const Request& req) {
@@ -467,7 +467,7 @@ class Handlers {
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
       items.push_back(ChargerJson(*reg, *snap, *matches[i]));
     }
-    return Response::Json(200, PageJson(req, std::move(items), matches.size(), *page).dump());
+    return JsonResponse(200, PageJson(req, std::move(items), matches.size(), *page));
   }
 
   Response Charger(const Request& req) {
@@ -475,7 +475,7 @@ class Handlers {
     const std::string& id = req.path_params.at("id");
     const model::Charger* c = reg->FindCharger(model::ChargerId(id));
     if (!c) return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
-    return Response::Json(200, ChargerJson(*reg, *c_.live->Snapshot(), *c).dump());
+    return JsonResponse(200, ChargerJson(*reg, *c_.live->Snapshot(), *c));
   }
 
  private:

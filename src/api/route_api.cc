@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/problem_responses.h"
 #include "api/route_json.h"
 #include "routing/query_pool.h"
 
@@ -59,7 +60,7 @@ class RouteHandler {
               {"from", SnappedPointJson(*from_snap)},
               {"to", SnappedPointJson(*to_snap)},
               {"geometry", LineStringJson(route->geometry)}};
-    return Response::Json(200, body.dump());
+    return JsonResponse(200, std::move(body));
   }
 
  private:

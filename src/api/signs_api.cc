@@ -135,7 +135,7 @@ class Handlers {
   // The full answer for one sign, with its ETag.
   Response Render(const registry::Registry& reg, const model::Sign& def,
                   const signs::SignSnapshot& snap) {
-    Response r = Response::Json(200, SignJson(reg, def, snap).dump());
+    Response r = JsonResponse(200, SignJson(reg, def, snap));
     r.headers.emplace_back("ETag", ETag(snap.seq));
     r.headers.emplace_back("Cache-Control", "no-cache");
     return r;
@@ -187,7 +187,7 @@ class Handlers {
     } else {
       j["next"] = nullptr;
     }
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   Response One(const Request& req) {
@@ -232,7 +232,7 @@ class Handlers {
              {"at", Time(*reg, **at)},
              {"shown", *shown ? DisplayJson(*reg, **shown) : json(nullptr)},
              {"last_fault", std::move(health)}};
-      return Response::Json(200, j.dump());
+      return JsonResponse(200, std::move(j));
     }
     auto range = TimeRangeParams(req, c_.clock->Now() + Milliseconds(1), std::chrono::hours(24));
     if (!range.ok()) return ProblemFromStatus(range.status());
@@ -250,7 +250,7 @@ class Handlers {
            {"to", Time(*reg, range->second)},
            {"items", std::move(items)},
            {"truncated", truncated}};
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   Response Faults(const Request& req) {
@@ -275,7 +275,7 @@ class Handlers {
            {"to", Time(*reg, range->second)},
            {"health", snap ? HealthJson(*reg, snap->health) : json(nullptr)},
            {"items", std::move(items)}};
-    return Response::Json(200, j.dump());
+    return JsonResponse(200, std::move(j));
   }
 
   Response Overrides(const Request& req) {
@@ -289,7 +289,7 @@ class Handlers {
     if (!list.ok()) return ProblemFromStatus(list.status());
     json items = json::array();
     for (const auto& o : *list) items.push_back(OverrideJson(*reg, o));
-    return Response::Json(200, json{{"sign", id}, {"items", std::move(items)}}.dump());
+    return JsonResponse(200, json{{"sign", id}, {"items", std::move(items)}});
   }
 
   Response SetOverride(const Request& req) {
@@ -335,7 +335,7 @@ class Handlers {
     auto set = c_.signs->SetOverride(r);
     if (!set.ok()) return ProblemFromStatus(set.status());
     auto reg = c_.live->registry();
-    Response resp = Response::Json(201, OverrideJson(*reg, *set).dump());
+    Response resp = JsonResponse(201, OverrideJson(*reg, *set));
     resp.headers.emplace_back("Location", fmt::format("/api/v1/signs/{}/overrides", r.sign.str()));
     return resp;
   }
@@ -356,7 +356,7 @@ class Handlers {
     auto n =
         c_.signs->ClearOverrides(model::SignId(req.path_params.at("id")), line, who->id, reason);
     if (!n.ok()) return ProblemFromStatus(n.status());
-    return Response::Json(200, json{{"ended", *n}}.dump());
+    return JsonResponse(200, json{{"ended", *n}});
   }
 
   Response Ack(const Request& req) {
@@ -414,7 +414,7 @@ class Handlers {
   }
 
   Response GetRules(const Request&) {
-    return Response::Json(200, signs::ToJson(*c_.signs->config()).dump());
+    return JsonResponse(200, signs::ToJson(*c_.signs->config()));
   }
 
   Response PutRules(const Request& req) {
@@ -425,7 +425,7 @@ class Handlers {
     auto config = signs::SignConfigFromJson(body);
     if (!config.ok()) return ProblemFromStatus(config.status());
     if (Status s = c_.signs->SetConfig(*config); !s.ok()) return ProblemFromStatus(s);
-    return Response::Json(200, signs::ToJson(*c_.signs->config()).dump());
+    return JsonResponse(200, signs::ToJson(*c_.signs->config()));
   }
 
   Waiters& waiters() { return waiters_; }

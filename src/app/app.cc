@@ -1,10 +1,14 @@
 #include "app/app.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -28,6 +32,7 @@
 #include "app/report_wiring.h"
 #include "core/file_system.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/strings.h"
 #include "events/event_bus.h"
 #include "forecast/service.h"
@@ -50,6 +55,25 @@
 #include "store/store.h"
 
 namespace pg::app {
+namespace {
+
+// Writes `text` to a new file at `path` that only its owner can read or write (mode 0600 from
+// the moment it exists: O_CREAT|O_EXCL with the mode, never a chmod after). A file left by an
+// earlier run is removed first; O_EXCL refuses to follow a symlink planted in its place.
+// Errors: kUnavailable naming the path.
+Status WriteOwnerOnlyFile(const std::string& path, std::string_view text) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Unavailable(fmt::format("cannot replace '{}': {}", path, std::strerror(errno)));
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Unavailable(fmt::format("cannot create '{}': {}", path, std::strerror(errno)));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return Unavailable(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  return Status::Ok();
+}
+
+}  // namespace
 
 // The database setting that notes how far the city's journal is durable.
 constexpr const char* kJournalMarkSetting = "journal.durable";
@@ -234,10 +258,18 @@ struct App::Impl {
       }
       if (mqtt) {
         const auto m = mqtt->stats();
-        out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
-                    m.accepted, {{"outcome", "accepted"}});
-        out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome",
-                    m.dead_letters, {{"outcome", "dead_letter"}});
+        // Disjoint outcomes: every message received ends in exactly one (shed, oversize and
+        // rejected ones are dead letters).
+        const uint64_t rejected = m.dead_letters - m.shed - m.oversize;
+        for (auto [outcome, n] : {std::pair<const char*, uint64_t>{"accepted", m.accepted},
+                                  {"rejected", rejected},
+                                  {"shed", m.shed},
+                                  {"oversize", m.oversize}}) {
+          out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome", n,
+                      {{"outcome", outcome}});
+        }
+        out.Gauge("parkguide_mqtt_queue_messages",
+                  "MQTT messages taken from the broker, waiting for the ingest worker", m.queued);
         out.Gauge("parkguide_mqtt_connected", "1 while subscribed to the broker",
                   m.connected && m.subscribed ? 1 : 0);
       }
@@ -434,7 +466,9 @@ struct App::Impl {
             simulator_connection.reset();
             continue;
           }
-          if (r->status != 200) PG_LOG_WARNING("demo feed: {} {}", r->status, r->body);
+          if (r->status != 200) {
+            PG_LOG_WARNING("demo feed: {} {}", r->status, RedactSecrets(r->body));
+          }
           break;
         }
       }
@@ -495,7 +529,12 @@ Status App::Impl::CreateSigns() {
     std::string key = api::StaticKeyAuthorizer::NewKey();
     authorizer = std::make_unique<api::StaticKeyAuthorizer>(
         std::vector{api::StaticKeyAuthorizer::KeyFor("demo-operator", api::Role::kOperator, key)});
-    PG_LOG_INFO("demo: operator key for sign overrides and rules (this run only): {}", key);
+    // Never in the log (logs are shipped and kept): in a file only this user can read.
+    std::string path = config.db_path + ".operator-key";
+    PG_RETURN_IF_ERROR(WriteOwnerOnlyFile(path, key + "\n"));
+    PG_LOG_INFO(
+        "demo: the operator key (sign overrides and rules, rejected input) for this run is in {}",
+        path);
   } else {
     authorizer =
         std::make_unique<api::StaticKeyAuthorizer>(std::vector<api::StaticKeyAuthorizer::Key>{});
@@ -655,6 +694,8 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
     }
     mqtt.city = registry->city().id;
     mqtt.trust_topic_source = config.mqtt_trust_topic_source;
+    mqtt.max_message_bytes = config.mqtt_max_message_bytes;
+    mqtt.max_queued_bytes = std::max(mqtt.max_queued_bytes, 4 * mqtt.max_message_bytes);
     impl->mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt, *impl->ingest, *impl->store, clock);
   }
   PG_RETURN_IF_ERROR(impl->CreateSigns());
@@ -690,6 +731,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   ingest_context.live = impl->live.get();
   ingest_context.bus = impl->bus.get();
   ingest_context.store = impl->store.get();
+  ingest_context.authorizer = impl->authorizer.get();
   ingest_context.clock = &clock;
   api::RegisterIngestApi(*impl->server, ingest_context);
   api::SignsApiContext signs_context;

@@ -35,6 +35,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--mqtt-trust-topic", config->mqtt_trust_topic_source,
                 "The broker authenticates each source (per-source credentials and ACL): no key "
                 "in the payload");
+  cmd->add_option("--mqtt-max-message-bytes", config->mqtt_max_message_bytes,
+                  "A larger MQTT message is dead-lettered without being read")
+      ->check(CLI::Range(size_t{1024}, size_t{64} << 20))
+      ->capture_default_str();
   auto reset = std::make_shared<std::string>();
   auto report_time = std::make_shared<std::string>();
   cmd->add_option("--count-reset", *reset,

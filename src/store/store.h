@@ -49,6 +49,8 @@ struct SourceRecord {
 };
 
 // A message an ingestion channel refused, kept with the reason (GET /api/v1/ingest/errors).
+// The store never keeps a credential: topic, reason and payload go through RedactSecrets
+// (core/redact.h) on the way in, and schema v6 scrubbed the rows stored before.
 struct DeadLetter {
   int64_t id = 0;  // assigned by the store
   Timestamp received;
@@ -56,7 +58,7 @@ struct DeadLetter {
   std::string topic;
   std::string source;  // when known
   std::string reason;
-  std::string payload;  // truncated to 64 KiB
+  std::string payload;  // truncated to 64 KiB, then redacted
 };
 
 // One content a sign was told to show, from `time` until the next record of the same sign

@@ -2,6 +2,7 @@
 // the counts move within a minute, its guidance signs follow the feed with their controllers
 // online, and Ctrl-C stops it cleanly.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,25 @@ TEST(DemoSmoke, ServesTheDemoCityWithMovingCountsAndStopsOnCtrlC) {
             static_cast<int>(nlohmann::json::parse(listed->body)["items"].size()))
       << metrics->body;
   EXPECT_GT(accepted, 0) << metrics->body;
+
+  // The operator key of the run: in a file only its owner can read, never in the log; it opens
+  // the operator's views (the rejected input).
+  const std::string key_file = dir.File("demo.db") + ".operator-key";
+  struct stat st {};
+  ASSERT_EQ(::stat(key_file.c_str(), &st), 0) << demo.Log();
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  std::string key = testing::ReadFile(key_file);
+  while (!key.empty() && key.back() == '\n') key.pop_back();
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(demo.Log().find(key), std::string::npos) << "the key is not logged";
+  EXPECT_NE(demo.Log().find(key_file), std::string::npos) << "the log names the file";
+  auto errors = api::http::HttpRequest("GET", "127.0.0.1", port, "/api/v1/ingest/errors", "",
+                                       {{"Authorization", "Bearer " + key}});
+  ASSERT_TRUE(errors.ok());
+  EXPECT_EQ(errors->status, 200) << errors->body;
+  auto anonymous = api::http::HttpGet("127.0.0.1", port, "/api/v1/ingest/errors");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->status, 401) << anonymous->body;
 
   EXPECT_EQ(demo.SignalAndWait(SIGINT, std::chrono::seconds(15)), 0) << demo.Log();
   EXPECT_NE(demo.Log().find("stopped"), std::string::npos);

@@ -16,12 +16,14 @@
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "core/file_system.h"
 
@@ -40,6 +42,11 @@ class FaultInjectionFileSystem final : public FileSystem {
   void SetWriteError(std::optional<Status> error) {
     std::lock_guard lock(mu_);
     write_error_ = std::move(error);
+  }
+  // Every later Sync takes `delay` longer: a slow disk.
+  void SetSyncDelay(std::chrono::milliseconds delay) {
+    std::lock_guard lock(mu_);
+    sync_delay_ = delay;
   }
   // Sync calls return OK without making anything durable: the code under test "forgot" them.
   // Used to prove that a crash test notices a missing fsync.
@@ -162,6 +169,12 @@ class FaultInjectionFileSystem final : public FileSystem {
       return base_->Append(data);
     }
     Status Sync() override {
+      std::chrono::milliseconds delay{0};
+      {
+        std::lock_guard lock(fs_.mu_);
+        delay = fs_.sync_delay_;
+      }
+      if (delay.count() > 0) std::this_thread::sleep_for(delay);
       std::lock_guard lock(fs_.mu_);
       if (fs_.Dropped()) return Status::Ok();
       if (fs_.write_error_) return *fs_.write_error_;
@@ -209,6 +222,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   int fail_syncs_ = 0;
   std::optional<Status> write_error_;
   bool ignore_syncs_ = false;
+  std::chrono::milliseconds sync_delay_{0};
   int64_t operations_ = 0;
   std::optional<int64_t> crash_at_;
   bool crashed_ = false;

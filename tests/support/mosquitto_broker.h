@@ -51,16 +51,29 @@ inline bool PortAccepts(uint16_t port) {
   return ok;
 }
 
+// How the broker queues: as docs/api/ingest.md ("MQTT: broker settings and loss") tells an
+// operator to set it up, or mosquitto's defaults (1,000 queued messages per client, no size
+// limit) — the loss tests run against those, since that is what an operator may have.
+enum class BrokerQueueing { kRecommended, kMosquittoDefaults };
+
 class MosquittoBroker {
  public:
-  explicit MosquittoBroker(std::string dir) : dir_(std::move(dir)), port_(FreeLoopbackPort()) {
+  explicit MosquittoBroker(std::string dir, BrokerQueueing queueing = BrokerQueueing::kRecommended)
+      : dir_(std::move(dir)), port_(FreeLoopbackPort()) {
     std::filesystem::create_directories(dir_);
     std::ofstream conf(dir_ + "/mosquitto.conf");
     conf << "listener " << port_ << " 127.0.0.1\n"
          << "allow_anonymous true\n"
          << "persistence true\n"
-         << "persistence_location " << dir_ << "/\n"
-         << "max_queued_messages 100000\n";
+         << "persistence_location " << dir_ << "/\n";
+    if (queueing == BrokerQueueing::kRecommended) {
+      // The settings of docs/api/ingest.md: room for a long absence of parkguide, and a packet
+      // cap just over parkguide's message cap (16 MiB) so a larger one is refused to its
+      // publisher (disconnected, never acknowledged) instead of acknowledged and dropped.
+      conf << "max_queued_messages 1000000\n"
+           << "max_queued_bytes 1073741824\n"
+           << "max_packet_size 16778240\n";
+    }
     // Run as root, mosquitto would switch to its own user, which cannot write here.
     if (const passwd* pw = ::getpwuid(::getuid())) conf << "user " << pw->pw_name << "\n";
   }

@@ -71,6 +71,7 @@ class BackgroundProgram {
   }
 
   std::string Log() const { return ReadFile(log_); }
+  pid_t pid() const { return pid_; }
 
   // Waits until the log contains `text`; false on timeout or when the program ended.
   bool WaitForLog(const std::string& text, std::chrono::seconds timeout) {

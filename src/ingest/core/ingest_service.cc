@@ -105,16 +105,8 @@ void IngestService::SubmitMessage(std::string_view topic_source, std::string_vie
                                   journal::Channel channel, Done done, bool trust_topic_source) {
   IngestResult result;
   result.source = std::string(topic_source);
-  ParseOptions options;
-  options.source = model::SourceId(topic_source);
-  options.now = clock_.Now();
-  options.max_future = limits_.max_future;
-  options.max_items = limits_.max_batch;
-  auto parsed = ParseObservations(payload, options);
-  if (!parsed.ok()) {
-    result.status = parsed.status();
-    return done(std::move(result));
-  }
+  // Who sent it first, from the root "key" alone: a message with a wrong key costs a scan,
+  // not a parse.
   std::shared_ptr<const Principal> principal;
   if (trust_topic_source) {
     principal = keys_.BySource(topic_source);
@@ -124,7 +116,12 @@ void IngestService::SubmitMessage(std::string_view topic_source, std::string_vie
       return done(std::move(result));
     }
   } else {
-    auto p = keys_.Authenticate(parsed->key.value_or(""));
+    auto key = FindRootKey(payload);
+    if (!key.ok()) {
+      result.status = key.status();
+      return done(std::move(result));
+    }
+    auto p = keys_.Authenticate(key->value_or(""));
     if (!p.ok()) {
       result.status = Unauthenticated("the message carries no valid \"key\" of its source");
       return done(std::move(result));
@@ -135,6 +132,16 @@ void IngestService::SubmitMessage(std::string_view topic_source, std::string_vie
     result.status =
         PermissionDenied(fmt::format("the key is source '{}''s, but the topic names source '{}'",
                                      principal->source().id.str(), topic_source));
+    return done(std::move(result));
+  }
+  ParseOptions options;
+  options.source = model::SourceId(topic_source);
+  options.now = clock_.Now();
+  options.max_future = limits_.max_future;
+  options.max_items = limits_.max_batch;
+  auto parsed = ParseObservations(payload, options);
+  if (!parsed.ok()) {
+    result.status = parsed.status();
     return done(std::move(result));
   }
   if (!parsed->errors.empty()) {

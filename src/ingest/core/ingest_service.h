@@ -69,7 +69,8 @@ class IngestService {
   // travels in the payload's root "key" member, unless `trust_topic_source` (the broker
   // authenticated the publisher and its ACL ties it to its topic; the source must still exist
   // and not be revoked). A key of another source than the topic's is refused
-  // (kPermissionDenied).
+  // (kPermissionDenied). The key is checked before the payload is parsed (FindRootKey): a
+  // message with a wrong key is refused at the cost of a scan.
   void SubmitMessage(std::string_view topic_source, std::string_view payload,
                      journal::Channel channel, Done done, bool trust_topic_source = false);
 

@@ -246,3 +246,41 @@ TEST(IngestService, CheckpointsAndReplayRebuildAByteIdenticalState) {
 
 }  // namespace
 }  // namespace pg::ingest
+
+namespace pg::ingest {
+namespace {
+
+IngestResult PostMessage(Fixture& f, const std::string& topic_source, const std::string& payload) {
+  std::promise<IngestResult> promise;
+  f.service->SubmitMessage(topic_source, payload, journal::Channel::kMqtt,
+                           [&](IngestResult r) { promise.set_value(std::move(r)); });
+  return promise.get_future().get();
+}
+
+TEST(IngestServiceMessage, AWrongKeyIsRefusedBeforeTheMessageIsParsed) {
+  Fixture f;
+  // The rest of the message is not JSON (balanced, but no valid values): a parse would have
+  // said so; the key check comes first and reads only the root's member names.
+  auto r =
+      PostMessage(f, "alpha", R"({"key":"pgk_000000000000_wrong","observations":[nope 1.2.3]})");
+  EXPECT_EQ(r.status.code(), StatusCode::kUnauthenticated) << r.status.ToString();
+  // Another source's valid key: refused for the topic, still unparsed.
+  r = PostMessage(f, "alpha",
+                  R"({"observations":[nope],"key":")" + f.everyone.key + R"(", "x": [1.2.3]})");
+  EXPECT_EQ(r.status.code(), StatusCode::kPermissionDenied) << r.status.ToString();
+  // The right key and a valid body: applied; the key may come after the observations.
+  r = PostMessage(f, "alpha",
+                  Batch({Count("F1", 40, 1)}).insert(1, R"("key":")" + f.alpha.key + R"(",)"));
+  EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+}
+
+TEST(IngestServiceMessage, FindRootKeyReadsOnlyTheRootMember) {
+  EXPECT_EQ(*FindRootKey(R"({"a":{"key":"nested"},"key":"root"})"), "root");
+  EXPECT_FALSE(FindRootKey(R"({"a":{"key":"nested"}})")->has_value());
+  EXPECT_FALSE(FindRootKey(R"([{"key":"in an array"}])")->has_value());
+  EXPECT_EQ(FindRootKey(R"({"key":42})").status().field(), "key");
+  EXPECT_EQ(FindRootKey("{not json").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace pg::ingest

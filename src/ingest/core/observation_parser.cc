@@ -247,6 +247,33 @@ Status ParseArray(dom::array array, const ParseOptions& options, ParsedBatch& ba
 
 }  // namespace
 
+Result<std::optional<std::string>> FindRootKey(std::string_view json) {
+  namespace od = simdjson::ondemand;
+  // The parser keeps buffers as large as the largest document it read: reuse one only for
+  // small messages, so a rare large one does not pin its memory to the thread.
+  constexpr size_t kReusedUpTo = size_t{64} << 10;
+  thread_local od::parser small_parser;
+  od::parser large_parser;
+  od::parser& parser = json.size() <= kReusedUpTo ? small_parser : large_parser;
+  simdjson::padded_string padded(json);
+  od::document doc;
+  if (auto err = parser.iterate(padded).get(doc)) return SyntaxError(err);
+  od::json_type type;
+  if (auto err = doc.type().get(type)) return SyntaxError(err);
+  if (type != od::json_type::object) return std::optional<std::string>();
+  od::object root;
+  if (auto err = doc.get_object().get(root)) return SyntaxError(err);
+  for (auto field : root) {
+    std::string_view name;
+    if (auto err = field.unescaped_key().get(name)) return SyntaxError(err);
+    if (name != "key") continue;
+    std::string_view key;
+    if (field.value().get_string().get(key)) return InvalidArgument("must be a string", "key");
+    return std::optional<std::string>(std::string(key));
+  }
+  return std::optional<std::string>();
+}
+
 std::string ItemError::Name() const {
   return field.empty() ? fmt::format("observations[{}]", index)
                        : fmt::format("observations[{}].{}", index, field);

@@ -50,6 +50,13 @@ struct ParsedBatch {
 // observations; kResourceExhausted (field "observations") when it holds more than max_items.
 Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions& options);
 
+// The root "key" member of a message (MQTT's key-in-payload authentication), found without
+// building the document: simdjson on-demand reads the root's member names and skips their values,
+// so a message can be authenticated before it is parsed. nullopt when the root is not an object
+// or has no "key". Errors: kInvalidArgument when the text is not JSON as far as it was read, or
+// when "key" is not a string (field "key").
+Result<std::optional<std::string>> FindRootKey(std::string_view json);
+
 // The wire form of observations, {"observations":[…]} — what ParseObservations reads back
 // (times in UTC, the source left out: the key names it). For clients: the demo's feed, replays,
 // benchmarks and tests.

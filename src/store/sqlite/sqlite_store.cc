@@ -12,6 +12,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/log.h"
+#include "core/redact.h"
 #include "model/model_json.h"
 #include "model/vocabulary.h"
 #include "store/sqlite/sqlite_db.h"
@@ -96,8 +98,15 @@ constexpr const char* kMigrations[] = {
     CREATE TABLE counters(name TEXT NOT NULL, t_ms INTEGER NOT NULL, count INTEGER NOT NULL,
                           PRIMARY KEY (name, t_ms)) WITHOUT ROWID;
     )sql",
+    // v6: no credentials in dead letters (issue 13). Older versions stored refused messages raw,
+    // keys included; the rows are rewritten through RedactSecrets by ScrubDeadLetters (C++: the
+    // rules are not expressible in SQL), which Migrate runs with this version's step.
+    R"sql(
+    -- data only: see ScrubDeadLetters
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+constexpr int kScrubDeadLettersVersion = 6;
 
 // A rollup from the columns t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage
 // of `st`'s current row, starting at column `first`.
@@ -139,6 +148,9 @@ class SqliteStore final : public Store {
                                                             Timestamp from, Timestamp to) override;
   Result<std::optional<Timestamp>> LatestOccupancyTime() override;
   Status AppendDeadLetter(const DeadLetter& letter) override;
+  // Migration step of schema v6: RedactSecrets over every stored dead letter.
+  Status ScrubDeadLetters();
+  Status ScrubDeadLetterRows();
   Result<std::vector<DeadLetter>> LoadDeadLetters(int limit) override;
   Status AppendRollups(std::span<const model::OccupancyRollup> rollups) override;
   Result<std::vector<model::OccupancyRollup>> LoadRollups(model::OccupancyRollup::Kind kind,
@@ -244,6 +256,7 @@ Status SqliteStore::Migrate() {
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     Status s = InTransaction([&]() -> Status {
       PG_RETURN_IF_ERROR(db_.Exec(kMigrations[v]));
+      if (v + 1 == kScrubDeadLettersVersion) PG_RETURN_IF_ERROR(ScrubDeadLetters());
       PG_RETURN_IF_ERROR(db_.Exec(fmt::format("PRAGMA application_id={}", kApplicationId)));
       return db_.Exec(fmt::format("PRAGMA user_version={}", v + 1));
     });
@@ -502,6 +515,37 @@ Result<std::optional<Timestamp>> SqliteStore::LatestOccupancyTime() {
   return std::optional<Timestamp>(FromUnixMillis(st.Int(0)));
 }
 
+Status SqliteStore::ScrubDeadLetters() {
+  // Overwrite, not just unlink: a shorter row would leave the old bytes in the page's free space.
+  PG_RETURN_IF_ERROR(db_.Exec("PRAGMA secure_delete=ON"));
+  Status s = ScrubDeadLetterRows();
+  Status off = db_.Exec("PRAGMA secure_delete=OFF");
+  return s.ok() ? off : s;
+}
+
+Status SqliteStore::ScrubDeadLetterRows() {
+  PG_ASSIGN_OR_RETURN(Statement rows,
+                      db_.Prepare("SELECT id, topic, reason, payload FROM ingest_errors"));
+  PG_ASSIGN_OR_RETURN(Statement update,
+                      db_.Prepare("UPDATE ingest_errors SET topic = ?2, reason = ?3, payload = ?4 "
+                                  "WHERE id = ?1"));
+  int64_t scrubbed = 0;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    std::string topic = rows.Text(1), reason = rows.Text(2), payload = rows.Text(3);
+    std::string clean_topic = RedactSecrets(topic), clean_reason = RedactSecrets(reason),
+                clean_payload = RedactSecrets(payload);
+    if (clean_topic == topic && clean_reason == reason && clean_payload == payload) continue;
+    update.Reset();
+    update.Bind(1, rows.Int(0)).Bind(2, clean_topic).Bind(3, clean_reason).Bind(4, clean_payload);
+    PG_RETURN_IF_ERROR(update.Run());
+    ++scrubbed;
+  }
+  if (scrubbed > 0) PG_LOG_INFO("store: credentials removed from {} dead letters", scrubbed);
+  return Status::Ok();
+}
+
 Status SqliteStore::AppendDeadLetter(const DeadLetter& d) {
   constexpr size_t kMaxPayload = size_t{64} << 10;
   std::lock_guard lock(mutex_);
@@ -511,10 +555,11 @@ Status SqliteStore::AppendDeadLetter(const DeadLetter& d) {
                                     "reason, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
     st.Bind(1, ToUnixMillis(d.received))
         .Bind(2, d.channel)
-        .Bind(3, d.topic)
+        .Bind(3, RedactSecrets(d.topic))
         .Bind(4, d.source)
-        .Bind(5, d.reason)
-        .Bind(6, d.payload.substr(0, kMaxPayload));
+        .Bind(5, RedactSecrets(d.reason))
+        // Cut, then redacted: the rules catch a secret cut short at the end.
+        .Bind(6, RedactSecrets(std::string_view(d.payload).substr(0, kMaxPayload)));
     PG_RETURN_IF_ERROR(st.Run());
     return db_.Exec(
         "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - 10000");

@@ -386,3 +386,64 @@ TEST(SqliteStore, ReportHistoryRoundTripsAndASchemaFourFileGainsIt) {
 
 }  // namespace
 }  // namespace pg::store
+
+namespace pg::store {
+namespace {
+
+constexpr const char* kSourceKey = "pgk_0123456789ab_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEfG";
+
+TEST(SqliteStore, DeadLettersAreStoredWithoutCredentials) {
+  testing::TempDir dir;
+  auto store = *OpenSqliteStore(dir.File("city.db"));
+  DeadLetter d;
+  d.channel = "mqtt";
+  d.topic = "parkguide/c/obs/gw";
+  d.reason = "bad";
+  d.payload = std::string(R"({"key":")") + kSourceKey + R"(","observations":[{"seq":1}]})";
+  ASSERT_TRUE(store->AppendDeadLetter(d).ok());
+  auto letters = store->LoadDeadLetters(10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].payload, R"({"key":"[REDACTED]","observations":[{"seq":1}]})");
+}
+
+TEST(SqliteStore, TheSchemaSixMigrationScrubsCredentialsFromOldDeadLetters) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  {  // Back to schema 5, with a dead letter as a parkguide before redaction stored it: raw.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql = std::string(
+                          "INSERT INTO ingest_errors(t_ms, channel, topic, source, reason, "
+                          "payload) VALUES(1, 'mqtt', 'parkguide/c/obs/gw', 'gw', "
+                          "'1 problems in the message', '{\"key\":\"") +
+                      kSourceKey +
+                      "\",\"observations\":[{\"seq\":1}]}'), "
+                      "(2, 'mqtt', 't', '', 'not valid JSON', 'Authorization: Bearer " +
+                      kSourceKey + "'), (3, 'mqtt', 't', '', 'fine', '{\"seq\":3}');" +
+                      "PRAGMA user_version=5;";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto opened = OpenSqliteStore(path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto letters = (*opened)->LoadDeadLetters(10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 3u);
+  EXPECT_EQ((*letters)[0].payload, R"({"seq":3})");
+  EXPECT_EQ((*letters)[1].payload, "Authorization: [REDACTED]");
+  EXPECT_EQ((*letters)[2].payload, R"({"key":"[REDACTED]","observations":[{"seq":1}]})");
+  EXPECT_EQ((*letters)[2].reason, "1 problems in the message");
+  // And the file itself: the secret is in no page of it (the WAL included).
+  opened->reset();
+  std::string bytes;
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream in(path + suffix, std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_EQ(bytes.find(std::string(kSourceKey).substr(17)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pg::store

@@ -8,8 +8,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function get(path) {
-  const r = await fetch(path, { headers: { Accept: "application/json" } });
+export async function get(path, headers = {}) {
+  const r = await fetch(path, { headers: { Accept: "application/json", ...headers } });
   const type = r.headers.get("content-type") || "";
   const body = type.includes("json") ? await r.json() : await r.text();
   if (!r.ok) throw new ApiError(r.status, typeof body === "object" ? body : null);

@@ -1,6 +1,6 @@
 // Data health: every source with last seen, rates, anomalies and corrections — silent sources
 // first — and the dead-letter list of rejected input.
-import { get, live } from "../api.js";
+import { ApiError, get, live } from "../api.js";
 import { t } from "../i18n.js";
 import { errorBox, fill, fmtAgo, fmtTime, h } from "../util.js";
 
@@ -10,21 +10,78 @@ export function sortSources(sources) {
   return [...sources].sort((a, b) => (ORDER[a.status] ?? 3) - (ORDER[b.status] ?? 3) || a.id.localeCompare(b.id));
 }
 
+// The rejected input (dead letters) is for operators: GET /api/v1/ingest/errors needs an operator
+// key, entered here once per browser session (sessionStorage) and sent as a Bearer token.
+const KEY_ITEM = "pg.operator_key";
+
+// {items} with the key, {needKey, refused} when the server wants one (refused: it was wrong).
+async function loadDeadLetters() {
+  const key = sessionStorage.getItem(KEY_ITEM);
+  try {
+    return await get("/api/v1/ingest/errors?limit=100", key ? { Authorization: `Bearer ${key}` } : {});
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return { needKey: true, refused: !!key };
+    throw e;
+  }
+}
+
+function keyForm(refused, reload) {
+  const input = h("input", { type: "password", id: "operator-key", autocomplete: "off", required: true,
+                             "aria-label": t("health.key_label") });
+  return h("form", { id: "operator-key-needed", class: "key-needed",
+                     onsubmit: (e) => { e.preventDefault(); sessionStorage.setItem(KEY_ITEM, input.value.trim()); reload(); } },
+    h("p", {}, t("health.key_needed")),
+    refused ? h("p", { class: "error", role: "alert" }, t("health.key_refused")) : null,
+    h("label", {}, t("health.key_label"), " ", input), " ",
+    h("button", { type: "submit" }, t("health.key_submit")));
+}
+
+function deadLetterTable(dead) {
+  return (dead.items || []).length
+    ? h("table", { class: "table small", id: "dead-letters" },
+        h("thead", {}, h("tr", {}, ["signs.time", "health.channel", "health.source", "health.reason", "health.payload"].map((c) => h("th", {}, t(c))))),
+        h("tbody", {}, dead.items.map((d) => h("tr", {},
+          h("td", {}, fmtTime(d.time, true)), h("td", {}, `${d.channel}${d.topic ? ` ${d.topic}` : ""}`),
+          h("td", {}, d.source || "—"), h("td", {}, d.reason),
+          h("td", {}, h("code", { class: "payload" }, String(d.payload).slice(0, 200)))))))
+    : h("p", { class: "muted" }, t("health.no_dead"));
+}
+
 export function render(container) {
-  const body = h("div", {}, t("loading"));
+  const top = h("div", {}, t("loading"));
+  // Refreshed apart from the rest, so a key being typed is not wiped by the 5 s refresh.
+  const deadPart = h("div", { id: "dead-letter-part" });
+  const body = h("div", {}, top, deadPart);
+  let showingKeyForm = false;
   container.append(h("section", { class: "page" }, h("h1", {}, t("health.title")), body));
   let alive = true;
   let timer = null;
+  async function loadDead() {
+    let dead;
+    try {
+      dead = await loadDeadLetters();
+    } catch (e) {
+      dead = { error: e };
+    }
+    if (!alive) return;
+    if (dead.needKey && showingKeyForm && !dead.refused) return;  // the form stays as typed in
+    showingKeyForm = !!dead.needKey;
+    const forget = h("button", { type: "button", class: "link", id: "operator-key-forget",
+                                 onclick: () => { sessionStorage.removeItem(KEY_ITEM); loadDead(); } }, t("health.key_forget"));
+    fill(deadPart, h("h2", {}, t("health.dead_letters")),
+         dead.error ? errorBox(dead.error)
+           : dead.needKey ? keyForm(dead.refused, () => { showingKeyForm = false; loadDead(); })
+           : [deadLetterTable(dead), forget]);
+  }
   async function load() {
     try {
-      const [health, dead] = await Promise.all([get("/api/v1/sources/health"),
-                                                get("/api/v1/ingest/errors?limit=100").catch(() => ({ items: [] }))]);
+      const [health] = await Promise.all([get("/api/v1/sources/health"), loadDead()]);
       if (!alive) return;
       const sources = sortSources(health.sources || []);
       const cols = ["health.source", "health.status", "health.last_seen", "health.interval", "health.rate",
                     "health.accepted", "health.duplicate", "health.out_of_order", "health.unknown_target",
                     "health.anomalies", "health.corrections"];
-      fill(body, 
+      fill(top,
         h("h2", {}, t("health.sources")),
         h("table", { class: "table", id: "source-table" },
           h("thead", {}, h("tr", {}, cols.map((c) => h("th", { scope: "col" }, t(c))))),
@@ -47,19 +104,10 @@ export function render(container) {
             h("thead", {}, h("tr", {}, ["signs.time", "fac.title", "health.source", "kind", "health.before", "health.after"].map((c) => h("th", {}, t(c))))),
             h("tbody", {}, health.recent_corrections.slice(0, 20).map((c) => h("tr", {},
               h("td", {}, fmtTime(c.time, true)), h("td", {}, h("a", { href: `#/facility/${encodeURIComponent(c.facility)}` }, c.facility)),
-              h("td", {}, c.source), h("td", {}, c.kind), h("td", { class: "num" }, c.before), h("td", { class: "num" }, c.after)))))] : null,
-        h("h2", {}, t("health.dead_letters")),
-        (dead.items || []).length
-          ? h("table", { class: "table small", id: "dead-letters" },
-              h("thead", {}, h("tr", {}, ["signs.time", "health.channel", "health.source", "health.reason", "health.payload"].map((c) => h("th", {}, t(c))))),
-              h("tbody", {}, dead.items.map((d) => h("tr", {},
-                h("td", {}, fmtTime(d.time, true)), h("td", {}, `${d.channel}${d.topic ? ` ${d.topic}` : ""}`),
-                h("td", {}, d.source || "—"), h("td", {}, d.reason),
-                h("td", {}, h("code", { class: "payload" }, String(d.payload).slice(0, 200)))))))
-          : h("p", { class: "muted" }, t("health.no_dead")));
+              h("td", {}, c.source), h("td", {}, c.kind), h("td", { class: "num" }, c.before), h("td", { class: "num" }, c.after)))))] : null);
       body.dataset.ready = "1";
     } catch (e) {
-      fill(body, errorBox(e));
+      fill(top, errorBox(e));
     }
     if (alive) timer = setTimeout(load, 5000);
   }
