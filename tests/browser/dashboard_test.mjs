@@ -8,7 +8,7 @@
 // Without chromium (or playwright-core) it skips — exit 77, CTest's SKIP — unless CI is set in
 // the environment, where a missing browser fails the test.
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, copyFileSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -372,6 +372,27 @@ try {
     await page.reload();
     await page.waitForSelector("#dead-letters tbody tr", { timeout: 10000 });
     return `${await page.locator("#dead-letters tbody tr").count()} dead letters with the key`;
+  });
+
+  await check("data health: journal damage from /health is shown until an operator acknowledges it", async () => {
+    await page.goto(`${base}/#/health`);
+    await page.waitForSelector('#system-status[data-status="ok"]', { timeout: 10000 });
+    // An incident as journal recovery records one (docs/formats/journal.md): the server re-reads
+    // the damage log every few seconds, so /health and the page turn degraded without a restart.
+    writeFileSync(`${db}.journal/damage.json`, JSON.stringify({ format: 1, incidents: [{
+      id: 1, detected: new Date().toISOString(), severity: "loss",
+      summary: "journal damage: 1 damaged region(s), 41 bytes, quarantined; 1 record(s) lost: 15",
+      lost: [[15, 15]], lost_records: 1, records_after: 15,
+      files: [{ file: "seg-00000000000000000001.log", offset: 590, bytes: 41, why: "checksum mismatch",
+                quarantine: "quarantine/seg-00000000000000000001.log.590-631.1.bin" }] }] }));
+    await page.waitForSelector('#system-status[data-status="degraded"] li[data-component="journal"][data-kind="loss"]',
+                               { timeout: 15000 });
+    const text = await page.locator("#system-status").innerText();
+    assert(text.includes("parkguide journal ack"), `no acknowledgement hint: ${text}`);
+    await shot("health-journal-damage");
+    execFileSync(binary, ["journal", "ack", "--db", db, "--by", "browser-test"], { stdio: "pipe" });
+    await page.waitForSelector('#system-status[data-status="ok"]', { timeout: 15000 });
+    return "degraded, then ok after `parkguide journal ack`";
   });
 
   await check("the reports page lists the weekly reports the server lists", async () => {

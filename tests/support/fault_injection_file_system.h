@@ -78,11 +78,6 @@ class FaultInjectionFileSystem final : public FileSystem {
     for (const auto& path : unsynced_new_) base_.Remove(path).IgnoreError();
     unsynced_new_.clear();
   }
-  // The old name of PowerLoss for the bytes only: every file opened for appending is cut back.
-  void DropUnsyncedData() {
-    std::lock_guard lock(mu_);
-    for (const auto& [path, synced] : synced_) base_.Truncate(path, synced).IgnoreError();
-  }
   // The next boot: operations work again and what is on disk now counts as durable.
   void Restart() {
     std::lock_guard lock(mu_);

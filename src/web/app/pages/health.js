@@ -1,5 +1,6 @@
-// Data health: every source with last seen, rates, anomalies and corrections — silent sources
-// first — and the dead-letter list of rejected input.
+// Data health: what /health says is wrong with the system itself (journal damage, storage faults,
+// a lost broker) first, then every source with last seen, rates, anomalies and corrections —
+// silent sources first — and the dead-letter list of rejected input.
 import { ApiError, get, live } from "../api.js";
 import { t } from "../i18n.js";
 import { errorBox, fill, fmtAgo, fmtTime, h } from "../util.js";
@@ -47,11 +48,36 @@ function deadLetterTable(dead) {
     : h("p", { class: "muted" }, t("health.no_dead"));
 }
 
+// A known problem's title in the page's language; the server's own message says the rest.
+function problemTitle(p) {
+  const key = `health.problem.${p.component}.${p.kind}`;
+  const title = t(key);
+  return title === key ? `${p.component} · ${p.kind}` : title;
+}
+
+// The system's problems from GET /health, or one line saying there are none.
+function systemPart(health) {
+  const problems = health.problems || [];
+  if (!problems.length) {
+    return h("p", { id: "system-status", "data-status": "ok", class: "muted" }, "✓ ", t("health.system_ok"));
+  }
+  return h("div", { id: "system-status", "data-status": "degraded", class: "error", role: "alert" },
+    h("h2", {}, t("health.system_degraded")),
+    h("ul", {}, problems.map((p) => h("li", { "data-component": p.component, "data-kind": p.kind },
+      h("strong", {}, problemTitle(p)), p.since ? ` (${t("health.since")} ${fmtTime(p.since, true)})` : "",
+      h("div", { class: "small" }, p.message),
+      p.component === "journal" && p.kind !== "storage_fault"
+        ? h("div", { class: "small" }, t("health.journal_ack"), " ",
+            h("code", {}, `parkguide journal ack --db … --by NAME --incident ${p.detail?.id ?? ""}`))
+        : null))));
+}
+
 export function render(container) {
+  const system = h("div", { id: "system-part" });
   const top = h("div", {}, t("loading"));
   // Refreshed apart from the rest, so a key being typed is not wiped by the 5 s refresh.
   const deadPart = h("div", { id: "dead-letter-part" });
-  const body = h("div", {}, top, deadPart);
+  const body = h("div", {}, system, top, deadPart);
   let showingKeyForm = false;
   container.append(h("section", { class: "page" }, h("h1", {}, t("health.title")), body));
   let alive = true;
@@ -75,8 +101,9 @@ export function render(container) {
   }
   async function load() {
     try {
-      const [health] = await Promise.all([get("/api/v1/sources/health"), loadDead()]);
+      const [health, status] = await Promise.all([get("/api/v1/sources/health"), get("/health"), loadDead()]);
       if (!alive) return;
+      fill(system, systemPart(status));
       const sources = sortSources(health.sources || []);
       const cols = ["health.source", "health.status", "health.last_seen", "health.interval", "health.rate",
                     "health.accepted", "health.duplicate", "health.out_of_order", "health.unknown_target",
