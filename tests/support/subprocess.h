@@ -89,8 +89,6 @@ class BackgroundProgram {
     return false;
   }
 
-  pid_t pid() const { return pid_; }
-
   // Waits up to `timeout` for the program to end by itself; returns the exit code or -1.
   int WaitForExit(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
