@@ -375,7 +375,7 @@ TEST(IngestServiceSequence, AJournalOfTheOldFormatReplaysAndFreesATrappedSource)
   auto p = IngestPipeline::Open(FileSystem::Default(), {.dir = copy}, state, {}, &report);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(report.records_replayed, 1u) << report.ToString();
-  EXPECT_TRUE(report.damage.empty()) << report.ToString();
+  EXPECT_FALSE(report.incident) << report.ToString();
   auto snap = state.Snapshot();
   EXPECT_EQ(snap->FindSource("gate")->last_seq, 4);
   EXPECT_EQ(snap->FindSource("trapped")->last_seq, 6) << "no longer a duplicate";

@@ -54,9 +54,11 @@ struct Node {
     auto resolved = state.Resolve(o);
     ASSERT_TRUE(resolved.ok());
     std::string payload;
-    journal::EncodeObservationBatch({journal::Channel::kHttp, clock.Now()}, std::span(&o, 1),
-                                    payload);
-    pipeline->Submit(std::move(payload), {*resolved}, clock.Now(),
+    const state::BatchContext context{clock.Now(), std::chrono::milliseconds(0)};
+    journal::EncodeObservationBatch(
+        {journal::Channel::kHttp, context.received, *context.seq_restart_after}, std::span(&o, 1),
+        payload);
+    pipeline->Submit(std::move(payload), {*resolved}, context,
                      [acked = std::move(acked)](Result<state::BatchCounts> r) { acked(r.ok()); });
   }
 
