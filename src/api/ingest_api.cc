@@ -178,6 +178,11 @@ class Handlers {
            {"last_received", opt_time(s.last_received)},
            {"last_observation", opt_time(s.last_observation)},
            {"last_seq", s.last_seq ? json(*s.last_seq) : json(nullptr)},
+           {"seq_epoch", s.seq_epoch},
+           {"boot", s.boot ? json(*s.boot) : json(nullptr)},
+           {"last_seq_advanced", opt_time(s.seq_advanced_at)},
+           {"seq_restarts", s.seq_restarts},
+           {"seq_refused", s.seq_refused},
            {"accepted", s.accepted},
            {"duplicate", s.duplicate},
            {"out_of_order", s.out_of_order},
@@ -246,10 +251,13 @@ class Handlers {
 
 Response IngestResponse(const ingest::IngestResult& r) {
   if (r.status.ok()) {
-    return Response::Json(200, json{{"accepted", r.counts.accepted},
-                                    {"duplicate", r.counts.duplicate},
-                                    {"out_of_order", r.counts.out_of_order}}
-                                   .dump());
+    json counts{{"accepted", r.counts.accepted},
+                {"duplicate", r.counts.duplicate},
+                {"out_of_order", r.counts.out_of_order}};
+    // Only when it happened: a seq the door let through but applying refused (a concurrent
+    // batch of the same source moved its sequence first; docs/api/ingest.md).
+    if (r.counts.seq_refused > 0) counts["seq_refused"] = r.counts.seq_refused;
+    return Response::Json(200, counts.dump());
   }
   int status = 500;
   std::string type = "about:blank";

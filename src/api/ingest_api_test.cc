@@ -151,5 +151,35 @@ TEST_F(IngestApiTest, SourceHealthReportsCountsAndAnomalies) {
   EXPECT_EQ(s["anomalies"]["underflow"], 1);
 }
 
+// Duplicates, seq refusals and recognised restarts show per source, with the last seq, its
+// epoch and boot — also for a source whose every observation is refused.
+TEST_F(IngestApiTest, SourceHealthShowsDuplicatesSeqRefusalsAndRestarts) {
+  auto seq = [](int64_t n, const char* time, std::optional<int64_t> boot = std::nullopt) {
+    return R"({"observations":[{"type":"facility_count","facility":"F1","time":")" +
+           std::string(time) + R"(","free":5,"seq":)" + std::to_string(n) +
+           (boot ? R"(,"boot":)" + std::to_string(*boot) : std::string()) + "}]}";
+  };
+  ASSERT_EQ(Post(seq(100, "2026-11-28T08:00:00+08:00", 1), key_.key).status, 200);
+  auto dup = Post(seq(100, "2026-11-28T08:00:01+08:00", 1), key_.key);
+  EXPECT_EQ(json::parse(dup.body)["duplicate"], 1) << dup.body;
+  auto refused = Post(seq(9'223'372'036'854'775'807, "2026-11-28T08:00:02+08:00"), key_.key);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["invalid_params"][0]["name"], "observations[0].seq");
+  auto ahead = Post(seq(100 + 1'000'001, "2026-11-28T08:00:03+08:00", 1), key_.key);
+  EXPECT_EQ(ahead.status, 400) << ahead.body;
+  ASSERT_EQ(Post(seq(1, "2026-11-28T08:00:04+08:00", 2), key_.key).status, 200);
+
+  auto r = http::HttpGet("127.0.0.1", server_->port(), "/api/v1/sources/health");
+  ASSERT_TRUE(r.ok());
+  const auto s = json::parse(r->body)["sources"][0];
+  EXPECT_EQ(s["duplicate"], 1) << s.dump();
+  EXPECT_EQ(s["seq_refused"], 2) << "beyond 2^53 - 1, and too far ahead";
+  EXPECT_EQ(s["seq_restarts"], 1);
+  EXPECT_EQ(s["seq_epoch"], 2);
+  EXPECT_EQ(s["last_seq"], 1);
+  EXPECT_EQ(s["boot"], 2);
+  EXPECT_EQ(s["last_seq_advanced"], "2026-11-28T08:01:00+08:00");
+}
+
 }  // namespace
 }  // namespace pg::api

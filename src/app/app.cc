@@ -175,7 +175,10 @@ struct App::Impl {
           {"unknown_target", &state::SourceStats::unknown_target},
           {"clamped_below_zero", &state::SourceStats::underflow},
           {"clamped_above_capacity", &state::SourceStats::overflow},
-          {"corrections", &state::SourceStats::corrections}};
+          {"corrections", &state::SourceStats::corrections},
+          // Seqs refused (too far ahead, or beyond 2^53 − 1): since this process started.
+          {"seq_refused", &state::SourceStats::seq_refused},
+          {"seq_restart", &state::SourceStats::seq_restarts}};
       for (const auto& [outcome, member] : counters) {
         for (const auto& src : snap->sources) {
           out.Counter("parkguide_source_observations_total",

@@ -5,14 +5,19 @@
 namespace pg::journal {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Version 2 added the batch's seq restart threshold and each observation's boot; version 1
+// (no threshold: seq restarts after silence were not recognised) is still read.
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersion1 = 1;
 
 enum Flags : uint8_t {
   kHasSeq = 1,
   kHasFree = 2,
   kHasOccupied = 4,
   kHasCategory = 8,
+  kHasBoot = 16,  // version 2
 };
+constexpr uint8_t kKnownFlags = 31;
 
 void PutVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -78,6 +83,7 @@ void EncodeObservationBatch(const BatchMeta& meta, std::span<const model::Observ
   out.push_back(static_cast<char>(kVersion));
   out.push_back(static_cast<char>(meta.channel));
   PutSigned(out, ToUnixMillis(meta.received));
+  PutSigned(out, meta.seq_restart_after.count());
   PutVarint(out, batch.size());
   for (const auto& o : batch) {
     out.push_back(static_cast<char>(o.type));
@@ -85,9 +91,11 @@ void EncodeObservationBatch(const BatchMeta& meta, std::span<const model::Observ
     PutString(out, o.target);
     PutSigned(out, ToUnixMillis(o.time));
     uint8_t flags = (o.seq ? kHasSeq : 0) | (o.free ? kHasFree : 0) |
-                    (o.occupied ? kHasOccupied : 0) | (o.category ? kHasCategory : 0);
+                    (o.occupied ? kHasOccupied : 0) | (o.category ? kHasCategory : 0) |
+                    (o.boot ? kHasBoot : 0);
     out.push_back(static_cast<char>(flags));
     if (o.seq) PutSigned(out, *o.seq);
+    if (o.boot) PutSigned(out, *o.boot);
     if (o.free) PutSigned(out, *o.free);
     if (o.occupied) PutSigned(out, *o.occupied);
     if (o.category) out.push_back(static_cast<char>(*o.category));
@@ -122,11 +130,18 @@ Result<ObservationBatch> DecodeObservationBatch(std::string_view payload) {
   uint8_t channel = 0;
   int64_t received = 0;
   uint64_t count = 0;
-  if (!r.Byte(&version) || version != kVersion) return bad("unknown version");
+  if (!r.Byte(&version) || (version != kVersion && version != kVersion1)) {
+    return bad("unknown version");
+  }
   if (!r.Byte(&channel) || channel < 1 || channel > 4) return bad("unknown channel");
   batch.meta.channel = static_cast<Channel>(channel);
   if (!r.Signed(&received)) return bad("truncated");
   batch.meta.received = FromUnixMillis(received);
+  if (version >= kVersion) {
+    int64_t restart_after_ms = 0;
+    if (!r.Signed(&restart_after_ms) || restart_after_ms < 0) return bad("bad restart threshold");
+    batch.meta.seq_restart_after = std::chrono::milliseconds(restart_after_ms);
+  }
   if (!r.Varint(&count) || count > payload.size()) return bad("bad count");
   batch.observations.resize(count);
   for (auto& o : batch.observations) {
@@ -143,10 +158,20 @@ Result<ObservationBatch> DecodeObservationBatch(std::string_view payload) {
     }
     o.source = model::SourceId(std::move(source));
     o.time = FromUnixMillis(time);
+    // Version 1 wrote only its four flags; its reader ignored the other bits, and so does this.
+    if (version == kVersion1) {
+      flags &= kHasSeq | kHasFree | kHasOccupied | kHasCategory;
+    } else if ((flags & ~kKnownFlags) != 0 || ((flags & kHasBoot) && !(flags & kHasSeq))) {
+      return bad("bad flags");
+    }
     int64_t v = 0;
     if (flags & kHasSeq) {
       if (!r.Signed(&v)) return bad("truncated seq");
       o.seq = v;
+    }
+    if (flags & kHasBoot) {
+      if (!r.Signed(&v)) return bad("truncated boot");
+      o.boot = v;
     }
     if (flags & kHasFree) {
       if (!r.Signed(&v)) return bad("truncated free");

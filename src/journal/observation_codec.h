@@ -8,6 +8,7 @@
 // registry changes. Thread-safety: pure functions.
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ enum class Channel : uint8_t { kHttp = 1, kMqtt = 2, kReplay = 3, kInternal = 4 
 struct BatchMeta {
   Channel channel = Channel::kHttp;
   Timestamp received;  // the server's clock when the batch was accepted
+  // The silence after which the batch's source may restart its seq counter (state/sequence.h),
+  // as it was when the batch was accepted, so a replay decides the same. 0: never — what a
+  // version-1 record decodes to (the rule did not exist).
+  std::chrono::milliseconds seq_restart_after{0};
 };
 
 struct ObservationBatch {
@@ -31,10 +36,11 @@ struct ObservationBatch {
   std::vector<model::Observation> observations;
 };
 
-// Appends the encoding of `batch` to `out`.
+// Appends the encoding of `batch` to `out` (always the newest version).
 void EncodeObservationBatch(const BatchMeta& meta, std::span<const model::Observation> batch,
                             std::string& out);
-// Errors: kDataLoss naming the offset when the payload is not a valid encoding.
+// Reads every version written so far. Errors: kDataLoss naming the offset when the payload is
+// not a valid encoding.
 Result<ObservationBatch> DecodeObservationBatch(std::string_view payload);
 
 }  // namespace pg::journal

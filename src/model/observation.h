@@ -25,12 +25,20 @@ enum class ObservationType {
 // Operator-declared state of a facility.
 enum class FacilityStatus { kOpen, kClosed, kFull };
 
+// The largest `seq` and `boot` accepted: 2^53 − 1, the largest integer every JSON reader
+// (JavaScript's included) carries exactly. A larger one would also sit a source's counter out of
+// reach of its real values (docs/api/ingest.md, "Sequence numbers").
+inline constexpr int64_t kMaxSeq = (int64_t{1} << 53) - 1;
+
 struct Observation {
   ObservationType type = ObservationType::kFacilityCount;
   SourceId source;
   Timestamp time;
   std::optional<int64_t> seq;  // per source, increasing; absent when the source has none
-  std::string target;          // facility, bay or charger id, by type
+  // The source's boot (restart) counter, increased by the source on every restart; a new value
+  // starts a new run of `seq`. Only with `seq`. 0..kMaxSeq.
+  std::optional<int64_t> boot;
+  std::string target;  // facility, bay or charger id, by type
 
   // kFacilityCount
   std::optional<int> free;

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "model/vocabulary.h"
+#include "state/sequence.h"
 
 namespace pg::state {
 
@@ -149,6 +150,7 @@ double SourceStats::RatePerMinute(Timestamp now) const {
 
 struct LiveState::Writer {
   uint64_t version = 0;
+  uint64_t revision = 0;  // not serialised: freshness of snapshots in this process
   uint64_t event_id = 0;
   std::vector<FacilityLive> facilities;
   std::vector<BayLive> bays;
@@ -363,6 +365,17 @@ std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestam
 namespace {
 constexpr size_t kMaxSources = 1 << 16;
 std::atomic<uint64_t> next_instance{1};
+
+SeqInput SeqInputOf(const ResolvedObservation& o, const SourceStats& source,
+                    const BatchContext& context, const LiveRules& rules) {
+  SeqInput in;
+  in.seq = o.seq;
+  if (o.boot != ResolvedObservation::kNoSeq) in.boot = o.boot;
+  in.time = FromUnixMillis(o.time_ms);
+  in.received = context.received;
+  in.restart_after = context.seq_restart_after.value_or(SeqRestartAfter(source, rules));
+  return in;
+}
 }  // namespace
 
 LiveState::LiveState(std::shared_ptr<const registry::Registry> registry, LiveRules rules,
@@ -423,6 +436,7 @@ Result<ResolvedObservation> LiveState::Resolve(const model::Observation& o) {
   ResolvedObservation r;
   r.time_ms = ToUnixMillis(o.time);
   r.seq = o.seq.value_or(ResolvedObservation::kNoSeq);
+  r.boot = o.boot.value_or(ResolvedObservation::kNoSeq);
   r.type = o.type;
   r.source = SourceSlot(o.source.str());
   if (r.source == kNoIndex) return ResourceExhausted("too many sources");
@@ -485,6 +499,11 @@ Result<ResolvedObservation> LiveState::Resolve(const model::Observation& o) {
 
 std::vector<ApplyOutcome> LiveState::ApplyBatch(std::span<const model::Observation> batch,
                                                 Timestamp received) {
+  return ApplyBatch(batch, BatchContext{received, std::nullopt});
+}
+
+std::vector<ApplyOutcome> LiveState::ApplyBatch(std::span<const model::Observation> batch,
+                                                const BatchContext& context) {
   std::vector<ResolvedObservation> resolved;
   resolved.reserve(batch.size());
   std::vector<size_t> positions;  // of resolved items in `batch`
@@ -499,7 +518,7 @@ std::vector<ApplyOutcome> LiveState::ApplyBatch(std::span<const model::Observati
     }
   }
   std::vector<ApplyOutcome> applied;
-  ApplyResolved(resolved, received, &applied);
+  ApplyResolved(resolved, context, &applied);
   for (size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = applied[k];
   return outcomes;
 }
@@ -508,19 +527,21 @@ ApplyOutcome LiveState::Apply(const model::Observation& observation) {
   return ApplyBatch(std::span(&observation, 1)).front();
 }
 
-BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch, Timestamp received,
+BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch,
+                                     const BatchContext& context,
                                      std::vector<ApplyOutcome>* outcomes) {
   BatchCounts counts;
   if (outcomes) outcomes->assign(batch.size(), {});
   std::lock_guard lock(mu_);
   Writer& w = *w_;
+  const Timestamp received = context.received;
   int64_t received_ms = ToUnixMillis(received);
   int64_t minute = received_ms / 60'000;
   for (size_t i = 0; i < batch.size(); ++i) {
     ApplyOutcome local;
     ApplyOutcome& outcome = outcomes ? (*outcomes)[i] : local;
     const ResolvedObservation& o = batch[i];
-    ApplyOne(o, outcome);
+    ApplyOne(o, context, outcome);
     switch (outcome.result) {
       case ApplyResult::kApplied:
         ++counts.accepted;
@@ -533,6 +554,9 @@ BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch,
         break;
       case ApplyResult::kUnknownTarget:
         ++counts.unknown_target;
+        break;
+      case ApplyResult::kSeqRefused:
+        ++counts.seq_refused;
         break;
     }
     if (o.source < w.sources.size()) {
@@ -553,12 +577,14 @@ BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch,
     }
   }
   w.version += counts.accepted;
-  version_.store(w.version, std::memory_order_release);
+  // Duplicates and refusals change source health even when nothing is applied.
+  if (!batch.empty()) revision_.store(++w.revision, std::memory_order_release);
   PublishEvents();
   return counts;
 }
 
-void LiveState::ApplyOne(const ResolvedObservation& o, ApplyOutcome& outcome) {
+void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& context,
+                         ApplyOutcome& outcome) {
   using model::ObservationType;
   Writer& w = *w_;
   if (o.source >= w.sources.size()) {
@@ -578,15 +604,19 @@ void LiveState::ApplyOne(const ResolvedObservation& o, ApplyOutcome& outcome) {
       case ApplyResult::kUnknownTarget:
         ++source.unknown_target;
         break;
+      case ApplyResult::kSeqRefused:
+        ++source.seq_refused;
+        break;
       case ApplyResult::kApplied:
         break;
     }
   };
-  if (o.seq != ResolvedObservation::kNoSeq) {
-    if (source.last_seq && o.seq <= *source.last_seq) return reject(ApplyResult::kDuplicate);
-    source.last_seq = o.seq;
-  }
   const Timestamp time = FromUnixMillis(o.time_ms);
+  if (o.seq != ResolvedObservation::kNoSeq) {
+    const SeqVerdict verdict = AdvanceSeq(source, SeqInputOf(o, source, context, rules_));
+    if (IsRefused(verdict)) return reject(ApplyResult::kSeqRefused);
+    if (!IsAccepted(verdict)) return reject(ApplyResult::kDuplicate);
+  }
   auto clamp = [&](int value, int capacity) {
     if (value < 0) {
       ++source.underflow;
@@ -749,6 +779,40 @@ void LiveState::ApplyOne(const ResolvedObservation& o, ApplyOutcome& outcome) {
   source.last_observation = std::max(source.last_observation, time);
 }
 
+std::vector<SeqRefusal> LiveState::CheckSequences(std::span<const ResolvedObservation> batch,
+                                                  const BatchContext& context) const {
+  std::vector<SeqRefusal> refusals;
+  std::unordered_map<uint32_t, SourceStats> sources;  // copies: judged as if applied in turn
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const ResolvedObservation& o = batch[i];
+    if (o.seq == ResolvedObservation::kNoSeq || o.source >= w_->sources.size()) continue;
+    auto [it, inserted] = sources.try_emplace(o.source);
+    if (inserted) it->second = w_->sources[o.source];
+    SourceStats& source = it->second;
+    const SeqInput in = SeqInputOf(o, source, context, rules_);
+    const SourceStats before = source;
+    const SeqVerdict verdict = AdvanceSeq(source, in);
+    if (IsRefused(verdict)) refusals.push_back({i, SeqRefusalReason(before, in, verdict)});
+  }
+  return refusals;
+}
+
+void LiveState::CountSeqRefused(std::string_view id, uint64_t n) {
+  if (n == 0) return;
+  const uint32_t source = SourceSlot(id);
+  std::lock_guard lock(mu_);
+  if (source >= w_->sources.size()) return;
+  w_->sources[source].seq_refused += n;
+  revision_.store(++w_->revision, std::memory_order_release);
+}
+
+std::chrono::milliseconds LiveState::SeqRestartAfter(uint32_t source) const {
+  std::lock_guard lock(mu_);
+  if (source >= w_->sources.size()) return std::chrono::milliseconds(0);
+  return state::SeqRestartAfter(w_->sources[source], rules_);
+}
+
 void LiveState::PublishEvents() {
   Writer& w = *w_;
   size_t n = w.dirty_facilities.size() + w.dirty_chargers.size();
@@ -783,6 +847,7 @@ std::shared_ptr<const LiveSnapshot> LiveState::CopyLocked() const {
   auto snap = std::make_shared<LiveSnapshot>();
   const Writer& w = *w_;
   snap->version = w.version;
+  snap->revision = w.revision;
   snap->event_id = w.event_id;
   snap->index = index_;
   snap->facilities = w.facilities;
@@ -796,18 +861,20 @@ std::shared_ptr<const LiveSnapshot> LiveState::CopyLocked() const {
 
 std::shared_ptr<const LiveSnapshot> LiveState::Snapshot() const {
   auto snap = published_.load(std::memory_order_acquire);
-  if (snap->version == version_.load(std::memory_order_acquire)) return snap;
+  if (snap->revision == revision_.load(std::memory_order_acquire)) return snap;
   std::lock_guard lock(mu_);
   snap = published_.load(std::memory_order_acquire);
-  if (snap->version == w_->version) return snap;
+  if (snap->revision == w_->revision) return snap;
   snap = CopyLocked();
   published_.store(snap, std::memory_order_release);
   return snap;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checkpoint bytes: "PGS1", then sections of id-keyed entries, little-endian varints. Only
-// entries holding data are written, in index order, so equal states give equal bytes.
+// Checkpoint bytes: "PGS2", then sections of id-keyed entries, little-endian varints. Only
+// entries holding data are written, in index order, so equal states give equal bytes. "PGS1"
+// (before sequence epochs) is still read: its sources lack the sequence fields after
+// newest_minute (docs/formats/journal.md, "Checkpoint").
 
 namespace {
 
@@ -883,7 +950,26 @@ class ByteReader {
   bool ok_ = true;
 };
 
-constexpr std::string_view kSnapshotMagic = "PGS1";
+constexpr std::string_view kSnapshotMagic = "PGS2";
+constexpr std::string_view kSnapshotMagicV1 = "PGS1";
+
+// A source restored from a "PGS1" checkpoint: its sequence in epoch terms. When its seq
+// advanced is not recorded there; its newest batch stands in (later, so a restart after
+// silence comes no sooner than it should). A seq outside 0..2^53 − 1 — the old rule's trap,
+// which made every later seq a duplicate — is forgotten, so the source's next seq starts afresh.
+void UpgradeSequenceV1(SourceStats& s) {
+  if (s.last_seq && (*s.last_seq < 0 || *s.last_seq > model::kMaxSeq)) {
+    PG_LOG_WARNING(
+        "state: source {}'s last seq {} from an old checkpoint is beyond 2^53 − 1; its next seq "
+        "starts a new sequence",
+        s.id, *s.last_seq);
+    s.last_seq.reset();
+  }
+  if (!s.last_seq) return;
+  s.seq_epoch = 1;
+  s.seq_advanced_at = s.last_received;
+  s.seq_newest_time = s.last_observation;
+}
 
 bool HasData(const FacilityLive& f) {
   return f.total.known || f.status_updated != Timestamp{} || f.bays_known > 0 ||
@@ -921,6 +1007,12 @@ std::string LiveState::Serialize() const {
     b.T(s.last_received);
     for (uint32_t m : s.per_minute) b.U(m);
     b.S(s.newest_minute);
+    b.U(s.boot.has_value());
+    b.S(s.boot.value_or(0));
+    b.U(s.seq_epoch);
+    b.U(s.seq_restarts);
+    b.T(s.seq_advanced_at);
+    b.T(s.seq_newest_time);
   }
   size_t facilities = 0;
   for (const auto& f : w.facilities) facilities += HasData(f);
@@ -978,7 +1070,8 @@ std::string LiveState::Serialize() const {
 }
 
 Status LiveState::Restore(std::string_view bytes) {
-  if (!bytes.starts_with(kSnapshotMagic)) return DataLoss("not a live-state snapshot");
+  const bool v1 = bytes.starts_with(kSnapshotMagicV1);
+  if (!v1 && !bytes.starts_with(kSnapshotMagic)) return DataLoss("not a live-state snapshot");
   ByteReader r(bytes.substr(kSnapshotMagic.size()));
   // Read into a fresh writer, then swap: a bad snapshot leaves the state untouched.
   auto w = std::make_unique<Writer>();
@@ -1011,6 +1104,17 @@ Status LiveState::Restore(std::string_view bytes) {
     s.last_received = r.T();
     for (uint32_t& m : s.per_minute) m = static_cast<uint32_t>(r.U());
     s.newest_minute = r.S();
+    if (v1) {
+      UpgradeSequenceV1(s);
+    } else {
+      bool has_boot = r.U() != 0;
+      int64_t boot = r.S();
+      if (has_boot) s.boot = boot;
+      s.seq_epoch = r.U();
+      s.seq_restarts = r.U();
+      s.seq_advanced_at = r.T();
+      s.seq_newest_time = r.T();
+    }
     slots.emplace(s.id, static_cast<uint32_t>(w->sources.size()));
     w->sources.push_back(std::move(s));
   }
@@ -1128,8 +1232,9 @@ Status LiveState::Restore(std::string_view bytes) {
   source_slots_.clear();
   for (uint32_t i = 0; i < w->sources.size(); ++i) source_slots_.emplace(w->sources[i].id, i);
   silent_.assign(w->sources.size(), false);
+  w->revision = w_->revision + 1;
   w_ = std::move(w);
-  version_.store(w_->version, std::memory_order_release);
+  revision_.store(w_->revision, std::memory_order_release);
   published_.store(CopyLocked(), std::memory_order_release);
   return Status::Ok();
 }

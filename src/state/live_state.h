@@ -2,8 +2,10 @@
 // SPEC §3 that keep it trustworthy.
 //
 // Rules, applied in journal order so a replay rebuilds the same state byte for byte:
-//   - dedupe: an observation with a `seq` at or below the highest seen from its source is a
-//     duplicate (seq is per source and increasing, SPEC §9);
+//   - sequence: an observation with a `seq` at or below the highest seen from its source in
+//     the current epoch is a duplicate (seq is per source and increasing, SPEC §9); a seq too
+//     far ahead is refused; a counter restart (a new `boot`, or a lower seq after silence)
+//     starts a new epoch — state/sequence.h;
 //   - order: an observation older than what is held for its target never overwrites it
 //     (out_of_order; it still goes to history);
 //   - clamp: counts are kept in 0..capacity; a value outside is clamped and counted on the
@@ -98,18 +100,28 @@ struct BayLive {
   bool known = false;
 };
 
-// Per-source health counters (deterministic: they replay identically).
+// Per-source health counters (deterministic: they replay identically, except seq_refused).
 struct SourceStats {
   std::string id;
   uint64_t accepted = 0;
-  uint64_t duplicate = 0;
+  uint64_t duplicate = 0;  // same epoch and seq at or below the last, or an older boot
   uint64_t out_of_order = 0;
   uint64_t unknown_target = 0;
   uint64_t underflow = 0;  // counts below 0, clamped
   uint64_t overflow = 0;   // counts above capacity, clamped
   uint64_t corrections = 0;
   uint64_t correction_spaces = 0;  // sum of |size| of its corrections
+  // Sequence numbers (state/sequence.h): the newest accepted seq of the current epoch, the
+  // source's newest boot, the epoch (1 from the first seq, +1 per recognised restart).
   std::optional<int64_t> last_seq;
+  std::optional<int64_t> boot;
+  uint64_t seq_epoch = 0;
+  uint64_t seq_restarts = 0;  // counter restarts recognised (a new boot, or after silence)
+  // Seqs refused (above 2^53 − 1 or too far ahead), whether at the door (the 400, never
+  // journaled) or while applying: since this process started, so not in the checkpoint.
+  uint64_t seq_refused = 0;
+  Timestamp seq_advanced_at;   // server time of the batch that last advanced last_seq
+  Timestamp seq_newest_time;   // newest observation time that advanced last_seq, this epoch
   Timestamp last_observation;  // newest observation time
   Timestamp last_received;     // server time of its newest batch
   // Accepted observations per minute of receipt, the newest minute last.
@@ -192,6 +204,7 @@ class StateIndex {
 // An immutable picture of everything live at one moment.
 struct LiveSnapshot {
   uint64_t version = 0;   // observations applied so far
+  uint64_t revision = 0;  // changes of any kind in this process (counters too): freshness
   uint64_t event_id = 0;  // the id of the newest change event
   std::shared_ptr<const StateIndex> index;
   std::vector<FacilityLive> facilities;   // by facility index
@@ -214,6 +227,7 @@ struct LiveSnapshot {
 struct ResolvedObservation {
   int64_t time_ms = 0;
   int64_t seq = kNoSeq;
+  int64_t boot = kNoSeq;       // kNoSeq: none
   uint32_t source = kNoIndex;  // source slot
   uint32_t target = kNoIndex;  // facility, bay or connector slot by type
   int32_t value = 0;           // occupied or free (see value_is_free), count, bay 0/1, status
@@ -227,7 +241,8 @@ struct ResolvedObservation {
 
 enum class ApplyResult {
   kApplied,
-  kDuplicate,      // same source and seq seen before
+  kDuplicate,      // same source and seq seen before (or an older boot; state/sequence.h)
+  kSeqRefused,     // a seq above 2^53 − 1 or too far ahead of the source's (state/sequence.h)
   kOutOfOrder,     // older than what is held: history only
   kUnknownTarget,  // no such facility/bay/charger/connector in the registry
 };
@@ -243,6 +258,22 @@ struct BatchCounts {
   int duplicate = 0;
   int out_of_order = 0;
   int unknown_target = 0;
+  int seq_refused = 0;
+};
+
+// What applying a batch depends on besides its observations and the state — all of it in the
+// batch's journal record, so a replay decides the same.
+struct BatchContext {
+  Timestamp received;  // the server time of acceptance (source health, seq silence)
+  // The silence after which a source's seq counter may restart (state/sequence.h), for every
+  // source of the batch; nullopt: each source's current threshold (SeqRestartAfter).
+  std::optional<std::chrono::milliseconds> seq_restart_after;
+};
+
+// A seq the sequence rule would refuse: the item's position in its batch and why.
+struct SeqRefusal {
+  size_t index = 0;
+  std::string reason;
 };
 
 // Tuning of the live rules.
@@ -287,12 +318,25 @@ class LiveState {
   Result<ResolvedObservation> Resolve(const model::Observation& o);
 
   // Applies observations in order. REQUIRES: validated and made durable by the caller.
-  // `received` is the server time of the batch (source health). Outcomes per item when asked.
-  BatchCounts ApplyResolved(std::span<const ResolvedObservation> batch, Timestamp received,
+  // Outcomes per item when asked.
+  BatchCounts ApplyResolved(std::span<const ResolvedObservation> batch, const BatchContext& context,
                             std::vector<ApplyOutcome>* outcomes = nullptr);
-  // Resolves then applies; an unresolvable item counts as kUnknownTarget.
+  // Resolves then applies; an unresolvable item counts as kUnknownTarget. The first form uses
+  // each source's current seq restart threshold.
   std::vector<ApplyOutcome> ApplyBatch(std::span<const model::Observation> batch,
                                        Timestamp received = {});
+  std::vector<ApplyOutcome> ApplyBatch(std::span<const model::Observation> batch,
+                                       const BatchContext& context);
+
+  // The items of `batch` whose seq the sequence rule would refuse were the batch applied now
+  // (each judged after the items before it), in order. Changes nothing: the ingest service
+  // refuses such a batch with 400 before journaling it.
+  std::vector<SeqRefusal> CheckSequences(std::span<const ResolvedObservation> batch,
+                                         const BatchContext& context) const;
+  // Counts `n` seqs of source `source` refused at the door (health, metrics).
+  void CountSeqRefused(std::string_view source, uint64_t n);
+  // The current seq restart threshold of source slot `source` (state/sequence.h).
+  std::chrono::milliseconds SeqRestartAfter(uint32_t source) const;
   ApplyOutcome Apply(const model::Observation& observation);
 
   // The current state. Cheap when nothing changed since the last call (an atomic load);
@@ -321,7 +365,7 @@ class LiveState {
   struct Writer;
 
   uint32_t SourceSlot(std::string_view id);
-  void ApplyOne(const ResolvedObservation& o, ApplyOutcome& outcome);
+  void ApplyOne(const ResolvedObservation& o, const BatchContext& context, ApplyOutcome& outcome);
   void PublishEvents();
   std::shared_ptr<const LiveSnapshot> CopyLocked() const;
 
@@ -336,7 +380,8 @@ class LiveState {
   std::unordered_map<std::string, uint32_t> source_slots_;
   std::vector<bool> silent_;  // by source slot
 
-  std::atomic<uint64_t> version_{0};  // mirrors w_'s version for lock-free freshness checks
+  // Mirrors w_'s revision (any change, counters included) for lock-free freshness checks.
+  std::atomic<uint64_t> revision_{0};
   mutable std::atomic<std::shared_ptr<const LiveSnapshot>> published_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace pg::state {
@@ -386,6 +388,163 @@ TEST(LiveState, SerializedBytesDoNotDependOnTheOrderSourcesWereFirstSeen) {
   a.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
   b.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
   EXPECT_EQ(a.Serialize(), b.Serialize());
+}
+
+// --- Sequence numbers (state/sequence.h) ---
+
+Observation Seq(const char* time, int64_t seq, std::optional<int64_t> boot = {}) {
+  Observation o = Count(time, 50, seq);
+  o.boot = boot;
+  return o;
+}
+
+ApplyResult ApplyAt(LiveState& state, const Observation& o, const char* received) {
+  return state.ApplyBatch(std::span(&o, 1), T(received)).front().result;
+}
+
+// The finding: one seq of 2^63 − 1 made every later seq of its source a duplicate, forever.
+TEST(LiveStateSequence, ASeqBeyond2To53IsRefusedAndTheSourceKeepsWorking) {
+  LiveState state(MakeRegistry());
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:00Z", 5), "2026-11-28T08:00:01Z"),
+            ApplyResult::kApplied);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:10Z", INT64_MAX), "2026-11-28T08:00:11Z"),
+            ApplyResult::kSeqRefused);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:20Z", 6), "2026-11-28T08:00:21Z"),
+            ApplyResult::kApplied);
+  const SourceStats* s = state.Snapshot()->FindSource("gate");
+  EXPECT_EQ(s->last_seq, 6);
+  EXPECT_EQ(s->seq_refused, 1u);
+  EXPECT_EQ(s->accepted, 2u);
+}
+
+TEST(LiveStateSequence, ASeqWithinTheWindowAheadIsAcceptedBeyondItRefused) {
+  LiveState state(MakeRegistry());
+  ApplyAt(state, Seq("2026-11-28T08:00:00Z", 100), "2026-11-28T08:00:01Z");
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:10Z", 100 + 1'000'000), "2026-11-28T08:00:11Z"),
+            ApplyResult::kApplied);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:20Z", 100 + 2'000'001), "2026-11-28T08:00:21Z"),
+            ApplyResult::kSeqRefused);
+  EXPECT_EQ(state.Snapshot()->FindSource("gate")->last_seq, 1'000'100);
+}
+
+TEST(LiveStateSequence, ACounterRestartAfterSilenceStartsANewEpoch) {
+  LiveState state(MakeRegistry());  // gate: every 60 s, so silent after 180 s
+  ApplyAt(state, Seq("2026-11-28T08:00:00Z", 5000), "2026-11-28T08:00:01Z");
+  // A reboot within the threshold, without boot: a lower seq is a duplicate, as before.
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:02:00Z", 1), "2026-11-28T08:02:01Z"),
+            ApplyResult::kDuplicate);
+  // Duplicates do not keep it from going silent: its seq has not advanced since 08:00:01.
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:03:05Z", 2), "2026-11-28T08:03:05Z"),
+            ApplyResult::kApplied);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:03:10Z", 3), "2026-11-28T08:03:10Z"),
+            ApplyResult::kApplied);
+  const SourceStats* s = state.Snapshot()->FindSource("gate");
+  EXPECT_EQ(s->last_seq, 3);
+  EXPECT_EQ(s->seq_epoch, 2u);
+  EXPECT_EQ(s->seq_restarts, 1u);
+  EXPECT_EQ(s->duplicate, 1u);
+  EXPECT_EQ(View(state, "2026-11-28T08:03:20Z").free, 50);
+}
+
+TEST(LiveStateSequence, ANewBootResetsTheSequenceAnOldBootIsADuplicate) {
+  LiveState state(MakeRegistry());
+  ApplyAt(state, Seq("2026-11-28T08:00:00Z", 900, 4), "2026-11-28T08:00:01Z");
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:30Z", 1, 5), "2026-11-28T08:00:31Z"),
+            ApplyResult::kApplied);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:40Z", 901, 4), "2026-11-28T08:00:41Z"),
+            ApplyResult::kDuplicate);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:50Z", 2, 5), "2026-11-28T08:00:51Z"),
+            ApplyResult::kApplied);
+  const SourceStats* s = state.Snapshot()->FindSource("gate");
+  EXPECT_EQ(s->boot, 5);
+  EXPECT_EQ(s->last_seq, 2);
+  EXPECT_EQ(s->seq_restarts, 1u);
+  EXPECT_EQ(s->duplicate, 1u);
+}
+
+// What decides a restart travels with the batch: a state whose source's interval changed since
+// decides as the journaled threshold says.
+TEST(LiveStateSequence, TheBatchsRestartThresholdDecidesNotTheCurrentInterval) {
+  LiveState state(MakeRegistry());
+  ApplyAt(state, Seq("2026-11-28T08:00:00Z", 5000), "2026-11-28T08:00:01Z");
+  state.DeclareSource(model::SourceId("gate"), std::chrono::seconds(3600));
+  std::vector<Observation> restart = {Seq("2026-11-28T08:03:05Z", 1)};
+  auto outcome = state.ApplyBatch(
+      restart, BatchContext{T("2026-11-28T08:03:05Z"), std::chrono::milliseconds(180'000)});
+  EXPECT_EQ(outcome.front().result, ApplyResult::kApplied);
+}
+
+// A source sending nothing but duplicates changed its health: readers must see it.
+TEST(LiveStateSequence, DuplicatesAndRefusalsReachTheSnapshotWhenNothingIsApplied) {
+  LiveState state(MakeRegistry());
+  ApplyAt(state, Seq("2026-11-28T08:00:00Z", 7), "2026-11-28T08:00:01Z");
+  EXPECT_EQ(state.Snapshot()->FindSource("gate")->duplicate, 0u);
+  ApplyAt(state, Seq("2026-11-28T08:00:10Z", 7), "2026-11-28T08:00:11Z");
+  EXPECT_EQ(state.Snapshot()->FindSource("gate")->duplicate, 1u);
+  state.CountSeqRefused("gate", 3);
+  EXPECT_EQ(state.Snapshot()->FindSource("gate")->seq_refused, 3u);
+}
+
+std::vector<Observation> SequenceStory() {
+  return {Seq("2026-11-28T08:00:00Z", 10, 1), Seq("2026-11-28T08:00:10Z", 11, 1),
+          Seq("2026-11-28T08:00:20Z", 12, 2)};
+}
+
+TEST(LiveStateSequence, ACheckpointKeepsEpochBootAndWhenTheSeqAdvanced) {
+  LiveState a(MakeRegistry());
+  a.ApplyBatch(SequenceStory(), T("2026-11-28T08:00:25Z"));
+  std::string bytes = a.Serialize();
+  EXPECT_TRUE(bytes.starts_with("PGS2"));
+  LiveState b(MakeRegistry());
+  ASSERT_TRUE(b.Restore(bytes).ok());
+  EXPECT_EQ(b.Serialize(), bytes);
+  const SourceStats* s = b.Snapshot()->FindSource("gate");
+  EXPECT_EQ(s->boot, 2);
+  EXPECT_EQ(s->seq_epoch, 2u);
+  EXPECT_EQ(s->seq_restarts, 1u);
+  // The same decisions afterwards: an old boot, then a lower seq after silence.
+  for (LiveState* st : {&a, &b}) {
+    EXPECT_EQ(ApplyAt(*st, Seq("2026-11-28T08:01:00Z", 13, 1), "2026-11-28T08:01:00Z"),
+              ApplyResult::kDuplicate);
+    EXPECT_EQ(ApplyAt(*st, Seq("2026-11-28T08:04:00Z", 1), "2026-11-28T08:04:00Z"),
+              ApplyResult::kApplied);
+  }
+  EXPECT_EQ(a.Serialize(), b.Serialize());
+}
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(PG_SOURCE_DIR) + "/tests/fixtures/compat/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// live_state_v1.bin: a "PGS1" checkpoint written by the code before epochs (tests/fixtures/
+// compat/README.md): gate at seq 3, and source "trapped" caught by the old rule at 2^63 − 1.
+TEST(LiveStateSequence, ACheckpointOfTheOldFormatRestoresAndFreesATrappedSource) {
+  std::string old = ReadFixture("live_state_v1.bin");
+  ASSERT_TRUE(old.starts_with("PGS1")) << "fixture missing";
+  LiveState state(MakeRegistry());
+  ASSERT_TRUE(state.Restore(old).ok());
+  auto snap = state.Snapshot();
+  const SourceStats* gate = snap->FindSource("gate");
+  ASSERT_NE(gate, nullptr);
+  EXPECT_EQ(gate->last_seq, 3);
+  EXPECT_EQ(gate->accepted, 3u);
+  EXPECT_EQ(gate->seq_epoch, 1u);
+  const SourceStats* trapped = snap->FindSource("trapped");
+  ASSERT_NE(trapped, nullptr);
+  EXPECT_EQ(trapped->accepted, 2u) << "the old code accepted the trap";
+  EXPECT_FALSE(trapped->last_seq.has_value()) << "the trap is forgotten";
+  EXPECT_EQ(snap->FindFacility("F1")->total.occupied, 54);
+  // Gate goes on in its sequence; trapped starts afresh.
+  Observation next = Seq("2026-11-28T08:01:00Z", 3);
+  EXPECT_EQ(ApplyAt(state, next, "2026-11-28T08:01:00Z"), ApplyResult::kDuplicate);
+  next.seq = 4;
+  EXPECT_EQ(ApplyAt(state, next, "2026-11-28T08:01:00Z"), ApplyResult::kApplied);
+  next.source = model::SourceId("trapped");
+  next.seq = 6;
+  EXPECT_EQ(ApplyAt(state, next, "2026-11-28T08:01:01Z"), ApplyResult::kApplied);
+  // And it is written back in the new format.
+  EXPECT_TRUE(state.Serialize().starts_with("PGS2"));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -226,6 +227,83 @@ TEST(ReplayCli, BackfillsTheLongCsvWithAProgressBarAndReportsQuirks) {
       dir.File("bad.log"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("expected the header SystemCodeNumber"), std::string::npos);
+}
+
+// Issue 13, finding 8: one seq of 2^63 − 1 silenced its source for good, across restarts; a
+// restarted counter was dropped as duplicates. Through the real binary: the trap and a jump far
+// ahead are 400s naming `seq`, `boot` restarts the sequence, and after a SIGKILL (journal
+// replay) and a clean restart (checkpoint) the server decides the same and reports the same.
+TEST(IngestCli, SeqRefusalsAndCounterRestartsSurviveRestartsAndShowInSourceHealth) {
+  testing::TempDir dir;
+  std::string db = MakeCity(dir);
+  std::string key = AddSource(dir, db, "gw");
+  const auto start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) -
+                     std::chrono::minutes(2);
+  int tick = 0;
+  auto post = [&](uint16_t port, const std::string& seq, std::optional<int> boot) {
+    const Timestamp t((start + std::chrono::seconds(++tick)).time_since_epoch());
+    std::string body = fmt::format(
+        R"({{"observations":[{{"type":"facility_count","facility":"G1","time":"{}","free":{},"seq":{}{}}}]}})",
+        FormatRfc3339Utc(t), 700 - tick, seq, boot ? fmt::format(R"(,"boot":{})", *boot) : "");
+    auto r = api::http::HttpRequest("POST", "127.0.0.1", port, "/api/v1/observations", body,
+                                    {{"Authorization", "Bearer " + key}});
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? std::pair{r->status, nlohmann::json::parse(r->body)}
+                  : std::pair{-1, nlohmann::json()};
+  };
+  auto expect_refused_seq = [](const std::pair<int, nlohmann::json>& r) {
+    EXPECT_EQ(r.first, 400) << r.second.dump();
+    ASSERT_EQ(r.second["invalid_params"].size(), 1u) << r.second.dump();
+    EXPECT_EQ(r.second["invalid_params"][0]["name"], "observations[0].seq");
+  };
+  auto expect_counts = [](const std::pair<int, nlohmann::json>& r, int accepted, int duplicate) {
+    EXPECT_EQ(r.first, 200) << r.second.dump();
+    EXPECT_EQ(r.second["accepted"], accepted) << r.second.dump();
+    EXPECT_EQ(r.second["duplicate"], duplicate) << r.second.dump();
+  };
+  auto expect_sequence = [](const nlohmann::json& h, int64_t last, int64_t boot, int epoch) {
+    EXPECT_EQ(h["last_seq"], last) << h.dump();
+    EXPECT_EQ(h["boot"], boot) << h.dump();
+    EXPECT_EQ(h["seq_epoch"], epoch) << h.dump();
+    EXPECT_EQ(h["seq_restarts"], epoch - 1) << h.dump();
+  };
+
+  Server server = StartServe(dir, db, "serve1.log");
+  ASSERT_NE(server.port, 0);
+  expect_refused_seq(post(server.port, "9223372036854775807", std::nullopt));
+  expect_counts(post(server.port, "10", std::nullopt), 1, 0);
+  expect_refused_seq(post(server.port, "2000010", std::nullopt));
+  expect_counts(post(server.port, "11", std::nullopt), 1, 0);
+  expect_counts(post(server.port, "3", 1), 1, 0);   // the first boot: a new sequence
+  expect_counts(post(server.port, "1", 2), 1, 0);   // rebooted
+  expect_counts(post(server.port, "90", 1), 0, 1);  // from before the reboot
+  auto health = SourceHealth(server.port, "gw");
+  expect_sequence(health, 1, 2, 3);
+  EXPECT_EQ(health["seq_refused"], 2);
+  EXPECT_EQ(health["duplicate"], 1);
+  EXPECT_EQ(server.program->SignalAndWait(SIGKILL, std::chrono::seconds(10)), 128 + SIGKILL);
+
+  Server replayed = StartServe(dir, db, "serve2.log");  // from the journal
+  ASSERT_NE(replayed.port, 0);
+  health = SourceHealth(replayed.port, "gw");
+  expect_sequence(health, 1, 2, 3);
+  EXPECT_EQ(health["duplicate"], 1);
+  EXPECT_EQ(health["seq_refused"], 0) << "refusals were never journaled: since start";
+  expect_counts(post(replayed.port, "1", 2), 0, 1);
+  expect_counts(post(replayed.port, "91", 1), 0, 1);
+  expect_refused_seq(post(replayed.port, "9007199254740992", 2));
+  expect_counts(post(replayed.port, "2", 2), 1, 0);
+  EXPECT_EQ(replayed.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
+
+  Server restored = StartServe(dir, db, "serve3.log");  // from the checkpoint of a clean stop
+  ASSERT_NE(restored.port, 0);
+  health = SourceHealth(restored.port, "gw");
+  expect_sequence(health, 2, 2, 3);
+  EXPECT_EQ(health["duplicate"], 3);
+  expect_counts(post(restored.port, "2", 2), 0, 1);
+  expect_counts(post(restored.port, "1", 3), 1, 0);
+  expect_sequence(SourceHealth(restored.port, "gw"), 1, 3, 4);
+  EXPECT_EQ(restored.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
 }
 
 }  // namespace

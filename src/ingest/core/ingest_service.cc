@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace pg::ingest {
@@ -38,6 +39,13 @@ int IngestService::TakeTokens(const std::string& source, size_t n) {
   }
   return std::max(1,
                   static_cast<int>(std::ceil((need - b.tokens) / limits_.observations_per_second)));
+}
+
+void IngestService::CountSeqErrors(const std::string& source,
+                                   const std::vector<ItemError>& errors) {
+  const auto n = std::count_if(errors.begin(), errors.end(),
+                               [](const ItemError& e) { return e.field == "seq"; });
+  state_.CountSeqRefused(source, static_cast<uint64_t>(n));
 }
 
 void IngestService::Submit(std::string_view credentials, std::string_view body,
@@ -83,6 +91,7 @@ void IngestService::Submit(std::string_view credentials, std::string_view body,
     return done(std::move(result));
   }
   if (!parsed->errors.empty()) {
+    CountSeqErrors(result.source, parsed->errors);
     result.status = InvalidArgument(fmt::format(
         "{} of {} observations are invalid; nothing was applied",
         [&] {
@@ -138,6 +147,7 @@ void IngestService::SubmitMessage(std::string_view topic_source, std::string_vie
     return done(std::move(result));
   }
   if (!parsed->errors.empty()) {
+    CountSeqErrors(result.source, parsed->errors);
     result.status = InvalidArgument(
         fmt::format("{} problems in the message; nothing was applied", parsed->errors.size()));
     result.items = std::move(parsed->errors);
@@ -157,6 +167,9 @@ void IngestService::SubmitParsed(const Principal& principal,
                            "observations");
     return done(std::move(result));
   }
+  // A batch is its principal's alone: the journal record's one seq restart threshold is that
+  // source's.
+  for (auto& o : observations) o.source = principal.source().id;
   std::vector<state::ResolvedObservation> resolved;
   resolved.reserve(observations.size());
   std::vector<ItemError> unknown;
@@ -192,6 +205,19 @@ void IngestService::SubmitParsed(const Principal& principal,
     result.items = std::move(forbidden);
     return done(std::move(result));
   }
+  // The seq restart threshold is taken once and journaled with the batch: applying it now and
+  // replaying it later judge its seqs alike, whatever the source's interval becomes.
+  const state::BatchContext context{
+      clock_.Now(), resolved.empty() ? std::chrono::milliseconds(0)
+                                     : state_.SeqRestartAfter(resolved.front().source)};
+  if (auto refused = state_.CheckSequences(resolved, context); !refused.empty()) {
+    state_.CountSeqRefused(result.source, refused.size());
+    result.status = InvalidArgument(fmt::format(
+        "{} observations have a seq source '{}' cannot have sent in order; nothing was applied",
+        refused.size(), result.source));
+    for (auto& r : refused) result.items.push_back({r.index, "seq", std::move(r.reason)});
+    return done(std::move(result));
+  }
   if (int wait = TakeTokens(result.source, observations.size()); wait > 0) {
     result.status = ResourceExhausted(fmt::format(
         "source '{}' is over its rate limit of {} observations per second; retry in {} s",
@@ -199,10 +225,10 @@ void IngestService::SubmitParsed(const Principal& principal,
     result.retry_after_s = wait;
     return done(std::move(result));
   }
-  Timestamp received = clock_.Now();
   std::string payload;
-  journal::EncodeObservationBatch({channel, received}, observations, payload);
-  pipeline_.Submit(std::move(payload), std::move(resolved), received,
+  journal::EncodeObservationBatch({channel, context.received, *context.seq_restart_after},
+                                  observations, payload);
+  pipeline_.Submit(std::move(payload), std::move(resolved), context,
                    [done = std::move(done), source = result.source](Result<state::BatchCounts> r) {
                      IngestResult out;
                      out.source = source;

@@ -7,7 +7,8 @@
 //
 // Outcomes (mapped to HTTP by api/ingest_api.cc):
 //   kUnauthenticated   no valid key (401)
-//   kInvalidArgument   the document or any item is invalid: every bad item is listed (400)
+//   kInvalidArgument   the document or any item is invalid, or a seq the sequence rule
+//                      refuses (state/sequence.h): every bad item is listed (400)
 //   kPermissionDenied  a target outside the source's scope: every such item is listed (403)
 //   kResourceExhausted more than max_batch items (413) or over the source's rate (429, with
 //                      retry_after)
@@ -88,6 +89,8 @@ class IngestService {
   };
   // Takes `n` tokens of `source`; the seconds to wait when there are not enough.
   int TakeTokens(const std::string& source, size_t n);
+  // Counts the refused seqs among a refused batch's problems on its (authenticated) source.
+  void CountSeqErrors(const std::string& source, const std::vector<ItemError>& errors);
 
   state::LiveState& state_;
   KeyRing& keys_;

@@ -244,5 +244,144 @@ TEST(IngestService, CheckpointsAndReplayRebuildAByteIdenticalState) {
   EXPECT_EQ(replayed.Serialize(), bytes);
 }
 
+// --- Sequence numbers (docs/api/ingest.md, "Sequence numbers") ---
+
+std::string SeqCount(int free, int64_t seq, const char* time,
+                     std::optional<int64_t> boot = std::nullopt) {
+  return fmt::format(
+      R"({{"type":"facility_count","facility":"F2","time":"2026-11-28T{}+08:00","free":{},"seq":{}{}}})",
+      time, free, seq, boot ? fmt::format(R"(,"boot":{})", *boot) : "");
+}
+
+// The finding: one seq of 2^63 − 1 silenced its source for good, across restarts.
+TEST(IngestServiceSequence, TheTrapSeqIsA400NamingSeqAndTheSourceKeepsWorking) {
+  Fixture f;
+  ASSERT_TRUE(f.Post(f.everyone.key, Batch({SeqCount(10, 5, "07:59:00")})).status.ok());
+  auto r = f.Post(f.everyone.key,
+                  Batch({SeqCount(11, 6, "07:59:10"), SeqCount(12, INT64_MAX, "07:59:20")}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].Name(), "observations[1].seq");
+  EXPECT_EQ(f.state.Snapshot()->FindSource("everyone")->last_seq, 5) << "nothing applied";
+  r = f.Post(f.everyone.key, Batch({SeqCount(11, 6, "07:59:10"), SeqCount(12, 7, "07:59:20")}));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.counts.accepted, 2);
+}
+
+TEST(IngestServiceSequence, ASeqTooFarAheadIsA400WithTheReasonWithinTheWindowIsAccepted) {
+  Fixture f;
+  ASSERT_TRUE(f.Post(f.everyone.key, Batch({SeqCount(10, 100, "07:59:00")})).status.ok());
+  // Judged in order: the second item is within the window of the first.
+  auto r = f.Post(f.everyone.key,
+                  Batch({SeqCount(11, 900'000, "07:59:10"), SeqCount(12, 1'800'000, "07:59:20"),
+                         SeqCount(13, 5'000'000, "07:59:30")}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].Name(), "observations[2].seq");
+  EXPECT_NE(r.items[0].reason.find("3200000 ahead of the last accepted seq 1800000"),
+            std::string::npos)
+      << r.items[0].reason;
+  EXPECT_EQ(f.state.Snapshot()->FindSource("everyone")->seq_refused, 1u) << "counted in health";
+  r = f.Post(f.everyone.key,
+             Batch({SeqCount(11, 900'000, "07:59:10"), SeqCount(12, 1'800'000, "07:59:20")}));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.counts.accepted, 2);
+}
+
+TEST(IngestServiceSequence, ACounterRestartAfterSilenceIsAccepted) {
+  Fixture f;  // "everyone" declares no interval: the default 300 s × 3 = 15 minutes
+  ASSERT_TRUE(f.Post(f.everyone.key, Batch({SeqCount(10, 70'000, "07:59:00")})).status.ok());
+  f.clock.Advance(std::chrono::minutes(10));
+  auto r = f.Post(f.everyone.key, Batch({SeqCount(11, 1, "08:09:00")}));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.counts.duplicate, 1) << "a lower seq before the threshold";
+  f.clock.Advance(std::chrono::minutes(6));
+  r = f.Post(f.everyone.key, Batch({SeqCount(12, 1, "08:15:00"), SeqCount(13, 2, "08:15:10")}));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.counts.accepted, 2);
+  const auto* s = f.state.Snapshot()->FindSource("everyone");
+  EXPECT_EQ(s->seq_restarts, 1u);
+  EXPECT_EQ(s->seq_epoch, 2u);
+}
+
+TEST(IngestServiceSequence, ANewBootIsAcceptedAnOldBootIsADuplicate) {
+  Fixture f;
+  ASSERT_TRUE(f.Post(f.everyone.key, Batch({SeqCount(10, 500, "07:59:00", 3)})).status.ok());
+  auto r = f.Post(f.everyone.key, Batch({SeqCount(11, 1, "07:59:10", 4)}));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.counts.accepted, 1);
+  r = f.Post(f.everyone.key, Batch({SeqCount(12, 501, "07:59:20", 3)}));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.counts.duplicate, 1);
+  EXPECT_EQ(f.state.Snapshot()->FindSource("everyone")->boot, 4);
+}
+
+// Every decision of the rule, applied live, then after a restart — from the journal alone, and
+// from a checkpoint plus the records after it: the same state, byte for byte.
+TEST(IngestServiceSequence, JournalReplayAndCheckpointDecideTheSame) {
+  for (uint64_t checkpoint_bytes : {uint64_t{1} << 30, uint64_t{200}}) {
+    SCOPED_TRACE(checkpoint_bytes);
+    PipelineOptions options;
+    options.checkpoint_bytes = checkpoint_bytes;
+    Fixture f(FileSystem::Default(), {}, options);
+    auto post = [&](std::initializer_list<std::string> items) {
+      auto r = f.Post(f.everyone.key, Batch(items));
+      EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+    };
+    post({SeqCount(10, 100, "07:50:00"), SeqCount(11, 101, "07:50:10")});
+    post({SeqCount(12, 50, "07:50:20")});  // duplicate
+    f.clock.Advance(std::chrono::minutes(16));
+    post({SeqCount(13, 1, "08:06:00")});  // restart after silence
+    post({SeqCount(14, 1, "08:06:10", 9), SeqCount(15, 2, "08:06:20", 9)});  // first boot
+    post({SeqCount(16, 3, "08:06:30", 8)});                                  // an older boot
+    std::string bytes = f.state.Serialize();
+    // The journal as a crash now would leave it, without the checkpoint a clean stop adds.
+    std::string crashed = f.dir.File("crashed");
+    std::filesystem::copy(f.journal_dir, crashed);
+    f.pipeline->Stop();
+
+    // The interval changed meanwhile; the journal's thresholds still decide.
+    state::LiveState replayed(MakeRegistry(), {}, &f.clock);
+    replayed.DeclareSource(model::SourceId("everyone"), std::chrono::seconds(86'400));
+    journal::RecoveryReport report;
+    auto p = IngestPipeline::Open(FileSystem::Default(), {.dir = crashed}, replayed, {}, &report);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    EXPECT_EQ(report.checkpoint_seq > 0, checkpoint_bytes == 200) << report.ToString();
+    EXPECT_GT(report.records_replayed, 0u);
+    EXPECT_EQ(replayed.Serialize(), bytes);
+    const auto* s = replayed.Snapshot()->FindSource("everyone");
+    EXPECT_EQ(s->seq_restarts, 2u);
+    EXPECT_EQ(s->duplicate, 2u);
+    EXPECT_EQ(s->boot, 9);
+    EXPECT_EQ(s->last_seq, 2);
+  }
+}
+
+// tests/fixtures/compat/journal: a journal written by the code before sequence epochs — a
+// "PGS1" checkpoint in which source "trapped" sits at 2^63 − 1, then a version-1 record with
+// gate's seq 4 and trapped's seq 6 (a duplicate to the old code).
+TEST(IngestServiceSequence, AJournalOfTheOldFormatReplaysAndFreesATrappedSource) {
+  testing::TempDir dir;
+  std::string copy = dir.File("journal");
+  std::filesystem::copy(std::string(PG_SOURCE_DIR) + "/tests/fixtures/compat/journal", copy);
+  model::RegistryData data;
+  data.city.emplace().id = "test";
+  model::Facility f1;
+  f1.id = model::FacilityId("F1");
+  f1.capacity.total = 100;
+  data.facilities.push_back(f1);
+  state::LiveState state(*registry::Registry::Build(std::move(data)));
+  journal::RecoveryReport report;
+  auto p = IngestPipeline::Open(FileSystem::Default(), {.dir = copy}, state, {}, &report);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(report.records_replayed, 1u) << report.ToString();
+  EXPECT_TRUE(report.damage.empty()) << report.ToString();
+  auto snap = state.Snapshot();
+  EXPECT_EQ(snap->FindSource("gate")->last_seq, 4);
+  EXPECT_EQ(snap->FindSource("trapped")->last_seq, 6) << "no longer a duplicate";
+  EXPECT_EQ(snap->FindSource("trapped")->accepted, 3u);
+  EXPECT_EQ(snap->FindFacility("F1")->total.occupied, 56);
+}
+
 }  // namespace
 }  // namespace pg::ingest

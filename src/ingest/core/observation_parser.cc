@@ -17,7 +17,7 @@ namespace dom = simdjson::dom;
 // What one object said, before validation: values as raw as the wire gave them.
 struct RawItem {
   std::optional<std::string> type, time, facility, bay, charger, status, cls, source;
-  std::optional<int64_t> free, occupied_count, count, connector, seq;
+  std::optional<int64_t> free, occupied_count, count, connector, seq, boot;
   std::optional<bool> occupied_flag;
   std::vector<std::pair<std::string, std::string>> type_errors;  // field, reason
   bool any = false;
@@ -61,6 +61,7 @@ bool ReadMember(std::string_view key, dom::element value, RawItem& raw) {
   if (key == "count") return read_int(raw.count);
   if (key == "connector") return read_int(raw.connector);
   if (key == "seq") return read_int(raw.seq);
+  if (key == "boot") return read_int(raw.boot);
   if (key == "occupied") {
     // An integer for counts, a boolean for bays.
     if (value.type() == dom::element_type::BOOL) {
@@ -114,11 +115,23 @@ void Finish(const RawItem& raw, size_t index, const ParseOptions& options, model
       out.time = *t;
     }
   }
-  if (raw.seq) {
-    if (*raw.seq < 0) {
-      error("seq", "must be >= 0");
-    } else {
-      out.seq = *raw.seq;
+  // Both within JSON's exact integers: a larger one would also put the source's counter out
+  // of reach of its real values (docs/api/ingest.md, "Sequence numbers").
+  auto sequence_field = [&](const char* field, int64_t v) -> std::optional<int64_t> {
+    if (v < 0 || v > model::kMaxSeq) {
+      error(field, fmt::format("{} is not in 0–{} (2^53 − 1, the largest integer JSON carries "
+                               "exactly)",
+                               v, model::kMaxSeq));
+      return std::nullopt;
+    }
+    return v;
+  };
+  if (raw.seq) out.seq = sequence_field("seq", *raw.seq);
+  if (raw.boot) {
+    out.boot = sequence_field("boot", *raw.boot);
+    if (!raw.seq && std::none_of(raw.type_errors.begin(), raw.type_errors.end(),
+                                 [](const auto& e) { return e.first == "seq"; })) {
+      error("boot", "only with \"seq\": boot numbers the runs of a source's seq counter");
     }
   }
   if (!type) return;
@@ -323,6 +336,7 @@ std::string ToWireJson(std::span<const model::Observation> observations) {
     out += fmt::format(R"({{"type":"{}","{}":"{}","time":"{}")", model::Name(o.type), target_field,
                        target, FormatRfc3339Utc(o.time));
     if (o.seq) out += fmt::format(R"(,"seq":{})", *o.seq);
+    if (o.boot) out += fmt::format(R"(,"boot":{})", *o.boot);
     switch (o.type) {
       case model::ObservationType::kFacilityCount:
         if (o.free) out += fmt::format(R"(,"free":{})", *o.free);

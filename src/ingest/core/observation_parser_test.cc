@@ -138,5 +138,41 @@ TEST(ObservationParser, WireJsonRoundTrips) {
   EXPECT_EQ(again->observations, batch->observations);
 }
 
+// A seq of 2^63 − 1 fits an int64 but silenced its source under the old rule; seq and boot stay
+// within JSON's exact integers.
+TEST(ObservationParser, SeqAndBootBeyond2To53AreRefusedNamingTheField) {
+  auto batch = ParseObservations(R"({"observations": [
+    {"type": "entry", "facility": "F1", "time": "2026-11-28T08:00:00+08:00", "seq": 9223372036854775807},
+    {"type": "entry", "facility": "F1", "time": "2026-11-28T08:00:00+08:00", "seq": 9007199254740991, "boot": 9007199254740992},
+    {"type": "entry", "facility": "F1", "time": "2026-11-28T08:00:00+08:00", "boot": 3},
+    {"type": "entry", "facility": "F1", "time": "2026-11-28T08:00:00+08:00", "seq": 9007199254740991, "boot": 0}
+  ]})",
+                                 Options());
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->errors.size(), 3u);
+  EXPECT_EQ(batch->errors[0].Name(), "observations[0].seq");
+  EXPECT_NE(batch->errors[0].reason.find("0–9007199254740991"), std::string::npos)
+      << batch->errors[0].reason;
+  EXPECT_EQ(batch->errors[1].Name(), "observations[1].boot");
+  EXPECT_EQ(batch->errors[2].Name(), "observations[2].boot");
+  EXPECT_NE(batch->errors[2].reason.find("only with \"seq\""), std::string::npos);
+  EXPECT_EQ(batch->observations[3].seq, model::kMaxSeq);
+  EXPECT_EQ(batch->observations[3].boot, 0);
+}
+
+TEST(ObservationParser, BootRoundTripsThroughTheWireForm) {
+  model::Observation o;
+  o.type = model::ObservationType::kEntry;
+  o.source = model::SourceId("gate");
+  o.target = "F1";
+  o.time = *ParseRfc3339("2026-11-28T00:00:00Z");
+  o.seq = 12;
+  o.boot = 4;
+  auto batch = ParseObservations(ToWireJson(std::span(&o, 1)), Options());
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE(batch->errors.empty()) << batch->errors[0].Name();
+  EXPECT_EQ(batch->observations[0], o);
+}
+
 }  // namespace
 }  // namespace pg::ingest

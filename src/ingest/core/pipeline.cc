@@ -15,7 +15,8 @@ Result<std::unique_ptr<IngestPipeline>> IngestPipeline::Open(
       fs, std::move(journal_options), [&](std::string_view bytes) { return state.Restore(bytes); },
       [&](const journal::JournalRecord& record) -> Status {
         PG_ASSIGN_OR_RETURN(auto batch, journal::DecodeObservationBatch(record.payload));
-        state.ApplyBatch(batch.observations, batch.meta.received);
+        state.ApplyBatch(batch.observations,
+                         state::BatchContext{batch.meta.received, batch.meta.seq_restart_after});
         replayed += batch.observations.size();
         return Status::Ok();
       },
@@ -32,7 +33,7 @@ IngestPipeline::IngestPipeline(std::unique_ptr<journal::Journal> journal, state:
 IngestPipeline::~IngestPipeline() { Stop(); }
 
 void IngestPipeline::Submit(std::string payload, std::vector<state::ResolvedObservation> resolved,
-                            Timestamp received, Done done) {
+                            state::BatchContext context, Done done) {
   const char* why = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -43,7 +44,7 @@ void IngestPipeline::Submit(std::string payload, std::vector<state::ResolvedObse
     } else if (queue_.size() >= options_.max_queued) {
       why = "the ingest queue is full; retry shortly";
     } else {
-      queue_.push_back({std::move(payload), std::move(resolved), received, std::move(done)});
+      queue_.push_back({std::move(payload), std::move(resolved), context, std::move(done)});
       cv_.notify_one();
       return;
     }
@@ -109,7 +110,7 @@ void IngestPipeline::Run() {
     }
     uint64_t observations = 0;
     for (Item& item : group) {
-      state::BatchCounts counts = state_.ApplyResolved(item.resolved, item.received);
+      state::BatchCounts counts = state_.ApplyResolved(item.resolved, item.context);
       observations += item.resolved.size();
       item.done(counts);
     }

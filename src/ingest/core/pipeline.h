@@ -4,7 +4,7 @@
 //
 //   PG_ASSIGN_OR_RETURN(auto pipeline, IngestPipeline::Open(fs, {.dir = "city.db.journal"},
 //                                                           state, {}, &report));
-//   pipeline->Submit(std::move(payload), std::move(resolved), received,
+//   pipeline->Submit(std::move(payload), std::move(resolved), {received, restart_after},
 //                    [](Result<state::BatchCounts> r) { /* durable and applied */ });
 //
 // Group commit: submissions queue; the committer thread takes everything queued, appends one
@@ -67,9 +67,11 @@ class IngestPipeline {
   IngestPipeline& operator=(const IngestPipeline&) = delete;
 
   // Queues one batch: `payload` is its journal encoding (journal/observation_codec.h), and
-  // `resolved` the same observations resolved against the state. `done` is called exactly once.
+  // `resolved` the same observations resolved against the state; `context` must say what the
+  // payload's meta says (received, seq restart threshold), so a replay applies it the same.
+  // `done` is called exactly once.
   void Submit(std::string payload, std::vector<state::ResolvedObservation> resolved,
-              Timestamp received, Done done);
+              state::BatchContext context, Done done);
 
   // Commits what is queued, writes a checkpoint, stops the committer. Later Submits fail with
   // kUnavailable. Idempotent.
@@ -81,7 +83,7 @@ class IngestPipeline {
   struct Item {
     std::string payload;
     std::vector<state::ResolvedObservation> resolved;
-    Timestamp received;
+    state::BatchContext context;
     Done done;
   };
   IngestPipeline(std::unique_ptr<journal::Journal> journal, state::LiveState& state,
