@@ -72,8 +72,16 @@ std::vector<FacilityInfo> Facilities(uint16_t port) {
   return out;
 }
 
+// A boot number for a run of seqs: the start time in ms, so every run is a later boot.
+int64_t BootNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // A batch of facility counts with increasing seq and times just behind now.
-std::string Batch(const std::vector<FacilityInfo>& fs, int n, int64_t& seq, std::mt19937& rng) {
+std::string Batch(const std::vector<FacilityInfo>& fs, int n, int64_t boot, int64_t& seq,
+                  std::mt19937& rng) {
   std::string body = R"({"observations":[)";
   auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   std::string time =
@@ -81,8 +89,8 @@ std::string Batch(const std::vector<FacilityInfo>& fs, int n, int64_t& seq, std:
   for (int i = 0; i < n; ++i) {
     const auto& f = fs[rng() % fs.size()];
     body += fmt::format(
-        R"({}{{"type":"facility_count","facility":"{}","time":"{}","free":{},"seq":{}}})",
-        i ? "," : "", f.id, time, static_cast<int>(rng() % (f.capacity + 1)), ++seq);
+        R"({}{{"type":"facility_count","facility":"{}","time":"{}","free":{},"seq":{},"boot":{}}})",
+        i ? "," : "", f.id, time, static_cast<int>(rng() % (f.capacity + 1)), ++seq, boot);
   }
   return body + "]}";
 }
@@ -107,13 +115,11 @@ int Http(const std::map<std::string, std::string>& a) {
       auto conn = HttpConnection::Open("127.0.0.1", port);
       if (!conn.ok()) return;
       std::mt19937 rng(static_cast<unsigned>(k));
-      int64_t seq = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count() *
-                    1000;
+      int64_t seq = 0;  // a new boot per run: seqs from 1 (docs/api/ingest.md)
+      const int64_t boot = BootNow();
       std::vector<double> local;
       while (!stop) {
-        std::string body = Batch(fs, batch, seq, rng);
+        std::string body = Batch(fs, batch, boot, seq, rng);
         auto t0 = Clock::now();
         auto r = (*conn)->Request("POST", "/api/v1/observations", body,
                                   {{"Authorization", "Bearer " + key}});
@@ -257,13 +263,11 @@ int Mqtt(const std::map<std::string, std::string>& a) {
   mosquitto_max_inflight_messages_set(m, 1000);
   mosquitto_loop_start(m);
   std::mt19937 rng(7);
-  int64_t seq = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count() *
-                1000;
+  int64_t seq = 0;  // a new boot per run: seqs from 1 (docs/api/ingest.md)
+  const int64_t boot = BootNow();
   std::vector<std::string> payloads;
   for (int i = 0; i < messages; ++i) {
-    std::string body = Batch(fs, batch, seq, rng);
+    std::string body = Batch(fs, batch, boot, seq, rng);
     payloads.push_back(R"({"key":")" + key + "\"," + body.substr(1));
   }
   auto start = Clock::now();
@@ -363,15 +367,13 @@ int Sse(const std::map<std::string, std::string>& a) {
   if (!conn.ok()) return 1;
   std::vector<Clock::time_point> acked(static_cast<size_t>(events));
   std::vector<Clock::time_point> sent(static_cast<size_t>(events));
-  int64_t seq = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count() *
-                1000;
+  int64_t seq = 0;  // a new boot per run: seqs from 1 (docs/api/ingest.md)
+  const int64_t boot = BootNow();
   for (int r = 0; r < events; ++r) {
     auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
     std::string body = fmt::format(
-        R"({{"observations":[{{"type":"facility_count","facility":"{}","time":"{}","occupied":{},"seq":{}}}]}})",
-        target.id, pg::FormatRfc3339Utc(pg::Timestamp(now.time_since_epoch())), r, ++seq);
+        R"({{"observations":[{{"type":"facility_count","facility":"{}","time":"{}","occupied":{},"seq":{},"boot":{}}}]}})",
+        target.id, pg::FormatRfc3339Utc(pg::Timestamp(now.time_since_epoch())), r, ++seq, boot);
     sent[static_cast<size_t>(r)] = Clock::now();
     sent_ns[static_cast<size_t>(r)] = sent[static_cast<size_t>(r)].time_since_epoch().count();
     auto resp = (*conn)->Request("POST", "/api/v1/observations", body,

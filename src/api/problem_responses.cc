@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/strings.h"
 
 namespace pg::api {
@@ -65,6 +67,10 @@ http::Response ProblemFromStatus(const Status& s) {
       s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
   http::Response r = http::Response::Problem(code, http::StatusReason(code), detail, s.field());
   if (code == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"parkguide\"");
+  if (code == 503) {
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(std::max<int64_t>(1, s.retry_after().count())));
+  }
   return r;
 }
 

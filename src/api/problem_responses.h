@@ -25,8 +25,9 @@ http::Response JsonResponse(int status, nlohmann::json body);
 
 // problem+json for a failed Status: kInvalidArgument → 400, kUnauthenticated → 401 (with a
 // Bearer challenge), kPermissionDenied → 403, kNotFound → 404, kAlreadyExists and
-// kFailedPrecondition → 409, kResourceExhausted → 429, kUnavailable → 503, anything else → 500.
-// The detail names the Status's field when it has one.
+// kFailedPrecondition → 409, kResourceExhausted → 429, kUnavailable → 503 (with Retry-After:
+// the Status's retry hint, at least 1 s), anything else → 500. The detail names the Status's
+// field when it has one.
 http::Response ProblemFromStatus(const Status& s);
 
 // 400 naming the query parameter `name` and why it is refused.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -24,7 +26,10 @@ constexpr const char* kOtherControllerKey = "other-controller-secret";
 class SignsApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = *store::OpenSqliteStore(dir_.File("city.db"));
+    store::SqliteStoreOptions store_options;
+    store_options.busy_timeout = std::chrono::milliseconds(200);
+    store_options.clock = &clock_;
+    store_ = *store::OpenSqliteStore(dir_.File("city.db"), store_options);
     model::RegistryData data;
     model::City city;
     city.id = "testville";
@@ -205,6 +210,44 @@ TEST_F(SignsApiTest, OverridesNeedAnOperatorKeyAndAreAudited) {
   ASSERT_EQ(audit["items"].size(), 1u);
   EXPECT_EQ(audit["items"][0]["ended_by"], "ops-1");
   EXPECT_EQ(audit["items"][0]["end_reason"], "road clear");
+}
+
+// Another process holds the database's write lock: an operator's override is refused with 503
+// and a Retry-After that grows while the lock lasts, reads go on, and the override works once
+// the lock is gone — no restart.
+TEST_F(SignsApiTest, AWriteWhileTheDatabaseIsLockedIs503WithAGrowingRetryAfter) {
+  Count("F1", 40);
+  signs_->Step();
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("city.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE; INSERT OR REPLACE INTO settings VALUES('x','y')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  const std::string body = R"({"blank": true, "minutes": 30, "reason": "works"})";
+  auto first = Call("POST", "/api/v1/signs/S1/override", body, kOperatorKey);
+  EXPECT_EQ(first.status, 503) << first.body;
+  EXPECT_EQ(first.Header("retry-after"), "1");
+  EXPECT_EQ(first.Header("content-type"), "application/problem+json");
+  clock_.Advance(std::chrono::seconds(30));
+  auto later = Call("POST", "/api/v1/signs/S1/override", body, kOperatorKey);
+  EXPECT_EQ(later.status, 503);
+  EXPECT_EQ(later.Header("retry-after"), "15");
+  EXPECT_EQ(Get("/api/v1/signs/S1/history").status, 200) << "reads do not wait for the lock";
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  EXPECT_EQ(Call("POST", "/api/v1/signs/S1/override", body, kOperatorKey).status, 201);
+
+  // Clearing it while the lock is back fails whole: the override stays in force (and on
+  // record), rather than vanish from the sign and return at the next start.
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE; INSERT OR REPLACE INTO settings VALUES('x','y')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(Call("DELETE", "/api/v1/signs/S1/override", "", kOperatorKey).status, 503);
+  EXPECT_EQ(json::parse(Get("/api/v1/signs/S1").body)["overrides"].size(), 1u);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  auto cleared = Call("DELETE", "/api/v1/signs/S1/override", "", kOperatorKey);
+  EXPECT_EQ(cleared.status, 200);
+  EXPECT_EQ(json::parse(cleared.body)["ended"], 1);
 }
 
 TEST_F(SignsApiTest, OnlyTheSignsOwnControllerAcknowledgesAndHeartBeats) {

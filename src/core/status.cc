@@ -35,7 +35,7 @@ Status Status::WithContext(std::string_view context) const {
   std::string message(context);
   message += ": ";
   message += message_;
-  return {code_, std::move(message), field_};
+  return Status(code_, std::move(message), field_).WithRetryAfter(retry_after_);
 }
 
 std::string Status::ToString() const {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,16 @@ class [[nodiscard]] Status {
   // The field, parameter or column at fault; empty when the error is not about one.
   const std::string& field() const { return field_; }
 
+  // For a transient failure (kUnavailable): how long the caller should wait before retrying
+  // (HTTP's Retry-After); 0 when the failure gives no hint.
+  std::chrono::seconds retry_after() const { return retry_after_; }
+  // Returns a copy carrying the retry hint `wait`.
+  Status WithRetryAfter(std::chrono::seconds wait) const {
+    Status s = *this;
+    s.retry_after_ = wait;
+    return s;
+  }
+
   // Returns a copy whose message is prefixed with `context` and ": " (for file/line context).
   Status WithContext(std::string_view context) const;
   // "INVALID_ARGUMENT: capacity: must be >= 0".
@@ -62,6 +73,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string field_;
+  std::chrono::seconds retry_after_{0};
 };
 
 inline Status InvalidArgument(std::string message, std::string field = {}) {
@@ -97,7 +109,7 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<T, Status>, "use Status directly");
 
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok() && "a Result error must not be OK");
   }
@@ -138,10 +150,10 @@ Status AsStatus(const Result<T>& r) {
 #define PG_CONCAT(a, b) PG_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` (a Status) is not OK.
-#define PG_RETURN_IF_ERROR(expr)                            \
-  do {                                                      \
+#define PG_RETURN_IF_ERROR(expr)                              \
+  do {                                                        \
     ::pg::Status pg_status_ = ::pg::internal::AsStatus(expr); \
-    if (!pg_status_.ok()) return pg_status_;                \
+    if (!pg_status_.ok()) return pg_status_;                  \
   } while (false)
 
 // Evaluates `rexpr` (a Result<T>); on error returns its Status, else moves the value into `lhs`.

@@ -135,6 +135,7 @@ Result<ObservationBatch> DecodeObservationBatch(std::string_view payload) {
   }
   if (!r.Byte(&channel) || channel < 1 || channel > 4) return bad("unknown channel");
   batch.meta.channel = static_cast<Channel>(channel);
+  batch.meta.version = version;
   if (!r.Signed(&received)) return bad("truncated");
   batch.meta.received = FromUnixMillis(received);
   if (version >= kVersion) {

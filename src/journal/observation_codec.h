@@ -29,6 +29,9 @@ struct BatchMeta {
   // as it was when the batch was accepted, so a replay decides the same. 0: never — what a
   // version-1 record decodes to (the rule did not exist).
   std::chrono::milliseconds seq_restart_after{0};
+  // The payload version it was decoded from (EncodeObservationBatch writes the newest): a
+  // version-1 batch is replayed with the sequence rule of its time (state::BatchContext).
+  int version = 2;
 };
 
 struct ObservationBatch {

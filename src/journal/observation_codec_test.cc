@@ -87,6 +87,7 @@ TEST(ObservationCodec, DecodesAVersion1RecordWrittenByTheOldCode) {
   EXPECT_EQ(decoded->meta.channel, Channel::kMqtt);
   EXPECT_EQ(decoded->meta.received, *ParseRfc3339("2026-11-28T08:01:15Z"));
   EXPECT_EQ(decoded->meta.seq_restart_after, std::chrono::milliseconds(0)) << "no restarts";
+  EXPECT_EQ(decoded->meta.version, 1);
   ASSERT_EQ(decoded->observations.size(), 2u);
   const model::Observation& gate = decoded->observations[0];
   EXPECT_EQ(gate.source.str(), "gate");

@@ -14,6 +14,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kConfigSetting = "signs.config";
+// Records waiting for the store (acknowledgements, fault log, override ends) kept per kind.
+constexpr size_t kMaxPendingRecords = 10'000;
 
 int64_t Seconds(std::chrono::milliseconds d) {
   return std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -34,17 +36,21 @@ json OverrideCause(const char* action, const store::SignOverrideRecord& o, const
 
 }  // namespace
 
+// A content on its way to a sign: it is published only once its history row is durable.
+struct SignService::Staged {
+  std::string id;
+  int64_t seq = 0;
+  SignContent content;
+  std::string payload;  // as controllers get it (without the basis)
+};
+
 // What a round hands over to be done without the service's lock.
 struct SignService::Outbox {
-  std::vector<store::SignDisplayRecord> history;
-  std::vector<SignMessage> messages;
+  std::vector<Staged> staged;
+  std::vector<store::SignDisplayRecord> history;  // of `staged`
+  std::vector<SignMessage> republish;             // contents on record, sent again
+  std::vector<SignMessage> messages;              // what goes to the publishers
   std::vector<store::SignFaultRecord> faults;
-  struct OverrideEnd {
-    int64_t id;
-    Timestamp when;
-    std::string by;
-    std::string reason;
-  };
   std::vector<OverrideEnd> override_ends;
   std::vector<std::pair<model::SignId, int64_t>> published;
   std::vector<store::SignAck> acks;
@@ -366,9 +372,14 @@ Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest
     }
   }
   for (int64_t id : replaced) {
-    Status s = store_.EndSignOverride(id, now, request.by,
-                                      fmt::format("replaced by override {}", record.id));
-    if (!s.ok()) PG_LOG_WARNING("signs: ending override {}: {}", id, s.ToString());
+    std::string why = fmt::format("replaced by override {}", record.id);
+    Status s = store_.EndSignOverride(id, now, request.by, why);
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) {
+      // Ended in force already; on record once the store takes it (WriteRecords).
+      PG_LOG_WARNING("signs: ending override {}: {}", id, s.ToString());
+      std::lock_guard lock(mutex_);
+      pending_override_ends_.push_back({id, now, request.by, std::move(why)});
+    }
   }
   Wake();
   return record;
@@ -377,31 +388,48 @@ Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest
 Result<int> SignService::ClearOverrides(const model::SignId& sign, std::optional<int> line,
                                         const std::string& by, const std::string& reason) {
   Timestamp now = clock_.Now();
-  std::vector<int64_t> ended;
+  std::vector<int64_t> ids;
   {
     std::lock_guard lock(mutex_);
     auto it = runtime_.find(sign.str());
     if (it == runtime_.end() || !it->second.sign) {
       return NotFound(fmt::format("no sign '{}'", sign.str()), "id");
     }
-    Runtime& rt = it->second;
-    std::optional<store::SignOverrideRecord> last;
-    std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
-      if (line && o.line != line) return false;
-      ended.push_back(o.id);
-      last = o;
-      return true;
-    });
-    if (last) {
-      rt.pending_cause = OverrideCause("cleared", *last, by, reason);
-      rt.urgent = true;
-      dirty_.insert(sign.str());
+    for (const auto& o : it->second.overrides) {
+      if (!line || o.line == line) ids.push_back(o.id);
     }
   }
-  for (int64_t id : ended) {
-    PG_RETURN_IF_ERROR(store_.EndSignOverride(id, now, by, reason));
+  // On record first: an override the store still has open must not vanish from the sign only
+  // to come back at the next start.
+  std::set<int64_t> ended;
+  Status failure;
+  for (int64_t id : ids) {
+    Status s = store_.EndSignOverride(id, now, by, reason);
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) {
+      failure = s;
+      break;
+    }
+    ended.insert(id);
   }
-  if (!ended.empty()) Wake();
+  if (!ended.empty()) {
+    {
+      std::lock_guard lock(mutex_);
+      Runtime& rt = runtime_.at(sign.str());
+      std::optional<store::SignOverrideRecord> last;
+      std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
+        if (!ended.contains(o.id)) return false;
+        last = o;
+        return true;
+      });
+      if (last) {
+        rt.pending_cause = OverrideCause("cleared", *last, by, reason);
+        rt.urgent = true;
+        dirty_.insert(sign.str());
+      }
+    }
+    Wake();
+  }
+  if (!failure.ok()) return failure;
   return static_cast<int>(ended.size());
 }
 
@@ -517,13 +545,15 @@ json SignService::CauseLocked(const Runtime& rt, const SignContent& content,
   return {{"kind", "clock"}, {"detail", "time"}};
 }
 
-std::string SignService::PayloadLocked(const Runtime& rt, Timestamp now, bool with_basis) const {
-  json j{{"sign", rt.sign->id.str()},
-         {"seq", rt.seq},
+std::string SignService::PayloadLocked(const model::Sign& sign, int64_t seq,
+                                       const SignContent& content, Timestamp now,
+                                       bool with_basis) const {
+  json j{{"sign", sign.id.str()},
+         {"seq", seq},
          {"time", FormatRfc3339(now, index_registry_->time_zone())},
-         {"digits", rt.sign->digits},
-         {"bilingual", rt.sign->bilingual}};
-  j["lines"] = ToJson(rt.published, {.with_basis = with_basis})["lines"];
+         {"digits", sign.digits},
+         {"bilingual", sign.bilingual}};
+  j["lines"] = ToJson(content, {.with_basis = with_basis})["lines"];
   return j.dump();
 }
 
@@ -606,117 +636,12 @@ void SignService::Step(bool all) {
     LiveInput live = live_();
     if (live.registry != index_registry_) RebuildIndexLocked(live.registry);
     if (!index_registry_) return;
-    const registry::Registry& reg = *index_registry_;
-
-    // Overrides that have run out.
-    for (const auto& id : sign_order_) {
-      Runtime& rt = runtime_.at(id);
-      std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
-        if (o.expires > now) return false;
-        out.override_ends.push_back({o.id, o.expires, "system", "expired"});
-        rt.pending_cause = OverrideCause("expired", o, "system", "expired");
-        rt.urgent = true;
-        return true;
-      });
-    }
-
-    const bool everything = all || all_dirty_;
-    all_dirty_ = false;
-    const ActivePlans plans = ActivePlansAt(*config_, now, reg.time_zone());
-    std::unordered_map<std::string, std::optional<state::FacilityView>> views;
-    ViewLookup lookup = [&](const model::FacilityId& id) -> const state::FacilityView* {
-      auto [it, inserted] = views.try_emplace(id.str());
-      if (inserted) {
-        if (const model::Facility* f = reg.FindFacility(id)) it->second = live.view(*f, now);
-      }
-      return it->second ? &*it->second : nullptr;
-    };
-
-    for (const auto& id : sign_order_) {
-      Runtime& rt = runtime_.at(id);
-      if (!everything && !dirty_.contains(id) && !rt.pending_cause) continue;
-      std::vector<ActiveOverride> overrides;
-      for (const auto& o : rt.overrides) {
-        overrides.push_back({o.id, o.line, o.kind == "blank", o.text});
-      }
-      EvalInput in;
-      in.sign = rt.sign;
-      in.config = config_.get();
-      in.views = lookup;
-      in.plans = &plans;
-      in.overrides = overrides;
-      SignContent content = EvaluateSign(in, rt.memory);
-      ++stats_.evaluations;
-      std::vector<std::string> plan_ids;
-      for (const auto& line : content.lines) {
-        plan_ids.insert(plan_ids.end(), line.basis.plans.begin(), line.basis.plans.end());
-      }
-      std::sort(plan_ids.begin(), plan_ids.end());
-      plan_ids.erase(std::unique(plan_ids.begin(), plan_ids.end()), plan_ids.end());
-      if (!rt.has_candidate || !content.SameDisplay(rt.candidate)) {
-        rt.candidate_cause = CauseLocked(rt, content, plan_ids, live, now);
-        if (rt.has_published && !rt.urgent &&
-            now - rt.published_at < options_.min_publish_interval) {
-          ++stats_.coalesced;
-        }
-      }
-      rt.candidate = std::move(content);
-      rt.has_candidate = true;
-      rt.plan_ids = std::move(plan_ids);
-      rt.pending_cause.reset();
-      rt.last_eval_version = live.version;
-      rt.last_eval_time = now;
-    }
-    dirty_.clear();
-
-    next_due_.reset();
-    for (const auto& id : sign_order_) {
-      Runtime& rt = runtime_.at(id);
-      if (!rt.has_candidate) continue;
-      if (rt.has_published && rt.candidate.SameDisplay(rt.published)) {
-        rt.urgent = false;
-        continue;
-      }
-      const Timestamp due = rt.published_at + options_.min_publish_interval;
-      if (rt.has_published && !rt.urgent && now < due) {
-        if (!next_due_ || due < *next_due_) next_due_ = due;
-        continue;
-      }
-      ++rt.seq;
-      rt.published = rt.candidate;
-      rt.has_published = true;
-      rt.published_at = now;
-      rt.urgent = false;
-      rt.payload = PayloadLocked(rt, now, /*with_basis=*/false);
-      out.history.push_back(
-          {rt.sign->id, rt.seq, now, PayloadLocked(rt, now, true), rt.candidate_cause.dump(), {}});
-      out.messages.push_back({rt.sign->id, ControllerOf(*rt.sign), rt.seq, rt.payload});
-      out.published.push_back({rt.sign->id, rt.seq});
-      ++stats_.publishes;
-    }
-    if (republish_all_) {
-      republish_all_ = false;
-      std::set<std::string> just_sent;
-      for (const auto& [sign, seq] : out.published) just_sent.insert(sign.str());
-      for (const auto& id : sign_order_) {
-        const Runtime& rt = runtime_.at(id);
-        if (rt.has_published && !rt.payload.empty() && !just_sent.contains(id)) {
-          out.messages.push_back({rt.sign->id, ControllerOf(*rt.sign), rt.seq, rt.payload});
-        }
-      }
-    }
+    ExpireOverridesLocked(now, out);
+    EvaluateLocked(all, live, now);
+    StageLocked(now, out);
     listeners = listeners_;
   }
-
-  // The history first: what a sign is told to show is on record before it is sent.
-  if (!out.history.empty()) {
-    if (Status s = store_.AppendSignDisplays(out.history); !s.ok()) {
-      PG_LOG_ERROR("signs: {} contents published without history: {}", out.history.size(),
-                   s.ToString());
-      std::lock_guard lock(mutex_);
-      stats_.history_failures += out.history.size();
-    }
-  }
+  WriteHistory(now, out);
   uint64_t failures = 0;
   for (const auto& m : out.messages) {
     for (SignPublisher* p : publishers_) {
@@ -740,23 +665,237 @@ void SignService::Step(bool all) {
     pending_faults_.clear();
     out.acks = std::move(ack_writes_);
     ack_writes_.clear();
+    out.override_ends.insert(out.override_ends.end(), pending_override_ends_.begin(),
+                             pending_override_ends_.end());
+    pending_override_ends_.clear();
   }
-  if (!out.acks.empty()) {
+  WriteRecords(out);
+}
+
+void SignService::ExpireOverridesLocked(Timestamp now, Outbox& out) {
+  for (const auto& id : sign_order_) {
+    Runtime& rt = runtime_.at(id);
+    std::erase_if(rt.overrides, [&](const store::SignOverrideRecord& o) {
+      if (o.expires > now) return false;
+      out.override_ends.push_back({o.id, o.expires, "system", "expired"});
+      rt.pending_cause = OverrideCause("expired", o, "system", "expired");
+      rt.urgent = true;
+      return true;
+    });
+  }
+}
+
+void SignService::EvaluateLocked(bool all, const LiveInput& live, Timestamp now) {
+  const registry::Registry& reg = *index_registry_;
+  const bool everything = all || all_dirty_;
+  all_dirty_ = false;
+  const ActivePlans plans = ActivePlansAt(*config_, now, reg.time_zone());
+  std::unordered_map<std::string, std::optional<state::FacilityView>> views;
+  ViewLookup lookup = [&](const model::FacilityId& id) -> const state::FacilityView* {
+    auto [it, inserted] = views.try_emplace(id.str());
+    if (inserted) {
+      if (const model::Facility* f = reg.FindFacility(id)) it->second = live.view(*f, now);
+    }
+    return it->second ? &*it->second : nullptr;
+  };
+  for (const auto& id : sign_order_) {
+    Runtime& rt = runtime_.at(id);
+    if (!everything && !dirty_.contains(id) && !rt.pending_cause) continue;
+    std::vector<ActiveOverride> overrides;
+    for (const auto& o : rt.overrides) {
+      overrides.push_back({o.id, o.line, o.kind == "blank", o.text});
+    }
+    EvalInput in;
+    in.sign = rt.sign;
+    in.config = config_.get();
+    in.views = lookup;
+    in.plans = &plans;
+    in.overrides = overrides;
+    SignContent content = EvaluateSign(in, rt.memory);
+    ++stats_.evaluations;
+    std::vector<std::string> plan_ids;
+    for (const auto& line : content.lines) {
+      plan_ids.insert(plan_ids.end(), line.basis.plans.begin(), line.basis.plans.end());
+    }
+    std::sort(plan_ids.begin(), plan_ids.end());
+    plan_ids.erase(std::unique(plan_ids.begin(), plan_ids.end()), plan_ids.end());
+    if (!rt.has_candidate || !content.SameDisplay(rt.candidate)) {
+      rt.candidate_cause = CauseLocked(rt, content, plan_ids, live, now);
+      if (rt.has_published && !rt.urgent && now - rt.published_at < options_.min_publish_interval) {
+        ++stats_.coalesced;
+      }
+    }
+    rt.candidate = std::move(content);
+    rt.has_candidate = true;
+    rt.plan_ids = std::move(plan_ids);
+    rt.pending_cause.reset();
+    rt.last_eval_version = live.version;
+    rt.last_eval_time = now;
+  }
+  dirty_.clear();
+}
+
+void SignService::StageLocked(Timestamp now, Outbox& out) {
+  next_due_.reset();
+  // After a failed history write nothing new is staged until the retry time: the signs keep
+  // their last durable content (their candidates wait, coalesced, as under the rate limit).
+  const bool holding = history_retry_at_ && now < *history_retry_at_;
+  if (holding) next_due_ = history_retry_at_;
+  for (const auto& id : sign_order_) {
+    Runtime& rt = runtime_.at(id);
+    if (!rt.has_candidate) continue;
+    if (rt.has_published && rt.candidate.SameDisplay(rt.published)) {
+      rt.urgent = false;
+      continue;
+    }
+    const Timestamp due = rt.published_at + options_.min_publish_interval;
+    if (rt.has_published && !rt.urgent && now < due) {
+      if (!next_due_ || due < *next_due_) next_due_ = due;
+      continue;
+    }
+    if (holding) continue;
+    const int64_t seq = rt.seq + 1;
+    out.staged.push_back(
+        {id, seq, rt.candidate, PayloadLocked(*rt.sign, seq, rt.candidate, now, false)});
+    out.history.push_back({rt.sign->id,
+                           seq,
+                           now,
+                           PayloadLocked(*rt.sign, seq, rt.candidate, now, /*with_basis=*/true),
+                           rt.candidate_cause.dump(),
+                           {}});
+  }
+  if (republish_all_) {
+    republish_all_ = false;
+    for (const auto& id : sign_order_) {
+      const Runtime& rt = runtime_.at(id);
+      if (rt.has_published && !rt.payload.empty()) {
+        out.republish.push_back({rt.sign->id, ControllerOf(*rt.sign), rt.seq, rt.payload});
+      }
+    }
+  }
+}
+
+void SignService::WriteHistory(Timestamp now, Outbox& out) {
+  // The history first: a content reaches no publisher before its row is durable (the store
+  // commits with synchronous=FULL). If it cannot be written, the content is held.
+  Status written = out.history.empty() ? Status::Ok() : store_.AppendSignDisplays(out.history);
+  std::lock_guard lock(mutex_);
+  if (written.ok()) {
+    CommitStagedLocked(now, out);
+  } else {
+    HoldStagedLocked(now, written, out);
+  }
+}
+
+void SignService::CommitStagedLocked(Timestamp now, Outbox& out) {
+  std::set<std::string> renewed;
+  for (Staged& st : out.staged) {
+    Runtime& rt = runtime_.at(st.id);
+    rt.seq = st.seq;
+    rt.published = std::move(st.content);
+    rt.has_published = true;
+    rt.published_at = now;
+    rt.urgent = false;
+    rt.payload = std::move(st.payload);
+    if (rt.held_since) {
+      pending_faults_.push_back(
+          {rt.sign->id, now, "history_restored",
+           fmt::format("the display history is writable again; content {} published, held since {}",
+                       rt.seq, FormatRfc3339(*rt.held_since, index_registry_->time_zone()))});
+      rt.held_since.reset();
+    }
+    out.published.push_back({rt.sign->id, rt.seq});
+    renewed.insert(st.id);
+    ++stats_.publishes;
+  }
+  if (!out.staged.empty() && history_retry_at_) {
+    PG_LOG_INFO("signs: the display history is writable again; publishing");
+    history_retry_at_.reset();
+    history_backoff_ = std::chrono::milliseconds(0);
+  }
+  for (auto& m : out.republish) {
+    if (!renewed.contains(m.sign.str())) out.messages.push_back(std::move(m));
+  }
+  for (const auto& [sign, seq] : out.published) {
+    const Runtime& rt = runtime_.at(sign.str());
+    out.messages.push_back({rt.sign->id, ControllerOf(*rt.sign), rt.seq, rt.payload});
+  }
+}
+
+void SignService::HoldStagedLocked(Timestamp now, const Status& why, Outbox& out) {
+  ++stats_.history_failures;
+  stats_.publishes_held += out.staged.size();
+  if (!history_retry_at_) {
+    PG_LOG_ERROR(
+        "signs: the display history cannot be written ({}); holding {} contents: every "
+        "sign keeps showing its last recorded content",
+        why.ToString(), out.staged.size());
+  }
+  history_backoff_ = std::clamp(history_backoff_ * 2, std::chrono::milliseconds(1'000),
+                                options_.max_history_retry);
+  history_retry_at_ = now + history_backoff_;
+  if (!next_due_ || *history_retry_at_ < *next_due_) next_due_ = history_retry_at_;
+  for (const Staged& st : out.staged) {
+    Runtime& rt = runtime_.at(st.id);
+    if (rt.held_since) continue;  // once per hold
+    rt.held_since = now;
+    pending_faults_.push_back(
+        {rt.sign->id, now, "history_failed",
+         fmt::format("content {} held: its display history could not be written ({}); the sign "
+                     "keeps showing content {}",
+                     st.seq, why.message(), rt.seq)});
+  }
+  // What controllers were told before is on record: it may still be sent again.
+  out.messages = std::move(out.republish);
+}
+
+void SignService::WriteRecords(Outbox& out) {
+  // While the store reports a fault these would fail as well, each after the store's wait:
+  // keep them for a round that finds it writable.
+  const store::StorageHealth* health = store_.storage_health();
+  const bool writable = !health || health->Health().fault == store::StorageFault::kNone;
+  bool failed = !writable;
+  if (!failed && !out.acks.empty()) {
     if (Status s = store_.MarkSignsAcknowledged(out.acks); !s.ok()) {
       PG_LOG_WARNING("signs: recording {} acknowledgements: {}", out.acks.size(), s.ToString());
+      failed = true;
+    } else {
+      out.acks.clear();
     }
   }
-  for (const auto& e : out.override_ends) {
-    Status s = store_.EndSignOverride(e.id, e.when, e.by, e.reason);
-    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) {
-      PG_LOG_WARNING("signs: ending override {}: {}", e.id, s.ToString());
-    }
+  std::vector<OverrideEnd> ends_left;
+  for (auto& e : out.override_ends) {
+    Status s = failed ? Unavailable("the store is not writable")
+                      : store_.EndSignOverride(e.id, e.when, e.by, e.reason);
+    if (s.ok() || s.code() == StatusCode::kFailedPrecondition) continue;
+    if (!failed) PG_LOG_WARNING("signs: ending override {}: {}", e.id, s.ToString());
+    failed = true;
+    ends_left.push_back(std::move(e));
   }
-  for (const auto& f : out.faults) {
+  size_t faults_done = 0;
+  for (; !failed && faults_done < out.faults.size(); ++faults_done) {
+    const auto& f = out.faults[faults_done];
     if (Status s = store_.AppendSignFault(f); !s.ok()) {
       PG_LOG_WARNING("signs: recording a fault of '{}': {}", f.sign.str(), s.ToString());
+      failed = true;
+      break;
     }
   }
+  if (out.acks.empty() && ends_left.empty() && faults_done == out.faults.size()) return;
+  // Kept, oldest first, for the next round; bounded so a long outage cannot grow them forever.
+  std::lock_guard lock(mutex_);
+  auto keep = [](auto& pending, auto&& left) {
+    pending.insert(pending.begin(), std::make_move_iterator(left.begin()),
+                   std::make_move_iterator(left.end()));
+    if (pending.size() > kMaxPendingRecords) {
+      pending.erase(pending.begin(), pending.end() - kMaxPendingRecords);
+    }
+  };
+  keep(ack_writes_, std::move(out.acks));
+  keep(pending_override_ends_, std::move(ends_left));
+  keep(pending_faults_, std::vector<store::SignFaultRecord>(
+                            std::make_move_iterator(out.faults.begin() + faults_done),
+                            std::make_move_iterator(out.faults.end())));
 }
 
 SignSnapshot SignService::SnapshotLocked(const Runtime& rt) const {

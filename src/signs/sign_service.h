@@ -16,9 +16,16 @@
 //   - Rate-limited per sign: at most one new content per `min_publish_interval`; changes in
 //     between are coalesced and the latest is sent when the interval ends (a change that returns
 //     to what is shown is never sent at all). An operator's override is sent at once.
-//   - Every published content is in the history (store) with seq, time and cause before it is
-//     published. If the history cannot be written the content is still published (a sign must
-//     not keep showing a count it knows to be wrong) and the failure is logged and counted.
+//   - Every published content is in the history (store) with seq, time and cause, durably,
+//     before it reaches any publisher. If the history cannot be written (the database locked,
+//     the disk full, an I/O error) the content is held: nothing new is published, each sign
+//     keeps showing its last recorded content (marked change_pending), and the round retries
+//     after a backoff (1 s, doubling, at most max_history_retry) until the write succeeds, then
+//     publishes the newest content with its history. Each held sign gets a "history_failed"
+//     entry in its fault log, and a "history_restored" one when it is published again (written
+//     once the store is writable); held rounds are counted (stats). The trade-off, chosen:
+//     while the store is down a sign may go on showing a count that is getting old, but never
+//     one its history cannot account for (docs/api/signs.md).
 //   - A sign is offline when its controller has not been heard from (heartbeat or
 //     acknowledgement) for `heartbeat_timeout`, when a published content is not acknowledged
 //     within `ack_timeout`, or when its MQTT connection's last will says it is gone; online again
@@ -111,6 +118,8 @@ struct SignServiceOptions {
   std::chrono::milliseconds scan_interval{1'000};
   // Longest an override may last.
   std::chrono::milliseconds max_override{std::chrono::hours(24 * 7)};
+  // Longest wait between attempts to write a held content's history.
+  std::chrono::milliseconds max_history_retry{5'000};
 };
 
 enum class HealthState { kUnknown, kOnline, kOffline };
@@ -154,7 +163,8 @@ struct SignServiceStats {
   uint64_t publishes = 0;
   uint64_t coalesced = 0;  // changes that waited for the rate limit
   uint64_t publish_failures = 0;
-  uint64_t history_failures = 0;
+  uint64_t history_failures = 0;  // rounds whose display history could not be written
+  uint64_t publishes_held = 0;    // contents held back by those rounds (not published)
 };
 
 class SignService {
@@ -260,7 +270,15 @@ class SignService {
     bool urgent = false;                          // publish without waiting for the rate limit
     std::vector<store::SignOverrideRecord> overrides;
     SignHealth health;
+    std::optional<Timestamp> held_since;  // a new content is held for want of history
   };
+  struct OverrideEnd {
+    int64_t id = 0;
+    Timestamp when;
+    std::string by;
+    std::string reason;
+  };
+  struct Staged;
   struct Outbox;
 
   void RebuildIndexLocked(std::shared_ptr<const registry::Registry> registry);
@@ -271,7 +289,19 @@ class SignService {
   void HealthLocked(Runtime& rt, Timestamp now, Outbox& out);
   void SetHealthLocked(Runtime& rt, HealthState state, std::string reason, Timestamp now,
                        Outbox& out);
-  std::string PayloadLocked(const Runtime& rt, Timestamp now, bool with_basis) const;
+  std::string PayloadLocked(const model::Sign& sign, int64_t seq, const SignContent& content,
+                            Timestamp now, bool with_basis) const;
+  // The parts of a round (Step).
+  void ExpireOverridesLocked(Timestamp now, Outbox& out);
+  void EvaluateLocked(bool all, const LiveInput& live, Timestamp now);
+  // New contents due to be published, with their history records; none while held.
+  void StageLocked(Timestamp now, Outbox& out);
+  // Writes the staged contents' history; commits them (to be published) or holds them.
+  void WriteHistory(Timestamp now, Outbox& out);
+  void CommitStagedLocked(Timestamp now, Outbox& out);
+  void HoldStagedLocked(Timestamp now, const Status& why, Outbox& out);
+  // Acknowledgements, override ends and fault-log entries; what the store refuses is kept.
+  void WriteRecords(Outbox& out);
   SignSnapshot SnapshotLocked(const Runtime& rt) const;
   void Wake();
   void Run();
@@ -297,6 +327,9 @@ class SignService {
   uint64_t last_event_id_ = 0;                                          // guarded
   std::set<std::string> dirty_;                                         // guarded
   std::vector<store::SignAck> ack_writes_;                              // guarded
+  std::vector<OverrideEnd> pending_override_ends_;                      // guarded
+  std::optional<Timestamp> history_retry_at_;                           // held until then; guarded
+  std::chrono::milliseconds history_backoff_{0};                        // guarded
   bool republish_all_ = false;                                          // guarded
   bool all_dirty_ = true;                                               // guarded
   std::optional<Timestamp> next_due_;                                   // guarded

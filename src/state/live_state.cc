@@ -613,7 +613,9 @@ void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& conte
   };
   const Timestamp time = FromUnixMillis(o.time_ms);
   if (o.seq != ResolvedObservation::kNoSeq) {
-    const SeqVerdict verdict = AdvanceSeq(source, SeqInputOf(o, source, context, rules_));
+    const SeqInput in = SeqInputOf(o, source, context, rules_);
+    const SeqVerdict verdict = context.seq_rule_before_epochs ? AdvanceSeqAsBeforeEpochs(source, in)
+                                                              : AdvanceSeq(source, in);
     if (IsRefused(verdict)) return reject(ApplyResult::kSeqRefused);
     if (!IsAccepted(verdict)) return reject(ApplyResult::kDuplicate);
   }

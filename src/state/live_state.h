@@ -268,6 +268,9 @@ struct BatchContext {
   // The silence after which a source's seq counter may restart (state/sequence.h), for every
   // source of the batch; nullopt: each source's current threshold (SeqRestartAfter).
   std::optional<std::chrono::milliseconds> seq_restart_after;
+  // A version-1 journal record: its seqs are judged as the code that wrote it did
+  // (AdvanceSeqAsBeforeEpochs), so the replay rebuilds the state that code had.
+  bool seq_rule_before_epochs = false;
 };
 
 // A seq the sequence rule would refuse: the item's position in its batch and why.

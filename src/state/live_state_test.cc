@@ -512,6 +512,25 @@ TEST(LiveStateSequence, ACheckpointKeepsEpochBootAndWhenTheSeqAdvanced) {
   EXPECT_EQ(a.Serialize(), b.Serialize());
 }
 
+// A version-1 journal record (the demo's feed numbered its seqs ms × 100,000) replays as the
+// code that wrote it decided; the next seqs follow the rule of today.
+TEST(LiveStateSequence, AVersion1RecordReplaysByTheRuleOfItsTime) {
+  LiveState state(MakeRegistry());
+  std::vector<Observation> old = {Seq("2026-11-28T08:00:00Z", 176'000'000'000'000'001),
+                                  Seq("2026-11-28T08:00:10Z", 176'000'000'000'000'002),
+                                  Seq("2026-11-28T08:00:20Z", 176'000'000'000'000'002)};
+  BatchContext v1{T("2026-11-28T08:00:21Z"), std::chrono::milliseconds(0), true};
+  auto outcomes = state.ApplyBatch(old, v1);
+  EXPECT_EQ(outcomes[0].result, ApplyResult::kApplied);
+  EXPECT_EQ(outcomes[1].result, ApplyResult::kApplied);
+  EXPECT_EQ(outcomes[2].result, ApplyResult::kDuplicate);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:30Z", 1, 1700000000000), "2026-11-28T08:00:31Z"),
+            ApplyResult::kApplied);
+  EXPECT_EQ(ApplyAt(state, Seq("2026-11-28T08:00:40Z", 2, 1700000000000), "2026-11-28T08:00:41Z"),
+            ApplyResult::kApplied);
+  EXPECT_EQ(state.Snapshot()->FindSource("gate")->last_seq, 2);
+}
+
 std::string ReadFixture(const std::string& name) {
   std::ifstream in(std::string(PG_SOURCE_DIR) + "/tests/fixtures/compat/" + name, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -23,7 +23,9 @@ SeqVerdict JudgeSeq(const SourceStats& s, const SeqInput& in) {
   if (in.boot && (!s.boot || *in.boot > *s.boot)) {
     return s.last_seq ? SeqVerdict::kRestartBoot : SeqVerdict::kFirst;
   }
-  if (!s.last_seq) return SeqVerdict::kFirst;
+  // A held seq outside the range can only come from before the rule (a version-1 record): it
+  // would make every real seq a duplicate, so it counts as none.
+  if (!s.last_seq || *s.last_seq < 0 || *s.last_seq > model::kMaxSeq) return SeqVerdict::kFirst;
   const int64_t last = *s.last_seq;
   if (in.seq > last && in.seq - last <= kSeqWindow) return SeqVerdict::kNext;
   if (SeqSilent(s, in)) return SeqVerdict::kRestartSilence;
@@ -51,6 +53,19 @@ SeqVerdict AdvanceSeq(SourceStats& s, const SeqInput& in) {
   }
   s.last_seq = in.seq;
   if (in.boot) s.boot = in.boot;
+  s.seq_advanced_at = std::max(s.seq_advanced_at, in.received);
+  return v;
+}
+
+SeqVerdict AdvanceSeqAsBeforeEpochs(SourceStats& s, const SeqInput& in) {
+  if (s.last_seq && in.seq <= *s.last_seq) return SeqVerdict::kDuplicate;
+  const SeqVerdict v = s.last_seq ? SeqVerdict::kNext : SeqVerdict::kFirst;
+  if (!s.last_seq) {
+    s.seq_epoch = std::max<uint64_t>(s.seq_epoch, 1);
+    s.seq_newest_time = in.time;
+  }
+  s.last_seq = in.seq;
+  s.seq_newest_time = std::max(s.seq_newest_time, in.time);
   s.seq_advanced_at = std::max(s.seq_advanced_at, in.received);
   return v;
 }

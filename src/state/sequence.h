@@ -8,7 +8,8 @@
 //   1. s outside 0..kMaxSeq (2^53 − 1)                → refused (kOutOfRange)
 //   2. b older than the held boot                     → duplicate (kOldBoot: from before a restart)
 //      b new (greater, or the first boot)             → new epoch (kRestartBoot), s accepted as is
-//   3. no seq yet in this epoch                       → accepted as is (kFirst)
+//   3. no seq yet in this epoch (or one above 2^53 − 1 that a version-1 record left)
+//                                                     → accepted as is (kFirst)
 //   4. s > last and s − last <= kSeqWindow            → accepted (kNext)
 //   5. the source is seq-silent (below) and the observation is newer than any of this epoch
 //                                                     → new epoch (kRestartSilence), s accepted
@@ -76,6 +77,11 @@ SeqVerdict JudgeSeq(const SourceStats& source, const SeqInput& in);
 // seq_restarts (a restart after an earlier seq), seq_advanced_at and seq_newest_time. Counts
 // nothing else (duplicates and refusals are the caller's to count).
 SeqVerdict AdvanceSeq(SourceStats& source, const SeqInput& in);
+
+// The rule before epochs, for replaying a version-1 journal record as the code that wrote it
+// decided: a seq at or below the last is a duplicate, any other is accepted (no range, window,
+// boot or silence). Advances like AdvanceSeq.
+SeqVerdict AdvanceSeqAsBeforeEpochs(SourceStats& source, const SeqInput& in);
 
 // Why a refused seq is refused, for the client (problem+json's invalid_params reason).
 // REQUIRES: IsRefused(verdict), judged against `source` as it was.

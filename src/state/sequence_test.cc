@@ -65,6 +65,13 @@ TEST(SequenceRule, TheTableOfVerdicts) {
        SeqVerdict::kOldBoot},
       {"the first seq with a boot", SourceStats{},
        In(9, "2026-11-28T08:01:00Z", "2026-11-28T08:01:05Z", 3), SeqVerdict::kFirst},
+      {"a held seq beyond 2^53 - 1 (a version-1 record's) counts as none",
+       [] {
+         SourceStats s = At100();
+         s.last_seq = INT64_MAX;
+         return s;
+       }(),
+       In(5), SeqVerdict::kFirst},
   };
   for (const Row& row : rows) {
     EXPECT_EQ(JudgeSeq(row.source, row.in), row.expected) << row.what;

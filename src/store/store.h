@@ -8,18 +8,27 @@
 //   PG_ASSIGN_OR_RETURN(auto store, pg::store::OpenSqliteStore("city.db"));
 //   PG_ASSIGN_OR_RETURN(pg::model::RegistryData registry, store->LoadRegistry());
 //
-// Thread-safety: implementations are safe to call from several threads; calls are serialised.
+// Storage faults (the file locked by someone else, a full disk, an I/O error) fail a call with
+// kUnavailable and a retry hint (Status::retry_after) and show in storage_health(); the store
+// keeps trying and the first write that succeeds ends the fault (storage_health.h).
+//
+// Thread-safety: implementations are safe to call from several threads. Writes are serialised;
+// reads of the SQLite store run beside them and never wait for a write (or another process's
+// write lock).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "model/city_model.h"
 #include "model/history.h"
+#include "store/storage_health.h"
 
 namespace pg::store {
 
@@ -118,6 +127,10 @@ struct ForecastModelRecord {
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Whether writes reach the disk now, and the faults so far; nullptr when the implementation
+  // does not track it. Lives as long as the store.
+  virtual const StorageHealth* storage_health() const { return nullptr; }
 
   // The whole registry. Errors: kDataLoss when a stored document cannot be read back.
   virtual Result<model::RegistryData> LoadRegistry() = 0;
@@ -237,11 +250,37 @@ class Store {
                                                                     size_t limit) = 0;
 };
 
+// How the SQLite store opens its file (store/sqlite/sqlite_store.cc explains the choices).
+struct SqliteStoreOptions {
+  // The SQLite VFS ("": the default). Tests pass a fault-injecting one
+  // (tests/support/fault_injection_sqlite_vfs.h).
+  std::string vfs;
+  // PRAGMA synchronous of the write connection. kFull: a commit is fsynced before it returns,
+  // so what a write reported is on the disk if the power goes — sign history relies on it.
+  // kNormal (WAL): durable against a crash of the process, not of the machine. kOff: only to
+  // show, in tests, what kFull prevents.
+  enum class Synchronous { kOff, kNormal, kFull };
+  Synchronous synchronous = Synchronous::kFull;
+  // How long a write waits for another connection's or process's lock before it fails with
+  // kUnavailable: long enough for a short write of `parkguide source add` or a checkpoint,
+  // short enough that an HTTP write answers 503 rather than hang.
+  std::chrono::milliseconds busy_timeout{2'000};
+  // While a storage fault lasts, writes wait only this long: they fail fast, with the retry
+  // hint, instead of each holding the writer for busy_timeout.
+  std::chrono::milliseconds busy_timeout_in_fault{250};
+  int read_connections = 4;  // reads beyond these wait for one to be free (never for a write)
+  // While a fault lasts the store probes with a write of its own, every retry hint, so that it
+  // is seen to heal without waiting for the next caller. Off in tests that time writes.
+  bool probe = true;
+  const Clock* clock = nullptr;  // for the health's times; nullptr: the system clock
+};
+
 // Opens or creates the SQLite store at `path`, applying pending schema migrations.
 // Errors: kFailedPrecondition when the file was written by a newer parkguide (its schema version
 // is higher than this build knows); kDataLoss when the file is not a SQLite database;
-// kUnavailable when it cannot be opened.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+// kUnavailable when it cannot be opened (or `options.vfs` is not registered).
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteStoreOptions& options = {});
 
 // Opens the SQLite store at `path` for reading only: nothing is created, migrated or written
 // (the write methods fail with kInternal), so a reader may run beside the process that writes the

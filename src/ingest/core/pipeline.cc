@@ -16,7 +16,8 @@ Result<std::unique_ptr<IngestPipeline>> IngestPipeline::Open(
       [&](const journal::JournalRecord& record) -> Status {
         PG_ASSIGN_OR_RETURN(auto batch, journal::DecodeObservationBatch(record.payload));
         state.ApplyBatch(batch.observations,
-                         state::BatchContext{batch.meta.received, batch.meta.seq_restart_after});
+                         state::BatchContext{batch.meta.received, batch.meta.seq_restart_after,
+                                             /*seq_rule_before_epochs=*/batch.meta.version == 1});
         replayed += batch.observations.size();
         return Status::Ok();
       },

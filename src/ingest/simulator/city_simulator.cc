@@ -265,14 +265,16 @@ std::vector<model::OccupancySample> CitySimulator::FacilityHistory(Timestamp fro
 
 std::vector<model::Observation> CitySimulator::Tick(Timestamp now) {
   std::vector<model::Observation> out;
-  // Sequence numbers from the clock, so a restarted feed goes on above what the journal saw.
-  seq_ = 0;
+  // A restarted feed is a new boot (docs/api/ingest.md, "Sequence numbers"): its seqs start
+  // again at 1 and are not taken for duplicates of what the journal saw.
+  if (boot_ == 0) boot_ = ToUnixMillis(now);
   auto emit = [&](model::ObservationType type, const model::SourceId& source, std::string target) {
     model::Observation o;
     o.type = type;
     o.source = source;
     o.time = now;
-    o.seq = ToUnixMillis(now) * 100'000 + ++seq_;
+    o.seq = ++seq_;
+    o.boot = boot_;
     o.target = std::move(target);
     out.push_back(std::move(o));
     return &out.back();

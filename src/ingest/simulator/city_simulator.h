@@ -99,7 +99,10 @@ class CitySimulator {
   std::unordered_map<std::string, Timestamp> last_report_;
   std::unordered_map<std::string, bool> last_bay_;
   std::unordered_map<std::string, model::ChargerStatus> last_connector_;
-  int64_t seq_ = 0;  // within the current tick
+  // The feed's sequence: `boot` is the time of its first Tick (a restarted feed is a new boot,
+  // so its seqs start again at 1 without being taken for duplicates); `seq` counts up from 1.
+  int64_t boot_ = 0;
+  int64_t seq_ = 0;
   mutable std::unordered_map<std::string, std::vector<Session>> session_cache_;
 };
 

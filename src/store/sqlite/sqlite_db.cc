@@ -46,8 +46,12 @@ Statement& Statement::BindNull(int index) {
 Result<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return SqliteError(db_, rc, "sqlite step");
+  if (rc == SQLITE_DONE) {
+    // A write outside a transaction has committed by itself.
+    if (!sqlite3_stmt_readonly(stmt_) && !owner_->in_transaction()) owner_->Wrote();
+    return false;
+  }
+  return owner_->Fail(rc, "sqlite step", /*with_message=*/true);
 }
 
 Status Statement::Run() {
@@ -68,21 +72,37 @@ std::string Statement::Text(int column) const {
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
-Result<Database> Database::Open(const std::string& path, Mode mode) {
+Result<Database> Database::Open(const std::string& path, const OpenOptions& options) {
   sqlite3* db = nullptr;
   const int flags =
-      mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) {
     Status s = Unavailable(fmt::format("cannot open database '{}': {}", path,
                                        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close(db);
     return s;
   }
-  sqlite3_busy_timeout(db, 5000);
   // A reader beside the city's writer leaves the WAL to it.
-  if (mode == Mode::kReadOnly) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  return Database(db);
+  if (options.read_only) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  Database out(db);
+  out.SetBusyTimeout(options.busy_timeout);
+  return out;
+}
+
+void Database::SetBusyTimeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+}
+
+Status Database::Fail(int rc, std::string_view what, bool with_message) {
+  Status s = SqliteError(with_message ? db_ : nullptr, rc, what);
+  return observer_ ? observer_->Failed(*this, rc, std::move(s)) : s;
+}
+
+void Database::Wrote() {
+  if (observer_) observer_->Committed(*this);
 }
 
 Database::~Database() {
@@ -97,16 +117,20 @@ Status Database::Exec(std::string_view sql) {
     std::string message = error ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
     Status s = SqliteError(nullptr, rc, "sqlite");
-    return Status(s.code(), message);
+    s = Status(s.code(), message);
+    return observer_ ? observer_->Failed(*this, rc, std::move(s)) : s;
   }
+  if (sql == "COMMIT") Wrote();
   return Status::Ok();
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db_, rc, fmt::format("prepare '{}'", sql.substr(0, 60)));
-  return Statement(db_, stmt);
+  if (rc != SQLITE_OK) {
+    return Fail(rc, fmt::format("prepare '{}'", sql.substr(0, 60)), /*with_message=*/true);
+  }
+  return Statement(this, stmt);
 }
 
 Result<int64_t> Database::QueryInt(std::string_view sql) {

@@ -1,9 +1,11 @@
 // Thin RAII wrappers over the SQLite C API: a connection and prepared statements.
-// Used only inside store/sqlite. Not thread-safe; the store serialises access.
+// Used only inside store/sqlite. Not thread-safe: one thread uses a connection at a time (the
+// store serialises its write connection and lends each read connection to one caller).
 #pragma once
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,11 +15,25 @@
 
 namespace pg::store::sqlite {
 
+class Database;
+
+// Hears of a connection's failures and of its writes reaching the database, so the store can
+// keep its storage health. Called on the thread using the connection.
+class ConnectionObserver {
+ public:
+  virtual ~ConnectionObserver() = default;
+  // A call on `db` failed with SQLite result code `rc`; returns the Status to give the caller
+  // (the same, or with a retry hint).
+  virtual Status Failed(Database& db, int rc, Status status) = 0;
+  // A transaction of `db` that wrote committed (or a single write statement completed).
+  virtual void Committed(Database& db) = 0;
+};
+
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Database* owner, sqlite3_stmt* stmt) : owner_(owner), stmt_(stmt) {}
   Statement(Statement&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+      : owner_(other.owner_), stmt_(std::exchange(other.stmt_, nullptr)) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
@@ -30,7 +46,7 @@ class Statement {
   Statement& BindDouble(int index, double value);
 
   // Steps once. Returns true when a row is available, false when done.
-  // Errors: the SQLite error as kInternal (kDataLoss for a corrupt or foreign file).
+  // Errors: SqliteError's mapping of the SQLite error, as the connection's observer returns it.
   Result<bool> Step();
   // Steps to completion, discarding rows.
   Status Run();
@@ -43,22 +59,28 @@ class Statement {
   std::string Text(int column) const;
 
  private:
-  sqlite3* db_;
+  Database* owner_;
   sqlite3_stmt* stmt_;
+};
+
+struct OpenOptions {
+  std::string vfs;  // the SQLite VFS; "": the default
+  // Read-only: never creates the file nor checkpoints its WAL on close; writes fail
+  // (SQLITE_READONLY).
+  bool read_only = false;
+  // How long a call waits for another connection's lock before failing with SQLITE_BUSY.
+  std::chrono::milliseconds busy_timeout{2000};
 };
 
 class Database {
  public:
-  enum class Mode {
-    kReadWriteCreate,
-    // Never creates the file nor checkpoints its WAL on close; writes fail (SQLITE_READONLY).
-    kReadOnly,
-  };
-  // Errors: kUnavailable when the file cannot be opened or created (kReadOnly: when it does not
-  // exist, among others).
-  static Result<Database> Open(const std::string& path, Mode mode = Mode::kReadWriteCreate);
+  // Opens (creating unless read-only) the database at `path`.
+  // Errors: kUnavailable when the file cannot be opened or created, or the VFS is unknown.
+  static Result<Database> Open(const std::string& path, const OpenOptions& options = {});
 
-  Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  // REQUIRES: no Statement of `other` is alive.
+  Database(Database&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), observer_(other.observer_) {}
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
   Database& operator=(Database&&) = delete;
@@ -69,9 +91,22 @@ class Database {
   // The single integer a query returns (PRAGMAs, counts).
   Result<int64_t> QueryInt(std::string_view sql);
 
+  // Told of failures and completed writes from now on; nullptr: nobody. `observer` must
+  // outlive the connection or be replaced first.
+  void set_observer(ConnectionObserver* observer) { observer_ = observer; }
+  void SetBusyTimeout(std::chrono::milliseconds timeout);
+  // Whether a transaction is open (BEGIN without COMMIT or ROLLBACK yet).
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
  private:
+  friend class Statement;
   explicit Database(sqlite3* db) : db_(db) {}
+  // The Status of a failed call, through the observer.
+  Status Fail(int rc, std::string_view what, bool with_message);
+  void Wrote();
+
   sqlite3* db_;
+  ConnectionObserver* observer_ = nullptr;
 };
 
 // Maps a SQLite result code to a Status.

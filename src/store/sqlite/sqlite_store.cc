@@ -4,12 +4,33 @@
 // need beside it, so adding a model field needs no migration; schema changes that do need one go
 // in kMigrations, applied in order on open. PRAGMA user_version holds the schema version and
 // PRAGMA application_id marks the file as parkguide's.
+//
+// Connections. One write connection, used by one caller at a time (mutex_), and a pool of read
+// connections, each lent to one caller at a time. In WAL mode a reader never waits for a writer:
+// not for our own (a write stuck behind another process's lock used to hold the one shared
+// connection, so history reads waited with it — 8 s in the issue 13 drill), and not for another
+// process's `BEGIN EXCLUSIVE`. Dead letters are read on the write connection (unchanged).
+//
+// Durability. The write connection runs PRAGMA synchronous=FULL: in WAL mode every commit
+// fsyncs the WAL before it returns, so a write the store reported done survives a power cut. The
+// sign service relies on it (a content is published only once its history row is durable);
+// NORMAL would lose the last commits to a power cut (they are synced only at checkpoints).
+// Cost: one fsync per commit — docs/benchmarks.md ("SQLite commit durability"); every store
+// write is batched per call, a few per second at most.
+//
+// Storage faults. A call failing with SQLITE_BUSY/LOCKED (locked beyond busy_timeout), FULL or
+// IOERR/CANTOPEN is a storage fault (storage_health.h): kUnavailable with a retry hint, counted
+// in the health; while it lasts writes wait only busy_timeout_in_fault, and a probe (a write of
+// the schema version onto itself, every retry hint) notices when it clears. The first write
+// that commits ends the fault.
 #include <fmt/format.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "core/log.h"
@@ -126,16 +147,94 @@ model::OccupancyRollup RollupFromRow(const Statement& st, int first,
   return r;
 }
 
-class SqliteStore final : public Store {
+// Read connections, each lent to one caller at a time.
+class ReaderPool {
  public:
-  SqliteStore(Database db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+  // A borrowed connection, returned (with any transaction left open rolled back) on destruction.
+  class Lease {
+   public:
+    Lease(ReaderPool& pool, Database* db) : pool_(pool), db_(db) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { pool_.Return(db_); }
+    Database* operator->() { return db_; }
+    Database& operator*() { return *db_; }
 
-  Result<int64_t> SchemaVersion();
-  // Brings the file to kSchemaVersion (WAL mode, pending migrations).
+   private:
+    ReaderPool& pool_;
+    Database* db_;
+  };
+
+  Status Open(const std::string& path, const sqlite::OpenOptions& options, int n,
+              sqlite::ConnectionObserver* observer) {
+    for (int i = 0; i < std::max(1, n); ++i) {
+      PG_ASSIGN_OR_RETURN(Database db, Database::Open(path, options));
+      all_.push_back(std::make_unique<Database>(std::move(db)));
+      all_.back()->set_observer(observer);
+      free_.push_back(all_.back().get());
+    }
+    return Status::Ok();
+  }
+  // Waits for a free connection (never for the writer).
+  Lease Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    Database* db = free_.back();
+    free_.pop_back();
+    return Lease(*this, db);
+  }
+
+ private:
+  void Return(Database* db) {
+    if (db->in_transaction()) db->Exec("ROLLBACK").IgnoreError();
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(db);
+    }
+    cv_.notify_one();
+  }
+
+  std::vector<std::unique_ptr<Database>> all_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Database*> free_;  // guarded by mu_
+};
+
+StorageFault FaultOf(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return StorageFault::kBusy;
+    case SQLITE_FULL:
+      return StorageFault::kFull;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return StorageFault::kIoError;
+    default:
+      return StorageFault::kNone;
+  }
+}
+
+class SqliteStore final : public Store, private sqlite::ConnectionObserver {
+ public:
+  SqliteStore(Database db, std::string path, SqliteStoreOptions options)
+      : db_(std::move(db)),
+        path_(std::move(path)),
+        options_(std::move(options)),
+        health_(options_.clock ? *options_.clock : SystemClock::Instance()) {
+    db_.set_observer(this);
+  }
+  ~SqliteStore() override;
+
   Status Migrate();
+  Result<int64_t> SchemaVersion();
   // Checks that this build can read the file as it is, without writing. Errors: as
   // OpenSqliteStoreReadOnly's.
   Status CheckReadable();
+  // Opens the read connections and starts the probe. REQUIRES: after Migrate().
+  Status Start();
+
+  const StorageHealth* storage_health() const override { return &health_; }
 
   Result<model::RegistryData> LoadRegistry() override;
   Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,
@@ -196,34 +295,117 @@ class SqliteStore final : public Store {
                                                             bool open_only, size_t limit) override;
 
  private:
+  // sqlite::ConnectionObserver: the storage health.
+  Status Failed(Database& db, int rc, Status status) override;
+  void Committed(Database& db) override;
+  // While a fault lasts, a write of our own every retry hint, until one commits.
+  void ProbeLoop();
+  Status Probe();
+
   // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
   template <typename F>
   Status InTransaction(F&& body);
 
   template <typename T, typename FromJson>
-  Status LoadDocs(const char* table, FromJson from_json, std::vector<T>& out);
+  Status LoadDocs(Database& db, const char* table, FromJson from_json, std::vector<T>& out);
 
   // Sets revoked_at from the revoked_ms column, which alone records revocation.
-  Status ApplyRevocations(std::vector<model::Source>& sources);
+  Status ApplyRevocations(Database& db, std::vector<model::Source>& sources);
 
   template <typename T>
   Status WriteDocs(const char* table, const std::vector<T>& entries, RegistryWriteMode mode,
                    RegistryWriteSummary& summary);
 
-  std::mutex mutex_;
-  Database db_;
+  std::mutex mutex_;  // the write connection's
+  Database db_;       // the write connection
   std::string path_;
+  const SqliteStoreOptions options_;
+  StorageHealthTracker health_;
+  ReaderPool readers_;
+
+  std::mutex probe_mutex_;
+  std::condition_variable probe_cv_;
+  bool probe_stop_ = false;    // guarded by probe_mutex_
+  bool probe_wanted_ = false;  // guarded by probe_mutex_
+  std::thread prober_;
 };
 
 template <typename F>
 Status SqliteStore::InTransaction(F&& body) {
   PG_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
   Status s = body();
-  if (!s.ok()) {
-    db_.Exec("ROLLBACK").IgnoreError();
-    return s;
+  if (s.ok()) s = db_.Exec("COMMIT");
+  // A failed COMMIT can leave the transaction open (SQLite rolls back by itself only for some
+  // errors): never leave the writer holding its lock.
+  if (!s.ok() && db_.in_transaction()) db_.Exec("ROLLBACK").IgnoreError();
+  return s;
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(probe_mutex_);
+    probe_stop_ = true;
   }
-  return db_.Exec("COMMIT");
+  probe_cv_.notify_all();
+  if (prober_.joinable()) prober_.join();
+}
+
+Status SqliteStore::Start() {
+  sqlite::OpenOptions read;
+  read.vfs = options_.vfs;
+  read.read_only = true;
+  read.busy_timeout = options_.busy_timeout;
+  PG_RETURN_IF_ERROR(readers_.Open(path_, read, options_.read_connections, this));
+  if (options_.probe) prober_ = std::thread([this] { ProbeLoop(); });
+  return Status::Ok();
+}
+
+Status SqliteStore::Failed(Database& db, int rc, Status status) {
+  const StorageFault fault = FaultOf(rc);
+  if (fault == StorageFault::kNone) return status;
+  const bool began = !health_.faulted();
+  const std::chrono::seconds wait = health_.Failed(fault, status.message());
+  if (&db == &db_) db_.SetBusyTimeout(options_.busy_timeout_in_fault);
+  if (began) {
+    PG_LOG_WARNING("store: '{}' cannot be written ({}: {}); retrying by itself", path_, Name(fault),
+                   status.message());
+    {
+      std::lock_guard lock(probe_mutex_);
+      probe_wanted_ = true;
+    }
+    probe_cv_.notify_all();
+  }
+  return status.WithRetryAfter(wait);
+}
+
+void SqliteStore::Committed(Database& db) {
+  if (&db != &db_ || !health_.Succeeded()) return;
+  db_.SetBusyTimeout(options_.busy_timeout);
+  PG_LOG_INFO("store: '{}' is writable again", path_);
+}
+
+void SqliteStore::ProbeLoop() {
+  std::unique_lock lock(probe_mutex_);
+  while (!probe_stop_) {
+    if (!health_.faulted()) {
+      probe_cv_.wait(lock, [this] { return probe_stop_ || probe_wanted_; });
+      probe_wanted_ = false;
+      continue;
+    }
+    const auto wait = std::max(health_.Health().retry_after, std::chrono::seconds(1));
+    if (probe_cv_.wait_for(lock, wait, [this] { return probe_stop_; })) break;
+    lock.unlock();
+    Probe().IgnoreError();  // a failure is counted in the health
+    lock.lock();
+  }
+}
+
+Status SqliteStore::Probe() {
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(int64_t version, db_.QueryInt("PRAGMA user_version"));
+    return db_.Exec(fmt::format("PRAGMA user_version={}", version));
+  });
 }
 
 // The file's schema version, after checking that it is parkguide's and not from a newer build.
@@ -250,9 +432,25 @@ Result<int64_t> SqliteStore::SchemaVersion() {
   return *version;
 }
 
+Status SqliteStore::CheckReadable() {
+  PG_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
+  if (version < kSchemaVersion) {
+    return FailedPrecondition(fmt::format(
+        "'{}' has schema version {} and this build reads version {}; a read-only open does not "
+        "upgrade it",
+        path_, version, kSchemaVersion));
+  }
+  return Status::Ok();
+}
+
 Status SqliteStore::Migrate() {
   PG_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
-  PG_RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  const char* synchronous = options_.synchronous == SqliteStoreOptions::Synchronous::kFull ? "FULL"
+                            : options_.synchronous == SqliteStoreOptions::Synchronous::kNormal
+                                ? "NORMAL"
+                                : "OFF";
+  PG_RETURN_IF_ERROR(
+      db_.Exec(fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous={};", synchronous)));
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     Status s = InTransaction([&]() -> Status {
       PG_RETURN_IF_ERROR(db_.Exec(kMigrations[v]));
@@ -265,21 +463,11 @@ Status SqliteStore::Migrate() {
   return Status::Ok();
 }
 
-Status SqliteStore::CheckReadable() {
-  PG_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
-  if (version < kSchemaVersion) {
-    return FailedPrecondition(fmt::format(
-        "'{}' has schema version {} and this build reads version {}; a read-only open does not "
-        "upgrade it",
-        path_, version, kSchemaVersion));
-  }
-  return Status::Ok();
-}
-
 template <typename T, typename FromJson>
-Status SqliteStore::LoadDocs(const char* table, FromJson from_json, std::vector<T>& out) {
+Status SqliteStore::LoadDocs(Database& db, const char* table, FromJson from_json,
+                             std::vector<T>& out) {
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare(fmt::format("SELECT id, doc FROM {} ORDER BY id", table)));
+                      db.Prepare(fmt::format("SELECT id, doc FROM {} ORDER BY id", table)));
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
@@ -294,8 +482,8 @@ Status SqliteStore::LoadDocs(const char* table, FromJson from_json, std::vector<
   return Status::Ok();
 }
 
-Status SqliteStore::ApplyRevocations(std::vector<model::Source>& sources) {
-  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT revoked_ms FROM sources WHERE id = ?1"));
+Status SqliteStore::ApplyRevocations(Database& db, std::vector<model::Source>& sources) {
+  PG_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT revoked_ms FROM sources WHERE id = ?1"));
   for (auto& source : sources) {
     st.Bind(1, source.id.str());
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -307,10 +495,12 @@ Status SqliteStore::ApplyRevocations(std::vector<model::Source>& sources) {
 }
 
 Result<model::RegistryData> SqliteStore::LoadRegistry() {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
+  // One read transaction: every table as of the same commit.
+  PG_RETURN_IF_ERROR(db->Exec("BEGIN"));
   model::RegistryData data;
   {
-    PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT doc FROM city"));
+    PG_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT doc FROM city"));
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
     if (row) {
       auto city = model::CityFromJson(
@@ -320,12 +510,13 @@ Result<model::RegistryData> SqliteStore::LoadRegistry() {
       data.city = std::move(*city);
     }
   }
-  PG_RETURN_IF_ERROR(LoadDocs("facilities", model::FacilityFromJson, data.facilities));
-  PG_RETURN_IF_ERROR(LoadDocs("bays", model::BayFromJson, data.bays));
-  PG_RETURN_IF_ERROR(LoadDocs("chargers", model::ChargerFromJson, data.chargers));
-  PG_RETURN_IF_ERROR(LoadDocs("signs", model::SignFromJson, data.signs));
-  PG_RETURN_IF_ERROR(LoadDocs("sources", model::SourceFromJson, data.sources));
-  PG_RETURN_IF_ERROR(ApplyRevocations(data.sources));
+  PG_RETURN_IF_ERROR(LoadDocs(*db, "facilities", model::FacilityFromJson, data.facilities));
+  PG_RETURN_IF_ERROR(LoadDocs(*db, "bays", model::BayFromJson, data.bays));
+  PG_RETURN_IF_ERROR(LoadDocs(*db, "chargers", model::ChargerFromJson, data.chargers));
+  PG_RETURN_IF_ERROR(LoadDocs(*db, "signs", model::SignFromJson, data.signs));
+  PG_RETURN_IF_ERROR(LoadDocs(*db, "sources", model::SourceFromJson, data.sources));
+  PG_RETURN_IF_ERROR(ApplyRevocations(*db, data.sources));
+  PG_RETURN_IF_ERROR(db->Exec("COMMIT"));
   return data;
 }
 
@@ -435,10 +626,10 @@ Status SqliteStore::AddSource(const SourceRecord& record) {
 }
 
 Result<std::vector<SourceRecord>> SqliteStore::LoadSources() {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   std::vector<SourceRecord> out;
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT id, doc, key_hash, created_ms, revoked_ms FROM sources "
+                      db->Prepare("SELECT id, doc, key_hash, created_ms, revoked_ms FROM sources "
                                   "ORDER BY id"));
   while (true) {
     PG_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -492,9 +683,9 @@ Status SqliteStore::AppendOccupancy(std::span<const model::OccupancySample> samp
 Result<std::vector<model::OccupancySample>> SqliteStore::LoadOccupancy(const model::FacilityId& id,
                                                                        Timestamp from,
                                                                        Timestamp to) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT t_ms, occupied, capacity FROM occupancy WHERE "
+                      db->Prepare("SELECT t_ms, occupied, capacity FROM occupancy WHERE "
                                   "facility_id = ?1 AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms"));
   st.Bind(1, id.str()).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
   std::vector<model::OccupancySample> out;
@@ -508,8 +699,8 @@ Result<std::vector<model::OccupancySample>> SqliteStore::LoadOccupancy(const mod
 }
 
 Result<std::optional<Timestamp>> SqliteStore::LatestOccupancyTime() {
-  std::lock_guard lock(mutex_);
-  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT max(t_ms) FROM occupancy"));
+  auto db = readers_.Acquire();
+  PG_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT max(t_ms) FROM occupancy"));
   PG_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row || st.IsNull(0)) return std::optional<Timestamp>();
   return std::optional<Timestamp>(FromUnixMillis(st.Int(0)));
@@ -610,10 +801,10 @@ Status SqliteStore::AppendRollups(std::span<const model::OccupancyRollup> rollup
 Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
     model::OccupancyRollup::Kind kind, const std::string& id, std::chrono::seconds step,
     Timestamp from, Timestamp to) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(
       Statement st,
-      db_.Prepare("SELECT t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
+      db->Prepare("SELECT t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
                   "FROM rollups WHERE kind = ?1 AND id = ?2 AND step_s = ?3 AND t_ms >= ?4 AND "
                   "t_ms < ?5 ORDER BY t_ms"));
   st.Bind(1, static_cast<int64_t>(kind))
@@ -632,10 +823,10 @@ Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadRollups(
 
 Result<std::vector<model::OccupancyRollup>> SqliteStore::LoadAllRollups(
     model::OccupancyRollup::Kind kind, std::chrono::seconds step, Timestamp from, Timestamp to) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(
       Statement st,
-      db_.Prepare("SELECT id, t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
+      db->Prepare("SELECT id, t_ms, min_occupied, mean_occupied, max_occupied, capacity, coverage "
                   "FROM rollups WHERE kind = ?1 AND step_s = ?2 AND t_ms >= ?3 AND t_ms < ?4 "
                   "ORDER BY id, t_ms"));
   st.Bind(1, static_cast<int64_t>(kind))
@@ -666,9 +857,9 @@ Status SqliteStore::AppendBayEvents(std::span<const model::BayEvent> events) {
 }
 
 Result<std::vector<model::BayEvent>> SqliteStore::LoadBayEvents(Timestamp from, Timestamp to) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT bay_id, t_ms, occupied FROM bay_events WHERE t_ms >= ?1 "
+                      db->Prepare("SELECT bay_id, t_ms, occupied FROM bay_events WHERE t_ms >= ?1 "
                                   "AND t_ms < ?2 ORDER BY bay_id, t_ms"));
   st.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to));
   std::vector<model::BayEvent> out;
@@ -700,8 +891,8 @@ Status SqliteStore::AppendChargerStatus(std::span<const model::ChargerStatusEven
 
 Result<std::vector<model::ChargerStatusEvent>> SqliteStore::LoadChargerStatus(Timestamp from,
                                                                               Timestamp to) {
-  std::lock_guard lock(mutex_);
-  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT charger_id, connector, t_ms, status FROM "
+  auto db = readers_.Acquire();
+  PG_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT charger_id, connector, t_ms, status FROM "
                                                 "charger_status WHERE t_ms >= ?1 AND t_ms < ?2 "
                                                 "ORDER BY charger_id, connector, t_ms"));
   st.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to));
@@ -734,9 +925,9 @@ Status SqliteStore::AddToCounter(const std::string& name, Timestamp time, int64_
 
 Result<std::optional<int64_t>> SqliteStore::CounterSum(const std::string& name, Timestamp from,
                                                        Timestamp to) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT count(*), coalesce(sum(count), 0) FROM counters WHERE "
+                      db->Prepare("SELECT count(*), coalesce(sum(count), 0) FROM counters WHERE "
                                   "name = ?1 AND t_ms >= ?2 AND t_ms < ?3"));
   st.Bind(1, name).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
   PG_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -761,9 +952,9 @@ Status SqliteStore::AppendChargerSiteOccupancy(std::span<const model::ChargerSit
 
 Result<std::vector<model::ChargerSiteSample>> SqliteStore::LoadChargerSiteOccupancy(
     const std::string& site, Timestamp from, Timestamp to) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT t_ms, busy, connectors FROM charger_site_occupancy "
+                      db->Prepare("SELECT t_ms, busy, connectors FROM charger_site_occupancy "
                                   "WHERE site = ?1 AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms"));
   st.Bind(1, site).Bind(2, ToUnixMillis(from)).Bind(3, ToUnixMillis(to));
   std::vector<model::ChargerSiteSample> out;
@@ -798,9 +989,9 @@ Status SqliteStore::PutForecastModels(std::span<const ForecastModelRecord> recor
 }
 
 Result<std::vector<ForecastModelRecord>> SqliteStore::LoadForecastModels() {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT series, trained_ms, window_from_ms, window_to_ms, score, "
+                      db->Prepare("SELECT series, trained_ms, window_from_ms, window_to_ms, score, "
                                   "model FROM forecast_models ORDER BY series"));
   std::vector<ForecastModelRecord> out;
   while (true) {
@@ -813,8 +1004,8 @@ Result<std::vector<ForecastModelRecord>> SqliteStore::LoadForecastModels() {
 }
 
 Result<std::optional<std::string>> SqliteStore::GetSetting(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT value FROM settings WHERE key = ?1"));
+  auto db = readers_.Acquire();
+  PG_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT value FROM settings WHERE key = ?1"));
   st.Bind(1, key);
   PG_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<std::string>();
@@ -894,10 +1085,10 @@ Status SqliteStore::MarkSignsAcknowledged(std::span<const SignAck> acks) {
 Result<std::vector<SignDisplayRecord>> SqliteStore::LoadSignDisplays(const model::SignId& sign,
                                                                      Timestamp from, Timestamp to,
                                                                      size_t limit) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(
       Statement st,
-      db_.Prepare(fmt::format("SELECT {} FROM sign_display WHERE sign_id = ?1 AND t_ms >= ?2 AND "
+      db->Prepare(fmt::format("SELECT {} FROM sign_display WHERE sign_id = ?1 AND t_ms >= ?2 AND "
                               "t_ms < ?3 ORDER BY t_ms, seq LIMIT ?4",
                               kSignDisplayColumns)));
   st.Bind(1, sign.str())
@@ -915,10 +1106,10 @@ Result<std::vector<SignDisplayRecord>> SqliteStore::LoadSignDisplays(const model
 
 Result<std::optional<SignDisplayRecord>> SqliteStore::SignDisplayAt(const model::SignId& sign,
                                                                     Timestamp at) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(
       Statement st,
-      db_.Prepare(fmt::format("SELECT {} FROM sign_display WHERE sign_id = ?1 AND t_ms <= ?2 "
+      db->Prepare(fmt::format("SELECT {} FROM sign_display WHERE sign_id = ?1 AND t_ms <= ?2 "
                               "ORDER BY t_ms DESC, seq DESC LIMIT 1",
                               kSignDisplayColumns)));
   st.Bind(1, sign.str()).Bind(2, ToUnixMillis(at));
@@ -928,10 +1119,10 @@ Result<std::optional<SignDisplayRecord>> SqliteStore::SignDisplayAt(const model:
 }
 
 Result<std::vector<SignDisplayRecord>> SqliteStore::LatestSignDisplays() {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(
       Statement st,
-      db_.Prepare(fmt::format("SELECT {} FROM sign_display d WHERE seq = (SELECT max(seq) FROM "
+      db->Prepare(fmt::format("SELECT {} FROM sign_display d WHERE seq = (SELECT max(seq) FROM "
                               "sign_display WHERE sign_id = d.sign_id) ORDER BY sign_id",
                               kSignDisplayColumns)));
   std::vector<SignDisplayRecord> out;
@@ -958,9 +1149,9 @@ Status SqliteStore::AppendSignFault(const SignFaultRecord& record) {
 Result<std::vector<SignFaultRecord>> SqliteStore::LoadSignFaults(const model::SignId& sign,
                                                                  Timestamp from, Timestamp to,
                                                                  size_t limit) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT t_ms, kind, detail FROM sign_faults WHERE sign_id = ?1 "
+                      db->Prepare("SELECT t_ms, kind, detail FROM sign_faults WHERE sign_id = ?1 "
                                   "AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms, rowid LIMIT ?4"));
   st.Bind(1, sign.str())
       .Bind(2, ToUnixMillis(from))
@@ -977,9 +1168,9 @@ Result<std::vector<SignFaultRecord>> SqliteStore::LoadSignFaults(const model::Si
 
 Result<std::optional<SignFaultRecord>> SqliteStore::SignFaultAt(const model::SignId& sign,
                                                                 Timestamp at) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   PG_ASSIGN_OR_RETURN(Statement st,
-                      db_.Prepare("SELECT t_ms, kind, detail FROM sign_faults WHERE sign_id = ?1 "
+                      db->Prepare("SELECT t_ms, kind, detail FROM sign_faults WHERE sign_id = ?1 "
                                   "AND t_ms <= ?2 ORDER BY t_ms DESC, rowid DESC LIMIT 1"));
   st.Bind(1, sign.str()).Bind(2, ToUnixMillis(at));
   PG_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -1033,14 +1224,14 @@ Status SqliteStore::EndSignOverride(int64_t id, Timestamp when, const std::strin
 Result<std::vector<SignOverrideRecord>> SqliteStore::LoadSignOverrides(const model::SignId* sign,
                                                                        bool open_only,
                                                                        size_t limit) {
-  std::lock_guard lock(mutex_);
+  auto db = readers_.Acquire();
   std::string sql =
       "SELECT id, sign_id, line, kind, text_zh, text_en, reason, created_by, created_ms, "
       "expires_ms, ended_ms, ended_by, end_reason FROM sign_overrides WHERE 1";
   if (sign) sql += " AND sign_id = ?1";
   if (open_only) sql += " AND ended_ms IS NULL";
   sql += " ORDER BY id DESC LIMIT ?2";
-  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare(sql));
+  PG_ASSIGN_OR_RETURN(Statement st, db->Prepare(sql));
   if (sign) st.Bind(1, sign->str());
   st.Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<SignOverrideRecord> out;
@@ -1069,10 +1260,15 @@ Result<std::vector<SignOverrideRecord>> SqliteStore::LoadSignOverrides(const mod
 
 int SqliteSchemaVersion() { return kSchemaVersion; }
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  PG_ASSIGN_OR_RETURN(Database db, Database::Open(path));
-  auto store = std::make_unique<SqliteStore>(std::move(db), path);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteStoreOptions& options) {
+  sqlite::OpenOptions write;
+  write.vfs = options.vfs;
+  write.busy_timeout = options.busy_timeout;
+  PG_ASSIGN_OR_RETURN(Database db, Database::Open(path, write));
+  auto store = std::make_unique<SqliteStore>(std::move(db), path, options);
   PG_RETURN_IF_ERROR(store->Migrate());
+  PG_RETURN_IF_ERROR(store->Start());
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -1081,9 +1277,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::string& path) 
   if (!std::filesystem::is_regular_file(path, ec)) {
     return NotFound(fmt::format("{}: no such database", path));
   }
-  PG_ASSIGN_OR_RETURN(Database db, Database::Open(path, Database::Mode::kReadOnly));
-  auto store = std::make_unique<SqliteStore>(std::move(db), path);
+  sqlite::OpenOptions read;
+  read.read_only = true;
+  PG_ASSIGN_OR_RETURN(Database db, Database::Open(path, read));
+  SqliteStoreOptions options;
+  options.read_connections = 1;
+  options.probe = false;  // it never writes, so it has no fault to heal
+  auto store = std::make_unique<SqliteStore>(std::move(db), path, options);
   PG_RETURN_IF_ERROR(store->CheckReadable());
+  PG_RETURN_IF_ERROR(store->Start());
   return std::unique_ptr<Store>(std::move(store));
 }
 
