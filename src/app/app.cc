@@ -290,9 +290,35 @@ struct App::Impl {
         out.Counter("parkguide_sign_publishes_total", "Sign contents published", g.publishes);
         out.Counter("parkguide_sign_publish_failures_total", "Sign publishes that failed",
                     g.publish_failures);
+        out.Counter("parkguide_sign_history_failures_total",
+                    "Sign rounds whose display history could not be written (publishes held)",
+                    g.history_failures);
+        out.Counter("parkguide_sign_publishes_held_total",
+                    "Sign contents held back until their history was durable", g.publishes_held);
       }
       out.Counter("parkguide_guidance_answers_total", "Guidance queries answered",
                   static_cast<double>(guidance_answered.load()));
+    });
+    collectors.push_back([this](api::PrometheusText& out) {
+      const store::StorageHealth* health = store->storage_health();
+      if (!health) return;
+      const store::StorageHealthReport r = health->Health();
+      for (auto fault : {store::StorageFault::kBusy, store::StorageFault::kFull,
+                         store::StorageFault::kIoError}) {
+        out.Gauge("parkguide_storage_fault", "1 while the database cannot be written, by kind",
+                  r.fault == fault ? 1 : 0, {{"kind", store::Name(fault)}});
+      }
+      const std::pair<store::StorageFault, uint64_t> failures[] = {
+          {store::StorageFault::kBusy, r.busy},
+          {store::StorageFault::kFull, r.full},
+          {store::StorageFault::kIoError, r.io_errors}};
+      for (const auto& [fault, n] : failures) {
+        out.Counter("parkguide_storage_failures_total",
+                    "Database writes refused for a storage fault, by kind", static_cast<double>(n),
+                    {{"kind", store::Name(fault)}});
+      }
+      out.Counter("parkguide_storage_recoveries_total", "Database storage faults that ended",
+                  static_cast<double>(r.recoveries));
     });
     collectors.push_back([this](api::PrometheusText& out) {
       auto problems = api::CollectHealth(HealthChecks());
@@ -328,6 +354,17 @@ struct App::Impl {
                                  "{}; retrying by itself every {} s",
                                  j.fault, j.retry_after_s),
                      j.fault_since, nullptr});
+    });
+    checks.push_back([this](std::vector<api::HealthProblem>& out) {
+      const store::StorageHealth* health = store->storage_health();
+      if (!health) return;
+      const store::StorageHealthReport r = health->Health();
+      if (r.fault == store::StorageFault::kNone) return;
+      out.push_back({"database", "storage_fault",
+                     fmt::format("the city database cannot be written ({}: {}): sign changes "
+                                 "are held and operator writes answer 503; retrying by itself",
+                                 store::Name(r.fault), r.last_error),
+                     r.since, nullptr});
     });
     checks.push_back([this](std::vector<api::HealthProblem>& out) {
       if (!mqtt) return;
