@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include <nlohmann/json.hpp>
 
 #include "api/http/test_client.h"
@@ -81,6 +83,10 @@ class ReadApiTest : public ::testing::Test {
     context.live = live_.get();
     context.store = store_.get();
     context.clock = &clock_;
+    context.health_checks.push_back([this](std::vector<HealthProblem>& out) {
+      std::lock_guard lock(problems_mu_);
+      out.insert(out.end(), problems_.begin(), problems_.end());
+    });
     server_ = std::make_unique<http::Server>(http::ServerOptions{});
     RegisterReadApi(*server_, context);
     ASSERT_TRUE(server_->Start().ok());
@@ -99,6 +105,8 @@ class ReadApiTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<state::LiveState> live_;
   std::unique_ptr<http::Server> server_;
+  std::mutex problems_mu_;
+  std::vector<HealthProblem> problems_;  // what the health check reports; guarded
 };
 
 TEST_F(ReadApiTest, HealthAndCity) {
@@ -108,6 +116,32 @@ TEST_F(ReadApiTest, HealthAndCity) {
   auto city = json::parse(Get("/api/v1/city").body);
   EXPECT_EQ(city["id"], "testville");
   EXPECT_EQ(city["counts"]["facilities"], 3);
+}
+
+TEST_F(ReadApiTest, HealthIsDegradedWithEveryProblemItsChecksReportAndOkAgainAfter) {
+  {
+    std::lock_guard lock(problems_mu_);
+    problems_.push_back({"journal", "loss", "journal damage: 1 record(s) lost: 15",
+                         T("2026-11-28T07:59:00+08:00"), json{{"id", 1}, {"lost_records", 1}}});
+    problems_.push_back(
+        {"database", "storage_fault", "busy: \xff database is locked", std::nullopt, nullptr});
+  }
+  auto degraded = json::parse(Get("/health").body);
+  EXPECT_EQ(degraded["status"], "degraded");
+  ASSERT_EQ(degraded["problems"].size(), 2u) << degraded.dump();
+  EXPECT_EQ(degraded["problems"][0]["component"], "journal");
+  EXPECT_EQ(degraded["problems"][0]["kind"], "loss");
+  EXPECT_EQ(degraded["problems"][0]["since"], "2026-11-28T07:59:00+08:00");
+  EXPECT_EQ(degraded["problems"][0]["detail"]["lost_records"], 1);
+  EXPECT_FALSE(degraded["problems"][1].contains("since"));
+  EXPECT_FALSE(degraded["problems"][1].contains("detail"));
+  {
+    std::lock_guard lock(problems_mu_);
+    problems_.clear();
+  }
+  auto ok = json::parse(Get("/health").body);
+  EXPECT_EQ(ok["status"], "ok");
+  EXPECT_TRUE(ok["problems"].empty());
 }
 
 TEST_F(ReadApiTest, FacilityLivePartFollowsTheWireContract) {
