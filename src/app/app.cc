@@ -367,6 +367,13 @@ struct App::Impl {
                      r.since, nullptr});
     });
     checks.push_back([this](std::vector<api::HealthProblem>& out) {
+      auto s =
+          ingest::SuspectServerClock(*live->Snapshot(), ingest->FutureRefusals(), clock->Now());
+      if (!s) return;
+      out.push_back({"clock", s->kind == ingest::ClockSuspicion::Kind::kBehind ? "behind" : "ahead",
+                     s->message, std::nullopt, nullptr});
+    });
+    checks.push_back([this](std::vector<api::HealthProblem>& out) {
       if (!mqtt) return;
       const auto m = mqtt->stats();
       if (m.connected && m.subscribed) return;

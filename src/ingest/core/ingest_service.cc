@@ -41,6 +41,20 @@ int IngestService::TakeTokens(const std::string& source, size_t n) {
                   static_cast<int>(std::ceil((need - b.tokens) / limits_.observations_per_second)));
 }
 
+void IngestService::CountRefusal(const std::string& source, const ParsedBatch& parsed) {
+  CountSeqErrors(source, parsed.errors);
+  if (parsed.ahead_of_clock <= Milliseconds(0)) return;
+  std::lock_guard lock(mu_);
+  future_refusals_[source] = {source, clock_.Now(), parsed.ahead_of_clock};
+}
+
+std::vector<FutureRefusal> IngestService::FutureRefusals() const {
+  std::lock_guard lock(mu_);
+  std::vector<FutureRefusal> out;
+  for (const auto& [source, r] : future_refusals_) out.push_back(r);
+  return out;
+}
+
 void IngestService::CountSeqErrors(const std::string& source,
                                    const std::vector<ItemError>& errors) {
   const auto n = std::count_if(errors.begin(), errors.end(),
@@ -91,7 +105,7 @@ void IngestService::Submit(std::string_view credentials, std::string_view body,
     return done(std::move(result));
   }
   if (!parsed->errors.empty()) {
-    CountSeqErrors(result.source, parsed->errors);
+    CountRefusal(result.source, *parsed);
     result.status = InvalidArgument(fmt::format(
         "{} of {} observations are invalid; nothing was applied",
         [&] {
@@ -154,7 +168,7 @@ void IngestService::SubmitMessage(std::string_view topic_source, std::string_vie
     return done(std::move(result));
   }
   if (!parsed->errors.empty()) {
-    CountSeqErrors(result.source, parsed->errors);
+    CountRefusal(result.source, *parsed);
     result.status = InvalidArgument(
         fmt::format("{} problems in the message; nothing was applied", parsed->errors.size()));
     result.items = std::move(parsed->errors);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "ingest/core/clock_check.h"
 #include "ingest/core/keys.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
@@ -84,6 +85,10 @@ class IngestService {
 
   const IngestLimits& limits() const { return limits_; }
 
+  // Per source, its newest batch refused for a time too far in the future (when, by how much):
+  // what SuspectServerClock (clock_check.h) reads.
+  std::vector<FutureRefusal> FutureRefusals() const;
+
  private:
   struct Bucket {
     double tokens = 0;
@@ -93,6 +98,8 @@ class IngestService {
   int TakeTokens(const std::string& source, size_t n);
   // Counts the refused seqs among a refused batch's problems on its (authenticated) source.
   void CountSeqErrors(const std::string& source, const std::vector<ItemError>& errors);
+  // Counts a refused batch's problems on its source: seqs, and times ahead of the clock.
+  void CountRefusal(const std::string& source, const ParsedBatch& parsed);
 
   state::LiveState& state_;
   KeyRing& keys_;
@@ -100,10 +107,11 @@ class IngestService {
   const Clock& clock_;
   const IngestLimits limits_;
 
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
-  std::function<void()> reload_;                     // guarded by mu_
-  Timestamp last_reload_;                            // guarded by mu_
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;                 // guarded by mu_
+  std::unordered_map<std::string, FutureRefusal> future_refusals_;  // guarded by mu_
+  std::function<void()> reload_;                                    // guarded by mu_
+  Timestamp last_reload_;                                           // guarded by mu_
 };
 
 }  // namespace pg::ingest

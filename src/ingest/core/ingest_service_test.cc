@@ -94,6 +94,27 @@ std::string Batch(std::initializer_list<std::string> items) {
   return out + "]}";
 }
 
+// A server clock stepped back refuses every source as "in the future": the service keeps, per
+// source, its newest such refusal, so /health can say the server's clock is the likely cause.
+TEST(IngestService, BatchesRefusedAsInTheFutureAreNotedPerSourceForTheClockCheck) {
+  Fixture f;  // the server's clock: 2026-11-28 08:00 +08:00
+  auto r = f.Post(f.alpha.key, Batch({Count("F1", 40, 1, "09:00:00")}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.service->FutureRefusals().size(), 1u);
+  EXPECT_FALSE(SuspectServerClock(*f.state.Snapshot(), f.service->FutureRefusals(), f.clock.Now()));
+  r = f.Post(f.everyone.key, Batch({Count("F2", 40, 1, "09:01:00")}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  auto refusals = f.service->FutureRefusals();
+  ASSERT_EQ(refusals.size(), 2u);
+  auto suspicion = SuspectServerClock(*f.state.Snapshot(), refusals, f.clock.Now());
+  ASSERT_TRUE(suspicion);
+  EXPECT_EQ(suspicion->kind, ClockSuspicion::Kind::kBehind);
+  EXPECT_EQ(suspicion->sources, 2);
+  // Five minutes later, with nothing refused since, the suspicion is gone.
+  f.clock.Advance(std::chrono::minutes(6));
+  EXPECT_FALSE(SuspectServerClock(*f.state.Snapshot(), f.service->FutureRefusals(), f.clock.Now()));
+}
+
 TEST(IngestService, AcceptedBatchIsCountedAndReplaysToTheSameState) {
   Fixture f;
   auto r = f.Post(f.alpha.key,

@@ -78,10 +78,10 @@ bool ReadMember(std::string_view key, dom::element value, RawItem& raw) {
 constexpr int64_t kMaxCount = 1'000'000;
 
 // Validates `raw` into `out`, adding every problem to `errors`.
-void Finish(const RawItem& raw, size_t index, const ParseOptions& options, model::Observation& out,
-            std::vector<ItemError>& errors) {
+void Finish(const RawItem& raw, size_t index, const ParseOptions& options, ParsedBatch& batch) {
+  model::Observation& out = batch.observations.emplace_back();
   auto error = [&](std::string field, std::string reason) {
-    errors.push_back({index, std::move(field), std::move(reason)});
+    batch.errors.push_back({index, std::move(field), std::move(reason)});
   };
   for (const auto& [field, reason] : raw.type_errors) error(field, reason);
   out.source = options.source;
@@ -111,6 +111,7 @@ void Finish(const RawItem& raw, size_t index, const ParseOptions& options, model
     } else if (*t > options.now + options.max_future) {
       error("time", fmt::format("'{}' is more than {} s in the future", *raw.time,
                                 options.max_future.count()));
+      batch.ahead_of_clock = std::max(batch.ahead_of_clock, *t - options.now);
     } else {
       out.time = *t;
     }
@@ -252,7 +253,7 @@ Status ParseArray(dom::array array, const ParseOptions& options, ParsedBatch& ba
         return InvalidArgument("the body is not valid JSON");
       }
     }
-    Finish(raw, index, options, batch.observations.emplace_back(), batch.errors);
+    Finish(raw, index, options, batch);
     ++index;
   }
   return Status::Ok();
@@ -333,7 +334,7 @@ Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions&
         return InvalidArgument("expected {\"observations\": [...]} or one observation object",
                                "observations");
       }
-      Finish(single, 0, options, batch.observations.emplace_back(), batch.errors);
+      Finish(single, 0, options, batch);
     }
   } else {
     return InvalidArgument("expected {\"observations\": [...]}", "observations");

@@ -44,6 +44,9 @@ struct ParsedBatch {
   std::vector<model::Observation> observations;  // in order; complete only when errors is empty
   std::vector<ItemError> errors;                 // in item order
   std::optional<std::string> key;                // the root "key" member, when present
+  // The most an item refused as too far in the future was ahead of the server's clock (0: none
+  // was): many sources refused so is the sign of a server clock that is behind.
+  Milliseconds ahead_of_clock{0};
 };
 
 // Errors (the document as a whole): kInvalidArgument when it is not JSON or has no
