@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/support/fault_injection_file_system.h"
+#include "tests/support/file_damage.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::journal {
@@ -25,12 +26,12 @@ struct Recovered {
   }
 };
 
-Result<std::unique_ptr<Journal>> OpenJournal(FileSystem& fs, const std::string& dir, Recovered& out,
-                                             uint64_t segment_bytes = 1 << 20,
-                                             bool read_only = false) {
+// Opens the journal of `options`, recording what recovery hands over into `out`.
+Result<std::unique_ptr<Journal>> OpenJournalWith(FileSystem& fs, JournalOptions options,
+                                                 Recovered& out) {
   out = {};
   return Journal::Open(
-      fs, {.dir = dir, .segment_bytes = segment_bytes, .read_only = read_only},
+      fs, std::move(options),
       [&](std::string_view s) {
         out.checkpoint = std::string(s);
         return Status::Ok();
@@ -40,6 +41,13 @@ Result<std::unique_ptr<Journal>> OpenJournal(FileSystem& fs, const std::string& 
         return Status::Ok();
       },
       &out.report);
+}
+
+Result<std::unique_ptr<Journal>> OpenJournal(FileSystem& fs, const std::string& dir, Recovered& out,
+                                             uint64_t segment_bytes = 1 << 20,
+                                             bool read_only = false) {
+  return OpenJournalWith(fs, {.dir = dir, .segment_bytes = segment_bytes, .read_only = read_only},
+                         out);
 }
 
 std::string Payload(int i) { return "record-" + std::to_string(i) + std::string(i % 7, 'x'); }
@@ -81,20 +89,8 @@ std::vector<uint64_t> WriteRecords(const std::string& dir, int n,
   return offsets;
 }
 
-void FlipByte(const std::string& path, uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.get(c);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.put(static_cast<char>(c ^ 0x10));
-}
-
-void Overwrite(const std::string& path, uint64_t offset, std::string_view bytes) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using testing::FlipByte;
+using testing::Overwrite;
 
 TEST(Journal, ReplaysEverySyncedRecordInOrderAfterReopen) {
   testing::TempDir dir;
@@ -254,14 +250,9 @@ TEST(Journal, RecordsTheCityKnowsWereDurableButNoFileHoldsAreLostAndNumberingGoe
   fsys::remove(segs.back());
   uint64_t first_gone = *SegmentNumber(fsys::path(segs.back()).filename().string());
   Recovered rec;
-  auto j = Journal::Open(
-      FileSystem::Default(), {.dir = dir.File("j"), .segment_bytes = 300, .known_durable_seq = 40},
-      [](std::string_view) { return Status::Ok(); },
-      [&](const JournalRecord& r) {
-        rec.records.emplace_back(r.seq, std::string(r.payload));
-        return Status::Ok();
-      },
-      &rec.report);
+  auto j =
+      OpenJournalWith(FileSystem::Default(),
+                      {.dir = dir.File("j"), .segment_bytes = 300, .known_durable_seq = 40}, rec);
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   EXPECT_EQ(rec.Seqs(), Range(1, first_gone - 1));
   ASSERT_TRUE(rec.report.incident);
@@ -272,12 +263,11 @@ TEST(Journal, RecordsTheCityKnowsWereDurableButNoFileHoldsAreLostAndNumberingGoe
 
 TEST(Journal, EmptyJournalOfACityWithDurableRecordsRefusesUnlessLossIsAccepted) {
   testing::TempDir dir;
+  Recovered rec;
   auto open = [&](bool accept) {
-    return Journal::Open(
+    return OpenJournalWith(
         FileSystem::Default(),
-        {.dir = dir.File("j"), .known_durable_seq = 1234, .accept_missing = accept},
-        [](std::string_view) { return Status::Ok(); },
-        [](const JournalRecord&) { return Status::Ok(); }, nullptr);
+        {.dir = dir.File("j"), .known_durable_seq = 1234, .accept_missing = accept}, rec);
   };
   auto refused = open(false);
   ASSERT_FALSE(refused.ok());

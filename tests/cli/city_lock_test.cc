@@ -20,6 +20,7 @@
 #include "core/city_lock.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "tests/support/cli_city.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,79 +28,16 @@ namespace pg {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::AddSource;
 using testing::BackgroundProgram;
+using testing::LastLine;
 using testing::ParkguideBinary;
 using testing::RunProgram;
+using testing::Server;
+using testing::StartServe;
 
 // A refused writer ends at once; a generous bound that a second server running never meets.
 constexpr auto kRefusedWithin = std::chrono::seconds(10);
-
-std::string Fixture(const std::string& rel) {
-  return std::string(PG_SOURCE_DIR) + "/tests/fixtures/" + rel;
-}
-
-// The survey fixture's city (facility G1, 800 spaces) with G1 open around the clock, so that its
-// live count shows at any hour, and `capacity` spaces.
-std::string WriteSurvey(const testing::TempDir& dir, const std::string& name, int capacity) {
-  std::ifstream in(Fixture("survey/city.geojson"));
-  std::string survey((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto replace = [&](const std::string& from, const std::string& to) {
-    const size_t at = survey.find(from);
-    EXPECT_NE(at, std::string::npos) << "the fixture changed: " << from;
-    if (at != std::string::npos) survey.replace(at, from.size(), to);
-  };
-  replace(R"("opening_hours": "Mo-Su 09:00-22:30")", R"("opening_hours": "24/7")");
-  replace(R"("capacity": {"total": 800)", fmt::format(R"("capacity": {{"total": {})", capacity));
-  std::ofstream(dir.File(name)) << survey;
-  return dir.File(name);
-}
-
-std::string MakeCity(const testing::TempDir& dir) {
-  std::string db = dir.File("city.db");
-  auto r = RunProgram(
-      {ParkguideBinary(), "import-registry", WriteSurvey(dir, "city.geojson", 800), "--db", db},
-      dir.File("import.log"));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return db;
-}
-
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t.substr(t.rfind('\n') + 1);
-}
-
-std::string AddSource(const testing::TempDir& dir, const std::string& db, const std::string& id) {
-  auto r = RunProgram({ParkguideBinary(), "source", "add", "--db", db, "--id", id, "--kind",
-                       "operator_system", "--scope", "all", "--interval", "60"},
-                      dir.File("add-" + id + ".log"));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return LastLine(r.output);
-}
-
-struct Server {
-  std::unique_ptr<BackgroundProgram> program;
-  uint16_t port = 0;
-};
-
-uint16_t PortIn(const std::string& log) {
-  std::smatch m;
-  if (!std::regex_search(log, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)"))) return 0;
-  return static_cast<uint16_t>(std::stoi(m[1]));
-}
-
-Server Start(const testing::TempDir& dir, std::vector<std::string> args, const std::string& log) {
-  args.insert(args.begin(), ParkguideBinary());
-  Server s;
-  s.program = std::make_unique<BackgroundProgram>(args, dir.File(log));
-  EXPECT_TRUE(s.program->WaitForLog("serving", std::chrono::seconds(120))) << s.program->Log();
-  s.port = PortIn(s.program->Log());
-  return s;
-}
-
-Server StartServe(const testing::TempDir& dir, const std::string& db, const std::string& log) {
-  return Start(dir, {"serve", "--db", db, "--port", "0"}, log);
-}
 
 // Every file under `dir`: name → (inode, size, modification time in ns).
 using Listing = std::map<std::string, std::tuple<ino_t, off_t, int64_t>>;
@@ -179,7 +117,7 @@ void ExpectAllAcknowledged(uint16_t port, int64_t seq, const std::string& log) {
 
 TEST(CityLockCli, ASecondServeIsRefusedAndEveryAcknowledgedObservationSurvives) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   std::string key = AddSource(dir, db, "gates");
   Server first = StartServe(dir, db, "serve1.log");
   ASSERT_NE(first.port, 0);
@@ -211,14 +149,15 @@ TEST(CityLockCli, ASecondServeIsRefusedAndEveryAcknowledgedObservationSurvives) 
 
 TEST(CityLockCli, WriteCommandsBesideAServerAreRefusedAndChangeNothing) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   Server server = StartServe(dir, db, "serve.log");
   ASSERT_NE(server.port, 0);
   const Listing journal_before = ListFiles(db + ".journal");
 
-  ExpectRefused(dir, {"import-registry", WriteSurvey(dir, "bigger.geojson", 900), "--db", db},
-                server.program->pid(), "serve --db");
-  ExpectRefused(dir, {"build-roads", Fixture("osm/roads_town.osm"), "--db", db},
+  ExpectRefused(
+      dir, {"import-registry", testing::WriteFixtureSurvey(dir, "bigger.geojson", 900), "--db", db},
+      server.program->pid(), "serve --db");
+  ExpectRefused(dir, {"build-roads", testing::FixturePath("osm/roads_town.osm"), "--db", db},
                 server.program->pid(), "serve --db");
   ExpectRefused(dir, {"calendar", "--db", db, "--reset"}, server.program->pid(), "serve --db");
   EXPECT_FALSE(fs::exists(dir.File("city.graph"))) << "build-roads wrote the graph";
@@ -244,7 +183,7 @@ TEST(CityLockCli, WriteCommandsBesideAServerAreRefusedAndChangeNothing) {
 
 TEST(CityLockCli, AServerKilledWithSigkillLeavesNoLockBehind) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   Server first = StartServe(dir, db, "serve1.log");
   ASSERT_NE(first.port, 0);
   EXPECT_EQ(first.program->SignalAndWait(SIGKILL, std::chrono::seconds(10)), 128 + SIGKILL);
@@ -263,7 +202,7 @@ TEST(CityLockCli, AServerKilledWithSigkillLeavesNoLockBehind) {
 
 TEST(CityLockCli, ReadersAndKeyChangesRunBesideAServerAndSayTheCityIsLive) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   Server server = StartServe(dir, db, "serve.log");
   ASSERT_NE(server.port, 0);
   const std::string note = fmt::format(
@@ -303,7 +242,7 @@ TEST(CityLockCli, ReadersAndKeyChangesRunBesideAServerAndSayTheCityIsLive) {
 
 TEST(CityLockCli, TwoSpellingsOfOneDatabaseAreOneCity) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   fs::create_directory_symlink(dir.path(), dir.path() / "link");
   Server server = StartServe(dir, (dir.path() / "link" / "city.db").string(), "serve.log");
   ASSERT_NE(server.port, 0);
@@ -333,7 +272,7 @@ int64_t SchemaVersionOf(const std::string& db) {
 // command would.
 TEST(CityLockCli, AReaderMigratesAnOlderSchemaOnlyWhenNobodyWritesTheCity) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   {  // Back to schema 4, as a parkguide before the weekly report left it.
     sqlite3* conn = nullptr;
     ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
@@ -371,8 +310,8 @@ TEST(CityLockCli, AReaderMigratesAnOlderSchemaOnlyWhenNobodyWritesTheCity) {
 TEST(CityLockCli, ASecondDemoOfOneDatabaseIsRefusedAndTheFirstKeepsRunning) {
   testing::TempDir dir;
   const std::string db = dir.File("demo/demo.db");
-  Server first =
-      Start(dir, {"demo", "--db", db, "--port", "0", "--history-days", "1"}, "demo1.log");
+  Server first = testing::StartServer(
+      dir, {"demo", "--db", db, "--port", "0", "--history-days", "1"}, "demo1.log");
   ASSERT_NE(first.port, 0);
   const Listing journal_before = ListFiles(db + ".journal");
   const Listing files_before = ListFiles(db + ".files");

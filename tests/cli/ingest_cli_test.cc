@@ -15,6 +15,7 @@
 
 #include "api/http/test_client.h"
 #include "core/time.h"
+#include "tests/support/cli_city.h"
 #include "tests/support/mosquitto_broker.h"
 #include "tests/support/mqtt_publisher.h"
 #include "tests/support/subprocess.h"
@@ -23,48 +24,15 @@
 namespace pg {
 namespace {
 
+using testing::AddSource;
 using testing::ParkguideBinary;
 using testing::RunProgram;
-
-std::string Fixture(const std::string& rel) {
-  return std::string(PG_SOURCE_DIR) + "/tests/fixtures/" + rel;
-}
-
-// A database with the survey fixture's city (facility G1, 800 spaces), G1 open around the clock:
-// these tests read its live count, which a car park closed at the hour the test runs hides.
-std::string MakeCity(const testing::TempDir& dir) {
-  std::string db = dir.File("city.db");
-  std::ifstream in(Fixture("survey/city.geojson"));
-  std::string survey((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string hours = R"("opening_hours": "Mo-Su 09:00-22:30")";
-  const size_t at = survey.find(hours);
-  EXPECT_NE(at, std::string::npos) << "the fixture's G1 hours changed";
-  if (at != std::string::npos) survey.replace(at, hours.size(), R"("opening_hours": "24/7")");
-  std::ofstream(dir.File("city.geojson")) << survey;
-  auto r = RunProgram({ParkguideBinary(), "import-registry", dir.File("city.geojson"), "--db", db},
-                      dir.File("import.log"));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return db;
-}
-
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t.substr(t.rfind('\n') + 1);
-}
-
-std::string AddSource(const testing::TempDir& dir, const std::string& db, const std::string& id,
-                      const std::string& scope = "all") {
-  auto r = RunProgram({ParkguideBinary(), "source", "add", "--db", db, "--id", id, "--kind",
-                       "operator_system", "--scope", scope, "--interval", "60"},
-                      dir.File("add.log"));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return LastLine(r.output);
-}
+using testing::Server;
+using testing::StartServe;
 
 TEST(SourceCli, AddPrintsTheKeyAloneOnItsLastLineListNeverShowsItRevokeEndsIt) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   std::string key = AddSource(dir, db, "gates", "facility:G1");
   EXPECT_TRUE(std::regex_match(key, std::regex(R"(pgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43})"))) << key;
 
@@ -93,26 +61,6 @@ TEST(SourceCli, AddPrintsTheKeyAloneOnItsLastLineListNeverShowsItRevokeEndsIt) {
   EXPECT_NE(list.output.find("revoked"), std::string::npos) << list.output;
 }
 
-struct Server {
-  std::unique_ptr<testing::BackgroundProgram> program;
-  uint16_t port = 0;
-};
-
-Server StartServe(const testing::TempDir& dir, const std::string& db, const std::string& log,
-                  const std::vector<std::string>& extra = {}) {
-  Server s;
-  std::vector<std::string> argv = {ParkguideBinary(), "serve", "--db", db, "--port", "0"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  s.program = std::make_unique<testing::BackgroundProgram>(argv, dir.File(log));
-  EXPECT_TRUE(s.program->WaitForLog("serving", std::chrono::seconds(60))) << s.program->Log();
-  std::smatch m;
-  std::string text = s.program->Log();
-  if (std::regex_search(text, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)"))) {
-    s.port = static_cast<uint16_t>(std::stoi(m[1]));
-  }
-  return s;
-}
-
 nlohmann::json SourceHealth(uint16_t port, const std::string& id) {
   auto r = api::http::HttpGet("127.0.0.1", port, "/api/v1/sources/health");
   EXPECT_TRUE(r.ok());
@@ -126,7 +74,7 @@ nlohmann::json SourceHealth(uint16_t port, const std::string& id) {
 
 TEST(IngestCrash, EveryAcknowledgedObservationSurvivesSigkillAndRestart) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   std::string key = AddSource(dir, db, "crash");
   Server server = StartServe(dir, db, "serve1.log");
   ASSERT_NE(server.port, 0);
@@ -187,7 +135,7 @@ TEST(IngestCrash, EveryAcknowledgedObservationSurvivesSigkillAndRestart) {
 
 TEST(IngestCli, RevokedKeyStopsWorkingWhileTheServerRuns) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   std::string key = AddSource(dir, db, "soon-gone");
   Server server = StartServe(dir, db, "serve.log");
   auto post = [&] {
@@ -210,7 +158,7 @@ TEST(IngestCli, RevokedKeyStopsWorkingWhileTheServerRuns) {
 
 TEST(ReplayCli, BackfillsTheLongCsvWithAProgressBarAndReportsQuirks) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   {
     std::ofstream csv(dir.File("long.csv"));
     csv << "facility_id,time,occupied,capacity\n";
@@ -261,7 +209,7 @@ TEST(MqttCli, A47MegabyteMessageIsDeadLetteredUnreadAndMemoryStaysBounded) {
   testing::TempDir dir;
   testing::MosquittoBroker broker(dir.File("broker"), testing::BrokerQueueing::kMosquittoDefaults);
   ASSERT_TRUE(broker.Start()) << broker.Log();
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   std::string key = AddSource(dir, db, "gw");
   Server server =
       StartServe(dir, db, "serve.log", {"--mqtt", fmt::format("127.0.0.1:{}", broker.port())});
@@ -327,7 +275,7 @@ TEST(MqttCli, A47MegabyteMessageIsDeadLetteredUnreadAndMemoryStaysBounded) {
 // replay) and a clean restart (checkpoint) the server decides the same and reports the same.
 TEST(IngestCli, SeqRefusalsAndCounterRestartsSurviveRestartsAndShowInSourceHealth) {
   testing::TempDir dir;
-  std::string db = MakeCity(dir);
+  std::string db = testing::MakeFixtureCity(dir);
   std::string key = AddSource(dir, db, "gw");
   const auto start = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) -
                      std::chrono::minutes(2);

@@ -13,6 +13,7 @@
 #include "api/http/test_client.h"
 #include "core/time.h"
 #include "tests/support/cli_city.h"
+#include "tests/support/file_damage.h"
 
 namespace pg {
 namespace {
@@ -53,14 +54,7 @@ std::vector<std::string> FilesIn(const std::string& dir, std::string_view prefix
   return out;
 }
 
-void FlipByte(const std::string& path, uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.get(c);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.put(static_cast<char>(c ^ 0x20));
-}
+using testing::FlipByte;
 
 TEST(JournalDamage, ServerStartsDegradedWithEveryIntactObservationAndAckClearsIt) {
   testing::TempDir dir;
@@ -162,8 +156,8 @@ TEST(JournalDamage, EmptyJournalOfACityWithDurableRecordsIsRefusedUntilTheLossIs
     EXPECT_EQ(server.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
   }
   fsys::rename(db + ".journal", dir.File("elsewhere"));
-  auto refused = RunProgram({ParkguideBinary(), "serve", "--db", db, "--port", "0"},
-                            dir.File("refused.log"));
+  auto refused =
+      RunProgram({ParkguideBinary(), "serve", "--db", db, "--port", "0"}, dir.File("refused.log"));
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("is empty, but the city recorded observations"), std::string::npos)
       << refused.output;

@@ -1,6 +1,6 @@
 // A small real city for whole-binary tests: the survey fixture imported with `parkguide
 // import-registry` (facility G1, 800 spaces, open around the clock), sources made with `parkguide
-// source add`, and `parkguide serve` started on a free port.
+// source add`, and `parkguide serve` (or `demo`) started on a free port.
 //
 //   testing::TempDir dir;
 //   std::string db = testing::MakeFixtureCity(dir);
@@ -8,6 +8,7 @@
 //   testing::Server server = testing::StartServe(dir, db, "serve.log");
 #pragma once
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -25,19 +27,30 @@ inline std::string FixturePath(const std::string& rel) {
   return std::string(PG_SOURCE_DIR) + "/tests/fixtures/" + rel;
 }
 
-// The survey fixture's city in `dir`/city.db, G1 open around the clock: tests that read its live
-// count must not depend on the hour they run (a closed car park hides its count).
-inline std::string MakeFixtureCity(const TempDir& dir) {
-  std::string db = dir.File("city.db");
+// The survey fixture's city as `dir`/`name`, G1 open around the clock with `capacity` spaces:
+// tests that read its live count must not depend on the hour they run (a closed car park hides
+// its count).
+inline std::string WriteFixtureSurvey(const TempDir& dir, const std::string& name,
+                                      int capacity = 800) {
   std::ifstream in(FixturePath("survey/city.geojson"));
   std::string survey((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string hours = R"("opening_hours": "Mo-Su 09:00-22:30")";
-  const size_t at = survey.find(hours);
-  EXPECT_NE(at, std::string::npos) << "the fixture's G1 hours changed";
-  if (at != std::string::npos) survey.replace(at, hours.size(), R"("opening_hours": "24/7")");
-  std::ofstream(dir.File("city.geojson")) << survey;
-  auto r = RunProgram({ParkguideBinary(), "import-registry", dir.File("city.geojson"), "--db", db},
-                      dir.File("import.log"));
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = survey.find(from);
+    EXPECT_NE(at, std::string::npos) << "the fixture changed: " << from;
+    if (at != std::string::npos) survey.replace(at, from.size(), to);
+  };
+  replace(R"("opening_hours": "Mo-Su 09:00-22:30")", R"("opening_hours": "24/7")");
+  replace(R"("capacity": {"total": 800)", fmt::format(R"("capacity": {{"total": {})", capacity));
+  std::ofstream(dir.File(name)) << survey;
+  return dir.File(name);
+}
+
+// That city imported into `dir`/city.db.
+inline std::string MakeFixtureCity(const TempDir& dir) {
+  std::string db = dir.File("city.db");
+  auto r = RunProgram(
+      {ParkguideBinary(), "import-registry", WriteFixtureSurvey(dir, "city.geojson"), "--db", db},
+      dir.File("import.log"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return db;
 }
@@ -53,7 +66,7 @@ inline std::string AddSource(const TempDir& dir, const std::string& db, const st
                              const std::string& scope = "all") {
   auto r = RunProgram({ParkguideBinary(), "source", "add", "--db", db, "--id", id, "--kind",
                        "operator_system", "--scope", scope, "--interval", "60"},
-                      dir.File("add.log"));
+                      dir.File("add-" + id + ".log"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return LastLine(r.output);
 }
@@ -63,20 +76,30 @@ struct Server {
   uint16_t port = 0;
 };
 
-// `parkguide serve --db db --port 0 [extra…]`, once it says it is serving; port 0 when it did not.
+// The port a server's log says it serves on; 0 when it says none.
+inline uint16_t PortIn(const std::string& log) {
+  std::smatch m;
+  if (!std::regex_search(log, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)"))) return 0;
+  return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+// `parkguide <args…>` (serve, demo) once it says it is serving; port 0 when it did not.
+inline Server StartServer(const TempDir& dir, std::vector<std::string> args,
+                          const std::string& log) {
+  args.insert(args.begin(), ParkguideBinary());
+  Server s;
+  s.program = std::make_unique<BackgroundProgram>(args, dir.File(log));
+  EXPECT_TRUE(s.program->WaitForLog("serving", std::chrono::seconds(120))) << s.program->Log();
+  s.port = PortIn(s.program->Log());
+  return s;
+}
+
+// `parkguide serve --db db --port 0 [extra…]`.
 inline Server StartServe(const TempDir& dir, const std::string& db, const std::string& log,
                          const std::vector<std::string>& extra = {}) {
-  Server s;
-  std::vector<std::string> argv{ParkguideBinary(), "serve", "--db", db, "--port", "0"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  s.program = std::make_unique<BackgroundProgram>(argv, dir.File(log));
-  EXPECT_TRUE(s.program->WaitForLog("serving", std::chrono::seconds(60))) << s.program->Log();
-  std::smatch m;
-  std::string text = s.program->Log();
-  if (std::regex_search(text, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)"))) {
-    s.port = static_cast<uint16_t>(std::stoi(m[1]));
-  }
-  return s;
+  std::vector<std::string> args{"serve", "--db", db, "--port", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return StartServer(dir, std::move(args), log);
 }
 
 }  // namespace pg::testing

@@ -94,34 +94,36 @@ void IngestService::Submit(std::string_view credentials, std::string_view body,
     principal = *p;
   }
   result.source = principal->source().id.str();
+  auto observations = ParseOrRefuse(principal->source().id, body, result);
+  if (!observations) return done(std::move(result));
+  SubmitParsed(*principal, std::move(*observations), channel, std::move(done));
+}
+
+std::optional<std::vector<model::Observation>> IngestService::ParseOrRefuse(
+    const model::SourceId& source, std::string_view body, IngestResult& result) {
   ParseOptions options;
-  options.source = principal->source().id;
+  options.source = source;
   options.now = clock_.Now();
   options.max_future = limits_.max_future;
   options.max_items = limits_.max_batch;
   auto parsed = ParseObservations(body, options);
   if (!parsed.ok()) {
     result.status = parsed.status();
-    return done(std::move(result));
+    return std::nullopt;
   }
-  if (!parsed->errors.empty()) {
-    CountRefusal(result.source, *parsed);
-    result.status = InvalidArgument(fmt::format(
-        "{} of {} observations are invalid; nothing was applied",
-        [&] {
-          size_t n = 0;
-          size_t last = SIZE_MAX;
-          for (const auto& e : parsed->errors) {
-            if (e.index != last) ++n;
-            last = e.index;
-          }
-          return n;
-        }(),
-        parsed->observations.size()));
-    result.items = std::move(parsed->errors);
-    return done(std::move(result));
+  if (parsed->errors.empty()) return std::move(parsed->observations);
+  CountRefusal(source.str(), *parsed);
+  size_t bad_items = 0;
+  size_t last = SIZE_MAX;
+  for (const auto& e : parsed->errors) {
+    if (e.index != last) ++bad_items;
+    last = e.index;
   }
-  SubmitParsed(*principal, std::move(parsed->observations), channel, std::move(done));
+  result.status =
+      InvalidArgument(fmt::format("{} of {} observations are invalid; nothing was applied",
+                                  bad_items, parsed->observations.size()));
+  result.items = std::move(parsed->errors);
+  return std::nullopt;
 }
 
 void IngestService::SubmitMessage(std::string_view topic_source, std::string_view payload,
@@ -157,24 +159,9 @@ void IngestService::SubmitMessage(std::string_view topic_source, std::string_vie
                                      principal->source().id.str(), topic_source));
     return done(std::move(result));
   }
-  ParseOptions options;
-  options.source = model::SourceId(topic_source);
-  options.now = clock_.Now();
-  options.max_future = limits_.max_future;
-  options.max_items = limits_.max_batch;
-  auto parsed = ParseObservations(payload, options);
-  if (!parsed.ok()) {
-    result.status = parsed.status();
-    return done(std::move(result));
-  }
-  if (!parsed->errors.empty()) {
-    CountRefusal(result.source, *parsed);
-    result.status = InvalidArgument(
-        fmt::format("{} problems in the message; nothing was applied", parsed->errors.size()));
-    result.items = std::move(parsed->errors);
-    return done(std::move(result));
-  }
-  SubmitParsed(*principal, std::move(parsed->observations), channel, std::move(done));
+  auto observations = ParseOrRefuse(principal->source().id, payload, result);
+  if (!observations) return done(std::move(result));
+  SubmitParsed(*principal, std::move(*observations), channel, std::move(done));
 }
 
 void IngestService::SubmitParsed(const Principal& principal,

@@ -98,6 +98,11 @@ class IngestService {
   int TakeTokens(const std::string& source, size_t n);
   // Counts the refused seqs among a refused batch's problems on its (authenticated) source.
   void CountSeqErrors(const std::string& source, const std::vector<ItemError>& errors);
+  // The observations of `body` from `source`; nullopt with `result` filled (the document's error,
+  // or every bad item: kInvalidArgument) when anything is wrong.
+  std::optional<std::vector<model::Observation>> ParseOrRefuse(const model::SourceId& source,
+                                                               std::string_view body,
+                                                               IngestResult& result);
   // Counts a refused batch's problems on its source: seqs, and times ahead of the clock.
   void CountRefusal(const std::string& source, const ParsedBatch& parsed);
 
