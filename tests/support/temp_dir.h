@@ -30,8 +30,8 @@ class TempDir {
 };
 
 // The directory of the public datasets (../shared/data, or $PARKGUIDE_SHARED_DATA), or empty when
-// it is absent; tests that need it skip with a message saying so (PG_SKIP_OR_FAIL_WITHOUT_DATA
-// fails instead in CI).
+// it is absent (also when $PARKGUIDE_SHARED_DATA names no directory); tests that need it skip with
+// a message saying so, and a skip fails the run in CI (tests/support/test_main.cc).
 inline std::string SharedDataDir() {
   if (const char* env = std::getenv("PARKGUIDE_SHARED_DATA")) {
     return std::filesystem::is_directory(env) ? std::string(env) : std::string();
@@ -43,25 +43,4 @@ inline std::string SharedDataDir() {
   return {};
 }
 
-// Whether a missing data set fails a test instead of skipping it: in CI (the environment variable
-// CI set, and not to "", "0" or "false" — .ci/run sets it), where ../shared/data is always laid
-// beside the clone, so a skip could only hide a broken path and let the real-data tests pass
-// without running.
-inline bool SharedDataRequired() {
-  const char* ci = std::getenv("CI");
-  if (ci == nullptr) return false;
-  const std::string value = ci;
-  return !value.empty() && value != "0" && value != "false";
-}
-
 }  // namespace pg::testing
-
-// In a test body or SetUp, where a data set is missing: skips the test with `why`, or fails it in
-// CI (SharedDataRequired).
-#define PG_SKIP_OR_FAIL_WITHOUT_DATA(why)                                              \
-  do {                                                                                 \
-    if (::pg::testing::SharedDataRequired()) {                                         \
-      FAIL() << (why) << " — and CI requires it (the CI environment variable is set)"; \
-    }                                                                                  \
-    GTEST_SKIP() << (why);                                                             \
-  } while (0)
