@@ -630,26 +630,21 @@ Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
         a.updated = view->updated;
       }
     } else {
-      // Matching connectors, each free when reported Available (and its charger not down).
+      // Matching connectors, as state::ViewCharger lets them be believed: free when fresh and
+      // Available, none of a faulted charger, nothing known of a stale one.
       int known = 0, available = 0;
-      const auto fresh_after =
-          now - std::chrono::duration_cast<Milliseconds>(rules.default_interval *
-                                                         static_cast<int64_t>(rules.stale_factor));
       for (const model::Charger* ch : p.chargers) {
         if (IsRestricted(ch->access)) continue;
-        auto slots = snapshot.ConnectorsOf(ch->id.str());
-        const bool down = !slots.empty() && slots[0].known &&
-                          (slots[0].status == model::ChargerStatus::kFaulted ||
-                           slots[0].status == model::ChargerStatus::kUnavailable);
+        const state::ChargerView cv = state::ViewCharger(snapshot, *ch, now, rules);
         for (const auto& con : ch->connectors) {
           if (req.connector && con.type != *req.connector) continue;
           ++r.connectors;
           r.max_power_kw = std::max(r.max_power_kw, con.power_kw);
-          const auto k = static_cast<size_t>(con.id);
-          if (k >= slots.size() || !slots[k].known || slots[k].updated < fresh_after) continue;
+          const std::optional<bool> free = cv.ConnectorFree(con.id);
+          if (!free) continue;
           ++known;
-          if (!a.updated || slots[k].updated > *a.updated) a.updated = slots[k].updated;
-          if (!down && slots[k].status == model::ChargerStatus::kAvailable) ++available;
+          if (!a.updated || cv.updated > a.updated) a.updated = cv.updated;
+          if (*free) ++available;
         }
       }
       a.capacity = r.connectors;

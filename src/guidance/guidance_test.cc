@@ -245,6 +245,49 @@ TEST(Guide, AFacilityNoFootwayReachesIsExplainedWhenNearAndCountedWhenFar) {
   EXPECT_EQ(a->excluded_far, 1) << "FAROFF is only counted";
 }
 
+// Issue 14, finding 3: guidance judged a charger by the default interval, not its source's own.
+TEST(Guide, AChargerIsBelievedForAsLongAsItsOwnSourcesIntervalSays) {
+  const auto& city = DemoCityForGuidance();
+  const LatLon corner{34.017, 113.828};
+  model::RegistryData data;
+  model::Charger c;
+  c.id = model::ChargerId("KERB1");
+  c.site = "KERB";
+  c.location = testing::Offset(corner, 200, 200);
+  c.connectors = {{1, model::ConnectorType::kGbtDc, 60}};
+  c.in_service_date = "2025-01-01";
+  data.chargers.push_back(c);
+  model::Source ocpp;  // a charger platform that reports every 20 minutes
+  ocpp.id = model::SourceId("ocpp");
+  ocpp.scope.chargers = {c.id};
+  ocpp.expected_interval = std::chrono::minutes(20);
+  data.sources.push_back(ocpp);
+  auto registry = *registry::Registry::Build(data);
+  state::LiveState live(registry);
+  model::Observation o;
+  o.type = model::ObservationType::kCharger;
+  o.source = ocpp.id;
+  o.target = "KERB1";
+  o.connector = 1;
+  o.charger_status = model::ChargerStatus::kAvailable;
+  o.time = Now() - std::chrono::minutes(30);  // past 5 min × 3, within 20 min × 3
+  live.Apply(o);
+  auto guide = Guide::Create(city.network, registry, nullptr);
+  GuidanceRequest req;
+  req.dest = testing::Offset(corner, 150, 150);
+  req.vehicle = Vehicle::kEv;
+  auto a = guide->Answer(req, *live.Snapshot(), Now(), nullptr);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->chargers.size(), 1u);
+  EXPECT_EQ(a->chargers[0].availability.source, DataSource::kLive);
+  EXPECT_EQ(a->chargers[0].availability.free_now, 1);
+  // An hour and a minute after the report: stale by its own interval too.
+  a = guide->Answer(req, *live.Snapshot(), o.time + std::chrono::minutes(61), nullptr);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->chargers[0].availability.source, DataSource::kNone);
+  EXPECT_FALSE(a->chargers[0].availability.free_now.has_value());
+}
+
 // docs/guidance.md's worked example, to the millisecond.
 TEST(ExpectedCosts, TheWorkedExampleOfTheDocs) {
   GuidanceParams prm;  // ¥30/h: ¥1 is 120 s; walk × 1.5; detour 120 s; give-up 900 s
