@@ -130,9 +130,9 @@ struct Availability {
 // The expected cost split into its terms; they add up to total_ms. Milliseconds of driver time
 // (money converted at the value of time).
 struct CostBreakdown {
-  int64_t drive_ms = 0;      // to the chosen entrance
-  int64_t walk_ms = 0;       // P(free) × walk × walk_time_factor
-  int64_t price_ms = 0;      // P(free) × price in time
+  int64_t drive_ms = 0;  // to the chosen entrance
+  int64_t walk_ms = 0;   // P(free) × walk × walk_time_factor
+  int64_t price_ms = 0;  // P(free) × price in time
   // (1 − P(free)) × (detour + the best search on from here); plus P(free) × that search when
   // a free space here is not worth taking (RankedPlace::worth_taking; walk_ms and price_ms 0).
   int64_t full_risk_ms = 0;
