@@ -62,10 +62,12 @@ namespace {
 int64_t Round(double v) { return static_cast<int64_t>(std::llround(v)); }
 
 // The best search on from an option (ExpectedCosts' Search), by depth-first search over the
-// unvisited options in order of drive from where the driver stands: a step costs at least its
-// drive, so no option farther than the best search found so far can improve on it. The last
-// visit of a search is searched on no further (its rest is F), so its cost from a depends on b
-// alone: each option's last visits are ranked once.
+// unvisited options in order of drive from where the driver stands. The last visit of a search
+// is searched on no further (its rest is F), so its cost from a depends on b alone: each
+// option's last visits are ranked once, and the best single visit is the first bound. A step
+// costs at least its drive plus what any search costs at least (floor_), so no option farther
+// than the bound is looked at, and none whose floor does not beat it is searched from. Exact:
+// the tests hold it to an enumeration of every visiting order.
 class SearchCost {
  public:
   SearchCost(std::span<const CostInputs> options,
@@ -77,6 +79,12 @@ class SearchCost {
     for (const CostInputs& o : options) {
       p_.push_back(o.p_free);
       park_.push_back(o.walk_ms + o.price_ms);
+    }
+    // Every search costs at least the cheapest park (it ends parked, or at F above all), so a
+    // step to b costs at least its drive plus floor_[b].
+    const double cheapest = park_.empty() ? 0 : *std::min_element(park_.begin(), park_.end());
+    for (size_t b = 0; b < n_; ++b) {
+      floor_.push_back(p_[b] * std::min(park_[b], cheapest) + (1 - p_[b]) * (detour_ + cheapest));
     }
     drive_.assign(n_ * n_, routing::kUnreachable);
     by_drive_.resize(n_);
@@ -105,21 +113,20 @@ class SearchCost {
     auto seen = [&](uint32_t b) {
       return std::find(visited.begin(), visited.end(), b) != visited.end();
     };
+    // One visit and no more bounds the deeper searches from above (they include it).
     double best = f_;
-    if (steps == 1) {
-      for (const auto& [cost, b] : last_[at]) {
-        if (seen(b)) continue;
-        if (cost < best) {
-          best = cost;
-          if (next != nullptr) *next = static_cast<int>(b);
-        }
-        break;
+    for (const auto& [cost, b] : last_[at]) {
+      if (seen(b)) continue;
+      if (cost < best) {
+        best = cost;
+        if (next != nullptr) *next = static_cast<int>(b);
       }
-      return best;
+      break;
     }
+    if (steps == 1) return best;
     for (uint32_t b : by_drive_[at]) {
       if (Drive(at, b) >= best) break;
-      if (seen(b)) continue;
+      if (seen(b) || Drive(at, b) + floor_[b] >= best) continue;
       visited.push_back(b);
       const double cost = Step(at, b, Search(b, visited, steps - 1, nullptr));
       visited.pop_back();
@@ -141,7 +148,7 @@ class SearchCost {
 
   size_t n_;
   double detour_, f_;
-  std::vector<double> p_, park_;
+  std::vector<double> p_, park_, floor_;
   std::vector<uint32_t> drive_;                                 // n × n, kUnreachable: none
   std::vector<std::vector<uint32_t>> by_drive_;                 // reachable options, nearest first
   std::vector<std::vector<std::pair<double, uint32_t>>> last_;  // Step(a, b, F), cheapest first
@@ -151,11 +158,12 @@ class SearchCost {
 std::pair<double, std::vector<int>> BestSearch(const SearchCost& search, size_t i, int depth) {
   std::vector<uint32_t> visited = {static_cast<uint32_t>(i)};
   std::vector<int> order;
-  const double cost = search.Search(i, visited, depth, nullptr);
+  double cost = search.no_space();
   size_t at = i;
   for (int steps = depth; steps > 0; --steps) {
     int next = -1;
-    search.Search(at, visited, steps, &next);
+    const double rest = search.Search(at, visited, steps, &next);
+    if (steps == depth) cost = rest;
     if (next < 0) break;
     order.push_back(next);
     at = static_cast<size_t>(next);

@@ -303,7 +303,7 @@ std::string Ranking(const GuidanceAnswer& a) {
 }
 
 Finding1 PlayFinding1(std::shared_ptr<const routing::RoadNetwork> network, model::RegistryData data,
-                      LatLon dest, LatLon origin) {
+                      LatLon dest, LatLon origin, int stay_minutes = 60) {
   model::Source feed;
   feed.id = model::SourceId("finding1-feed");
   feed.scope.all = true;
@@ -317,6 +317,7 @@ Finding1 PlayFinding1(std::shared_ptr<const routing::RoadNetwork> network, model
   req.origin = origin;
   req.limit = 50;
   req.lang = Lang::kEn;
+  req.stay_minutes = stay_minutes;
   Finding1 out;
   out.before = *guide->Answer(req, *live.Snapshot(), Now(), nullptr);
   const RankedPlace* nearest = nullptr;
@@ -338,6 +339,7 @@ Finding1 PlayFinding1(std::shared_ptr<const routing::RoadNetwork> network, model
 void ExpectFinding1Fixed(const Finding1& f) {
   ASSERT_FALSE(f.full_id.empty());
   const std::string trace = "before:\n" + Ranking(f.before) + "after:\n" + Ranking(f.after);
+  if (std::getenv("PG_PRINT_FINDING1") != nullptr) std::fprintf(stderr, "%s\n", trace.c_str());
   ASSERT_GE(f.after.results.size(), 2u) << trace;
   EXPECT_NE(f.after.results[0].id, f.full_id) << trace;
   auto cost = [&](const GuidanceAnswer& a) {
@@ -366,6 +368,10 @@ TEST(Guide, Finding1AFullCarParkAtTheDestinationNoLongerRanksFirstOnTheDemoCity)
   const auto& city = DemoCityForGuidance();
   ExpectFinding1Fixed(
       PlayFinding1(city.network, city.registry, {34.0345, 113.8486}, {34.0215, 113.8323}));
+  // Two hours (¥16 at the door): under the old model failing (give-up + detour, 1,020 s) cost
+  // less than the stay (1,920 s), so filling up made it cheaper and it ranked first.
+  ExpectFinding1Fixed(
+      PlayFinding1(city.network, city.registry, {34.0345, 113.8486}, {34.0215, 113.8323}, 120));
 }
 
 TEST(Guide, Finding1AFullCarParkAtTheDestinationNoLongerRanksFirstInMonaco) {
