@@ -273,7 +273,7 @@ struct Guide::Impl {
   std::vector<PlacePoint> car_points, foot_points;
   std::unique_ptr<routing::TargetSet> car_set, foot_set;
   // drive_ms[e * places.size() + p]: driving from car point e to the nearest car point of place
-  // p — the lookahead's "from here to the next option".
+  // p — the search's "from here to the next option".
   std::vector<uint32_t> drive_ms;
   std::unique_ptr<routing::QueryPool> car_pool, foot_pool;
 
