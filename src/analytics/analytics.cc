@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <ranges>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -26,6 +27,7 @@ constexpr std::chrono::seconds kSlot{300};
 constexpr double kSlotHours = 300.0 / 3600.0;
 constexpr double kMsPerHour = 3'600'000.0;
 
+// ISO week `week_number` of `iso_year`, from local Monday 00:00 to the next, in `zone`.
 Week MakeWeek(int iso_year, int week_number, const date::time_zone& zone) {
   auto monday = date::year_month_day(iso_week::year_weeknum_weekday(
       iso_week::year(iso_year), iso_week::weeknum(static_cast<unsigned>(week_number)),
@@ -47,43 +49,64 @@ std::optional<double> Ratio(double num, double den) {
   return num / den;
 }
 
-// Accumulates the figures of a set of facilities (one facility, a district, the city).
+// Σ mean_occupied·coverage over Σ capacity·coverage of the rollups added: the space- and
+// coverage-weighted mean occupancy of a facility, a group of them or a charging site.
+struct WeightedOccupancy {
+  double occupied = 0, capacity = 0;
+  void Add(const model::OccupancyRollup& r) {
+    occupied += r.mean_occupied * r.coverage;
+    capacity += r.capacity * r.coverage;
+  }
+  std::optional<double> Share() const { return Ratio(occupied, capacity); }
+};
+
+// The occupancy figures of one facility (AddOwn) or of a group of facilities (AddMember, then
+// FinishGroup) from their rollups.
 struct OccupancyAccumulator {
-  double mean_x_cov = 0, cap_x_cov = 0, coverage = 0;
-  double saturated_slots = 0;  // coverage-weighted, per facility
+  WeightedOccupancy weighted;
+  double coverage = 0;
+  double saturated_slots = 0;  // coverage-weighted for a facility, whole slots for a group
   std::optional<double> peak;
   std::optional<Timestamp> peak_time;
-  // Per slot: Σ mean_occupied, Σ capacity over rollups with coverage > 0.
-  std::map<int64_t, std::pair<double, double>> per_slot;
-  void Add(const model::OccupancyRollup& r, double saturation, bool facility_level) {
-    if (r.capacity <= 0) return;
-    mean_x_cov += r.mean_occupied * r.coverage;
-    cap_x_cov += r.capacity * r.coverage;
-    coverage += r.coverage;
-    if (facility_level) {
-      if (r.mean_occupied / r.capacity >= saturation) saturated_slots += r.coverage;
-      if (r.coverage > 0) {
-        double p = static_cast<double>(r.max_occupied) / r.capacity;
-        if (!peak || p > *peak) {
-          peak = p;
-          peak_time = r.start;
-        }
-      }
-    } else if (r.coverage > 0) {
-      auto& s = per_slot[ToUnixMillis(r.start)];
-      s.first += r.mean_occupied;
-      s.second += r.capacity;
-    }
+  struct SlotSum {
+    double occupied = 0, capacity = 0;  // Σ mean_occupied, Σ capacity
+  };
+  std::map<int64_t, SlotSum> per_slot;  // a group's, over rollups with coverage > 0
+
+  void AddOwn(const model::OccupancyRollup& r, double saturation) {
+    if (!AddWeighted(r)) return;
+    if (r.mean_occupied / r.capacity >= saturation) saturated_slots += r.coverage;
+    if (r.coverage > 0) NotePeak(static_cast<double>(r.max_occupied) / r.capacity, r.start);
   }
-  // For groups: peak and saturated time from the per-slot sums.
+  void AddMember(const model::OccupancyRollup& r) {
+    if (!AddWeighted(r) || r.coverage <= 0) return;
+    SlotSum& s = per_slot[ToUnixMillis(r.start)];
+    s.occupied += r.mean_occupied;
+    s.capacity += r.capacity;
+  }
+  // A group's peak and saturated time, from its per-slot sums.
   void FinishGroup(double saturation) {
     for (const auto& [t, s] : per_slot) {
-      double p = s.first / s.second;
-      if (!peak || p > *peak) {
-        peak = p;
-        peak_time = FromUnixMillis(t);
-      }
-      if (p >= saturation) saturated_slots += 1;
+      double share = s.occupied / s.capacity;
+      NotePeak(share, FromUnixMillis(t));
+      if (share >= saturation) saturated_slots += 1;
+    }
+  }
+  std::optional<double> Mean() const { return weighted.Share(); }
+  double SaturatedHours() const { return saturated_slots * kSlotHours; }
+
+ private:
+  // False for a rollup without capacity, which counts nowhere.
+  bool AddWeighted(const model::OccupancyRollup& r) {
+    if (r.capacity <= 0) return false;
+    weighted.Add(r);
+    coverage += r.coverage;
+    return true;
+  }
+  void NotePeak(double share, Timestamp at) {
+    if (!peak || share > *peak) {
+      peak = share;
+      peak_time = at;
     }
   }
 };
@@ -125,11 +148,13 @@ std::optional<FrozenSeries> Frozen(std::span<const model::OccupancyRollup* const
   return f;
 }
 
+// Whether `district` is in `scope` ("" for the whole city).
 bool InDistrict(std::string_view scope, const std::string& district) {
   return scope.empty() || scope == district;
 }
 
-std::string SiteOf(const model::Charger& c) { return c.site.empty() ? c.id.str() : c.site; }
+// A charger's charging site: its `site`, or itself alone.
+std::string SiteIdOf(const model::Charger& c) { return c.site.empty() ? c.id.str() : c.site; }
 
 // Overlap in hours of [a, b) with [from, to).
 double OverlapHours(Timestamp a, Timestamp b, Timestamp from, Timestamp to) {
@@ -157,12 +182,14 @@ std::optional<model::Lifecycle> LifecycleOn(const model::Charger& c, const std::
   return std::nullopt;
 }
 
+// The highest hourly price of a tariff's bands, in fen.
 int64_t HighestBandFen(const model::Tariff& t) {
   int64_t best = 0;
   for (const auto& b : t.bands) best = std::max(best, b.price_fen_per_hour);
   return best;
 }
 
+// A number, or null when unknown.
 json Opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 }  // namespace
@@ -299,116 +326,193 @@ const FacilityFigures* WeekFigures::Facility(std::string_view id) const {
   return nullptr;
 }
 
-Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& registry,
-                                const Week& week, const AnalyticsOptions& options,
-                                std::string_view district) {
-  const auto& zone = registry.time_zone();
-  WeekFigures out;
-  out.week = week;
-  out.district = std::string(district);
-  out.city_id = registry.city().id;
-  out.city_name = registry.city().name;
-  out.time_zone = registry.city().time_zone;
-  out.pricing = options.pricing;
-  for (const auto& d : registry.city().districts) out.district_names[d.id] = d.name;
-  if (!district.empty()) {
-    bool known = std::any_of(registry.facilities().begin(), registry.facilities().end(),
-                             [&](const auto& f) { return f.district == district; }) ||
-                 std::any_of(registry.chargers().begin(), registry.chargers().end(),
-                             [&](const auto& c) { return c.district == district; });
-    if (!known) {
-      return InvalidArgument(fmt::format("no facility or charger is in district '{}'", district),
-                             "district");
-    }
-  }
-  const double week_slots = static_cast<double>((week.end - week.start) /
-                                                std::chrono::duration_cast<Milliseconds>(kSlot));
-  const double week_hours = week_slots * kSlotHours;
+namespace {
 
-  // --- Occupancy ---
-  std::map<std::string, const model::Facility*> scope;  // facilities with a capacity
+using Rollups = std::span<const model::OccupancyRollup* const>;
+using RollupsById = std::map<std::string, std::vector<const model::OccupancyRollup*>>;
+
+// What every section of ComputeWeek reads: the week, the scope and the options.
+struct WeekScope {
+  store::Store& store;
+  const registry::Registry& registry;
+  const Week& week;
+  const AnalyticsOptions& options;
+  std::string_view district;  // "" for the whole city
+  double slots = 0;           // 5-minute slots in the week
+  double hours = 0;
+  std::map<std::string, const model::Facility*> facilities;  // with a capacity, by id
+  RollupsById rollups;  // the facilities' 5-minute rollups of the week, each by start
+
+  Rollups RollupsOf(const std::string& facility) const {
+    auto it = rollups.find(facility);
+    return it == rollups.end() ? Rollups() : Rollups(it->second);
+  }
+};
+
+// Errors: kInvalidArgument (field "district") when no facility or charger is in `district`.
+Status CheckDistrictKnown(const registry::Registry& registry, std::string_view district) {
+  if (district.empty()) return Status::Ok();
+  bool known = std::any_of(registry.facilities().begin(), registry.facilities().end(),
+                           [&](const auto& f) { return f.district == district; }) ||
+               std::any_of(registry.chargers().begin(), registry.chargers().end(),
+                           [&](const auto& c) { return c.district == district; });
+  if (known) return Status::Ok();
+  return InvalidArgument(fmt::format("no facility or charger is in district '{}'", district),
+                         "district");
+}
+
+// The scope's facilities and their rollups, which point into `all` (the week's rollups).
+WeekScope MakeScope(store::Store& store, const registry::Registry& registry, const Week& week,
+                    const AnalyticsOptions& options, std::string_view district,
+                    const std::vector<model::OccupancyRollup>& all) {
+  const double slots = static_cast<double>((week.end - week.start) /
+                                           std::chrono::duration_cast<Milliseconds>(kSlot));
+  WeekScope s{store, registry, week, options, district, slots, slots * kSlotHours, {}, {}};
   for (const auto& f : registry.facilities()) {
     if (InDistrict(district, f.district) && f.capacity.total.value_or(0) > 0) {
-      scope[f.id.str()] = &f;
+      s.facilities[f.id.str()] = &f;
     }
   }
-  PG_ASSIGN_OR_RETURN(auto rollups,
-                      store.LoadAllRollups(Kind::kFacility, kSlot, week.start, week.end));
-  std::map<std::string, std::vector<const model::OccupancyRollup*>> by_facility;
-  for (const auto& r : rollups) {
-    if (scope.contains(r.id)) by_facility[r.id].push_back(&r);
+  for (const auto& r : all) {
+    if (s.facilities.contains(r.id)) s.rollups[r.id].push_back(&r);
   }
-  OccupancyAccumulator city;
-  std::map<std::string, OccupancyAccumulator> districts;
-  struct Cell {
-    double num = 0, den = 0;
-  };
-  std::map<std::string, std::array<std::array<Cell, 24>, 7>> heat;  // "" = whole scope
-  std::map<int64_t, std::pair<int, int>> local_slot;                // t_ms → (weekday, hour)
-  for (const auto& [id, f] : scope) {
-    FacilityFigures ff;
-    ff.id = id;
-    ff.name = f->name;
-    ff.district = f->district;
-    ff.kind = f->kind;
-    ff.location = f->location;
-    ff.capacity = *f->capacity.total;
-    OccupancyAccumulator acc;
-    double pricing_num = 0, pricing_den = 0;
-    for (const auto* r : by_facility[id]) {
-      acc.Add(*r, options.saturation, true);
-      city.Add(*r, options.saturation, false);
-      districts[f->district].Add(*r, options.saturation, false);
-      if (r->capacity <= 0 || r->coverage <= 0) continue;
-      int64_t t = ToUnixMillis(r->start);
-      auto it = local_slot.find(t);
-      if (it == local_slot.end()) {
-        LocalTime l = ToLocal(r->start, zone);
-        it = local_slot.emplace(t, std::pair{l.weekday, l.minute_of_day / 60}).first;
-      }
-      auto [dow, hour] = it->second;
-      if (hour >= options.pricing.from_hour && hour < options.pricing.to_hour) {
-        pricing_num += r->mean_occupied * r->coverage;
-        pricing_den += r->capacity * r->coverage;
-      }
-      for (const std::string& key : {std::string(), f->district}) {
-        Cell& c = heat[key][dow][hour];
-        c.num += r->mean_occupied * r->coverage;
-        c.den += r->capacity * r->coverage;
-      }
-    }
-    ff.mean_occupancy = Ratio(acc.mean_x_cov, acc.cap_x_cov);
-    ff.peak_occupancy = acc.peak;
-    ff.saturated_hours = acc.saturated_slots * kSlotHours;
-    ff.unknown_share = 1 - acc.coverage / week_slots;
-    ff.pricing_occupancy = Ratio(pricing_num, pricing_den);
-    if (f->tariff) {
-      ff.price_fen_per_hour = HighestBandFen(*f->tariff);
-      if (ff.pricing_occupancy) {
-        auto [price, action] =
-            SuggestPrice(*ff.price_fen_per_hour, *ff.pricing_occupancy, options.pricing);
-        ff.suggested_fen_per_hour = price;
-        ff.pricing_action = action;
-      }
-    } else {
-      ff.pricing_action = ff.pricing_occupancy ? "no_tariff" : "no_data";
-    }
-    out.kpis.capacity += ff.capacity;
-    out.facilities.push_back(std::move(ff));
-  }
-  out.kpis.facilities = static_cast<int>(scope.size());
-  city.FinishGroup(options.saturation);
-  out.kpis.mean_occupancy = Ratio(city.mean_x_cov, city.cap_x_cov);
-  out.kpis.peak_occupancy = city.peak;
-  out.kpis.peak_time = city.peak_time;
-  out.kpis.saturated_hours = city.saturated_slots * kSlotHours;
-  out.kpis.known_hours = city.coverage * kSlotHours;
-  out.kpis.unknown_share =
-      scope.empty() ? 1.0 : 1 - city.coverage / (week_slots * static_cast<double>(scope.size()));
-  PG_ASSIGN_OR_RETURN(out.kpis.guidance_queries,
-                      store.CounterSum("guidance.queries", week.start, week.end));
+  return s;
+}
 
-  // Rankings: saturated by hours then mean; under-used by mean, among facilities with data.
+// The figures' heading: the week, the scope, the city and the pricing in force.
+WeekFigures Heading(const WeekScope& s) {
+  const model::City& city = s.registry.city();
+  WeekFigures out;
+  out.week = s.week;
+  out.district = std::string(s.district);
+  out.city_id = city.id;
+  out.city_name = city.name;
+  out.time_zone = city.time_zone;
+  out.pricing = s.options.pricing;
+  for (const auto& d : city.districts) out.district_names[d.id] = d.name;
+  return out;
+}
+
+// The local day of week (0 = Monday) and hour of instants, each converted once.
+class LocalHours {
+ public:
+  explicit LocalHours(const date::time_zone& zone) : zone_(zone) {}
+  std::pair<int, int> DayAndHour(Timestamp t) {
+    auto [it, fresh] = cache_.try_emplace(ToUnixMillis(t));
+    if (fresh) {
+      LocalTime l = ToLocal(t, zone_);
+      it->second = {l.weekday, l.minute_of_day / 60};
+    }
+    return it->second;
+  }
+
+ private:
+  const date::time_zone& zone_;
+  std::map<int64_t, std::pair<int, int>> cache_;
+};
+
+// Whether a rollup holds known occupancy (capacity and some coverage).
+bool Known(const model::OccupancyRollup& r) { return r.capacity > 0 && r.coverage > 0; }
+
+// The SFpark suggestion for a facility from its tariff and its occupancy in the pricing hours.
+void SuggestPricing(const model::Facility& f, const PricingOptions& pricing, FacilityFigures& ff) {
+  if (!f.tariff) {
+    ff.pricing_action = ff.pricing_occupancy ? "no_tariff" : "no_data";
+    return;
+  }
+  ff.price_fen_per_hour = HighestBandFen(*f.tariff);
+  if (!ff.pricing_occupancy) return;
+  auto [price, action] = SuggestPrice(*ff.price_fen_per_hour, *ff.pricing_occupancy, pricing);
+  ff.suggested_fen_per_hour = price;
+  ff.pricing_action = action;
+}
+
+// One facility's figures of the week from its rollups, with its pricing suggestion.
+FacilityFigures FacilityWeek(const model::Facility& f, Rollups rollups, const WeekScope& s,
+                             LocalHours& local) {
+  const PricingOptions& pricing = s.options.pricing;
+  FacilityFigures ff;
+  ff.id = f.id.str();
+  ff.name = f.name;
+  ff.district = f.district;
+  ff.kind = f.kind;
+  ff.location = f.location;
+  ff.capacity = *f.capacity.total;
+  OccupancyAccumulator acc;
+  WeightedOccupancy in_pricing_hours;
+  for (const auto* r : rollups) {
+    acc.AddOwn(*r, s.options.saturation);
+    if (!Known(*r)) continue;
+    int hour = local.DayAndHour(r->start).second;
+    if (hour >= pricing.from_hour && hour < pricing.to_hour) in_pricing_hours.Add(*r);
+  }
+  ff.mean_occupancy = acc.Mean();
+  ff.peak_occupancy = acc.peak;
+  ff.saturated_hours = acc.SaturatedHours();
+  ff.unknown_share = 1 - acc.coverage / s.slots;
+  ff.pricing_occupancy = in_pricing_hours.Share();
+  SuggestPricing(f, pricing, ff);
+  return ff;
+}
+
+// The whole scope's and each district's occupancy, as groups of facilities.
+struct GroupOccupancy {
+  OccupancyAccumulator scope;
+  std::map<std::string, OccupancyAccumulator> districts;  // those with a rollup
+};
+
+// The scope's and its districts' occupancy from the facilities' rollups, groups finished.
+GroupOccupancy GroupWeek(const WeekScope& s) {
+  GroupOccupancy g;
+  for (const auto& [id, f] : s.facilities) {
+    for (const auto* r : s.RollupsOf(id)) {
+      g.scope.AddMember(*r);
+      g.districts[f->district].AddMember(*r);
+    }
+  }
+  g.scope.FinishGroup(s.options.saturation);
+  for (auto& [d, acc] : g.districts) acc.FinishGroup(s.options.saturation);
+  return g;
+}
+
+// Mean occupancy by local day and hour: the scope's first, then each district's when the scope
+// is the city; one empty map when nothing is known.
+std::vector<HeatMap> HeatMaps(const WeekScope& s, LocalHours& local) {
+  using Grid = std::array<std::array<WeightedOccupancy, 24>, 7>;
+  std::map<std::string, Grid> grids;  // "" = the whole scope
+  for (const auto& [id, f] : s.facilities) {
+    for (const auto* r : s.RollupsOf(id)) {
+      if (!Known(*r)) continue;
+      auto [day, hour] = local.DayAndHour(r->start);
+      for (const std::string& key : {std::string(), f->district}) grids[key][day][hour].Add(*r);
+    }
+  }
+  std::vector<HeatMap> maps;
+  for (const auto& [key, grid] : grids) {
+    if (!s.district.empty() && !key.empty()) continue;
+    HeatMap h;
+    h.district = key;
+    for (int day = 0; day < 7; ++day) {
+      for (int hour = 0; hour < 24; ++hour) h.share[day][hour] = grid[day][hour].Share();
+    }
+    maps.push_back(std::move(h));
+  }
+  if (maps.empty()) maps.push_back(HeatMap{});
+  return maps;
+}
+
+// The ids of the first `n` facilities of `ranked`.
+std::vector<std::string> FirstIds(const std::vector<const FacilityFigures*>& ranked, int n) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < n; ++i) {
+    ids.push_back(ranked[i]->id);
+  }
+  return ids;
+}
+
+// Among facilities with data: the most saturated (by saturated hours, then mean occupancy) and
+// the most under-used (by mean occupancy), `top_n` each.
+void RankFacilities(int top_n, WeekFigures& out) {
   std::vector<const FacilityFigures*> known;
   for (const auto& f : out.facilities) {
     if (f.mean_occupancy) known.push_back(&f);
@@ -418,469 +522,684 @@ Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& r
     if (*a->mean_occupancy != *b->mean_occupancy) return *a->mean_occupancy > *b->mean_occupancy;
     return a->id < b->id;
   });
-  for (size_t i = 0; i < known.size() && static_cast<int>(i) < options.top_n; ++i) {
-    out.most_saturated.push_back(known[i]->id);
-  }
+  out.most_saturated = FirstIds(known, top_n);
   std::sort(known.begin(), known.end(), [](const auto* a, const auto* b) {
     if (*a->mean_occupancy != *b->mean_occupancy) return *a->mean_occupancy < *b->mean_occupancy;
     return a->id < b->id;
   });
-  for (size_t i = 0; i < known.size() && static_cast<int>(i) < options.top_n; ++i) {
-    out.most_underused.push_back(known[i]->id);
-  }
+  out.most_underused = FirstIds(known, top_n);
+}
 
-  // Heat maps: the scope first, then each district (only when the scope is the city).
-  for (const auto& [key, cells] : heat) {
-    if (!district.empty() && !key.empty()) continue;
-    HeatMap h;
-    h.district = key;
-    for (int d = 0; d < 7; ++d) {
-      for (int hr = 0; hr < 24; ++hr) h.share[d][hr] = Ratio(cells[d][hr].num, cells[d][hr].den);
-    }
-    out.heat_maps.push_back(std::move(h));
+// Demand against supply in each district of the scope, located at its facilities' mean.
+std::vector<DistrictPressure> Pressure(const WeekScope& s, const GroupOccupancy& groups) {
+  std::map<std::string, DistrictPressure> by_district;
+  for (const auto& [id, f] : s.facilities) {
+    DistrictPressure& p = by_district[f->district];
+    p.centre.lat += f->location.lat;
+    p.centre.lon += f->location.lon;
+    ++p.facilities;
+    p.capacity += *f->capacity.total;
   }
-  if (out.heat_maps.empty()) out.heat_maps.push_back(HeatMap{});
-
-  // Pressure by district.
-  std::map<std::string, std::pair<LatLon, int>> centres;
-  std::map<std::string, std::pair<int, int64_t>> sizes;
-  for (const auto& [id, f] : scope) {
-    auto& c = centres[f->district];
-    c.first.lat += f->location.lat;
-    c.first.lon += f->location.lon;
-    ++c.second;
-    sizes[f->district].first++;
-    sizes[f->district].second += *f->capacity.total;
-  }
-  for (auto& [d, acc] : districts) acc.FinishGroup(options.saturation);
-  for (const auto& [d, size] : sizes) {
-    DistrictPressure p;
+  std::vector<DistrictPressure> out;
+  for (auto& [d, p] : by_district) {
     p.district = d;
-    for (const auto& cd : registry.city().districts) {
+    for (const auto& cd : s.registry.city().districts) {
       if (cd.id == d) p.name = cd.name;
     }
-    p.facilities = size.first;
-    p.capacity = size.second;
-    auto it = districts.find(d);
-    if (it != districts.end()) {
-      p.mean_occupancy = Ratio(it->second.mean_x_cov, it->second.cap_x_cov);
+    if (auto it = groups.districts.find(d); it != groups.districts.end()) {
+      p.mean_occupancy = it->second.Mean();
       p.peak_occupancy = it->second.peak;
-      p.saturated_hours = it->second.saturated_slots * kSlotHours;
+      p.saturated_hours = it->second.SaturatedHours();
     }
-    const auto& c = centres[d];
-    p.centre = {c.first.lat / c.second, c.first.lon / c.second};
-    out.pressure.push_back(std::move(p));
+    p.centre = {p.centre.lat / p.facilities, p.centre.lon / p.facilities};
+    out.push_back(std::move(p));
   }
+  return out;
+}
 
-  // --- On-street ---
+// The occupancy sections: facilities, KPIs, rankings, heat maps and pressure.
+Status AddOccupancy(const WeekScope& s, WeekFigures& out) {
+  LocalHours local(s.registry.time_zone());
+  for (const auto& [id, f] : s.facilities) {
+    out.facilities.push_back(FacilityWeek(*f, s.RollupsOf(id), s, local));
+    out.kpis.capacity += out.facilities.back().capacity;
+  }
+  const GroupOccupancy groups = GroupWeek(s);
+  OccupancyKpis& k = out.kpis;
+  k.facilities = static_cast<int>(s.facilities.size());
+  k.mean_occupancy = groups.scope.Mean();
+  k.peak_occupancy = groups.scope.peak;
+  k.peak_time = groups.scope.peak_time;
+  k.saturated_hours = groups.scope.SaturatedHours();
+  k.known_hours = groups.scope.coverage * kSlotHours;
+  k.unknown_share =
+      s.facilities.empty()
+          ? 1.0
+          : 1 - groups.scope.coverage / (s.slots * static_cast<double>(s.facilities.size()));
+  PG_ASSIGN_OR_RETURN(k.guidance_queries,
+                      s.store.CounterSum("guidance.queries", s.week.start, s.week.end));
+  RankFacilities(s.options.top_n, out);
+  out.heat_maps = HeatMaps(s, local);
+  out.pressure = Pressure(s, groups);
+  return Status::Ok();
+}
+
+// --- On-street ---
+
+// One stay in a bay: an occupied event followed by the bay's next event, free.
+struct Stay {
+  const model::Bay* bay = nullptr;
+  double minutes = 0;
+};
+
+// The sensed bays of the scope, by id.
+std::unordered_map<std::string, const model::Bay*> BaysInScope(const WeekScope& s) {
   std::unordered_map<std::string, const model::Bay*> bays;
-  for (const auto& b : registry.bays()) {
-    const model::Facility* f = registry.FindFacility(b.facility);
-    if (f && InDistrict(district, f->district)) bays[b.id.str()] = &b;
+  for (const auto& b : s.registry.bays()) {
+    const model::Facility* f = s.registry.FindFacility(b.facility);
+    if (f && InDistrict(s.district, f->district)) bays[b.id.str()] = &b;
   }
-  out.on_street.bays = static_cast<int>(bays.size());
-  if (!bays.empty()) {
-    // A session arriving late in the week may end after it.
-    PG_ASSIGN_OR_RETURN(auto events,
-                        store.LoadBayEvents(week.start, week.end + std::chrono::hours(24)));
-    std::map<std::string, OnStreetZone> zones;
-    std::map<std::string, double> zone_dwell;
-    std::set<std::string> reporting;
-    double dwell_sum = 0;
-    for (size_t i = 0; i < events.size(); ++i) {
-      const auto& e = events[i];
-      auto bit = bays.find(e.bay.str());
-      if (bit == bays.end() || e.time >= week.end) continue;
-      reporting.insert(e.bay.str());
-      if (!e.occupied || i + 1 >= events.size()) continue;
-      const auto& next = events[i + 1];
-      if (next.bay != e.bay || next.occupied) continue;
-      const model::Bay& bay = *bit->second;
-      double minutes = static_cast<double>((next.time - e.time).count()) / 60'000.0;
-      ++out.on_street.sessions;
-      dwell_sum += minutes;
-      OnStreetZone& z = zones[bay.facility.str()];
-      ++z.sessions;
-      zone_dwell[bay.facility.str()] += minutes;
-      if (bay.time_limit_minutes) {
-        ++out.on_street.sessions_with_limit;
-        if (minutes > *bay.time_limit_minutes) {
-          ++out.on_street.overstays;
-          out.on_street.overstay_minutes += minutes - *bay.time_limit_minutes;
-          ++z.overstays;
-          if (out.on_street.points.empty() || out.on_street.points.back().bay != bay.id.str()) {
-            out.on_street.points.push_back({bay.id.str(), bay.location, 0});
-          }
-          ++out.on_street.points.back().overstays;
-        }
-      }
-    }
-    out.on_street.bays_reporting = static_cast<int>(reporting.size());
-    if (!reporting.empty()) {
-      out.on_street.turnover_per_bay_day = static_cast<double>(out.on_street.sessions) /
-                                           static_cast<double>(reporting.size()) /
-                                           (week_hours / 24.0);
-    }
-    if (out.on_street.sessions > 0) {
-      out.on_street.mean_dwell_minutes = dwell_sum / static_cast<double>(out.on_street.sessions);
-    }
-    std::map<std::string, int> zone_bays;
-    for (const auto& [id, b] : bays) ++zone_bays[b->facility.str()];
-    for (auto& [id, z] : zones) {
-      z.zone = id;
-      z.bays = zone_bays[id];
-      if (const auto* f = registry.FindFacility(model::FacilityId(id))) {
-        z.name = f->name;
-        z.district = f->district;
-      }
-      if (z.sessions > 0) z.mean_dwell_minutes = zone_dwell[id] / static_cast<double>(z.sessions);
-      out.on_street.zones.push_back(std::move(z));
-    }
-    std::stable_sort(out.on_street.zones.begin(), out.on_street.zones.end(),
-                     [](const auto& a, const auto& b) { return a.overstays > b.overstays; });
-  }
+  return bays;
+}
 
-  // --- EV charging ---
+// The stays arriving before `week_end` among `events` (by bay, then time) of bays in `bays`;
+// `reporting` gets every such bay with an event before `week_end`.
+std::vector<Stay> StaysOf(const std::vector<model::BayEvent>& events,
+                          const std::unordered_map<std::string, const model::Bay*>& bays,
+                          Timestamp week_end, std::set<std::string>& reporting) {
+  std::vector<Stay> stays;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    auto bay = bays.find(e.bay.str());
+    if (bay == bays.end() || e.time >= week_end) continue;
+    reporting.insert(e.bay.str());
+    if (!e.occupied || i + 1 >= events.size()) continue;
+    const auto& next = events[i + 1];
+    if (next.bay != e.bay || next.occupied) continue;
+    stays.push_back({bay->second, static_cast<double>((next.time - e.time).count()) / 60'000.0});
+  }
+  return stays;
+}
+
+// Running sums of stays: the week's (into `on`) and each zone's.
+struct StayTally {
+  OnStreet& on;
+  double dwell_minutes = 0;
+  std::map<std::string, OnStreetZone> zones;  // by zone (facility) id
+  std::map<std::string, double> zone_dwell_minutes;
+
+  void Add(const Stay& stay) {
+    const model::Bay& bay = *stay.bay;
+    OnStreetZone& zone = zones[bay.facility.str()];
+    ++on.sessions;
+    dwell_minutes += stay.minutes;
+    ++zone.sessions;
+    zone_dwell_minutes[bay.facility.str()] += stay.minutes;
+    if (!bay.time_limit_minutes) return;
+    ++on.sessions_with_limit;
+    if (stay.minutes <= *bay.time_limit_minutes) return;
+    ++on.overstays;
+    on.overstay_minutes += stay.minutes - *bay.time_limit_minutes;
+    ++zone.overstays;
+    if (on.points.empty() || on.points.back().bay != bay.id.str()) {
+      on.points.push_back({bay.id.str(), bay.location, 0});
+    }
+    ++on.points.back().overstays;
+  }
+};
+
+// The zones with a stay, named and sized from the registry, most overstays first.
+std::vector<OnStreetZone> ZonesOf(StayTally& tally,
+                                  const std::unordered_map<std::string, const model::Bay*>& bays,
+                                  const registry::Registry& registry) {
+  std::map<std::string, int> zone_bays;
+  for (const auto& [id, b] : bays) ++zone_bays[b->facility.str()];
+  std::vector<OnStreetZone> out;
+  for (auto& [id, z] : tally.zones) {
+    z.zone = id;
+    z.bays = zone_bays[id];
+    if (const auto* f = registry.FindFacility(model::FacilityId(id))) {
+      z.name = f->name;
+      z.district = f->district;
+    }
+    if (z.sessions > 0) {
+      z.mean_dwell_minutes = tally.zone_dwell_minutes.at(id) / static_cast<double>(z.sessions);
+    }
+    out.push_back(std::move(z));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.overstays > b.overstays; });
+  return out;
+}
+
+// Sessions, dwell, turnover and overstays of the scope's sensed bays, whole and by zone.
+Result<OnStreet> OnStreetWeek(const WeekScope& s) {
+  OnStreet on;
+  const auto bays = BaysInScope(s);
+  on.bays = static_cast<int>(bays.size());
+  if (bays.empty()) return on;
+  // A session arriving late in the week may end after it.
+  PG_ASSIGN_OR_RETURN(auto events,
+                      s.store.LoadBayEvents(s.week.start, s.week.end + std::chrono::hours(24)));
+  std::set<std::string> reporting;
+  StayTally tally{on, 0, {}, {}};
+  for (const Stay& stay : StaysOf(events, bays, s.week.end, reporting)) tally.Add(stay);
+  on.bays_reporting = static_cast<int>(reporting.size());
+  if (!reporting.empty()) {
+    on.turnover_per_bay_day =
+        static_cast<double>(on.sessions) / static_cast<double>(reporting.size()) / (s.hours / 24.0);
+  }
+  if (on.sessions > 0)
+    on.mean_dwell_minutes = tally.dwell_minutes / static_cast<double>(on.sessions);
+  on.zones = ZonesOf(tally, bays, s.registry);
+  return on;
+}
+
+// --- EV charging ---
+
+// The scope's charging sites in service (by site id) and the site of every charger in scope.
+struct ChargingScope {
   std::map<std::string, EvSite> sites;
   std::unordered_map<std::string, std::string> site_of_charger;
-  for (const auto& c : registry.chargers()) {
-    if (!InDistrict(district, c.district)) continue;
-    site_of_charger[c.id.str()] = SiteOf(c);
-    if (c.lifecycle != model::Lifecycle::kInService) continue;
-    EvSite& s = sites[SiteOf(c)];
-    s.site = SiteOf(c);
-    if (s.district.empty()) s.district = c.district;
-    if (s.name.zh.empty() && s.name.en.empty()) s.name = c.name;
-    s.connectors += static_cast<int>(c.connectors.size());
+
+  // The site in service of `charger`, nullptr when it has none in scope.
+  EvSite* SiteOf(const model::ChargerId& charger) {
+    auto it = site_of_charger.find(charger.str());
+    if (it == site_of_charger.end()) return nullptr;
+    auto site = sites.find(it->second);
+    return site == sites.end() ? nullptr : &site->second;
   }
-  if (!sites.empty()) {
-    PG_ASSIGN_OR_RETURN(auto site_rollups,
-                        store.LoadAllRollups(Kind::kChargerSite, kSlot, week.start, week.end));
-    std::map<std::string, std::array<double, 4>> acc;  // Σ mean·cov, Σ cap·cov, Σ cov, Σ avail
-    for (const auto& r : site_rollups) {
-      if (!sites.contains(r.id) || r.capacity <= 0) continue;
-      auto& a = acc[r.id];
-      a[0] += r.mean_occupied * r.coverage;
-      a[1] += r.capacity * r.coverage;
-      a[2] += r.coverage;
-      if (r.min_occupied < r.capacity) a[3] += r.coverage;
+};
+
+// The chargers of the scope: every one's site, and the sites in service with their connectors.
+ChargingScope ChargingInScope(const WeekScope& s) {
+  ChargingScope c;
+  for (const auto& charger : s.registry.chargers()) {
+    if (!InDistrict(s.district, charger.district)) continue;
+    const std::string site_id = SiteIdOf(charger);
+    c.site_of_charger[charger.id.str()] = site_id;
+    if (charger.lifecycle != model::Lifecycle::kInService) continue;
+    EvSite& site = c.sites[site_id];
+    site.site = site_id;
+    if (site.district.empty()) site.district = charger.district;
+    if (site.name.zh.empty() && site.name.en.empty()) site.name = charger.name;
+    site.connectors += static_cast<int>(charger.connectors.size());
+  }
+  return c;
+}
+
+// A charging site's (or a group's) sums over its rollups: busy connectors weighted as
+// occupancy, known time, and known time with a connector free.
+struct SiteCoverage {
+  WeightedOccupancy busy;
+  double coverage = 0;
+  double available = 0;
+  void Add(const model::OccupancyRollup& r) {
+    busy.Add(r);
+    coverage += r.coverage;
+    if (r.min_occupied < r.capacity) available += r.coverage;
+  }
+  void Add(const SiteCoverage& o) {
+    busy.occupied += o.busy.occupied;
+    busy.capacity += o.busy.capacity;
+    coverage += o.coverage;
+    available += o.available;
+  }
+  std::optional<double> Availability() const { return Ratio(available, coverage); }
+};
+
+// Utilisation, availability and known hours of each site, from the week's site rollups; the
+// sums per site.
+std::map<std::string, SiteCoverage> AddSiteOccupancy(
+    const std::vector<model::OccupancyRollup>& rollups, std::map<std::string, EvSite>& sites) {
+  std::map<std::string, SiteCoverage> sums;
+  for (const auto& r : rollups) {
+    if (sites.contains(r.id) && r.capacity > 0) sums[r.id].Add(r);
+  }
+  for (auto& [id, site] : sites) {
+    auto it = sums.find(id);
+    if (it == sums.end()) continue;
+    site.utilisation = it->second.busy.Share();
+    site.availability = it->second.Availability();
+    site.known_hours = it->second.coverage * kSlotHours;
+  }
+  return sums;
+}
+
+// The sites among `rollups` whose count froze for at least `frozen_after`.
+void AddFrozenSites(const std::vector<model::OccupancyRollup>& rollups,
+                    const std::map<std::string, EvSite>& sites, std::chrono::hours frozen_after,
+                    std::vector<FrozenSeries>& frozen) {
+  RollupsById by_site;
+  for (const auto& r : rollups) {
+    if (sites.contains(r.id)) by_site[r.id].push_back(&r);
+  }
+  for (const auto& [id, list] : by_site) {
+    if (auto f = Frozen(list, frozen_after)) {
+      f->id = id;
+      f->charger_site = true;
+      frozen.push_back(*f);
     }
-    {
-      std::map<std::string, std::vector<const model::OccupancyRollup*>> by_site;
-      for (const auto& r : site_rollups) {
-        if (sites.contains(r.id)) by_site[r.id].push_back(&r);
-      }
-      for (const auto& [id, list] : by_site) {
-        if (auto frozen = Frozen(list, options.frozen_after)) {
-          frozen->id = id;
-          frozen->charger_site = true;
-          out.quality.frozen.push_back(*frozen);
-        }
-      }
+  }
+}
+
+// Whether two statuses are of one connector of one charger.
+bool SameConnector(const model::ChargerStatusEvent& a, const model::ChargerStatusEvent& b) {
+  return a.charger == b.charger && a.connector == b.connector;
+}
+
+// Whether a status is Faulted.
+bool IsFault(const model::ChargerStatusEvent& e) {
+  return e.status == model::ChargerStatus::kFaulted;
+}
+
+// Fault hours in the week and the spells restored in it, per site, from connector statuses
+// (ordered by charger, connector, time). A spell runs from a Faulted status to the connector's
+// next other status. Returns the hours to restore summed per site.
+std::map<std::string, double> AddFaultSpells(const std::vector<model::ChargerStatusEvent>& statuses,
+                                             const Week& week, ChargingScope& charging) {
+  for (const auto& e : statuses) {
+    if (EvSite* site = charging.SiteOf(e.charger)) site->status_recorded = true;
+  }
+  std::map<std::string, double> restore_hours;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    const auto& e = statuses[i];
+    if (!IsFault(e)) continue;
+    EvSite* site = charging.SiteOf(e.charger);
+    if (!site) continue;
+    // Repeated Faulted reports belong to one spell.
+    if (i > 0 && SameConnector(statuses[i - 1], e) && IsFault(statuses[i - 1])) continue;
+    size_t j = i + 1;
+    while (j < statuses.size() && SameConnector(statuses[j], e) && IsFault(statuses[j])) ++j;
+    const bool restored = j < statuses.size() && SameConnector(statuses[j], e);
+    const Timestamp end = restored ? statuses[j].time : week.end;
+    site->fault_hours += OverlapHours(e.time, end, week.start, week.end);
+    if (restored && end >= week.start) {
+      ++site->faults_restored;
+      restore_hours[site->site] += static_cast<double>((end - e.time).count()) / kMsPerHour;
     }
-    for (auto& [id, s] : sites) {
-      auto it = acc.find(id);
-      if (it == acc.end()) continue;
-      s.utilisation = Ratio(it->second[0], it->second[1]);
-      s.availability = Ratio(it->second[3], it->second[2]);
-      s.known_hours = it->second[2] * kSlotHours;
+  }
+  return restore_hours;
+}
+
+// Each site's mean time to restore; the districts' figures, summed from their sites; and the
+// scope's utilisation and availability, summed from its districts.
+void SummariseCharging(const ChargingScope& charging,
+                       const std::map<std::string, SiteCoverage>& site_sums,
+                       const std::map<std::string, double>& restore_hours, WeekFigures& out) {
+  auto restored_hours_of = [&](const std::string& site) {
+    auto it = restore_hours.find(site);
+    return it == restore_hours.end() ? 0.0 : it->second;
+  };
+  std::map<std::string, SiteCoverage> district_sums;
+  std::map<std::string, double> district_restore_hours;
+  std::map<std::string, EvDistrict> districts;
+  for (EvSite site : std::views::values(charging.sites)) {
+    if (site.faults_restored > 0) {
+      site.mean_hours_to_restore =
+          restored_hours_of(site.site) / static_cast<double>(site.faults_restored);
     }
-    // Faults: a spell runs from a Faulted status to the connector's next other status. Look back
-    // far enough to see spells that began before the week.
+    EvDistrict& d = districts[site.district];
+    d.district = site.district;
+    ++d.sites;
+    d.connectors += site.connectors;
+    d.fault_hours += site.fault_hours;
+    d.status_recorded = d.status_recorded || site.status_recorded;
+    d.faults_restored += site.faults_restored;
+    SiteCoverage& sums = district_sums[site.district];
+    if (auto it = site_sums.find(site.site); it != site_sums.end()) sums.Add(it->second);
+    district_restore_hours[site.district] += restored_hours_of(site.site);
+    out.ev_sites.push_back(std::move(site));
+  }
+  SiteCoverage all;
+  for (const auto& sums : std::views::values(district_sums)) all.Add(sums);
+  out.kpis.ev_utilisation = all.busy.Share();
+  out.kpis.ev_availability = all.Availability();
+  for (auto& [name, d] : districts) {
+    const SiteCoverage& sums = district_sums[name];
+    d.utilisation = sums.busy.Share();
+    d.availability = sums.Availability();
+    if (d.faults_restored > 0) {
+      d.mean_hours_to_restore =
+          district_restore_hours[name] / static_cast<double>(d.faults_restored);
+    }
+    out.ev_districts.push_back(d);
+  }
+}
+
+// The charging sections: sites and districts (utilisation, availability, faults) and the
+// frozen sites of the data quality.
+Status AddCharging(const WeekScope& s, WeekFigures& out) {
+  ChargingScope charging = ChargingInScope(s);
+  if (charging.sites.empty()) return Status::Ok();
+  PG_ASSIGN_OR_RETURN(auto rollups,
+                      s.store.LoadAllRollups(Kind::kChargerSite, kSlot, s.week.start, s.week.end));
+  const auto site_sums = AddSiteOccupancy(rollups, charging.sites);
+  AddFrozenSites(rollups, charging.sites, s.options.frozen_after, out.quality.frozen);
+  // Look back far enough to see fault spells that began before the week.
+  PG_ASSIGN_OR_RETURN(auto statuses, s.store.LoadChargerStatus(
+                                         s.week.start - std::chrono::hours(24 * 28), s.week.end));
+  const auto restore_hours = AddFaultSpells(statuses, s.week, charging);
+  SummariseCharging(charging, site_sums, restore_hours, out);
+  return Status::Ok();
+}
+
+// --- Build-out ---
+
+// Counts one charger at `stage` in its district's build-out.
+void CountStage(model::Lifecycle stage, BuildOutDistrict& b) {
+  switch (stage) {
+    case model::Lifecycle::kPlanned:
+      ++b.planned;
+      break;
+    case model::Lifecycle::kUnderConstruction:
+      ++b.under_construction;
+      break;
+    case model::Lifecycle::kInService:
+      ++b.in_service;
+      break;
+    case model::Lifecycle::kRetired:
+      ++b.retired;
+      break;
+  }
+}
+
+// The steps of `c` dated in the local days [first_day, last_day].
+void AddStepsDatedIn(const model::Charger& c, const std::string& first_day,
+                     const std::string& last_day, std::vector<BuildOutChange>& changes) {
+  const std::pair<const std::string*, model::Lifecycle> steps[] = {
+      {&c.planned_date, model::Lifecycle::kPlanned},
+      {&c.construction_date, model::Lifecycle::kUnderConstruction},
+      {&c.in_service_date, model::Lifecycle::kInService},
+      {&c.retired_date, model::Lifecycle::kRetired}};
+  for (const auto& [date, to] : steps) {
+    if (!date->empty() && *date >= first_day && *date <= last_day) {
+      changes.push_back({c.id.str(), c.district, to, *date});
+    }
+  }
+}
+
+// Chargers by stage at the week's end and the steps taken in it, per district of the scope
+// (every district of the city or of the targets, even without chargers), against the targets.
+void AddBuildOut(const WeekScope& s, WeekFigures& out) {
+  const auto& zone = s.registry.time_zone();
+  const std::string first_day = LocalDate(s.week.start, zone);
+  const std::string last_day = LocalDate(s.week.end - std::chrono::hours(12), zone);
+  std::map<std::string, BuildOutDistrict> build;
+  for (const auto& d : s.registry.city().districts) {
+    if (InDistrict(s.district, d.id)) build[d.id].district = d.id;
+  }
+  for (const auto& [d, t] : s.options.targets) {
+    if (InDistrict(s.district, d)) build[d].district = d;
+  }
+  for (const auto& c : s.registry.chargers()) {
+    if (!InDistrict(s.district, c.district)) continue;
+    BuildOutDistrict& b = build[c.district];
+    b.district = c.district;
+    if (auto stage = LifecycleOn(c, last_day)) CountStage(*stage, b);
+    AddStepsDatedIn(c, first_day, last_day, out.build_out_changes);
+  }
+  for (auto& [d, b] : build) {
+    auto t = s.options.targets.find(d);
+    if (t != s.options.targets.end()) b.target = t->second;
+    out.kpis.chargers_in_service += b.in_service;
+    if (b.target.in_service) {
+      out.kpis.chargers_in_service_target =
+          out.kpis.chargers_in_service_target.value_or(0) + *b.target.in_service;
+    }
+    out.build_out.push_back(b);
+  }
+  std::sort(out.build_out_changes.begin(), out.build_out_changes.end(),
+            [](const auto& a, const auto& b) {
+              return std::tie(a.date, a.charger) < std::tie(b.date, b.charger);
+            });
+}
+
+// --- Data quality ---
+
+// A facility's known time and its silent runs in the week.
+struct Gaps {
+  double coverage = 0;  // Σ coverage of its slots
+  int periods = 0;      // silent runs of at least silent_after
+  double hours = 0;     // in those runs
+};
+
+// The silent runs of one facility: from the week's start, between known slots, and to the week's
+// end, counted when at least `min_run` long.
+Gaps SilentGaps(Rollups rollups, const Week& week, std::chrono::minutes min_run) {
+  const int64_t slot_ms = std::chrono::duration_cast<Milliseconds>(kSlot).count();
+  const int64_t min_run_ms = std::chrono::duration_cast<Milliseconds>(min_run).count();
+  Gaps g;
+  int64_t run_start = ToUnixMillis(week.start);
+  auto close_run = [&](int64_t until) {
+    if (until - run_start >= min_run_ms) {
+      ++g.periods;
+      g.hours += static_cast<double>(until - run_start) / kMsPerHour;
+    }
+  };
+  for (const auto* r : rollups) {
+    g.coverage += r->coverage;
+    if (r->coverage <= 0) continue;  // part of a silent run
+    int64_t t = ToUnixMillis(r->start);
+    close_run(t);
+    run_start = t + slot_ms;
+  }
+  close_run(ToUnixMillis(week.end));
+  return g;
+}
+
+// Each facility's silent runs and frozen counts; the worst facilities. Returns the gaps by id.
+std::map<std::string, Gaps> AddFacilityQuality(const WeekScope& s, DataQuality& q) {
+  std::map<std::string, Gaps> gaps;
+  for (const auto& [id, f] : s.facilities) {
+    const Gaps g = SilentGaps(s.RollupsOf(id), s.week, s.options.silent_after);
+    if (auto frozen = Frozen(s.RollupsOf(id), s.options.frozen_after)) {
+      frozen->id = id;
+      q.frozen.push_back(*frozen);
+    }
+    gaps[id] = g;
+    if (g.periods > 0)
+      q.worst_facilities.push_back({id, g.periods, g.hours, 1 - g.coverage / s.slots});
+    q.facility_silent_periods += g.periods;
+    q.facility_silent_hours += g.hours;
+  }
+  std::stable_sort(q.frozen.begin(), q.frozen.end(),
+                   [](const auto& a, const auto& b) { return a.frozen_hours > b.frozen_hours; });
+  std::stable_sort(q.worst_facilities.begin(), q.worst_facilities.end(),
+                   [](const auto& a, const auto& b) { return a.silent_hours > b.silent_hours; });
+  if (q.worst_facilities.size() > static_cast<size_t>(s.options.top_n)) {
+    q.worst_facilities.resize(static_cast<size_t>(s.options.top_n));
+  }
+  return gaps;
+}
+
+// The scope's facilities a source may write: its scope's facilities, operators and bays.
+std::set<std::string> FacilitiesOfSource(const model::Source& source, const WeekScope& s) {
+  const auto& scope = source.scope;
+  std::set<std::string> covered;
+  for (const auto& [id, f] : s.facilities) {
+    if (scope.all || std::ranges::find(scope.facilities, f->id) != scope.facilities.end() ||
+        std::ranges::find(scope.operators, f->operator_name) != scope.operators.end()) {
+      covered.insert(id);
+    }
+  }
+  for (const auto& b : scope.bays) {
+    if (const auto* bay = s.registry.FindBay(b);
+        bay && s.facilities.contains(bay->facility.str())) {
+      covered.insert(bay->facility.str());
+    }
+  }
+  return covered;
+}
+
+// Adds `v` to `total` when it is known (a counter the week has).
+void AddKnown(std::optional<int64_t>& total, const std::optional<int64_t>& v) {
+  if (v) total = total.value_or(0) + *v;
+}
+
+// Each source's uptime and silent runs over the facilities it covers, and its anomaly and
+// drift-correction counters; the counters' totals.
+Status AddSourceQuality(const WeekScope& s, const std::map<std::string, Gaps>& gaps,
+                        DataQuality& q) {
+  for (const auto& source : s.registry.sources()) {
+    const std::set<std::string> covered = FacilitiesOfSource(source, s);
+    if (covered.empty()) continue;
+    SourceQuality sq;
+    sq.source = source.id.str();
+    double coverage = 0;
+    for (const auto& id : covered) {
+      const Gaps& g = gaps.at(id);
+      coverage += g.coverage;
+      sq.silent_periods += g.periods;
+      sq.silent_hours += g.hours;
+    }
+    sq.facilities = static_cast<int>(covered.size());
+    const std::string counter = "source." + sq.source;
+    PG_ASSIGN_OR_RETURN(sq.anomalies,
+                        s.store.CounterSum(counter + ".anomalies", s.week.start, s.week.end));
+    PG_ASSIGN_OR_RETURN(sq.corrections,
+                        s.store.CounterSum(counter + ".corrections", s.week.start, s.week.end));
+    AddKnown(q.anomalies, sq.anomalies);
+    AddKnown(q.corrections, sq.corrections);
+    sq.uptime = coverage / (s.slots * static_cast<double>(covered.size()));
+    q.sources.push_back(std::move(sq));
+  }
+  return Status::Ok();
+}
+
+// Refused ingest messages received in the week, in all and by channel.
+Status AddDeadLetters(const WeekScope& s, DataQuality& q) {
+  PG_ASSIGN_OR_RETURN(auto letters, s.store.LoadDeadLetters(10'000));
+  for (const auto& l : letters) {
+    if (l.received >= s.week.start && l.received < s.week.end) {
+      ++q.dead_letters;
+      ++q.dead_letters_by_channel[l.channel];
+    }
+  }
+  return Status::Ok();
+}
+
+// The data quality section. REQUIRES: the frozen charging sites are in `q` already.
+Status AddDataQuality(const WeekScope& s, DataQuality& q) {
+  const std::map<std::string, Gaps> gaps = AddFacilityQuality(s, q);
+  PG_RETURN_IF_ERROR(AddSourceQuality(s, gaps, q));
+  return AddDeadLetters(s, q);
+}
+
+// --- Signs ---
+
+// Adds to `hours` each spell of the week a sign was offline, from its fault log (its state at
+// the week's start, then each offline and online record in it).
+Status AddOfflineHours(store::Store& store, const model::SignId& sign, const Week& week,
+                       double& hours) {
+  PG_ASSIGN_OR_RETURN(auto before, store.SignFaultAt(sign, week.start));
+  bool offline = before && before->kind == "offline";
+  Timestamp since = week.start;
+  PG_ASSIGN_OR_RETURN(auto faults, store.LoadSignFaults(sign, week.start, week.end, 100'000));
+  for (const auto& f : faults) {
+    if (f.kind == "offline" && !offline) {
+      offline = true;
+      since = f.time;
+    } else if (f.kind == "online" && offline) {
+      offline = false;
+      hours += OverlapHours(since, f.time, week.start, week.end);
+    }
+  }
+  if (offline) hours += OverlapHours(since, week.end, week.start, week.end);
+  return Status::Ok();
+}
+
+// Uptime, contents published and overrides of the city's signs. REQUIRES: some sign.
+Result<SignFigures> SignWeek(const WeekScope& s) {
+  SignFigures sf;
+  sf.signs = static_cast<int>(s.registry.signs().size());
+  for (const auto& sign : s.registry.signs()) {
+    PG_RETURN_IF_ERROR(AddOfflineHours(s.store, sign.id, s.week, sf.offline_hours));
+    PG_ASSIGN_OR_RETURN(auto shown,
+                        s.store.LoadSignDisplays(sign.id, s.week.start, s.week.end, 1'000'000));
+    sf.contents_published += static_cast<int64_t>(shown.size());
+  }
+  sf.uptime = 1 - sf.offline_hours / (s.hours * sf.signs);
+  PG_ASSIGN_OR_RETURN(auto overrides, s.store.LoadSignOverrides(nullptr, false, 1'000'000));
+  for (const auto& o : overrides) {
+    if (o.created >= s.week.start && o.created < s.week.end) ++sf.overrides;
+    Timestamp until = o.ended ? std::min(*o.ended, o.expires) : o.expires;
+    sf.override_hours += OverlapHours(o.created, until, s.week.start, s.week.end);
+  }
+  return sf;
+}
+
+// --- Forecast accuracy ---
+
+// The occupancy samples of the scope's facilities over the four weeks before the week and the
+// week itself, as a backtest's data set.
+Result<forecast::Dataset> ForecastHistory(const WeekScope& s) {
+  forecast::Dataset data;
+  data.name = s.registry.city().id;
+  data.time_zone = s.registry.city().time_zone;
+  for (const auto& [id, f] : s.facilities) {
     PG_ASSIGN_OR_RETURN(
-        auto statuses, store.LoadChargerStatus(week.start - std::chrono::hours(24 * 28), week.end));
-    std::map<std::string, double> restore_hours;
-    for (const auto& e : statuses) {
-      auto sit = site_of_charger.find(e.charger.str());
-      if (sit != site_of_charger.end() && sites.contains(sit->second)) {
-        sites[sit->second].status_recorded = true;
-      }
+        auto samples,
+        s.store.LoadOccupancy(f->id, s.week.start - std::chrono::hours(24 * 28), s.week.end));
+    if (samples.empty()) continue;
+    forecast::RawSeries series;
+    series.id = id;
+    for (const auto& x : samples) {
+      if (x.capacity > 0) series.samples.push_back({x.time, x.occupied, x.capacity});
     }
-    for (size_t i = 0; i < statuses.size(); ++i) {
-      const auto& e = statuses[i];
-      if (e.status != model::ChargerStatus::kFaulted) continue;
-      auto sit = site_of_charger.find(e.charger.str());
-      if (sit == site_of_charger.end() || !sites.contains(sit->second)) continue;
-      // Skip repeated Faulted reports of one spell.
-      if (i > 0 && statuses[i - 1].charger == e.charger &&
-          statuses[i - 1].connector == e.connector &&
-          statuses[i - 1].status == model::ChargerStatus::kFaulted) {
-        continue;
-      }
-      size_t j = i + 1;
-      while (j < statuses.size() && statuses[j].charger == e.charger &&
-             statuses[j].connector == e.connector &&
-             statuses[j].status == model::ChargerStatus::kFaulted) {
-        ++j;
-      }
-      bool restored = j < statuses.size() && statuses[j].charger == e.charger &&
-                      statuses[j].connector == e.connector;
-      Timestamp end = restored ? statuses[j].time : week.end;
-      EvSite& s = sites[sit->second];
-      s.status_recorded = true;
-      s.fault_hours += OverlapHours(e.time, end, week.start, week.end);
-      if (restored && end >= week.start) {
-        ++s.faults_restored;
-        restore_hours[sit->second] += static_cast<double>((end - e.time).count()) / kMsPerHour;
-      }
-    }
-    std::map<std::string, std::array<double, 6>> dist;  // Σ mean·cov, Σ cap·cov, Σ cov, Σ avail
-    std::map<std::string, EvDistrict> ev_districts;
-    for (auto& [id, s] : sites) {
-      if (s.faults_restored > 0) {
-        s.mean_hours_to_restore = restore_hours[id] / static_cast<double>(s.faults_restored);
-      }
-      EvDistrict& d = ev_districts[s.district];
-      d.district = s.district;
-      ++d.sites;
-      d.connectors += s.connectors;
-      d.fault_hours += s.fault_hours;
-      d.status_recorded = d.status_recorded || s.status_recorded;
-      d.faults_restored += s.faults_restored;
-      auto it = acc.find(id);
-      auto& a = dist[s.district];
-      if (it != acc.end()) {
-        for (int k = 0; k < 4; ++k) a[k] += it->second[k];
-      }
-      a[4] += restore_hours[id];
-      out.ev_sites.push_back(s);
-    }
-    std::array<double, 4> all{};
-    for (const auto& [name, a] : dist) {
-      for (int k = 0; k < 4; ++k) all[k] += a[k];
-    }
-    out.kpis.ev_utilisation = Ratio(all[0], all[1]);
-    out.kpis.ev_availability = Ratio(all[3], all[2]);
-    for (auto& [name, d] : ev_districts) {
-      const auto& a = dist[name];
-      d.utilisation = Ratio(a[0], a[1]);
-      d.availability = Ratio(a[3], a[2]);
-      if (d.faults_restored > 0)
-        d.mean_hours_to_restore = a[4] / static_cast<double>(d.faults_restored);
-      out.ev_districts.push_back(d);
-    }
+    data.series.push_back(std::move(series));
   }
+  return data;
+}
 
-  // --- Build-out ---
-  {
-    const std::string first_day = LocalDate(week.start, zone);
-    const std::string last_day = LocalDate(week.end - std::chrono::hours(12), zone);
-    std::map<std::string, BuildOutDistrict> build;
-    for (const auto& d : registry.city().districts) {
-      if (InDistrict(district, d.id)) build[d.id].district = d.id;
-    }
-    for (const auto& [d, t] : options.targets) {
-      if (InDistrict(district, d)) build[d].district = d;
-    }
-    for (const auto& c : registry.chargers()) {
-      if (!InDistrict(district, c.district)) continue;
-      BuildOutDistrict& b = build[c.district];
-      b.district = c.district;
-      auto state = LifecycleOn(c, last_day);
-      if (state) {
-        switch (*state) {
-          case model::Lifecycle::kPlanned:
-            ++b.planned;
-            break;
-          case model::Lifecycle::kUnderConstruction:
-            ++b.under_construction;
-            break;
-          case model::Lifecycle::kInService:
-            ++b.in_service;
-            break;
-          case model::Lifecycle::kRetired:
-            ++b.retired;
-            break;
-        }
-      }
-      const std::pair<const std::string*, model::Lifecycle> steps[] = {
-          {&c.planned_date, model::Lifecycle::kPlanned},
-          {&c.construction_date, model::Lifecycle::kUnderConstruction},
-          {&c.in_service_date, model::Lifecycle::kInService},
-          {&c.retired_date, model::Lifecycle::kRetired}};
-      for (const auto& [date, to] : steps) {
-        if (!date->empty() && *date >= first_day && *date <= last_day) {
-          out.build_out_changes.push_back({c.id.str(), c.district, to, *date});
-        }
-      }
-    }
-    for (auto& [d, b] : build) {
-      auto t = options.targets.find(d);
-      if (t != options.targets.end()) b.target = t->second;
-      out.kpis.chargers_in_service += b.in_service;
-      if (b.target.in_service) {
-        out.kpis.chargers_in_service_target =
-            out.kpis.chargers_in_service_target.value_or(0) + *b.target.in_service;
-      }
-      out.build_out.push_back(b);
-    }
-    std::sort(out.build_out_changes.begin(), out.build_out_changes.end(),
-              [](const auto& a, const auto& b) {
-                return std::tie(a.date, a.charger) < std::tie(b.date, b.charger);
-              });
+// Models trained on the four weeks before the week, scored on it against persistence.
+Result<ForecastAccuracy> ForecastWeek(const WeekScope& s) {
+  ForecastAccuracy accuracy;
+  PG_ASSIGN_OR_RETURN(forecast::Dataset data, ForecastHistory(s));
+  if (data.series.empty()) {
+    accuracy.note = "no occupancy history in scope";
+    return accuracy;
   }
-
-  // --- Data quality ---
-  {
-    struct Gaps {
-      double coverage = 0;
-      int periods = 0;
-      double hours = 0;
-    };
-    std::map<std::string, Gaps> gaps;
-    const int64_t slot_ms = std::chrono::duration_cast<Milliseconds>(kSlot).count();
-    const int64_t min_run = std::chrono::duration_cast<Milliseconds>(options.silent_after).count();
-    for (const auto& [id, f] : scope) {
-      Gaps g;
-      int64_t run_start = ToUnixMillis(week.start);
-      auto close_run = [&](int64_t until) {
-        if (until - run_start >= min_run) {
-          ++g.periods;
-          g.hours += static_cast<double>(until - run_start) / kMsPerHour;
-        }
-      };
-      for (const auto* r : by_facility[id]) {
-        g.coverage += r->coverage;
-        int64_t t = ToUnixMillis(r->start);
-        if (r->coverage <= 0) continue;  // part of a silent run
-        close_run(t);
-        run_start = t + slot_ms;
-      }
-      close_run(ToUnixMillis(week.end));
-      if (auto frozen = Frozen(by_facility[id], options.frozen_after)) {
-        frozen->id = id;
-        out.quality.frozen.push_back(*frozen);
-      }
-      gaps[id] = g;
-      if (g.periods > 0) {
-        out.quality.worst_facilities.push_back(
-            {id, g.periods, g.hours, 1 - g.coverage / week_slots});
-      }
-      out.quality.facility_silent_periods += g.periods;
-      out.quality.facility_silent_hours += g.hours;
-    }
-    std::stable_sort(out.quality.frozen.begin(), out.quality.frozen.end(),
-                     [](const auto& a, const auto& b) { return a.frozen_hours > b.frozen_hours; });
-    std::stable_sort(out.quality.worst_facilities.begin(), out.quality.worst_facilities.end(),
-                     [](const auto& a, const auto& b) { return a.silent_hours > b.silent_hours; });
-    if (out.quality.worst_facilities.size() > static_cast<size_t>(options.top_n)) {
-      out.quality.worst_facilities.resize(static_cast<size_t>(options.top_n));
-    }
-    for (const auto& s : registry.sources()) {
-      SourceQuality q;
-      q.source = s.id.str();
-      std::set<std::string> covered;
-      for (const auto& [id, f] : scope) {
-        bool in = s.scope.all ||
-                  std::find(s.scope.facilities.begin(), s.scope.facilities.end(), f->id) !=
-                      s.scope.facilities.end() ||
-                  std::find(s.scope.operators.begin(), s.scope.operators.end(), f->operator_name) !=
-                      s.scope.operators.end();
-        if (in) covered.insert(id);
-      }
-      for (const auto& b : s.scope.bays) {
-        if (const auto* bay = registry.FindBay(b); bay && scope.contains(bay->facility.str())) {
-          covered.insert(bay->facility.str());
-        }
-      }
-      if (covered.empty()) continue;
-      double cov = 0;
-      for (const auto& id : covered) {
-        cov += gaps[id].coverage;
-        q.silent_periods += gaps[id].periods;
-        q.silent_hours += gaps[id].hours;
-      }
-      q.facilities = static_cast<int>(covered.size());
-      PG_ASSIGN_OR_RETURN(
-          q.anomalies, store.CounterSum("source." + q.source + ".anomalies", week.start, week.end));
-      PG_ASSIGN_OR_RETURN(q.corrections, store.CounterSum("source." + q.source + ".corrections",
-                                                          week.start, week.end));
-      auto add = [](std::optional<int64_t>& total, const std::optional<int64_t>& v) {
-        if (v) total = total.value_or(0) + *v;
-      };
-      add(out.quality.anomalies, q.anomalies);
-      add(out.quality.corrections, q.corrections);
-      q.uptime = cov / (week_slots * static_cast<double>(covered.size()));
-      out.quality.sources.push_back(std::move(q));
-    }
-    PG_ASSIGN_OR_RETURN(auto letters, store.LoadDeadLetters(10'000));
-    for (const auto& l : letters) {
-      if (l.received >= week.start && l.received < week.end) {
-        ++out.quality.dead_letters;
-        ++out.quality.dead_letters_by_channel[l.channel];
-      }
-    }
+  forecast::BacktestOptions bo;
+  bo.train_until = s.week.start;
+  bo.horizons_minutes = s.options.horizons_minutes;
+  bo.calendar = "none";
+  bo.threads = 1;
+  auto report = forecast::RunBacktest(data, bo);
+  if (!report.ok()) {
+    accuracy.note = report.status().message();
+    return accuracy;
   }
+  for (const auto& h : report->horizons) {
+    if (h.n == 0) continue;
+    accuracy.horizons.push_back({h.minutes, h.n, h.model.mae, h.persistence.mae});
+  }
+  if (accuracy.horizons.empty()) accuracy.note = "no forecast could be scored";
+  return accuracy;
+}
 
-  // --- Signs (city-wide: signs carry no district) ---
+}  // namespace
+
+Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& registry,
+                                const Week& week, const AnalyticsOptions& options,
+                                std::string_view district) {
+  PG_RETURN_IF_ERROR(CheckDistrictKnown(registry, district));
+  PG_ASSIGN_OR_RETURN(auto rollups,
+                      store.LoadAllRollups(Kind::kFacility, kSlot, week.start, week.end));
+  const WeekScope scope = MakeScope(store, registry, week, options, district, rollups);
+  WeekFigures out = Heading(scope);
+  PG_RETURN_IF_ERROR(AddOccupancy(scope, out));
+  PG_ASSIGN_OR_RETURN(out.on_street, OnStreetWeek(scope));
+  // Before the data quality, which adds the facilities' frozen series to the sites'.
+  PG_RETURN_IF_ERROR(AddCharging(scope, out));
+  AddBuildOut(scope, out);
+  PG_RETURN_IF_ERROR(AddDataQuality(scope, out.quality));
+  // Signs carry no district: their figures are the city's.
   if (district.empty() && !registry.signs().empty()) {
-    SignFigures& sf = out.signs;
-    sf.signs = static_cast<int>(registry.signs().size());
-    for (const auto& sign : registry.signs()) {
-      PG_ASSIGN_OR_RETURN(auto before, store.SignFaultAt(sign.id, week.start));
-      bool offline = before && before->kind == "offline";
-      Timestamp since = week.start;
-      PG_ASSIGN_OR_RETURN(auto faults,
-                          store.LoadSignFaults(sign.id, week.start, week.end, 100'000));
-      for (const auto& f : faults) {
-        if (f.kind == "offline" && !offline) {
-          offline = true;
-          since = f.time;
-        } else if (f.kind == "online" && offline) {
-          offline = false;
-          sf.offline_hours += OverlapHours(since, f.time, week.start, week.end);
-        }
-      }
-      if (offline) sf.offline_hours += OverlapHours(since, week.end, week.start, week.end);
-      PG_ASSIGN_OR_RETURN(auto shown,
-                          store.LoadSignDisplays(sign.id, week.start, week.end, 1'000'000));
-      sf.contents_published += static_cast<int64_t>(shown.size());
-    }
-    sf.uptime = 1 - sf.offline_hours / (week_hours * sf.signs);
-    PG_ASSIGN_OR_RETURN(auto overrides, store.LoadSignOverrides(nullptr, false, 1'000'000));
-    for (const auto& o : overrides) {
-      if (o.created >= week.start && o.created < week.end) ++sf.overrides;
-      Timestamp until = o.ended ? std::min(*o.ended, o.expires) : o.expires;
-      sf.override_hours += OverlapHours(o.created, until, week.start, week.end);
-    }
+    PG_ASSIGN_OR_RETURN(out.signs, SignWeek(scope));
   }
-
-  // --- Forecast accuracy: models trained on the four weeks before, scored on this one ---
   if (options.forecast_accuracy) {
-    forecast::Dataset data;
-    data.name = out.city_id;
-    data.time_zone = out.time_zone;
-    for (const auto& [id, f] : scope) {
-      PG_ASSIGN_OR_RETURN(
-          auto samples,
-          store.LoadOccupancy(f->id, week.start - std::chrono::hours(24 * 28), week.end));
-      if (samples.empty()) continue;
-      forecast::RawSeries s;
-      s.id = id;
-      for (const auto& x : samples) {
-        if (x.capacity > 0) s.samples.push_back({x.time, x.occupied, x.capacity});
-      }
-      data.series.push_back(std::move(s));
-    }
-    forecast::BacktestOptions bo;
-    bo.train_until = week.start;
-    bo.horizons_minutes = options.horizons_minutes;
-    bo.calendar = "none";
-    bo.threads = 1;
-    if (data.series.empty()) {
-      out.forecast.note = "no occupancy history in scope";
-    } else {
-      auto report = forecast::RunBacktest(data, bo);
-      if (!report.ok()) {
-        out.forecast.note = report.status().message();
-      } else {
-        for (const auto& h : report->horizons) {
-          if (h.n == 0) continue;
-          out.forecast.horizons.push_back({h.minutes, h.n, h.model.mae, h.persistence.mae});
-        }
-        if (out.forecast.horizons.empty()) out.forecast.note = "no forecast could be scored";
-      }
-    }
+    PG_ASSIGN_OR_RETURN(out.forecast, ForecastWeek(scope));
   }
   return out;
 }
