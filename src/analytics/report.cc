@@ -696,19 +696,19 @@ void BuildOut(Writer& w, const ReportParts& p) {
   o << "</section>";
 }
 
-void Quality(Writer& w, const ReportParts& p) {
+// A count the week has, or "not recorded".
+std::string CountOrNotRecorded(const std::optional<int64_t>& v, Writer& w) {
+  return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
+}
+
+// Each source's uptime, silences and counters, with its uptime the week before.
+void SourceTable(Writer& w, const DataQuality& q, const DataQuality& r) {
   auto& o = w.out();
-  const auto &q = p.now.quality, &r = p.prev.quality;
-  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
-  if (!q.sources.empty()) {
-    o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
-      << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("anomalies_col")
-      << "</th><th>" << w.T("corrections_col") << "</th><th>" << w.T("previous") << " "
-      << w.T("uptime") << "</th></tr>";
-  }
-  auto count = [&](const std::optional<int64_t>& v) {
-    return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
-  };
+  if (q.sources.empty()) return;
+  o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
+    << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("anomalies_col")
+    << "</th><th>" << w.T("corrections_col") << "</th><th>" << w.T("previous") << " "
+    << w.T("uptime") << "</th></tr>";
   for (const auto& s : q.sources) {
     std::optional<double> prev;
     for (const auto& t : r.sources) {
@@ -717,10 +717,15 @@ void Quality(Writer& w, const ReportParts& p) {
     o << fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours), count(s.anomalies),
-        count(s.corrections), Pct(prev, w));
+        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours),
+        CountOrNotRecorded(s.anomalies, w), CountOrNotRecorded(s.corrections, w), Pct(prev, w));
   }
-  if (!q.sources.empty()) o << "</table>";
+  o << "</table>";
+}
+
+// Silences, dead letters, anomalies and corrections of the week and the week before.
+void QualityTotals(Writer& w, const DataQuality& q, const DataQuality& r) {
+  auto& o = w.out();
   o << "<table>";
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{} ({} {})</td><td class=\"n\">{}</td></tr>",
                    w.T("silent"), q.facility_silent_periods, Num(q.facility_silent_hours),
@@ -728,9 +733,24 @@ void Quality(Writer& w, const ReportParts& p) {
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                    w.T("dead_letters"), q.dead_letters, r.dead_letters);
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                   w.T("anomalies"), count(q.anomalies), count(r.anomalies));
+                   w.T("anomalies"), CountOrNotRecorded(q.anomalies, w),
+                   CountOrNotRecorded(r.anomalies, w));
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
-                   w.T("corrections"), count(q.corrections), count(r.corrections));
+                   w.T("corrections"), CountOrNotRecorded(q.corrections, w),
+                   CountOrNotRecorded(r.corrections, w));
+}
+
+// The name of facility `id` in the report's language; the id for a charging site or no name.
+std::string NameOrId(const WeekFigures& week, const std::string& id, bool charger_site, Writer& w) {
+  const FacilityFigures* f = charger_site ? nullptr : week.Facility(id);
+  std::string name = f ? f->name.In(w.Lang()) : std::string();
+  return name.empty() ? id : name;
+}
+
+// The first 12 frozen counts, and the facilities with the longest silences; nothing for none.
+void FrozenAndGaps(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  const auto& q = p.now.quality;
   if (!q.frozen.empty()) {
     o << "<h3>" << w.T("frozen") << "</h3><table><tr><th>" << w.T("facility") << " / "
       << w.T("site") << "</th><th>" << w.T("frozen_hours") << "</th><th>" << w.T("stuck_at")
@@ -738,11 +758,9 @@ void Quality(Writer& w, const ReportParts& p) {
     size_t n = 0;
     for (const auto& f : q.frozen) {
       if (++n > 12) break;
-      const FacilityFigures* fac = f.charger_site ? nullptr : p.now.Facility(f.id);
-      std::string name = fac ? fac->name.In(w.Lang()) : std::string();
       o << fmt::format(
           "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.0f} / {}</td></tr>",
-          Esc(name.empty() ? f.id : name), Num(f.frozen_hours), f.value, f.capacity);
+          Esc(NameOrId(p.now, f.id, f.charger_site, w)), Num(f.frozen_hours), f.value, f.capacity);
     }
     o << "</table>";
   }
@@ -751,33 +769,43 @@ void Quality(Writer& w, const ReportParts& p) {
       << w.T("unknown") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")
       << "</th></tr>";
     for (const auto& g : q.worst_facilities) {
-      const FacilityFigures* f = p.now.Facility(g.id);
-      std::string name = f ? f->name.In(w.Lang()) : std::string();
       o << fmt::format(
           "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
           "class=\"n\">{}</td></tr>",
-          Esc(name.empty() ? g.id : name), Pct(g.unknown_share, w), g.silent_periods,
+          Esc(NameOrId(p.now, g.id, false, w)), Pct(g.unknown_share, w), g.silent_periods,
           Num(g.silent_hours));
     }
     o << "</table>";
   }
-  // Signs.
-  const auto &s = p.now.signs, &t = p.prev.signs;
+}
+
+// The signs' uptime, offline hours, overrides and contents against the week before.
+void SignsTable(Writer& w, const SignFigures& s, const SignFigures& t) {
+  auto& o = w.out();
   o << "<h3>" << w.T("signs") << "</h3>";
   if (s.signs == 0) {
     o << "<p class=\"note\">" << w.T("no_signs") << "</p>";
-  } else {
-    o << "<table><tr><th></th><th>" << w.T("week") << "</th><th>" << w.T("previous")
-      << "</th></tr>";
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     w.T("sign_uptime"), Pct(s.uptime, w), Pct(t.uptime, w));
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     w.T("offline_hours"), Num(s.offline_hours), Num(t.offline_hours));
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     w.T("overrides"), s.overrides, t.overrides);
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
-                     w.T("contents"), s.contents_published, t.contents_published);
+    return;
   }
+  o << "<table><tr><th></th><th>" << w.T("week") << "</th><th>" << w.T("previous") << "</th></tr>";
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("sign_uptime"), Pct(s.uptime, w), Pct(t.uptime, w));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("offline_hours"), Num(s.offline_hours), Num(t.offline_hours));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("overrides"), s.overrides, t.overrides);
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+                   w.T("contents"), s.contents_published, t.contents_published);
+}
+
+// The data quality section, with the signs'.
+void Quality(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
+  SourceTable(w, p.now.quality, p.prev.quality);
+  QualityTotals(w, p.now.quality, p.prev.quality);
+  FrozenAndGaps(w, p);
+  SignsTable(w, p.now.signs, p.prev.signs);
   o << "</section>";
 }
 
