@@ -17,6 +17,7 @@
 #include "forecast/datasets.h"
 #include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
+#include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::analytics {
@@ -328,16 +329,6 @@ TEST(DemoWeek, BackfilledWeeksFillEverySection) {
   EXPECT_GT(partial->kpis.unknown_share, 0.6);
 }
 
-// FNV-1a 64 of `text`, in hex.
-std::string Digest(std::string_view text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : text) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
-
 // The demo city's W47 with forecast accuracy (every section filled), as JSON and in both
 // languages, digested. Recorded before ComputeWeek, SectionJson and GenerateDemoCity were cut into
 // pieces; a deliberate change of the outputs updates them (the failure prints the new digests).
@@ -356,9 +347,9 @@ TEST(DemoWeek, ReportIsByteIdenticalToTheRecordedOne) {
   EXPECT_FALSE(now->forecast.horizons.empty());
   auto json = SectionJson(*now, "all");
   ASSERT_TRUE(json.ok());
-  const std::string digests = Digest(*json) + " " +
-                              Digest(RenderReportHtml(*now, *prev, "zh", week.end)) + " " +
-                              Digest(RenderReportHtml(*now, *prev, "en", week.end));
+  const std::string digests = testing::Digest(*json) + " " +
+                              testing::Digest(RenderReportHtml(*now, *prev, "zh", week.end)) + " " +
+                              testing::Digest(RenderReportHtml(*now, *prev, "en", week.end));
   EXPECT_EQ(digests, "89f8e37e4a580b93 105a06a32f5951e7 49a97128ee5a7a36");
 }
 

@@ -12,6 +12,7 @@
 
 #include "analytics/pdf.h"
 #include "analytics/report.h"
+#include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::analytics {
@@ -442,16 +443,6 @@ TEST(Analytics, AWeekWithoutDataSaysSoAndDoesNotInvent) {
   EXPECT_NE(html.find("no data"), std::string::npos);
 }
 
-// FNV-1a 64 of `text`, in hex: a digest that is the same on every run and machine.
-std::string Digest(std::string_view text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : text) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
-
 // The digests of every JSON section and both languages' HTML of the Testville week, of the week
 // scoped to D1, and of an empty week with forecast accuracy asked for. They were recorded before
 // ComputeWeek and SectionJson were cut into pieces; a deliberate change of the outputs updates
@@ -481,10 +472,11 @@ TEST(Analytics, SectionsAndReportsAreByteIdenticalToTheRecordedOutputs) {
     for (std::string_view section : sections) {
       auto json = SectionJson(*now, section);
       ASSERT_TRUE(json.ok()) << section;
-      digests[k.name + "/" + std::string(section)] = Digest(*json);
+      digests[k.name + "/" + std::string(section)] = testing::Digest(*json);
     }
     for (const char* lang : {"zh", "en"}) {
-      digests[k.name + "/html-" + lang] = Digest(RenderReportHtml(*now, *prev, lang, k.week.end));
+      digests[k.name + "/html-" + lang] =
+          testing::Digest(RenderReportHtml(*now, *prev, lang, k.week.end));
     }
   }
   const std::map<std::string, std::string> recorded = {
@@ -512,10 +504,7 @@ TEST(Analytics, SectionsAndReportsAreByteIdenticalToTheRecordedOutputs) {
       {"empty/quality", "6fef63c469fc3c87"},   {"empty/signs", "d9d2e380c437301a"},
       {"empty/summary", "841ff5d292129058"},
   };
-  std::string table;
-  for (const auto& [name, digest] : digests)
-    table += fmt::format("{{\"{}\", \"{}\"}},\n", name, digest);
-  EXPECT_EQ(digests, recorded) << table;
+  EXPECT_EQ(digests, recorded) << testing::DigestTable(digests);
 }
 
 bool NoExternalAssets(const std::string& html) {

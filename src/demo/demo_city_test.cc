@@ -18,6 +18,7 @@
 #include "routing/route_query.h"
 #include "signs/display_rules.h"
 #include "store/store.h"
+#include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::demo {
@@ -87,16 +88,6 @@ TEST(DemoCity, IsDeterministic) {
   EXPECT_EQ(a.osm.ways.size(), b.osm.ways.size());
 }
 
-// FNV-1a 64 of `text`, in hex: the same on every run and machine.
-std::string Digest(std::string_view text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : text) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
-
 // Digests of what GenerateDemoCity(seed) makes: the files it writes (the OSM extract and the
 // survey CSVs, by name), every survey record as the store keeps it, and the land use.
 std::map<std::string, std::string> CityDigests(uint64_t seed) {
@@ -112,7 +103,7 @@ std::map<std::string, std::string> CityDigests(uint64_t seed) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    digests[std::filesystem::path(path).filename().string()] = Digest(bytes.str());
+    digests[std::filesystem::path(path).filename().string()] = testing::Digest(bytes.str());
   }
   nlohmann::json survey = nlohmann::json::array();
   survey.push_back(model::ToJson(*city.survey.city));
@@ -121,17 +112,9 @@ std::map<std::string, std::string> CityDigests(uint64_t seed) {
   for (const auto& x : city.survey.chargers) survey.push_back(model::ToJson(x));
   for (const auto& x : city.survey.signs) survey.push_back(model::ToJson(x));
   for (const auto& x : city.survey.sources) survey.push_back(model::ToJson(x));
-  digests["survey records"] = Digest(survey.dump());
-  digests["land use"] = Digest(ingest::simulator::LandUseToJson(city.land_use));
+  digests["survey records"] = testing::Digest(survey.dump());
+  digests["land use"] = testing::Digest(ingest::simulator::LandUseToJson(city.land_use));
   return digests;
-}
-
-std::string Table(const std::map<std::string, std::string>& digests) {
-  std::string table;
-  for (const auto& [name, digest] : digests) {
-    table += fmt::format("{{\"{}\", \"{}\"}},\n", name, digest);
-  }
-  return table;
 }
 
 // Recorded before GenerateDemoCity was cut into pieces; a deliberate change of the demo city
@@ -145,7 +128,7 @@ TEST(DemoCity, GeneratedCityIsByteIdenticalToTheRecordedOne) {
       {"sources.csv", "223461a4bbc5ea26"},   {"survey records", "99644bbf0c67c15e"},
   };
   const auto digests = CityDigests(20261128);
-  EXPECT_EQ(digests, recorded) << Table(digests);
+  EXPECT_EQ(digests, recorded) << testing::DigestTable(digests);
   const std::map<std::string, std::string> recorded_seed_7 = {
       {"bays.csv", "d1b84100c0e38a7b"},      {"chargers.csv", "4756857f09b81cf8"},
       {"city.csv", "dde2ef527b9a6aba"},      {"demoville.osm.pbf", "5823ee96761a4549"},
@@ -154,7 +137,7 @@ TEST(DemoCity, GeneratedCityIsByteIdenticalToTheRecordedOne) {
       {"sources.csv", "223461a4bbc5ea26"},   {"survey records", "e46d60d45765bab9"},
   };
   const auto digests_seed_7 = CityDigests(7);
-  EXPECT_EQ(digests_seed_7, recorded_seed_7) << Table(digests_seed_7);
+  EXPECT_EQ(digests_seed_7, recorded_seed_7) << testing::DigestTable(digests_seed_7);
 }
 
 TEST(DemoCity, SignRulesAreValidForTheDemoCity) {
