@@ -468,7 +468,7 @@ TEST(Analytics, SectionsAndReportsAreByteIdenticalToTheRecordedOutputs) {
         ComputeWeek(*c.store, *c.registry, PreviousWeek(k.week, zone), k.options, k.district);
     ASSERT_TRUE(now.ok() && prev.ok()) << k.name;
     std::vector<std::string_view> sections(std::begin(kSections), std::end(kSections));
-    sections.push_back("all");
+    sections.emplace_back("all");
     for (std::string_view section : sections) {
       auto json = SectionJson(*now, section);
       ASSERT_TRUE(json.ok()) << section;

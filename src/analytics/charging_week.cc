@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ranges>
 #include <unordered_map>
 
 #include "analytics/week_internal.h"
@@ -173,7 +172,8 @@ void SummariseCharging(const ChargingScope& charging,
   std::map<std::string, SiteCoverage> district_sums;
   std::map<std::string, double> district_restore_hours;
   std::map<std::string, EvDistrict> districts;
-  for (EvSite site : std::views::values(charging.sites)) {
+  for (const auto& [id, in_scope] : charging.sites) {
+    EvSite site = in_scope;
     if (site.faults_restored > 0) {
       site.mean_hours_to_restore =
           restored_hours_of(site.site) / static_cast<double>(site.faults_restored);
@@ -191,7 +191,7 @@ void SummariseCharging(const ChargingScope& charging,
     out.ev_sites.push_back(std::move(site));
   }
   SiteCoverage all;
-  for (const auto& sums : std::views::values(district_sums)) all.Add(sums);
+  for (const auto& [district, sums] : district_sums) all.Add(sums);
   out.kpis.ev_utilisation = all.busy.Share();
   out.kpis.ev_availability = all.Availability();
   for (auto& [name, d] : districts) {
