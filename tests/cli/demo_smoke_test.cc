@@ -16,7 +16,8 @@
 namespace pg {
 namespace {
 
-std::map<std::string, nlohmann::json> FreeCounts(uint16_t port) {
+// Every facility's `live` object by id.
+std::map<std::string, nlohmann::json> LiveObjects(uint16_t port) {
   auto r = api::http::HttpGet("127.0.0.1", port, "/api/v1/facilities?limit=1000");
   std::map<std::string, nlohmann::json> out;
   EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -25,7 +26,7 @@ std::map<std::string, nlohmann::json> FreeCounts(uint16_t port) {
   if (r->status != 200) return out;
   auto body = nlohmann::json::parse(r->body);
   EXPECT_GE(body["items"].size(), 1u) << r->body.substr(0, 300);
-  for (const auto& f : body["items"]) out[f["id"].get<std::string>()] = f["live"]["free"];
+  for (const auto& f : body["items"]) out[f["id"].get<std::string>()] = f["live"];
   return out;
 }
 
@@ -40,17 +41,24 @@ TEST(DemoSmoke, ServesTheDemoCityWithMovingCountsAndStopsOnCtrlC) {
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(serving \S+ on http://[^:]+:(\d+)/)")));
   auto port = static_cast<uint16_t>(std::stoi(m[1]));
 
-  auto first = FreeCounts(port);
+  auto first = LiveObjects(port);
   ASSERT_GE(first.size(), 30u);
-  int live = 0;
-  for (const auto& [id, free] : first) live += free.is_number();
-  EXPECT_GE(live, 20) << "most facilities have a live count";
+  // Known: a live count, or closed by its opening hours (at night in Xuchang most car parks are:
+  // whatever the hour the test runs at, the demo's state must be known for most facilities).
+  int known = 0, counted = 0;
+  for (const auto& [id, live] : first) {
+    counted += live["free"].is_number();
+    known += live["free"].is_number() || live["state"] == "closed";
+  }
+  EXPECT_GE(known, 20) << "most facilities have a live count or are closed";
+  EXPECT_GE(counted, 5) << "the facilities open at every hour have live counts";
 
   bool moved = false;
   for (int i = 0; i < 60 && !moved; ++i) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    for (const auto& [id, free] : FreeCounts(port)) {
-      if (first.contains(id) && free != first[id] && free.is_number()) moved = true;
+    for (const auto& [id, live] : LiveObjects(port)) {
+      const nlohmann::json& free = live["free"];
+      if (first.contains(id) && free != first[id]["free"] && free.is_number()) moved = true;
     }
   }
   EXPECT_TRUE(moved) << "some free count changes within a minute";
