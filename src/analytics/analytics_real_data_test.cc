@@ -13,8 +13,8 @@
 #include "analytics/pdf.h"
 #include "analytics/report.h"
 #include "core/clock.h"
+#include "datasets/datasets.h"
 #include "demo/demo_city.h"
-#include "forecast/datasets.h"
 #include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
 #include "tests/support/digest.h"
@@ -94,8 +94,8 @@ class RealWeek : public ::testing::Test {
     ASSERT_TRUE(bays.ok()) << bays.status().ToString();
     ASSERT_TRUE(ingest::StoreBayEvents(*bays, **store).ok());
 
-    auto ev = forecast::LoadDataset(data_dir + "/ev-charging-shenzhen-guangzhou",
-                                    forecast::DataFormat::kEv);
+    auto ev = datasets::LoadDataset(data_dir + "/ev-charging-shenzhen-guangzhou",
+                                    datasets::DataFormat::kEv);
     ASSERT_TRUE(ev.ok()) << ev.status().ToString();
     ASSERT_TRUE(ingest::StoreChargerSites(*ev, **store, kEvShift).ok());
     real_store = store->release();

@@ -160,8 +160,8 @@ Status AddOfflineHours(store::Store& store, const model::SignId& sign, const Wee
 
 // The occupancy samples of the scope's facilities over the four weeks before the week and the
 // week itself, as a backtest's data set.
-Result<forecast::Dataset> ForecastHistory(const WeekScope& s) {
-  forecast::Dataset data;
+Result<datasets::Dataset> ForecastHistory(const WeekScope& s) {
+  datasets::Dataset data;
   data.name = s.registry.city().id;
   data.time_zone = s.registry.city().time_zone;
   for (const auto& [id, f] : s.facilities) {
@@ -169,7 +169,7 @@ Result<forecast::Dataset> ForecastHistory(const WeekScope& s) {
         auto samples,
         s.store.LoadOccupancy(f->id, s.week.start - std::chrono::hours(24 * 28), s.week.end));
     if (samples.empty()) continue;
-    forecast::RawSeries series;
+    datasets::RawSeries series;
     series.id = id;
     for (const auto& x : samples) {
       if (x.capacity > 0) series.samples.push_back({x.time, x.occupied, x.capacity});
@@ -208,7 +208,7 @@ Result<SignFigures> SignWeek(const WeekScope& s) {
 
 Result<ForecastAccuracy> ForecastWeek(const WeekScope& s) {
   ForecastAccuracy accuracy;
-  PG_ASSIGN_OR_RETURN(forecast::Dataset data, ForecastHistory(s));
+  PG_ASSIGN_OR_RETURN(datasets::Dataset data, ForecastHistory(s));
   if (data.series.empty()) {
     accuracy.note = "no occupancy history in scope";
     return accuracy;

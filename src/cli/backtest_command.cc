@@ -44,9 +44,9 @@ Result<Timestamp> ParseCut(const std::string& text, const std::string& zone_name
 }
 
 int Run(const BacktestArgs& a) {
-  auto format = forecast::ParseDataFormat(a.format);
+  auto format = datasets::ParseDataFormat(a.format);
   if (!format.ok()) return Fail(format.status().message());
-  auto data = forecast::LoadDataset(a.data, *format, a.time_zone);
+  auto data = datasets::LoadDataset(a.data, *format, a.time_zone);
   if (!data.ok()) return Fail(data.status().message());
   forecast::BacktestOptions options;
   options.threads = a.threads;

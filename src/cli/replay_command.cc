@@ -11,7 +11,7 @@
 
 #include "cli/city_access.h"
 #include "cli/commands.h"
-#include "forecast/datasets.h"
+#include "datasets/datasets.h"
 #include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
 #include "store/store.h"
@@ -108,7 +108,7 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
             set->rows, set->zones.size(), set->bays.size(), set->unlocated_bays, set->events.size(),
             set->moved_arrivals);
       } else {
-        auto data = forecast::LoadDataset(o->path, forecast::DataFormat::kEv);
+        auto data = datasets::LoadDataset(o->path, datasets::DataFormat::kEv);
         if (!data.ok()) {
           *exit_code = Fail(data.status().message());
           return;

@@ -139,7 +139,7 @@ std::string LocalText(int64_t slot, const date::time_zone& zone) {
 
 }  // namespace
 
-Result<BacktestReport> RunBacktest(const Dataset& data, const BacktestOptions& options) {
+Result<BacktestReport> RunBacktest(const datasets::Dataset& data, const BacktestOptions& options) {
   for (int h : options.horizons_minutes) {
     if (h <= 0 || h % 5 != 0 || h > 7 * 24 * 60) {
       return InvalidArgument(
@@ -155,7 +155,9 @@ Result<BacktestReport> RunBacktest(const Dataset& data, const BacktestOptions& o
                                          : HolidayCalendar::Builtin(calendar_name);
   if (!calendar.ok()) return calendar.status();
   TimeIndex index(*zone, std::move(*calendar));
-  GridOptions grid = options.grid.value_or(data.grid);
+  GridOptions set_grid;
+  set_grid.max_gap = data.max_gap;
+  const GridOptions grid = options.grid.value_or(set_grid);
   ModelOptions model = options.model;
   model.horizons_minutes = options.horizons_minutes;
   // The model always knows 5 minutes too, so short arrivals interpolate from a fitted horizon.

@@ -8,7 +8,8 @@
 // on exactly the same pairs. Forecasts read only data up to their origin; the model's
 // parameters are frozen at the cut.
 //
-//   PG_ASSIGN_OR_RETURN(Dataset data, LoadDataset(path, DataFormat::kGuangzhou));
+//   PG_ASSIGN_OR_RETURN(datasets::Dataset data,
+//                       datasets::LoadDataset(path, datasets::DataFormat::kGuangzhou));
 //   PG_ASSIGN_OR_RETURN(BacktestReport r, RunBacktest(data, options));
 //   std::cout << ReportJson(r);
 //
@@ -20,7 +21,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "forecast/datasets.h"
+#include "datasets/datasets.h"
 #include "forecast/model.h"
 
 namespace pg::forecast {
@@ -86,7 +87,7 @@ struct BacktestReport {
 
 // Errors: kInvalidArgument for a bad horizon (not a positive multiple of 5 minutes, above one
 // week) or calendar; kFailedPrecondition when no series has data on both sides of the cut.
-Result<BacktestReport> RunBacktest(const Dataset& data, const BacktestOptions& options);
+Result<BacktestReport> RunBacktest(const datasets::Dataset& data, const BacktestOptions& options);
 
 // SPEC §9's `--json` document (with extra fields beside the contract's).
 std::string ReportJson(const BacktestReport& report);

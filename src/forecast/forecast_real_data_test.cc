@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "datasets/datasets.h"
 #include "forecast/backtest.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,7 +23,7 @@ namespace {
 struct RealSet {
   const char* name;
   const char* path;  // under ../shared/data
-  DataFormat format;
+  datasets::DataFormat format;
   const char* train_until;
   int64_t series_scored;
   double min_gain_15;  // MAE below the best baseline, share of it, at 15 minutes
@@ -38,7 +39,7 @@ TEST_P(RealDataBacktest, TheModelBeatsEveryBaselineAsTheDocsSay) {
   if (dir.empty() || !std::filesystem::exists(path)) {
     GTEST_SKIP() << "../shared/data/" << set.path << " is absent: the backtest did not run";
   }
-  auto data = LoadDataset(path, set.format);
+  auto data = datasets::LoadDataset(path, set.format);
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   BacktestOptions o;
   o.train_until = *ParseRfc3339(set.train_until);
@@ -65,13 +66,14 @@ TEST_P(RealDataBacktest, TheModelBeatsEveryBaselineAsTheDocsSay) {
 INSTANTIATE_TEST_SUITE_P(
     DocsForecast, RealDataBacktest,
     ::testing::Values(RealSet{"birmingham", "birmingham-parking/birmingham_parking.csv",
-                              DataFormat::kBirmingham, "2016-11-19T00:00:00Z", 29, 0.155, 0.155},
-                      RealSet{"guangzhou", "guangzhou-parking/occupancy.csv",
-                              DataFormat::kGuangzhou, "2018-06-18T00:00:00+08:00", 30, 0.155,
+                              datasets::DataFormat::kBirmingham, "2016-11-19T00:00:00Z", 29, 0.155,
                               0.155},
-                      RealSet{"parkapi", "parkapi-germany", DataFormat::kParkApi,
+                      RealSet{"guangzhou", "guangzhou-parking/occupancy.csv",
+                              datasets::DataFormat::kGuangzhou, "2018-06-18T00:00:00+08:00", 30,
+                              0.155, 0.155},
+                      RealSet{"parkapi", "parkapi-germany", datasets::DataFormat::kParkApi,
                               "2020-10-01T00:00:00+02:00", 328, 0.155, 0.155},
-                      RealSet{"ev", "ev-charging-shenzhen-guangzhou", DataFormat::kEv,
+                      RealSet{"ev", "ev-charging-shenzhen-guangzhou", datasets::DataFormat::kEv,
                               "2021-12-26T00:00:00+08:00", 65, 0.015, 0.105}),
     [](const auto& p) { return std::string(p.param.name); });
 

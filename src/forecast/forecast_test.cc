@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "datasets/datasets.h"
 #include "forecast/backtest.h"
 #include "forecast/baselines.h"
 #include "forecast/calendar.h"
 #include "forecast/calibration.h"
-#include "forecast/datasets.h"
 #include "forecast/model.h"
 #include "forecast/series.h"
 
@@ -158,6 +158,21 @@ TEST(BuildGrid, ClampsCountsAndDropsDuplicatesAndFrozenRuns) {
   EXPECT_FLOAT_EQ(g.Known(g.first_slot + 2 + 12 * 12 - 1), 0.33f);
   EXPECT_TRUE(IsMissing(g.Known(g.first_slot + 2 + 12 * 12 + 12)));  // 13 h in: an outage
   EXPECT_FALSE(g.Fresh(g.first_slot + 2 + 12 * 12 + 12));
+}
+
+TEST(BuildGrid, CountsAndClampsBirminghamsQuirks) {
+  auto d =
+      datasets::LoadDataset(std::string(PG_SOURCE_DIR) + "/tests/fixtures/forecast/birmingham.csv",
+                            datasets::DataFormat::kBirmingham);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  GridOptions grid;
+  grid.max_gap = d->max_gap;
+  GridSeries g = BuildGrid("b", d->series[0].samples, grid);
+  EXPECT_EQ(g.stats.duplicates, 1);
+  EXPECT_EQ(g.stats.above_capacity, 1);
+  GridSeries nia = BuildGrid("n", d->series[1].samples, grid);
+  EXPECT_EQ(nia.stats.negative, 1);
+  EXPECT_FLOAT_EQ(nia.Truth(nia.first_slot), 0.0f);
 }
 
 // ------------------------------------------------------------------------ profile, baselines
@@ -457,96 +472,12 @@ TEST(SeriesModel, HolidayCalendarMakesAHolidayMondayLookLikeASunday) {
   EXPECT_LT(err_cn, 0.5 * err_plain);
 }
 
-// --------------------------------------------------------------------------------- adapters
-
-std::string Fixture(const std::string& name) {
-  return std::string(PG_SOURCE_DIR) + "/tests/fixtures/forecast/" + name;
-}
-
-TEST(Adapters, LongCsvWithBomCrlfAndQuotedIds) {
-  auto d = LoadDataset(Fixture("long.csv"), DataFormat::kLong, "Asia/Shanghai");
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
-  ASSERT_EQ(d->series.size(), 2u);
-  EXPECT_EQ(d->series[1].id, "Lot, North");
-  EXPECT_EQ(d->series[0].samples[1].time, T("2026-11-28T00:05:00Z"));
-  EXPECT_EQ(d->series[1].samples[1].occupied, 7);
-  // And back: the long CSV round-trips.
-  auto again = ParseLongCsv(ToLongCsv(*d), "Asia/Shanghai");
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->series[1].samples[1].time, d->series[1].samples[1].time);
-  EXPECT_FALSE(ParseLongCsv("id,when\nF1,x\n", "Asia/Shanghai").ok());
-  auto bad = ParseLongCsv("facility_id,time,occupied,capacity\nF1,2026-11-28 08:00,1,2\n", "UTC");
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-}
-
-TEST(Adapters, BirminghamLocalTimeDuplicatesAndOutOfRangeCounts) {
-  auto d = LoadDataset(Fixture("birmingham.csv"), DataFormat::kBirmingham);
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
-  ASSERT_EQ(d->series.size(), 2u);
-  EXPECT_EQ(d->series[1].id, "NIA North");
-  const auto& s = d->series[0].samples;
-  EXPECT_EQ(s[0].time, T("2016-10-29T07:00:00Z"));  // BST
-  EXPECT_EQ(s[4].time, T("2016-10-31T08:00:00Z"));  // GMT
-  GridSeries g = BuildGrid("b", s, d->grid);
-  EXPECT_EQ(g.stats.duplicates, 1);
-  EXPECT_EQ(g.stats.above_capacity, 1);
-  GridSeries nia = BuildGrid("n", d->series[1].samples, d->grid);
-  EXPECT_EQ(nia.stats.negative, 1);
-  EXPECT_FLOAT_EQ(nia.Truth(nia.first_slot), 0.0f);
-}
-
-TEST(Adapters, GuangzhouDayFirstWideWithCapacities) {
-  auto d = LoadDataset(Fixture("guangzhou/occupancy.csv"), DataFormat::kGuangzhou);
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
-  ASSERT_EQ(d->series.size(), 2u);  // Z9 has no capacity
-  EXPECT_EQ(d->series[0].id, "C1");
-  EXPECT_EQ(d->series[0].samples[1].time, T("2018-06-02T00:00:00+08:00"));
-  EXPECT_EQ(d->series[0].samples[1].capacity, 1000);
-  EXPECT_EQ(d->series[1].samples[0].occupied, 230);  // above R2's 220: kept for the grid
-  EXPECT_EQ(d->skipped_cells, 3);
-  EXPECT_EQ(d->calendar, "cn");
-}
-
-TEST(Adapters, ParkApiFreeSpacesCarriedForwardAcrossFiles) {
-  auto d = LoadDataset(Fixture("parkapi"), DataFormat::kParkApi);
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
-  ASSERT_EQ(d->series.size(), 2u);  // koeln-parken-X has no capacity
-  const RawSeries& a = d->series[0];
-  EXPECT_EQ(a.id, "dresden-parken-A");
-  // 10:00 60 free; 10:05:01 empty + 10:05:02 58 free are one reading; 10:10 carried.
-  ASSERT_EQ(a.samples.size(), 5u);
-  EXPECT_EQ(a.samples[0].occupied, 40);
-  EXPECT_EQ(a.samples[1].time, T("2020-09-01T10:05:01Z"));
-  EXPECT_EQ(a.samples[1].occupied, 42);
-  EXPECT_EQ(a.samples[2].occupied, 42);
-  EXPECT_EQ(a.samples[3].occupied, 50);  // next file, columns in another order
-  const RawSeries& b = d->series[1];
-  EXPECT_EQ(b.samples.front().occupied, -5);  // 55 free of 50: clamped later by the grid
-  EXPECT_GT(d->carried_forward, 0);
-  EXPECT_EQ(d->time_zone, "Europe/Berlin");
-}
-
-TEST(Adapters, EvTwoCitiesAndAChangingTotal) {
-  auto d = LoadDataset(Fixture("ev"), DataFormat::kEv);
-  ASSERT_TRUE(d.ok()) << d.status().ToString();
-  ASSERT_EQ(d->series.size(), 2u);
-  EXPECT_EQ(d->series[0].id, "guangzhou-89451");
-  EXPECT_EQ(d->series[0].samples[0].capacity, 29);
-  EXPECT_EQ(d->series[0].samples[1].capacity, 28);
-  EXPECT_EQ(d->series[1].id, "shenzhen-12201");
-  EXPECT_EQ(d->series[1].samples[1].occupied, 4);
-  EXPECT_EQ(d->series[1].samples[0].time, T("2021-12-10T00:00:00+08:00"));
-  EXPECT_EQ(LoadDataset(Fixture("nope.csv"), DataFormat::kLong).status().code(),
-            StatusCode::kNotFound);
-  EXPECT_FALSE(ParseDataFormat("wide").ok());
-}
-
 // --------------------------------------------------------------------------------- backtest
 
-Dataset SyntheticDataset(int series, uint64_t seed) {
+datasets::Dataset SyntheticDataset(int series, uint64_t seed) {
   Synthetic syn;
   TimeIndex index(Shanghai(), *HolidayCalendar::Builtin("cn"));
-  Dataset d;
+  datasets::Dataset d;
   d.name = "synthetic";
   d.calendar = "cn";
   for (int i = 0; i < series; ++i) {
@@ -558,7 +489,7 @@ Dataset SyntheticDataset(int series, uint64_t seed) {
 }
 
 TEST(Backtest, ScoresTheModelAndBaselinesOnTheSamePairsDeterministically) {
-  Dataset d = SyntheticDataset(3, 40);
+  datasets::Dataset d = SyntheticDataset(3, 40);
   BacktestOptions o;
   o.train_until = T("2026-03-23T00:00:00+08:00");
   o.horizons_minutes = {15, 60};
@@ -589,7 +520,7 @@ TEST(Backtest, ScoresTheModelAndBaselinesOnTheSamePairsDeterministically) {
 }
 
 TEST(Backtest, RejectsBadHorizonsAndCutsOutsideTheData) {
-  Dataset d = SyntheticDataset(1, 1);
+  datasets::Dataset d = SyntheticDataset(1, 1);
   BacktestOptions o;
   o.train_until = T("2026-03-23T00:00:00+08:00");
   o.horizons_minutes = {7};

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "datasets/datasets.h"
 #include "forecast/calendar.h"
 
 namespace date {
@@ -50,12 +51,8 @@ inline int64_t SlotOf(Timestamp t) {
 }
 inline Timestamp SlotTime(int64_t slot) { return FromUnixMillis(slot * kSlotMs); }
 
-// One raw reading of a series.
-struct Sample {
-  Timestamp time;
-  int occupied = 0;
-  int capacity = 0;  // > 0
-};
+// One raw reading of a series, as the data-set readers give it.
+using Sample = datasets::Sample;
 
 struct GridOptions {
   // Longest span between two samples that is bridged by interpolation (truth) or by holding the

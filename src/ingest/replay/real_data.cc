@@ -237,7 +237,7 @@ std::string ChargerSiteReport::ToText() const {
   return fmt::format("{} charging sites, {} samples, {} rollups", sites, samples, rollups);
 }
 
-Result<ChargerSiteReport> StoreChargerSites(const forecast::Dataset& data, store::Store& store,
+Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, store::Store& store,
                                             std::chrono::days shift) {
   ChargerSiteReport report;
   model::RegistryData reg;

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "forecast/datasets.h"
+#include "datasets/datasets.h"
 #include "ingest/replay/replay.h"
 #include "model/city_model.h"
 #include "model/history.h"
@@ -59,7 +59,7 @@ struct ChargerSiteReport {
 // Charging sites from an EV occupancy data set: one charger per station (its site is the series
 // id, its connectors the largest `total` seen, its district the city prefix of the id), the
 // samples as charger-site occupancy and their 5-minute rollups. Errors: those of the store.
-Result<ChargerSiteReport> StoreChargerSites(const forecast::Dataset& data, store::Store& store,
+Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, store::Store& store,
                                             std::chrono::days shift = std::chrono::days(0));
 
 // Registers the facilities of replayed readings that the registry does not know yet, with the

@@ -1,4 +1,4 @@
-#include "forecast/datasets.h"
+#include "datasets/datasets.h"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -13,7 +13,7 @@
 #include "core/csv.h"
 #include "core/strings.h"
 
-namespace pg::forecast {
+namespace pg::datasets {
 namespace {
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -167,7 +167,7 @@ Result<Dataset> ParseBirmingham(std::string_view text) {
   d.time_zone = "Europe/London";
   d.calendar = "none";
   // Readings about every 30 minutes from 08:00 to 16:30; a missed one is repeated, not absent.
-  d.grid.max_gap = Minutes(65);
+  d.max_gap = Minutes(65);
   SeriesBuilder b;
   bool header = true;
   for (const CsvRecord& r : *records) {
@@ -229,7 +229,7 @@ Result<Dataset> ParseGuangzhou(std::string_view occupancy_csv, std::string_view 
   d.name = "guangzhou";
   d.time_zone = "Asia/Shanghai";
   d.calendar = "cn";
-  d.grid.max_gap = Minutes(30);
+  d.max_gap = Minutes(30);
   std::vector<std::string> ids;
   std::vector<std::vector<Sample>> samples;
   std::vector<int> caps;
@@ -306,7 +306,7 @@ Result<Dataset> ParseParkApi(const std::vector<std::pair<std::string, std::strin
   d.name = "parkapi-germany";
   d.time_zone = "Europe/Berlin";
   d.calendar = "none";
-  d.grid.max_gap = Minutes(30);
+  d.max_gap = Minutes(30);
   // How long an empty cell may repeat the last value (see the header comment).
   const Milliseconds carry_limit = std::chrono::hours(6);
   struct Place {
@@ -402,7 +402,7 @@ Result<Dataset> ParseEv(const std::vector<std::pair<std::string, std::string>>& 
   d.name = "ev-shenzhen-guangzhou";
   d.time_zone = "Asia/Shanghai";
   d.calendar = "cn";
-  d.grid.max_gap = Minutes(30);
+  d.max_gap = Minutes(30);
   SeriesBuilder b;
   for (const auto& [city, text] : files) {
     int err_line = 0;
@@ -534,4 +534,4 @@ std::string ToLongCsv(const Dataset& data) {
   return out;
 }
 
-}  // namespace pg::forecast
+}  // namespace pg::datasets

@@ -16,7 +16,9 @@
 //   - ev: `time,station_id,total,free,busy` per city file (UTC+8); occupied = busy, capacity =
 //     total (which may change). A folder reads every `ev_occupancy_*.csv` in it, ids prefixed
 //     with the city.
-// Frozen stretches (outages filled with the last value) are handled by the grid (series.h).
+// Frozen stretches (outages filled with the last value) are left in: the forecaster's grid
+// (forecast/series.h) handles them. Read by the backtest (forecast/), the replay of real feeds
+// (ingest/replay/) and the weekly report's tests: one reader per set, below all of them.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -27,9 +29,16 @@
 #include <vector>
 
 #include "core/status.h"
-#include "forecast/series.h"
+#include "core/time.h"
 
-namespace pg::forecast {
+namespace pg::datasets {
+
+// One raw reading of a series.
+struct Sample {
+  Timestamp time;
+  int occupied = 0;
+  int capacity = 0;  // > 0
+};
 
 enum class DataFormat { kLong, kBirmingham, kGuangzhou, kParkApi, kEv };
 // Errors: kInvalidArgument naming the allowed formats.
@@ -44,7 +53,7 @@ struct Dataset {
   std::string name;
   std::string time_zone = "Asia/Shanghai";  // IANA zone of the series' local time
   std::string calendar = "none";            // built-in holiday calendar for its country
-  GridOptions grid;                         // suited to the set's sampling
+  Minutes max_gap{60};  // the longest gap between readings to bridge, for the set's sampling
   std::vector<RawSeries> series;
   int64_t rows = 0;                // data rows read
   int64_t cells = 0;               // values read
@@ -72,4 +81,4 @@ Result<Dataset> ParseEv(const std::vector<std::pair<std::string, std::string>>& 
 // Writes series as the long CSV of SPEC §9 (times in `time_zone`'s offset).
 std::string ToLongCsv(const Dataset& data);
 
-}  // namespace pg::forecast
+}  // namespace pg::datasets
