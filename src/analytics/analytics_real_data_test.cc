@@ -248,23 +248,33 @@ TEST_F(RealWeek, ForecastAccuracyIsScoredOnTheWeek) {
   }
 }
 
-TEST_F(RealWeek, ReportRendersInBothLanguagesAsHtmlAndPdf) {
+// Writes the week's report in both languages in `format` into a new folder; returns the folder.
+std::string WriteBothLanguages(store::Store& store, const registry::Registry& registry,
+                               const analytics::Week& week, const char* format) {
   std::string dir = TempDir();
   for (const char* lang : {"zh", "en"}) {
-    for (const char* format : {"html", "pdf"}) {
-      if (std::string(format) == "pdf" && !ChromiumAvailable()) continue;
-      ReportRequest r;
-      r.week = "2016-W46";
-      r.lang = lang;
-      r.format = format;
-      r.out_path = dir + "/" + ReportFileName(r.week, "", lang, format);
-      r.generated = week_.end;
-      Status s = WriteWeeklyReport(*real_store, *registry_, r);
-      ASSERT_TRUE(s.ok()) << s.ToString();
-      EXPECT_GT(fs::file_size(r.out_path), 10'000u);
-    }
+    ReportRequest r;
+    r.week = "2016-W46";
+    r.lang = lang;
+    r.format = format;
+    r.out_path = dir + "/" + ReportFileName(r.week, "", lang, format);
+    r.generated = week.end;
+    Status s = WriteWeeklyReport(store, registry, r);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_GT(fs::exists(r.out_path) ? fs::file_size(r.out_path) : 0, 10'000u) << r.out_path;
   }
-  EXPECT_GE(ListReports(dir).size(), 2u);
+  return dir;
+}
+
+TEST_F(RealWeek, ReportRendersInBothLanguagesAsHtml) {
+  EXPECT_EQ(ListReports(WriteBothLanguages(*real_store, *registry_, week_, "html")).size(), 2u);
+}
+
+TEST_F(RealWeek, ReportRendersInBothLanguagesAsPdf) {
+  if (!ChromiumAvailable()) {
+    GTEST_SKIP() << "no chromium: the PDF is not tested (scripts/install-deps.sh installs it)";
+  }
+  EXPECT_GE(ListReports(WriteBothLanguages(*real_store, *registry_, week_, "pdf")).size(), 2u);
 }
 
 // The demo city's backfill writes what the report reads; a whole backfilled week has every
