@@ -52,6 +52,7 @@ int ReadSign(const SimCity& city, const model::Sign& sign, const signs::SignCont
              DriverMemory& memory, int current, int64_t now_ms, const DriverParams& p) {
   int shown_best = -1;
   double shown_best_m = 1e18;
+  bool shown_full_now = false;  // this sign shows `current` full
   for (size_t i = 0; i < sign.lines.size() && i < content.lines.size(); ++i) {
     const signs::LineContent& line = content.lines[i];
     const bool full = line.kind == signs::LineKind::kFull;
@@ -60,7 +61,10 @@ int ReadSign(const SimCity& city, const model::Sign& sign, const signs::SignCont
     for (const auto& id : sign.lines[i].facilities) {
       const int f = city.IndexOf(id.str());
       if (f < 0) continue;
-      if (full && sign.lines[i].facilities.size() == 1) memory.full_seen_ms[f] = now_ms;
+      if (full && sign.lines[i].facilities.size() == 1) {
+        memory.full_seen_ms[f] = now_ms;
+        shown_full_now = shown_full_now || f == current;
+      }
       if (!spaces) continue;
       const double d = HaversineMeters(city.facilities[f].location, memory.dest);
       if (d > p.max_walk_m) continue;
@@ -72,7 +76,10 @@ int ReadSign(const SimCity& city, const model::Sign& sign, const signs::SignCont
       }
     }
   }
-  const bool current_full = current >= 0 && memory.RecentlyFull(current, now_ms, p);
+  // Only what this sign shows moves a driver off its target: one heading back to a facility it
+  // found full earlier (all its choices were) keeps going, or two such facilities would swap at
+  // every sign it passes.
+  const bool current_full = shown_full_now;
   const double current_m =
       current >= 0 ? HaversineMeters(city.facilities[current].location, memory.dest) : 1e18;
   if (shown_best >= 0 && (current_full || shown_best_m < current_m)) return shown_best;

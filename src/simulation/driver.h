@@ -51,8 +51,9 @@ int NextKnownTarget(const SimCity& city, const DriverMemory& memory, int current
 // Reads one sign: facilities a line shows FULL are remembered as full; a facility shown with
 // spaces (a count or FEW) within max_walk_m of the destination is learned. Returns the facility
 // the driver should now head for: the nearest to the destination of those the sign shows with
-// spaces, when nearer than `current` or when `current` is now believed full; else the next known
-// one when `current` is now believed full; else `current`.
+// spaces, when nearer than `current` or when the sign shows `current` full; else the next known
+// one when the sign shows `current` full; else `current` (also when `current` was found full
+// before: a driver circling back to it keeps going).
 int ReadSign(const SimCity& city, const model::Sign& sign, const signs::SignContent& content,
              DriverMemory& memory, int current, int64_t now_ms, const DriverParams& p);
 

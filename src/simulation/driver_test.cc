@@ -91,6 +91,29 @@ TEST(ReadSign, ShownFullSendsTheDriverOnAndIsRemembered) {
   EXPECT_TRUE(m.RecentlyFull(0, 200, p));
 }
 
+// Every facility near the destination was found full; the driver circles back to the one found
+// full longest ago. A sign that says nothing new about it must not send it to another full one
+// (two such facilities swapped at every sign passed: the signs run on Liechtenstein never ended).
+TEST(ReadSign, ADriverCirclingBackToAFacilityFoundFullKeepsGoing) {
+  const SimCity& city = DemoSimulation().city;
+  DriverParams p;
+  DriverMemory m = KnowsAll(city, 0);
+  int others = 0;
+  for (int f : m.known) {
+    if (HaversineMeters(city.facilities[f].location, m.dest) > p.max_walk_m) continue;
+    m.full_seen_ms[f] = f == 0 ? 0 : 500;
+    others += f == 0 ? 0 : 1;
+  }
+  ASSERT_GT(others, 0);
+  ASSERT_EQ(NextKnownTarget(city, m, -1, 1000, p), 0);  // the one found full longest ago
+  const auto sign = SignOf(city, {{m.known[1]}});
+  EXPECT_EQ(ReadSign(city, sign, Content({signs::LineKind::kFull}), m, 0, 1000, p), 0);
+  EXPECT_EQ(ReadSign(city, sign, Content({signs::LineKind::kCount}, 0), m, 0, 1000, p), 0);
+  // Shown full now, it moves on.
+  const auto own = SignOf(city, {{0}});
+  EXPECT_NE(ReadSign(city, own, Content({signs::LineKind::kFull}), m, 0, 1000, p), 0);
+}
+
 TEST(ReadSign, AGroupLineTeachesButDoesNotRedirect) {
   const SimCity& city = DemoSimulation().city;
   DriverParams p;

@@ -65,6 +65,7 @@ struct Driver {
   bool done = false;
   int64_t search_start_ms = -1;
   int64_t last_query_ms = 0;
+  int64_t last_switch_ms = -1;
   int parked_at = -1;
 };
 
@@ -404,16 +405,21 @@ void Engine::NodeEnd(int d) {
   Drive(dr, k);
   if (GiveUpIfLong(d, now_ms_)) return;
   int target = dr.target;
-  if (policy_ == Policy::kSigns) {
+  // One change of mind per instant: a new leg starts where the driver stands (its first node has
+  // no length), so deciding again at once could undo the change forever in zero time.
+  const bool moved = dr.last_switch_ms != now_ms_;
+  if (policy_ == Policy::kSigns && moved) {
     for (int s : board_->SignsOn(g_.SegmentOf(dr.leg.nodes[k + 1]))) {
       target = ReadSign(city_, board_->sign(s), board_->content(s), dr.memory, target, now_ms_,
                         p_.driver);
     }
-  } else if (policy_ == Policy::kGuidance && now_ms_ - dr.last_query_ms >= p_.driver.requery_ms) {
+  } else if (policy_ == Policy::kGuidance && moved &&
+             now_ms_ - dr.last_query_ms >= p_.driver.requery_ms) {
     target = GuidanceSwitch(Ask(d, here.location, now_ms_), target, dr.memory, now_ms_, p_.driver);
   }
   if (target != dr.target && target >= 0) {
     ++dr.outcome.switches;
+    dr.last_switch_ms = now_ms_;
     dr.target = target;
     Head(d, here, now_ms_);
     return;
