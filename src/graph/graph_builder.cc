@@ -42,14 +42,100 @@ struct Arc {
   uint32_t head = 0;
   uint32_t weight_ms = 0;
   uint32_t length_dm = 0;
-  bool destination_only = false;
+  bool restricted = false;  // restricted access this way (destination, private…)
 };
 
 struct Turn {
   uint32_t from = 0;  // arcs (later: search nodes)
   uint32_t to = 0;
   uint32_t penalty_ms = 0;
+  bool restricted = false;  // through a restricted passage (a private gate)
 };
+
+// Strongly connected components of a graph given as adjacency arrays (arcs out of node v are
+// head[first[v] .. first[v+1])).
+struct Components {
+  std::vector<uint32_t> of;    // node → component
+  std::vector<uint32_t> size;  // component → node count
+  // The component with the most nodes (the first of equals); kNone when there is none.
+  uint32_t Largest() const {
+    uint32_t largest = kNone;
+    for (uint32_t c = 0; c < size.size(); ++c) {
+      if (largest == kNone || size[c] > size[largest]) largest = c;
+    }
+    return largest;
+  }
+};
+
+// Iterative Tarjan.
+Components StronglyConnected(const std::vector<uint32_t>& first,
+                             const std::vector<uint32_t>& head) {
+  const uint32_t n = static_cast<uint32_t>(first.size() - 1);
+  Components out;
+  out.of.assign(n, kNone);
+  std::vector<uint32_t> index(n, kNone), low(n, 0);
+  std::vector<uint8_t> on_stack(n, 0);
+  std::vector<uint32_t> stack;
+  std::vector<std::pair<uint32_t, uint32_t>> calls;  // (node, next arc position)
+  uint32_t counter = 0;
+  auto open = [&](uint32_t v) {
+    index[v] = low[v] = counter++;
+    stack.push_back(v);
+    on_stack[v] = 1;
+    calls.emplace_back(v, first[v]);
+  };
+  for (uint32_t s = 0; s < n; ++s) {
+    if (index[s] != kNone) continue;
+    open(s);
+    while (!calls.empty()) {
+      auto& [v, pos] = calls.back();
+      if (pos < first[v + 1]) {
+        const uint32_t w = head[pos++];
+        if (index[w] == kNone) {
+          open(w);
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+        continue;
+      }
+      const uint32_t done = v;
+      calls.pop_back();
+      if (!calls.empty()) {
+        const uint32_t parent = calls.back().first;
+        low[parent] = std::min(low[parent], low[done]);
+      }
+      if (low[done] != index[done]) continue;
+      const uint32_t component = static_cast<uint32_t>(out.size.size());
+      uint32_t size = 0;
+      uint32_t w = kNone;
+      do {
+        w = stack.back();
+        stack.pop_back();
+        on_stack[w] = 0;
+        out.of[w] = component;
+        ++size;
+      } while (w != done);
+      out.size.push_back(size);
+    }
+  }
+  return out;
+}
+
+// The components of the turn graph over `n` arcs, with the turns `use` accepts.
+template <typename Use>
+Components TurnComponents(uint32_t n, const std::vector<Turn>& turns, Use&& use) {
+  std::vector<uint32_t> first(n + 1, 0);
+  for (const Turn& t : turns) {
+    if (use(t)) ++first[t.from + 1];
+  }
+  for (uint32_t i = 0; i < n; ++i) first[i + 1] += first[i];
+  std::vector<uint32_t> head(first[n]);
+  std::vector<uint32_t> fill(first.begin(), first.end() - 1);
+  for (const Turn& t : turns) {
+    if (use(t)) head[fill[t.from]++] = t.to;
+  }
+  return StronglyConnected(first, head);
+}
 
 // What restrictions say about the turns out of one arc.
 struct ArcRule {
@@ -83,6 +169,7 @@ class ModeBuilder {
     if (mode_ == Mode::kCar) ApplyRestrictions();
     MakeTurns();
     KeepLargestComponent();
+    FindOpenCore();
     MakeSearchNodes();
     return Contract();
   }
@@ -116,7 +203,8 @@ class ModeBuilder {
     junction_of_node_.assign(x_.node_ids.size(), kNone);
     for (size_t n = 0; n < x_.node_ids.size(); ++n) {
       if (count[n] == 0) continue;  // not on this mode's ways
-      const bool barrier = mode_ == Mode::kCar && (x_.node_flags[n] & osm::kCarBarrier) != 0;
+      const bool barrier = mode_ == Mode::kCar &&
+                           (x_.node_flags[n] & (osm::kCarBarrier | osm::kRestrictedPassage)) != 0;
       if (junction[n] || count[n] >= 2 || barrier) {
         junction_of_node_[n] = static_cast<uint32_t>(junction_node_.size());
         junction_node_.push_back(static_cast<uint32_t>(n));
@@ -169,7 +257,8 @@ class ModeBuilder {
         arc.weight_ms = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(ms))) +
                         SignalsPassed(seg, reversed) * kTrafficSignalPenaltyMs;
         arc.length_dm = length_dm;
-        arc.destination_only = mode_ == Mode::kCar && way.car.destination_only;
+        arc.restricted = mode_ == Mode::kCar &&
+                         (reversed ? way.car.backward_restricted : way.car.forward_restricted);
         arcs_.push_back(arc);
       };
       if (mode_ == Mode::kCar) {
@@ -343,39 +432,39 @@ class ModeBuilder {
       MakeFootTurns();
       return;
     }
-    std::vector<uint32_t> candidates;
     for (uint32_t j = 0; j < junction_node_.size(); ++j) {
-      const bool barrier =
-          mode_ == Mode::kCar && (x_.node_flags[junction_node_[j]] & osm::kCarBarrier) != 0;
-      const bool intersection = segments_at_[j] > 2;
-      for (uint32_t i = in_first_[j]; i < in_first_[j + 1]; ++i) {
-        const uint32_t from = in_arcs_[i];
-        candidates.clear();
-        uint32_t u_turn = kNone;
-        for (uint32_t k = out_first_[j]; k < out_first_[j + 1]; ++k) {
-          const uint32_t to = out_arcs_[k];
-          if (from == to) continue;  // a closed segment back onto itself: no use
-          if (IsUTurn(from, to)) {
-            if (mode_ == Mode::kFoot || Allowed(from, to)) u_turn = to;
-            continue;
-          }
-          if (barrier && mode_ == Mode::kCar) continue;
-          if (mode_ == Mode::kCar && !Allowed(from, to)) continue;
-          candidates.push_back(to);
-        }
-        for (uint32_t to : candidates) {
-          const uint32_t penalty =
-              mode_ == Mode::kCar && intersection ? TurnPenaltyMs(TurnAngle(from, to)) : 0;
-          turns_.push_back({from, to, penalty});
-        }
-        // Cars turn round only where they cannot go on: a dead end, a barrier, or a junction
-        // where every other way is forbidden to them.
-        if (u_turn != kNone && (mode_ == Mode::kFoot || candidates.empty())) {
-          const uint32_t penalty =
-              mode_ == Mode::kCar ? TurnPenaltyMs(TurnAngle(from, u_turn)) + kUTurnPenaltyMs : 0;
-          turns_.push_back({from, u_turn, penalty});
-        }
+      for (uint32_t i = in_first_[j]; i < in_first_[j + 1]; ++i) MakeCarTurns(j, in_arcs_[i]);
+    }
+  }
+
+  // The turns out of arc `from` at junction j.
+  void MakeCarTurns(uint32_t j, uint32_t from) {
+    const uint8_t flags = x_.node_flags[junction_node_[j]];
+    const bool barrier = (flags & osm::kCarBarrier) != 0;
+    const bool passage = (flags & osm::kRestrictedPassage) != 0;
+    const bool intersection = segments_at_[j] > 2;
+    const size_t first = turns_.size();
+    uint32_t u_turn = kNone;
+    bool open_way_on = false;
+    for (uint32_t k = out_first_[j]; k < out_first_[j + 1]; ++k) {
+      const uint32_t to = out_arcs_[k];
+      if (from == to) continue;  // a closed segment back onto itself: no use
+      if (IsUTurn(from, to)) {
+        if (Allowed(from, to)) u_turn = to;
+        continue;
       }
+      if (barrier || !Allowed(from, to)) continue;
+      const uint32_t penalty = intersection ? TurnPenaltyMs(TurnAngle(from, to)) : 0;
+      turns_.push_back({from, to, penalty, passage});
+      open_way_on = open_way_on || (!passage && !arcs_[to].restricted);
+    }
+    // Cars turn round only where they cannot go on: a dead end, a barrier, a junction where
+    // every other way is forbidden to them — or, coming along an open road, where only
+    // restricted ways (a private road, a private gate) go on.
+    const bool any_way_on = turns_.size() > first;
+    const bool turn_round = arcs_[from].restricted ? !any_way_on : !open_way_on;
+    if (u_turn != kNone && turn_round) {
+      turns_.push_back({from, u_turn, TurnPenaltyMs(TurnAngle(from, u_turn)) + kUTurnPenaltyMs});
     }
   }
 
@@ -404,68 +493,33 @@ class ModeBuilder {
 
   void KeepLargestComponent() {
     const uint32_t n = static_cast<uint32_t>(arcs_.size());
-    std::vector<uint32_t> first(n + 1, 0);
-    for (const Turn& t : turns_) ++first[t.from + 1];
-    for (uint32_t i = 0; i < n; ++i) first[i + 1] += first[i];
-    std::vector<uint32_t> head(turns_.size());
-    std::vector<uint32_t> fill(first.begin(), first.end() - 1);
-    for (const Turn& t : turns_) head[fill[t.from]++] = t.to;
-
-    // Iterative Tarjan.
-    std::vector<uint32_t> index(n, kNone), low(n, 0), component(n, kNone);
-    std::vector<uint8_t> on_stack(n, 0);
-    std::vector<uint32_t> stack;
-    std::vector<std::pair<uint32_t, uint32_t>> calls;  // (node, next arc position)
-    uint32_t counter = 0, components = 0;
-    std::vector<uint32_t> component_size;
-    for (uint32_t s = 0; s < n; ++s) {
-      if (index[s] != kNone) continue;
-      auto open = [&](uint32_t v) {
-        index[v] = low[v] = counter++;
-        stack.push_back(v);
-        on_stack[v] = 1;
-        calls.emplace_back(v, first[v]);
-      };
-      open(s);
-      while (!calls.empty()) {
-        auto& [v, pos] = calls.back();
-        if (pos < first[v + 1]) {
-          const uint32_t w = head[pos++];
-          if (index[w] == kNone) {
-            open(w);
-          } else if (on_stack[w]) {
-            low[v] = std::min(low[v], index[w]);
-          }
-          continue;
-        }
-        const uint32_t done = v;
-        calls.pop_back();
-        if (!calls.empty()) {
-          const uint32_t parent = calls.back().first;
-          low[parent] = std::min(low[parent], low[done]);
-        }
-        if (low[done] == index[done]) {
-          uint32_t size = 0;
-          uint32_t w = kNone;
-          do {
-            w = stack.back();
-            stack.pop_back();
-            on_stack[w] = 0;
-            component[w] = components;
-            ++size;
-          } while (w != done);
-          component_size.push_back(size);
-          ++components;
-        }
-      }
-    }
-    stats_.components = components;
-    uint32_t largest = kNone;
-    for (uint32_t c = 0; c < components; ++c) {
-      if (largest == kNone || component_size[c] > component_size[largest]) largest = c;
-    }
+    const Components c = TurnComponents(n, turns_, [](const Turn&) { return true; });
+    stats_.components = static_cast<uint32_t>(c.size.size());
+    const uint32_t largest = c.Largest();
     kept_.assign(n, 0);
-    for (uint32_t a = 0; a < n; ++a) kept_[a] = component[a] == largest;
+    for (uint32_t a = 0; a < n; ++a) kept_[a] = c.of[a] == largest;
+  }
+
+  // The open core: the largest strongly connected component of the kept arcs that are not
+  // restricted, over turns through no restricted passage — where through traffic may drive.
+  // Every other kept arc is *local* (restricted, or reached only through restricted ways).
+  void FindOpenCore() {
+    const uint32_t n = static_cast<uint32_t>(arcs_.size());
+    local_.assign(n, 0);
+    if (mode_ != Mode::kCar) return;
+    auto open = [&](uint32_t a) { return kept_[a] && !arcs_[a].restricted; };
+    const Components c = TurnComponents(
+        n, turns_, [&](const Turn& t) { return !t.restricted && open(t.from) && open(t.to); });
+    // Components of a single closed-off arc count too; the largest with open arcs is the core.
+    uint32_t core = kNone;
+    for (uint32_t a = 0; a < n; ++a) {
+      if (open(a) && (core == kNone || c.size[c.of[a]] > c.size[core])) core = c.of[a];
+    }
+    for (uint32_t a = 0; a < n; ++a) {
+      if (!kept_[a] || (open(a) && c.of[a] == core)) continue;
+      local_[a] = 1;
+      if (!arcs_[a].restricted) ++stats_.enclosed_open_directions;
+    }
   }
 
   void MakeSearchNodes() {
@@ -484,25 +538,33 @@ class ModeBuilder {
     }
     stats_.segments = next;
 
-    // Search nodes: one per kept arc, two for destination-only ones.
+    MakeLayers();
+  }
+
+  // Search nodes: one per kept arc of the open core, two for local ones (road_graph.h,
+  // NodeLayer), and the turns between them: a route drives start-layer copies from its start
+  // until it enters the core, core nodes, then end-layer copies to its end — so local arcs are
+  // driven only at the ends of a route, and a turn through a restricted passage from core to core
+  // (through traffic past a private gate) is left out.
+  void MakeLayers() {
     open_node_.assign(arcs_.size(), kNone);
     end_node_.assign(arcs_.size(), kNone);
     for (uint32_t a = 0; a < arcs_.size(); ++a) {
       if (!kept_[a]) continue;
-      const NodeLayer first_layer =
-          arcs_[a].destination_only ? NodeLayer::kDestinationStart : NodeLayer::kOpen;
-      open_node_[a] = AddNode(a, first_layer);
-      if (arcs_[a].destination_only) end_node_[a] = AddNode(a, NodeLayer::kDestinationEnd);
+      open_node_[a] = AddNode(a, local_[a] ? NodeLayer::kRestrictedStart : NodeLayer::kOpen);
+      if (local_[a]) end_node_[a] = AddNode(a, NodeLayer::kRestrictedEnd);
     }
     for (const Turn& t : turns_) {
       if (!kept_[t.from] || !kept_[t.to]) continue;
-      const bool from_dest = arcs_[t.from].destination_only;
-      const bool to_dest = arcs_[t.to].destination_only;
-      if (!to_dest) {
-        // Into the open network: from it, or out of a destination-only start.
-        node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
-      } else if (!from_dest) {
+      const bool from_local = local_[t.from] != 0;
+      const bool to_local = local_[t.to] != 0;
+      if (!from_local && !to_local) {
+        if (!t.restricted)
+          node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
+      } else if (!from_local) {
         node_turns_.push_back({open_node_[t.from], end_node_[t.to], t.penalty_ms});
+      } else if (!to_local) {
+        node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
       } else {
         node_turns_.push_back({open_node_[t.from], open_node_[t.to], t.penalty_ms});
         node_turns_.push_back({end_node_[t.from], end_node_[t.to], t.penalty_ms});
@@ -515,7 +577,7 @@ class ModeBuilder {
     const uint32_t id = static_cast<uint32_t>(node_arc_.size());
     node_arc_.push_back(arc);
     node_layer_.push_back(layer);
-    if (layer != NodeLayer::kOpen) ++stats_.destination_only_nodes;
+    if (layer != NodeLayer::kOpen) ++stats_.restricted_nodes;
     return id;
   }
 
@@ -625,8 +687,9 @@ class ModeBuilder {
   std::vector<uint32_t> in_first_, in_arcs_, out_first_, out_arcs_;  // arcs by junction
   std::vector<uint32_t> segments_at_;
   std::unordered_map<uint32_t, ArcRule> rules_;
-  std::vector<Turn> turns_;    // between arcs
-  std::vector<uint8_t> kept_;  // arc in the largest component
+  std::vector<Turn> turns_;     // between arcs
+  std::vector<uint8_t> kept_;   // arc in the largest component
+  std::vector<uint8_t> local_;  // kept arc outside the open core (FindOpenCore)
   std::vector<uint32_t> new_segment_;
   std::vector<uint32_t> open_node_, end_node_;  // arc → search node(s)
   std::vector<uint32_t> node_arc_;
@@ -649,10 +712,11 @@ uint32_t TurnPenaltyMs(double angle) {
 std::string ModeBuildStats::ToText() const {
   std::string out = fmt::format(
       "  ways {}, junctions {}, segments {} (+{} outside the largest component of {}), "
-      "search nodes {} ({} destination-only), turns {}\n"
+      "search nodes {} ({} in the restricted layers; {} open directions reached only through "
+      "restricted ways), turns {}\n"
       "  contraction: {:.2f} s, {} shortcuts, {} up + {} down arcs\n",
-      ways, junctions, segments, segments_dropped, components, search_nodes, destination_only_nodes,
-      turns, contraction_seconds, shortcuts, up_arcs, down_arcs);
+      ways, junctions, segments, segments_dropped, components, search_nodes, restricted_nodes,
+      enclosed_open_directions, turns, contraction_seconds, shortcuts, up_arcs, down_arcs);
   if (restrictions_applied + restrictions_via_way + restrictions_not_on_network +
           restrictions_not_at_via >
       0) {

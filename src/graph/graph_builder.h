@@ -12,12 +12,17 @@
 //      (+ 2 s per traffic signal passed, cars);
 //   3. turns between search nodes at each junction: cars lose a turn where a restriction forbids
 //      it (no_* removes it; only_* keeps only it), where a barrier blocks the junction, and for
-//      U-turns except at dead ends; car turns at intersections cost OSRM's sigmoid of the turn
-//      angle (up to 7.5 s, left turns dearer in right-hand traffic) and a U-turn 20 s more;
-//      pedestrians turn anywhere, free;
-//   4. only the largest strongly connected component is kept (fragments cut off by the
-//      extract's edge or by access rules would only give "no route" answers);
-//   5. destination-only directions are split into two layers (road_graph.h, NodeLayer);
+//      U-turns except at dead ends (and where only restricted ways go on); turns through a
+//      restricted passage (a private gate) are marked; car turns at intersections cost OSRM's
+//      sigmoid of the turn angle (up to 7.5 s, left turns dearer in right-hand traffic) and a
+//      U-turn 20 s more; pedestrians turn anywhere, free;
+//   4. only the largest strongly connected component is kept, restricted access ignored
+//      (fragments cut off by the extract's edge would only give "no route" answers);
+//   5. the open core — the largest strongly connected component of the unrestricted directions
+//      over unrestricted turns — carries through traffic; every other kept direction is *local*
+//      (restricted access, or reached only through restricted ways, like a car park's aisles
+//      behind its private access road) and is split into two layers (road_graph.h, NodeLayer),
+//      so that a route drives local directions only at its start and at its end;
 //   6. contraction hierarchy; everything renumbered by rank; the spatial grid.
 // Restrictions the build cannot apply are counted in ModeBuildStats (via ways, members not on
 // the car network, a from/to way that does not touch the via node).
@@ -55,7 +60,10 @@ struct ModeBuildStats {
   uint32_t segments = 0;          // stored (in the largest component)
   uint32_t segments_dropped = 0;  // outside the largest component
   uint32_t search_nodes = 0;
-  uint32_t destination_only_nodes = 0;  // of search_nodes, in the two destination layers
+  uint32_t restricted_nodes = 0;  // of search_nodes, in the two restricted layers
+  // Unrestricted directions outside the open core: reached only through restricted ways (an
+  // open service loop behind a destination-only road), so local too.
+  uint32_t enclosed_open_directions = 0;
   uint64_t turns = 0;
   uint64_t shortcuts = 0;
   uint64_t up_arcs = 0;

@@ -30,10 +30,11 @@ TEST(BuildRoadGraphs, ReportsWhatItAppliedAndWhatItDropped) {
   // Cell 4's spur, made a trap by no_u_turn, is the only part outside the largest component.
   EXPECT_EQ(g.car_stats.segments_dropped, 1u);
   EXPECT_EQ(g.foot_stats.segments_dropped, 0u);
-  // Destination-only arms: two in cell 16, one in cell 18, each with two directions in two
-  // layers.
-  EXPECT_EQ(g.car_stats.destination_only_nodes, 12u);
-  EXPECT_EQ(g.foot_stats.destination_only_nodes, 0u);
+  // Local directions, each in two layers: the destination-only arms (two in cell 16, one in
+  // cell 18) and cell 18's island loop, open but reached only through its destination-only arm.
+  EXPECT_EQ(g.car_stats.enclosed_open_directions, 2u);
+  EXPECT_EQ(g.car_stats.restricted_nodes, 2u * (2 + 2 + 2 + 2));
+  EXPECT_EQ(g.foot_stats.restricted_nodes, 0u);
   EXPECT_EQ(g.car_stats.search_nodes, g.car.node_segment.size());
   EXPECT_EQ(g.car_stats.turns, g.car.turn_head.size());
   EXPECT_FALSE(g.car_stats.ToText().empty());

@@ -28,7 +28,9 @@
 namespace pg::graph {
 
 // Bump on any change of the file layout or of the meaning of an array.
-inline constexpr uint32_t kGraphFormatVersion = 1;
+// 2: node_layer marks every direction outside the open core (restricted access and what only
+// restricted ways reach), not only destination-only roads.
+inline constexpr uint32_t kGraphFormatVersion = 2;
 
 // "city.db" → "city.graph"; a path without the ".db" extension gets ".graph" appended.
 std::string GraphPathForDatabase(std::string_view db_path);

@@ -102,6 +102,27 @@ TEST(GraphFile, RefusesAnotherFormatOrProfileVersionNamingTheFixAndTheFile) {
   EXPECT_NE(profile.status().message().find("road profile version 999"), std::string::npos);
 }
 
+TEST(GraphFile, RefusesAVersionOneFileWhoseLayersMarkedOnlyDestinationOnlyRoads) {
+  // Version 1 (before restricted roads ended routes) had the same layout; its node_layer meant
+  // less, so its routes would still cut car parks off. Built by an older parkguide, it is
+  // refused with the command that rebuilds it.
+  ASSERT_EQ(kGraphFormatVersion, 2u);
+  testing::TempDir dir;
+  const std::string path = dir.File("city.graph");
+  ASSERT_TRUE(WriteGraphFile(path, TownGraphs(), 1, "{}").ok());
+  std::string bytes = ReadBytes(path);
+  Patch<uint32_t>(bytes, kFormatVersionAt, 1);
+  Patch<uint32_t>(bytes, kProfileVersionAt, 1);
+  WriteBytes(path, bytes);
+  auto old = MappedGraphFile::Open(path);
+  EXPECT_EQ(old.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(
+      old.status().message().find("graph format version 1, but this parkguide reads version 2"),
+      std::string::npos)
+      << old.status().message();
+  EXPECT_NE(old.status().message().find("parkguide build-roads"), std::string::npos);
+}
+
 TEST(GraphFile, RefusesAGraphOfAnotherOsmFile) {
   testing::TempDir dir;
   const std::string path = dir.File("city.graph");

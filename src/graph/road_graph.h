@@ -2,8 +2,8 @@
 // build produces, what the graph file stores and what the server maps read-only.
 //
 // Edge-based model. A *segment* is a stretch of one OSM way between two junctions, with its
-// geometry. A *search node* is one direction of one segment (for cars, a destination-only segment
-// has two search nodes per direction, see NodeLayer). A *turn* x→y says that after driving x one
+// geometry. A *search node* is one direction of one segment (for cars, a direction outside the
+// open core has two search nodes, see NodeLayer). A *turn* x→y says that after driving x one
 // may continue on y; turns carry the turn penalty. Shortest paths run over search nodes, so a
 // turn restriction or a forbidden U-turn is simply a missing turn, and turn costs are part of the
 // metric. (A node-based graph would need node splitting for restrictions and cannot price turns;
@@ -28,9 +28,10 @@
 //     segment_nodes[s] names them, kNoNode where a direction is not usable;
 //   - segment s's points are points[segment_first_point[s] .. segment_first_point[s+1]), at
 //     least two, in the way's order; segment_length_dm[s] is their length along the surface;
-//   - the turn graph with destination-only rules ignored is strongly connected (the build keeps
-//     its largest strongly connected component only), so any two points snapped to the graph are
-//     connected unless the only way between them passes through a destination-only road;
+//   - the turn graph with the layers merged is strongly connected (the build keeps its largest
+//     strongly connected component only), and every local direction is reached from the open
+//     core through end-layer nodes and reaches it through start-layer nodes: so there is a car
+//     route between any two points snapped to the graph (tested on the real extracts);
 //   - up/down are a contraction hierarchy of the turn graph (graph/contraction.h).
 //
 // Thread-safety: ModeGraph is a plain value; a ModeGraphView is a read-only view, safe to share
@@ -67,17 +68,20 @@ struct FixedPoint {
   LatLon ToLatLon() const { return {lat_e7 * 1e-7, lon_e7 * 1e-7}; }
 };
 
-// Which search node of a segment's direction a route uses. Destination-only roads (access=
-// destination) may begin or end a route but not be driven through, so each of their directions
-// has two copies: kDestinationStart is reachable only from a route's start on the same
-// destination-only stretch and may lead out to the open network; kDestinationEnd is reachable from
-// the open network and leads only deeper into destination-only roads.
-enum class NodeLayer : uint8_t { kOpen = 0, kDestinationStart = 1, kDestinationEnd = 2 };
+// Which search node of a segment's direction a route uses. Through traffic drives the *open
+// core* only (the largest strongly connected part of the roads without restricted access,
+// graph_builder.h); the other directions are *local* — restricted access (destination, private,
+// customers, delivery, residents) or reached only through such ways — and have two copies:
+// kRestrictedStart is reachable only from a route's start in the same local area and leads on to
+// the core; kRestrictedEnd is reachable from the core and leads only deeper into the local area.
+// A route's start uses the first copy, its end either. docs/formats/graph.md, "Restricted
+// roads", gives the rules and why.
+enum class NodeLayer : uint8_t { kOpen = 0, kRestrictedStart = 1, kRestrictedEnd = 2 };
 
 // The search nodes of one segment, kNoNode when absent.
 struct SegmentNodes {
-  uint32_t forward = kNoNode;      // open, or kDestinationStart for destination-only
-  uint32_t forward_end = kNoNode;  // kDestinationEnd copy (destination-only only)
+  uint32_t forward = kNoNode;      // kOpen, or kRestrictedStart for a local direction
+  uint32_t forward_end = kNoNode;  // kRestrictedEnd copy (local directions only)
   uint32_t backward = kNoNode;
   uint32_t backward_end = kNoNode;
 };

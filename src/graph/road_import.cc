@@ -26,7 +26,8 @@ nlohmann::json StatsJson(const ModeBuildStats& s) {
           {"segments_dropped", s.segments_dropped},
           {"components", s.components},
           {"search_nodes", s.search_nodes},
-          {"destination_only_nodes", s.destination_only_nodes},
+          {"restricted_nodes", s.restricted_nodes},
+          {"enclosed_open_directions", s.enclosed_open_directions},
           {"turns", s.turns},
           {"shortcuts", s.shortcuts},
           {"restrictions_applied", s.restrictions_applied},
@@ -52,10 +53,10 @@ std::string RoadImportReport::ToText() const {
   std::string out = fmt::format("roads from {}: {} highway ways, {} car, {} foot\n", osm_path,
                                 extract.highway_ways, extract.car_ways, extract.foot_ways);
   out += fmt::format(
-      "  {} traffic signals, {} car barriers, {} destination-only ways, {} ways cut by the "
-      "extract\n",
-      extract.traffic_signals, extract.car_barriers, extract.destination_only_ways,
-      extract.ways_with_missing_nodes);
+      "  {} traffic signals, {} car barriers ({} restricted passages), {} restricted ways "
+      "(destination, private…), {} ways cut by the extract\n",
+      extract.traffic_signals, extract.car_barriers, extract.restricted_passages,
+      extract.restricted_ways, extract.ways_with_missing_nodes);
   out += fmt::format(
       "  turn restrictions read: {} (skipped: {} for other vehicles, {} conditional, {} unknown, "
       "{} "

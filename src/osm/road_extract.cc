@@ -248,12 +248,13 @@ Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
     extract.node_flags.push_back(flags[i]);
     if (flags[i] & kTrafficSignals) ++extract.stats.traffic_signals;
     if (flags[i] & kCarBarrier) ++extract.stats.car_barriers;
+    if (flags[i] & kRestrictedPassage) ++extract.stats.restricted_passages;
   }
 
   for (RawWay& raw : raw_ways) {
     if (raw.car.usable()) ++extract.stats.car_ways;
     if (raw.foot.allowed) ++extract.stats.foot_ways;
-    if (raw.car.usable() && raw.car.destination_only) ++extract.stats.destination_only_ways;
+    if (raw.car.restricted()) ++extract.stats.restricted_ways;
     bool missing = false;
     std::vector<uint32_t> run;
     auto flush = [&] {

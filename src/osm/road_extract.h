@@ -63,10 +63,10 @@ struct TurnRestriction {
 };
 
 struct RoadExtractStats {
-  int highway_ways = 0;  // ways with a highway=* tag
-  int car_ways = 0;      // kept for cars
-  int foot_ways = 0;     // kept for pedestrians (a way may count in both)
-  int destination_only_ways = 0;
+  int highway_ways = 0;     // ways with a highway=* tag
+  int car_ways = 0;         // kept for cars
+  int foot_ways = 0;        // kept for pedestrians (a way may count in both)
+  int restricted_ways = 0;  // car ways restricted in some direction (destination, private…)
   int ways_with_missing_nodes = 0;      // cut by the extract: kept in pieces, or dropped
   int restrictions = 0;                 // kept
   int restrictions_other_vehicles = 0;  // skipped: for other vehicles only, or excepting cars
@@ -75,6 +75,7 @@ struct RoadExtractStats {
   int restrictions_malformed = 0;       // skipped: no from, via or to member
   int traffic_signals = 0;
   int car_barriers = 0;
+  int restricted_passages = 0;  // barriers with restricted access (kRestrictedPassage)
 };
 
 struct RoadExtract {

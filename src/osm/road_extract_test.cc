@@ -58,10 +58,10 @@ TEST_F(RoadsTownExtract, AppliesTheProfilesPerWay) {
   EXPECT_TRUE(Way(15011)->car.roundabout);
   EXPECT_FALSE(Way(16004)->car.usable());  // motor_vehicle=no
   EXPECT_TRUE(Way(16004)->foot.allowed);
-  EXPECT_TRUE(Way(17001)->car.destination_only);
+  EXPECT_TRUE(Way(17001)->car.restricted());
   EXPECT_FALSE(Way(18010)->car.usable());  // footway
   EXPECT_TRUE(Way(18010)->foot.allowed);
-  EXPECT_EQ(x_.stats.destination_only_ways, 3);
+  EXPECT_EQ(x_.stats.restricted_ways, 3);
 }
 
 TEST_F(RoadsTownExtract, CutsAWayAtANodeTheFileDoesNotHave) {

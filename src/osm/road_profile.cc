@@ -100,15 +100,39 @@ bool IsAnyOf(std::string_view value, std::initializer_list<std::string_view> set
   return false;
 }
 
-enum class AccessVerdict { kUnset, kAllowed, kDestination, kDenied };
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
 
-AccessVerdict CarAccessOf(std::string_view value) {
-  if (IsAnyOf(value, {"no", "private", "agricultural", "forestry", "emergency", "psv", "bus",
-                      "military", "permit"})) {
+// What an access value means for a car. kRestricted: usable only where a route starts or ends
+// (docs/formats/graph.md, "Restricted roads").
+enum class AccessVerdict { kUnset, kAllowed, kRestricted, kDenied };
+
+AccessVerdict CarAccessOfOne(std::string_view value) {
+  if (IsAnyOf(value, {"no", "agricultural", "forestry", "emergency", "psv", "bus", "military",
+                      "permit"})) {
     return AccessVerdict::kDenied;
   }
-  if (IsAnyOf(value, {"destination", "customers", "delivery"})) return AccessVerdict::kDestination;
+  if (IsAnyOf(value, {"destination", "customers", "delivery", "private", "residents"})) {
+    return AccessVerdict::kRestricted;
+  }
   return AccessVerdict::kAllowed;
+}
+
+// A list ("destination;agricultural") allows what its most permissive value allows: each value
+// names one group that may drive there, and a car in any of them may.
+AccessVerdict CarAccessOf(std::string_view value) {
+  AccessVerdict best = AccessVerdict::kDenied;
+  while (true) {
+    const size_t semi = value.find(';');
+    const AccessVerdict v = CarAccessOfOne(Trim(value.substr(0, semi)));
+    if (v == AccessVerdict::kAllowed) return v;
+    if (v == AccessVerdict::kRestricted) best = v;
+    if (semi == std::string_view::npos) return best;
+    value.remove_prefix(semi + 1);
+  }
 }
 
 // The car access verdict for one direction ("forward", "backward"), most specific key first.
@@ -155,12 +179,6 @@ std::optional<double> LeadingNumber(std::string_view text, size_t& consumed) {
   if (ec != std::errc() || ptr != text.data() + i) return std::nullopt;
   consumed = i;
   return value;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 // Country defaults for the implicit zones (km/h); the generic value when a country is not listed.
@@ -253,8 +271,8 @@ CarAttributes CarProfile(const Tags& tags) {
   AccessVerdict backward_access = CarAccess(tags, "backward");
   car.forward = oneway != Oneway::kBackward && forward_access != AccessVerdict::kDenied;
   car.backward = oneway != Oneway::kForward && backward_access != AccessVerdict::kDenied;
-  car.destination_only = (car.forward && forward_access == AccessVerdict::kDestination) ||
-                         (car.backward && backward_access == AccessVerdict::kDestination);
+  car.forward_restricted = car.forward && forward_access == AccessVerdict::kRestricted;
+  car.backward_restricted = car.backward && backward_access == AccessVerdict::kRestricted;
 
   std::optional<double> maxspeed;
   if (const std::string* v = FindTag(tags, "maxspeed")) maxspeed = ParseMaxspeedKmh(*v);
@@ -324,10 +342,21 @@ uint8_t RoadNodeFlags(const Tags& tags) {
     bool passable = IsAnyOf(
         *barrier, {"cattle_grid", "border_control", "toll_booth", "sally_port", "gate", "lift_gate",
                    "no", "entrance", "height_restrictor", "arch", "swing_gate"});
-    AccessVerdict access = CarAccess(tags, "forward");
-    if (access == AccessVerdict::kDenied) passable = false;
-    if (access == AccessVerdict::kAllowed || access == AccessVerdict::kDestination) {
-      passable = true;
+    switch (CarAccess(tags, "forward")) {
+      case AccessVerdict::kDenied:
+        passable = false;
+        break;
+      case AccessVerdict::kAllowed:
+        passable = true;
+        break;
+      case AccessVerdict::kRestricted:
+        // A private gate or a residents' rising bollard: for the routes that start or end
+        // behind it, never for through traffic.
+        flags |= kRestrictedPassage;
+        passable = true;
+        break;
+      case AccessVerdict::kUnset:
+        break;
     }
     if (!passable) flags |= kCarBarrier;
   }

@@ -9,9 +9,12 @@
 //   - classes motorway … living_street, service (and *_link) only; `area=yes`, `impassable=yes`,
 //     `smoothness=impassable`, `oneway=reversible|alternating` are not driven;
 //   - access: the most specific of motorcar, motor_vehicle, vehicle, access (each also with
-//     :forward/:backward) decides: no, private, agricultural, forestry, emergency, psv, bus,
-//     military, permit → not driven; destination, customers, delivery → driven only at the ends of
-//     a route (`destination_only`); anything else → driven;
+//     :forward/:backward, which beats the same key without) decides: no, agricultural, forestry,
+//     emergency, psv, bus, military, permit → not driven; destination, customers, delivery,
+//     private, residents → *restricted*: driven only at the start or the end of a route, never
+//     through (`forward_restricted`, docs/formats/graph.md "Restricted roads"); anything else
+//     (yes, permissive, designated, unknown values) → driven. A list ("destination;forestry")
+//     counts as its most permissive value;
 //   - direction: oneway[:motor_vehicle|:vehicle] yes/true/1, -1/reverse, no/false/0; implied
 //     one-way for junction=roundabout|circular and highway=motorway|motorway_link;
 //   - speed (km/h): a default per class (motorway 90, trunk 85, primary 65, secondary 55,
@@ -39,7 +42,8 @@ namespace pg::osm {
 
 // Bump whenever any rule of this file changes: it is part of the graph file's fingerprint, so a
 // graph built with other rules is rebuilt rather than silently used.
-inline constexpr uint32_t kRoadProfileVersion = 1;
+// 2: private and residents restricted instead of closed; value lists; restricted barriers.
+inline constexpr uint32_t kRoadProfileVersion = 2;
 
 enum class HighwayClass : uint8_t {
   kMotorway,
@@ -77,10 +81,13 @@ struct CarAttributes {
   bool backward = false;          // … against it
   double forward_speed_kmh = 0;   // > 0 when forward
   double backward_speed_kmh = 0;  // > 0 when backward
-  // access=destination (customers, delivery): may start or end a route here, never pass through.
-  bool destination_only = false;
+  // Restricted access (destination, private, customers…) in that direction: a route may start or
+  // end here, never pass through. Only set for a direction that is driven.
+  bool forward_restricted = false;
+  bool backward_restricted = false;
   bool roundabout = false;  // junction=roundabout|circular
   bool usable() const { return forward || backward; }
+  bool restricted() const { return forward_restricted || backward_restricted; }
 };
 
 struct FootAttributes {
@@ -105,6 +112,8 @@ enum RoadNodeFlag : uint8_t {
   kTrafficSignals = 1 << 0,  // highway=traffic_signals: a car passing it loses time
   kCarBarrier = 1 << 1,      // a barrier a car cannot pass (bollard, block…; a gate can be passed
                              // unless the node's access says otherwise)
+  kRestrictedPassage = 1 << 2,  // a barrier with restricted access (a private gate): passed only
+                                // by routes that start or end behind it
 };
 
 // The RoadNodeFlag bits for a node with these tags (0 for most nodes).

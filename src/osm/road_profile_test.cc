@@ -14,7 +14,7 @@ TEST(CarProfile, TwoWayResidentialAtTheClassSpeed) {
   EXPECT_TRUE(c.backward);
   EXPECT_DOUBLE_EQ(c.forward_speed_kmh, 25);
   EXPECT_DOUBLE_EQ(c.backward_speed_kmh, 25);
-  EXPECT_FALSE(c.destination_only);
+  EXPECT_FALSE(c.restricted());
 }
 
 TEST(CarProfile, OnewayValues) {
@@ -51,22 +51,56 @@ TEST(CarProfile, RoundaboutsAndMotorwaysAreImpliedOneWay) {
   EXPECT_TRUE(Car({{"highway", "motorway_link"}, {"oneway", "no"}}).backward);
 }
 
-TEST(CarProfile, AccessNoAndPrivateExcludeDestinationOnlyAtTheEnds) {
-  EXPECT_FALSE(Car({{"highway", "service"}, {"access", "private"}}).usable());
+TEST(CarProfile, AccessNoExcludesRestrictedValuesAreForRouteEnds) {
   EXPECT_FALSE(Car({{"highway", "service"}, {"access", "no"}}).usable());
   EXPECT_FALSE(Car({{"highway", "residential"}, {"motor_vehicle", "no"}}).usable());
-  EXPECT_FALSE(Car({{"highway", "residential"}, {"vehicle", "private"}}).usable());
+  for (const char* v : {"agricultural", "forestry", "emergency", "psv", "military", "permit"}) {
+    EXPECT_FALSE(Car({{"highway", "service"}, {"access", v}}).usable()) << v;
+  }
   // A more specific permission lifts a general ban.
   EXPECT_TRUE(
       Car({{"highway", "residential"}, {"access", "no"}, {"motor_vehicle", "yes"}}).usable());
-  for (const char* v : {"destination", "customers", "delivery"}) {
+  for (const char* v : {"destination", "customers", "delivery", "private", "residents"}) {
     CarAttributes c = Car({{"highway", "residential"}, {"access", v}});
     EXPECT_TRUE(c.usable()) << v;
-    EXPECT_TRUE(c.destination_only) << v;
+    EXPECT_TRUE(c.forward_restricted && c.backward_restricted) << v;
+  }
+  for (const char* v : {"yes", "permissive", "designated", "unknown"}) {
+    CarAttributes c = Car({{"highway", "service"}, {"access", v}});
+    EXPECT_TRUE(c.usable()) << v;
+    EXPECT_FALSE(c.restricted()) << v;
   }
   CarAttributes directed = Car({{"highway", "residential"}, {"motor_vehicle:backward", "no"}});
   EXPECT_TRUE(directed.forward);
   EXPECT_FALSE(directed.backward);
+}
+
+TEST(CarProfile, TheMostSpecificKeyDecidesMotorcarFirst) {
+  // motorcar > motor_vehicle > vehicle > access, whatever the values.
+  EXPECT_FALSE(
+      Car({{"highway", "service"}, {"motor_vehicle", "yes"}, {"motorcar", "no"}}).usable());
+  EXPECT_FALSE(
+      Car({{"highway", "service"}, {"motor_vehicle", "agricultural"}, {"vehicle", "destination"}})
+          .usable());
+  EXPECT_FALSE(
+      Car({{"highway", "service"}, {"access", "private"}, {"motor_vehicle", "yes"}}).restricted());
+  CarAttributes park = Car({{"highway", "service"}, {"access", "no"}, {"motorcar", "private"}});
+  EXPECT_TRUE(park.usable());
+  EXPECT_TRUE(park.restricted());
+  // Restricted one way only: the other direction is through road.
+  CarAttributes half = Car({{"highway", "residential"}, {"motor_vehicle:forward", "destination"}});
+  EXPECT_TRUE(half.forward_restricted);
+  EXPECT_FALSE(half.backward_restricted);
+  EXPECT_TRUE(half.backward);
+}
+
+TEST(CarProfile, AValueListCountsAsItsMostPermissiveValue) {
+  EXPECT_FALSE(Car({{"highway", "service"}, {"access", "agricultural;forestry"}}).usable());
+  CarAttributes local =
+      Car({{"highway", "service"}, {"vehicle", "destination;forestry;agricultural"}});
+  EXPECT_TRUE(local.usable());
+  EXPECT_TRUE(local.restricted());
+  EXPECT_FALSE(Car({{"highway", "service"}, {"access", "private; yes"}}).restricted());
 }
 
 TEST(CarProfile, OnlyRoadClassesAreDriven) {
@@ -142,7 +176,11 @@ TEST(RoadNodeFlags, SignalsBollardsAndGates) {
   EXPECT_EQ(RoadNodeFlags({{"barrier", "block"}}), kCarBarrier);
   EXPECT_EQ(RoadNodeFlags({{"barrier", "gate"}}), 0);
   EXPECT_EQ(RoadNodeFlags({{"barrier", "lift_gate"}}), 0);
-  EXPECT_EQ(RoadNodeFlags({{"barrier", "gate"}, {"access", "private"}}), kCarBarrier);
+  EXPECT_EQ(RoadNodeFlags({{"barrier", "gate"}, {"access", "no"}}), kCarBarrier);
+  // A private gate or a residents' bollard lets through the routes that start or end behind it.
+  EXPECT_EQ(RoadNodeFlags({{"barrier", "gate"}, {"access", "private"}}), kRestrictedPassage);
+  EXPECT_EQ(RoadNodeFlags({{"barrier", "bollard"}, {"motor_vehicle", "destination"}}),
+            kRestrictedPassage);
   EXPECT_EQ(RoadNodeFlags({{"barrier", "bollard"}, {"motor_vehicle", "yes"}}), 0);
   EXPECT_EQ(RoadNodeFlags({{"crossing", "zebra"}}), 0);
 }

@@ -1,7 +1,9 @@
 // The contraction hierarchy against plain Dijkstra on the real extracts in ../shared/data
 // (Monaco and Liechtenstein), through the graph file as the server reads it: at least 10,000
 // random pairs per extract and mode, one-to-many against point-to-point, paths checked turn by
-// turn, snapping against a look at every segment.
+// turn and against the route-end rule, snapping against a look at every segment, every car
+// segment reached and left; and Liechtenstein's Rheindamm, a destination-only road with an open
+// service loop behind it. Without ../shared/data these tests skip — and fail in CI.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -72,6 +74,26 @@ std::vector<SnappedPoint> RandomPoints(const Loaded& l, Mode mode, int count, ui
   return points;
 }
 
+// A route drives local directions (NodeLayer) only at its ends: start-layer nodes, then open
+// ones, then end-layer ones, each part possibly empty.
+bool ObeysTheRouteEndRule(const graph::ModeGraphView& g, const std::vector<uint32_t>& nodes) {
+  auto part = [&](uint32_t x) {
+    switch (static_cast<graph::NodeLayer>(g.node_layer[x])) {
+      case graph::NodeLayer::kRestrictedStart:
+        return 0;
+      case graph::NodeLayer::kOpen:
+        return 1;
+      case graph::NodeLayer::kRestrictedEnd:
+        return 2;
+    }
+    return 3;
+  };
+  for (size_t k = 0; k + 1 < nodes.size(); ++k) {
+    if (part(nodes[k]) > part(nodes[k + 1])) return false;
+  }
+  return true;
+}
+
 class RealExtract : public ::testing::TestWithParam<std::tuple<Extract, Mode>> {
  protected:
   void SetUp() override {
@@ -104,8 +126,9 @@ TEST_P(RealExtract, ContractionHierarchyEqualsDijkstraOnTenThousandRandomPairs) 
     }
   }
   EXPECT_EQ(pairs, 10'000);
-  // Only destination-only rules can cut a pair off in the largest component.
-  EXPECT_GT(reachable, 9'900);
+  // Every point of the graph can be reached from every other: restricted roads end routes, they
+  // never cut them off.
+  EXPECT_EQ(reachable, pairs);
 }
 
 TEST_P(RealExtract, OneToManyEqualsRepeatedPointToPoint) {
@@ -152,6 +175,7 @@ TEST_P(RealExtract, PathsAreConnectedAndCostWhatTheQuerySays) {
       const LatLon b = (g.IsReversed(driven[k + 1]) ? start.back() : start.front()).ToLatLon();
       ASSERT_LT(HaversineMeters(a, b), 0.01);
     }
+    EXPECT_TRUE(ObeysTheRouteEndRule(g, route->nodes));
     EXPECT_LT(HaversineMeters(route->geometry.front(), points[i].location), 0.05);
     EXPECT_LT(HaversineMeters(route->geometry.back(), points[i + 1].location), 0.05);
   }
@@ -179,6 +203,71 @@ TEST_P(RealExtract, SnappingFindsWhatLookingAtEverySegmentFinds) {
     ASSERT_EQ(found.has_value(), best <= 400) << p.lat << "," << p.lon;
     if (found) {
       EXPECT_NEAR(found->distance_m, best, 0.01);
+    }
+  }
+}
+
+TEST_P(RealExtract, EverySegmentIsReachedFromTheOpenCoreAndLeadsBackToIt) {
+  const RoadNetwork& net = *loaded_->network;
+  const graph::ModeGraphView& g = net.View(mode_);
+  uint32_t core = 0;
+  while (g.node_layer[g.segment_nodes[core].forward] != 0 &&
+         g.node_layer[g.segment_nodes[core].backward] != 0) {
+    ++core;
+  }
+  const SnappedPoint hub = net.PointOnSegment(mode_, core, 0.5);
+  DijkstraQuery reference(net, mode_);
+  reference.OneToAll(hub);
+  RouteQuery ch(net, mode_);
+  int cut_off = 0;
+  for (uint32_t s = 0; s < g.segment_count(); ++s) {
+    const SnappedPoint p = net.PointOnSegment(mode_, s, 0.5);
+    const bool there = reference.CostTo(p).reachable();
+    const bool back = ch.Cost(p, hub).reachable();
+    if (!there || !back) {
+      ++cut_off;
+      ADD_FAILURE() << "way " << g.segment_way_id[s] << (there ? "" : " cannot be reached")
+                    << (back ? "" : " cannot be left");
+      if (cut_off > 10) break;
+    }
+  }
+  EXPECT_EQ(cut_off, 0);
+}
+
+// Liechtenstein's Rheindamm at Bendern (way 128531696, motor_vehicle=destination) and the open
+// service loop behind it (way 610857335): reachable only through destination-only roads, so
+// before these rules no car route reached them or left them.
+TEST(Rheindamm, ItsDestinationOnlyStretchAndServiceLoopAreRouteEndsFromAnywhere) {
+  if (testing::SharedDataDir().empty()) {
+    GTEST_SKIP() << "../shared/data is absent: the Liechtenstein extract is not here";
+  }
+  const Loaded* l = Load(kExtracts[1]);
+  ASSERT_NE(l, nullptr);
+  const RoadNetwork& net = *l->network;
+  const graph::ModeGraphView& g = net.View(Mode::kCar);
+  auto first_segment = [&](int64_t way) {
+    for (uint32_t s = 0; s < g.segment_count(); ++s) {
+      if (g.segment_way_id[s] == way) return s;
+    }
+    return graph::kNoNode;
+  };
+  const uint32_t rheindamm = first_segment(128531696), loop = first_segment(610857335);
+  ASSERT_NE(rheindamm, graph::kNoNode) << "Rheindamm is not in the car graph";
+  ASSERT_NE(loop, graph::kNoNode) << "its service loop is not in the car graph";
+  // The loop is open road, but local: only destination-only roads lead there.
+  EXPECT_NE(g.node_layer[g.segment_nodes[loop].forward], 0);
+  RouteQuery ch(net, Mode::kCar);
+  DijkstraQuery reference(net, Mode::kCar);
+  for (const SnappedPoint& end : {net.PointOnSegment(Mode::kCar, rheindamm, 0.5),
+                                  net.PointOnSegment(Mode::kCar, loop, 0.5)}) {
+    for (const SnappedPoint& origin : RandomPoints(*l, Mode::kCar, 50, 7)) {
+      const RouteCost there = ch.Cost(origin, end);
+      ASSERT_TRUE(there.reachable()) << "no route to segment " << end.segment;
+      ASSERT_EQ(there, reference.Cost(origin, end));
+      auto back = ch.FindRoute(end, origin);
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      ASSERT_EQ(back->cost, reference.Cost(end, origin));
+      EXPECT_TRUE(ObeysTheRouteEndRule(g, back->nodes));
     }
   }
 }

@@ -9,11 +9,6 @@ namespace {
 using graph::kNoNode;
 using graph::ModeGraphView;
 
-uint32_t Part(uint32_t whole, double share) {
-  return static_cast<uint32_t>(
-      std::lround(static_cast<double>(whole) * std::clamp(share, 0.0, 1.0)));
-}
-
 void AddSeed(std::vector<Seed>& seeds, size_t first, const Seed& seed) {
   for (size_t i = first; i < seeds.size(); ++i) {
     if (seeds[i].node != seed.node) continue;
@@ -57,6 +52,11 @@ void Emit(std::vector<LatLon>& out, const LatLon& p) {
 
 }  // namespace
 
+uint32_t PartOf(uint32_t whole, double share) {
+  return static_cast<uint32_t>(
+      std::lround(static_cast<double>(whole) * std::clamp(share, 0.0, 1.0)));
+}
+
 double AlongNode(const ModeGraphView& g, uint32_t x, const SnappedPoint& p) {
   return g.IsReversed(x) ? 1.0 - p.fraction : p.fraction;
 }
@@ -67,8 +67,8 @@ void SourceSeeds(const ModeGraphView& g, const SnappedPoint& from, std::vector<S
   for (uint32_t x : {sn.forward, sn.backward}) {
     if (x == kNoNode) continue;
     const double rest = 1.0 - AlongNode(g, x, from);
-    const uint32_t weight = Part(g.node_weight_ms[x], rest);
-    const uint32_t length = Part(g.node_length_dm[x], rest);
+    const uint32_t weight = PartOf(g.node_weight_ms[x], rest);
+    const uint32_t length = PartOf(g.node_length_dm[x], rest);
     for (uint32_t i = g.turn_first_out[x]; i < g.turn_first_out[x + 1]; ++i) {
       AddSeed(out, first, {g.turn_head[i], weight + g.turn_penalty_ms[i], length, x, 0});
     }
@@ -81,9 +81,9 @@ void TargetSeeds(const ModeGraphView& g, const SnappedPoint& to, std::vector<See
   for (uint32_t y : {sn.forward, sn.forward_end, sn.backward, sn.backward_end}) {
     if (y == kNoNode) continue;
     const double along = AlongNode(g, y, to);
-    AddSeed(
-        out, first,
-        {y, Part(g.node_weight_ms[y], along), Part(g.node_length_dm[y], along), kNoNode, along});
+    AddSeed(out, first,
+            {y, PartOf(g.node_weight_ms[y], along), PartOf(g.node_length_dm[y], along), kNoNode,
+             along});
   }
 }
 
@@ -95,9 +95,9 @@ DirectRoute Direct(const ModeGraphView& g, const SnappedPoint& from, const Snapp
     if (x == kNoNode) continue;
     const double a = AlongNode(g, x, from), b = AlongNode(g, x, to);
     if (b < a) continue;
-    const uint32_t weight = Part(g.node_weight_ms[x], b - a);
+    const uint32_t weight = PartOf(g.node_weight_ms[x], b - a);
     if (weight < best.cost.travel_time_ms) {
-      best.cost = {weight, Part(g.node_length_dm[x], b - a)};
+      best.cost = {weight, PartOf(g.node_length_dm[x], b - a)};
       best.node = x;
       best.from_along = a;
       best.to_along = b;
@@ -131,11 +131,11 @@ RouteCost CostOfPath(const ModeGraphView& g, const std::vector<uint32_t>& nodes,
   if (nodes.empty()) return {};
   if (nodes.size() == 1) {
     if (end_along < start_along) return {};
-    return {Part(g.node_weight_ms[nodes[0]], end_along - start_along),
-            Part(g.node_length_dm[nodes[0]], end_along - start_along)};
+    return {PartOf(g.node_weight_ms[nodes[0]], end_along - start_along),
+            PartOf(g.node_length_dm[nodes[0]], end_along - start_along)};
   }
-  uint64_t weight = Part(g.node_weight_ms[nodes[0]], 1.0 - start_along);
-  uint64_t length = Part(g.node_length_dm[nodes[0]], 1.0 - start_along);
+  uint64_t weight = PartOf(g.node_weight_ms[nodes[0]], 1.0 - start_along);
+  uint64_t length = PartOf(g.node_length_dm[nodes[0]], 1.0 - start_along);
   for (size_t k = 0; k + 1 < nodes.size(); ++k) {
     const uint32_t x = nodes[k], y = nodes[k + 1];
     bool found = false;
@@ -153,8 +153,8 @@ RouteCost CostOfPath(const ModeGraphView& g, const std::vector<uint32_t>& nodes,
       length += g.node_length_dm[x];
     }
   }
-  weight += Part(g.node_weight_ms[nodes.back()], end_along);
-  length += Part(g.node_length_dm[nodes.back()], end_along);
+  weight += PartOf(g.node_weight_ms[nodes.back()], end_along);
+  length += PartOf(g.node_length_dm[nodes.back()], end_along);
   return {static_cast<uint32_t>(weight), static_cast<uint32_t>(length)};
 }
 

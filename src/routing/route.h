@@ -63,6 +63,9 @@ struct DirectRoute {
   double to_along = 0;
 };
 
+// `share` (clamped to 0..1) of `whole`, rounded: the partial weights and lengths of route ends.
+uint32_t PartOf(uint32_t whole, double share);
+
 // Where `p` lies on the direction node x of its segment, 0..1 in x's direction of travel.
 double AlongNode(const graph::ModeGraphView& g, uint32_t x, const SnappedPoint& p);
 

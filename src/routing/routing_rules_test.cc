@@ -311,12 +311,12 @@ TEST_F(RoadsTown, RoundaboutsAreDrivenInTheirDirectionOnly) {
   EXPECT_EQ(quarters('w'), 3);  // left: three quarters
 }
 
-TEST_F(RoadsTown, PrivateWaysAreClosedAndMotorVehicleNoIsForWalkers) {
+TEST_F(RoadsTown, AccessNoIsClosedAndMotorVehicleNoIsForWalkers) {
   EXPECT_TRUE(NodesOfWay(Mode::kCar, Arm(15, 'n')).empty());
   EXPECT_TRUE(NodesOfWay(Mode::kFoot, Arm(15, 'n')).empty());
   EXPECT_TRUE(NodesOfWay(Mode::kCar, Arm(15, 'w')).empty());
   EXPECT_FALSE(NodesOfWay(Mode::kFoot, Arm(15, 'w')).empty());
-  // A car asked to start on the private arm starts on the nearest road a car may use.
+  // A car asked to start on the closed arm starts on the nearest road a car may use.
   const LatLon on_private = At(NodeId(15, 1));  // the centre, where the arms meet
   auto snapped = Net().Snap(Mode::kCar, {on_private.lat + 0.0006, on_private.lon}, 500);
   ASSERT_TRUE(snapped.ok());
@@ -341,7 +341,7 @@ TEST_F(RoadsTown, DestinationOnlyRoadsBeginAndEndRoutesButCarryNoThroughTraffic)
   auto in = FindRoute(car, Mid(car, Arm(16, 's')), Mid(car, Arm(16, 'n')));
   ASSERT_TRUE(in.ok());
   EXPECT_EQ(G(car).node_layer[in->nodes.back()],
-            static_cast<uint8_t>(graph::NodeLayer::kDestinationEnd));
+            static_cast<uint8_t>(graph::NodeLayer::kRestrictedEnd));
   EXPECT_TRUE(FindRoute(car, Mid(car, Arm(16, 'n')), Mid(car, Arm(16, 's'))).ok());
   EXPECT_TRUE(FindRoute(car, Mid(car, Arm(16, 'n')), Mid(car, Arm(16, 'e'))).ok());
   // Walkers ignore it.
@@ -351,12 +351,20 @@ TEST_F(RoadsTown, DestinationOnlyRoadsBeginAndEndRoutesButCarryNoThroughTraffic)
   EXPECT_EQ(Ways(Mode::kFoot, *walk), (std::vector<int64_t>{Arm(16, 's'), Arm(16, 'n')}));
 }
 
-TEST_F(RoadsTown, StreetsReachedOnlyThroughADestinationRoadHaveNoCarRouteFromOutside) {
+TEST_F(RoadsTown, StreetsReachedOnlyThroughADestinationRoadAreRouteEndsToo) {
+  const Mode car = Mode::kCar;
   const int64_t island = NodeId(18, 10);
-  auto from_outside = FindRoute(Mode::kCar, Mid(Mode::kCar, Arm(18, 's')), Mid(Mode::kCar, island));
-  EXPECT_EQ(from_outside.status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(
-      FindRoute(Mode::kCar, Mid(Mode::kCar, Arm(18, 's')), Mid(Mode::kCar, Arm(18, 'n'))).ok());
+  // The island loop is open road, but no through route can use it: it is local, like its arm.
+  for (uint32_t x : NodesOfWay(car, island)) {
+    EXPECT_NE(G(car).node_layer[x], static_cast<uint8_t>(graph::NodeLayer::kOpen));
+  }
+  auto in = FindRoute(car, Mid(car, Arm(18, 's')), Mid(car, island));
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(Ways(car, *in), (std::vector<int64_t>{Arm(18, 's'), Arm(18, 'n'), island}));
+  auto out = FindRoute(car, Mid(car, island), Mid(car, Arm(18, 's')));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(Ways(car, *out), (std::vector<int64_t>{island, Arm(18, 'n'), Arm(18, 's')}));
+  EXPECT_TRUE(FindRoute(car, Mid(car, Arm(18, 's')), Mid(car, Arm(18, 'n'))).ok());
   EXPECT_TRUE(
       FindRoute(Mode::kFoot, Mid(Mode::kFoot, Arm(18, 's')), Mid(Mode::kFoot, island)).ok());
 }

@@ -76,6 +76,7 @@ struct City {
   std::shared_ptr<const routing::RoadNetwork> network;
   LatLon dest;
   LatLon origin;
+  std::string error;  // a real extract that is there but could not be read
 };
 
 // The run of one scenario on one city.
@@ -308,17 +309,20 @@ class GuidanceScenarios : public ::testing::TestWithParam<const char*> {
     if (!cities.contains(name)) {
       if (name == "demo") {
         cities[name] = {"demo", testing::DemoCityForGuidance().network,
-                        Offset({34.017, 113.828}, 2000, 2000), Offset({34.017, 113.828}, 400, 500)};
+                        Offset({34.017, 113.828}, 2000, 2000), Offset({34.017, 113.828}, 400, 500),
+                        ""};
       } else {
         // Monaco: Boulevard des Moulins, driving in from Fontvieille.
         auto real = testing::LoadRealCity("osm-monaco/monaco-2025-02-11.osm.pbf");
-        cities[name] = {"monaco", real.network, {43.74050, 7.42850}, {43.73080, 7.41900}};
+        cities[name] = {
+            "monaco", real.network, {43.74050, 7.42850}, {43.73080, 7.41900}, real.error};
       }
     }
     return cities[name];
   }
   void SetUp() override {
     city_ = &GetCity(GetParam());
+    ASSERT_TRUE(city_->error.empty()) << city_->error;
     if (city_->network == nullptr) {
       GTEST_SKIP() << "../shared/data/osm-monaco/monaco-2025-02-11.osm.pbf is absent (set "
                       "PARKGUIDE_SHARED_DATA): the real-extract scenarios did not run";
@@ -420,6 +424,7 @@ INSTANTIATE_TEST_SUITE_P(Cities, GuidanceScenarios, ::testing::Values("demo", "m
 // The real registry of the Monaco extract (its OSM car parks), every facility live.
 TEST(GuidanceRealExtract, MonacoCarParksAllLiveAreRankedAndRestrictedOnesExcluded) {
   auto real = testing::LoadRealCity("osm-monaco/monaco-2025-02-11.osm.pbf");
+  ASSERT_TRUE(real.error.empty()) << real.error;
   if (real.network == nullptr) {
     GTEST_SKIP() << "../shared/data/osm-monaco is absent (set PARKGUIDE_SHARED_DATA): skipped";
   }

@@ -43,11 +43,14 @@ inline const DemoGuidanceCity& DemoCityForGuidance() {
   return *city;
 }
 
-// The Monaco extract (the main real test file), or nulls when ../shared/data is absent.
+// A real extract: nulls when ../shared/data or the file is absent (the test skips, which fails
+// in CI); `error` says why a file that is there could not be read (the test fails: a broken
+// file is never "absent").
 struct RealGuidanceCity {
   std::string path;
   std::shared_ptr<const routing::RoadNetwork> network;
   model::RegistryData registry;
+  std::string error;
 };
 
 inline RealGuidanceCity LoadRealCity(const std::string& relative_path) {
@@ -58,7 +61,10 @@ inline RealGuidanceCity LoadRealCity(const std::string& relative_path) {
   if (!std::filesystem::exists(out.path)) return out;
   auto roads = osm::ReadRoadExtract(out.path);
   auto parking = osm::ReadParkingExtract(out.path);
-  if (!roads.ok() || !parking.ok()) return out;
+  if (!roads.ok() || !parking.ok()) {
+    out.error = out.path + ": " + (!roads.ok() ? roads.status() : parking.status()).ToString();
+    return out;
+  }
   out.network = routing::RoadNetwork::FromGraphs(graph::BuildRoadGraphs(*roads));
   out.registry = registry::RegistryDataFromOsm(*parking, nullptr);
   registry::DropInvalidEntries(out.registry, nullptr);
