@@ -32,7 +32,7 @@ double Quantile(std::vector<double> values, double q) {
   return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
 }
 
-Estimate MeanWithCi(std::span<const double> v) {
+Estimate MeanWithCi(std::span<const double> v, double lo, double hi) {
   Estimate e;
   if (v.empty()) return e;
   const double n = static_cast<double>(v.size());
@@ -42,7 +42,7 @@ Estimate MeanWithCi(std::span<const double> v) {
   for (double x : v) ss += (x - e.value) * (x - e.value);
   const double half =
       StudentT975(static_cast<int>(v.size()) - 1) * std::sqrt(ss / (n - 1)) / std::sqrt(n);
-  e.ci95 = std::make_pair(e.value - half, e.value + half);
+  e.ci95 = std::make_pair(std::max(lo, e.value - half), std::min(hi, e.value + half));
   return e;
 }
 
@@ -113,8 +113,8 @@ PolicyMetrics Aggregate(Policy policy, std::span<const RunResult> runs) {
   out.p90_search_s = MeanWithCi(p90);
   out.cruise_m = MeanWithCi(cruise);
   out.walk_m = MeanWithCi(walk);
-  out.full_on_arrival = MeanWithCi(full);
-  out.not_parked_20min = MeanWithCi(late);
+  out.full_on_arrival = MeanWithCi(full, 0, 1);
+  out.not_parked_20min = MeanWithCi(late, 0, 1);
   if (!runs.empty()) out.drivers_per_seed = drivers / runs.size();
   if (drivers > 0) {
     out.searched_share = searched / drivers;

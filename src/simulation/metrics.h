@@ -1,6 +1,7 @@
 // The metrics of a simulation (docs/simulation.md "Metrics"): per run (one seed), then per policy
-// over seeds with a 95% confidence interval — Student's t over the per-seed values, so the
-// interval says how much the figure moves from one random city day to the next.
+// over seeds with a 95% confidence interval — Student's t over the per-seed values, clipped to
+// the metric's range, so the interval says how much the figure moves from one random city day
+// to the next.
 //
 // Per run, over the drivers that searched (reached the destination area or a facility):
 //   mean_search_s, p90_search_s  search time (p90 by linear interpolation between order
@@ -13,6 +14,7 @@
 // Thread-safety: plain functions and values.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <span>
 #include <utility>
@@ -60,8 +62,11 @@ struct PolicyMetrics {
 // 0 for an empty set.
 double Quantile(std::vector<double> values, double q);
 
-// The mean and its 95% interval mean ± t(0.975, n−1)·s/√n over per-seed values.
-Estimate MeanWithCi(std::span<const double> per_seed);
+// The mean and its 95% interval mean ± t(0.975, n−1)·s/√n over per-seed values, clipped to the
+// metric's range [lo, hi] (a share cannot leave 0–1, a time or distance cannot be negative;
+// with few seeds the t interval is wide enough to cross those bounds).
+Estimate MeanWithCi(std::span<const double> per_seed, double lo = 0,
+                    double hi = std::numeric_limits<double>::infinity());
 
 RunMetrics Summarise(const RunResult& run);
 
