@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/parallel.h"
 #include "forecast/baselines.h"
 #include "forecast/calibration.h"
 
@@ -130,18 +131,6 @@ SeriesOutcome ScoreSeries(const GridSeries& g, const Result<SeriesModel>& model,
   }
   for (const auto& h : out.horizons) out.scored = out.scored || h.n > 0;
   return out;
-}
-
-template <typename F>
-void ParallelFor(size_t n, int threads, F body) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) body(i);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
 }
 
 std::string LocalText(int64_t slot, const date::time_zone& zone) {

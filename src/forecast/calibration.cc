@@ -1,5 +1,6 @@
 #include "forecast/calibration.h"
 
+#include "core/parallel.h"
 #include "forecast/baselines.h"
 
 #include <algorithm>
@@ -66,22 +67,6 @@ double CalibrationMap::Apply(double p) const {
   double w = x1 > x0 ? (p - x0) / (x1 - x0) : 1.0;
   return y_[i - 1] * (1 - w) + y_[i] * w;
 }
-
-namespace {
-
-template <typename F>
-void ParallelFor(size_t n, int threads, F body) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) body(i);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-}
-
-}  // namespace
 
 CityTraining TrainCity(std::span<const GridSeries> grids, const TimeIndex& index, int64_t from,
                        int64_t until, const ModelOptions& options, int threads) {

@@ -152,6 +152,12 @@ TEST(BuildGrid, ClampsCountsAndDropsDuplicatesAndFrozenRuns) {
   EXPECT_FLOAT_EQ(g.Truth(g.first_slot), 1.0f);
   EXPECT_FLOAT_EQ(g.Truth(g.first_slot + 1), 0.05f);
   EXPECT_TRUE(IsMissing(g.Truth(g.first_slot + 50)));
+  // A live reader cannot know a run is frozen before it has lasted 12 h: known until then.
+  EXPECT_FLOAT_EQ(g.Known(g.first_slot + 50), 0.33f);
+  EXPECT_TRUE(g.Fresh(g.first_slot + 50));
+  EXPECT_FLOAT_EQ(g.Known(g.first_slot + 2 + 12 * 12 - 1), 0.33f);
+  EXPECT_TRUE(IsMissing(g.Known(g.first_slot + 2 + 12 * 12 + 12)));  // 13 h in: an outage
+  EXPECT_FALSE(g.Fresh(g.first_slot + 2 + 12 * 12 + 12));
 }
 
 // ------------------------------------------------------------------------ profile, baselines
@@ -283,6 +289,37 @@ TEST_F(SyntheticModelTest, RecoversTheSeasonalProfile) {
     const bool weekday = t == DayType::kWeekday;
     EXPECT_LT(sum / n, weekday ? 0.015 : 0.035) << Name(t);
     EXPECT_LT(worst, weekday ? 0.04 : 0.09) << Name(t);
+  }
+}
+
+TEST_F(SyntheticModelTest, AForecastDoesNotChangeWhenDataAfterItsOriginChanges) {
+  auto m = SeriesModel::Train(grid_, index_, grid_.first_slot, cut_, {});
+  ASSERT_TRUE(m.ok());
+  std::mt19937_64 rng(11);
+  for (int64_t origin = cut_ + 7; origin < cut_ + 4 * kSlotsPerDay; origin += 97) {
+    const Timestamp at = SlotTime(origin);
+    auto held = samples_;  // the origin's reading repeated for 13 h: frozen, seen afterwards
+    auto noisy = samples_;
+    int origin_count = 0;
+    for (const Sample& x : samples_) {
+      if (x.time <= at) origin_count = x.occupied;
+    }
+    for (size_t i = 0; i < samples_.size(); ++i) {
+      if (samples_[i].time <= at) continue;
+      if (samples_[i].time - at <= std::chrono::hours(13)) held[i].occupied = origin_count;
+      noisy[i].occupied = static_cast<int>(rng() % 401);
+    }
+    for (const auto& changed : {held, noisy}) {
+      const GridSeries g = BuildGrid("syn", changed, {});
+      for (int h : {15, 30, 60, 120}) {
+        const Prediction a = m->Predict(grid_, index_, origin, h);
+        const Prediction b = m->Predict(g, index_, origin, h);
+        EXPECT_EQ(a.share, b.share) << origin << " +" << h;
+        EXPECT_EQ(a.p_free, b.p_free) << origin << " +" << h;
+        EXPECT_EQ(a.low, b.low) << origin << " +" << h;
+        EXPECT_EQ(a.high, b.high) << origin << " +" << h;
+      }
+    }
   }
 }
 

@@ -25,43 +25,62 @@ int GridSeries::Capacity(int64_t slot) const {
   return 0;
 }
 
-GridSeries BuildGrid(std::string id, std::vector<Sample> samples, const GridOptions& options) {
-  GridSeries g;
-  g.id = std::move(id);
-  std::erase_if(samples, [](const Sample& s) { return s.capacity <= 0; });
+namespace {
+
+struct Point {
+  int64_t ms;
+  float share;
+  int32_t capacity;
+};
+
+// Sorted by time; of two samples at one instant the later line wins (a re-sent reading).
+std::vector<Sample> SortedUnique(std::vector<Sample> samples, GridStats& stats) {
   std::stable_sort(samples.begin(), samples.end(),
                    [](const Sample& a, const Sample& b) { return a.time < b.time; });
-  g.stats.samples = static_cast<int64_t>(samples.size());
-  // Same instant twice: the later line wins (a re-sent reading).
   std::vector<Sample> unique;
   unique.reserve(samples.size());
   for (const Sample& s : samples) {
     if (!unique.empty() && unique.back().time == s.time) {
       unique.back() = s;
-      ++g.stats.duplicates;
+      ++stats.duplicates;
     } else {
       unique.push_back(s);
     }
   }
-  // Frozen runs: identical occupied counts spanning at least frozen_after.
-  std::vector<uint8_t> keep(unique.size(), 1);
-  if (options.frozen_after.count() > 0) {
-    size_t i = 0;
-    while (i < unique.size()) {
-      size_t j = i;
-      while (j + 1 < unique.size() && unique[j + 1].occupied == unique[i].occupied) ++j;
-      if (unique[j].time - unique[i].time >= options.frozen_after) {
-        for (size_t k = i; k <= j; ++k) keep[k] = 0;
-        g.stats.frozen += static_cast<int64_t>(j - i + 1);
+  return unique;
+}
+
+// What frozen runs (identical counts lasting at least `frozen_after`: an outage, not data) take
+// out. Scoring may use hindsight, so `observed` drops every sample of such a run; a live
+// forecaster learns a run is frozen only once it has lasted `frozen_after`, so `usable` keeps
+// the run's samples until then — forecasts never depend on what came after their origin.
+struct FrozenMasks {
+  std::vector<uint8_t> observed;
+  std::vector<uint8_t> usable;
+};
+FrozenMasks MaskFrozenRuns(const std::vector<Sample>& unique, Minutes frozen_after,
+                           GridStats& stats) {
+  FrozenMasks m{std::vector<uint8_t>(unique.size(), 1), std::vector<uint8_t>(unique.size(), 1)};
+  if (frozen_after.count() <= 0) return m;
+  size_t i = 0;
+  while (i < unique.size()) {
+    size_t j = i;
+    while (j + 1 < unique.size() && unique[j + 1].occupied == unique[i].occupied) ++j;
+    if (unique[j].time - unique[i].time >= frozen_after) {
+      for (size_t k = i; k <= j; ++k) {
+        m.observed[k] = 0;
+        if (unique[k].time - unique[i].time >= frozen_after) m.usable[k] = 0;
       }
-      i = j + 1;
+      stats.frozen += static_cast<int64_t>(j - i + 1);
     }
+    i = j + 1;
   }
-  struct Point {
-    int64_t ms;
-    float share;
-    int32_t capacity;
-  };
+  return m;
+}
+
+// The kept samples as shares of capacity, clamped to 0..1 (counted in `stats` when given).
+std::vector<Point> ToPoints(const std::vector<Sample>& unique, const std::vector<uint8_t>& keep,
+                            GridStats* stats) {
   std::vector<Point> pts;
   pts.reserve(unique.size());
   for (size_t i = 0; i < unique.size(); ++i) {
@@ -69,37 +88,42 @@ GridSeries BuildGrid(std::string id, std::vector<Sample> samples, const GridOpti
     const Sample& s = unique[i];
     int occ = s.occupied;
     if (occ > s.capacity) {
-      ++g.stats.above_capacity;
+      if (stats) ++stats->above_capacity;
       occ = s.capacity;
     } else if (occ < 0) {
-      ++g.stats.negative;
+      if (stats) ++stats->negative;
       occ = 0;
     }
     pts.push_back({ToUnixMillis(s.time), static_cast<float>(occ) / static_cast<float>(s.capacity),
                    s.capacity});
   }
-  if (pts.empty()) return g;
-  const int64_t grace = std::chrono::duration_cast<Milliseconds>(options.grace).count();
-  const int64_t max_gap = std::chrono::duration_cast<Milliseconds>(options.max_gap).count();
-  // The first slot whose instant (plus grace) reaches the first sample.
-  g.first_slot = SlotOf(FromUnixMillis(pts.front().ms - grace - 1)) + 1;
-  int64_t last_slot = SlotOf(FromUnixMillis(pts.back().ms + max_gap));
-  int64_t n = std::max<int64_t>(0, last_slot - g.first_slot + 1);
-  g.truth.assign(n, kMissing);
-  g.known.assign(n, kMissing);
-  g.fresh.assign(n, 0);
-  g.capacity.assign(n, 0);
+  return pts;
+}
+
+// known, fresh and capacity of every slot of `g` from what a live reader had at each instant.
+void FillKnown(const std::vector<Point>& pts, int64_t grace, int64_t max_gap, GridSeries& g) {
   size_t next = 0;  // first point with ms > slot instant + grace
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t t = (g.first_slot + k) * kSlotMs;
-    size_t before = next;
+  for (size_t k = 0; k < g.known.size(); ++k) {
+    const int64_t t = (g.first_slot + static_cast<int64_t>(k)) * kSlotMs;
+    const size_t before = next;
     while (next < pts.size() && pts[next].ms <= t + grace) ++next;
     if (next > before) g.fresh[k] = 1;
     if (next == 0) continue;
     const Point& last = pts[next - 1];
     g.capacity[k] = last.capacity;
     if (t - last.ms <= max_gap) g.known[k] = last.share;
-    // Truth: a sample within the grace either side, else interpolation across the slot.
+  }
+}
+
+// truth of every slot of `g`: a sample within the grace either side, else interpolation across
+// the slot between samples at most `max_gap` apart.
+void FillTruth(const std::vector<Point>& pts, int64_t grace, int64_t max_gap, GridSeries& g) {
+  size_t next = 0;
+  for (size_t k = 0; k < g.truth.size(); ++k) {
+    const int64_t t = (g.first_slot + static_cast<int64_t>(k)) * kSlotMs;
+    while (next < pts.size() && pts[next].ms <= t + grace) ++next;
+    if (next == 0) continue;
+    const Point& last = pts[next - 1];
     if (std::llabs(last.ms - t) <= grace) {
       g.truth[k] = last.share;
     } else if (next < pts.size() && pts[next].ms - t <= grace) {
@@ -109,6 +133,32 @@ GridSeries BuildGrid(std::string id, std::vector<Sample> samples, const GridOpti
       g.truth[k] = static_cast<float>(last.share + w * (pts[next].share - last.share));
     }
   }
+}
+
+}  // namespace
+
+GridSeries BuildGrid(std::string id, std::vector<Sample> samples, const GridOptions& options) {
+  GridSeries g;
+  g.id = std::move(id);
+  std::erase_if(samples, [](const Sample& s) { return s.capacity <= 0; });
+  g.stats.samples = static_cast<int64_t>(samples.size());
+  const std::vector<Sample> unique = SortedUnique(std::move(samples), g.stats);
+  const FrozenMasks frozen = MaskFrozenRuns(unique, options.frozen_after, g.stats);
+  const std::vector<Point> observed = ToPoints(unique, frozen.observed, &g.stats);
+  const std::vector<Point> usable = ToPoints(unique, frozen.usable, nullptr);
+  if (usable.empty()) return g;  // `usable` holds every point of `observed`, and more
+  const int64_t grace = std::chrono::duration_cast<Milliseconds>(options.grace).count();
+  const int64_t max_gap = std::chrono::duration_cast<Milliseconds>(options.max_gap).count();
+  // The first slot whose instant (plus grace) reaches the first sample.
+  g.first_slot = SlotOf(FromUnixMillis(usable.front().ms - grace - 1)) + 1;
+  const int64_t last_slot = SlotOf(FromUnixMillis(usable.back().ms + max_gap));
+  const auto n = static_cast<size_t>(std::max<int64_t>(0, last_slot - g.first_slot + 1));
+  g.truth.assign(n, kMissing);
+  g.known.assign(n, kMissing);
+  g.fresh.assign(n, 0);
+  g.capacity.assign(n, 0);
+  FillKnown(usable, grace, max_gap, g);
+  FillTruth(observed, grace, max_gap, g);
   return g;
 }
 

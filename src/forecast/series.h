@@ -8,8 +8,11 @@
 //   - `known`: the newest sample known at the slot instant (at most `max_gap` old): what a live
 //     forecaster sees then. Never uses a later sample, so forecasts from it are honest.
 //   - `fresh`: 1 when a sample arrived during the slot: a forecast origin in a backtest.
-// Runs of unchanged values lasting at least `frozen_after` are dropped first: a feed that repeats
-// its last value through an outage has not observed anything (see the data sets' READMEs).
+// Runs of unchanged values lasting at least `frozen_after` are outages, not data: a feed that
+// repeats its last value through an outage has not observed anything (see the data sets'
+// READMEs). `truth` drops the whole run (scoring may use hindsight); `known` and `fresh` drop it
+// only from the moment it has lasted `frozen_after`, when a live reader could tell — so nothing a
+// forecast reads at an origin depends on samples after it.
 //
 // A TimeIndex maps slots to local time of day and day type (weekday, Saturday,
 // Sunday-or-holiday) in the city's zone, with its holiday calendar.
@@ -71,7 +74,7 @@ struct GridStats {
   int64_t duplicates = 0;      // same time as the previous sample; the later one is kept
   int64_t above_capacity = 0;  // clamped to capacity
   int64_t negative = 0;        // clamped to 0
-  int64_t frozen = 0;          // samples dropped as part of a frozen run
+  int64_t frozen = 0;          // samples of frozen runs (dropped from truth)
   GridStats& operator+=(const GridStats& o);
 };
 
