@@ -48,7 +48,7 @@ Estimate MeanWithCi(std::span<const double> v, double lo, double hi) {
 
 RunMetrics Summarise(const RunResult& run) {
   RunMetrics m;
-  std::vector<double> search, cruise, walk;
+  std::vector<double> search, cruise, walk, search_no_full;
   double full = 0, late = 0;
   for (const DriverOutcome& o : run.drivers) {
     ++m.drivers;
@@ -61,10 +61,12 @@ RunMetrics Summarise(const RunResult& run) {
       walk.push_back(o.walk_m);
     }
     full += o.full_on_arrival ? 1 : 0;
+    if (!o.full_on_arrival) search_no_full.push_back(o.search_s);
     late += (o.gave_up || o.search_s > 20 * 60) ? 1 : 0;
   }
   m.mean_search_s = Mean(search);
   m.p90_search_s = Quantile(search, 0.9);
+  m.mean_search_no_full_s = Mean(search_no_full);
   m.cruise_m = Mean(cruise);
   m.walk_m = Mean(walk);
   if (m.searched > 0) {
@@ -78,7 +80,7 @@ PolicyMetrics Aggregate(Policy policy, std::span<const RunResult> runs) {
   PolicyMetrics out;
   out.policy = policy;
   out.seeds = static_cast<int>(runs.size());
-  std::vector<double> mean, p90, cruise, walk, full, late;
+  std::vector<double> mean, p90, cruise, walk, full, late, no_full;
   double drivers = 0, searched = 0, queries = 0, switches = 0;
   for (const RunResult& run : runs) {
     const RunMetrics m = Summarise(run);
@@ -88,6 +90,7 @@ PolicyMetrics Aggregate(Policy policy, std::span<const RunResult> runs) {
     walk.push_back(m.walk_m);
     full.push_back(m.full_on_arrival);
     late.push_back(m.not_parked_20min);
+    no_full.push_back(m.mean_search_no_full_s);
     drivers += m.drivers;
     searched += m.searched;
     for (const DriverOutcome& o : run.drivers) {
@@ -115,6 +118,7 @@ PolicyMetrics Aggregate(Policy policy, std::span<const RunResult> runs) {
   out.walk_m = MeanWithCi(walk);
   out.full_on_arrival = MeanWithCi(full, 0, 1);
   out.not_parked_20min = MeanWithCi(late, 0, 1);
+  out.mean_search_no_full_s = MeanWithCi(no_full);
   if (!runs.empty()) out.drivers_per_seed = drivers / runs.size();
   if (drivers > 0) {
     out.searched_share = searched / drivers;

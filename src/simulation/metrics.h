@@ -10,6 +10,8 @@
 //   walk_m                       facility → destination on foot, over the drivers that parked
 //   full_on_arrival              share that reached at least one full facility
 //   not_parked_20min             share not parked within 20 minutes of searching
+//   mean_search_no_full_s        search time of the drivers that met no full facility: what a
+//                                policy that never sends anyone to a full one could approach
 //
 // Thread-safety: plain functions and values.
 #pragma once
@@ -36,6 +38,7 @@ struct RunMetrics {
   double walk_m = 0;
   double full_on_arrival = 0;
   double not_parked_20min = 0;
+  double mean_search_no_full_s = 0;
   int drivers = 0;
   int searched = 0;
   int parked = 0;
@@ -45,6 +48,7 @@ struct PolicyMetrics {
   Policy policy = Policy::kNone;
   int seeds = 0;
   Estimate mean_search_s, p90_search_s, cruise_m, walk_m, full_on_arrival, not_parked_20min;
+  Estimate mean_search_no_full_s;
   double drivers_per_seed = 0;
   double searched_share = 0;
   double occupancy_mean = 0;   // over seeds

@@ -73,6 +73,7 @@ TEST(Summarise, CountsOnlyDriversThatSearchedAndWalksOnlyOfThoseParked) {
   EXPECT_DOUBLE_EQ(m.walk_m, 200);
   EXPECT_DOUBLE_EQ(m.full_on_arrival, 2 / 3.0);
   EXPECT_DOUBLE_EQ(m.not_parked_20min, 2 / 3.0);
+  EXPECT_DOUBLE_EQ(m.mean_search_no_full_s, 60);  // the one that met no full facility
 }
 
 TEST(Aggregate, TakesTheIntervalOverPerSeedValues) {

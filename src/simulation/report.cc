@@ -248,6 +248,7 @@ std::string RenderJson(const ReportContext& context, const std::vector<PolicyMet
     j["walk_m"] = EstimateJson(p.walk_m);
     j["full_on_arrival"] = EstimateJson(p.full_on_arrival);
     j["not_parked_20min"] = EstimateJson(p.not_parked_20min);
+    j["mean_search_no_full_s"] = EstimateJson(p.mean_search_no_full_s);
     j["seeds"] = context.seeds;
     j["drivers"] = context.drivers;
     j["searched_share"] = p.searched_share;
