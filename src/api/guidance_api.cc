@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "api/problem_responses.h"
 #include "api/route_json.h"
 #include "core/strings.h"
 #include "model/vocabulary.h"
@@ -275,9 +276,8 @@ void WritePlace(Writer& w, const guidance::RankedPlace& r, size_t rank,
 }
 
 Response Problem(const Status& s) {
-  if (s.code() == StatusCode::kInvalidArgument) return BadRequest(s);
   if (s.code() == StatusCode::kNotFound) return UnsnappableProblem(s);
-  return Response::Problem(500, "Internal Server Error", s.message());
+  return ProblemFromStatus(s);
 }
 
 }  // namespace
@@ -411,7 +411,7 @@ void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context
   server.Route("GET", "/api/v1/guidance", [c](const Request& req) {
     const Timestamp now = c->clock->Now();
     auto request = ParseGuidanceRequest(req.query, now);
-    if (!request.ok()) return BadRequest(request.status());
+    if (!request.ok()) return ProblemFromStatus(request.status());
     if (c->guide == nullptr) {
       return Response::Problem(503, "Service Unavailable",
                                "this city has no road graph: build it with `parkguide "

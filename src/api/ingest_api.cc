@@ -256,50 +256,25 @@ Response IngestResponse(const ingest::IngestResult& r) {
     if (r.counts.seq_refused > 0) counts["seq_refused"] = r.counts.seq_refused;
     return Response::Json(200, counts.dump());
   }
-  int status = 500;
-  std::string type = "about:blank";
+  ProblemShape shape;
   switch (r.status.code()) {
     case StatusCode::kInvalidArgument:
-      status = 400;
-      type = "urn:parkguide:problem:invalid-observations";
-      break;
-    case StatusCode::kUnauthenticated:
-      status = 401;
+      shape.type = "urn:parkguide:problem:invalid-observations";
       break;
     case StatusCode::kPermissionDenied:
-      status = 403;
-      type = "urn:parkguide:problem:out-of-scope";
+      shape.type = "urn:parkguide:problem:out-of-scope";
       break;
-    case StatusCode::kResourceExhausted:
-      status = r.retry_after_s > 0 ? 429 : 413;
-      break;
-    case StatusCode::kUnavailable:
-      status = 503;
+    case StatusCode::kResourceExhausted:  // no retry hint: too large, not too many
+      if (r.retry_after_s <= 0) shape.status = 413;
       break;
     default:
       break;
   }
-  json problem{{"type", type},
-               {"title", std::string(http::StatusReason(status))},
-               {"status", status},
-               {"detail", r.status.message()}};
-  json params = json::array();
-  for (const auto& item : r.items)
-    params.push_back({{"name", item.Name()}, {"reason", item.reason}});
-  if (params.empty() && !r.status.field().empty()) {
-    params.push_back({{"name", r.status.field()}, {"reason", r.status.message()}});
+  for (const auto& item : r.items) shape.invalid_params.push_back({item.Name(), item.reason});
+  if (shape.invalid_params.empty() && !r.status.field().empty()) {
+    shape.invalid_params.push_back({r.status.field(), r.status.message()});
   }
-  if (!params.empty()) problem["invalid_params"] = std::move(params);
-  Response out;
-  out.status = status;
-  out.content_type = "application/problem+json";
-  out.body = problem.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (status == 401) out.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="parkguide")");
-  if (status == 429) out.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
-  if (status == 503) {
-    out.headers.emplace_back("Retry-After", std::to_string(std::max(1, r.retry_after_s)));
-  }
-  return out;
+  return ProblemFromStatus(r.status.WithRetryAfter(std::chrono::seconds(r.retry_after_s)), shape);
 }
 
 void RegisterIngestApi(http::Server& server, const IngestApiContext& context) {

@@ -35,38 +35,59 @@ http::Response JsonResponse(int status, nlohmann::json body) {
                               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-http::Response ProblemFromStatus(const Status& s) {
-  int code = 500;
-  switch (s.code()) {
+namespace {
+
+int HttpStatusOf(StatusCode code) {
+  switch (code) {
     case StatusCode::kInvalidArgument:
-      code = 400;
-      break;
+      return 400;
     case StatusCode::kUnauthenticated:
-      code = 401;
-      break;
+      return 401;
     case StatusCode::kPermissionDenied:
-      code = 403;
-      break;
+      return 403;
     case StatusCode::kNotFound:
-      code = 404;
-      break;
+      return 404;
     case StatusCode::kAlreadyExists:
     case StatusCode::kFailedPrecondition:
-      code = 409;
-      break;
+      return 409;
     case StatusCode::kResourceExhausted:
-      code = 429;
-      break;
+      return 429;
     case StatusCode::kUnavailable:
-      code = 503;
-      break;
+      return 503;
     default:
-      break;
+      return 500;
   }
-  std::string detail =
-      s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
-  http::Response r = http::Response::Problem(code, http::StatusReason(code), detail, s.field());
+}
+
+}  // namespace
+
+http::Response ProblemFromStatus(const Status& s) { return ProblemFromStatus(s, ProblemShape{}); }
+
+http::Response ProblemFromStatus(const Status& s, const ProblemShape& shape) {
+  const int code = shape.status != 0 ? shape.status : HttpStatusOf(s.code());
+  const std::string title =
+      shape.title.empty() ? std::string(http::StatusReason(code)) : shape.title;
+  http::Response r;
+  if (shape.invalid_params.empty()) {
+    std::string detail =
+        s.field().empty() ? s.message() : fmt::format("{}: {}", s.field(), s.message());
+    r = http::Response::Problem(code, title, detail, s.field(), shape.type);
+  } else {
+    nlohmann::json params = nlohmann::json::array();
+    for (const auto& p : shape.invalid_params) {
+      params.push_back({{"name", p.name}, {"reason", p.reason}});
+    }
+    r = JsonResponse(code, {{"type", shape.type},
+                            {"title", title},
+                            {"status", code},
+                            {"detail", s.message()},
+                            {"invalid_params", std::move(params)}});
+    r.content_type = "application/problem+json";
+  }
   if (code == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"parkguide\"");
+  if (code == 429 && s.retry_after().count() > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(s.retry_after().count()));
+  }
   if (code == 503) {
     r.headers.emplace_back("Retry-After",
                            std::to_string(std::max<int64_t>(1, s.retry_after().count())));

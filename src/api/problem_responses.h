@@ -5,8 +5,10 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "api/http/message.h"
 #include "core/status.h"
@@ -29,6 +31,21 @@ http::Response JsonResponse(int status, nlohmann::json body);
 // the Status's retry hint, at least 1 s), anything else → 500. The detail names the Status's
 // field when it has one.
 http::Response ProblemFromStatus(const Status& s);
+
+// What an endpoint adds to the mapping above for its own problems (docs/api/problems.md).
+struct ProblemShape {
+  std::string type = "about:blank";  // the problem's type URI
+  int status = 0;                    // replaces the code's HTTP status when set (413, 422)
+  std::string title;                 // when empty, the HTTP status's reason phrase
+  struct Param {
+    std::string name;
+    std::string reason;
+  };
+  // Every refused field (a batch's items); when empty, the Status's field, if any.
+  std::vector<Param> invalid_params;
+};
+// As ProblemFromStatus(s), shaped by `shape`; 429 answers also carry the Status's retry hint.
+http::Response ProblemFromStatus(const Status& s, const ProblemShape& shape);
 
 // 400 naming the query parameter `name` and why it is refused.
 http::Response BadParam(std::string_view name, std::string_view reason);

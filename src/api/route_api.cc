@@ -26,13 +26,13 @@ class RouteHandler {
   Response Handle(const Request& req) const {
     // Parse and validate.
     auto from = RequiredPoint(req, "from");
-    if (!from.ok()) return BadRequest(from.status());
+    if (!from.ok()) return ProblemFromStatus(from.status());
     auto to = RequiredPoint(req, "to");
-    if (!to.ok()) return BadRequest(to.status());
+    if (!to.ok()) return ProblemFromStatus(to.status());
     routing::Mode mode = routing::Mode::kCar;
     if (auto text = req.Query("mode")) {
       auto parsed = graph::ParseMode(*text, "mode");
-      if (!parsed.ok()) return BadRequest(parsed.status());
+      if (!parsed.ok()) return ProblemFromStatus(parsed.status());
       mode = *parsed;
     }
     if (!network_) {

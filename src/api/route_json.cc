@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "api/problem_responses.h"
+
 namespace pg::api {
 
 double RoundTo(double value, double scale) { return std::round(value * scale) / scale; }
@@ -26,16 +28,13 @@ nlohmann::json LineStringJson(std::span<const LatLon> points) {
   return {{"type", "LineString"}, {"coordinates", std::move(coordinates)}};
 }
 
-http::Response BadRequest(const Status& s) {
-  return http::Response::Problem(400, "Bad Request", fmt::format("{}: {}", s.field(), s.message()),
-                                 s.field());
-}
-
 http::Response UnsnappableProblem(const Status& s) {
-  if (s.code() == StatusCode::kInvalidArgument) return BadRequest(s);
-  return http::Response::Problem(422, "Unsnappable Point",
-                                 fmt::format("{}: {}", s.field(), s.message()), s.field(),
-                                 "urn:parkguide:problem:unsnappable-point");
+  if (s.code() == StatusCode::kInvalidArgument) return ProblemFromStatus(s);
+  ProblemShape shape;
+  shape.type = "urn:parkguide:problem:unsnappable-point";
+  shape.status = 422;
+  shape.title = "Unsnappable Point";
+  return ProblemFromStatus(s, shape);
 }
 
 }  // namespace pg::api

@@ -2,7 +2,7 @@
 // snapped points and paths as JSON, and the problems of bad and unsnappable points.
 //
 //   auto dest = RequiredPoint(req, "dest");
-//   if (!dest.ok()) return BadRequest(dest.status());
+//   if (!dest.ok()) return ProblemFromStatus(dest.status());
 //   auto snap = network.Snap(Mode::kFoot, *dest, kMaxSnapDistanceM, "dest");
 //   if (!snap.ok()) return UnsnappableProblem(snap.status());
 //
@@ -33,9 +33,6 @@ nlohmann::json SnappedPointJson(const routing::SnappedPoint& p);
 
 // A GeoJSON LineString of `points` ([lon, lat] pairs, to 1e-7 degrees).
 nlohmann::json LineStringJson(std::span<const LatLon> points);
-
-// 400 problem naming the status's field.
-http::Response BadRequest(const Status& s);
 
 // The answer to a failed snap: 400 for an invalid coordinate, else 422
 // urn:parkguide:problem:unsnappable-point naming the field.

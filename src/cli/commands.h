@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/fail.h"
+
 namespace pg::store {
 class Store;
 }
@@ -37,8 +39,5 @@ void AddSimulateCommand(CLI::App& app, int* exit_code);
 // Builds the road graphs of `osm_path` next to `db_path` (whose open store is `store`) and prints
 // the report; returns the exit code (shared by build-roads and import-osm).
 int BuildRoads(const std::string& osm_path, const std::string& db_path, store::Store& store);
-
-// Prints "parkguide: <message>" to stderr and returns 1.
-int Fail(const std::string& message);
 
 }  // namespace pg::cli

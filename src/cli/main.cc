@@ -1,19 +1,8 @@
 // parkguide: the city parking guidance system, one binary with subcommands.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
-
 #include "cli/city_access.h"
 #include "cli/commands.h"
-
-namespace pg::cli {
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "parkguide: %s\n", message.c_str());
-  return 1;
-}
-
-}  // namespace pg::cli
 
 int main(int argc, char** argv) {
   CLI::App app{"parkguide — city parking guidance and information system (城市停车诱导系统)",
