@@ -193,7 +193,7 @@ void Maps(Writer& w, const std::vector<PolicyMetrics>& ps, const routing::RoadNe
     }
   }
   if (extent.empty() || top <= 0) return;
-  const auto proj = analytics::html::Projection::Fit(extent, 420, 420, 12);
+  const auto proj = analytics::html::Projection::Fit(extent, 340, 340, 10);
   auto polyline = [&](uint32_t s) {
     std::string pts;
     for (const auto& pt : g.SegmentPoints(s)) {
