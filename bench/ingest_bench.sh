@@ -65,12 +65,26 @@ joined=$(IFS=,; echo "${keys[*]}")
 echo "== 2. durable HTTP ingest, batches of 1,000 (8 connections, one source each)"
 $B/bench/ingest_load http --port "$port" --keys "$joined" --batch 1000 --seconds "$SECONDS_PER_RUN"
 
-echo "== 3. the same observations into Redis: pipelined HSET per observation, no persistence"
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
-pids+=($!)
-sleep 0.5
-$B/bench/ingest_load redis --port "$rport" --connections 8 --batch 1000 --seconds "$SECONDS_PER_RUN"
+echo "== 3. the same observations into Redis, batches of 1,000, 8 connections: not durable"
+echo "   (--appendonly no), then durable as parkguide is (--appendonly yes --appendfsync always:"
+echo "   the AOF is fsync'd before the replies); each batched as pipelined HSETs, MULTI/EXEC, and"
+echo "   one HSET command per batch"
+for durability in "--appendonly no" "--appendonly yes --appendfsync always"; do
+  rport=$(free_port)
+  mkdir -p "$work/redis-$rport"
+  # shellcheck disable=SC2086
+  redis-server --port "$rport" --bind 127.0.0.1 --save '' --dir "$work/redis-$rport" $durability \
+    >"$work/redis-$rport.log" 2>&1 &
+  rpid=$!
+  sleep 0.5
+  for batching in pipeline multi one; do
+    echo -n "redis $durability: "
+    $B/bench/ingest_load redis --port "$rport" --connections 8 --batch 1000 \
+      --batching "$batching" --seconds "$SECONDS_PER_RUN"
+  done
+  kill "$rpid"
+  wait "$rpid" 2>/dev/null || true
+done
 
 echo "== 4. MQTT ingest through mosquitto (QoS 1, batches of 100 per message)"
 $B/bench/ingest_load mqtt --port "$port" --broker-port "$mport" --city "$city" --source mqtt-bench \

@@ -2,15 +2,20 @@
 //
 //   ingest_load http  --port P --keys K1,K2 [--batch 1000] [--seconds 10]
 //   ingest_load redis --port P --connections 2 [--batch 1000] [--seconds 10]
+//                     [--batching pipeline|multi|one]
 //   ingest_load mqtt  --port P --broker-port B --city C --source S --key K [--messages 2000]
 //                     [--batch 100]
 //   ingest_load sse   --port P --key K [--clients 1000] [--events 300]
 //
 // http: one connection per key (a source each), POSTing batches of facility counts as fast as
-// the server acknowledges them (200 = durable). redis: the same observations as pipelined HSETs
-// (one per observation) to a redis-server. mqtt: QoS 1 publishes of batches, then waits until
-// parkguide reports every observation accepted. sse: opens N stream clients, then posts one
-// count change at a time and measures, for every client, acknowledgement → event received.
+// the server acknowledges them (200 = durable). redis: the same observations to a redis-server,
+// batched three ways: `pipeline`, one HSET per observation sent together (one round trip, one
+// reply each); `multi`, the same inside MULTI/EXEC (applied as one transaction, as parkguide
+// applies a batch); `one`, the whole batch as one HSET command of 3 fields per observation (one
+// command and one reply per batch, as parkguide's one request per batch). mqtt: QoS 1 publishes of
+// batches, then waits until parkguide reports every observation accepted. sse: opens N stream
+// clients, then posts one count change at a time and measures, for every client, acknowledgement →
+// event received.
 #include <fmt/format.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
@@ -184,11 +189,47 @@ std::string Resp(const std::vector<std::string>& parts) {
   return out;
 }
 
+// One batch of `batch` random facility counts as the bytes sent to Redis (see the file comment).
+std::string RedisBatch(const std::string& batching, const std::vector<FacilityInfo>& fs, int batch,
+                       const std::string& time, std::mt19937& rng, int64_t& seq) {
+  std::string out;
+  if (batching == "one") {
+    std::vector<std::string> parts{"HSET", "facilities"};
+    for (int i = 0; i < batch; ++i) {
+      const auto& f = fs[rng() % fs.size()];
+      parts.insert(parts.end(), {f.id + ":free", std::to_string(rng() % 500), f.id + ":time", time,
+                                 f.id + ":seq", std::to_string(++seq)});
+    }
+    return Resp(parts);
+  }
+  if (batching == "multi") out += Resp({"MULTI"});
+  for (int i = 0; i < batch; ++i) {
+    const auto& f = fs[rng() % fs.size()];
+    out += Resp({"HSET", "facility:" + f.id, "free", std::to_string(rng() % 500), "time", time,
+                 "seq", std::to_string(++seq)});
+  }
+  if (batching == "multi") out += Resp({"EXEC"});
+  return out;
+}
+
+// Reply lines Redis sends for one batch: one per HSET; with MULTI also +OK, +QUEUED per HSET
+// and EXEC's array header; one in all for a single HSET.
+int RedisReplyLines(const std::string& batching, int batch) {
+  if (batching == "one") return 1;
+  if (batching == "multi") return 2 * batch + 2;
+  return batch;
+}
+
 int Redis(const std::map<std::string, std::string>& a) {
   auto port = static_cast<uint16_t>(IntArg(a, "port", 6379));
   int batch = IntArg(a, "batch", 1000);
   int seconds = IntArg(a, "seconds", 10);
   int connections = IntArg(a, "connections", 2);
+  const std::string batching = a.contains("batching") ? a.at("batching") : "pipeline";
+  if (batching != "pipeline" && batching != "multi" && batching != "one") {
+    fmt::print(stderr, "--batching: pipeline, multi or one, not '{}'\n", batching);
+    return 2;
+  }
   std::vector<FacilityInfo> fs;
   for (int i = 0; i < 30; ++i) fs.push_back({"F" + std::to_string(i), 500});
   std::atomic<int64_t> written{0};
@@ -203,18 +244,13 @@ int Redis(const std::map<std::string, std::string>& a) {
       int64_t seq = 0;
       std::string buf(1 << 16, '\0');
       while (!stop) {
-        // The same observations as the HTTP run: one HSET each, pipelined per batch.
-        std::string out;
         auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
         std::string time = pg::FormatRfc3339Utc(pg::Timestamp(now.time_since_epoch()));
-        for (int i = 0; i < batch; ++i) {
-          const auto& f = fs[rng() % fs.size()];
-          out += Resp({"HSET", "facility:" + f.id, "free", std::to_string(rng() % 500), "time",
-                       time, "seq", std::to_string(++seq)});
-        }
+        const std::string out = RedisBatch(batching, fs, batch, time, rng, seq);
         if (!SendAll(fd, out)) return;
+        const int lines = RedisReplyLines(batching, batch);
         int replies = 0;
-        while (replies < batch) {
+        while (replies < lines) {
           ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
           if (n <= 0) return;
           for (ssize_t i = 0; i < n; ++i) replies += buf[static_cast<size_t>(i)] == '\n';
@@ -228,8 +264,10 @@ int Redis(const std::map<std::string, std::string>& a) {
   stop = true;
   for (auto& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  fmt::print("redis connections={} batch={} seconds={:.1f} written={} obs_per_s={:.0f}\n",
-             connections, batch, elapsed, written.load(), static_cast<double>(written) / elapsed);
+  fmt::print(
+      "redis batching={} connections={} batch={} seconds={:.1f} written={} obs_per_s={:.0f}\n",
+      batching, connections, batch, elapsed, written.load(),
+      static_cast<double>(written) / elapsed);
   return 0;
 }
 

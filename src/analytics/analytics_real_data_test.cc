@@ -17,6 +17,7 @@
 #include "forecast/datasets.h"
 #include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
+#include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::analytics {
@@ -279,14 +280,22 @@ TEST_F(RealWeek, ReportRendersInBothLanguagesAsPdf) {
 
 // The demo city's backfill writes what the report reads; a whole backfilled week has every
 // section filled.
+// The demo city's database backfilled up to Wednesday of 2026-W48 (so that W47 is a whole
+// backfilled week), made once for the program.
+const std::string& DemoDatabase() {
+  static const std::string db = [] {
+    std::string path = TempDir() + "/demo.db";
+    fs::remove(path);
+    FakeClock clock(*ParseRfc3339("2026-11-25T12:00:00+08:00"));
+    Status s = demo::PrepareDemoDatabase(path, clock, 20261128, /*history_days=*/10);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return path;
+  }();
+  return db;
+}
+
 TEST(DemoWeek, BackfilledWeeksFillEverySection) {
-  std::string dir = TempDir();
-  std::string db = dir + "/demo.db";
-  fs::remove(db);
-  // Wednesday of 2026-W48, so that W47 is a whole backfilled week.
-  FakeClock clock(*ParseRfc3339("2026-11-25T12:00:00+08:00"));
-  Status s = demo::PrepareDemoDatabase(db, clock, 20261128, /*history_days=*/10);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  const std::string& db = DemoDatabase();
   auto store = store::OpenSqliteStore(db);
   ASSERT_TRUE(store.ok());
   auto data = (*store)->LoadRegistry();
@@ -318,6 +327,30 @@ TEST(DemoWeek, BackfilledWeeksFillEverySection) {
   auto partial = ComputeWeek(**store, **reg, *ParseIsoWeek("2026-W48", (*reg)->time_zone()), o);
   ASSERT_TRUE(partial.ok());
   EXPECT_GT(partial->kpis.unknown_share, 0.6);
+}
+
+// The demo city's W47 with forecast accuracy (every section filled), as JSON and in both
+// languages, digested. Recorded before ComputeWeek, SectionJson and GenerateDemoCity were cut into
+// pieces; a deliberate change of the outputs updates them (the failure prints the new digests).
+TEST(DemoWeek, ReportIsByteIdenticalToTheRecordedOne) {
+  auto store = store::OpenSqliteStore(DemoDatabase());
+  ASSERT_TRUE(store.ok());
+  auto data = (*store)->LoadRegistry();
+  ASSERT_TRUE(data.ok());
+  auto reg = registry::Registry::Build(std::move(*data));
+  ASSERT_TRUE(reg.ok());
+  const Week week = *ParseIsoWeek("2026-W47", (*reg)->time_zone());
+  AnalyticsOptions o;  // forecast accuracy included
+  auto now = ComputeWeek(**store, **reg, week, o);
+  auto prev = ComputeWeek(**store, **reg, PreviousWeek(week, (*reg)->time_zone()), o);
+  ASSERT_TRUE(now.ok() && prev.ok());
+  EXPECT_FALSE(now->forecast.horizons.empty());
+  auto json = SectionJson(*now, "all");
+  ASSERT_TRUE(json.ok());
+  const std::string digests = testing::Digest(*json) + " " +
+                              testing::Digest(RenderReportHtml(*now, *prev, "zh", week.end)) + " " +
+                              testing::Digest(RenderReportHtml(*now, *prev, "en", week.end));
+  EXPECT_EQ(digests, "89f8e37e4a580b93 105a06a32f5951e7 49a97128ee5a7a36");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "analytics/pdf.h"
 #include "analytics/report.h"
+#include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::analytics {
@@ -440,6 +441,70 @@ TEST(Analytics, AWeekWithoutDataSaysSoAndDoesNotInvent) {
   std::string html = RenderReportHtml(*f, *f, "en", f->week.start);
   EXPECT_NE(html.find("not recorded"), std::string::npos);
   EXPECT_NE(html.find("no data"), std::string::npos);
+}
+
+// The digests of every JSON section and both languages' HTML of the Testville week, of the week
+// scoped to D1, and of an empty week with forecast accuracy asked for. They were recorded before
+// ComputeWeek and SectionJson were cut into pieces; a deliberate change of the outputs updates
+// them (the failure prints the new table).
+TEST(Analytics, SectionsAndReportsAreByteIdenticalToTheRecordedOutputs) {
+  TestCity c = MakeCity("golden.db");
+  const auto& zone = c.registry->time_zone();
+  AnalyticsOptions with_forecast = Options();
+  with_forecast.forecast_accuracy = true;
+  struct Case {
+    std::string name;
+    Week week;
+    AnalyticsOptions options;
+    std::string district;
+  };
+  const Case cases[] = {{"city", c.week, Options(), ""},
+                        {"D1", c.week, Options(), "D1"},
+                        {"empty", *ParseIsoWeek("2030-W01", zone), with_forecast, ""}};
+  std::map<std::string, std::string> digests;
+  for (const Case& k : cases) {
+    auto now = ComputeWeek(*c.store, *c.registry, k.week, k.options, k.district);
+    auto prev =
+        ComputeWeek(*c.store, *c.registry, PreviousWeek(k.week, zone), k.options, k.district);
+    ASSERT_TRUE(now.ok() && prev.ok()) << k.name;
+    std::vector<std::string_view> sections(std::begin(kSections), std::end(kSections));
+    sections.emplace_back("all");
+    for (std::string_view section : sections) {
+      auto json = SectionJson(*now, section);
+      ASSERT_TRUE(json.ok()) << section;
+      digests[k.name + "/" + std::string(section)] = testing::Digest(*json);
+    }
+    for (const char* lang : {"zh", "en"}) {
+      digests[k.name + "/html-" + lang] =
+          testing::Digest(RenderReportHtml(*now, *prev, lang, k.week.end));
+    }
+  }
+  const std::map<std::string, std::string> recorded = {
+      {"D1/all", "669a83cdd50b4232"},          {"D1/buildout", "9a6677ef0e923514"},
+      {"D1/ev", "ebd284285935218e"},           {"D1/facilities", "dfd78c2d3ed6ea62"},
+      {"D1/forecast", "bb934c6e96a9f163"},     {"D1/heatmap", "e84e9789db9ad67f"},
+      {"D1/html-en", "96d1935e23d3581e"},      {"D1/html-zh", "d60c6b95350eb345"},
+      {"D1/occupancy", "a396582a43aa3b73"},    {"D1/onstreet", "3a5a3f748c0c6e68"},
+      {"D1/pressure", "f20e0cbeed156f05"},     {"D1/pricing", "184d45bc265e07d2"},
+      {"D1/quality", "d6e3d4e6176cfb58"},      {"D1/signs", "472b7dd02b9d18e9"},
+      {"D1/summary", "fee5a58923e9735b"},      {"city/all", "872ccb0669b4c3b8"},
+      {"city/buildout", "56536ebb4c37521f"},   {"city/ev", "e5584b82f3fe3329"},
+      {"city/facilities", "92e776c31f1f3adb"}, {"city/forecast", "33c82aaa812d5063"},
+      {"city/heatmap", "31b8090c0265d487"},    {"city/html-en", "8d575a616d9fece2"},
+      {"city/html-zh", "4b8508d7e9ee9993"},    {"city/occupancy", "bca6254d30b5478d"},
+      {"city/onstreet", "96ed5effdc536f95"},   {"city/pressure", "7575a1ab6cb6958a"},
+      {"city/pricing", "eb6660ddd77dc29e"},    {"city/quality", "5e5d12899901a4d0"},
+      {"city/signs", "9ac341a18e7d6973"},      {"city/summary", "2b0bdb2152757d00"},
+      {"empty/all", "27f91a24ea31eb1c"},       {"empty/buildout", "08e5280a5e7b5228"},
+      {"empty/ev", "c274daa5cc1a32d4"},        {"empty/facilities", "4e68582f8d94fae5"},
+      {"empty/forecast", "9575da3ac4d47b77"},  {"empty/heatmap", "4a19ff807b2748c9"},
+      {"empty/html-en", "e4f572c767c7cf9f"},   {"empty/html-zh", "4fb8036ec836d202"},
+      {"empty/occupancy", "ff069202931b7b13"}, {"empty/onstreet", "eac028b4274c1686"},
+      {"empty/pressure", "0ea0c52c7040c036"},  {"empty/pricing", "42e3bee21943379f"},
+      {"empty/quality", "6fef63c469fc3c87"},   {"empty/signs", "d9d2e380c437301a"},
+      {"empty/summary", "841ff5d292129058"},
+  };
+  EXPECT_EQ(digests, recorded) << testing::DigestTable(digests);
 }
 
 bool NoExternalAssets(const std::string& html) {

@@ -5,13 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "analytics/html.h"
-#include "analytics/pdf.h"
+#include "analytics/report_words.h"
 #include "model/vocabulary.h"
 
 namespace pg::analytics {
@@ -22,119 +20,6 @@ using html::HeatColour;
 using html::Located;
 using html::Projection;
 using html::Writer;
-
-// The report's words in both languages; a key missing here is a programming error.
-const html::Words& Words() {
-  static const html::Words words = {
-      {"title", {"停车与充电周报", "Weekly parking and charging report"}},
-      {"week", {"周", "Week"}},
-      {"scope", {"范围", "Scope"}},
-      {"city_wide", {"全市", "City-wide"}},
-      {"no_district", {"未分区", "No district"}},
-      {"district", {"区", "District"}},
-      {"generated", {"生成时间", "Generated"}},
-      {"previous", {"上周", "Previous week"}},
-      {"kpis", {"概览", "Summary"}},
-      {"mean_occ", {"平均占用率", "Mean occupancy"}},
-      {"peak_occ", {"峰值占用率", "Peak occupancy"}},
-      {"sat_hours", {"饱和时长（≥90%）", "Hours saturated (≥ 90%)"}},
-      {"unknown", {"数据缺失占比", "Share of time unknown"}},
-      {"queries", {"诱导查询次数", "Guidance queries served"}},
-      {"not_recorded", {"未记录", "not recorded"}},
-      {"no_data", {"无数据", "no data"}},
-      {"heatmap", {"占用率热力图（时 × 星期）", "Occupancy heat map (hour × day of week)"}},
-      {"days", {"一二三四五六日", "MTWTFSS"}},
-      {"saturated", {"最饱和的停车场", "Most saturated facilities"}},
-      {"underused", {"利用率最低的停车场", "Most under-used facilities"}},
-      {"facility", {"停车场", "Facility"}},
-      {"capacity", {"泊位", "Spaces"}},
-      {"mean", {"平均", "Mean"}},
-      {"peak", {"峰值", "Peak"}},
-      {"hours", {"小时", "hours"}},
-      {"pricing", {"价格建议（SFpark 方法）", "Pricing suggestions (SFpark method)"}},
-      {"pricing_note",
-       {"目标占用率区间 {}–{}：高于区间上调 {}，低于区间下调 {}，价格范围 {}–{}。",
-        "Target band {}–{} mean occupancy: raise by {} above it, lower by {} below it, within "
-        "{}–{}."}},
-      {"price_now", {"现价（每小时）", "Price now (per hour)"}},
-      {"price_new", {"建议价", "Suggested"}},
-      {"action", {"建议", "Action"}},
-      {"raise", {"上调", "raise"}},
-      {"lower", {"下调", "lower"}},
-      {"keep", {"维持", "keep"}},
-      {"no_tariff", {"无收费信息", "no tariff"}},
-      {"no_tariff_count",
-       {"收费标准未知、无法给出建议的停车场", "Facilities without a known tariff (no suggestion)"}},
-      {"worst_gaps", {"数据缺失最多的停车场", "Facilities with the most missing data"}},
-      {"ev_util_kpi", {"充电桩利用率", "Charger utilisation"}},
-      {"ev_in_service", {"已投运充电桩（目标）", "Chargers in service (target)"}},
-      {"ev_avail_kpi", {"充电站可用率", "Charging availability"}},
-      {"pressure", {"各区停车压力（需求/供给）", "Parking pressure by district (demand / supply)"}},
-      {"onstreet",
-       {"路内停车：周转、停留与超时（停车乱）", "On-street: turnover, dwell and overstays"}},
-      {"sessions", {"停车次数", "Stays"}},
-      {"turnover", {"周转率（次/泊位/日）", "Turnover (stays per bay per day)"}},
-      {"dwell", {"平均停留（分钟）", "Mean dwell (minutes)"}},
-      {"overstays", {"超时停车", "Overstays"}},
-      {"overstay_map", {"超时停车分布", "Where overstays happened"}},
-      {"zone", {"路段", "Zone"}},
-      {"bays", {"泊位", "Bays"}},
-      {"ev", {"充电设施：利用率、可用率与故障", "EV charging: use, availability and faults"}},
-      {"sites", {"站点", "Sites"}},
-      {"connectors", {"充电枪", "Connectors"}},
-      {"utilisation", {"利用率", "Utilisation"}},
-      {"availability", {"可用率", "Availability"}},
-      {"fault_hours", {"故障时长（小时）", "Fault hours"}},
-      {"mttr", {"平均修复时长（小时）", "Mean time to restore (h)"}},
-      {"top_sites", {"利用率最高的站点", "Busiest sites"}},
-      {"faulty_sites", {"故障时间最长的站点", "Sites out of order longest"}},
-      {"restored", {"已修复次数", "Faults restored"}},
-      {"site", {"站点", "Site"}},
-      {"buildout", {"充电设施建设进度", "Charger build-out against the plan"}},
-      {"planned", {"规划", "Planned"}},
-      {"construction", {"在建", "Under construction"}},
-      {"in_service", {"已投运", "In service"}},
-      {"target", {"目标（投运/总数）", "Target (in service / total)"}},
-      {"changes", {"本周变化", "Changes this week"}},
-      {"no_changes", {"本周无变化", "No changes this week"}},
-      {"quality", {"数据质量", "Data quality"}},
-      {"source", {"数据源", "Source"}},
-      {"uptime", {"在线率", "Uptime"}},
-      {"silent", {"静默时段（≥30 分钟）", "Silent periods (≥ 30 min)"}},
-      {"dead_letters", {"被拒消息", "Refused messages"}},
-      {"corrections", {"计数漂移校正", "Drift corrections"}},
-      {"anomalies_col", {"异常", "Anomalies"}},
-      {"frozen",
-       {"数值冻结（≥12 小时不变：传感器卡死或数据源重复旧值）",
-        "Frozen counts (unchanged ≥ 12 h: a stuck sensor or a feed repeating its last value)"}},
-      {"frozen_hours", {"冻结时长（小时）", "Frozen hours"}},
-      {"stuck_at", {"卡在（占用/容量）", "Stuck at (occupied / capacity)"}},
-      {"corrections_col", {"校正", "Corrections"}},
-      {"anomalies",
-       {"异常数据（重复、乱序、越界、未知目标）",
-        "Anomalies (duplicate, out of order, clamped, unknown target)"}},
-      {"signs", {"诱导屏", "Guidance signs"}},
-      {"sign_uptime", {"诱导屏在线率", "Sign uptime"}},
-      {"offline_hours", {"离线时长（小时）", "Offline hours"}},
-      {"overrides", {"人工接管次数", "Operator overrides"}},
-      {"contents", {"内容更新次数", "Contents published"}},
-      {"forecast",
-       {"预测准确度（平均绝对误差，占容量比例）",
-        "Forecast accuracy (mean absolute error, share of capacity)"}},
-      {"horizon", {"预测时长", "Horizon"}},
-      {"model", {"模型", "Model"}},
-      {"persistence", {"持续法基线", "Persistence baseline"}},
-      {"pairs", {"样本数", "Pairs"}},
-      {"minutes", {"分钟", "min"}},
-      {"demand", {"需求（平均占用）", "Demand (mean occupied)"}},
-      {"no_signs", {"范围内没有诱导屏", "No signs in scope"}},
-      {"method",
-       {"所有数字来自 analytics 模块（与 /api/v1/analytics 相同）；时间为城市当地时间。",
-        "Every figure comes from the analytics module (the same as /api/v1/analytics); times are "
-        "the city's local time."}},
-  };
-  return words;
-}
 
 std::string Pct(const std::optional<double>& v, const Writer& w) {
   return v ? fmt::format("{:.1f}%", *v * 100) : std::string(w.T("no_data"));
@@ -600,19 +485,19 @@ void BuildOut(Writer& w, const ReportParts& p) {
   o << "</section>";
 }
 
-void Quality(Writer& w, const ReportParts& p) {
+// A count the week has, or "not recorded".
+std::string CountOrNotRecorded(const std::optional<int64_t>& v, Writer& w) {
+  return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
+}
+
+// Each source's uptime, silences and counters, with its uptime the week before.
+void SourceTable(Writer& w, const DataQuality& q, const DataQuality& r) {
   auto& o = w.out();
-  const auto &q = p.now.quality, &r = p.prev.quality;
-  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
-  if (!q.sources.empty()) {
-    o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
-      << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("anomalies_col")
-      << "</th><th>" << w.T("corrections_col") << "</th><th>" << w.T("previous") << " "
-      << w.T("uptime") << "</th></tr>";
-  }
-  auto count = [&](const std::optional<int64_t>& v) {
-    return v ? fmt::format("{}", *v) : std::string(w.T("not_recorded"));
-  };
+  if (q.sources.empty()) return;
+  o << "<table><tr><th>" << w.T("source") << "</th><th>" << w.T("uptime") << "</th><th>"
+    << w.T("silent") << "</th><th>" << w.T("hours") << "</th><th>" << w.T("anomalies_col")
+    << "</th><th>" << w.T("corrections_col") << "</th><th>" << w.T("previous") << " "
+    << w.T("uptime") << "</th></tr>";
   for (const auto& s : q.sources) {
     std::optional<double> prev;
     for (const auto& t : r.sources) {
@@ -621,10 +506,15 @@ void Quality(Writer& w, const ReportParts& p) {
     o << fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours), count(s.anomalies),
-        count(s.corrections), Pct(prev, w));
+        Esc(s.source), Pct(s.uptime, w), s.silent_periods, Num(s.silent_hours),
+        CountOrNotRecorded(s.anomalies, w), CountOrNotRecorded(s.corrections, w), Pct(prev, w));
   }
-  if (!q.sources.empty()) o << "</table>";
+  o << "</table>";
+}
+
+// Silences, dead letters, anomalies and corrections of the week and the week before.
+void QualityTotals(Writer& w, const DataQuality& q, const DataQuality& r) {
+  auto& o = w.out();
   o << "<table>";
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{} ({} {})</td><td class=\"n\">{}</td></tr>",
                    w.T("silent"), q.facility_silent_periods, Num(q.facility_silent_hours),
@@ -632,9 +522,24 @@ void Quality(Writer& w, const ReportParts& p) {
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                    w.T("dead_letters"), q.dead_letters, r.dead_letters);
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                   w.T("anomalies"), count(q.anomalies), count(r.anomalies));
+                   w.T("anomalies"), CountOrNotRecorded(q.anomalies, w),
+                   CountOrNotRecorded(r.anomalies, w));
   o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
-                   w.T("corrections"), count(q.corrections), count(r.corrections));
+                   w.T("corrections"), CountOrNotRecorded(q.corrections, w),
+                   CountOrNotRecorded(r.corrections, w));
+}
+
+// The name of facility `id` in the report's language; the id for a charging site or no name.
+std::string NameOrId(const WeekFigures& week, const std::string& id, bool charger_site, Writer& w) {
+  const FacilityFigures* f = charger_site ? nullptr : week.Facility(id);
+  std::string name = f ? f->name.In(w.Lang()) : std::string();
+  return name.empty() ? id : name;
+}
+
+// The first 12 frozen counts, and the facilities with the longest silences; nothing for none.
+void FrozenAndGaps(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  const auto& q = p.now.quality;
   if (!q.frozen.empty()) {
     o << "<h3>" << w.T("frozen") << "</h3><table><tr><th>" << w.T("facility") << " / "
       << w.T("site") << "</th><th>" << w.T("frozen_hours") << "</th><th>" << w.T("stuck_at")
@@ -642,11 +547,9 @@ void Quality(Writer& w, const ReportParts& p) {
     size_t n = 0;
     for (const auto& f : q.frozen) {
       if (++n > 12) break;
-      const FacilityFigures* fac = f.charger_site ? nullptr : p.now.Facility(f.id);
-      std::string name = fac ? fac->name.In(w.Lang()) : std::string();
       o << fmt::format(
           "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.0f} / {}</td></tr>",
-          Esc(name.empty() ? f.id : name), Num(f.frozen_hours), f.value, f.capacity);
+          Esc(NameOrId(p.now, f.id, f.charger_site, w)), Num(f.frozen_hours), f.value, f.capacity);
     }
     o << "</table>";
   }
@@ -655,33 +558,43 @@ void Quality(Writer& w, const ReportParts& p) {
       << w.T("unknown") << "</th><th>" << w.T("silent") << "</th><th>" << w.T("hours")
       << "</th></tr>";
     for (const auto& g : q.worst_facilities) {
-      const FacilityFigures* f = p.now.Facility(g.id);
-      std::string name = f ? f->name.In(w.Lang()) : std::string();
       o << fmt::format(
           "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
           "class=\"n\">{}</td></tr>",
-          Esc(name.empty() ? g.id : name), Pct(g.unknown_share, w), g.silent_periods,
+          Esc(NameOrId(p.now, g.id, false, w)), Pct(g.unknown_share, w), g.silent_periods,
           Num(g.silent_hours));
     }
     o << "</table>";
   }
-  // Signs.
-  const auto &s = p.now.signs, &t = p.prev.signs;
+}
+
+// The signs' uptime, offline hours, overrides and contents against the week before.
+void SignsTable(Writer& w, const SignFigures& s, const SignFigures& t) {
+  auto& o = w.out();
   o << "<h3>" << w.T("signs") << "</h3>";
   if (s.signs == 0) {
     o << "<p class=\"note\">" << w.T("no_signs") << "</p>";
-  } else {
-    o << "<table><tr><th></th><th>" << w.T("week") << "</th><th>" << w.T("previous")
-      << "</th></tr>";
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     w.T("sign_uptime"), Pct(s.uptime, w), Pct(t.uptime, w));
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     w.T("offline_hours"), Num(s.offline_hours), Num(t.offline_hours));
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     w.T("overrides"), s.overrides, t.overrides);
-    o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
-                     w.T("contents"), s.contents_published, t.contents_published);
+    return;
   }
+  o << "<table><tr><th></th><th>" << w.T("week") << "</th><th>" << w.T("previous") << "</th></tr>";
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("sign_uptime"), Pct(s.uptime, w), Pct(t.uptime, w));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("offline_hours"), Num(s.offline_hours), Num(t.offline_hours));
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                   w.T("overrides"), s.overrides, t.overrides);
+  o << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+                   w.T("contents"), s.contents_published, t.contents_published);
+}
+
+// The data quality section, with the signs'.
+void Quality(Writer& w, const ReportParts& p) {
+  auto& o = w.out();
+  o << "<section class=\"break\"><h2>" << w.T("quality") << "</h2>";
+  SourceTable(w, p.now.quality, p.prev.quality);
+  QualityTotals(w, p.now.quality, p.prev.quality);
+  FrozenAndGaps(w, p);
+  SignsTable(w, p.now.signs, p.prev.signs);
   o << "</section>";
 }
 
@@ -713,7 +626,7 @@ void Forecast(Writer& w, const ReportParts& p) {
 
 std::string RenderReportHtml(const WeekFigures& week, const WeekFigures& previous,
                              std::string_view lang, Timestamp generated) {
-  Writer w(lang, Words());
+  Writer w(lang, ReportWords());
   ReportParts p{week, previous};
   auto zone = LookupTimeZone(week.time_zone);
   auto local = [&](Timestamp t) {
@@ -745,117 +658,6 @@ std::string RenderReportHtml(const WeekFigures& week, const WeekFigures& previou
                   : FormatRfc3339Utc(std::chrono::floor<Seconds>(generated)))
     << " · " << w.T("method") << " · parkguide</footer></body></html>\n";
   return o.str();
-}
-
-std::string ReportFileName(std::string_view week, std::string_view district, std::string_view lang,
-                           std::string_view format) {
-  return district.empty() ? fmt::format("report-{}-{}.{}", week, lang, format)
-                          : fmt::format("report-{}-{}-{}.{}", week, district, lang, format);
-}
-
-Status WriteWeeklyReport(store::Store& store, const registry::Registry& registry,
-                         const ReportRequest& r) {
-  if (r.lang != "zh" && r.lang != "en") {
-    return InvalidArgument(fmt::format("'{}' is not a report language: zh or en", r.lang), "lang");
-  }
-  if (r.format != "html" && r.format != "pdf") {
-    return InvalidArgument(fmt::format("'{}' is not a report format: html or pdf", r.format),
-                           "format");
-  }
-  if (r.out_path.empty()) return InvalidArgument("an output file is required", "out");
-  PG_ASSIGN_OR_RETURN(Week week, ParseIsoWeek(r.week, registry.time_zone()));
-  PG_ASSIGN_OR_RETURN(WeekFigures now, ComputeWeek(store, registry, week, r.options, r.district));
-  PG_ASSIGN_OR_RETURN(WeekFigures prev,
-                      ComputeWeek(store, registry, PreviousWeek(week, registry.time_zone()),
-                                  r.options, r.district));
-  std::string html = RenderReportHtml(now, prev, r.lang, r.generated);
-  // Pricing parameters shown are the options in force, not the defaults.
-  std::string html_path = r.format == "html" ? r.out_path : r.out_path + ".html";
-  {
-    std::ofstream f(html_path, std::ios::binary | std::ios::trunc);
-    f << html;
-    if (!f) return Unavailable(fmt::format("cannot write {}", html_path));
-  }
-  if (r.format == "pdf") {
-    Status s = PrintToPdf(html_path, r.out_path, r.chromium);
-    std::error_code ec;
-    std::filesystem::remove(html_path, ec);
-    return s;
-  }
-  return Status::Ok();
-}
-
-std::vector<ReportListing> ListReports(const std::string& directory) {
-  namespace fs = std::filesystem;
-  std::vector<ReportListing> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(directory, ec)) {
-    if (!e.is_regular_file(ec)) continue;
-    std::string name = e.path().filename().string();
-    // report-<YYYY-Www>[-<district>]-<lang>.<format>
-    if (!name.starts_with("report-") || name.size() < 22) continue;
-    auto dot = name.rfind('.');
-    if (dot == std::string::npos) continue;
-    ReportListing l;
-    l.file = name;
-    l.format = name.substr(dot + 1);
-    if (l.format != "html" && l.format != "pdf") continue;
-    std::string stem = name.substr(7, dot - 7);
-    l.week = stem.substr(0, 8);
-    auto last_dash = stem.rfind('-');
-    if (last_dash == std::string::npos || last_dash < 8) continue;
-    l.lang = stem.substr(last_dash + 1);
-    if (l.lang != "zh" && l.lang != "en") continue;
-    if (last_dash > 9) l.district = stem.substr(9, last_dash - 9);
-    l.size_bytes = static_cast<int64_t>(e.file_size(ec));
-    auto mtime = e.last_write_time(ec);
-    l.modified = std::chrono::time_point_cast<Milliseconds>(std::chrono::file_clock::to_sys(mtime));
-    out.push_back(std::move(l));
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::tie(b.week, a.district, a.lang, a.format) <
-           std::tie(a.week, b.district, b.lang, b.format);
-  });
-  return out;
-}
-
-Result<std::vector<std::string>> WriteScheduledReports(
-    store::Store& store, const registry::Registry& registry, const Week& week,
-    const std::string& directory, Timestamp generated, const std::string& chromium,
-    std::vector<std::string>* pdf_failures) {
-  std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
-  if (ec) return Unavailable(fmt::format("cannot create {}: {}", directory, ec.message()));
-  PG_ASSIGN_OR_RETURN(AnalyticsOptions options, LoadOptions(store));
-  std::vector<std::string> written;
-  Status first_error = Status::Ok();
-  std::vector<std::string> formats = {"html"};
-  if (ChromiumAvailable(chromium)) formats.emplace_back("pdf");
-  for (const char* lang : {"zh", "en"}) {
-    for (const auto& format : formats) {
-      ReportRequest r;
-      r.week = week.Label();
-      r.lang = lang;
-      r.format = format;
-      r.options = options;
-      r.chromium = chromium;
-      r.generated = generated;
-      r.out_path =
-          (std::filesystem::path(directory) / ReportFileName(r.week, "", lang, format)).string();
-      Status s = WriteWeeklyReport(store, registry, r);
-      if (s.ok()) {
-        written.push_back(r.out_path);
-      } else if (format == "pdf") {
-        // The HTML is the report; a printer failure must not make the schedule retry the week
-        // every minute. The failure is logged by the caller through `pdf_failures`.
-        if (pdf_failures) pdf_failures->push_back(s.ToString());
-      } else if (first_error.ok()) {
-        first_error = s;
-      }
-    }
-  }
-  if (!first_error.ok()) return first_error;
-  return written;
 }
 
 }  // namespace pg::analytics

@@ -256,6 +256,10 @@ void WritePlace(Writer& w, const guidance::RankedPlace& r, size_t rank,
   } else {
     w.Key("fallback").String(r.fallback_id);
   }
+  w.Key("worth_taking").Bool(r.worth_taking);
+  w.Key("search").Begin('[');
+  for (const std::string& id : r.search) w.String(id);
+  w.End(']');
   w.Key("text").String(r.summary);
   w.End('}');
   if (r.route.empty()) {
@@ -377,6 +381,11 @@ std::string GuidanceJson(const guidance::GuidanceAnswer& a, const registry::Regi
   w.Key("walk_time_factor").Number(params.walk_time_factor);
   w.Key("full_detour_s").Number(static_cast<double>(params.full_detour_ms) / 1000);
   w.Key("give_up_s").Number(static_cast<double>(params.give_up_ms) / 1000);
+  w.Key("search_depth").Int(params.search_depth);
+  w.Key("no_space_s").Fixed(static_cast<double>(a.no_space_ms) / 1000, 1);
+  if (req.vehicle == guidance::Vehicle::kEv) {
+    w.Key("chargers_no_space_s").Fixed(static_cast<double>(a.chargers_no_space_ms) / 1000, 1);
+  }
   w.End('}');
   w.Key("candidates").Int(a.candidates);
   w.Key("results").Begin('[');

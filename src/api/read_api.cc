@@ -118,26 +118,21 @@ json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap
   return j;
 }
 
+// The charger as state::ViewCharger sees it: every reported status with its time, and what may
+// be believed of them now (`state`, `available`: null when stale or unknown, 0 when faulted).
 json ChargerJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
-                 const model::Charger& c) {
+                 const model::Charger& c, Timestamp now, const state::LiveRules& rules) {
   json j = model::ToJson(c);
+  const state::ChargerView view = state::ViewCharger(snap, c, now, rules);
   json connectors = json::object();
-  int available = 0;
-  int known = 0;
-  auto slots = snap.ConnectorsOf(c.id.str());
-  for (size_t id = 0; id < slots.size(); ++id) {
-    const auto& con = slots[id];
-    if (!con.known) continue;
-    connectors[std::to_string(id)] = {{"status", model::Name(con.status)},
-                                      {"updated", TimeText(reg, con.updated)}};
-    if (id == 0) continue;
-    ++known;
-    if (con.status == model::ChargerStatus::kAvailable) ++available;
+  for (const state::ChargerView::Reported& r : view.reported) {
+    connectors[std::to_string(r.connector)] = {{"status", model::Name(r.status)},
+                                               {"updated", TimeText(reg, r.updated)}};
   }
-  auto seen = snap.ChargerLastSeen(c.id.str());
   j["live"] = {{"connectors", std::move(connectors)},
-               {"available", known ? json(available) : json(nullptr)},
-               {"updated", seen ? json(TimeText(reg, *seen)) : json(nullptr)}};
+               {"available", view.available ? json(*view.available) : json(nullptr)},
+               {"updated", view.updated ? json(TimeText(reg, *view.updated)) : json(nullptr)},
+               {"state", state::Name(view.state)}};
   return j;
 }
 
@@ -465,7 +460,7 @@ class Handlers {
     json items = json::array();
     for (size_t i = page->offset;
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
-      items.push_back(ChargerJson(*reg, *snap, *matches[i]));
+      items.push_back(ChargerJson(*reg, *snap, *matches[i], c_.clock->Now(), c_.live->rules()));
     }
     return JsonResponse(200, PageJson(req, std::move(items), matches.size(), *page));
   }
@@ -475,7 +470,8 @@ class Handlers {
     const std::string& id = req.path_params.at("id");
     const model::Charger* c = reg->FindCharger(model::ChargerId(id));
     if (!c) return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
-    return JsonResponse(200, ChargerJson(*reg, *c_.live->Snapshot(), *c));
+    return JsonResponse(
+        200, ChargerJson(*reg, *c_.live->Snapshot(), *c, c_.clock->Now(), c_.live->rules()));
   }
 
  private:

@@ -223,6 +223,27 @@ TEST_F(ReadApiTest, ChargersAndOpenApi) {
   EXPECT_TRUE(doc["paths"].contains("/api/v1/facilities"));
 }
 
+TEST_F(ReadApiTest, AChargerIsBelievedOnlyWhileItsSourcesIntervalSaysSo) {
+  model::Observation o;
+  o.type = model::ObservationType::kCharger;
+  o.source = model::SourceId("gate");
+  o.target = "C1";
+  o.connector = 1;
+  o.charger_status = model::ChargerStatus::kAvailable;
+  o.time = T("2026-11-28T08:00:30+08:00");
+  live_->Apply(o);
+  auto live = json::parse(Get("/api/v1/chargers/C1").body)["live"];
+  EXPECT_EQ(live["state"], "fresh");
+  EXPECT_EQ(live["available"], 1);
+  // gate reports every 60 s: three minutes and more after its report, nothing is believed —
+  // what was said is still shown, as on the stream and in guidance (state::ViewCharger).
+  clock_.Set(T("2026-11-28T08:03:31+08:00"));
+  live = json::parse(Get("/api/v1/chargers").body)["items"][0]["live"];
+  EXPECT_EQ(live["state"], "stale");
+  EXPECT_TRUE(live["available"].is_null()) << live;
+  EXPECT_EQ(live["connectors"]["1"]["status"], "Available");
+}
+
 TEST_F(ReadApiTest, ServesTheDashboardWithItsAssets) {
   auto r = Get("/");
   EXPECT_EQ(r.status, 200);

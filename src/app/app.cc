@@ -172,7 +172,7 @@ struct App::Impl {
       state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
       rollups.Add(Kind::kFacility, f.id.str(), now, v.occupied, v.capacity);
     }
-    for (const auto& site : state::ChargerSites(*reg, *snap)) {
+    for (const auto& site : state::ChargerSites(*reg, *snap, now, live->rules())) {
       rollups.Add(Kind::kChargerSite, site.site, now,
                   site.known > 0 ? std::optional<int>(site.busy) : std::nullopt, site.connectors);
     }
@@ -539,7 +539,8 @@ struct App::Impl {
       PG_LOG_WARNING("history: {}", s.ToString());
       return;
     }
-    if (Status s = store->AppendChargerSiteOccupancy(ChargerSiteSamples(*reg, *snap, slot));
+    if (Status s = store->AppendChargerSiteOccupancy(
+            ChargerSiteSamples(*reg, *snap, slot, now, live->rules()));
         !s.ok()) {
       PG_LOG_WARNING("history: {}", s.ToString());
     }

@@ -21,9 +21,10 @@ std::vector<forecast::SeriesKey> ForecastSeries(const registry::Registry& regist
 
 std::vector<model::ChargerSiteSample> ChargerSiteSamples(const registry::Registry& registry,
                                                          const state::LiveSnapshot& snapshot,
-                                                         Timestamp slot) {
+                                                         Timestamp slot, Timestamp now,
+                                                         const state::LiveRules& rules) {
   std::vector<model::ChargerSiteSample> out;
-  for (const auto& site : state::ChargerSites(registry, snapshot)) {
+  for (const auto& site : state::ChargerSites(registry, snapshot, now, rules)) {
     if (site.known > 0) out.push_back({site.site, slot, site.busy, site.known});
   }
   return out;
@@ -40,11 +41,11 @@ std::optional<forecast::LiveValue> LiveStateReader::Current(const forecast::Seri
     if (!v.occupied || v.capacity <= 0) return std::nullopt;
     return forecast::LiveValue{*v.occupied, v.capacity, v.updated.value_or(now)};
   }
-  for (const auto& site : state::ChargerSites(*reg, *snap)) {
+  for (const auto& site : state::ChargerSites(*reg, *snap, now, live_.rules())) {
     if (site.site != key.id) continue;
+    // Only chargers that may be believed now count (state::ViewCharger): a charger platform
+    // that has gone quiet is as unknown as a stale car park.
     if (site.known == 0) return std::nullopt;
-    // A charger platform that has gone quiet is as unknown as a stale car park.
-    if (now - site.newest > std::chrono::hours(1)) return std::nullopt;
     return forecast::LiveValue{site.busy, site.known, site.newest};
   }
   return std::nullopt;

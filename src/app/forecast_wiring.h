@@ -17,10 +17,12 @@ namespace pg::app {
 // Every facility with a capacity, and every charging site of in-service chargers.
 std::vector<forecast::SeriesKey> ForecastSeries(const registry::Registry& registry);
 
-// Busy connectors per charging site at `now` (sites with no known connector are left out).
+// Busy connectors per charging site at `now`, recorded at `slot` (sites with no connector that
+// may be believed now — state::ViewCharger — are left out).
 std::vector<model::ChargerSiteSample> ChargerSiteSamples(const registry::Registry& registry,
                                                          const state::LiveSnapshot& snapshot,
-                                                         Timestamp slot);
+                                                         Timestamp slot, Timestamp now,
+                                                         const state::LiveRules& rules);
 
 class LiveStateReader final : public forecast::LiveReader {
  public:

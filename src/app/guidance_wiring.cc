@@ -39,6 +39,9 @@ Result<guidance::GuidanceParams> ParseGuidanceParams(std::string_view text) {
       PG_ASSIGN_OR_RETURN(p.full_detour_ms, whole(0, 3'600'000));
     } else if (key == "give_up_ms") {
       PG_ASSIGN_OR_RETURN(p.give_up_ms, whole(0, 3'600'000));
+    } else if (key == "search_depth") {
+      PG_ASSIGN_OR_RETURN(const int64_t depth, whole(1, 5));
+      p.search_depth = static_cast<int>(depth);
     } else if (key == "unknown_price_fen_per_hour") {
       PG_ASSIGN_OR_RETURN(p.unknown_price_fen_per_hour, whole(0, 100'000));
     } else if (key == "unknown_p_free") {

@@ -1,7 +1,5 @@
 #include "demo/demo_city.h"
 
-#include "ingest/core/keys.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,14 +8,7 @@
 #include <map>
 #include <tuple>
 
-#include "core/log.h"
-#include "graph/graph_file.h"
-#include "graph/road_import.h"
-#include "registry/from_osm.h"
-#include "registry/registry.h"
 #include "registry/survey.h"
-#include "state/rollup.h"
-#include "store/store.h"
 
 namespace pg::demo {
 namespace {
@@ -235,14 +226,8 @@ model::Tariff TariffFor(const FacilityPlan& p, const District& d) {
 
 std::string Pad(int n, int width) { return fmt::format("{:0{}}", n, width); }
 
-}  // namespace
-
-DemoCity GenerateDemoCity(uint64_t seed) {
-  DemoCity city;
-  Rng rng(seed);
-  auto& osm = city.osm;
-  auto& survey = city.survey;
-
+// The city's own record: names, zone, bounding box of the grid and its districts.
+model::City CityRecord() {
   model::City c;
   c.id = "demoville";
   c.name = {"示范城（演示）", "Demoville (demo)"};
@@ -251,292 +236,376 @@ DemoCity GenerateDemoCity(uint64_t seed) {
   c.bbox.Extend(At(0, 0));
   c.bbox.Extend(At(kHalfSteps, kHalfSteps));
   for (const auto& d : kDistricts) c.districts.push_back({d.id, {d.zh, d.en}, {}});
-  survey.city = c;
-  osm.bbox = c.bbox;
+  return c;
+}
 
-  // Streets: a node every 100 m; rows and columns share nodes at crossings.
+// The OSM ways of the streets by (row?, street index, half-step where the segment starts).
+using SegmentWays = std::map<std::tuple<bool, int, int>, int64_t>;
+
+// The tags of one block face of street `index`: its class, name and speed, one-way in the old
+// town's odd streets, and the pedestrian street's own.
+osm::TagList StreetTags(bool row, int index, int half_step, bool one_way) {
+  if (row && OnPedestrianStreet(index, half_step)) {
+    return {{"highway", "pedestrian"}, {"name", "文峰步行街"}, {"name:en", "Wenfeng Walk"}};
+  }
+  const StreetName& name = row ? kRows[index] : kColumns[index];
+  const std::string cls = StreetClass(index);
+  osm::TagList tags = {{"highway", cls}, {"name", name.zh}, {"name:en", name.en}};
+  if (cls == "primary") tags.push_back({"maxspeed", "60"});
+  if (cls == "secondary") tags.push_back({"maxspeed", "50"});
+  if (cls == "residential") tags.push_back({"maxspeed", "30"});
+  if (one_way) tags.push_back({"oneway", "yes"});
+  return tags;
+}
+
+// Adds street `index` (a row or a column) as a way per block face, as OSM ways usually are split
+// at every crossing, numbered from `way_id` on; records each in `segments`.
+void AddStreet(bool row, int index, int64_t& way_id, SegmentWays& segments,
+               osm::OsmWriteData& osm) {
+  // The old town's odd streets are one-way, alternating direction.
+  const bool one_way = StreetClass(index) == "residential" && index >= 7 && index <= 13;
+  const bool reverse = one_way && (index / 2) % 2 == 0;
+  for (int k = 0; k < kHalfSteps; k += 2) {
+    osm::OsmWriteWay way{way_id++, {}, StreetTags(row, index, k, one_way)};
+    for (int h = k; h <= k + 2; ++h) {
+      way.node_ids.push_back(row ? GridNodeId(h, 2 * index) : GridNodeId(2 * index, h));
+    }
+    if (reverse) std::reverse(way.node_ids.begin(), way.node_ids.end());
+    segments[{row, index, k}] = way.id;
+    osm.ways.push_back(std::move(way));
+  }
+}
+
+// The street grid: a node every 100 m (rows and columns share nodes at crossings), every street,
+// and a no-left-turn restriction. Way ids start at `way_id`, which ends past the last.
+void AddStreets(int64_t& way_id, osm::OsmWriteData& osm) {
   for (int J = 0; J <= kHalfSteps; ++J) {
     for (int I = 0; I <= kHalfSteps; ++I) {
       if (I % 2 == 0 || J % 2 == 0) osm.nodes.push_back({GridNodeId(I, J), At(I, J), {}});
     }
   }
-  int64_t way_id = 100;
-  // Streets are split at every crossing, as OSM ways usually are: a way per block face.
-  // (row?, street index, half-step where the segment starts) → way id.
-  std::map<std::tuple<bool, int, int>, int64_t> segment_way;
-  auto add_street = [&](bool row, int index) {
-    const StreetName& name = row ? kRows[index] : kColumns[index];
-    std::string cls = StreetClass(index);
-    // The old town's odd streets are one-way, alternating direction.
-    bool one_way = cls == "residential" && index >= 7 && index <= 13;
-    bool reverse = one_way && (index / 2) % 2 == 0;
-    for (int k = 0; k < kHalfSteps; k += 2) {
-      osm::OsmWriteWay way{
-          way_id++, {}, {{"highway", cls}, {"name", name.zh}, {"name:en", name.en}}};
-      bool pedestrian = row && OnPedestrianStreet(index, k);
-      if (pedestrian) {
-        way.tags = {{"highway", "pedestrian"}, {"name", "文峰步行街"}, {"name:en", "Wenfeng Walk"}};
-      } else {
-        if (cls == "primary") way.tags.push_back({"maxspeed", "60"});
-        if (cls == "secondary") way.tags.push_back({"maxspeed", "50"});
-        if (cls == "residential") way.tags.push_back({"maxspeed", "30"});
-        if (one_way) way.tags.push_back({"oneway", "yes"});
-      }
-      for (int h = k; h <= k + 2; ++h) {
-        way.node_ids.push_back(row ? GridNodeId(h, 2 * index) : GridNodeId(2 * index, h));
-      }
-      if (reverse) std::reverse(way.node_ids.begin(), way.node_ids.end());
-      segment_way[{row, index, k}] = way.id;
-      osm.ways.push_back(std::move(way));
-    }
-  };
-  for (int j = 0; j <= kHalfSteps / 2; ++j) add_street(true, j);
-  for (int i = 0; i <= kHalfSteps / 2; ++i) add_street(false, i);
+  SegmentWays segments;
+  for (int j = 0; j <= kHalfSteps / 2; ++j) AddStreet(true, j, way_id, segments, osm);
+  for (int i = 0; i <= kHalfSteps / 2; ++i) AddStreet(false, i, way_id, segments, osm);
   // Coming east along 八一路 (row 8) to 解放路 (column 10), no left turn to the north, as real
   // networks have at busy crossings.
   osm.relations.push_back({900,
-                           {{'w', segment_way[{true, 8, 18}], "from"},
+                           {{'w', segments[{true, 8, 18}], "from"},
                             {'n', GridNodeId(20, 16), "via"},
-                            {'w', segment_way[{false, 10, 16}], "to"}},
+                            {'w', segments[{false, 10, 16}], "to"}},
                            {{"type", "restriction"}, {"restriction", "no_left_turn"}}});
+}
 
-  // Car parks: an outline inside their block, an entrance on the south edge joined to the street
-  // by a service road. The survey carries full records for most; the rest are OSM-only.
+// Where a car park lies in its block: its outline's corners (SW, SE, NE, NW) and its entrance.
+struct CarParkShape {
+  double ci = 0, cj = 0;  // the centre, in half-steps
+  double half = 0;        // half the outline's side, in half-steps
+  LatLon corners[4];
+  // The entrance faces the street south of the block, or north where the south one is the
+  // pedestrian street: a car park's entrance must be reachable by car.
+  bool north = false;
+  LatLon entrance;
+};
+
+CarParkShape ShapeOf(const FacilityPlan& p) {
+  CarParkShape s;
+  s.ci = 2 * p.block_i + 1;
+  s.cj = 2 * p.block_j + 1;
+  s.half = p.kind == FacilityKind::kSurface || p.kind == FacilityKind::kParkAndRide ? 0.7 : 0.5;
+  const double ci = s.ci, cj = s.cj, half = s.half;
+  s.corners[0] = At(ci - half, cj - half);
+  s.corners[1] = At(ci + half, cj - half);
+  s.corners[2] = At(ci + half, cj + half);
+  s.corners[3] = At(ci - half, cj + half);
+  s.north = OnPedestrianStreet(p.block_j, ci);
+  s.entrance = At(ci, s.north ? cj + half : cj - half);
+  return s;
+}
+
+// The tags of car park `index` (1-based) as OSM maps it.
+osm::TagList CarParkTags(const FacilityPlan& p, int index) {
+  const std::string parking = p.kind == FacilityKind::kUnderground   ? "underground"
+                              : p.kind == FacilityKind::kMultiStorey ? "multi-storey"
+                                                                     : "surface";
+  osm::TagList tags = {{"amenity", "parking"},
+                       {"parking", parking},
+                       {"name", p.zh},
+                       {"name:zh", p.zh},
+                       {"name:en", p.en},
+                       {"capacity", std::to_string(p.capacity)},
+                       {"fee", "yes"},
+                       {"opening_hours", p.opening_hours},
+                       {"operator", index % 3 == 0 ? "宏达停车" : "城投停车"}};
+  if (p.kind == FacilityKind::kParkAndRide) tags.push_back({"park_ride", "bus"});
+  if (p.kind == FacilityKind::kUnderground) tags.push_back({"maxheight", "2.2"});
+  if (p.kind == FacilityKind::kMultiStorey) tags.push_back({"maxheight", "2.1"});
+  if (p.use == LandUse::kResidential) tags.push_back({"access", "customers"});
+  return tags;
+}
+
+// Adds car park `index` (1-based, way 2000 + index) to the map: its outline with the entrance
+// node on the south (or north) edge, and the service road from the entrance to the street. New
+// nodes are numbered after `node_id`, the service road `way_id`; both end past what they used.
+void AddCarParkToMap(const FacilityPlan& p, int index, const CarParkShape& s, int64_t& node_id,
+                     int64_t& way_id, osm::OsmWriteData& osm) {
+  const int64_t street_node = GridNodeId(static_cast<int>(s.ci), 2 * p.block_j + (s.north ? 2 : 0));
+  std::vector<int64_t> ring;
+  int64_t entrance_node = 0;
+  for (int k = 0; k < 4; ++k) {
+    ring.push_back(++node_id);
+    osm.nodes.push_back({node_id, s.corners[k], {}});
+    if (k == (s.north ? 2 : 0)) {  // on the north (NE→NW) or south (SW→SE) edge
+      entrance_node = ++node_id;
+      osm.nodes.push_back(
+          {entrance_node,
+           s.entrance,
+           {{"amenity", "parking_entrance"},
+            {"parking", p.kind == FacilityKind::kUnderground ? "underground" : "surface"}}});
+      ring.push_back(entrance_node);
+    }
+  }
+  ring.push_back(ring.front());
+  osm.ways.push_back({2000 + index, ring, CarParkTags(p, index)});
+  osm.ways.push_back({way_id++,
+                      {entrance_node, street_node},
+                      {{"highway", "service"}, {"service", "parking_aisle"}}});
+}
+
+// The survey's record of car park `index` (1-based): what OSM has and the tariff, spaces by
+// category, height limit, access and district besides.
+model::Facility CarParkRecord(const FacilityPlan& p, int index, const CarParkShape& s) {
+  const District& d = DistrictOf(p.block_i, p.block_j);
+  const int64_t osm_way = 2000 + index;
+  model::Facility f;
+  f.id = model::FacilityId(fmt::format("osm:w{}", osm_way));
+  f.name = {p.zh, p.en};
+  f.kind = p.kind;
+  f.location = At(s.ci, s.cj);
+  for (const auto& corner : s.corners) f.outline.push_back(corner);
+  f.outline.push_back(s.corners[0]);
+  f.entrances = {{"main", s.entrance, model::EntranceKind::kVehicle},
+                 {"foot", At(s.ci + s.half, s.cj), model::EntranceKind::kPedestrian}};
+  f.capacity.total = p.capacity;
+  f.capacity.by_category[model::SpaceCategory::kDisabled] = std::max(2, p.capacity / 50);
+  if (p.capacity >= 300) f.capacity.by_category[model::SpaceCategory::kEv] = p.capacity / 25;
+  if (p.use == LandUse::kCommercial || p.use == LandUse::kHospital) {
+    f.capacity.by_category[model::SpaceCategory::kFamily] = std::max(4, p.capacity / 60);
+  }
+  f.operator_name = index % 3 == 0 ? "宏达停车" : "城投停车";
+  f.opening_hours = p.opening_hours;
+  f.tariff = TariffFor(p, d);
+  if (p.kind == FacilityKind::kUnderground) f.max_height_m = 2.2;
+  if (p.kind == FacilityKind::kMultiStorey) f.max_height_m = 2.1;
+  f.district = d.id;
+  f.access = p.use == LandUse::kResidential ? model::Access::kCustomers : model::Access::kPublic;
+  f.origin = model::Origin::kSurvey;
+  f.osm_ref = fmt::format("w{}", osm_way);
+  return f;
+}
+
+// Every car park on the map with its land use; the survey's record of those it knows. Service
+// roads are numbered from `way_id`, which ends past the last.
+void AddCarParks(int64_t& way_id, DemoCity& city) {
   int64_t node_id = 5'000'000;
   int index = 0;
   for (const auto& p : kCarParks) {
     ++index;
-    const District& d = DistrictOf(p.block_i, p.block_j);
-    double ci = 2 * p.block_i + 1, cj = 2 * p.block_j + 1;
-    double half =
-        p.kind == FacilityKind::kSurface || p.kind == FacilityKind::kParkAndRide ? 0.7 : 0.5;
-    std::vector<int64_t> ring;
-    LatLon corners[4] = {At(ci - half, cj - half), At(ci + half, cj - half),
-                         At(ci + half, cj + half), At(ci - half, cj + half)};
-    // The entrance faces the street south of the block, or north where the south one is the
-    // pedestrian street: a car park's entrance must be reachable by car.
-    const bool north = OnPedestrianStreet(p.block_j, ci);
-    const LatLon entrance_at = At(ci, north ? cj + half : cj - half);
-    const int64_t entrance_street_node =
-        GridNodeId(static_cast<int>(ci), 2 * p.block_j + (north ? 2 : 0));
-    int64_t entrance_node = 0;
-    for (int k = 0; k < 4; ++k) {
-      ring.push_back(++node_id);
-      osm.nodes.push_back({node_id, corners[k], {}});
-      if (k == (north ? 2 : 0)) {  // on the north (NE→NW) or south (SW→SE) edge
-        entrance_node = ++node_id;
-        osm.nodes.push_back(
-            {entrance_node,
-             entrance_at,
-             {{"amenity", "parking_entrance"},
-              {"parking", p.kind == FacilityKind::kUnderground ? "underground" : "surface"}}});
-        ring.push_back(entrance_node);
-      }
-    }
-    ring.push_back(ring.front());
-    int64_t osm_way = 2000 + index;
-    std::string parking_tag = p.kind == FacilityKind::kUnderground   ? "underground"
-                              : p.kind == FacilityKind::kMultiStorey ? "multi-storey"
-                                                                     : "surface";
-    osm::OsmWriteWay way{osm_way,
-                         ring,
-                         {{"amenity", "parking"},
-                          {"parking", parking_tag},
-                          {"name", p.zh},
-                          {"name:zh", p.zh},
-                          {"name:en", p.en},
-                          {"capacity", std::to_string(p.capacity)},
-                          {"fee", "yes"},
-                          {"opening_hours", p.opening_hours},
-                          {"operator", index % 3 == 0 ? "宏达停车" : "城投停车"}}};
-    if (p.kind == FacilityKind::kParkAndRide) way.tags.push_back({"park_ride", "bus"});
-    if (p.kind == FacilityKind::kUnderground) way.tags.push_back({"maxheight", "2.2"});
-    if (p.kind == FacilityKind::kMultiStorey) way.tags.push_back({"maxheight", "2.1"});
-    if (p.use == LandUse::kResidential) way.tags.push_back({"access", "customers"});
-    osm.ways.push_back(std::move(way));
-    // The service road from the entrance to the street.
-    osm.ways.push_back({way_id++,
-                        {entrance_node, entrance_street_node},
-                        {{"highway", "service"}, {"service", "parking_aisle"}}});
-
-    std::string id = fmt::format("osm:w{}", osm_way);
-    city.land_use[id] = p.use;
-    if (!p.in_survey) continue;
-    model::Facility f;
-    f.id = model::FacilityId(id);
-    f.name = {p.zh, p.en};
-    f.kind = p.kind;
-    f.location = At(ci, cj);
-    for (const auto& corner : corners) f.outline.push_back(corner);
-    f.outline.push_back(corners[0]);
-    f.entrances = {{"main", entrance_at, model::EntranceKind::kVehicle},
-                   {"foot", At(ci + half, cj), model::EntranceKind::kPedestrian}};
-    f.capacity.total = p.capacity;
-    f.capacity.by_category[model::SpaceCategory::kDisabled] = std::max(2, p.capacity / 50);
-    if (p.capacity >= 300) {
-      f.capacity.by_category[model::SpaceCategory::kEv] = p.capacity / 25;
-    }
-    if (p.use == LandUse::kCommercial || p.use == LandUse::kHospital) {
-      f.capacity.by_category[model::SpaceCategory::kFamily] = std::max(4, p.capacity / 60);
-    }
-    f.operator_name = index % 3 == 0 ? "宏达停车" : "城投停车";
-    f.opening_hours = p.opening_hours;
-    f.tariff = TariffFor(p, d);
-    if (p.kind == FacilityKind::kUnderground) f.max_height_m = 2.2;
-    if (p.kind == FacilityKind::kMultiStorey) f.max_height_m = 2.1;
-    f.district = d.id;
-    f.access = p.use == LandUse::kResidential ? model::Access::kCustomers : model::Access::kPublic;
-    f.origin = model::Origin::kSurvey;
-    f.osm_ref = fmt::format("w{}", osm_way);
-    survey.facilities.push_back(std::move(f));
+    const CarParkShape shape = ShapeOf(p);
+    AddCarParkToMap(p, index, shape, node_id, way_id, city.osm);
+    city.land_use[fmt::format("osm:w{}", 2000 + index)] = p.use;
+    if (p.in_survey) city.survey.facilities.push_back(CarParkRecord(p, index, shape));
   }
+}
 
-  // On-street zones with sensed bays along one block face each.
+// On-street zone `number` (1-based, "Z01"…) along its block face, with its tariff and limits.
+model::Facility ZoneRecord(const ZonePlan& z, int number) {
+  const double I0 = z.row ? 2 * z.from : 2 * z.line;
+  const double J0 = z.row ? 2 * z.line : 2 * z.from;
+  model::Facility f;
+  f.id = model::FacilityId(fmt::format("Z{}", Pad(number, 2)));
+  f.name = {z.zh, z.en};
+  f.kind = FacilityKind::kOnStreet;
+  f.location = z.row ? At(I0 + 1, J0 + 0.08) : At(I0 + 0.08, J0 + 1);
+  f.capacity.total = kBaysPerZone;
+  f.capacity.by_category[model::SpaceCategory::kDisabled] = 2;
+  f.operator_name = "城投停车";
+  f.opening_hours = "Mo-Su 07:00-21:00";
+  model::Tariff t;
+  t.free_minutes = 15;
+  t.bands = {{420, 1260, 400}};
+  f.tariff = t;
+  f.district = DistrictOf(static_cast<int>(I0 / 2), static_cast<int>(J0 / 2)).id;
+  f.origin = model::Origin::kSurvey;
+  return f;
+}
+
+// The sensed bays of `zone` spaced along its block face, the first two for disabled drivers;
+// sensors numbered after `bay_number`, which ends past the last.
+void AddZoneBays(const ZonePlan& z, const model::Facility& zone, int& bay_number,
+                 std::vector<model::Bay>& bays) {
+  const double I0 = z.row ? 2 * z.from : 2 * z.line;
+  const double J0 = z.row ? 2 * z.line : 2 * z.from;
+  for (int b = 0; b < kBaysPerZone; ++b) {
+    ++bay_number;
+    model::Bay bay;
+    bay.id = model::BayId(fmt::format("{}-B{}", zone.id.str(), Pad(b + 1, 2)));
+    bay.facility = zone.id;
+    double along = 0.1 + 1.8 * (b + 0.5) / kBaysPerZone;  // half-steps along the block face
+    bay.location = z.row ? At(I0 + along, J0 + 0.06) : At(I0 + 0.06, J0 + along);
+    bay.time_limit_minutes = z.time_limit_minutes;
+    if (b < 2) bay.category = model::SpaceCategory::kDisabled;
+    bay.sensor_id = fmt::format("MAG-{}", Pad(bay_number, 4));
+    bays.push_back(std::move(bay));
+  }
+}
+
+// On-street zones with sensed bays along one block face each. Returns how many zones.
+int AddZones(DemoCity& city) {
   int bay_number = 0;
   int zone_number = 0;
   for (const auto& z : kZones) {
-    ++zone_number;
-    std::string zone_id = fmt::format("Z{}", Pad(zone_number, 2));
-    double I0 = z.row ? 2 * z.from : 2 * z.line;
-    double J0 = z.row ? 2 * z.line : 2 * z.from;
-    model::Facility f;
-    f.id = model::FacilityId(zone_id);
-    f.name = {z.zh, z.en};
-    f.kind = FacilityKind::kOnStreet;
-    f.location = z.row ? At(I0 + 1, J0 + 0.08) : At(I0 + 0.08, J0 + 1);
-    f.capacity.total = kBaysPerZone;
-    f.capacity.by_category[model::SpaceCategory::kDisabled] = 2;
-    f.operator_name = "城投停车";
-    f.opening_hours = "Mo-Su 07:00-21:00";
-    model::Tariff t;
-    t.free_minutes = 15;
-    t.bands = {{420, 1260, 400}};
-    f.tariff = t;
-    f.district = DistrictOf(static_cast<int>(I0 / 2), static_cast<int>(J0 / 2)).id;
-    f.origin = model::Origin::kSurvey;
-    city.land_use[zone_id] = LandUse::kCommercial;
-    survey.facilities.push_back(f);
-    for (int b = 0; b < kBaysPerZone; ++b) {
-      ++bay_number;
-      model::Bay bay;
-      bay.id = model::BayId(fmt::format("{}-B{}", zone_id, Pad(b + 1, 2)));
-      bay.facility = f.id;
-      double along = 0.1 + 1.8 * (b + 0.5) / kBaysPerZone;  // half-steps along the block face
-      bay.location = z.row ? At(I0 + along, J0 + 0.06) : At(I0 + 0.06, J0 + along);
-      bay.time_limit_minutes = z.time_limit_minutes;
-      if (b < 2) bay.category = model::SpaceCategory::kDisabled;
-      bay.sensor_id = fmt::format("MAG-{}", Pad(bay_number, 4));
-      survey.bays.push_back(std::move(bay));
-    }
+    const model::Facility zone = ZoneRecord(z, ++zone_number);
+    city.land_use[zone.id.str()] = LandUse::kCommercial;
+    city.survey.facilities.push_back(zone);
+    AddZoneBays(z, zone, bay_number, city.survey.bays);
   }
+  return zone_number;
+}
 
-  // Chargers: in the larger car parks, a mix of DC fast and AC; some still planned or being built.
+// Where charger `number` of site `site_number` stands in the build-out: the newest are still
+// planned or being built; each with the dates of the steps it took.
+void SetBuildOutStage(int number, int site_number, model::Charger& ch) {
+  const int stage = (number * 7 + site_number) % 10;
+  const int year = 2024 + (number % 3);
+  if (stage == 0 || stage == 1) {
+    ch.lifecycle = model::Lifecycle::kPlanned;
+    ch.planned_date = fmt::format("2026-{:02}-15", 6 + number % 5);
+  } else if (stage == 2) {
+    ch.lifecycle = model::Lifecycle::kUnderConstruction;
+    ch.planned_date = fmt::format("2026-{:02}-01", 1 + number % 6);
+    ch.construction_date = fmt::format("2026-{:02}-10", 7 + number % 4);
+  } else {
+    ch.lifecycle = model::Lifecycle::kInService;
+    ch.planned_date = fmt::format("{}-{:02}-01", year - 1, 1 + number % 12);
+    ch.construction_date = fmt::format("{}-{:02}-01", year, 1 + number % 6);
+    ch.in_service_date = fmt::format("{}-{:02}-20", year, 3 + number % 6);
+  }
+}
+
+// Charger `number` ("C001"…), the `k`-th (0-based) of site `site_number` in car park `f`: DC
+// fast for even `k`, AC otherwise.
+model::Charger ChargerRecord(const model::Facility& f, int k, int number, int site_number) {
+  model::Charger ch;
+  ch.id = model::ChargerId(fmt::format("C{}", Pad(number, 3)));
+  ch.site = f.id.str();
+  ch.facility = f.id;
+  ch.name = {fmt::format("{} {}号桩", f.name.zh, k + 1), fmt::format("{} #{}", f.name.en, k + 1)};
+  ch.location = {f.location.lat + 0.00005 * k, f.location.lon + 0.00008};
+  if (k % 2 == 0) {
+    const double kw = k % 4 == 0 ? 120.0 : 60.0;
+    ch.connectors = {{1, model::ConnectorType::kGbtDc, kw}, {2, model::ConnectorType::kGbtDc, kw}};
+  } else {
+    ch.connectors = {{1, model::ConnectorType::kGbtAc, 7.0}};
+  }
+  ch.operator_name = "许昌充电";
+  ch.district = f.district;
+  SetBuildOutStage(number, site_number, ch);
+  ch.origin = model::Origin::kSurvey;
+  return ch;
+}
+
+// Three to five chargers (drawn from `rng`) in each car park of at least 280 spaces.
+void AddChargers(Rng& rng, model::RegistryData& survey) {
   int charger_number = 0;
   int site_number = 0;
   for (const auto& f : std::vector<model::Facility>(survey.facilities)) {
     if (f.kind == FacilityKind::kOnStreet || f.capacity.total.value_or(0) < 280) continue;
     ++site_number;
-    int n = 2 + rng.Between(1, 3);
+    const int n = 2 + rng.Between(1, 3);
     for (int k = 0; k < n; ++k) {
-      ++charger_number;
-      model::Charger ch;
-      ch.id = model::ChargerId(fmt::format("C{}", Pad(charger_number, 3)));
-      ch.site = f.id.str();
-      ch.facility = f.id;
-      ch.name = {fmt::format("{} {}号桩", f.name.zh, k + 1),
-                 fmt::format("{} #{}", f.name.en, k + 1)};
-      ch.location = {f.location.lat + 0.00005 * k, f.location.lon + 0.00008};
-      bool dc = k % 2 == 0;
-      if (dc) {
-        ch.connectors = {{1, model::ConnectorType::kGbtDc, k % 4 == 0 ? 120.0 : 60.0},
-                         {2, model::ConnectorType::kGbtDc, k % 4 == 0 ? 120.0 : 60.0}};
-      } else {
-        ch.connectors = {{1, model::ConnectorType::kGbtAc, 7.0}};
-      }
-      ch.operator_name = "许昌充电";
-      ch.district = f.district;
-      // Build-out: the newest sites are still being planned or built.
-      int stage = (charger_number * 7 + site_number) % 10;
-      int year = 2024 + (charger_number % 3);
-      if (stage == 0 || stage == 1) {
-        ch.lifecycle = model::Lifecycle::kPlanned;
-        ch.planned_date = fmt::format("2026-{:02}-15", 6 + charger_number % 5);
-      } else if (stage == 2) {
-        ch.lifecycle = model::Lifecycle::kUnderConstruction;
-        ch.planned_date = fmt::format("2026-{:02}-01", 1 + charger_number % 6);
-        ch.construction_date = fmt::format("2026-{:02}-10", 7 + charger_number % 4);
-      } else {
-        ch.lifecycle = model::Lifecycle::kInService;
-        ch.planned_date = fmt::format("{}-{:02}-01", year - 1, 1 + charger_number % 12);
-        ch.construction_date = fmt::format("{}-{:02}-01", year, 1 + charger_number % 6);
-        ch.in_service_date = fmt::format("{}-{:02}-20", year, 3 + charger_number % 6);
-      }
-      ch.origin = model::Origin::kSurvey;
-      survey.chargers.push_back(std::move(ch));
+      survey.chargers.push_back(ChargerRecord(f, k, ++charger_number, site_number));
     }
   }
+}
 
-  // Signs: level 1 at arterial crossings (groups by district), level 2 at junctions before the
-  // car parks (one facility per line, arrows), level 3 at big entrances.
-  auto facility_ids_in = [&](const char* district) {
-    std::vector<model::FacilityId> ids;
-    for (const auto& f : survey.facilities) {
-      if (f.district == district && f.kind != FacilityKind::kOnStreet) ids.push_back(f.id);
-    }
-    return ids;
-  };
-  auto add_sign = [&](std::string id, model::LocalizedName name, LatLon at, model::SignLevel level,
-                      std::vector<model::SignLine> lines) {
-    model::Sign s;
-    s.id = model::SignId(std::move(id));
-    s.name = std::move(name);
-    s.location = at;
-    s.level = level;
-    s.lines = std::move(lines);
-    s.digits = level == model::SignLevel::kArea ? 4 : 3;
-    s.controller_id = fmt::format("VMS-CTL-{}", s.id.str());
-    s.origin = model::Origin::kSurvey;
-    survey.signs.push_back(std::move(s));
-  };
+// The ids of the survey's car parks (not on-street zones) in `district`.
+std::vector<model::FacilityId> CarParksIn(const model::RegistryData& survey, const char* district) {
+  std::vector<model::FacilityId> ids;
+  for (const auto& f : survey.facilities) {
+    if (f.district == district && f.kind != FacilityKind::kOnStreet) ids.push_back(f.id);
+  }
+  return ids;
+}
+
+// A surveyed sign with its controller; area signs have 4 digits, the others 3.
+model::Sign SignRecord(std::string id, model::LocalizedName name, LatLon at, model::SignLevel level,
+                       std::vector<model::SignLine> lines) {
+  model::Sign s;
+  s.id = model::SignId(std::move(id));
+  s.name = std::move(name);
+  s.location = at;
+  s.level = level;
+  s.lines = std::move(lines);
+  s.digits = level == model::SignLevel::kArea ? 4 : 3;
+  s.controller_id = fmt::format("VMS-CTL-{}", s.id.str());
+  s.origin = model::Origin::kSurvey;
+  return s;
+}
+
+// A sign line for car park `k` (1-based in kCarParks) alone.
+model::SignLine CarParkLine(int k, model::Arrow arrow) {
+  const auto& p = kCarParks[k - 1];
+  return {{model::FacilityId(fmt::format("osm:w{}", 2000 + k))}, arrow, {p.zh, p.en}};
+}
+
+// Level 1 at arterial crossings (groups by district), level 2 at junctions before the car parks
+// (one car park per line, arrows), level 3 at big entrances.
+std::vector<model::Sign> Signs(const model::RegistryData& survey) {
   using model::Arrow;
   using model::SignLevel;
-  add_sign("S1-01", {"许继大道/中原路", "Xuji Ave / Zhongyuan Rd"}, At(6, 8), SignLevel::kArea,
-           {{facility_ids_in("old_town"), Arrow::kStraightRight, {"老城区", "Old Town"}},
-            {facility_ids_in("west"), Arrow::kLeft, {"西湖区", "West Lake"}},
-            {facility_ids_in("east"), Arrow::kRight, {"东城区", "East District"}}});
-  add_sign("S1-02", {"颍昌大道/解放路", "Yingchang Ave / Jiefang Rd"}, At(20, 36), SignLevel::kArea,
-           {{facility_ids_in("north"), Arrow::kStraight, {"北站新区", "North Station"}},
-            {facility_ids_in("old_town"), Arrow::kLeft, {"老城区", "Old Town"}}});
-  add_sign("S1-03", {"东环路/春秋路", "East Ring Rd / Chunqiu Rd"}, At(40, 20), SignLevel::kArea,
-           {{facility_ids_in("east"), Arrow::kStraight, {"东城区", "East District"}},
-            {facility_ids_in("old_town"), Arrow::kStraightLeft, {"老城区", "Old Town"}}});
-  auto fid = [&](int k) { return model::FacilityId(fmt::format("osm:w{}", 2000 + k)); };
-  auto line = [&](int k, Arrow arrow) {
-    const auto& p = kCarParks[k - 1];
-    return model::SignLine{{fid(k)}, arrow, {p.zh, p.en}};
-  };
-  add_sign("S2-01", {"春秋路/西湖路", "Chunqiu Rd / Xihu Rd"}, At(18, 20), SignLevel::kRoute,
-           {line(1, Arrow::kRight), line(2, Arrow::kStraight), line(3, Arrow::kLeft)});
-  add_sign("S2-02", {"七一路/解放路", "Qiyi Rd / Jiefang Rd"}, At(20, 14), SignLevel::kRoute,
-           {line(4, Arrow::kRight), line(1, Arrow::kStraight), line(7, Arrow::kStraightRight)});
-  add_sign("S2-03", {"天宝路/光明路", "Tianbao Rd / Guangming Rd"}, At(26, 12), SignLevel::kRoute,
-           {line(8, Arrow::kRight), line(9, Arrow::kStraight), line(13, Arrow::kLeft)});
-  add_sign("S2-04", {"永昌路/东大街", "Yongchang Rd / East St"}, At(22, 32), SignLevel::kRoute,
-           {line(14, Arrow::kStraight), line(15, Arrow::kRight), line(16, Arrow::kLeft)});
-  add_sign("S2-05", {"春秋路/芙蓉路", "Chunqiu Rd / Furong Rd"}, At(4, 20), SignLevel::kRoute,
-           {line(19, Arrow::kLeft), line(20, Arrow::kStraight)});
-  // Chunqiu Square's entrance faces north: the street south of it is the pedestrian street.
-  add_sign("S3-01", {"春秋广场入口", "Chunqiu Square entrance"}, At(19, 19.5), SignLevel::kEntrance,
-           {line(1, Arrow::kRight)});
-  add_sign("S3-02", {"万象汇入口", "East Mall entrance"}, At(29, 16.3), SignLevel::kEntrance,
-           {line(8, Arrow::kLeft)});
-  add_sign("S3-03", {"高铁北站停车楼入口", "North Station entrance"}, At(21, 34.3),
-           SignLevel::kEntrance, {line(14, Arrow::kStraight)});
-  add_sign("S3-04", {"中心医院入口", "Central Hospital entrance"}, At(23, 16.5),
-           SignLevel::kEntrance, {line(4, Arrow::kRight)});
+  auto in = [&](const char* district) { return CarParksIn(survey, district); };
+  auto line = CarParkLine;
+  return {
+      SignRecord("S1-01", {"许继大道/中原路", "Xuji Ave / Zhongyuan Rd"}, At(6, 8),
+                 SignLevel::kArea,
+                 {{in("old_town"), Arrow::kStraightRight, {"老城区", "Old Town"}},
+                  {in("west"), Arrow::kLeft, {"西湖区", "West Lake"}},
+                  {in("east"), Arrow::kRight, {"东城区", "East District"}}}),
+      SignRecord("S1-02", {"颍昌大道/解放路", "Yingchang Ave / Jiefang Rd"}, At(20, 36),
+                 SignLevel::kArea,
+                 {{in("north"), Arrow::kStraight, {"北站新区", "North Station"}},
+                  {in("old_town"), Arrow::kLeft, {"老城区", "Old Town"}}}),
+      SignRecord("S1-03", {"东环路/春秋路", "East Ring Rd / Chunqiu Rd"}, At(40, 20),
+                 SignLevel::kArea,
+                 {{in("east"), Arrow::kStraight, {"东城区", "East District"}},
+                  {in("old_town"), Arrow::kStraightLeft, {"老城区", "Old Town"}}}),
+      SignRecord("S2-01", {"春秋路/西湖路", "Chunqiu Rd / Xihu Rd"}, At(18, 20), SignLevel::kRoute,
+                 {line(1, Arrow::kRight), line(2, Arrow::kStraight), line(3, Arrow::kLeft)}),
+      SignRecord(
+          "S2-02", {"七一路/解放路", "Qiyi Rd / Jiefang Rd"}, At(20, 14), SignLevel::kRoute,
+          {line(4, Arrow::kRight), line(1, Arrow::kStraight), line(7, Arrow::kStraightRight)}),
+      SignRecord("S2-03", {"天宝路/光明路", "Tianbao Rd / Guangming Rd"}, At(26, 12),
+                 SignLevel::kRoute,
+                 {line(8, Arrow::kRight), line(9, Arrow::kStraight), line(13, Arrow::kLeft)}),
+      SignRecord("S2-04", {"永昌路/东大街", "Yongchang Rd / East St"}, At(22, 32),
+                 SignLevel::kRoute,
+                 {line(14, Arrow::kStraight), line(15, Arrow::kRight), line(16, Arrow::kLeft)}),
+      SignRecord("S2-05", {"春秋路/芙蓉路", "Chunqiu Rd / Furong Rd"}, At(4, 20), SignLevel::kRoute,
+                 {line(19, Arrow::kLeft), line(20, Arrow::kStraight)}),
+      // Chunqiu Square's entrance faces north: the street south of it is the pedestrian street.
+      SignRecord("S3-01", {"春秋广场入口", "Chunqiu Square entrance"}, At(19, 19.5),
+                 SignLevel::kEntrance, {line(1, Arrow::kRight)}),
+      SignRecord("S3-02", {"万象汇入口", "East Mall entrance"}, At(29, 16.3), SignLevel::kEntrance,
+                 {line(8, Arrow::kLeft)}),
+      SignRecord("S3-03", {"高铁北站停车楼入口", "North Station entrance"}, At(21, 34.3),
+                 SignLevel::kEntrance, {line(14, Arrow::kStraight)}),
+      SignRecord("S3-04", {"中心医院入口", "Central Hospital entrance"}, At(23, 16.5),
+                 SignLevel::kEntrance, {line(4, Arrow::kRight)})};
+}
 
-  // Sources: the gate systems of the two operators, the bay-sensor gateway and the charger
-  // platform, each scoped to what it may write.
+// The gate systems of the two operators, the bay-sensor gateway of zones Z01…Z<zones> and the
+// charger platform, each scoped to what it may write.
+std::vector<model::Source> Sources(int zones) {
   model::Source gates;
   gates.id = model::SourceId("sim-gates");
   gates.kind = model::SourceKind::kOperatorSystem;
@@ -546,9 +615,8 @@ DemoCity GenerateDemoCity(uint64_t seed) {
   model::Source bays;
   bays.id = model::SourceId("sim-bays");
   bays.kind = model::SourceKind::kSensorGateway;
-  for (int z = 1; z <= zone_number; ++z) {
+  for (int z = 1; z <= zones; ++z)
     bays.scope.facilities.emplace_back(fmt::format("Z{}", Pad(z, 2)));
-  }
   bays.expected_interval = std::chrono::seconds(60);
   bays.description = "Simulated on-street bay sensor gateway (demo)";
   model::Source chargers;
@@ -557,7 +625,25 @@ DemoCity GenerateDemoCity(uint64_t seed) {
   chargers.scope.operators = {"许昌充电"};
   chargers.expected_interval = std::chrono::seconds(300);
   chargers.description = "Simulated charger platform (demo)";
-  survey.sources = {gates, bays, chargers};
+  return {gates, bays, chargers};
+}
+
+}  // namespace
+
+DemoCity GenerateDemoCity(uint64_t seed) {
+  DemoCity city;
+  Rng rng(seed);
+  city.survey.city = CityRecord();
+  city.osm.bbox = city.survey.city->bbox;
+  int64_t way_id = 100;
+  AddStreets(way_id, city.osm);
+  // Car parks: an outline inside their block, an entrance joined to the street by a service road.
+  // The survey carries full records for most; the rest are OSM-only.
+  AddCarParks(way_id, city);
+  const int zones = AddZones(city);
+  AddChargers(rng, city.survey);
+  city.survey.signs = Signs(city.survey);
+  city.survey.sources = Sources(zones);
   return city;
 }
 
@@ -596,156 +682,6 @@ std::string DemoSignRulesJson() {
       {"id": "stadium-event", "name": {"zh": "体育馆赛事", "en": "Stadium event"},
        "facilities": ["osm:w2010"], "days": "Fr,Sa", "window": "18:00-23:00",
        "action": "text", "text": {"zh": "赛事专用", "en": "EVENT ONLY"}}]})";
-}
-
-Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint64_t seed,
-                           int history_days) {
-  PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(db_path));
-  PG_ASSIGN_OR_RETURN(model::RegistryData existing, store->LoadRegistry());
-  if (existing.city && !existing.city->is_demo) {
-    return FailedPrecondition(fmt::format(
-        "'{}' holds the city '{}', not the demo: use `parkguide serve` for it, or another --db",
-        db_path, existing.city->id));
-  }
-  if (!existing.city) {
-    PG_LOG_INFO("demo: generating the demo city (seed {})", seed);
-    DemoCity city = GenerateDemoCity(seed);
-    PG_ASSIGN_OR_RETURN(DemoFiles files, WriteDemoCityFiles(city, db_path + ".files"));
-    PG_ASSIGN_OR_RETURN(auto osm_report, registry::ImportOsmFile(files.osm_path, *store));
-    PG_LOG_INFO("demo: import-osm {}\n{}", files.osm_path, osm_report.ToText());
-    std::vector<registry::SurveyProblem> problems;
-    auto survey = registry::ImportSurveyFiles(files.survey_paths, *store, &problems);
-    for (const auto& p : problems) PG_LOG_WARNING("demo: {}", p.ToString());
-    if (!survey.ok()) return survey.status().WithContext("demo survey import");
-    PG_LOG_INFO("demo: import-registry: {} facilities, {} bays, {} chargers, {} signs, {} sources",
-                survey->facilities, survey->bays, survey->chargers, survey->signs, survey->sources);
-    PG_RETURN_IF_ERROR(
-        store->PutSetting("demo.land_use", ingest::simulator::LandUseToJson(city.land_use)));
-    PG_RETURN_IF_ERROR(store->PutSetting("demo.seed", std::to_string(seed)));
-  }
-  PG_ASSIGN_OR_RETURN(auto sign_rules, store->GetSetting("signs.config"));
-  if (!sign_rules) PG_RETURN_IF_ERROR(store->PutSetting("signs.config", DemoSignRulesJson()));
-  // The three-year plan's charger targets per district, which the weekly report measures the
-  // build-out against (analytics/analytics.h).
-  PG_ASSIGN_OR_RETURN(auto targets, store->GetSetting("analytics.buildout_targets"));
-  if (!targets) {
-    PG_RETURN_IF_ERROR(store->PutSetting(
-        "analytics.buildout_targets",
-        R"({"east":{"in_service":16,"total":18},"north":{"in_service":18,"total":20},)"
-        R"("old_town":{"in_service":22,"total":24},"west":{"in_service":20,"total":22}})"));
-  }
-
-  // The road graphs, from the same OSM file: built with the city, and again whenever the graph
-  // file is missing or this build cannot use it (another format version, another import).
-  const std::string graph_path = graph::GraphPathForDatabase(db_path);
-  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, graph::RecordedGraphFingerprint(*store));
-  graph::GraphOpenOptions open;
-  open.expected_fingerprint = fingerprint;
-  open.verify_checksum = false;  // a corrupt file fails at serve time with the full check
-  if (!fingerprint || !graph::MappedGraphFile::Open(graph_path, open).ok()) {
-    const std::string files_dir = db_path + ".files";
-    std::string osm_path = files_dir + "/demoville.osm.pbf";
-    if (!std::filesystem::exists(osm_path)) {
-      PG_ASSIGN_OR_RETURN(DemoFiles files, WriteDemoCityFiles(GenerateDemoCity(seed), files_dir));
-      osm_path = files.osm_path;
-    }
-    PG_ASSIGN_OR_RETURN(auto roads, graph::ImportRoads(osm_path, *store, graph_path));
-    PG_LOG_INFO("demo: build-roads {}\n{}", osm_path, roads.ToText());
-  }
-
-  // Keys for the simulated sources: the demo's feed posts through the same authenticated
-  // ingestion path as any source. Unlike a real deployment, the demo keeps its own keys in the
-  // database (settings "demo.key.<source>") so that the feed can use them after a restart.
-  {
-    PG_ASSIGN_OR_RETURN(model::RegistryData data, store->LoadRegistry());
-    for (const auto& source : data.sources) {
-      std::string setting = "demo.key." + source.id.str();
-      PG_ASSIGN_OR_RETURN(auto have, store->GetSetting(setting));
-      if (have) continue;
-      PG_ASSIGN_OR_RETURN(auto records, store->LoadSources());
-      for (const auto& r : records) {
-        if (r.source.id == source.id && !r.key_hash.empty()) {
-          PG_RETURN_IF_ERROR(store->RevokeSource(source.id, clock.Now()));
-        }
-      }
-      ingest::IssuedKey key = ingest::IssueKey();
-      PG_RETURN_IF_ERROR(store->AddSource({source, key.stored, clock.Now()}));
-      PG_RETURN_IF_ERROR(store->PutSetting(setting, key.key));
-    }
-  }
-
-  // Backfill history from where it ends to now, in 5-minute steps.
-  constexpr auto kStep = std::chrono::minutes(5);
-  Timestamp now = clock.Now();
-  Timestamp from = now - std::chrono::hours(24 * history_days);
-  PG_ASSIGN_OR_RETURN(auto latest, store->LatestOccupancyTime());
-  if (latest && *latest + kStep > from) from = *latest + kStep;
-  from = Timestamp(from.time_since_epoch() / Milliseconds(kStep) * Milliseconds(kStep));
-  if (from >= now) return Status::Ok();
-  PG_ASSIGN_OR_RETURN(model::RegistryData data, store->LoadRegistry());
-  PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
-  PG_ASSIGN_OR_RETURN(auto stored, store->GetSetting("demo.land_use"));
-  auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
-  ingest::simulator::CitySimulator simulator(registry, std::move(land_use), seed);
-  PG_LOG_INFO("demo: backfilling occupancy history from {}", FormatRfc3339Utc(from));
-  // The history the weekly report reads beside the samples: 5-minute rollups, bay sensor changes
-  // and connector statuses, as the live server records them (app.cc).
-  state::RollupBuilder rollups;
-  using Kind = model::OccupancyRollup::Kind;
-  std::map<std::string, bool> bay_state;
-  std::map<std::pair<std::string, int>, model::ChargerStatus> connector_state;
-  // A day at a time keeps memory flat and transactions short.
-  for (Timestamp day = from; day < now; day += std::chrono::hours(24)) {
-    Timestamp end = std::min(now, day + std::chrono::hours(24));
-    auto samples = simulator.FacilityHistory(day, end, kStep);
-    PG_RETURN_IF_ERROR(store->AppendOccupancy(samples));
-    // Charging sites: connectors not available, per site, for the forecasts of chargers.
-    std::vector<model::ChargerSiteSample> sites;
-    std::vector<model::BayEvent> bay_events;
-    std::vector<model::ChargerStatusEvent> statuses;
-    size_t next_sample = 0;
-    for (Timestamp t = day; t < end; t += kStep) {
-      for (; next_sample < samples.size() && samples[next_sample].time <= t; ++next_sample) {
-        const auto& x = samples[next_sample];
-        rollups.Add(Kind::kFacility, x.facility.str(), x.time, x.occupied, x.capacity);
-      }
-      std::map<std::string, std::pair<int, int>> counts;
-      for (const auto& c : registry->chargers()) {
-        if (c.lifecycle != model::Lifecycle::kInService) continue;
-        auto& [busy, total] = counts[c.site.empty() ? c.id.str() : c.site];
-        for (const auto& con : c.connectors) {
-          ++total;
-          auto status = simulator.ConnectorStatusAt(c, con.id, t);
-          if (status != model::ChargerStatus::kAvailable) ++busy;
-          auto [it, fresh] = connector_state.try_emplace({c.id.str(), con.id}, status);
-          if (fresh || it->second != status) {
-            it->second = status;
-            statuses.push_back({c.id, con.id, t, status});
-          }
-        }
-      }
-      for (const auto& [site, n] : counts) {
-        if (n.second > 0) {
-          sites.push_back({site, t, n.first, n.second});
-          rollups.Add(Kind::kChargerSite, site, t, n.first, n.second);
-        }
-      }
-      for (const auto& bay : registry->bays()) {
-        Timestamp since;
-        bool occupied = simulator.BayOccupiedAt(bay, t, &since);
-        auto [it, fresh] = bay_state.try_emplace(bay.id.str(), occupied);
-        if (fresh || it->second != occupied) {
-          it->second = occupied;
-          bay_events.push_back({bay.id, std::max(since, t - kStep + Milliseconds(1)), occupied});
-        }
-      }
-    }
-    PG_RETURN_IF_ERROR(store->AppendChargerSiteOccupancy(sites));
-    PG_RETURN_IF_ERROR(store->AppendBayEvents(bay_events));
-    PG_RETURN_IF_ERROR(store->AppendChargerStatus(statuses));
-    PG_RETURN_IF_ERROR(store->AppendRollups(rollups.Flush(end)));
-  }
-  return Status::Ok();
 }
 
 }  // namespace pg::demo

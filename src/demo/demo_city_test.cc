@@ -1,17 +1,24 @@
 #include "demo/demo_city.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "core/clock.h"
 #include "graph/graph_file.h"
 #include "graph/road_import.h"
+#include "model/model_json.h"
 #include "model/validation.h"
 #include "registry/registry.h"
 #include "routing/route_query.h"
 #include "signs/display_rules.h"
 #include "store/store.h"
+#include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::demo {
@@ -79,6 +86,58 @@ TEST(DemoCity, IsDeterministic) {
   EXPECT_EQ(a.survey.facilities, b.survey.facilities);
   EXPECT_EQ(a.survey.chargers, b.survey.chargers);
   EXPECT_EQ(a.osm.ways.size(), b.osm.ways.size());
+}
+
+// Digests of what GenerateDemoCity(seed) makes: the files it writes (the OSM extract and the
+// survey CSVs, by name), every survey record as the store keeps it, and the land use.
+std::map<std::string, std::string> CityDigests(uint64_t seed) {
+  const DemoCity city = GenerateDemoCity(seed);
+  std::map<std::string, std::string> digests;
+  testing::TempDir dir;
+  auto files = WriteDemoCityFiles(city, dir.path().string());
+  EXPECT_TRUE(files.ok()) << files.status().ToString();
+  if (!files.ok()) return digests;
+  std::vector<std::string> paths = files->survey_paths;
+  paths.push_back(files->osm_path);
+  for (const std::string& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    digests[std::filesystem::path(path).filename().string()] = testing::Digest(bytes.str());
+  }
+  nlohmann::json survey = nlohmann::json::array();
+  survey.push_back(model::ToJson(*city.survey.city));
+  for (const auto& x : city.survey.facilities) survey.push_back(model::ToJson(x));
+  for (const auto& x : city.survey.bays) survey.push_back(model::ToJson(x));
+  for (const auto& x : city.survey.chargers) survey.push_back(model::ToJson(x));
+  for (const auto& x : city.survey.signs) survey.push_back(model::ToJson(x));
+  for (const auto& x : city.survey.sources) survey.push_back(model::ToJson(x));
+  digests["survey records"] = testing::Digest(survey.dump());
+  digests["land use"] = testing::Digest(ingest::simulator::LandUseToJson(city.land_use));
+  return digests;
+}
+
+// Recorded before GenerateDemoCity was cut into pieces; a deliberate change of the demo city
+// updates them (the failure prints the new table).
+TEST(DemoCity, GeneratedCityIsByteIdenticalToTheRecordedOne) {
+  const std::map<std::string, std::string> recorded = {
+      {"bays.csv", "d1b84100c0e38a7b"},      {"chargers.csv", "9405e8d15d037fe3"},
+      {"city.csv", "dde2ef527b9a6aba"},      {"demoville.osm.pbf", "5823ee96761a4549"},
+      {"districts.csv", "9f5519b943bef052"}, {"facilities.csv", "7968044f5c7e25d4"},
+      {"land use", "5be74846b24b9bc7"},      {"signs.csv", "e608b39aaa2d6715"},
+      {"sources.csv", "223461a4bbc5ea26"},   {"survey records", "99644bbf0c67c15e"},
+  };
+  const auto digests = CityDigests(20261128);
+  EXPECT_EQ(digests, recorded) << testing::DigestTable(digests);
+  const std::map<std::string, std::string> recorded_seed_7 = {
+      {"bays.csv", "d1b84100c0e38a7b"},      {"chargers.csv", "4756857f09b81cf8"},
+      {"city.csv", "dde2ef527b9a6aba"},      {"demoville.osm.pbf", "5823ee96761a4549"},
+      {"districts.csv", "9f5519b943bef052"}, {"facilities.csv", "7968044f5c7e25d4"},
+      {"land use", "5be74846b24b9bc7"},      {"signs.csv", "e608b39aaa2d6715"},
+      {"sources.csv", "223461a4bbc5ea26"},   {"survey records", "e46d60d45765bab9"},
+  };
+  const auto digests_seed_7 = CityDigests(7);
+  EXPECT_EQ(digests_seed_7, recorded_seed_7) << testing::DigestTable(digests_seed_7);
 }
 
 TEST(DemoCity, SignRulesAreValidForTheDemoCity) {

@@ -10,14 +10,11 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/csv.h"
 #include "core/strings.h"
-#include "registry/csv.h"
 
 namespace pg::forecast {
 namespace {
-
-using registry::CsvRecord;
-using registry::ParseCsv;
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -119,7 +116,7 @@ Result<Dataset> ParseLongCsv(std::string_view text, std::string_view time_zone) 
   PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone(time_zone));
   (void)zone;
   int err_line = 0;
-  auto records = ParseCsv(registry::StripUtf8Bom(text), &err_line);
+  auto records = ParseCsv(StripUtf8Bom(text), &err_line);
   if (!records.ok()) return Bad("long CSV", err_line, records.status().message());
   Dataset d;
   d.name = "long";
@@ -163,7 +160,7 @@ Result<Dataset> ParseLongCsv(std::string_view text, std::string_view time_zone) 
 Result<Dataset> ParseBirmingham(std::string_view text) {
   PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone("Europe/London"));
   int err_line = 0;
-  auto records = ParseCsv(registry::StripUtf8Bom(text), &err_line);
+  auto records = ParseCsv(StripUtf8Bom(text), &err_line);
   if (!records.ok()) return Bad("birmingham", err_line, records.status().message());
   Dataset d;
   d.name = "birmingham";
@@ -208,7 +205,7 @@ Result<Dataset> ParseBirmingham(std::string_view text) {
 Result<Dataset> ParseGuangzhou(std::string_view occupancy_csv, std::string_view inf_csv) {
   PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone("Asia/Shanghai"));
   int err_line = 0;
-  auto inf = ParseCsv(registry::StripUtf8Bom(inf_csv), &err_line);
+  auto inf = ParseCsv(StripUtf8Bom(inf_csv), &err_line);
   if (!inf.ok()) return Bad("inf.csv", err_line, inf.status().message());
   std::map<std::string, int> capacity;
   int id_col = -1, cap_col = -1;
@@ -226,7 +223,7 @@ Result<Dataset> ParseGuangzhou(std::string_view occupancy_csv, std::string_view 
     if (!cap) return Bad("inf.csv", r.line, "CAPACITY is not a whole number");
     capacity[std::string(TrimSpace(r.cells[id_col]))] = *cap;
   }
-  auto records = ParseCsv(registry::StripUtf8Bom(occupancy_csv), &err_line);
+  auto records = ParseCsv(StripUtf8Bom(occupancy_csv), &err_line);
   if (!records.ok()) return Bad("occupancy.csv", err_line, records.status().message());
   Dataset d;
   d.name = "guangzhou";
@@ -281,7 +278,7 @@ Result<Dataset> ParseGuangzhou(std::string_view occupancy_csv, std::string_view 
 Result<Dataset> ParseParkApi(const std::vector<std::pair<std::string, std::string>>& daily,
                              std::string_view meta_csv) {
   int err_line = 0;
-  auto meta = ParseCsv(registry::StripUtf8Bom(meta_csv), &err_line);
+  auto meta = ParseCsv(StripUtf8Bom(meta_csv), &err_line);
   if (!meta.ok()) return Bad("meta-data.csv", err_line, meta.status().message());
   std::unordered_map<std::string, int> capacity;
   {
@@ -323,7 +320,7 @@ Result<Dataset> ParseParkApi(const std::vector<std::pair<std::string, std::strin
   std::map<std::string, int64_t> no_capacity;
   std::optional<Timestamp> last_row_time;
   for (const auto& [name, text] : daily) {
-    auto records = ParseCsv(registry::StripUtf8Bom(text), &err_line);
+    auto records = ParseCsv(StripUtf8Bom(text), &err_line);
     if (!records.ok()) return Bad(name, err_line, records.status().message());
     std::vector<Place*> columns;
     std::vector<std::string> column_ids;
@@ -409,7 +406,7 @@ Result<Dataset> ParseEv(const std::vector<std::pair<std::string, std::string>>& 
   SeriesBuilder b;
   for (const auto& [city, text] : files) {
     int err_line = 0;
-    auto records = ParseCsv(registry::StripUtf8Bom(text), &err_line);
+    auto records = ParseCsv(StripUtf8Bom(text), &err_line);
     if (!records.ok()) return Bad(city, err_line, records.status().message());
     int c_time = -1, c_id = -1, c_total = -1, c_busy = -1;
     bool header = true;
@@ -529,7 +526,7 @@ std::string ToLongCsv(const Dataset& data) {
   std::string out = "facility_id,time,occupied,capacity\n";
   for (const RawSeries& s : data.series) {
     for (const Sample& x : s.samples) {
-      out += fmt::format("{},{},{},{}\n", registry::CsvCell(s.id),
+      out += fmt::format("{},{},{},{}\n", pg::CsvCell(s.id),
                          zone.ok() ? FormatRfc3339(x.time, **zone) : FormatRfc3339Utc(x.time),
                          x.occupied, x.capacity);
     }

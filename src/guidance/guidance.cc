@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "model/tariff.h"
 #include "model/vocabulary.h"
@@ -57,34 +58,157 @@ std::string_view Name(ExclusionReason r) {
 }
 
 namespace {
+
 int64_t Round(double v) { return static_cast<int64_t>(std::llround(v)); }
+
+// The best search on from an option (ExpectedCosts' Search), by depth-first search over the
+// unvisited options in order of drive from where the driver stands. The last visit of a search
+// is searched on no further (its rest is F), so its cost from a depends on b alone: each
+// option's last visits are ranked once, and the best single visit is the first bound. A step
+// costs at least its drive plus what any search costs at least (floor_), so no option farther
+// than the bound is looked at, and none whose floor does not beat it is searched from. Exact:
+// the tests hold it to an enumeration of every visiting order.
+class SearchCost {
+ public:
+  SearchCost(std::span<const CostInputs> options,
+             const std::function<uint32_t(size_t, size_t)>& drive_between,
+             const GuidanceParams& params, double no_space)
+      : n_(options.size()), detour_(static_cast<double>(params.full_detour_ms)), f_(no_space) {
+    p_.reserve(n_);
+    park_.reserve(n_);
+    for (const CostInputs& o : options) {
+      p_.push_back(o.p_free);
+      park_.push_back(o.walk_ms + o.price_ms);
+    }
+    // Every search costs at least the cheapest park (it ends parked, or at F above all), so a
+    // step to b costs at least its drive plus floor_[b].
+    const double cheapest = park_.empty() ? 0 : *std::min_element(park_.begin(), park_.end());
+    for (size_t b = 0; b < n_; ++b) {
+      floor_.push_back(p_[b] * std::min(park_[b], cheapest) + (1 - p_[b]) * (detour_ + cheapest));
+    }
+    drive_.assign(n_ * n_, routing::kUnreachable);
+    by_drive_.resize(n_);
+    last_.resize(n_);
+    for (size_t a = 0; a < n_; ++a) {
+      for (size_t b = 0; b < n_; ++b) {
+        if (a != b) drive_[a * n_ + b] = drive_between(a, b);
+        if (a == b || drive_[a * n_ + b] == routing::kUnreachable) continue;
+        by_drive_[a].push_back(static_cast<uint32_t>(b));
+        last_[a].push_back({Step(a, b, f_), static_cast<uint32_t>(b)});
+      }
+      std::sort(by_drive_[a].begin(), by_drive_[a].end(), [&](uint32_t x, uint32_t y) {
+        return std::pair(Drive(a, x), x) < std::pair(Drive(a, y), y);
+      });
+      std::sort(last_[a].begin(), last_[a].end());
+    }
+  }
+
+  double no_space() const { return f_; }
+  double park(size_t i) const { return park_[i]; }
+
+  // Search(at, visited, steps); `next` (may be null) gets the option tried first, -1 for none.
+  double Search(size_t at, std::vector<uint32_t>& visited, int steps, int* next) const {
+    if (next != nullptr) *next = -1;
+    if (steps <= 0) return f_;
+    auto seen = [&](uint32_t b) {
+      return std::find(visited.begin(), visited.end(), b) != visited.end();
+    };
+    // One visit and no more bounds the deeper searches from above (they include it).
+    double best = f_;
+    for (const auto& [cost, b] : last_[at]) {
+      if (seen(b)) continue;
+      if (cost < best) {
+        best = cost;
+        if (next != nullptr) *next = static_cast<int>(b);
+      }
+      break;
+    }
+    if (steps == 1) return best;
+    for (uint32_t b : by_drive_[at]) {
+      if (Drive(at, b) >= best) break;
+      if (seen(b) || Drive(at, b) + floor_[b] >= best) continue;
+      visited.push_back(b);
+      const double cost = Step(at, b, Search(b, visited, steps - 1, nullptr));
+      visited.pop_back();
+      if (cost < best) {
+        best = cost;
+        if (next != nullptr) *next = static_cast<int>(b);
+      }
+    }
+    return best;
+  }
+
+  // The cost of trying b from a, then searching on at `rest`.
+  double Step(size_t a, size_t b, double rest) const {
+    return Drive(a, b) + p_[b] * std::min(park_[b], rest) + (1 - p_[b]) * (detour_ + rest);
+  }
+
+ private:
+  double Drive(size_t a, size_t b) const { return drive_[a * n_ + b]; }
+
+  size_t n_;
+  double detour_, f_;
+  std::vector<double> p_, park_, floor_;
+  std::vector<uint32_t> drive_;                                 // n × n, kUnreachable: none
+  std::vector<std::vector<uint32_t>> by_drive_;                 // reachable options, nearest first
+  std::vector<std::vector<std::pair<double, uint32_t>>> last_;  // Step(a, b, F), cheapest first
+};
+
+// Option i's search in visiting order, and what it costs.
+std::pair<double, std::vector<int>> BestSearch(const SearchCost& search, size_t i, int depth) {
+  std::vector<uint32_t> visited = {static_cast<uint32_t>(i)};
+  std::vector<int> order;
+  double cost = search.no_space();
+  size_t at = i;
+  for (int steps = depth; steps > 0; --steps) {
+    int next = -1;
+    const double rest = search.Search(at, visited, steps, &next);
+    if (steps == depth) cost = rest;
+    if (next < 0) break;
+    order.push_back(next);
+    at = static_cast<size_t>(next);
+    visited.push_back(static_cast<uint32_t>(next));
+  }
+  return {cost, std::move(order)};
+}
+
 }  // namespace
+
+double NoSpaceMs(std::span<const double> parks, const GuidanceParams& params) {
+  double dearest = 0;
+  for (double park : parks) dearest = std::max(dearest, park);
+  return static_cast<double>(params.give_up_ms) + dearest;
+}
 
 std::vector<ExpectedCost> ExpectedCosts(
     std::span<const CostInputs> options,
     const std::function<uint32_t(size_t from, size_t to)>& drive_between,
-    const GuidanceParams& params) {
-  const auto give_up = static_cast<double>(params.give_up_ms);
+    const GuidanceParams& params, std::optional<double> no_space_ms) {
+  if (!no_space_ms) {
+    std::vector<double> parks;
+    for (const CostInputs& o : options) parks.push_back(o.walk_ms + o.price_ms);
+    no_space_ms = NoSpaceMs(parks, params);
+  }
+  const SearchCost search(options, drive_between, params, *no_space_ms);
+  const auto detour = static_cast<double>(params.full_detour_ms);
   std::vector<ExpectedCost> out(options.size());
   for (size_t i = 0; i < options.size(); ++i) {
     const CostInputs& o = options[i];
-    double alt = give_up;
-    for (size_t j = 0; j < options.size(); ++j) {
-      if (j == i) continue;
-      const uint32_t d = drive_between(i, j);
-      if (d == routing::kUnreachable) continue;
-      const CostInputs& x = options[j];
-      const double cost = d + x.p_free * (x.walk_ms + x.price_ms) + (1 - x.p_free) * give_up;
-      if (cost < alt) {
-        alt = cost;
-        out[i].fallback = static_cast<int>(j);
-      }
-    }
-    CostBreakdown& k = out[i].cost;
+    auto [alt, order] = BestSearch(search, i, params.search_depth);
+    ExpectedCost& e = out[i];
+    e.search = std::move(order);
+    e.fallback = e.search.empty() ? -1 : e.search.front();
+    CostBreakdown& k = e.cost;
     k.drive_ms = o.drive_ms;
-    k.walk_ms = Round(o.p_free * o.walk_ms);
-    k.price_ms = Round(o.p_free * o.price_ms);
-    k.full_risk_ms = Round((1 - o.p_free) * (static_cast<double>(params.full_detour_ms) + alt));
+    e.worth_taking = search.park(i) <= alt;
+    k.drive_ms = o.drive_ms;
+    if (e.worth_taking) {
+      k.walk_ms = Round(o.p_free * o.walk_ms);
+      k.price_ms = Round(o.p_free * o.price_ms);
+      k.full_risk_ms = Round((1 - o.p_free) * (detour + alt));
+    } else {  // even free, the driver searches on
+      k.full_risk_ms = Round(o.p_free * alt + (1 - o.p_free) * (detour + alt));
+    }
     k.total_ms = k.drive_ms + k.walk_ms + k.price_ms + k.full_risk_ms;
   }
   return out;
@@ -149,7 +273,7 @@ struct Guide::Impl {
   std::vector<PlacePoint> car_points, foot_points;
   std::unique_ptr<routing::TargetSet> car_set, foot_set;
   // drive_ms[e * places.size() + p]: driving from car point e to the nearest car point of place
-  // p — the lookahead's "from here to the next option".
+  // p — the search's "from here to the next option".
   std::vector<uint32_t> drive_ms;
   std::unique_ptr<routing::QueryPool> car_pool, foot_pool;
 
@@ -458,288 +582,383 @@ std::optional<std::pair<ExclusionReason, std::string>> StaticExclusion(const Tex
   return std::nullopt;
 }
 
+// An upper bound of the stay's price under `t`, whatever the arrival: every started hour at the
+// dearest band, no more than the daily cap per started day.
+int64_t StayPriceCeilingFen(const model::Tariff& t, int stay_minutes) {
+  if (stay_minutes <= t.free_minutes) return 0;
+  int64_t dearest = 0;
+  for (const auto& band : t.bands) dearest = std::max(dearest, band.price_fen_per_hour);
+  int64_t fen = dearest * ((stay_minutes + 59) / 60);
+  if (t.daily_cap_fen) fen = std::min(fen, *t.daily_cap_fen * ((stay_minutes + 1439) / 1440));
+  return fen;
+}
+
+// One query: its inputs, the searches from both ends, and the answer being built.
+struct Query {
+  const Guide::Impl& s;
+  const GuidanceRequest& req;
+  const state::LiveSnapshot& snapshot;
+  Timestamp now;
+  const forecast::ArrivalForecaster* forecaster;
+  const state::LiveRules& rules;
+  Texts t;
+  bool ev = false;
+  double explain_limit_m = 0;
+  double price_ms_per_fen = 0;
+  std::vector<RouteCost> walk = {}, drive = {};  // by foot point, by car point
+  GuidanceAnswer& answer;
+  // Walk and price bound of every place around the destination (NoSpaceMs), by kind.
+  std::vector<double> parking_parks = {}, site_parks = {};
+
+  const model::Facility* FacilityOf(const Place& p) const {
+    return p.facility ? p.facility : p.host;
+  }
+  void Exclude(const Place& p, ExclusionReason why, std::string detail) {
+    // Sites are listed only when ranked.
+    if (p.facility != nullptr && req.explain) {
+      answer.excluded.push_back({p.id, p.name, why, std::move(detail)});
+    }
+  }
+};
+
+// Sets r's walk from the best foot point of p; false when no footway reaches the destination.
+bool SetWalk(const Query& q, const Place& p, RankedPlace& r) {
+  uint32_t best = routing::kUnreachable;
+  for (uint32_t fp : p.foot_points) {
+    if (q.walk[fp].travel_time_ms < best) {
+      best = q.walk[fp].travel_time_ms;
+      r.walk_time_ms = q.walk[fp].travel_time_ms;
+      r.walk_distance_dm = q.walk[fp].distance_dm;
+    }
+  }
+  return best != routing::kUnreachable;
+}
+
+// Whether p is near enough to be looked at: far places are only counted (or, near as the crow
+// flies but with no footway, listed as such). Records the walk and price bound of those within
+// max_walk for NoSpaceMs — before any other filter and whatever their availability, so more
+// candidates never raise it.
+bool LookAt(Query& q, const Place& p, RankedPlace& r) {
+  const bool charger = p.facility == nullptr;
+  const bool walkable = SetWalk(q, p, r);
+  if (!walkable && !charger && q.req.explain &&
+      HaversineMeters(p.facility->location, q.req.dest) <= q.explain_limit_m) {
+    q.answer.excluded.push_back(
+        {p.id, p.name, ExclusionReason::kNoFootway,
+         q.t.zh() ? "无步行路线到达目的地" : "no footway to the destination"});
+    return false;
+  }
+  if (!walkable || r.walk_distance_dm / 10.0 > q.explain_limit_m) {
+    if (!charger) ++q.answer.excluded_far;
+    return false;
+  }
+  if (r.walk_distance_dm / 10.0 > q.req.max_walk_m) return true;
+  const GuidanceParams& prm = q.s.params;
+  const model::Facility* f = q.FacilityOf(p);
+  int64_t price = 0;
+  if (f != nullptr && f->tariff) {
+    price = StayPriceCeilingFen(*f->tariff, q.req.stay_minutes);
+  } else if (f != nullptr && f->fee != false) {
+    price = prm.unknown_price_fen_per_hour * ((q.req.stay_minutes + 59) / 60);
+  }
+  (charger ? q.site_parks : q.parking_parks)
+      .push_back(r.walk_time_ms * prm.walk_time_factor +
+                 static_cast<double>(price) * q.price_ms_per_fen);
+  return true;
+}
+
+// The entrance: the quickest from the origin, or the first without one. False: none by car.
+bool ChooseEntrance(const Query& q, const Place& p, Candidate& c) {
+  c.car_point = -1;
+  if (q.answer.origin) {
+    uint32_t best = routing::kUnreachable;
+    for (uint32_t cp : p.car_points) {
+      if (q.drive[cp].travel_time_ms < best) {
+        best = q.drive[cp].travel_time_ms;
+        c.car_point = static_cast<int32_t>(cp);
+      }
+    }
+  } else if (!p.car_points.empty()) {
+    c.car_point = static_cast<int32_t>(p.car_points.front());
+  }
+  if (c.car_point < 0) return false;
+  const auto e = static_cast<size_t>(c.car_point);
+  c.r.entrance_id = q.s.car_points[e].entrance_id;
+  c.r.entrance = q.s.car_points[e].location;
+  if (q.answer.origin) {
+    c.r.drive_time_ms = q.drive[e].travel_time_ms;
+    c.r.drive_distance_dm = q.drive[e].distance_dm;
+  }
+  c.r.arrival = q.req.arrive ? *q.req.arrive : q.now + Milliseconds(c.r.drive_time_ms.value_or(0));
+  return true;
+}
+
+// Why p cannot be used at r.arrival — closed by the operator now, or by its opening hours —
+// or nullopt; sets r's opening hours.
+std::optional<std::pair<ExclusionReason, std::string>> Closed(
+    const Query& q, const Place& p, const std::optional<state::FacilityView>& view,
+    RankedPlace& r) {
+  const model::Facility* f = q.FacilityOf(p);
+  if (view) {
+    const state::FacilityLive* fl = q.snapshot.FindFacility(f->id.str());
+    if (fl != nullptr && fl->operator_status == model::FacilityStatus::kClosed &&
+        view->state == state::OccupancyState::kClosed) {
+      return std::pair{ExclusionReason::kClosedByOperator,
+                       std::string(q.t.zh() ? "运营方已关闭" : "closed by the operator")};
+    }
+  }
+  const LocalTime local = ToLocal(r.arrival, q.s.registry->time_zone());
+  r.open_at_arrival = p.hours.IsOpen(local.weekday, local.minute_of_day);
+  if (!r.open_at_arrival) {
+    const std::string hours = f ? f->opening_hours : "";
+    const std::string at = HoursText(local.minute_of_day);
+    return std::pair{ExclusionReason::kClosedAtArrival,
+                     q.t.zh() ? fmt::format("到达时（{}）不营业（{}）", at, hours)
+                              : fmt::format("closed at arrival {} ({})", at, hours)};
+  }
+  if (!p.hours.IsAlwaysOpen()) {
+    const int until = p.hours.MinutesUntilChange(local.weekday, local.minute_of_day);
+    if (until < 24 * 60) r.closes_in_minutes = until;
+  }
+  return std::nullopt;
+}
+
+// The stay's price at r.arrival: the tariff's, an assumption for a facility that charges by an
+// unknown tariff, nothing for a free facility or a kerbside charger (charging fees are not
+// modelled).
+void SetPrice(const Query& q, const Place& p, RankedPlace& r) {
+  const model::Facility* f = q.FacilityOf(p);
+  const LocalTime local = ToLocal(r.arrival, q.s.registry->time_zone());
+  if (f != nullptr && f->tariff) {
+    r.price_fen = model::StayPriceFen(*f->tariff, local.minute_of_day, q.req.stay_minutes);
+  } else if (f != nullptr && f->fee != false) {
+    r.price_known = false;
+    r.price_fen = q.s.params.unknown_price_fen_per_hour * ((q.req.stay_minutes + 59) / 60);
+  } else {
+    r.price_fen = 0;
+  }
+}
+
+// A site's matching connectors that may be believed free now (state::ViewCharger: free when
+// fresh and Available, none of a faulted charger, nothing known of a stale one); sets r's
+// connector counts. Nullopt when none is known.
+std::optional<int> SiteFreeNow(const Query& q, const Place& p, RankedPlace& r) {
+  Availability& a = r.availability;
+  int known = 0, available = 0;
+  for (const model::Charger* ch : p.chargers) {
+    if (IsRestricted(ch->access)) continue;
+    const state::ChargerView cv = state::ViewCharger(q.snapshot, *ch, q.now, q.rules);
+    for (const auto& con : ch->connectors) {
+      if (q.req.connector && con.type != *q.req.connector) continue;
+      ++r.connectors;
+      r.max_power_kw = std::max(r.max_power_kw, con.power_kw);
+      const std::optional<bool> free = cv.ConnectorFree(con.id);
+      if (!free) continue;
+      ++known;
+      if (!a.updated || cv.updated > a.updated) a.updated = cv.updated;
+      if (*free) ++available;
+    }
+  }
+  a.capacity = r.connectors;
+  return known > 0 ? std::optional<int>(available) : std::nullopt;
+}
+
+// A facility's spaces that may be believed free now (state::ViewFacility); nullopt when unknown
+// or closed.
+std::optional<int> FacilityFreeNow(const state::FacilityView& view, Availability& a) {
+  a.state_now = view.state;
+  a.capacity = view.capacity;
+  if (!view.free || view.state == state::OccupancyState::kUnknown ||
+      view.state == state::OccupancyState::kClosed) {
+    return std::nullopt;
+  }
+  a.updated = view.updated;
+  return *view.free;
+}
+
+// P(free) at arrival: live (blended with the forecast by horizon), forecast only, or the prior.
+void SetPFree(const Query& q, const Place& p, std::optional<int> free_now, RankedPlace& r) {
+  const GuidanceParams& prm = q.s.params;
+  const bool charger = p.facility == nullptr;
+  Availability& a = r.availability;
+  const int64_t horizon_ms = std::max<int64_t>(0, (r.arrival - q.now).count());
+  const auto key =
+      charger ? forecast::SeriesKey::ChargerSite(p.site) : forecast::SeriesKey::Facility(p.id);
+  std::optional<forecast::ArrivalForecast> fc;
+  if (q.forecaster != nullptr) {
+    if (auto got = q.forecaster->AtArrival(key, r.arrival); got.ok()) fc = std::move(*got);
+  }
+  if (fc) a.forecast_method = fc->method;
+  const auto fc_free = [&] {
+    return charger ? fc->p_free * r.connectors
+                   : std::max(0.0, fc->capacity - fc->expected_occupied);
+  };
+  if (free_now) {
+    a.source = DataSource::kLive;
+    a.free_now = free_now;
+    const double live_p = LiveOnlyPFree(*free_now, horizon_ms);
+    const double w = fc ? std::exp(-static_cast<double>(horizon_ms) /
+                                   static_cast<double>(prm.live_weight_horizon_ms))
+                        : 1.0;
+    a.p_free = fc ? w * live_p + (1 - w) * fc->p_free : live_p;
+    a.expected_free = fc ? w * *free_now + (1 - w) * fc_free() : *free_now;
+  } else if (fc) {
+    a.source = DataSource::kForecastOnly;
+    a.p_free = fc->p_free;
+    a.expected_free = fc_free();
+  } else {
+    a.source = DataSource::kNone;
+    a.p_free = prm.unknown_p_free;
+  }
+  if (a.expected_free) *a.expected_free = std::round(*a.expected_free * 10) / 10;
+}
+
+// With accessible=1, a counted disabled category with no free space caps P at the live-only
+// value for zero free spaces.
+void CapForAccessible(const state::FacilityView& view, int64_t horizon_ms, Availability& a) {
+  for (const auto& cat : view.by_category) {
+    if (cat.category == model::SpaceCategory::kDisabled && cat.free && *cat.free == 0) {
+      a.p_free = std::min(a.p_free, LiveOnlyPFree(0, horizon_ms));
+    }
+  }
+}
+
+// Place i as a candidate of this query, or nullopt when it is too far or excluded (recorded
+// in the answer).
+std::optional<Candidate> Consider(Query& q, uint32_t i) {
+  const Place& p = q.s.places[i];
+  const bool charger = p.facility == nullptr;
+  Candidate c;
+  c.place = i;
+  RankedPlace& r = c.r;
+  if (!LookAt(q, p, r)) return std::nullopt;
+  if (auto ex = StaticExclusion(q.t, p, q.req, charger)) {
+    q.Exclude(p, ex->first, std::move(ex->second));
+    return std::nullopt;
+  }
+  const double walk_m = r.walk_distance_dm / 10.0;
+  if (walk_m > q.req.max_walk_m) {
+    q.Exclude(p, ExclusionReason::kBeyondMaxWalk,
+              q.t.zh() ? fmt::format("步行{:.0f}米，超过上限{:.0f}米", walk_m, q.req.max_walk_m)
+                       : fmt::format("walk {:.0f} m > max {:.0f} m", walk_m, q.req.max_walk_m));
+    return std::nullopt;
+  }
+  if (!ChooseEntrance(q, p, c)) {
+    q.Exclude(p, ExclusionReason::kNoCarRoute,
+              q.t.zh() ? "无可达入口的车行路线" : "no car route to an entrance");
+    return std::nullopt;
+  }
+  std::optional<state::FacilityView> view;
+  if (const model::Facility* f = q.FacilityOf(p)) {
+    view = state::ViewFacility(*q.s.registry, q.snapshot, *f, q.now, q.rules);
+  }
+  if (auto ex = Closed(q, p, view, r)) {
+    q.Exclude(p, ex->first, std::move(ex->second));
+    return std::nullopt;
+  }
+  SetPrice(q, p, r);
+  SetPFree(q, p, charger ? SiteFreeNow(q, p, r) : FacilityFreeNow(*view, r.availability), r);
+  if (!charger && q.req.accessible) {
+    CapForAccessible(*view, std::max<int64_t>(0, (r.arrival - q.now).count()), r.availability);
+  }
+  c.p = r.availability.p_free;
+  r.facility = p.facility;
+  r.site = p.site;
+  r.id = p.id;
+  r.name = p.name;
+  return c;
+}
+
+// Costs `list` (ExpectedCosts over the drive-time table, a search that finds nothing costing
+// `no_space`), sorts it best first (ties by id) and moves
+// the first request.limit, with their routes and words, to `out`.
+void Rank(const Query& q, std::vector<Candidate>& list, double no_space,
+          std::vector<RankedPlace>& out) {
+  const GuidanceParams& prm = q.s.params;
+  std::vector<CostInputs> inputs;
+  inputs.reserve(list.size());
+  for (const Candidate& c : list) {
+    inputs.push_back({c.p, c.r.drive_time_ms.value_or(0), c.r.walk_time_ms * prm.walk_time_factor,
+                      static_cast<double>(c.r.price_fen) * q.price_ms_per_fen});
+  }
+  const auto between = [&](size_t from, size_t to) {
+    return q.s.DriveBetween(static_cast<uint32_t>(list[from].car_point), list[to].place);
+  };
+  const auto costs = ExpectedCosts(inputs, between, prm, no_space);
+  for (size_t i = 0; i < list.size(); ++i) {
+    list[i].r.cost = costs[i].cost;
+    for (int j : costs[i].search) list[i].r.search.push_back(list[static_cast<size_t>(j)].r.id);
+    if (!list[i].r.search.empty()) list[i].r.fallback_id = list[i].r.search.front();
+    list[i].r.worth_taking = costs[i].worth_taking;
+  }
+  std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tuple(!a.r.worth_taking, a.r.cost.total_ms, std::string_view(a.r.id)) <
+           std::tuple(!b.r.worth_taking, b.r.cost.total_ms, std::string_view(b.r.id));
+  });
+  const size_t n = std::min(list.size(), static_cast<size_t>(std::max(q.req.limit, 0)));
+  auto route_query = q.s.car_pool->Acquire();
+  for (size_t i = 0; i < n; ++i) {
+    Candidate& c = list[i];
+    if (q.answer.origin) {
+      auto route =
+          route_query->FindRoute(*q.answer.origin, q.s.car_snaps[static_cast<size_t>(c.car_point)]);
+      if (route.ok()) c.r.route = std::move(route->geometry);
+    }
+    c.r.summary = Summary(q.t, c.r, c.r.facility == nullptr, q.req.connector);
+    out.push_back(std::move(c.r));
+  }
+}
+
+// Snaps both ends and runs the one-to-many searches: walks from the destination (walking is
+// symmetric on the foot graph — no one-ways, free turns — so one search gives every place's
+// walk to it), drives from the origin.
+Status SearchFromBothEnds(Query& q) {
+  const Guide::Impl& s = q.s;
+  PG_ASSIGN_OR_RETURN(q.answer.dest, s.Snap(Mode::kFoot, q.req.dest, "dest"));
+  if (q.req.origin) {
+    PG_ASSIGN_OR_RETURN(q.answer.origin, s.Snap(Mode::kCar, *q.req.origin, "origin"));
+  }
+  s.foot_pool->Acquire()->OneToMany(q.answer.dest, *s.foot_set, q.walk);
+  if (q.answer.origin) s.car_pool->Acquire()->OneToMany(*q.answer.origin, *s.car_set, q.drive);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<GuidanceAnswer> Guide::Answer(const GuidanceRequest& req,
                                      const state::LiveSnapshot& snapshot, Timestamp now,
                                      const forecast::ArrivalForecaster* forecaster,
                                      const state::LiveRules& rules) const {
-  const Impl& s = *impl_;
-  const GuidanceParams& prm = s.params;
-  const registry::Registry& reg = *s.registry;
-  const Texts t{req.lang};
-
+  const GuidanceParams& prm = impl_->params;
   GuidanceAnswer answer;
   answer.now = now;
   answer.request = req;
-  PG_ASSIGN_OR_RETURN(answer.dest, s.Snap(Mode::kFoot, req.dest, "dest"));
-  if (req.origin) {
-    PG_ASSIGN_OR_RETURN(answer.origin, s.Snap(Mode::kCar, *req.origin, "origin"));
-  }
-
-  // Walking is symmetric on the foot graph (no one-ways, free turns), so one search from the
-  // destination gives every facility's walk to it.
-  std::vector<RouteCost> walk, drive;
-  {
-    auto q = s.foot_pool->Acquire();
-    q->OneToMany(answer.dest, *s.foot_set, walk);
-  }
-  if (answer.origin) {
-    auto q = s.car_pool->Acquire();
-    q->OneToMany(*answer.origin, *s.car_set, drive);
-  }
-
-  const bool ev = req.vehicle == Vehicle::kEv || req.connector.has_value();
-  const date::time_zone& zone = reg.time_zone();
-  const double explain_limit_m = req.max_walk_m * std::max(prm.explain_walk_factor, 1.0);
-  const double price_ms_per_fen =
-      3'600'000.0 /
-      static_cast<double>(req.value_of_time_fen_per_hour.value_or(prm.value_of_time_fen_per_hour));
-
+  Query q{
+      .s = *impl_,
+      .req = req,
+      .snapshot = snapshot,
+      .now = now,
+      .forecaster = forecaster,
+      .rules = rules,
+      .t = Texts{req.lang},
+      .ev = req.vehicle == Vehicle::kEv || req.connector.has_value(),
+      .explain_limit_m = req.max_walk_m * std::max(prm.explain_walk_factor, 1.0),
+      .price_ms_per_fen = 3'600'000.0 / static_cast<double>(req.value_of_time_fen_per_hour.value_or(
+                                            prm.value_of_time_fen_per_hour)),
+      .answer = answer};
+  PG_RETURN_IF_ERROR(SearchFromBothEnds(q));
   std::vector<Candidate> parking, sites;
-  for (uint32_t i = 0; i < s.places.size(); ++i) {
-    const Place& p = s.places[i];
-    const bool charger = p.facility == nullptr;
-    if (charger && !ev) continue;
-    Candidate c;
-    c.place = i;
-    RankedPlace& r = c.r;
-
-    // The walk: the best foot point.
-    uint32_t best_walk = routing::kUnreachable;
-    for (uint32_t fp : p.foot_points) {
-      if (walk[fp].travel_time_ms < best_walk) {
-        best_walk = walk[fp].travel_time_ms;
-        r.walk_time_ms = walk[fp].travel_time_ms;
-        r.walk_distance_dm = walk[fp].distance_dm;
-      }
-    }
-    const bool walkable = best_walk != routing::kUnreachable;
-    const double walk_m = r.walk_distance_dm / 10.0;
-    // Far away places would fill the explanation with the whole city: they are only counted.
-    // Beyond max_walk whatever else holds, so no reason is worked out for them. One that no
-    // footway reaches is listed as such when it is near as the crow flies.
-    if (!walkable && !charger && req.explain &&
-        HaversineMeters(p.facility->location, req.dest) <= explain_limit_m) {
-      answer.excluded.push_back(
-          {p.id, p.name, ExclusionReason::kNoFootway,
-           t.zh() ? "无步行路线到达目的地" : "no footway to the destination"});
-      continue;
-    }
-    if (!walkable || walk_m > explain_limit_m) {
-      if (!charger) ++answer.excluded_far;
-      continue;
-    }
-    auto exclude = [&](ExclusionReason why, std::string detail) {
-      // Sites are listed only when ranked.
-      if (!charger && req.explain) {
-        answer.excluded.push_back({p.id, p.name, why, std::move(detail)});
-      }
-    };
-
-    if (auto ex = StaticExclusion(t, p, req, charger)) {
-      exclude(ex->first, std::move(ex->second));
-      continue;
-    }
-    if (walk_m > req.max_walk_m) {
-      exclude(ExclusionReason::kBeyondMaxWalk,
-              t.zh() ? fmt::format("步行{:.0f}米，超过上限{:.0f}米", walk_m, req.max_walk_m)
-                     : fmt::format("walk {:.0f} m > max {:.0f} m", walk_m, req.max_walk_m));
-      continue;
-    }
-    // The entrance: the quickest from the origin, or the first without one.
-    if (answer.origin) {
-      uint32_t best = routing::kUnreachable;
-      for (uint32_t cp : p.car_points) {
-        if (drive[cp].travel_time_ms < best) {
-          best = drive[cp].travel_time_ms;
-          c.car_point = static_cast<int32_t>(cp);
-        }
-      }
-      if (best == routing::kUnreachable) c.car_point = -1;
-    } else if (!p.car_points.empty()) {
-      c.car_point = static_cast<int32_t>(p.car_points.front());
-    }
-    if (c.car_point < 0) {
-      exclude(ExclusionReason::kNoCarRoute,
-              t.zh() ? "无可达入口的车行路线" : "no car route to an entrance");
-      continue;
-    }
-    const PlacePoint& entrance = s.car_points[static_cast<size_t>(c.car_point)];
-    r.entrance_id = entrance.entrance_id;
-    r.entrance = entrance.location;
-    if (answer.origin) {
-      r.drive_time_ms = drive[static_cast<size_t>(c.car_point)].travel_time_ms;
-      r.drive_distance_dm = drive[static_cast<size_t>(c.car_point)].distance_dm;
-    }
-    r.arrival = req.arrive ? *req.arrive : now + Milliseconds(r.drive_time_ms.value_or(0));
-    const int64_t horizon_ms = std::max<int64_t>(0, (r.arrival - now).count());
-    const LocalTime local = ToLocal(r.arrival, zone);
-
-    // Closed: by the operator now, or by the opening hours at arrival.
-    const model::Facility* f = p.facility ? p.facility : p.host;
-    std::optional<state::FacilityView> view;
-    if (f != nullptr) {
-      view = state::ViewFacility(reg, snapshot, *f, now, rules);
-      const state::FacilityLive* fl = snapshot.FindFacility(f->id.str());
-      if (fl != nullptr && fl->operator_status == model::FacilityStatus::kClosed &&
-          view->state == state::OccupancyState::kClosed) {
-        exclude(ExclusionReason::kClosedByOperator,
-                t.zh() ? "运营方已关闭" : "closed by the operator");
-        continue;
-      }
-    }
-    r.open_at_arrival = p.hours.IsOpen(local.weekday, local.minute_of_day);
-    if (!r.open_at_arrival) {
-      std::string hours = f ? f->opening_hours : "";
-      exclude(
-          ExclusionReason::kClosedAtArrival,
-          t.zh() ? fmt::format("到达时（{}）不营业（{}）", HoursText(local.minute_of_day), hours)
-                 : fmt::format("closed at arrival {} ({})", HoursText(local.minute_of_day), hours));
-      continue;
-    }
-    if (!p.hours.IsAlwaysOpen()) {
-      int until = p.hours.MinutesUntilChange(local.weekday, local.minute_of_day);
-      if (until < 24 * 60) r.closes_in_minutes = until;
-    }
-
-    // Price of the stay.
-    // A kerbside charger, or a facility known to be free, costs nothing: charging fees are not
-    // modelled.
-    if (f != nullptr && f->tariff) {
-      r.price_fen = model::StayPriceFen(*f->tariff, local.minute_of_day, req.stay_minutes);
-    } else if (f != nullptr && f->fee != false) {
-      r.price_known = false;
-      r.price_fen = prm.unknown_price_fen_per_hour * ((req.stay_minutes + 59) / 60);
-    } else {
-      r.price_fen = 0;
-    }
-
-    // Availability at arrival: live (blended with the forecast by horizon), forecast only, or
-    // the prior.
-    Availability& a = r.availability;
-    std::optional<int> free_now;
-    forecast::SeriesKey key =
-        charger ? forecast::SeriesKey::ChargerSite(p.site) : forecast::SeriesKey::Facility(p.id);
-    if (!charger) {
-      a.state_now = view->state;
-      a.capacity = view->capacity;
-      if (view->free && view->state != state::OccupancyState::kUnknown &&
-          view->state != state::OccupancyState::kClosed) {
-        free_now = *view->free;
-        a.updated = view->updated;
-      }
-    } else {
-      // Matching connectors, each free when reported Available (and its charger not down).
-      int known = 0, available = 0;
-      const auto fresh_after =
-          now - std::chrono::duration_cast<Milliseconds>(rules.default_interval *
-                                                         static_cast<int64_t>(rules.stale_factor));
-      for (const model::Charger* ch : p.chargers) {
-        if (IsRestricted(ch->access)) continue;
-        auto slots = snapshot.ConnectorsOf(ch->id.str());
-        const bool down = !slots.empty() && slots[0].known &&
-                          (slots[0].status == model::ChargerStatus::kFaulted ||
-                           slots[0].status == model::ChargerStatus::kUnavailable);
-        for (const auto& con : ch->connectors) {
-          if (req.connector && con.type != *req.connector) continue;
-          ++r.connectors;
-          r.max_power_kw = std::max(r.max_power_kw, con.power_kw);
-          const auto k = static_cast<size_t>(con.id);
-          if (k >= slots.size() || !slots[k].known || slots[k].updated < fresh_after) continue;
-          ++known;
-          if (!a.updated || slots[k].updated > *a.updated) a.updated = slots[k].updated;
-          if (!down && slots[k].status == model::ChargerStatus::kAvailable) ++available;
-        }
-      }
-      a.capacity = r.connectors;
-      if (known > 0) free_now = available;
-    }
-    std::optional<forecast::ArrivalForecast> fc;
-    if (forecaster != nullptr) {
-      if (auto got = forecaster->AtArrival(key, r.arrival); got.ok()) fc = std::move(*got);
-    }
-    if (fc) a.forecast_method = fc->method;
-    if (free_now) {
-      a.source = DataSource::kLive;
-      a.free_now = free_now;
-      const double live_p = LiveOnlyPFree(*free_now, horizon_ms);
-      if (fc) {
-        const double w = std::exp(-static_cast<double>(horizon_ms) /
-                                  static_cast<double>(prm.live_weight_horizon_ms));
-        a.p_free = w * live_p + (1 - w) * fc->p_free;
-        const double fc_free = charger ? fc->p_free * r.connectors
-                                       : std::max(0.0, fc->capacity - fc->expected_occupied);
-        a.expected_free = w * *free_now + (1 - w) * fc_free;
-      } else {
-        a.p_free = live_p;
-        a.expected_free = *free_now;
-      }
-    } else if (fc) {
-      a.source = DataSource::kForecastOnly;
-      a.p_free = fc->p_free;
-      a.expected_free =
-          charger ? fc->p_free * r.connectors : std::max(0.0, fc->capacity - fc->expected_occupied);
-    } else {
-      a.source = DataSource::kNone;
-      a.p_free = prm.unknown_p_free;
-    }
-    if (!charger && req.accessible && view) {
-      for (const auto& cat : view->by_category) {
-        if (cat.category == model::SpaceCategory::kDisabled && cat.free && *cat.free == 0) {
-          a.p_free = std::min(a.p_free, LiveOnlyPFree(0, horizon_ms));
-        }
-      }
-    }
-    if (a.expected_free) *a.expected_free = std::round(*a.expected_free * 10) / 10;
-    c.p = a.p_free;
-    r.facility = p.facility;
-    r.site = p.site;
-    r.id = p.id;
-    r.name = p.name;
-    (charger ? sites : parking).push_back(std::move(c));
+  for (uint32_t i = 0; i < impl_->places.size(); ++i) {
+    if (impl_->places[i].facility == nullptr && !q.ev) continue;
+    if (auto c = Consider(q, i)) (c->r.facility ? parking : sites).push_back(std::move(*c));
   }
   answer.candidates = static_cast<int>(parking.size());
-
-  // Expected total cost with a one-level lookahead: on finding i full, the driver goes on to the
-  // best alternative j from i's entrance, which is itself full with probability 1 − p_j.
-  auto rank = [&](std::vector<Candidate>& list, std::vector<RankedPlace>& out) {
-    std::vector<CostInputs> inputs;
-    inputs.reserve(list.size());
-    for (const Candidate& c : list) {
-      inputs.push_back({c.p, c.r.drive_time_ms.value_or(0), c.r.walk_time_ms * prm.walk_time_factor,
-                        static_cast<double>(c.r.price_fen) * price_ms_per_fen});
-    }
-    const auto costs = ExpectedCosts(
-        inputs,
-        [&](size_t from, size_t to) {
-          return s.DriveBetween(static_cast<uint32_t>(list[from].car_point), list[to].place);
-        },
-        prm);
-    for (size_t i = 0; i < list.size(); ++i) {
-      list[i].r.cost = costs[i].cost;
-      if (costs[i].fallback >= 0) {
-        list[i].r.fallback_id = list[static_cast<size_t>(costs[i].fallback)].r.id;
-      }
-    }
-    std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
-      if (a.r.cost.total_ms != b.r.cost.total_ms) return a.r.cost.total_ms < b.r.cost.total_ms;
-      return a.r.id < b.r.id;
-    });
-    const size_t n = std::min(list.size(), static_cast<size_t>(std::max(req.limit, 0)));
-    auto q = s.car_pool->Acquire();
-    for (size_t i = 0; i < n; ++i) {
-      Candidate& c = list[i];
-      if (answer.origin) {
-        auto route = q->FindRoute(*answer.origin, s.car_snaps[static_cast<size_t>(c.car_point)]);
-        if (route.ok()) c.r.route = std::move(route->geometry);
-      }
-      c.r.summary = Summary(t, c.r, c.r.facility == nullptr, req.connector);
-      out.push_back(std::move(c.r));
-    }
-  };
-  rank(parking, answer.results);
-  if (ev) rank(sites, answer.chargers);
+  answer.no_space_ms = Round(NoSpaceMs(q.parking_parks, prm));
+  Rank(q, parking, NoSpaceMs(q.parking_parks, prm), answer.results);
+  if (q.ev) {
+    answer.chargers_no_space_ms = Round(NoSpaceMs(q.site_parks, prm));
+    Rank(q, sites, NoSpaceMs(q.site_parks, prm), answer.chargers);
+  }
   std::sort(answer.excluded.begin(), answer.excluded.end(),
             [](const Exclusion& a, const Exclusion& b) { return a.id < b.id; });
   return answer;

@@ -13,8 +13,9 @@
 // Per query: one snap of each end, one forward search over the prepared car entrances (a
 // routing::TargetSet), one over the prepared foot points (walking is symmetric on the foot
 // graph, so the walk from every facility to the destination is one search from the
-// destination), a forecast for each facility that passes the filters, a one-level lookahead over
-// a drive-time table between facilities computed at Create, and one route per result returned.
+// destination), a forecast for each facility that passes the filters, the best search on from
+// each candidate should it be full (over a drive-time table between facilities computed at
+// Create: SearchCost), and one route per result returned.
 //
 // It reads snapshots only: the registry and network it was built on, the LiveSnapshot and the
 // forecaster it is handed per call. Nothing here writes.
@@ -56,8 +57,13 @@ struct GuidanceParams {
   double walk_time_factor = 1.5;
   // Time lost on arriving at a full facility before heading on (queue, entering, turning).
   int64_t full_detour_ms = 120'000;
-  // Expected further cost when the fall-back is full as well: cruising for a space.
+  // Cruising for a space once the search has found nothing among the candidates; on top of it
+  // the driver still walks and pays, as at the dearest place around (see NoSpaceMs).
   int64_t give_up_ms = 900'000;
+  // How many further places the search from a full facility visits at most (each with its own
+  // P(free)), before it is given up. The search cost grows as candidates^(depth − 1) per
+  // candidate.
+  int search_depth = 3;
   // Assumed when a facility charges but its tariff is not known.
   int64_t unknown_price_fen_per_hour = 1000;
   // P(free) when neither live data nor a forecast is available.
@@ -124,10 +130,12 @@ struct Availability {
 // The expected cost split into its terms; they add up to total_ms. Milliseconds of driver time
 // (money converted at the value of time).
 struct CostBreakdown {
-  int64_t drive_ms = 0;      // to the chosen entrance
-  int64_t walk_ms = 0;       // P(free) × walk × walk_time_factor
-  int64_t price_ms = 0;      // P(free) × price in time
-  int64_t full_risk_ms = 0;  // (1 − P(free)) × (detour + cost of the fall-back)
+  int64_t drive_ms = 0;  // to the chosen entrance
+  int64_t walk_ms = 0;   // P(free) × walk × walk_time_factor
+  int64_t price_ms = 0;  // P(free) × price in time
+  // (1 − P(free)) × (detour + the best search on from here); plus P(free) × that search when
+  // a free space here is not worth taking (RankedPlace::worth_taking; walk_ms and price_ms 0).
+  int64_t full_risk_ms = 0;
   int64_t total_ms = 0;
 };
 
@@ -150,7 +158,13 @@ struct RankedPlace {
   bool open_at_arrival = true;
   std::optional<int> closes_in_minutes;  // after arrival, when within a day
   CostBreakdown cost;
-  std::string fallback_id;    // the alternative in the full-risk term; "" when none
+  std::string fallback_id;  // the first place of `search`; "" when none
+  // If this place is full: the places the best search tries next, in order (at most
+  // GuidanceParams::search_depth); empty when cruising is the best there is.
+  std::vector<std::string> search;
+  // Whether a free space here is worth taking: parking here costs no more than the search on
+  // from here (ExpectedCost::worth_taking). Places that are not rank after all that are.
+  bool worth_taking = true;
   std::vector<LatLon> route;  // origin → entrance; empty without an origin
   std::string summary;        // "3 min walk, likely free (92%), ¥6"
   // Charging sites: matching connectors and the best power among them.
@@ -175,6 +189,9 @@ struct GuidanceAnswer {
   std::vector<Exclusion> excluded;    // with request.explain, in id order
   int excluded_far = 0;               // beyond explain_walk_factor × max_walk: counted, not listed
   int candidates = 0;                 // facilities that passed every filter
+  // What a search that finds nothing costs (NoSpaceMs), for `results` and for `chargers`.
+  int64_t no_space_ms = 0;
+  int64_t chargers_no_space_ms = 0;
 };
 
 class Guide {
@@ -190,7 +207,8 @@ class Guide {
                                        GuidanceParams params = {});
   ~Guide();
 
-  // Ranks the registry's facilities (and charging sites for vehicle=ev) for `request`.
+  // Ranks the registry's facilities (and charging sites for vehicle=ev) for `request`: those
+  // worth taking by expected cost (ExpectedCosts), then those not worth taking even free.
   // `snapshot` must be of a LiveState over the same registry; `forecaster` may be null (live data
   // only). Errors: kNotFound naming "dest" or "origin" when that point has no road of its mode
   // (foot for dest, car for origin) within max_snap_distance_m; kInvalidArgument naming the field
@@ -220,20 +238,42 @@ struct CostInputs {
 
 struct ExpectedCost {
   CostBreakdown cost;
-  int fallback = -1;  // the option costed in full_risk_ms; -1: cruising (give_up_ms)
+  int fallback = -1;        // search.front(), or -1: cruising (no_space)
+  std::vector<int> search;  // the best search on from this option, in visiting order
+  // Whether a free space here is worth taking: parking here costs no more than searching on
+  // (park_i ≤ alt_i). When not, a driver there passes it by even free: the option is only a
+  // way to start the search, and Guide ranks it after every option worth taking.
+  bool worth_taking = true;
 };
 
-// The model of docs/guidance.md for each option i:
-//   drive + P·(walk + price) + (1 − P)·(detour + alt_i),
-//   alt_i = min(give_up, min over j ≠ i of drive_between(i, j) + P_j·(walk_j + price_j)
-//                                          + (1 − P_j)·give_up),
-// with drive_between(i, j) the drive in ms from i's entrance to option j (routing::kUnreachable
-// when there is none). Each term is rounded to the millisecond and total_ms is their sum. Among
-// equal fall-backs the first option wins.
+// The model of docs/guidance.md. With park_j = walk_j + price_j, d(a, b) = drive_between(a, b)
+// (routing::kUnreachable: no way) and F = no_space_ms, a search that, standing at a with the
+// options of V visited, tries b next and then searches on from b costs
+//   step(a → b, S) = d(a, b) + P_b·min(park_b, S) + (1 − P_b)·(detour + S),
+// where S is the cost of the rest of the search from b (a driver who finds a space takes it
+// unless searching on is cheaper). The best search of at most k more visits from a:
+//   Search(a, V, 0) = F,
+//   Search(a, V, k) = min(F, min over b ∉ V of step(a → b, Search(b, V ∪ {b}, k − 1))),
+// which is the minimum over every ordered choice of at most k unvisited options. Option i:
+//   total_i = drive_i + P_i·min(park_i, alt_i) + (1 − P_i)·(detour + alt_i),
+//   alt_i = Search(i, {i}, params.search_depth),
+// non-increasing in every P and non-decreasing in every drive, walk and price. When
+// park_i > alt_i (not worth_taking) walk_ms and price_ms are 0 and full_risk_ms carries
+// P_i·alt_i too. Terms are rounded to the millisecond and total_ms is their sum. Which of
+// equal searches is named is deterministic.
+// REQUIRES: no_space_ms ≥ give_up_ms + every option's park (failing to park never costs less
+// than parking); unset, it is give_up_ms + the dearest option's park.
 std::vector<ExpectedCost> ExpectedCosts(
     std::span<const CostInputs> options,
     const std::function<uint32_t(size_t from, size_t to)>& drive_between,
-    const GuidanceParams& params);
+    const GuidanceParams& params, std::optional<double> no_space_ms = std::nullopt);
+
+// What a search that finds nothing costs: give_up_ms of cruising, then the dearest walk and
+// price among `parks` (walk × walk_time_factor + price, in ms) — so it costs more than parking
+// at any of them. Guide passes every place within max_walk of the destination (its price an
+// upper bound for the stay at any arrival time), before any other filter and whatever its
+// availability: more candidates never raise it.
+double NoSpaceMs(std::span<const double> parks, const GuidanceParams& params);
 
 // P(free at arrival) from a live count alone: 1 − exp(−free / (1 + minutes ahead / 5)), clamped
 // to [0.02, 0.99] — a few free spaces now say little about a quarter of an hour ahead.

@@ -1,9 +1,9 @@
 // One guidance query end to end in process — snap both ends, the car and foot one-to-many
-// searches, filters, live views, forecasts, the lookahead, routes for the results and the words —
-// on the real extracts of ../shared/data with every facility live: Monaco (the main test file)
-// and Liechtenstein (the largest road network there). Each run prints the median and p99 of the
-// individual queries as counters (p50_us, p99_us; and of the thread's CPU time, p50_cpu_us,
-// p99_cpu_us), beside Google Benchmark's mean.
+// searches, filters, live views, forecasts, the search on from each candidate, routes for the
+// results and the words — on the real extracts of ../shared/data with every facility live: Monaco
+// (the main test file) and Liechtenstein (the largest road network there). Each run prints the
+// median and p99 of the individual queries as counters (p50_us, p99_us; and of the thread's CPU
+// time, p50_cpu_us, p99_cpu_us), beside Google Benchmark's mean.
 //
 //   cmake --preset bench && cmake --build build/bench --target guidance_benchmark
 //   build/bench/src/guidance/guidance_benchmark

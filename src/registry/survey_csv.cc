@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/csv.h"
 #include "core/strings.h"
 #include "model/model_json.h"
 #include "model/vocabulary.h"
-#include "registry/csv.h"
 #include "registry/survey.h"
 #include "registry/survey_cells.h"
 #include "registry/survey_internal.h"

@@ -642,15 +642,7 @@ void SignService::Step(bool all) {
     listeners = listeners_;
   }
   WriteHistory(now, out);
-  uint64_t failures = 0;
-  for (const auto& m : out.messages) {
-    for (SignPublisher* p : publishers_) {
-      if (Status s = p->Publish(m); !s.ok()) {
-        if (failures++ == 0)
-          PG_LOG_WARNING("signs: publishing '{}': {}", m.sign.str(), s.ToString());
-      }
-    }
-  }
+  const uint64_t failures = PublishAll(out);
   for (const auto& [sign, seq] : out.published) {
     for (const auto& listener : listeners) listener(sign, seq);
   }
@@ -660,16 +652,33 @@ void SignService::Step(bool all) {
     std::lock_guard lock(mutex_);
     stats_.publish_failures += failures;
     for (const auto& id : sign_order_) HealthLocked(runtime_.at(id), now, out);
-    out.faults.insert(out.faults.end(), std::make_move_iterator(pending_faults_.begin()),
-                      std::make_move_iterator(pending_faults_.end()));
-    pending_faults_.clear();
-    out.acks = std::move(ack_writes_);
-    ack_writes_.clear();
-    out.override_ends.insert(out.override_ends.end(), pending_override_ends_.begin(),
-                             pending_override_ends_.end());
-    pending_override_ends_.clear();
+    TakeRecordsLocked(out);
   }
   WriteRecords(out);
+}
+
+uint64_t SignService::PublishAll(const Outbox& out) {
+  uint64_t failures = 0;
+  for (const auto& m : out.messages) {
+    for (SignPublisher* p : publishers_) {
+      if (Status s = p->Publish(m); !s.ok()) {
+        if (failures++ == 0)
+          PG_LOG_WARNING("signs: publishing '{}': {}", m.sign.str(), s.ToString());
+      }
+    }
+  }
+  return failures;
+}
+
+void SignService::TakeRecordsLocked(Outbox& out) {
+  out.faults.insert(out.faults.end(), std::make_move_iterator(pending_faults_.begin()),
+                    std::make_move_iterator(pending_faults_.end()));
+  pending_faults_.clear();
+  out.acks = std::move(ack_writes_);
+  ack_writes_.clear();
+  out.override_ends.insert(out.override_ends.end(), pending_override_ends_.begin(),
+                           pending_override_ends_.end());
+  pending_override_ends_.clear();
 }
 
 void SignService::ExpireOverridesLocked(Timestamp now, Outbox& out) {

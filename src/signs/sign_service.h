@@ -291,15 +291,24 @@ class SignService {
                        Outbox& out);
   std::string PayloadLocked(const model::Sign& sign, int64_t seq, const SignContent& content,
                             Timestamp now, bool with_basis) const;
-  // The parts of a round (Step).
+  // The parts of a round (Step), in order.
+  // Ends the overrides expired at `now` (their ends into `out`); their signs re-evaluate at once.
   void ExpireOverridesLocked(Timestamp now, Outbox& out);
+  // Evaluates the dirty signs (all when `all`) into candidates, with the cause of each change.
   void EvaluateLocked(bool all, const LiveInput& live, Timestamp now);
   // New contents due to be published, with their history records; none while held.
   void StageLocked(Timestamp now, Outbox& out);
   // Writes the staged contents' history; commits them (to be published) or holds them.
   void WriteHistory(Timestamp now, Outbox& out);
+  // Makes the staged contents the signs' published ones and queues their messages (and the
+  // republished ones they do not replace).
   void CommitStagedLocked(Timestamp now, Outbox& out);
+  // Keeps the staged contents back until a retry time that backs off; logs a spell's first failure.
   void HoldStagedLocked(Timestamp now, const Status& why, Outbox& out);
+  // Sends each message through every publisher; returns how many sends failed (the first logged).
+  uint64_t PublishAll(const Outbox& out);
+  // Moves the faults, acknowledgements and override ends waiting to be written into `out`.
+  void TakeRecordsLocked(Outbox& out);
   // Acknowledgements, override ends and fault-log entries; what the store refuses is kept.
   void WriteRecords(Outbox& out);
   SignSnapshot SnapshotLocked(const Runtime& rt) const;

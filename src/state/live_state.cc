@@ -80,6 +80,27 @@ StateIndex::StateIndex(std::shared_ptr<const registry::Registry> registry)
     charger_facility_[i] =
         chargers[i].facility ? Lookup(facility_index_, chargers[i].facility->str()) : kNoIndex;
   }
+  // Who may write a charger (as ingest::Principal decides): all, the charger by id, its facility
+  // by id or operator, or its own operator.
+  charger_interval_.assign(chargers.size(), std::chrono::seconds{0});
+  for (const auto& s : reg.sources()) {
+    if (s.revoked_at) continue;
+    auto listed = [](const auto& list, const auto& v) {
+      return std::find(list.begin(), list.end(), v) != list.end();
+    };
+    for (uint32_t i = 0; i < chargers.size(); ++i) {
+      const model::Charger& c = chargers[i];
+      const model::Facility* f =
+          charger_facility_[i] == kNoIndex ? nullptr : facilities_[charger_facility_[i]].facility;
+      const bool covers =
+          s.scope.all || listed(s.scope.chargers, c.id) ||
+          (!c.operator_name.empty() && listed(s.scope.operators, c.operator_name)) ||
+          (f != nullptr &&
+           (listed(s.scope.facilities, f->id) ||
+            (!f->operator_name.empty() && listed(s.scope.operators, f->operator_name))));
+      if (covers) charger_interval_[i] = std::max(charger_interval_[i], s.expected_interval);
+    }
+  }
 }
 
 uint32_t StateIndex::Lookup(const Map& map, std::string_view id) {
@@ -156,6 +177,7 @@ struct LiveState::Writer {
   std::vector<BayLive> bays;
   std::vector<ConnectorLive> connectors;
   std::vector<Timestamp> charger_seen;
+  std::vector<uint32_t> charger_source;  // source slot of each charger's newest report
   std::vector<SourceStats> sources;
   std::deque<Correction> corrections;
   // Targets changed by the current batch, each listed once.
@@ -307,8 +329,7 @@ events::Event RenderFacility(const StateIndex& index, uint32_t f, const Facility
   return e;
 }
 
-events::Event RenderCharger(const StateIndex& index, uint32_t c,
-                            std::span<const ConnectorLive> connectors) {
+events::Event RenderCharger(const StateIndex& index, uint32_t c, const ChargerView& view) {
   const auto& reg = index.registry();
   const model::Charger& charger = reg.chargers()[c];
   events::Event e;
@@ -321,26 +342,103 @@ events::Event RenderCharger(const StateIndex& index, uint32_t c,
   e.data += R"(,"site":)";
   AppendJsonString(e.data, charger.site);
   e.data += R"(,"connectors":{)";
-  int available = 0;
-  int known = 0;
   bool first = true;
-  for (uint32_t k = 0; k < index.connector_count(c); ++k) {
-    const ConnectorLive& con = connectors[index.connector_first(c) + k];
-    if (!con.known) continue;
+  for (const ChargerView::Reported& r : view.reported) {
     if (!first) e.data.push_back(',');
     first = false;
-    e.data += fmt::format(R"("{}":{{"status":"{}","updated":)", k, model::Name(con.status));
-    AppendJsonString(e.data, FormatRfc3339(con.updated, reg.time_zone()));
+    e.data += fmt::format(R"("{}":{{"status":"{}","updated":)", r.connector, model::Name(r.status));
+    AppendJsonString(e.data, FormatRfc3339(r.updated, reg.time_zone()));
     e.data.push_back('}');
-    if (k == 0) continue;
-    ++known;
-    if (con.status == model::ChargerStatus::kAvailable) ++available;
   }
-  e.data += fmt::format(R"(}},"available":{}}})", known ? std::to_string(available) : "null");
+  e.data +=
+      fmt::format(R"(}},"available":{},"state":"{}"}})",
+                  view.available ? std::to_string(*view.available) : "null", Name(view.state));
   return e;
 }
 
+bool Down(model::ChargerStatus s) {
+  return s == model::ChargerStatus::kFaulted || s == model::ChargerStatus::kUnavailable;
+}
+
+// ViewCharger over the arrays of a snapshot or of the writer.
+ChargerView ViewOfCharger(const StateIndex& index, uint32_t c,
+                          std::span<const ConnectorLive> connectors, Timestamp seen,
+                          uint32_t source, std::span<const SourceStats> sources, Timestamp now,
+                          const LiveRules& rules) {
+  ChargerView view;
+  std::chrono::seconds interval{0};
+  if (const SourceStats* s = SourceAt(sources, source)) interval = s->expected_interval;
+  if (interval.count() == 0) interval = index.charger_interval(c);
+  if (interval.count() == 0) interval = rules.default_interval;
+  view.stale_after = std::chrono::milliseconds(static_cast<int64_t>(
+      std::llround(static_cast<double>(interval.count()) * 1000.0 * rules.stale_factor)));
+  const uint32_t count = index.connector_count(c);
+  bool every_connector_down = count > 1;
+  for (uint32_t k = 0; k < count; ++k) {
+    const ConnectorLive& con = connectors[index.connector_first(c) + k];
+    if (k > 0) every_connector_down = every_connector_down && con.known && Down(con.status);
+    if (!con.known) continue;
+    view.reported.push_back({static_cast<int>(k), con.status, con.updated});
+  }
+  if (view.reported.empty()) return view;
+  view.updated = seen;
+  if (now - seen > view.stale_after) {
+    view.state = ChargerState::kStale;
+    return view;
+  }
+  // The charger as a whole down, unless a connector has spoken since.
+  const ConnectorLive& whole = connectors[index.connector_first(c)];
+  bool whole_down = whole.known && Down(whole.status);
+  int available = 0;
+  for (const ChargerView::Reported& r : view.reported) {
+    if (r.connector == 0) continue;
+    if (whole_down && r.updated > whole.updated) whole_down = false;
+    if (r.status == model::ChargerStatus::kAvailable) ++available;
+  }
+  if (whole_down || every_connector_down) {
+    view.state = ChargerState::kFaulted;
+    view.available = 0;
+  } else {
+    view.state = ChargerState::kFresh;
+    view.available = available;
+  }
+  return view;
+}
+
 }  // namespace
+
+std::string_view Name(ChargerState s) {
+  switch (s) {
+    case ChargerState::kFresh:
+      return "fresh";
+    case ChargerState::kStale:
+      return "stale";
+    case ChargerState::kFaulted:
+      return "faulted";
+    case ChargerState::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<bool> ChargerView::ConnectorFree(int connector) const {
+  if (state == ChargerState::kFaulted) return false;
+  if (state != ChargerState::kFresh) return std::nullopt;
+  for (const Reported& r : reported) {
+    if (r.connector == connector) return r.status == model::ChargerStatus::kAvailable;
+  }
+  return std::nullopt;
+}
+
+ChargerView ViewCharger(const LiveSnapshot& snapshot, const model::Charger& charger, Timestamp now,
+                        const LiveRules& rules) {
+  const uint32_t c = snapshot.index->Charger(charger.id.str());
+  if (c == kNoIndex) return {};
+  const uint32_t source =
+      c < snapshot.charger_source.size() ? snapshot.charger_source[c] : kNoIndex;
+  return ViewOfCharger(*snapshot.index, c, snapshot.connectors, snapshot.charger_seen[c], source,
+                       snapshot.sources, now, rules);
+}
 
 std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestamp now,
                                           const LiveRules& rules) {
@@ -352,7 +450,10 @@ std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestam
     out.back().resumable = false;
   }
   for (uint32_t c = 0; c < index.charger_count(); ++c) {
-    out.push_back(RenderCharger(index, c, snapshot.connectors));
+    out.push_back(
+        RenderCharger(index, c,
+                      ViewOfCharger(index, c, snapshot.connectors, snapshot.charger_seen[c],
+                                    snapshot.charger_source[c], snapshot.sources, now, rules)));
     out.back().id = snapshot.event_id;
     out.back().resumable = false;
   }
@@ -390,6 +491,7 @@ LiveState::LiveState(std::shared_ptr<const registry::Registry> registry, LiveRul
   w_->bays.resize(index_->bay_count());
   w_->connectors.resize(index_->connector_slot_count());
   w_->charger_seen.resize(index_->charger_count());
+  w_->charger_source.assign(index_->charger_count(), kNoIndex);
   w_->facility_dirty.resize(index_->facility_count());
   w_->charger_dirty.resize(index_->charger_count());
   for (const auto& s : index_->registry().sources()) DeclareSource(s.id, s.expected_interval);
@@ -771,7 +873,10 @@ void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& conte
           hi = mid;
         }
       }
-      w.charger_seen[lo] = std::max(w.charger_seen[lo], time);
+      if (time >= w.charger_seen[lo]) {
+        w.charger_seen[lo] = time;
+        w.charger_source[lo] = o.source;
+      }
       w.MarkCharger(lo);
       break;
     }
@@ -834,7 +939,9 @@ void LiveState::PublishEvents() {
       out.back().id = id++;
     }
     for (uint32_t c : w.dirty_chargers) {
-      out.push_back(RenderCharger(*index_, c, w.connectors));
+      out.push_back(RenderCharger(*index_, c,
+                                  ViewOfCharger(*index_, c, w.connectors, w.charger_seen[c],
+                                                w.charger_source[c], w.sources, now, rules_)));
       out.back().id = id++;
     }
     bus_->Publish(std::move(out));
@@ -856,6 +963,7 @@ std::shared_ptr<const LiveSnapshot> LiveState::CopyLocked() const {
   snap->bays = w.bays;
   snap->connectors = w.connectors;
   snap->charger_seen = w.charger_seen;
+  snap->charger_source = w.charger_source;
   snap->sources = w.sources;
   snap->corrections.assign(w.corrections.begin(), w.corrections.end());
   return snap;
@@ -873,10 +981,11 @@ std::shared_ptr<const LiveSnapshot> LiveState::Snapshot() const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checkpoint bytes: "PGS2", then sections of id-keyed entries, little-endian varints. Only
-// entries holding data are written, in index order, so equal states give equal bytes. "PGS1"
-// (before sequence epochs) is still read: its sources lack the sequence fields after
-// newest_minute (docs/formats/journal.md, "Checkpoint").
+// Checkpoint bytes: "PGS3", then sections of id-keyed entries, little-endian varints. Only
+// entries holding data are written, in index order, so equal states give equal bytes. "PGS2"
+// (before chargers' sources) is still read: it lacks the last section; so is "PGS1" (before
+// sequence epochs): its sources lack the sequence fields after newest_minute too
+// (docs/formats/journal.md, "Checkpoint").
 
 namespace {
 
@@ -952,7 +1061,8 @@ class ByteReader {
   bool ok_ = true;
 };
 
-constexpr std::string_view kSnapshotMagic = "PGS2";
+constexpr std::string_view kSnapshotMagic = "PGS3";
+constexpr std::string_view kSnapshotMagicV2 = "PGS2";
 constexpr std::string_view kSnapshotMagicV1 = "PGS1";
 
 // A source restored from a "PGS1" checkpoint: its sequence in epoch terms. When its seq
@@ -1068,12 +1178,24 @@ std::string LiveState::Serialize() const {
     b.S(c.after);
     b.U(static_cast<uint64_t>(c.kind));
   }
+  // The source of each charger's newest report: its interval decides the charger's staleness.
+  size_t charger_sources = 0;
+  for (uint32_t source : w.charger_source) charger_sources += source < w.sources.size();
+  b.U(charger_sources);
+  for (uint32_t c = 0; c < w.charger_source.size(); ++c) {
+    if (w.charger_source[c] >= w.sources.size()) continue;
+    b.Str(reg.chargers()[c].id.str());
+    b.Str(w.sources[w.charger_source[c]].id);
+  }
   return std::move(b.out);
 }
 
 Status LiveState::Restore(std::string_view bytes) {
   const bool v1 = bytes.starts_with(kSnapshotMagicV1);
-  if (!v1 && !bytes.starts_with(kSnapshotMagic)) return DataLoss("not a live-state snapshot");
+  const bool v2 = bytes.starts_with(kSnapshotMagicV2);
+  if (!v1 && !v2 && !bytes.starts_with(kSnapshotMagic)) {
+    return DataLoss("not a live-state snapshot");
+  }
   ByteReader r(bytes.substr(kSnapshotMagic.size()));
   // Read into a fresh writer, then swap: a bad snapshot leaves the state untouched.
   auto w = std::make_unique<Writer>();
@@ -1081,6 +1203,7 @@ Status LiveState::Restore(std::string_view bytes) {
   w->bays.resize(index_->bay_count());
   w->connectors.resize(index_->connector_slot_count());
   w->charger_seen.resize(index_->charger_count());
+  w->charger_source.assign(index_->charger_count(), kNoIndex);
   w->facility_dirty.resize(index_->facility_count());
   w->charger_dirty.resize(index_->charger_count());
   w->version = r.U();
@@ -1188,6 +1311,16 @@ Status LiveState::Restore(std::string_view bytes) {
     c.kind = r.U() == 1 ? Correction::Kind::kReset : Correction::Kind::kCount;
     w->corrections.push_back(std::move(c));
   }
+  n = v1 || v2 ? 0 : r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    const uint32_t c = index_->Charger(r.Str());
+    auto it = slots.find(r.Str());
+    if (c == kNoIndex) {
+      ++dropped;
+    } else if (it != slots.end()) {
+      w->charger_source[c] = it->second;
+    }
+  }
   if (!r.ok() || !r.done()) return DataLoss("live-state snapshot is truncated or malformed");
   if (dropped > 0) {
     PG_LOG_WARNING("state: {} entries of the checkpoint are no longer in the registry", dropped);
@@ -1228,6 +1361,9 @@ Status LiveState::Restore(std::string_view bytes) {
     }
     for (auto& f : w->facilities) {
       if (f.last_source != kNoIndex) f.last_source = where[f.last_source];
+    }
+    for (uint32_t& source : w->charger_source) {
+      if (source != kNoIndex) source = where[source];
     }
     w->sources = std::move(ordered);
   }
@@ -1281,7 +1417,8 @@ std::string ChargerSiteOf(const model::Charger& charger) {
 }
 
 std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
-                                          const LiveSnapshot& snapshot) {
+                                          const LiveSnapshot& snapshot, Timestamp now,
+                                          const LiveRules& rules) {
   std::map<std::string, ChargerSiteLive> sites;
   for (const auto& c : registry.chargers()) {
     if (c.lifecycle != model::Lifecycle::kInService) continue;
@@ -1289,12 +1426,19 @@ std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
     ChargerSiteLive& s = sites[site];
     s.site = site;
     s.connectors += static_cast<int>(c.connectors.size());
-    auto slots = snapshot.ConnectorsOf(c.id.str());
-    for (size_t k = 1; k < slots.size(); ++k) {  // slot 0 is the charger as a whole
-      if (!slots[k].known) continue;
+    const ChargerView view = ViewCharger(snapshot, c, now, rules);
+    if (view.state != ChargerState::kFresh && view.state != ChargerState::kFaulted) continue;
+    s.newest = std::max(s.newest, view.updated.value_or(Timestamp{}));
+    if (view.state == ChargerState::kFaulted) {
+      // Every connector of it is out of use to a new driver, reported or not.
+      s.known += static_cast<int>(c.connectors.size());
+      s.busy += static_cast<int>(c.connectors.size());
+      continue;
+    }
+    for (const ChargerView::Reported& r : view.reported) {
+      if (r.connector == 0) continue;  // the charger as a whole
       ++s.known;
-      s.newest = std::max(s.newest, slots[k].updated);
-      switch (slots[k].status) {
+      switch (r.status) {
         case model::ChargerStatus::kAvailable:
           break;
         case model::ChargerStatus::kPreparing:

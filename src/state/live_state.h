@@ -17,7 +17,8 @@
 //   - zones: bay sensors aggregate to their facility (an on-street zone or a sensed car park);
 //   - staleness: a facility whose count is older than its source's expected interval × factor
 //     is `unknown` — decided at read time by ViewFacility, so a dead feed turns unknown without
-//     anyone writing;
+//     anyone writing; a charger is judged the same way by ViewCharger (fresh, stale, faulted or
+//     unknown), the one rule the read API, the stream, the charging sites and guidance share;
 //   - health: per source, last seen, counts, anomalies, corrections and a per-minute rate.
 //
 // Layout: targets are resolved once to dense indices (StateIndex, from the registry); the
@@ -184,6 +185,8 @@ class StateIndex {
     return connector_offset_[c + 1] - connector_offset_[c];
   }
   uint32_t charger_facility(uint32_t c) const { return charger_facility_[c]; }
+  // Longest expected interval of the sources that may write charger `c` (0: none declares one).
+  std::chrono::seconds charger_interval(uint32_t c) const { return charger_interval_[c]; }
 
  private:
   struct Hash {
@@ -199,6 +202,7 @@ class StateIndex {
   std::vector<uint32_t> bay_facility_;
   std::vector<uint32_t> connector_offset_;  // size chargers + 1
   std::vector<uint32_t> charger_facility_;
+  std::vector<std::chrono::seconds> charger_interval_;
 };
 
 // An immutable picture of everything live at one moment.
@@ -211,6 +215,7 @@ struct LiveSnapshot {
   std::vector<BayLive> bays;              // by bay index
   std::vector<ConnectorLive> connectors;  // by connector slot
   std::vector<Timestamp> charger_seen;    // by charger index
+  std::vector<uint32_t> charger_source;   // by charger index: source slot of its newest report
   std::vector<SourceStats> sources;       // by source slot
   std::vector<Correction> corrections;    // the newest, oldest first
 
@@ -389,21 +394,24 @@ class LiveState {
 };
 
 // The connectors of one charging site — the chargers sharing Charger::site (or one charger with
-// no site) that are in service — as the snapshot knows them. `busy` counts connectors not
-// available to a new driver (in use, reserved, unavailable or faulted), what forecasts and
-// history record; `in_use` only those charging or about to.
+// no site) that are in service — as ViewCharger sees them at `now`: only fresh and faulted
+// chargers count as known (a stale one is as unknown as a stale car park). `busy` counts
+// connectors not available to a new driver (in use, reserved, unavailable or faulted, every
+// connector of a faulted charger), what forecasts and history record; `in_use` only those
+// charging or about to.
 struct ChargerSiteLive {
   std::string site;
   int connectors = 0;  // in the registry
-  int known = 0;       // with a reported status
+  int known = 0;       // with a status that may be believed now
   int busy = 0;
   int in_use = 0;
-  Timestamp newest;  // the newest connector report
+  Timestamp newest;  // the newest report of a known charger
 };
 std::string ChargerSiteOf(const model::Charger& charger);
 // Every site with at least one connector in service, in site order.
 std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
-                                          const LiveSnapshot& snapshot);
+                                          const LiveSnapshot& snapshot, Timestamp now,
+                                          const LiveRules& rules = {});
 
 // Whether a source that declared an expected interval has sent nothing for longer than that
 // interval times the staleness factor (what the data-health page and /metrics call silent).
@@ -431,6 +439,45 @@ struct FacilityView {
 FacilityView ViewFacility(const registry::Registry& registry, const LiveSnapshot& snapshot,
                           const model::Facility& facility, Timestamp now,
                           const LiveRules& rules = {});
+
+// What a reader may believe of a charger at `now`: the one rule of the read API (charger
+// objects), the live stream (charger events), the charging sites (history and forecasts) and
+// guidance (a site's P(free)).
+//   - unknown: no connector of it has ever been reported;
+//   - stale: its newest report (of any connector: chargers report on change, so a quiet working
+//     charger keeps its statuses) is older than its source's expected interval × stale_factor —
+//     the interval of the source that sent that report, else the longest of the sources that may
+//     write it, else LiveRules::default_interval (as ViewFacility); nothing it said is believed;
+//   - faulted: not stale, and the charger as a whole (connector 0) reported Faulted or
+//     Unavailable with no newer report of any connector since, or every connector of it did;
+//     no connector is available;
+//   - fresh: otherwise; a connector is available when its last status is Available.
+enum class ChargerState { kFresh, kStale, kFaulted, kUnknown };
+std::string_view Name(ChargerState s);  // "fresh", "stale", "faulted", "unknown"
+
+struct ChargerView {
+  ChargerState state = ChargerState::kUnknown;
+  struct Reported {
+    int connector = 0;  // 0: the charger as a whole
+    model::ChargerStatus status = model::ChargerStatus::kAvailable;
+    Timestamp updated;
+  };
+  std::vector<Reported> reported;  // every connector with a status, in connector order
+  // Connectors a new driver may use: fresh and Available; 0 when faulted; nullopt when stale or
+  // unknown.
+  std::optional<int> available;
+  std::optional<Timestamp> updated;  // the newest report
+  std::chrono::milliseconds stale_after{0};
+
+  // Whether connector `connector` (≥ 1) is free to a new driver, as far as can be believed:
+  // nullopt when it was never reported or the charger is stale or unknown; false when faulted.
+  std::optional<bool> ConnectorFree(int connector) const;
+};
+
+// REQUIRES: `snapshot` is of a LiveState over the registry `charger` belongs to. A charger the
+// snapshot does not know is unknown.
+ChargerView ViewCharger(const LiveSnapshot& snapshot, const model::Charger& charger, Timestamp now,
+                        const LiveRules& rules = {});
 
 // Every facility, zone and charger of `snapshot` as change events (the same data the live
 // events carry), not resumable, with the snapshot's event id: what a stream client gets first.

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 namespace pg::state {
@@ -390,6 +392,183 @@ TEST(LiveState, SerializedBytesDoNotDependOnTheOrderSourcesWereFirstSeen) {
   EXPECT_EQ(a.Serialize(), b.Serialize());
 }
 
+// --- Chargers (ViewCharger) ---
+
+Observation ChargerObs(const char* source, const char* time, int connector,
+                       model::ChargerStatus status) {
+  Observation o;
+  o.type = ObservationType::kCharger;
+  o.source = model::SourceId(source);
+  o.target = "C1";
+  o.connector = connector;
+  o.charger_status = status;
+  o.time = T(time);
+  return o;
+}
+
+ChargerView ViewC1(const LiveState& state, const char* now) {
+  return ViewCharger(*state.Snapshot(), *state.registry()->FindCharger(model::ChargerId("C1")),
+                     T(now));
+}
+
+TEST(ViewCharger, NeverReportedIsUnknownAndNothingIsAvailable) {
+  LiveState state(MakeRegistry());
+  ChargerView v = ViewC1(state, "2026-11-28T08:00:00Z");
+  EXPECT_EQ(v.state, ChargerState::kUnknown);
+  EXPECT_FALSE(v.available.has_value());
+  EXPECT_FALSE(v.ConnectorFree(1).has_value());
+}
+
+TEST(ViewCharger, StaleByTheIntervalOfTheSourceThatReportedIt) {
+  LiveState state(MakeRegistry());
+  // "gate" (all, 60 s) and an OCPP platform that reports every 20 minutes.
+  state.DeclareSource(model::SourceId("ocpp"), std::chrono::minutes(20));
+  state.Apply(ChargerObs("ocpp", "2026-11-28T08:00:00Z", 1, model::ChargerStatus::kAvailable));
+  // 20 min × 3: fresh for an hour, whatever the default interval (5 min) or gate's say.
+  ChargerView v = ViewC1(state, "2026-11-28T08:59:00Z");
+  EXPECT_EQ(v.state, ChargerState::kFresh);
+  EXPECT_EQ(v.available, 1);
+  EXPECT_EQ(v.ConnectorFree(1), true);
+  EXPECT_FALSE(v.ConnectorFree(2).has_value()) << "never reported";
+  v = ViewC1(state, "2026-11-28T09:00:01Z");
+  EXPECT_EQ(v.state, ChargerState::kStale);
+  EXPECT_FALSE(v.available.has_value());
+  EXPECT_FALSE(v.ConnectorFree(1).has_value());
+  ASSERT_EQ(v.reported.size(), 1u) << "what was said is still shown";
+  // Reported by gate (60 s) instead: stale after 3 minutes.
+  state.Apply(ChargerObs("gate", "2026-11-28T09:10:00Z", 2, model::ChargerStatus::kCharging));
+  EXPECT_EQ(ViewC1(state, "2026-11-28T09:13:00Z").state, ChargerState::kFresh);
+  EXPECT_EQ(ViewC1(state, "2026-11-28T09:13:01Z").state, ChargerState::kStale);
+}
+
+TEST(ViewCharger, ASourceNeverHeardOfIsJudgedByTheSourcesThatMayWriteIt) {
+  auto base = MakeRegistry();
+  model::RegistryData copy;
+  copy.facilities.assign(base->facilities().begin(), base->facilities().end());
+  copy.chargers.assign(base->chargers().begin(), base->chargers().end());
+  model::Source ocpp;
+  ocpp.id = model::SourceId("ocpp");
+  ocpp.scope.chargers = {model::ChargerId("C1")};
+  ocpp.expected_interval = std::chrono::minutes(30);
+  copy.sources.push_back(ocpp);
+  LiveState state(*registry::Registry::Build(std::move(copy)));
+  // An unregistered source writing it (as after a restore from a "PGS2" checkpoint, which did
+  // not keep chargers' sources): the longest interval of the sources that may write it.
+  state.DeclareSource(model::SourceId("unsaid"), std::chrono::seconds(0));
+  state.Apply(ChargerObs("unsaid", "2026-11-28T08:00:00Z", 1, model::ChargerStatus::kAvailable));
+  EXPECT_EQ(ViewC1(state, "2026-11-28T09:30:00Z").state, ChargerState::kFresh);
+  EXPECT_EQ(ViewC1(state, "2026-11-28T09:30:01Z").state, ChargerState::kStale);
+}
+
+TEST(ViewCharger, FaultedAsAWholeOrOnEveryConnectorUntilAConnectorSpeaksAgain) {
+  LiveState state(MakeRegistry());
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:00Z", 1, model::ChargerStatus::kAvailable));
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:10Z", 0, model::ChargerStatus::kFaulted));
+  ChargerView v = ViewC1(state, "2026-11-28T08:01:00Z");
+  EXPECT_EQ(v.state, ChargerState::kFaulted);
+  EXPECT_EQ(v.available, 0) << "connector 1's older Available does not count";
+  EXPECT_EQ(v.ConnectorFree(1), false);
+  EXPECT_EQ(v.ConnectorFree(2), false);
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:20Z", 1, model::ChargerStatus::kAvailable));
+  v = ViewC1(state, "2026-11-28T08:01:00Z");
+  EXPECT_EQ(v.state, ChargerState::kFresh) << "a newer report: the charger works again";
+  EXPECT_EQ(v.available, 1);
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:30Z", 1, model::ChargerStatus::kFaulted));
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:30Z", 2, model::ChargerStatus::kUnavailable));
+  EXPECT_EQ(ViewC1(state, "2026-11-28T08:01:00Z").state, ChargerState::kFaulted);
+  // A stale fault is stale, not faulted: nothing it said is believed.
+  EXPECT_EQ(ViewC1(state, "2026-11-28T08:04:00Z").state, ChargerState::kStale);
+}
+
+TEST(ViewCharger, ChargingSitesCountOnlyWhatMayBeBelieved) {
+  LiveState state(MakeRegistry());
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:00Z", 1, model::ChargerStatus::kCharging));
+  state.Apply(ChargerObs("gate", "2026-11-28T08:00:00Z", 2, model::ChargerStatus::kAvailable));
+  auto reg = state.registry();
+  auto sites = ChargerSites(*reg, *state.Snapshot(), T("2026-11-28T08:01:00Z"));
+  ASSERT_EQ(sites.size(), 1u);
+  EXPECT_EQ(sites[0].known, 2);
+  EXPECT_EQ(sites[0].busy, 1);
+  EXPECT_EQ(sites[0].in_use, 1);
+  sites = ChargerSites(*reg, *state.Snapshot(), T("2026-11-28T08:03:01Z"));
+  EXPECT_EQ(sites[0].known, 0) << "stale: as unknown as a stale car park";
+  state.Apply(ChargerObs("gate", "2026-11-28T08:04:00Z", 0, model::ChargerStatus::kFaulted));
+  sites = ChargerSites(*reg, *state.Snapshot(), T("2026-11-28T08:04:30Z"));
+  EXPECT_EQ(sites[0].known, 2);
+  EXPECT_EQ(sites[0].busy, 2) << "every connector of a faulted charger";
+}
+
+TEST(ViewCharger, TheReportingSourceSurvivesACheckpointAndAPgs2CheckpointIsStillRead) {
+  LiveState a(MakeRegistry());
+  a.DeclareSource(model::SourceId("ocpp"), std::chrono::minutes(20));
+  a.Apply(ChargerObs("ocpp", "2026-11-28T08:00:00Z", 1, model::ChargerStatus::kAvailable));
+  const std::string bytes = a.Serialize();
+  LiveState b(MakeRegistry());
+  b.DeclareSource(model::SourceId("ocpp"), std::chrono::minutes(20));
+  ASSERT_TRUE(b.Restore(bytes).ok());
+  EXPECT_EQ(b.Serialize(), bytes);
+  EXPECT_EQ(ViewC1(b, "2026-11-28T08:59:00Z").state, ChargerState::kFresh);
+  // "PGS2": the same sections without the chargers' sources.
+  LiveState quiet(MakeRegistry());
+  quiet.Apply(Count("2026-11-28T08:00:00Z", 50));
+  std::string v3 = quiet.Serialize();
+  ASSERT_TRUE(v3.starts_with("PGS3"));
+  ASSERT_EQ(v3.back(), '\0') << "no charger source: the last section is empty";
+  std::string v2 = "PGS2" + v3.substr(4, v3.size() - 5);
+  LiveState c(MakeRegistry());
+  ASSERT_TRUE(c.Restore(v2).ok());
+  EXPECT_EQ(c.Serialize(), v3);
+}
+
+TEST(ViewCharger, TheStreamsChargerEventsSayWhatViewChargerSays) {
+  events::EventBus bus;
+  FakeClock clock(T("2026-11-28T08:30:00Z"));
+  LiveState state(MakeRegistry(), {}, &clock, &bus);
+  state.DeclareSource(model::SourceId("ocpp"), std::chrono::minutes(20));
+  std::mutex mu;
+  std::vector<events::EventPtr> seen;
+  bus.SubscribeFrom(std::nullopt, [&](const events::EventPtr& e) {
+    std::lock_guard lock(mu);
+    seen.push_back(e);
+    return true;
+  });
+  // Ten minutes late: stale by gate's 60 s, fresh by the OCPP platform's 20 minutes.
+  state.ApplyBatch(
+      std::vector{ChargerObs("gate", "2026-11-28T08:20:00Z", 1, model::ChargerStatus::kAvailable)},
+      clock.Now());
+  state.ApplyBatch(
+      std::vector{ChargerObs("ocpp", "2026-11-28T08:20:00Z", 2, model::ChargerStatus::kAvailable)},
+      clock.Now());
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (seen.size() >= 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_NE(seen[0]->data.find(R"("available":null,"state":"stale")"), std::string::npos)
+        << seen[0]->data;
+    EXPECT_NE(seen[1]->data.find(R"("available":2,"state":"fresh")"), std::string::npos)
+        << seen[1]->data;
+  }
+  // A new stream client's snapshot, an hour on: stale by the OCPP platform's own interval.
+  auto snapshot = SnapshotEvents(*state.Snapshot(), T("2026-11-28T09:20:01Z"));
+  auto charger = std::find_if(snapshot.begin(), snapshot.end(),
+                              [](const events::Event& e) { return e.type == "charger"; });
+  ASSERT_NE(charger, snapshot.end());
+  EXPECT_NE(charger->data.find(R"("available":null,"state":"stale")"), std::string::npos)
+      << charger->data;
+  EXPECT_EQ(ViewC1(state, "2026-11-28T09:20:01Z").state, ChargerState::kStale);
+  snapshot = SnapshotEvents(*state.Snapshot(), T("2026-11-28T09:19:59Z"));
+  charger = std::find_if(snapshot.begin(), snapshot.end(),
+                         [](const events::Event& e) { return e.type == "charger"; });
+  EXPECT_NE(charger->data.find(R"("available":2,"state":"fresh")"), std::string::npos)
+      << charger->data;
+}
+
 // --- Sequence numbers (state/sequence.h) ---
 
 Observation Seq(const char* time, int64_t seq, std::optional<int64_t> boot = {}) {
@@ -494,7 +673,7 @@ TEST(LiveStateSequence, ACheckpointKeepsEpochBootAndWhenTheSeqAdvanced) {
   LiveState a(MakeRegistry());
   a.ApplyBatch(SequenceStory(), T("2026-11-28T08:00:25Z"));
   std::string bytes = a.Serialize();
-  EXPECT_TRUE(bytes.starts_with("PGS2"));
+  EXPECT_TRUE(bytes.starts_with("PGS3"));
   LiveState b(MakeRegistry());
   ASSERT_TRUE(b.Restore(bytes).ok());
   EXPECT_EQ(b.Serialize(), bytes);
@@ -563,7 +742,7 @@ TEST(LiveStateSequence, ACheckpointOfTheOldFormatRestoresAndFreesATrappedSource)
   next.seq = 6;
   EXPECT_EQ(ApplyAt(state, next, "2026-11-28T08:01:01Z"), ApplyResult::kApplied);
   // And it is written back in the new format.
-  EXPECT_TRUE(state.Serialize().starts_with("PGS2"));
+  EXPECT_TRUE(state.Serialize().starts_with("PGS3"));
 }
 
 }  // namespace

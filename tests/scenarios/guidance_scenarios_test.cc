@@ -283,13 +283,17 @@ const std::vector<Scenario>& Scenarios() {
                 {.id = "CAPPED", .forecast_p = 0.99, .tariff = PerHour(10, 0, 25)},
                 {.id = "FREE30", .forecast_p = 0.99, .tariff = PerHour(40, 30)}},
        // 06:30 for 3 hours: FLAT5 3 × ¥5 = ¥15; DAYNIGHT ¥2 (06:30) + ¥10 + ¥10 = ¥22;
-       // CAPPED 3 × ¥10 = ¥30, capped at ¥25; FREE30 over its free half hour: 3 × ¥40 = ¥120.
+       // CAPPED 3 × ¥10 = ¥30, capped at ¥25; FREE30 over its free half hour: 3 × ¥40 = ¥120
+       // (TariffArithmeticReachesTheAnswerToTheFen). Beside FLAT5 at 99%, none of the dearer
+       // three is worth taking even free — driving on to FLAT5 costs less than their price — so
+       // they rank after it, each by the search it leads to (FLAT5 first): equal but for the
+       // metres between their entrances.
        .request =
            [](GuidanceRequest& r) {
              r.arrive = *ParseRfc3339("2026-11-30T06:30:00+08:00");
              r.stay_minutes = 180;
            },
-       .order = {"FLAT5", "DAYNIGHT", "CAPPED", "FREE30"}},
+       .order = {"FLAT5", "FREE30", "CAPPED", "DAYNIGHT"}},
   };
   return all;
 }

@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/csv.h"
 #include "core/strings.h"
-#include "registry/csv.h"
 #include "state/rollup.h"
 
 namespace pg::ingest {
@@ -77,7 +77,7 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
     auto text = ReadFile(dir / name);
     if (!text.ok()) continue;
     int err = 0;
-    auto records = registry::ParseCsv(registry::StripUtf8Bom(*text), &err);
+    auto records = ParseCsv(StripUtf8Bom(*text), &err);
     if (!records.ok()) {
       return InvalidArgument(fmt::format("{} line {}: {}", name, err, records.status().message()));
     }
@@ -118,7 +118,7 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
   for (const auto& path : files) {
     PG_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
     int err = 0;
-    auto records = registry::ParseCsv(registry::StripUtf8Bom(text), &err);
+    auto records = ParseCsv(StripUtf8Bom(text), &err);
     std::string file = path.filename().string();
     if (!records.ok()) {
       return InvalidArgument(fmt::format("{} line {}: {}", file, err, records.status().message()));

@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/csv.h"
 #include "core/strings.h"
-#include "registry/csv.h"
 #include "state/rollup.h"
 
 namespace pg::ingest {
@@ -47,7 +47,7 @@ Result<std::vector<Reading>> ReadReadings(const std::string& path, ReplayFormat 
   ss << in.rdbuf();
   std::string text = ss.str();
   int error_line = 0;
-  auto records = registry::ParseCsv(registry::StripUtf8Bom(text), &error_line);
+  auto records = ParseCsv(StripUtf8Bom(text), &error_line);
   if (!records.ok()) {
     return InvalidArgument(fmt::format("{}:{}: {}", path, error_line, records.status().message()));
   }

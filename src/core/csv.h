@@ -17,7 +17,7 @@
 
 #include "core/status.h"
 
-namespace pg::registry {
+namespace pg {
 
 struct CsvRecord {
   int line = 0;  // 1-based physical line on which the record starts
@@ -45,4 +45,4 @@ std::string CsvCell(std::string_view value);
 // Cells joined by commas and ended with CRLF (RFC 4180's line break, which Excel expects).
 std::string CsvLine(const std::vector<std::string>& cells);
 
-}  // namespace pg::registry
+}  // namespace pg

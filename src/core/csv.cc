@@ -1,10 +1,10 @@
-#include "registry/csv.h"
+#include "core/csv.h"
 
 #include <fmt/format.h>
 
 #include <cstdint>
 
-namespace pg::registry {
+namespace pg {
 
 Result<std::vector<CsvRecord>> ParseCsv(std::string_view text, int* error_line) {
   std::vector<CsvRecord> records;
@@ -161,4 +161,4 @@ std::string CsvLine(const std::vector<std::string>& cells) {
   return out;
 }
 
-}  // namespace pg::registry
+}  // namespace pg

@@ -1,8 +1,8 @@
-#include "registry/csv.h"
+#include "core/csv.h"
 
 #include <gtest/gtest.h>
 
-namespace pg::registry {
+namespace pg {
 namespace {
 
 using Cells = std::vector<std::string>;
@@ -98,4 +98,4 @@ TEST(Csv, WhatIsWrittenParsesBack) {
 }
 
 }  // namespace
-}  // namespace pg::registry
+}  // namespace pg
