@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   pg::cli::AddReportCommand(app, &exit_code);
   pg::cli::AddGuideCommand(app, &exit_code);
   pg::cli::AddJournalCommand(app, &exit_code);
+  pg::cli::AddSimulateCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
