@@ -139,30 +139,44 @@ std::string LocalText(int64_t slot, const date::time_zone& zone) {
 
 }  // namespace
 
-Result<BacktestReport> RunBacktest(const datasets::Dataset& data, const BacktestOptions& options) {
-  for (int h : options.horizons_minutes) {
+namespace {
+
+Status CheckHorizons(const std::vector<int>& horizons) {
+  if (horizons.empty()) return InvalidArgument("no horizons", "horizons");
+  for (int h : horizons) {
     if (h <= 0 || h % 5 != 0 || h > 7 * 24 * 60) {
       return InvalidArgument(
           fmt::format("{} is not a horizon in minutes: a positive multiple of 5 up to one week", h),
           "horizons");
     }
   }
-  if (options.horizons_minutes.empty()) return InvalidArgument("no horizons", "horizons");
+  return Status::Ok();
+}
+
+// The name the report gives the holiday calendar the options choose.
+std::string CalendarName(const datasets::Dataset& data, const BacktestOptions& options) {
+  if (options.calendar_is_csv) return "file";
+  return options.calendar.empty() ? data.calendar : options.calendar;
+}
+
+// Local time in the data set's zone, with the holiday calendar the options choose.
+Result<TimeIndex> MakeTimeIndex(const datasets::Dataset& data, const BacktestOptions& options) {
   PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone(data.time_zone));
-  std::string calendar_name = options.calendar.empty() ? data.calendar : options.calendar;
   Result<HolidayCalendar> calendar = options.calendar_is_csv
                                          ? HolidayCalendar::FromCsv(options.calendar)
-                                         : HolidayCalendar::Builtin(calendar_name);
+                                         : HolidayCalendar::Builtin(CalendarName(data, options));
   if (!calendar.ok()) return calendar.status();
-  TimeIndex index(*zone, std::move(*calendar));
+  return TimeIndex(*zone, std::move(*calendar));
+}
+
+// Every series' outcome, from its grid and its model trained on the slots before `cut`.
+std::vector<SeriesOutcome> ScoreAll(const datasets::Dataset& data, const BacktestOptions& options,
+                                    const TimeIndex& index, int64_t cut) {
   GridOptions set_grid;
   set_grid.max_gap = data.max_gap;
   const GridOptions grid = options.grid.value_or(set_grid);
   ModelOptions model = options.model;
   model.horizons_minutes = options.horizons_minutes;
-  // The model always knows 5 minutes too, so short arrivals interpolate from a fitted horizon.
-  const int64_t cut = SlotOf(options.train_until - Milliseconds(1)) + 1;
-
   const size_t n = data.series.size();
   std::vector<GridSeries> grids(n);
   ParallelFor(n, options.threads, [&](size_t i) {
@@ -177,20 +191,16 @@ Result<BacktestReport> RunBacktest(const datasets::Dataset& data, const Backtest
   ParallelFor(n, options.threads, [&](size_t i) {
     outcomes[i] = ScoreSeries(grids[i], trained.models[i], index, cut, options.horizons_minutes);
   });
+  return outcomes;
+}
 
-  BacktestReport r;
-  r.dataset = data.name;
-  r.time_zone = data.time_zone;
-  r.calendar = options.calendar_is_csv ? "file" : calendar_name;
-  r.notes = data.notes;
-  Coverage& c = r.coverage;
-  c.series = static_cast<int64_t>(data.series.size());
-  c.rows = data.rows;
-  c.cells = data.cells;
-  c.skipped_cells = data.skipped_cells;
-  c.carried_forward = data.carried_forward;
-  std::vector<HorizonSums> sums(options.horizons_minutes.size());
-  int64_t first = std::numeric_limits<int64_t>::max(), last = std::numeric_limits<int64_t>::min();
+// The sums of every series per horizon; counts what the outcomes cover into `c`, and the first
+// and last valid slot into `first` and `last`.
+std::vector<HorizonSums> MergeOutcomes(const std::vector<SeriesOutcome>& outcomes, size_t horizons,
+                                       Coverage& c, int64_t& first, int64_t& last) {
+  std::vector<HorizonSums> sums(horizons);
+  first = std::numeric_limits<int64_t>::max();
+  last = std::numeric_limits<int64_t>::min();
   for (const SeriesOutcome& o : outcomes) {
     c.grid += o.grid;
     c.train_slots += o.train_slots;
@@ -206,44 +216,74 @@ Result<BacktestReport> RunBacktest(const datasets::Dataset& data, const Backtest
     last = std::max(last, o.last_slot);
     for (size_t h = 0; h < sums.size(); ++h) sums[h].Merge(o.horizons[h]);
   }
+  return sums;
+}
+
+// Scores, Brier score and reliability of one horizon from its sums.
+HorizonResult FinishHorizon(int minutes, const HorizonSums& s) {
+  HorizonResult hr;
+  hr.minutes = minutes;
+  hr.n = s.n;
+  hr.model = s.model.Finish(s.n);
+  hr.persistence = s.persistence.Finish(s.n);
+  hr.historical_average = s.average.Finish(s.n);
+  hr.hsl = s.hsl.Finish(s.n);
+  if (s.n > 0) {
+    double dn = static_cast<double>(s.n);
+    hr.brier = s.brier / dn;
+    double rate = static_cast<double>(s.free_outcomes) / dn;
+    hr.brier_climatology = rate * (1 - rate);
+  }
+  for (int b = 0; b < 10; ++b) {
+    ReliabilityBin bin;
+    bin.lo = b / 10.0;
+    bin.hi = (b + 1) / 10.0;
+    bin.n = s.bin_n[b];
+    if (bin.n > 0) {
+      bin.mean_predicted = s.bin_p[b] / static_cast<double>(bin.n);
+      bin.observed = s.bin_o[b] / static_cast<double>(bin.n);
+      if (bin.n >= kMinCalibrationBin) {
+        hr.max_calibration_gap =
+            std::max(hr.max_calibration_gap, std::fabs(bin.mean_predicted - bin.observed));
+      }
+    }
+    hr.reliability.push_back(bin);
+  }
+  return hr;
+}
+
+}  // namespace
+
+Result<BacktestReport> RunBacktest(const datasets::Dataset& data, const BacktestOptions& options) {
+  PG_RETURN_IF_ERROR(CheckHorizons(options.horizons_minutes));
+  PG_ASSIGN_OR_RETURN(TimeIndex index, MakeTimeIndex(data, options));
+  // The model always knows 5 minutes too, so short arrivals interpolate from a fitted horizon.
+  const int64_t cut = SlotOf(options.train_until - Milliseconds(1)) + 1;
+  const std::vector<SeriesOutcome> outcomes = ScoreAll(data, options, index, cut);
+
+  BacktestReport r;
+  r.dataset = data.name;
+  r.time_zone = data.time_zone;
+  r.calendar = CalendarName(data, options);
+  r.notes = data.notes;
+  Coverage& c = r.coverage;
+  c.series = static_cast<int64_t>(data.series.size());
+  c.rows = data.rows;
+  c.cells = data.cells;
+  c.skipped_cells = data.skipped_cells;
+  c.carried_forward = data.carried_forward;
+  int64_t first = 0, last = 0;
+  const std::vector<HorizonSums> sums =
+      MergeOutcomes(outcomes, options.horizons_minutes.size(), c, first, last);
   if (c.series_scored == 0) {
     return FailedPrecondition(
         "no series has valid data on both sides of --train-until: choose a cut inside the data");
   }
-  c.first_time = LocalText(first, *zone);
-  c.cut_time = LocalText(cut, *zone);
-  c.last_time = LocalText(last, *zone);
+  c.first_time = LocalText(first, index.zone());
+  c.cut_time = LocalText(cut, index.zone());
+  c.last_time = LocalText(last, index.zone());
   for (size_t h = 0; h < sums.size(); ++h) {
-    const HorizonSums& s = sums[h];
-    HorizonResult hr;
-    hr.minutes = options.horizons_minutes[h];
-    hr.n = s.n;
-    hr.model = s.model.Finish(s.n);
-    hr.persistence = s.persistence.Finish(s.n);
-    hr.historical_average = s.average.Finish(s.n);
-    hr.hsl = s.hsl.Finish(s.n);
-    if (s.n > 0) {
-      double dn = static_cast<double>(s.n);
-      hr.brier = s.brier / dn;
-      double rate = static_cast<double>(s.free_outcomes) / dn;
-      hr.brier_climatology = rate * (1 - rate);
-    }
-    for (int b = 0; b < 10; ++b) {
-      ReliabilityBin bin;
-      bin.lo = b / 10.0;
-      bin.hi = (b + 1) / 10.0;
-      bin.n = s.bin_n[b];
-      if (bin.n > 0) {
-        bin.mean_predicted = s.bin_p[b] / static_cast<double>(bin.n);
-        bin.observed = s.bin_o[b] / static_cast<double>(bin.n);
-        if (bin.n >= kMinCalibrationBin) {
-          hr.max_calibration_gap =
-              std::max(hr.max_calibration_gap, std::fabs(bin.mean_predicted - bin.observed));
-        }
-      }
-      hr.reliability.push_back(bin);
-    }
-    r.horizons.push_back(std::move(hr));
+    r.horizons.push_back(FinishHorizon(options.horizons_minutes[h], sums[h]));
   }
   return r;
 }
