@@ -1190,6 +1190,156 @@ std::string LiveState::Serialize() const {
   return std::move(b.out);
 }
 
+namespace {
+
+using SlotMap = std::unordered_map<std::string, uint32_t>;
+
+// One source's counters as Serialize writes them; `v1` checkpoints lack the sequence state.
+SourceStats ReadSource(ByteReader& r, bool v1) {
+  SourceStats s;
+  s.id = r.Str();
+  for (uint64_t* v : {&s.accepted, &s.duplicate, &s.out_of_order, &s.unknown_target, &s.underflow,
+                      &s.overflow, &s.corrections, &s.correction_spaces}) {
+    *v = r.U();
+  }
+  bool has_seq = r.U() != 0;
+  int64_t seq = r.S();
+  if (has_seq) s.last_seq = seq;
+  s.last_observation = r.T();
+  s.last_received = r.T();
+  for (uint32_t& m : s.per_minute) m = static_cast<uint32_t>(r.U());
+  s.newest_minute = r.S();
+  if (v1) {
+    UpgradeSequenceV1(s);
+    return s;
+  }
+  bool has_boot = r.U() != 0;
+  int64_t boot = r.S();
+  if (has_boot) s.boot = boot;
+  s.seq_epoch = r.U();
+  s.seq_restarts = r.U();
+  s.seq_advanced_at = r.T();
+  s.seq_newest_time = r.T();
+  return s;
+}
+
+// The facilities section into `out` (by facility index); those the registry no longer has are
+// counted in `dropped`.
+void ReadFacilities(ByteReader& r, const StateIndex& index, const SlotMap& slots,
+                    std::vector<FacilityLive>& out, uint64_t& dropped) {
+  const uint64_t n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string id = r.Str();
+    FacilityLive f;
+    r.Count(f.total);
+    for (auto& c : f.by_category) r.Count(c);
+    f.operator_status = static_cast<model::FacilityStatus>(std::min<uint64_t>(r.U(), 2));
+    f.status_updated = r.T();
+    f.last_seen = r.T();
+    auto it = slots.find(r.Str());
+    f.last_source = it == slots.end() ? kNoIndex : it->second;
+    f.moved_by_events = r.U() != 0;
+    f.last_count = r.T();
+    f.next_reset_ms = r.S();
+    f.bays_known = r.I();
+    f.bays_occupied = r.I();
+    const uint32_t idx = index.Facility(id);
+    if (idx == kNoIndex) {
+      ++dropped;
+    } else {
+      out[idx] = f;
+    }
+  }
+}
+
+// The bays section into `out` (by bay index), as ReadFacilities.
+void ReadBays(ByteReader& r, const StateIndex& index, std::vector<BayLive>& out,
+              uint64_t& dropped) {
+  const uint64_t n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string id = r.Str();
+    BayLive bay;
+    bay.occupied = r.U() != 0;
+    bay.since = r.T();
+    bay.updated = r.T();
+    bay.known = true;
+    const uint32_t idx = index.Bay(id);
+    if (idx == kNoIndex) {
+      ++dropped;
+    } else {
+      out[idx] = bay;
+    }
+  }
+}
+
+// The connectors section into `connectors` (by slot), each charger's newest report into `seen`.
+void ReadConnectors(ByteReader& r, const StateIndex& index, std::vector<ConnectorLive>& connectors,
+                    std::vector<Timestamp>& seen, uint64_t& dropped) {
+  const uint64_t n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string id = r.Str();
+    int k = static_cast<int>(r.U());
+    ConnectorLive con;
+    con.status = static_cast<model::ChargerStatus>(std::min<uint64_t>(r.U(), 8));
+    con.updated = r.T();
+    con.known = true;
+    const uint32_t c = index.Charger(id);
+    const uint32_t slot = c == kNoIndex ? kNoIndex : index.ConnectorSlot(c, k);
+    if (slot == kNoIndex) {
+      ++dropped;
+    } else {
+      connectors[slot] = con;
+      seen[c] = std::max(seen[c], con.updated);
+    }
+  }
+}
+
+void ReadCorrections(ByteReader& r, std::deque<Correction>& out) {
+  const uint64_t n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    Correction c;
+    c.facility = r.Str();
+    c.source = r.Str();
+    c.time = r.T();
+    c.before = r.I();
+    c.after = r.I();
+    c.kind = r.U() == 1 ? Correction::Kind::kReset : Correction::Kind::kCount;
+    out.push_back(std::move(c));
+  }
+}
+
+// Each charger's reporting source ("PGS3" on) into `out` (by charger index).
+void ReadChargerSources(ByteReader& r, const StateIndex& index, const SlotMap& slots,
+                        std::vector<uint32_t>& out, uint64_t& dropped) {
+  const uint64_t n = r.U();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    const uint32_t c = index.Charger(r.Str());
+    auto it = slots.find(r.Str());
+    if (c == kNoIndex) {
+      ++dropped;
+    } else if (it != slots.end()) {
+      out[c] = it->second;
+    }
+  }
+}
+
+// Where each restored source goes so that the slots `declared` (handed out before the restore,
+// by the sources' ids in `slots`) keep meaning the same source; the rest follow in order.
+std::vector<uint32_t> SlotsKeepingDeclared(const std::vector<SourceStats>& declared,
+                                           const SlotMap& slots, size_t restored) {
+  std::vector<uint32_t> where(restored, kNoIndex);
+  for (size_t i = 0; i < declared.size(); ++i) {
+    where[slots.at(declared[i].id)] = static_cast<uint32_t>(i);
+  }
+  auto next = static_cast<uint32_t>(declared.size());
+  for (uint32_t& w : where) {
+    if (w == kNoIndex) w = next++;
+  }
+  return where;
+}
+
+}  // namespace
+
 Status LiveState::Restore(std::string_view bytes) {
   const bool v1 = bytes.starts_with(kSnapshotMagicV1);
   const bool v2 = bytes.starts_with(kSnapshotMagicV2);
@@ -1208,127 +1358,31 @@ Status LiveState::Restore(std::string_view bytes) {
   w->charger_dirty.resize(index_->charger_count());
   w->version = r.U();
   w->event_id = r.U();
-  uint64_t n = r.U();
-  std::unordered_map<std::string, uint32_t> slots;
-  std::vector<std::chrono::seconds> intervals;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& s : w_->sources) intervals.push_back(s.expected_interval);
+  SlotMap slots;
+  const uint64_t sources = r.U();
+  for (uint64_t i = 0; i < sources && r.ok(); ++i) {
+    w->sources.push_back(ReadSource(r, v1));
+    slots.emplace(w->sources.back().id, static_cast<uint32_t>(w->sources.size() - 1));
   }
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    SourceStats s;
-    s.id = r.Str();
-    for (uint64_t* v : {&s.accepted, &s.duplicate, &s.out_of_order, &s.unknown_target, &s.underflow,
-                        &s.overflow, &s.corrections, &s.correction_spaces}) {
-      *v = r.U();
-    }
-    bool has_seq = r.U() != 0;
-    int64_t seq = r.S();
-    if (has_seq) s.last_seq = seq;
-    s.last_observation = r.T();
-    s.last_received = r.T();
-    for (uint32_t& m : s.per_minute) m = static_cast<uint32_t>(r.U());
-    s.newest_minute = r.S();
-    if (v1) {
-      UpgradeSequenceV1(s);
-    } else {
-      bool has_boot = r.U() != 0;
-      int64_t boot = r.S();
-      if (has_boot) s.boot = boot;
-      s.seq_epoch = r.U();
-      s.seq_restarts = r.U();
-      s.seq_advanced_at = r.T();
-      s.seq_newest_time = r.T();
-    }
-    slots.emplace(s.id, static_cast<uint32_t>(w->sources.size()));
-    w->sources.push_back(std::move(s));
-  }
-  n = r.U();
   uint64_t dropped = 0;
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    std::string id = r.Str();
-    FacilityLive f;
-    r.Count(f.total);
-    for (auto& c : f.by_category) r.Count(c);
-    f.operator_status = static_cast<model::FacilityStatus>(std::min<uint64_t>(r.U(), 2));
-    f.status_updated = r.T();
-    f.last_seen = r.T();
-    std::string last_source = r.Str();
-    auto it = slots.find(last_source);
-    f.last_source = it == slots.end() ? kNoIndex : it->second;
-    f.moved_by_events = r.U() != 0;
-    f.last_count = r.T();
-    f.next_reset_ms = r.S();
-    f.bays_known = r.I();
-    f.bays_occupied = r.I();
-    uint32_t idx = index_->Facility(id);
-    if (idx == kNoIndex) {
-      ++dropped;
-    } else {
-      w->facilities[idx] = f;
-    }
-  }
-  n = r.U();
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    std::string id = r.Str();
-    BayLive bay;
-    bay.occupied = r.U() != 0;
-    bay.since = r.T();
-    bay.updated = r.T();
-    bay.known = true;
-    uint32_t idx = index_->Bay(id);
-    if (idx == kNoIndex) {
-      ++dropped;
-    } else {
-      w->bays[idx] = bay;
-    }
-  }
-  n = r.U();
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    std::string id = r.Str();
-    int k = static_cast<int>(r.U());
-    ConnectorLive con;
-    con.status = static_cast<model::ChargerStatus>(std::min<uint64_t>(r.U(), 8));
-    con.updated = r.T();
-    con.known = true;
-    uint32_t c = index_->Charger(id);
-    uint32_t slot = c == kNoIndex ? kNoIndex : index_->ConnectorSlot(c, k);
-    if (slot == kNoIndex) {
-      ++dropped;
-    } else {
-      w->connectors[slot] = con;
-      w->charger_seen[c] = std::max(w->charger_seen[c], con.updated);
-    }
-  }
-  n = r.U();
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    Correction c;
-    c.facility = r.Str();
-    c.source = r.Str();
-    c.time = r.T();
-    c.before = r.I();
-    c.after = r.I();
-    c.kind = r.U() == 1 ? Correction::Kind::kReset : Correction::Kind::kCount;
-    w->corrections.push_back(std::move(c));
-  }
-  n = v1 || v2 ? 0 : r.U();
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    const uint32_t c = index_->Charger(r.Str());
-    auto it = slots.find(r.Str());
-    if (c == kNoIndex) {
-      ++dropped;
-    } else if (it != slots.end()) {
-      w->charger_source[c] = it->second;
-    }
-  }
+  ReadFacilities(r, *index_, slots, w->facilities, dropped);
+  ReadBays(r, *index_, w->bays, dropped);
+  ReadConnectors(r, *index_, w->connectors, w->charger_seen, dropped);
+  ReadCorrections(r, w->corrections);
+  if (!v1 && !v2) ReadChargerSources(r, *index_, slots, w->charger_source, dropped);
   if (!r.ok() || !r.done()) return DataLoss("live-state snapshot is truncated or malformed");
   if (dropped > 0) {
     PG_LOG_WARNING("state: {} entries of the checkpoint are no longer in the registry", dropped);
   }
   std::lock_guard lock(mu_);
-  // Sources declared before the restore keep their intervals and slots.
-  for (size_t i = 0; i < w_->sources.size(); ++i) {
-    const SourceStats& old = w_->sources[i];
+  AdoptLocked(std::move(w), std::move(slots));
+  return Status::Ok();
+}
+
+void LiveState::AdoptLocked(std::unique_ptr<Writer> w,
+                            std::unordered_map<std::string, uint32_t> slots) {
+  // Sources declared before the restore keep their intervals, and their slots their meaning.
+  for (const SourceStats& old : w_->sources) {
     auto it = slots.find(old.id);
     if (it == slots.end()) {
       slots.emplace(old.id, static_cast<uint32_t>(w->sources.size()));
@@ -1337,35 +1391,15 @@ Status LiveState::Restore(std::string_view bytes) {
       w->sources[it->second].expected_interval = old.expected_interval;
     }
   }
-  // Slots handed out before the restore must keep meaning the same source: remap.
-  std::vector<uint32_t> remap(w_->sources.size());
-  for (size_t i = 0; i < w_->sources.size(); ++i) remap[i] = slots.at(w_->sources[i].id);
-  bool identity = true;
-  for (size_t i = 0; i < remap.size(); ++i) identity = identity && remap[i] == i;
-  if (!identity) {
-    // Reorder the restored sources so old slots stay valid.
-    std::vector<SourceStats> ordered(w->sources.size());
-    std::vector<bool> used(w->sources.size());
-    for (size_t i = 0; i < remap.size(); ++i) {
-      ordered[i] = w->sources[remap[i]];
-      used[remap[i]] = true;
-    }
-    size_t next = remap.size();
-    std::vector<uint32_t> where(w->sources.size());
-    for (size_t i = 0; i < remap.size(); ++i) where[remap[i]] = static_cast<uint32_t>(i);
-    for (size_t j = 0; j < w->sources.size(); ++j) {
-      if (!used[j]) {
-        where[j] = static_cast<uint32_t>(next);
-        ordered[next++] = w->sources[j];
-      }
-    }
-    for (auto& f : w->facilities) {
-      if (f.last_source != kNoIndex) f.last_source = where[f.last_source];
-    }
-    for (uint32_t& source : w->charger_source) {
-      if (source != kNoIndex) source = where[source];
-    }
-    w->sources = std::move(ordered);
+  const std::vector<uint32_t> where = SlotsKeepingDeclared(w_->sources, slots, w->sources.size());
+  std::vector<SourceStats> ordered(w->sources.size());
+  for (size_t j = 0; j < w->sources.size(); ++j) ordered[where[j]] = std::move(w->sources[j]);
+  w->sources = std::move(ordered);
+  for (auto& f : w->facilities) {
+    if (f.last_source != kNoIndex) f.last_source = where[f.last_source];
+  }
+  for (uint32_t& source : w->charger_source) {
+    if (source != kNoIndex) source = where[source];
   }
   source_slots_.clear();
   for (uint32_t i = 0; i < w->sources.size(); ++i) source_slots_.emplace(w->sources[i].id, i);
@@ -1374,7 +1408,6 @@ Status LiveState::Restore(std::string_view bytes) {
   w_ = std::move(w);
   revision_.store(w_->revision, std::memory_order_release);
   published_.store(CopyLocked(), std::memory_order_release);
-  return Status::Ok();
 }
 
 std::vector<SourceAlert> LiveState::CheckSilence(Timestamp now) {

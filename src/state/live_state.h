@@ -376,6 +376,9 @@ class LiveState {
   void ApplyOne(const ResolvedObservation& o, const BatchContext& context, ApplyOutcome& outcome);
   void PublishEvents();
   std::shared_ptr<const LiveSnapshot> CopyLocked() const;
+  // Makes `w`, restored from a checkpoint whose sources are at `slots`, the state: sources
+  // declared before keep their intervals and slots. REQUIRES: mu_ held.
+  void AdoptLocked(std::unique_ptr<Writer> w, std::unordered_map<std::string, uint32_t> slots);
 
   const uint64_t instance_;  // unique per LiveState in this process
   const LiveRules rules_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -321,6 +323,44 @@ TEST(LiveState, SerializeRestoreRoundTripsToTheSameBytes) {
   b.ApplyBatch(more, T("2026-11-28T08:02:05Z"));
   EXPECT_EQ(a.Serialize(), b.Serialize());
   EXPECT_FALSE(b.Restore("garbage").ok());
+}
+
+TEST(LiveState, SourcesDeclaredBeforeARestoreKeepTheirSlotsAndIntervals) {
+  LiveState a(MakeRegistry());
+  a.DeclareSource(model::SourceId("other"), std::chrono::seconds(30));
+  a.ApplyBatch(Mixed(), T("2026-11-28T08:01:05Z"));
+  const std::string bytes = a.Serialize();
+  // b hands out slots in another order before the restore, with its own intervals.
+  LiveState b(MakeRegistry());
+  b.DeclareSource(model::SourceId("late"), std::chrono::seconds(10));
+  b.DeclareSource(model::SourceId("gate"), std::chrono::seconds(120));
+  auto before = b.Snapshot();
+  std::map<std::string, size_t> slot_before;
+  for (size_t i = 0; i < before->sources.size(); ++i) slot_before[before->sources[i].id] = i;
+  ASSERT_TRUE(b.Restore(bytes).ok());
+  auto after = b.Snapshot();
+  for (const auto& [id, slot] : slot_before) {
+    ASSERT_LT(slot, after->sources.size());
+    EXPECT_EQ(after->sources[slot].id, id) << "slot " << slot << " changed meaning";
+  }
+  auto expected = a.Snapshot();
+  std::map<std::string, const SourceStats*> restored;
+  for (const auto& src : after->sources) restored[src.id] = &src;
+  for (const auto& src : expected->sources) {
+    ASSERT_TRUE(restored.contains(src.id)) << src.id;
+    EXPECT_EQ(restored[src.id]->accepted, src.accepted) << src.id;
+  }
+  EXPECT_EQ(restored["gate"]->expected_interval, std::chrono::seconds(120));  // b's, kept
+  EXPECT_EQ(restored["late"]->expected_interval, std::chrono::seconds(10));
+  // Every facility still names the source that last counted it.
+  ASSERT_EQ(after->facilities.size(), expected->facilities.size());
+  for (size_t f = 0; f < after->facilities.size(); ++f) {
+    const uint32_t x = expected->facilities[f].last_source, y = after->facilities[f].last_source;
+    ASSERT_EQ(x == kNoIndex, y == kNoIndex) << f;
+    if (x != kNoIndex) {
+      EXPECT_EQ(after->sources[y].id, expected->sources[x].id) << f;
+    }
+  }
 }
 
 TEST(LiveState, ChangesArePublishedOnTheBusOncePerTargetPerBatch) {
