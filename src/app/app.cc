@@ -159,7 +159,15 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> demo_heartbeat_thread;
   uint64_t sign_subscription = 0;  // on `bus`
 
+  // The steps of App::Create, in its order.
+  Result<std::shared_ptr<const registry::Registry>> OpenCity();  // the store and the registry
+  // The bus, the live state, the journal and its recovery, the ingest service, MQTT.
+  Status OpenIngest(std::shared_ptr<const registry::Registry> registry);
   Status CreateSigns();
+  Status CreateSimulator(std::shared_ptr<const registry::Registry> registry);  // the demo's feed
+  void RegisterLiveApis();  // the HTTP server with the read, route, roads, ingest and signs APIs
+  // Forecasts, analytics and the weekly reports, with their APIs.
+  Status CreatePlanning(const registry::Registry& registry);
 
   // Feeds the 5-minute rollups: every facility's view and every charger site's busy connectors
   // at this moment, then stores the buckets that have closed.
@@ -673,144 +681,176 @@ App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 App::~App() { Stop(); }
 
-Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& clock) {
-  auto impl = std::make_unique<Impl>();
-  impl->config = config;
-  impl->clock = &clock;
-  PG_ASSIGN_OR_RETURN(impl->store, store::OpenSqliteStore(config.db_path));
-  PG_ASSIGN_OR_RETURN(model::RegistryData data, impl->store->LoadRegistry());
+namespace {
+
+// The live rules of the server's options and the city's settings (state.reset_offsets).
+// Errors: kInvalidArgument naming the setting when it is not a JSON object of counts.
+Result<state::LiveRules> LiveRulesFor(const AppConfig& config, store::Store& store) {
+  state::LiveRules rules;
+  rules.reset_minute_of_day = config.count_reset_minute;
+  PG_ASSIGN_OR_RETURN(auto offsets, store.GetSetting("state.reset_offsets"));
+  if (!offsets) return rules;
+  auto j = nlohmann::json::parse(*offsets, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) {
+    return InvalidArgument("setting state.reset_offsets must be a JSON object of counts",
+                           "state.reset_offsets");
+  }
+  for (const auto& [id, n] : j.items()) {
+    if (!n.is_number_integer() || n.get<int>() < 0) {
+      return InvalidArgument(fmt::format("state.reset_offsets: '{}' must be a count >= 0", id),
+                             "state.reset_offsets");
+    }
+    rules.reset_offsets[id] = n.get<int>();
+  }
+  return rules;
+}
+
+// The MQTT subscriber's options for `--mqtt host[:port]`. Errors: kInvalidArgument naming mqtt.
+Result<ingest::MqttOptions> MqttOptionsFor(const AppConfig& config, const std::string& city) {
+  ingest::MqttOptions mqtt;
+  auto colon = config.mqtt_broker.rfind(':');
+  mqtt.host = config.mqtt_broker.substr(0, colon);
+  if (colon != std::string::npos) {
+    auto port = ParseInt(config.mqtt_broker.substr(colon + 1));
+    if (!port || *port <= 0 || *port > 65535) {
+      return InvalidArgument(fmt::format("'{}' is not host:port", config.mqtt_broker), "mqtt");
+    }
+    mqtt.port = static_cast<int>(*port);
+  }
+  mqtt.city = city;
+  mqtt.trust_topic_source = config.mqtt_trust_topic_source;
+  mqtt.max_message_bytes = config.mqtt_max_message_bytes;
+  mqtt.max_queued_bytes = std::max(mqtt.max_queued_bytes, 4 * mqtt.max_message_bytes);
+  return mqtt;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const registry::Registry>> App::Impl::OpenCity() {
+  PG_ASSIGN_OR_RETURN(store, store::OpenSqliteStore(config.db_path));
+  PG_ASSIGN_OR_RETURN(model::RegistryData data, store->LoadRegistry());
   if (!data.city && data.facilities.empty()) {
     return FailedPrecondition(fmt::format(
         "database '{}' holds no city: run `parkguide import-osm` and `parkguide import-registry` "
         "first, or `parkguide demo`",
         config.db_path));
   }
-  PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
-  impl->bus = std::make_unique<events::EventBus>();
-  state::LiveRules rules;
-  rules.reset_minute_of_day = config.count_reset_minute;
-  PG_ASSIGN_OR_RETURN(auto offsets, impl->store->GetSetting("state.reset_offsets"));
-  if (offsets) {
-    auto j = nlohmann::json::parse(*offsets, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) {
-      return InvalidArgument("setting state.reset_offsets must be a JSON object of counts",
-                             "state.reset_offsets");
-    }
-    for (const auto& [id, n] : j.items()) {
-      if (!n.is_number_integer() || n.get<int>() < 0) {
-        return InvalidArgument(fmt::format("state.reset_offsets: '{}' must be a count >= 0", id),
-                               "state.reset_offsets");
-      }
-      rules.reset_offsets[id] = n.get<int>();
-    }
-  }
-  impl->live =
-      std::make_unique<state::LiveState>(registry, std::move(rules), &clock, impl->bus.get());
-  impl->ReloadKeys();
+  return registry::Registry::Build(std::move(data));
+}
+
+Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry) {
+  bus = std::make_unique<events::EventBus>();
+  PG_ASSIGN_OR_RETURN(state::LiveRules rules, LiveRulesFor(config, *store));
+  live =
+      std::make_unique<state::LiveState>(std::move(registry), std::move(rules), clock, bus.get());
+  ReloadKeys();
   journal::RecoveryReport report;
-  impl->journal_dir = config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
+  journal_dir = config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
   ingest::PipelineOptions pipeline_options;
-  pipeline_options.clock = &clock;
-  PG_ASSIGN_OR_RETURN(impl->journal_mark, RecordedJournalMark(*impl->store));
-  journal::JournalOptions journal_options{.dir = impl->journal_dir,
-                                          .clock = &clock,
-                                          .known_durable_seq = impl->journal_mark,
+  pipeline_options.clock = clock;
+  PG_ASSIGN_OR_RETURN(journal_mark, RecordedJournalMark(*store));
+  journal::JournalOptions journal_options{.dir = journal_dir,
+                                          .clock = clock,
+                                          .known_durable_seq = journal_mark,
                                           .accept_missing = config.accept_journal_loss};
-  PG_ASSIGN_OR_RETURN(impl->pipeline,
-                      ingest::IngestPipeline::Open(FileSystem::Default(), journal_options,
-                                                   *impl->live, pipeline_options, &report));
-  PG_LOG_INFO("journal {}: {}", impl->journal_dir, report.ToString());
-  impl->journal_incidents = report.unacknowledged;
-  impl->ReloadKeys();  // the restored state may list sources again: keep declared intervals
+  PG_ASSIGN_OR_RETURN(pipeline, ingest::IngestPipeline::Open(FileSystem::Default(), journal_options,
+                                                             *live, pipeline_options, &report));
+  PG_LOG_INFO("journal {}: {}", journal_dir, report.ToString());
+  journal_incidents = report.unacknowledged;
+  ReloadKeys();  // the restored state may list sources again: keep declared intervals
   ingest::IngestLimits limits;
   limits.observations_per_second = config.ingest_rate_limit;
   limits.burst = std::max(config.ingest_rate_limit, 10'000.0);
-  impl->ingest = std::make_unique<ingest::IngestService>(*impl->live, impl->keys, *impl->pipeline,
-                                                         clock, limits);
-  impl->ingest->SetKeyReloader([s = impl.get()] { s->ReloadKeys(); });
+  ingest = std::make_unique<ingest::IngestService>(*live, keys, *pipeline, *clock, limits);
+  ingest->SetKeyReloader([this] { ReloadKeys(); });
+  if (config.mqtt_broker.empty()) return Status::Ok();
+  PG_ASSIGN_OR_RETURN(ingest::MqttOptions mqtt_options,
+                      MqttOptionsFor(config, live->registry()->city().id));
+  mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt_options, *ingest, *store, *clock);
+  return Status::Ok();
+}
 
-  if (!config.mqtt_broker.empty()) {
-    ingest::MqttOptions mqtt;
-    auto colon = config.mqtt_broker.rfind(':');
-    mqtt.host = config.mqtt_broker.substr(0, colon);
-    if (colon != std::string::npos) {
-      auto port = ParseInt(config.mqtt_broker.substr(colon + 1));
-      if (!port || *port <= 0 || *port > 65535) {
-        return InvalidArgument(fmt::format("'{}' is not host:port", config.mqtt_broker), "mqtt");
-      }
-      mqtt.port = static_cast<int>(*port);
-    }
-    mqtt.city = registry->city().id;
-    mqtt.trust_topic_source = config.mqtt_trust_topic_source;
-    mqtt.max_message_bytes = config.mqtt_max_message_bytes;
-    mqtt.max_queued_bytes = std::max(mqtt.max_queued_bytes, 4 * mqtt.max_message_bytes);
-    impl->mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt, *impl->ingest, *impl->store, clock);
+Status App::Impl::CreateSimulator(std::shared_ptr<const registry::Registry> registry) {
+  PG_ASSIGN_OR_RETURN(auto stored, store->GetSetting("demo.land_use"));
+  auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
+  for (const auto& source : registry->sources()) {
+    PG_ASSIGN_OR_RETURN(auto key, store->GetSetting("demo.key." + source.id.str()));
+    if (key) simulator_keys[source.id.str()] = *key;
   }
-  PG_RETURN_IF_ERROR(impl->CreateSigns());
-  PG_ASSIGN_OR_RETURN(impl->roads, LoadRoadNetwork(config.db_path, *impl->store));
+  simulator = std::make_unique<ingest::simulator::CitySimulator>(
+      std::move(registry), std::move(land_use), config.simulator_seed);
+  return Status::Ok();
+}
 
-  if (config.simulate) {
-    PG_ASSIGN_OR_RETURN(auto stored, impl->store->GetSetting("demo.land_use"));
-    auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
-    impl->simulator = std::make_unique<ingest::simulator::CitySimulator>(
-        registry, std::move(land_use), config.simulator_seed);
-    for (const auto& source : registry->sources()) {
-      PG_ASSIGN_OR_RETURN(auto key, impl->store->GetSetting("demo.key." + source.id.str()));
-      if (key) impl->simulator_keys[source.id.str()] = *key;
-    }
-  }
-
+void App::Impl::RegisterLiveApis() {
   api::http::ServerOptions options;
   options.bind_address = config.bind_address;
   options.port = config.port;
   if (config.io_threads > 0) options.io_threads = config.io_threads;
-  impl->server = std::make_unique<api::http::Server>(options);
+  server = std::make_unique<api::http::Server>(options);
   api::ApiContext context;
-  context.live = impl->live.get();
-  context.store = impl->store.get();
-  context.clock = &clock;
+  context.live = live.get();
+  context.store = store.get();
+  context.clock = clock;
   context.version = "0.1.0";
-  context.health_checks = impl->HealthChecks();
-  api::RegisterReadApi(*impl->server, context);
-  api::RegisterRouteApi(*impl->server, impl->roads);
-  api::RegisterRoadsApi(*impl->server, impl->roads);
+  context.health_checks = HealthChecks();
+  api::RegisterReadApi(*server, context);
+  api::RegisterRouteApi(*server, roads);
+  api::RegisterRoadsApi(*server, roads);
   api::IngestApiContext ingest_context;
-  ingest_context.service = impl->ingest.get();
-  ingest_context.live = impl->live.get();
-  ingest_context.bus = impl->bus.get();
-  ingest_context.store = impl->store.get();
-  ingest_context.authorizer = impl->authorizer.get();
-  ingest_context.clock = &clock;
-  api::RegisterIngestApi(*impl->server, ingest_context);
+  ingest_context.service = ingest.get();
+  ingest_context.live = live.get();
+  ingest_context.bus = bus.get();
+  ingest_context.store = store.get();
+  ingest_context.authorizer = authorizer.get();
+  ingest_context.clock = clock;
+  api::RegisterIngestApi(*server, ingest_context);
   api::SignsApiContext signs_context;
-  signs_context.live = impl->live.get();
-  signs_context.signs = impl->signs.get();
-  signs_context.store = impl->store.get();
-  signs_context.clock = &clock;
-  signs_context.authorizer = impl->authorizer.get();
-  api::RegisterSignsApi(*impl->server, signs_context);
+  signs_context.live = live.get();
+  signs_context.signs = signs.get();
+  signs_context.store = store.get();
+  signs_context.clock = clock;
+  signs_context.authorizer = authorizer.get();
+  api::RegisterSignsApi(*server, signs_context);
+}
 
-  impl->forecast_live = std::make_unique<LiveStateReader>(*impl->live, clock);
+Status App::Impl::CreatePlanning(const registry::Registry& registry) {
+  forecast_live = std::make_unique<LiveStateReader>(*live, *clock);
   forecast::ServiceOptions forecast_options;
-  forecast_options.time_zone = registry->city().time_zone;
-  PG_ASSIGN_OR_RETURN(auto calendar, impl->store->GetSetting("forecast.calendar"));
+  forecast_options.time_zone = registry.city().time_zone;
+  PG_ASSIGN_OR_RETURN(auto calendar, store->GetSetting("forecast.calendar"));
   forecast_options.calendar_csv = calendar.value_or("");
-  PG_ASSIGN_OR_RETURN(impl->forecasts, forecast::ForecastService::Create(
-                                           clock, *impl->store, impl->forecast_live.get(),
-                                           std::move(forecast_options)));
-  impl->forecasts->SetSeries(ForecastSeries(*registry));
-  PG_RETURN_IF_ERROR(impl->forecasts->LoadModels());
-  state::LiveState* live = impl->live.get();
-  api::RegisterForecastApi(*impl->server,
-                           {impl->forecasts.get(), [live] { return live->registry(); }, &clock});
-  std::string reports_dir =
+  PG_ASSIGN_OR_RETURN(forecasts,
+                      forecast::ForecastService::Create(*clock, *store, forecast_live.get(),
+                                                        std::move(forecast_options)));
+  forecasts->SetSeries(ForecastSeries(registry));
+  PG_RETURN_IF_ERROR(forecasts->LoadModels());
+  state::LiveState* state = live.get();
+  auto current = [state] { return state->registry(); };
+  api::RegisterForecastApi(*server, {forecasts.get(), current, clock});
+  const std::string reports_dir =
       config.reports_dir.empty() ? config.db_path + ".reports" : config.reports_dir;
-  api::RegisterAnalyticsApi(
-      *impl->server, {impl->store.get(), [live] { return live->registry(); }, &clock, reports_dir});
-  impl->reports = std::make_unique<ReportSchedule>(
-      *impl->store, clock, [live] { return live->registry(); },
+  api::RegisterAnalyticsApi(*server, {store.get(), current, clock, reports_dir});
+  reports = std::make_unique<ReportSchedule>(
+      *store, *clock, current,
       ReportScheduleOptions{reports_dir, config.report_weekday, config.report_minute_of_day,
                             config.chromium});
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& clock) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->clock = &clock;
+  PG_ASSIGN_OR_RETURN(auto registry, impl->OpenCity());
+  PG_RETURN_IF_ERROR(impl->OpenIngest(registry));
+  PG_RETURN_IF_ERROR(impl->CreateSigns());
+  PG_ASSIGN_OR_RETURN(impl->roads, LoadRoadNetwork(config.db_path, *impl->store));
+  if (config.simulate) {
+    PG_RETURN_IF_ERROR(impl->CreateSimulator(registry));
+  }
+  impl->RegisterLiveApis();
+  PG_RETURN_IF_ERROR(impl->CreatePlanning(*registry));
   PG_ASSIGN_OR_RETURN(impl->guide, BuildGuide(impl->roads, registry, *impl->store));
   api::RegisterGuidanceApi(*impl->server,
                            {impl->guide.get(), impl->live.get(), impl->forecasts.get(), &clock,
