@@ -23,19 +23,12 @@ Result<std::vector<Timestamp>> Arrivals(const Request& req, Timestamp now) {
   auto horizon = req.Query("horizon");
   if (at && horizon) return InvalidArgument("give either horizon or at, not both", "horizon");
   if (at) {
-    auto t = ParseRfc3339(*at);
-    if (!t.ok()) return InvalidArgument(t.status().message(), "at");
-    if (*t < now - Minutes(1)) return InvalidArgument("must not be in the past", "at");
-    if (*t > now + std::chrono::hours(24)) return InvalidArgument("at most 24 hours ahead", "at");
-    return std::vector<Timestamp>{*t};
+    PG_ASSIGN_OR_RETURN(Timestamp t, ArrivalTime(*at, "at", now));
+    return std::vector<Timestamp>{t};
   }
   if (horizon) {
-    auto h = ParseInt(*horizon);
-    if (!h || *h < 5 || *h > 1440) {
-      return InvalidArgument(
-          fmt::format("'{}' is not a whole number of minutes in 5–1440", *horizon), "horizon");
-    }
-    return std::vector<Timestamp>{now + Minutes(*h)};
+    PG_ASSIGN_OR_RETURN(int h, WholeNumber(*horizon, "horizon", 5, 1440, "minutes"));
+    return std::vector<Timestamp>{now + Minutes(h)};
   }
   std::vector<Timestamp> out;
   for (int h : kStandardHorizons) out.push_back(now + Minutes(h));

@@ -28,36 +28,6 @@ std::optional<std::string_view> Get(const Query& query, std::string_view name) {
   return std::nullopt;
 }
 
-Result<bool> Flag(const Query& query, std::string_view name) {
-  auto v = Get(query, name);
-  if (!v) return false;
-  if (*v == "1" || *v == "true" || v->empty()) return true;
-  if (*v == "0" || *v == "false") return false;
-  return InvalidArgument(fmt::format("'{}' is not 1, 0, true or false", *v), std::string(name));
-}
-
-Result<double> Number(std::string_view text, std::string_view name, double low, double high,
-                      std::string_view unit) {
-  auto d = ParseDouble(text);
-  if (!d || !std::isfinite(*d) || *d < low || *d > high) {
-    return InvalidArgument(
-        fmt::format("'{}' is not a number of {} in {:g}–{:g}", text, unit, low, high),
-        std::string(name));
-  }
-  return *d;
-}
-
-Result<int> Whole(std::string_view text, std::string_view name, int low, int high,
-                  std::string_view unit) {
-  auto n = ParseInt(text);
-  if (!n || *n < low || *n > high) {
-    return InvalidArgument(
-        fmt::format("'{}' is not a whole number of {} in {}–{}", text, unit, low, high),
-        std::string(name));
-  }
-  return static_cast<int>(*n);
-}
-
 // A streaming JSON writer: the answer is written straight into one string. Guidance answers
 // carry a few hundred route coordinates each, and building a DOM for them cost more than the
 // ranking itself (docs/benchmarks.md, "Guidance").
@@ -295,16 +265,10 @@ Result<GuidanceRequest> ParseGuidanceRequest(const Query& query, Timestamp now) 
     PG_ASSIGN_OR_RETURN(r.origin, ParseLatLon(*v, "origin"));
   }
   if (auto v = Get(query, "arrive")) {
-    auto t = ParseRfc3339(*v);
-    if (!t.ok()) return InvalidArgument(t.status().message(), "arrive");
-    if (*t < now - Minutes(1)) return InvalidArgument("must not be in the past", "arrive");
-    if (*t > now + std::chrono::hours(24)) {
-      return InvalidArgument("at most 24 hours ahead", "arrive");
-    }
-    r.arrive = *t;
+    PG_ASSIGN_OR_RETURN(r.arrive, ArrivalTime(*v, "arrive", now));
   }
   if (auto v = Get(query, "stay")) {
-    PG_ASSIGN_OR_RETURN(r.stay_minutes, Whole(*v, "stay", 1, 7 * 24 * 60, "minutes"));
+    PG_ASSIGN_OR_RETURN(r.stay_minutes, WholeNumber(*v, "stay", 1, 7 * 24 * 60, "minutes"));
   }
   if (auto v = Get(query, "vehicle")) {
     if (*v == "car") {
@@ -325,15 +289,15 @@ Result<GuidanceRequest> ParseGuidanceRequest(const Query& query, Timestamp now) 
     r.connector = *c;
     r.vehicle = guidance::Vehicle::kEv;
   }
-  PG_ASSIGN_OR_RETURN(r.accessible, Flag(query, "accessible"));
+  PG_ASSIGN_OR_RETURN(r.accessible, Flag(Get(query, "accessible"), "accessible"));
   if (auto v = Get(query, "height")) {
-    PG_ASSIGN_OR_RETURN(r.height_m, Number(*v, "height", 1, 6, "metres"));
+    PG_ASSIGN_OR_RETURN(r.height_m, RealNumber(*v, "height", 1, 6, "metres"));
   }
   if (auto v = Get(query, "max_walk")) {
-    PG_ASSIGN_OR_RETURN(r.max_walk_m, Number(*v, "max_walk", 50, 5000, "metres"));
+    PG_ASSIGN_OR_RETURN(r.max_walk_m, RealNumber(*v, "max_walk", 50, 5000, "metres"));
   }
   if (auto v = Get(query, "limit")) {
-    PG_ASSIGN_OR_RETURN(r.limit, Whole(*v, "limit", 1, 50, "results"));
+    PG_ASSIGN_OR_RETURN(r.limit, WholeNumber(*v, "limit", 1, 50, "results"));
   }
   if (auto v = Get(query, "lang")) {
     if (*v == "zh" || *v == "zh-CN") {
@@ -344,9 +308,9 @@ Result<GuidanceRequest> ParseGuidanceRequest(const Query& query, Timestamp now) 
       return InvalidArgument(fmt::format("'{}' is not zh or en", *v), "lang");
     }
   }
-  PG_ASSIGN_OR_RETURN(r.explain, Flag(query, "explain"));
+  PG_ASSIGN_OR_RETURN(r.explain, Flag(Get(query, "explain"), "explain"));
   if (auto v = Get(query, "value_of_time")) {
-    PG_ASSIGN_OR_RETURN(double yuan, Number(*v, "value_of_time", 1, 1000, "yuan per hour"));
+    PG_ASSIGN_OR_RETURN(double yuan, RealNumber(*v, "value_of_time", 1, 1000, "yuan per hour"));
     r.value_of_time_fen_per_hour = std::llround(yuan * 100);
   }
   return r;

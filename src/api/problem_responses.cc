@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/strings.h"
 
@@ -100,16 +101,51 @@ http::Response BadParam(std::string_view name, std::string_view reason) {
                                  std::string(name));
 }
 
+Result<int> WholeNumber(std::string_view text, std::string_view name, int low, int high,
+                        std::string_view unit) {
+  auto v = ParseInt(text);
+  if (!v || *v < low || *v > high) {
+    const std::string of = unit.empty() ? "" : fmt::format(" of {}", unit);
+    return InvalidArgument(
+        fmt::format("'{}' is not a whole number{} in {}–{}", text, of, low, high),
+        std::string(name));
+  }
+  return static_cast<int>(*v);
+}
+
+Result<double> RealNumber(std::string_view text, std::string_view name, double low, double high,
+                          std::string_view unit) {
+  auto d = ParseDouble(text);
+  if (!d || !std::isfinite(*d) || *d < low || *d > high) {
+    return InvalidArgument(
+        fmt::format("'{}' is not a number of {} in {:g}–{:g}", text, unit, low, high),
+        std::string(name));
+  }
+  return *d;
+}
+
+Result<bool> Flag(std::optional<std::string_view> text, std::string_view name) {
+  if (!text) return false;
+  if (*text == "1" || *text == "true" || text->empty()) return true;
+  if (*text == "0" || *text == "false") return false;
+  return InvalidArgument(fmt::format("'{}' is not 1, 0, true or false", *text), std::string(name));
+}
+
+Result<Timestamp> ArrivalTime(std::string_view text, std::string_view name, Timestamp now) {
+  auto t = ParseRfc3339(text);
+  if (!t.ok()) return InvalidArgument(t.status().message(), std::string(name));
+  if (*t < now - Minutes(1)) return InvalidArgument("must not be in the past", std::string(name));
+  if (*t > now + std::chrono::hours(24)) {
+    return InvalidArgument("at most 24 hours ahead", std::string(name));
+  }
+  return *t;
+}
+
 Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,
                      int max) {
   auto text = req.Query(name);
   if (!text) return fallback;
-  auto v = ParseInt(*text);
-  if (!v || *v < min || *v > max) {
-    return InvalidArgument(fmt::format("'{}' is not a whole number in {}–{}", *text, min, max),
-                           std::string(name));
-  }
-  return static_cast<int>(*v);
+  return WholeNumber(*text, name, min, max);
 }
 
 Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string_view name) {

@@ -50,6 +50,19 @@ http::Response ProblemFromStatus(const Status& s, const ProblemShape& shape);
 // 400 naming the query parameter `name` and why it is refused.
 http::Response BadParam(std::string_view name, std::string_view reason);
 
+// Query parameter values, read the same way on every endpoint. Errors: kInvalidArgument naming
+// `name` and saying what was expected.
+// A whole number in [low, high]; `unit` (e.g. "minutes"), when given, says what it counts.
+Result<int> WholeNumber(std::string_view text, std::string_view name, int low, int high,
+                        std::string_view unit = {});
+// A finite number in [low, high] of `unit`.
+Result<double> RealNumber(std::string_view text, std::string_view name, double low, double high,
+                          std::string_view unit);
+// "1", "true" or present without a value: true; "0" or "false": false; absent: false.
+Result<bool> Flag(std::optional<std::string_view> text, std::string_view name);
+// An RFC 3339 time from a minute before `now` up to 24 hours after it (an arrival).
+Result<Timestamp> ArrivalTime(std::string_view text, std::string_view name, Timestamp now);
+
 // An integer query parameter in [min, max]; `fallback` when absent. Errors: kInvalidArgument
 // naming the parameter.
 Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,

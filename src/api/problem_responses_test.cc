@@ -78,5 +78,29 @@ TEST(ProblemFromStatus, AShapeSetsTypeStatusTitleAndEveryRefusedField) {
   EXPECT_EQ(HeaderOf(busy, "Retry-After"), "3");
 }
 
+TEST(QueryValues, ReadTheSameWayOnEveryEndpoint) {
+  EXPECT_EQ(*WholeNumber("42", "limit", 1, 50), 42);
+  EXPECT_EQ(WholeNumber("51", "limit", 1, 50).status().message(),
+            "'51' is not a whole number in 1–50");
+  const Status stay = WholeNumber("1.5", "stay", 1, 60, "minutes").status();
+  EXPECT_EQ(stay.message(), "'1.5' is not a whole number of minutes in 1–60");
+  EXPECT_EQ(stay.field(), "stay");
+  EXPECT_DOUBLE_EQ(*RealNumber("2.5", "height", 1, 6, "metres"), 2.5);
+  for (const char* bad : {"nan", "inf", "7", "x"}) {
+    EXPECT_EQ(RealNumber(bad, "height", 1, 6, "metres").status().field(), "height") << bad;
+  }
+  EXPECT_FALSE(*Flag(std::nullopt, "explain"));
+  EXPECT_TRUE(*Flag(std::string_view(""), "explain"));
+  EXPECT_TRUE(*Flag(std::string_view("true"), "explain"));
+  EXPECT_FALSE(*Flag(std::string_view("0"), "explain"));
+  EXPECT_EQ(Flag(std::string_view("yes"), "explain").status().field(), "explain");
+  const Timestamp now = *ParseRfc3339("2026-12-06T08:00:00Z");
+  EXPECT_EQ(*ArrivalTime("2026-12-06T09:00:00Z", "arrive", now), now + std::chrono::hours(1));
+  EXPECT_EQ(ArrivalTime("2026-12-06T07:58:00Z", "arrive", now).status().message(),
+            "must not be in the past");
+  EXPECT_EQ(ArrivalTime("2026-12-07T08:00:01Z", "at", now).status().field(), "at");
+  EXPECT_EQ(ArrivalTime("tomorrow", "at", now).status().field(), "at");
+}
+
 }  // namespace
 }  // namespace pg::api

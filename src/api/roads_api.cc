@@ -70,12 +70,9 @@ class RoadsHandler {
     }
     int limit = kDefaultLimit;
     if (auto text = req.Query("limit")) {
-      auto v = ParseInt(*text);
-      if (!v || *v < 1 || *v > kMaxLimit) {
-        return BadParam("limit",
-                        fmt::format("'{}' is not a whole number in 1–{}", *text, kMaxLimit));
-      }
-      limit = static_cast<int>(*v);
+      auto v = WholeNumber(*text, "limit", 1, kMaxLimit);
+      if (!v.ok()) return ProblemFromStatus(v.status());
+      limit = *v;
     }
     if (!network_) {
       return Response::Problem(503, "Service Unavailable",
