@@ -11,6 +11,7 @@
 #include "osm/road_extract.h"
 #include "routing/dijkstra.h"
 #include "routing/route_query.h"
+#include "tests/support/roads_town.h"
 
 namespace pg::routing {
 namespace {
@@ -23,27 +24,13 @@ constexpr int64_t kSpine = 1;
 
 class AccessTown : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto read =
-        osm::ReadRoadExtract(std::string(PG_SOURCE_DIR) + "/tests/fixtures/osm/access_town.osm");
-    ASSERT_TRUE(read.ok()) << read.status().ToString();
-    extract_ = new osm::RoadExtract(std::move(*read));
-    network_ = new std::shared_ptr<const RoadNetwork>(
-        RoadNetwork::FromGraphs(graph::BuildRoadGraphs(*extract_)));
+  static const testing::FixtureRoads& Town() {
+    return testing::LoadFixtureRoads("access_town.osm");
   }
-  static void TearDownTestSuite() {
-    delete network_;
-    delete extract_;
-  }
-
-  static const RoadNetwork& Net() { return **network_; }
+  static const RoadNetwork& Net() { return *Town().network; }
   static const ModeGraphView& G() { return Net().View(kCar); }
 
-  static LatLon At(int64_t osm_node) {
-    auto it = std::lower_bound(extract_->node_ids.begin(), extract_->node_ids.end(), osm_node);
-    EXPECT_TRUE(it != extract_->node_ids.end() && *it == osm_node) << osm_node;
-    return extract_->node_locations[static_cast<size_t>(it - extract_->node_ids.begin())];
-  }
+  static LatLon At(int64_t osm_node) { return Town().At(osm_node); }
 
   // The point `f` of the way from OSM node a to OSM node b, snapped onto `way` by a car.
   static SnappedPoint On(int64_t way, int64_t a, int64_t b, double f) {
@@ -103,13 +90,7 @@ class AccessTown : public ::testing::Test {
     return On(100 * cell + 3, 100 * cell + 5, 100 * cell + 6, 0.2);
   }
   static int64_t Shortcut(int cell) { return 100 * cell + 5; }
-
-  static osm::RoadExtract* extract_;
-  static std::shared_ptr<const RoadNetwork>* network_;
 };
-
-osm::RoadExtract* AccessTown::extract_ = nullptr;
-std::shared_ptr<const RoadNetwork>* AccessTown::network_ = nullptr;
 
 TEST_F(AccessTown, ADestinationOnlyShortcutCarriesNoThroughTrafficEvenWhenShorter) {
   auto around = FindRoute(SouthOf(1), NorthOf(1));

@@ -11,6 +11,7 @@
 #include "osm/road_extract.h"
 #include "routing/dijkstra.h"
 #include "routing/route_query.h"
+#include "tests/support/roads_town.h"
 
 namespace pg::routing {
 namespace {
@@ -27,27 +28,11 @@ int64_t Arm(int k, char d) {
 
 class RoadsTown : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto read =
-        osm::ReadRoadExtract(std::string(PG_SOURCE_DIR) + "/tests/fixtures/osm/roads_town.osm");
-    ASSERT_TRUE(read.ok()) << read.status().ToString();
-    extract_ = new osm::RoadExtract(std::move(*read));
-    network_ = new std::shared_ptr<const RoadNetwork>(
-        RoadNetwork::FromGraphs(graph::BuildRoadGraphs(*extract_)));
-  }
-  static void TearDownTestSuite() {
-    delete network_;
-    delete extract_;
-  }
-
-  static const RoadNetwork& Net() { return **network_; }
+  static const testing::FixtureRoads& Town() { return testing::LoadFixtureRoads("roads_town.osm"); }
+  static const RoadNetwork& Net() { return *Town().network; }
   static const ModeGraphView& G(Mode mode) { return Net().View(mode); }
 
-  static LatLon At(int64_t osm_node) {
-    auto it = std::lower_bound(extract_->node_ids.begin(), extract_->node_ids.end(), osm_node);
-    EXPECT_TRUE(it != extract_->node_ids.end() && *it == osm_node) << osm_node;
-    return extract_->node_locations[static_cast<size_t>(it - extract_->node_ids.begin())];
-  }
+  static LatLon At(int64_t osm_node) { return Town().At(osm_node); }
 
   // First and last point of search node x in its direction of travel.
   static LatLon StartOf(const ModeGraphView& g, uint32_t x) {
@@ -149,13 +134,7 @@ class RoadsTown : public ::testing::Test {
     }
     return ways;
   }
-
-  static osm::RoadExtract* extract_;
-  static std::shared_ptr<const RoadNetwork>* network_;
 };
-
-osm::RoadExtract* RoadsTown::extract_ = nullptr;
-std::shared_ptr<const RoadNetwork>* RoadsTown::network_ = nullptr;
 
 TEST_F(RoadsTown, AControlCrossingAllowsEveryTurnButTheUTurn) {
   for (char from : {'n', 'e', 's', 'w'}) {
