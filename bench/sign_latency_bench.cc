@@ -28,6 +28,7 @@
 
 #include "core/log.h"
 #include "events/event_bus.h"
+#include "mqtt/client.h"
 #include "registry/registry.h"
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
@@ -132,10 +133,10 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
     service.OnEvent(*e);
     return true;
   });
-  signs::MqttOptions mqtt;
-  mqtt.host = "127.0.0.1";
-  mqtt.port = broker.port();
-  auto link = signs::MqttSignLink::Start(mqtt, city_id, service, SystemClock::Instance());
+  mqtt::Options broker;
+  broker.host = "127.0.0.1";
+  broker.port = broker.port();
+  auto link = signs::MqttSignLink::Start(broker, city_id, service, SystemClock::Instance());
   if (!link.ok() || !(*link)->client().WaitConnected(std::chrono::seconds(10))) return 1;
   service.AddPublisher(**link);
 
@@ -145,23 +146,22 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
   std::vector<double> latencies_ms;
   std::atomic<uint64_t> received{0};
   std::string prefix = fmt::format("parkguide/{}/signs/", city_id);
-  mqtt.client_id.clear();
-  auto subscriber = signs::MqttClient::Start(
-      mqtt,
-      [&](std::string_view topic, std::string_view payload, bool) {
-        auto t = Clock::now();
-        received.fetch_add(1, std::memory_order_relaxed);
-        std::string sign(topic.substr(prefix.size()));
-        std::lock_guard lock(mu);
-        auto it = expected.find(sign);
-        if (it == expected.end()) return;
-        auto j = nlohmann::json::parse(payload, nullptr, false);
-        if (!j.is_object() || j["lines"][0].value("count", -1) != it->second.first) return;
-        latencies_ms.push_back(
-            std::chrono::duration<double, std::milli>(t - it->second.second).count());
-        expected.erase(it);
-      },
-      nullptr);
+  broker.client_id.clear();
+  mqtt::Handlers handlers;
+  handlers.on_message = [&](std::string_view topic, std::string_view payload, bool) {
+    auto t = Clock::now();
+    received.fetch_add(1, std::memory_order_relaxed);
+    std::string sign(topic.substr(prefix.size()));
+    std::lock_guard lock(mu);
+    auto it = expected.find(sign);
+    if (it == expected.end()) return;
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || j["lines"][0].value("count", -1) != it->second.first) return;
+    latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(t - it->second.second).count());
+    expected.erase(it);
+  };
+  auto subscriber = mqtt::Client::Start(broker, std::move(handlers));
   if (!subscriber.ok() || !(*subscriber)->WaitConnected(std::chrono::seconds(10))) return 1;
   (*subscriber)->Subscribe(prefix + "+", 0).IgnoreError();
 

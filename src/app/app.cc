@@ -44,6 +44,7 @@
 #include "ingest/mqtt/mqtt_subscriber.h"
 #include "ingest/simulator/city_simulator.h"
 #include "journal/damage_log.h"
+#include "mqtt/client.h"
 #include "registry/registry.h"
 #include "routing/road_network.h"
 #include "signs/controller_sim.h"
@@ -600,8 +601,8 @@ Status App::Impl::CreateSigns() {
   }
 
   if (!config.mqtt_broker.empty()) {
-    PG_ASSIGN_OR_RETURN(auto address, signs::ParseBrokerAddress(config.mqtt_broker));
-    signs::MqttOptions sign_mqtt;
+    PG_ASSIGN_OR_RETURN(auto address, mqtt::ParseBrokerAddress(config.mqtt_broker, "mqtt"));
+    mqtt::Options sign_mqtt;
     sign_mqtt.host = address.first;
     sign_mqtt.port = address.second;
     PG_ASSIGN_OR_RETURN(sign_link, signs::MqttSignLink::Start(sign_mqtt, city, *signs, *clock));
@@ -707,21 +708,14 @@ Result<state::LiveRules> LiveRulesFor(const AppConfig& config, store::Store& sto
 
 // The MQTT subscriber's options for `--mqtt host[:port]`. Errors: kInvalidArgument naming mqtt.
 Result<ingest::MqttOptions> MqttOptionsFor(const AppConfig& config, const std::string& city) {
-  ingest::MqttOptions mqtt;
-  auto colon = config.mqtt_broker.rfind(':');
-  mqtt.host = config.mqtt_broker.substr(0, colon);
-  if (colon != std::string::npos) {
-    auto port = ParseInt(config.mqtt_broker.substr(colon + 1));
-    if (!port || *port <= 0 || *port > 65535) {
-      return InvalidArgument(fmt::format("'{}' is not host:port", config.mqtt_broker), "mqtt");
-    }
-    mqtt.port = static_cast<int>(*port);
-  }
-  mqtt.city = city;
-  mqtt.trust_topic_source = config.mqtt_trust_topic_source;
-  mqtt.max_message_bytes = config.mqtt_max_message_bytes;
-  mqtt.max_queued_bytes = std::max(mqtt.max_queued_bytes, 4 * mqtt.max_message_bytes);
-  return mqtt;
+  ingest::MqttOptions options;
+  PG_ASSIGN_OR_RETURN(std::tie(options.host, options.port),
+                      mqtt::ParseBrokerAddress(config.mqtt_broker, "mqtt"));
+  options.city = city;
+  options.trust_topic_source = config.mqtt_trust_topic_source;
+  options.max_message_bytes = config.mqtt_max_message_bytes;
+  options.max_queued_bytes = std::max(options.max_queued_bytes, 4 * options.max_message_bytes);
+  return options;
 }
 
 }  // namespace

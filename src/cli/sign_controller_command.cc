@@ -12,6 +12,7 @@
 #include "app/app.h"
 #include "cli/commands.h"
 #include "model/vocabulary.h"
+#include "mqtt/client.h"
 #include "signs/mqtt_sign_link.h"
 
 namespace pg::cli {
@@ -63,7 +64,7 @@ void AddSignControllerCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->callback([options, broker, heartbeat_s, exit_code] {
-    auto address = signs::ParseBrokerAddress(*broker);
+    auto address = mqtt::ParseBrokerAddress(*broker);
     if (!address.ok()) {
       *exit_code = Fail(address.status().message());
       return;

@@ -34,22 +34,22 @@ std::string StatusTopic(std::string_view city, std::string_view controller) {
 MqttSignLink::MqttSignLink(std::string city, SignService& service, const Clock& clock)
     : city_(std::move(city)), service_(service), clock_(clock) {}
 
-Result<std::unique_ptr<MqttSignLink>> MqttSignLink::Start(MqttOptions options, std::string city,
+Result<std::unique_ptr<MqttSignLink>> MqttSignLink::Start(mqtt::Options options, std::string city,
                                                           SignService& service,
                                                           const Clock& clock) {
   std::unique_ptr<MqttSignLink> link(new MqttSignLink(std::move(city), service, clock));
   MqttSignLink* self = link.get();
   if (options.client_id.empty()) options.client_id = "parkguide-signs-" + self->city_;
-  PG_ASSIGN_OR_RETURN(link->client_, MqttClient::Start(
-                                         std::move(options),
-                                         [self](std::string_view topic, std::string_view payload,
-                                                bool) { self->OnMessage(topic, payload); },
-                                         [self](bool connected) {
-                                           // Contents published while the broker was away, or lost
-                                           // with a broker restarted without persistence, go out
-                                           // again.
-                                           if (connected) self->service_.RepublishAll();
-                                         }));
+  mqtt::Handlers handlers;
+  handlers.on_message = [self](std::string_view topic, std::string_view payload, bool) {
+    self->OnMessage(topic, payload);
+  };
+  // Contents published while the broker was away, or lost with a broker restarted without
+  // persistence, go out again.
+  handlers.on_connection = [self](bool connected) {
+    if (connected) self->service_.RepublishAll();
+  };
+  PG_ASSIGN_OR_RETURN(link->client_, mqtt::Client::Start(std::move(options), std::move(handlers)));
   std::string prefix = Prefix(self->city_);
   PG_RETURN_IF_ERROR(link->client_->Subscribe(prefix + "signs/+/ack", 1));
   PG_RETURN_IF_ERROR(link->client_->Subscribe(prefix + "controllers/+/heartbeat", 0));
@@ -117,26 +117,26 @@ Result<std::unique_ptr<MqttReferenceController>> MqttReferenceController::Start(
     Options options, ShowHandler on_show) {
   if (options.controller_id.empty()) return InvalidArgument("is required", "controller");
   if (options.signs.empty()) return InvalidArgument("name at least one sign", "sign");
-  MqttOptions mqtt = options.mqtt;
-  if (mqtt.client_id.empty()) mqtt.client_id = "parkguide-controller-" + options.controller_id;
-  mqtt.will = MqttOptions::Will{StatusTopic(options.city, options.controller_id), "offline", true};
+  mqtt::Options broker = options.mqtt;
+  if (broker.client_id.empty()) broker.client_id = "parkguide-controller-" + options.controller_id;
+  broker.will =
+      mqtt::Options::Will{StatusTopic(options.city, options.controller_id), "offline", true};
   std::unique_ptr<MqttReferenceController> c(
       new MqttReferenceController(std::move(options), std::move(on_show)));
   MqttReferenceController* self = c.get();
-  PG_ASSIGN_OR_RETURN(c->client_, MqttClient::Start(
-                                      std::move(mqtt),
-                                      [self](std::string_view topic, std::string_view payload,
-                                             bool) { self->OnMessage(topic, payload); },
-                                      [self](bool connected) {
-                                        MqttClient* client = self->ready_.load();
-                                        if (!connected || !client) return;
-                                        client
-                                            ->Publish(StatusTopic(self->options_.city,
-                                                                  self->options_.controller_id),
-                                                      "online", 1, true)
-                                            .IgnoreError();
-                                        self->SendHeartbeat();
-                                      }));
+  mqtt::Handlers handlers;
+  handlers.on_message = [self](std::string_view topic, std::string_view payload, bool) {
+    self->OnMessage(topic, payload);
+  };
+  handlers.on_connection = [self](bool connected) {
+    mqtt::Client* client = self->ready_.load();
+    if (!connected || !client) return;
+    client
+        ->Publish(StatusTopic(self->options_.city, self->options_.controller_id), "online", 1, true)
+        .IgnoreError();
+    self->SendHeartbeat();
+  };
+  PG_ASSIGN_OR_RETURN(c->client_, mqtt::Client::Start(std::move(broker), std::move(handlers)));
   c->ready_ = c->client_.get();
   for (const auto& sign : self->options_.signs) {
     PG_RETURN_IF_ERROR(c->client_->Subscribe(SignTopic(self->options_.city, sign), 1));
@@ -180,7 +180,7 @@ void MqttReferenceController::SendHeartbeat() {
     if (paused_) return;
     payload = controller_.HeartbeatPayload(SystemClock::Instance().Now());
   }
-  if (MqttClient* client = ready_.load()) {
+  if (mqtt::Client* client = ready_.load()) {
     client->Publish(HeartbeatTopic(options_.city, options_.controller_id), payload, 0, false)
         .IgnoreError();
   }
@@ -210,7 +210,7 @@ void MqttReferenceController::Show(const std::string& sign, const std::string& p
     ack = *r;
     shown = controller_.Showing(sign);
   }
-  if (MqttClient* client = ready_.load(); ack && client) {
+  if (mqtt::Client* client = ready_.load(); ack && client) {
     client->Publish(AckTopic(options_.city, sign), *ack, 1, false).IgnoreError();
   }
   if (ack && shown && on_show_) on_show_(sign, *shown);

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "mqtt/client.h"
 #include "signs/controller_sim.h"
-#include "signs/mqtt_client.h"
 #include "signs/sign_service.h"
 
 namespace pg::signs {
@@ -41,14 +41,14 @@ class MqttSignLink final : public SignPublisher {
  public:
   // Connects in the background and subscribes to acknowledgements, heartbeats and controller
   // status of `city`; every (re)connection makes `service` send all contents again. `service`
-  // and `clock` must outlive the link. Errors: those of MqttClient::Start.
-  static Result<std::unique_ptr<MqttSignLink>> Start(MqttOptions options, std::string city,
+  // and `clock` must outlive the link. Errors: those of mqtt::Client::Start.
+  static Result<std::unique_ptr<MqttSignLink>> Start(mqtt::Options options, std::string city,
                                                      SignService& service, const Clock& clock);
 
   // Publishes retained with QoS 1 on parkguide/<city>/signs/<sign>.
   Status Publish(const SignMessage& message) override;
 
-  MqttClient& client() { return *client_; }
+  mqtt::Client& client() { return *client_; }
 
  private:
   MqttSignLink(std::string city, SignService& service, const Clock& clock);
@@ -57,7 +57,7 @@ class MqttSignLink final : public SignPublisher {
   const std::string city_;
   SignService& service_;
   const Clock& clock_;
-  std::unique_ptr<MqttClient> client_;
+  std::unique_ptr<mqtt::Client> client_;
 };
 
 // A reference controller for some signs over MQTT: takes each sign's retained content,
@@ -65,7 +65,7 @@ class MqttSignLink final : public SignPublisher {
 class MqttReferenceController {
  public:
   struct Options {
-    MqttOptions mqtt;
+    mqtt::Options mqtt;
     std::string city;
     std::string controller_id;
     std::vector<std::string> signs;
@@ -84,7 +84,7 @@ class MqttReferenceController {
   void Pause(bool paused);
   void SetFaults(std::vector<std::string> faults);
   std::optional<ReferenceController::Shown> Showing(const std::string& sign) const;
-  MqttClient& client() { return *client_; }
+  mqtt::Client& client() { return *client_; }
 
  private:
   explicit MqttReferenceController(Options options, ShowHandler on_show);
@@ -94,10 +94,10 @@ class MqttReferenceController {
 
   const Options options_;
   ShowHandler on_show_;
-  std::unique_ptr<MqttClient> client_;
+  std::unique_ptr<mqtt::Client> client_;
   // client_ as the network thread may see it: null until Start() has it (a connection can come
-  // up before MqttClient::Start returns).
-  std::atomic<MqttClient*> ready_{nullptr};
+  // up before mqtt::Client::Start returns).
+  std::atomic<mqtt::Client*> ready_{nullptr};
   mutable std::mutex mutex_;
   ReferenceController controller_;             // guarded by mutex_
   std::map<std::string, std::string> latest_;  // newest payload per sign; guarded

@@ -102,8 +102,8 @@ class MqttSignsTest : public ::testing::Test {
     link_.reset();
   }
 
-  MqttOptions Mqtt(const std::string& who) {
-    MqttOptions o;
+  mqtt::Options Mqtt(const std::string& who) {
+    mqtt::Options o;
     o.host = "127.0.0.1";
     o.port = broker_->port();
     // Unique per test run, so a shared broker (CI) never mixes two runs' sessions.
@@ -152,13 +152,12 @@ TEST_F(MqttSignsTest, ContentsAreRetainedAndTheControllerAcknowledges) {
   // A controller that connects later gets the content from the broker, retained.
   std::mutex mu;
   std::string retained;
-  auto late = MqttClient::Start(
-      Mqtt("late"),
-      [&](std::string_view, std::string_view payload, bool is_retained) {
-        std::lock_guard lock(mu);
-        if (is_retained) retained = std::string(payload);
-      },
-      nullptr);
+  mqtt::Handlers handlers;
+  handlers.on_message = [&](std::string_view, std::string_view payload, bool is_retained) {
+    std::lock_guard lock(mu);
+    if (is_retained) retained = std::string(payload);
+  };
+  auto late = mqtt::Client::Start(Mqtt("late"), std::move(handlers));
   ASSERT_TRUE(late.ok());
   ASSERT_TRUE((*late)->Subscribe(SignTopic(city_, "S1"), 1).ok());
   ASSERT_TRUE(Eventually([&] {

@@ -1,8 +1,6 @@
 #include "ingest/mqtt/mqtt_subscriber.h"
 
 #include <fmt/format.h>
-#include <mosquitto.h>
-#include <mqtt_protocol.h>
 
 #include "core/log.h"
 
@@ -15,11 +13,6 @@ constexpr size_t kKeptOfRefused = size_t{1} << 10;
 constexpr size_t kKeptOfRejected = size_t{64} << 10;
 // Dead letters waiting for the worker; beyond, the network thread waits (see Take).
 constexpr size_t kMaxQueuedLetterBytes = size_t{16} << 20;
-
-void InitLibrary() {
-  static const int rc = mosquitto_lib_init();
-  (void)rc;
-}
 
 }  // namespace
 
@@ -45,73 +38,60 @@ Status MqttSubscriber::Start() {
     return InvalidArgument(
         "the MQTT queue must hold at least one message of the largest size allowed", "mqtt");
   }
-  InitLibrary();
-  std::string client_id =
-      options_.client_id.empty() ? "parkguide-" + options_.city : options_.client_id;
-  // A persistent session: the broker keeps our subscription and queues QoS 1 messages.
-  mosq_ = mosquitto_new(client_id.c_str(), /*clean_session=*/false, this);
-  if (!mosq_) return Internal("mosquitto_new failed");
-  if (!options_.username.empty()) {
-    mosquitto_username_pw_set(mosq_, options_.username.c_str(),
-                              options_.password.empty() ? nullptr : options_.password.c_str());
-  }
-  mosquitto_connect_callback_set(mosq_, &MqttSubscriber::OnConnect);
-  mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::OnDisconnect);
-  mosquitto_message_callback_set(mosq_, &MqttSubscriber::OnMessage);
-  mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::OnSubscribe);
-  mosquitto_reconnect_delay_set(mosq_, 1, 10, true);
-  int rc = Connect();
-  if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
-    return InvalidArgument(fmt::format("cannot connect to MQTT broker {}:{}: {}", options_.host,
-                                       options_.port, mosquitto_strerror(rc)),
-                           "mqtt");
-  }
-  if (rc == MOSQ_ERR_ERRNO) {
-    PG_LOG_WARNING("mqtt: broker {}:{} not reachable yet; retrying", options_.host, options_.port);
-  }
+  mqtt::Options broker;
+  broker.host = options_.host;
+  broker.port = options_.port;
+  broker.client_id = options_.client_id.empty() ? "parkguide-" + options_.city : options_.client_id;
+  broker.keepalive_s = options_.keepalive_s;
+  broker.username = options_.username;
+  broker.password = options_.password;
+  // The broker keeps our subscription and queues QoS 1 messages while we are away, and sends a
+  // burst on to our own queue (mqtt/client.h, "persistent").
+  broker.persistent_session = true;
   worker_ = std::thread([this] { RunWorker(); });
-  rc = mosquitto_loop_start(mosq_);
-  if (rc != MOSQ_ERR_SUCCESS) return Internal(fmt::format("mosquitto_loop_start: {}", rc));
-  started_ = true;
+  auto client = mqtt::Client::Start(std::move(broker), Handlers());
+  if (!client.ok()) {
+    StopWorker();
+    const Status& s = client.status();
+    return Status(s.code(), s.message(), "mqtt");
+  }
+  client_ = std::move(*client);
+  PG_RETURN_IF_ERROR(client_->Subscribe(topic_filter_, 1));
   PG_LOG_INFO("mqtt: subscribing to {} on {}:{}", topic_filter_, options_.host, options_.port);
   return Status::Ok();
 }
 
-int MqttSubscriber::Connect() {
-  // MQTT 5 for its Receive Maximum. Over 3.1.1 the broker has at most max_inflight_messages
-  // (mosquitto: 20) messages on their way to us and queues the rest — 1,000 by default, beyond
-  // which it drops what it acknowledged to the publishers. With a window of 65,535 a burst
-  // travels to our own queue (which dead-letters what it cannot hold) instead of waiting in the
-  // broker's. The session never expires: 3.1.1's clean_session=false. libmosquitto keeps these
-  // properties for its reconnections. The connect itself blocks (there is no asynchronous v5
-  // connect in libmosquitto 2.0): a refused connection returns at once; a host that does not
-  // answer holds Start() up to the TCP connect timeout.
-  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-  mosquitto_property* properties = nullptr;
-  mosquitto_property_add_int16(&properties, MQTT_PROP_RECEIVE_MAXIMUM, 65535);
-  mosquitto_property_add_int32(&properties, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 0xFFFFFFFF);
-  int rc = mosquitto_connect_bind_v5(mosq_, options_.host.c_str(), options_.port,
-                                     options_.keepalive_s, nullptr, properties);
-  mosquitto_property_free_all(&properties);
-  return rc;
+mqtt::Handlers MqttSubscriber::Handlers() {
+  mqtt::Handlers h;
+  h.on_message = [this](std::string_view topic, std::string_view payload, bool) {
+    Take(std::string(topic), payload);
+  };
+  h.on_connection = [this](bool connected) {
+    std::lock_guard lock(mu_);
+    if (connected) ++stats_.connects;
+    stats_.connected = connected;
+    if (!connected) stats_.subscribed = false;
+  };
+  h.on_subscribed = [this](const std::string&, bool granted) {
+    std::lock_guard lock(mu_);
+    stats_.subscribed = granted;
+  };
+  return h;
 }
 
 void MqttSubscriber::Stop() {
-  if (!mosq_) return;
-  if (started_) {
-    mosquitto_disconnect(mosq_);
-    mosquitto_loop_stop(mosq_, /*force=*/false);
-    started_ = false;
-  }
-  // The network thread is gone: the worker drains what it took, then ends.
+  // Ending the client ends the network thread: the worker drains what it took, then ends.
+  client_.reset();
+  StopWorker();
+}
+
+void MqttSubscriber::StopWorker() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   work_cv_.notify_all();
   if (worker_.joinable()) worker_.join();
-  mosquitto_destroy(mosq_);
-  mosq_ = nullptr;
 }
 
 MqttStats MqttSubscriber::stats() const {
@@ -119,49 +99,6 @@ MqttStats MqttSubscriber::stats() const {
   MqttStats out = stats_;
   out.queued = queue_.size();
   return out;
-}
-
-void MqttSubscriber::OnConnect(mosquitto* mosq, void* self_ptr, int rc) {
-  auto* self = static_cast<MqttSubscriber*>(self_ptr);
-  if (rc != 0) {
-    PG_LOG_WARNING("mqtt: connection refused: {}", mosquitto_reason_string(rc));
-    return;
-  }
-  {
-    std::lock_guard lock(self->mu_);
-    ++self->stats_.connects;
-    self->stats_.connected = true;
-  }
-  // Subscribing again on every connect is harmless with a persistent session and needed
-  // when the broker lost it.
-  int sub = mosquitto_subscribe(mosq, nullptr, self->topic_filter_.c_str(), 1);
-  if (sub != MOSQ_ERR_SUCCESS) PG_LOG_WARNING("mqtt: subscribe: {}", mosquitto_strerror(sub));
-  PG_LOG_INFO("mqtt: connected");
-}
-
-void MqttSubscriber::OnSubscribe(mosquitto*, void* self_ptr, int, int qos_count,
-                                 const int* granted_qos) {
-  auto* self = static_cast<MqttSubscriber*>(self_ptr);
-  bool ok = qos_count > 0 && granted_qos[0] <= 2;
-  if (!ok) PG_LOG_WARNING("mqtt: the broker refused the subscription to {}", self->topic_filter_);
-  std::lock_guard lock(self->mu_);
-  self->stats_.subscribed = ok;
-}
-
-void MqttSubscriber::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
-  auto* self = static_cast<MqttSubscriber*>(self_ptr);
-  {
-    std::lock_guard lock(self->mu_);
-    self->stats_.connected = false;
-    self->stats_.subscribed = false;
-  }
-  if (rc != 0) PG_LOG_WARNING("mqtt: disconnected ({}); reconnecting", mosquitto_strerror(rc));
-}
-
-void MqttSubscriber::OnMessage(mosquitto*, void* self_ptr, const mosquitto_message* message) {
-  std::string_view payload(static_cast<const char*>(message->payload),
-                           static_cast<size_t>(std::max(0, message->payloadlen)));
-  static_cast<MqttSubscriber*>(self_ptr)->Take(message->topic ? message->topic : "", payload);
 }
 
 void MqttSubscriber::Take(std::string topic, std::string_view payload) {

@@ -50,10 +50,8 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "ingest/core/ingest_service.h"
+#include "mqtt/client.h"
 #include "store/store.h"
-
-struct mosquitto;
-struct mosquitto_message;
 
 namespace pg::ingest {
 
@@ -121,13 +119,10 @@ class MqttSubscriber {
     enum class Kind { kMessage, kRejected, kShed, kOversize } kind = Kind::kMessage;
   };
 
-  static void OnConnect(mosquitto* mosq, void* self, int rc);
-  static void OnDisconnect(mosquitto* mosq, void* self, int rc);
-  static void OnMessage(mosquitto* mosq, void* self, const mosquitto_message* message);
-  static void OnSubscribe(mosquitto* mosq, void* self, int mid, int qos_count,
-                          const int* granted_qos);
-  // Connects (MQTT 5, see the .cc); a libmosquitto error code.
-  int Connect();
+  // What the MQTT client calls on its network thread.
+  mqtt::Handlers Handlers();
+  // Ends the worker after it drained the queue. Idempotent.
+  void StopWorker();
   // On the network thread: quick, never waits for the worker.
   void Take(std::string topic, std::string_view payload);
   // Queues a dead letter (any thread). REQUIRES: mu_ held.
@@ -146,8 +141,7 @@ class MqttSubscriber {
   const Clock& clock_;
   std::string topic_prefix_;  // "parkguide/<city>/obs/"
   std::string topic_filter_;  // topic_prefix_ + "+"
-  mosquitto* mosq_ = nullptr;
-  bool started_ = false;
+  std::unique_ptr<mqtt::Client> client_;
   std::thread worker_;
 
   mutable std::mutex mu_;
