@@ -133,10 +133,10 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
     service.OnEvent(*e);
     return true;
   });
-  mqtt::Options broker;
-  broker.host = "127.0.0.1";
-  broker.port = broker.port();
-  auto link = signs::MqttSignLink::Start(broker, city_id, service, SystemClock::Instance());
+  mqtt::Options link_options;
+  link_options.host = "127.0.0.1";
+  link_options.port = broker.port();
+  auto link = signs::MqttSignLink::Start(link_options, city_id, service, SystemClock::Instance());
   if (!link.ok() || !(*link)->client().WaitConnected(std::chrono::seconds(10))) return 1;
   service.AddPublisher(**link);
 
@@ -146,7 +146,7 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
   std::vector<double> latencies_ms;
   std::atomic<uint64_t> received{0};
   std::string prefix = fmt::format("parkguide/{}/signs/", city_id);
-  broker.client_id.clear();
+  link_options.client_id.clear();
   mqtt::Handlers handlers;
   handlers.on_message = [&](std::string_view topic, std::string_view payload, bool) {
     auto t = Clock::now();
@@ -161,7 +161,7 @@ int Run(int seconds, int feed_period_s, int min_interval_ms) {
         std::chrono::duration<double, std::milli>(t - it->second.second).count());
     expected.erase(it);
   };
-  auto subscriber = mqtt::Client::Start(broker, std::move(handlers));
+  auto subscriber = mqtt::Client::Start(link_options, std::move(handlers));
   if (!subscriber.ok() || !(*subscriber)->WaitConnected(std::chrono::seconds(10))) return 1;
   (*subscriber)->Subscribe(prefix + "+", 0).IgnoreError();
 
