@@ -23,7 +23,7 @@
 
 #include <fmt/format.h>
 
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "graph/graph_file.h"
 #include "osm/road_extract.h"
 #include "routing/dijkstra.h"

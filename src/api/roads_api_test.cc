@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/test_client.h"
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "tests/support/roads_town.h"
 
 namespace pg::api {

@@ -37,7 +37,7 @@
 #include "events/event_bus.h"
 #include "forecast/service.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph/graph_settings.h"
 #include "ingest/core/ingest_service.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"

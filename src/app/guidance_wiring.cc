@@ -8,8 +8,9 @@
 #include <random>
 
 #include "core/file_system.h"
+#include "graph/entrance_snaps.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph/graph_settings.h"
 #include "ingest/core/pipeline.h"
 
 namespace pg::app {

@@ -7,7 +7,7 @@
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph_build/road_import.h"
 #include "registry/survey.h"
 #include "store/store.h"
 

@@ -8,7 +8,7 @@
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph/graph_settings.h"
 #include "routing/road_network.h"
 #include "routing/route_query.h"
 #include "store/store.h"

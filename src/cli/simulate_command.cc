@@ -16,7 +16,7 @@
 #include "cli/commands.h"
 #include "core/strings.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph/graph_settings.h"
 #include "registry/registry.h"
 #include "routing/road_network.h"
 #include "simulation/metrics.h"

@@ -10,8 +10,9 @@
 #include <sstream>
 
 #include "core/clock.h"
+#include "graph/entrance_snaps.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph/graph_settings.h"
 #include "model/model_json.h"
 #include "model/validation.h"
 #include "registry/registry.h"

@@ -9,7 +9,7 @@
 #include "core/log.h"
 #include "demo/demo_city.h"
 #include "graph/graph_file.h"
-#include "graph/road_import.h"
+#include "graph_build/road_import.h"
 #include "ingest/core/keys.h"
 #include "registry/from_osm.h"
 #include "registry/registry.h"

@@ -17,8 +17,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "osm/road_profile.h"
-
 namespace pg::graph {
 namespace {
 
@@ -151,7 +149,7 @@ Status WriteGraphFile(const std::string& path, const RoadGraphs& graphs,
   FileHeader header{};
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   header.format_version = kGraphFormatVersion;
-  header.profile_version = osm::kRoadProfileVersion;
+  header.profile_version = kRoadProfileVersion;
   header.endian_marker = kEndianMarker;
   header.section_count = static_cast<uint32_t>(sections.size());
   header.source_fingerprint = source_fingerprint;
@@ -263,10 +261,10 @@ Result<std::unique_ptr<MappedGraphFile>> MappedGraphFile::Open(const std::string
         fmt::format("{}: graph format version {}, but this parkguide reads version {}: {}", path,
                     header.format_version, kGraphFormatVersion, RebuildHint()));
   }
-  if (header.profile_version != osm::kRoadProfileVersion) {
+  if (header.profile_version != kRoadProfileVersion) {
     return FailedPrecondition(fmt::format(
         "{}: built with road profile version {}, but this parkguide uses version {}: {}", path,
-        header.profile_version, osm::kRoadProfileVersion, RebuildHint()));
+        header.profile_version, kRoadProfileVersion, RebuildHint()));
   }
   FileHeader unchecked = header;
   unchecked.header_crc32 = 0;

@@ -22,7 +22,6 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "graph/graph_builder.h"
 #include "graph/road_graph.h"
 
 namespace pg::graph {
@@ -31,6 +30,12 @@ namespace pg::graph {
 // 2: node_layer marks every direction outside the open core (restricted access and what only
 // restricted ways reach), not only destination-only roads.
 inline constexpr uint32_t kGraphFormatVersion = 2;
+
+// The version of the road profiles (osm/road_profile.h) the graphs are built with: bump whenever
+// any rule there changes. A file built with another version is refused, so a graph made with
+// other rules is rebuilt rather than silently used.
+// 2: private and residents restricted instead of closed; value lists; restricted barriers.
+inline constexpr uint32_t kRoadProfileVersion = 2;
 
 // "city.db" → "city.graph"; a path without the ".db" extension gets ".graph" appended.
 std::string GraphPathForDatabase(std::string_view db_path);

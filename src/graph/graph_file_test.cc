@@ -1,4 +1,5 @@
 #include "graph/graph_file.h"
+#include "graph_build/graph_builder.h"
 
 #include <gtest/gtest.h>
 

@@ -164,4 +164,24 @@ Status ValidateModeGraph(const ModeGraphView& g) {
   return Status::Ok();
 }
 
+std::string ModeBuildStats::ToText() const {
+  std::string out = fmt::format(
+      "  ways {}, junctions {}, segments {} (+{} outside the largest component of {}), "
+      "search nodes {} ({} in the restricted layers; {} open directions reached only through "
+      "restricted ways), turns {}\n"
+      "  contraction: {:.2f} s, {} shortcuts, {} up + {} down arcs\n",
+      ways, junctions, segments, segments_dropped, components, search_nodes, restricted_nodes,
+      enclosed_open_directions, turns, contraction_seconds, shortcuts, up_arcs, down_arcs);
+  if (restrictions_applied + restrictions_via_way + restrictions_not_on_network +
+          restrictions_not_at_via >
+      0) {
+    out += fmt::format(
+        "  turn restrictions: {} applied; not applied: {} via a way, {} not on the car network, "
+        "{} whose from/to way does not touch the via node\n",
+        restrictions_applied, restrictions_via_way, restrictions_not_on_network,
+        restrictions_not_at_via);
+  }
+  return out;
+}
+
 }  // namespace pg::graph

@@ -32,7 +32,7 @@
 //     strongly connected component only), and every local direction is reached from the open
 //     core through end-layer nodes and reaches it through start-layer nodes: so there is a car
 //     route between any two points snapped to the graph (tested on the real extracts);
-//   - up/down are a contraction hierarchy of the turn graph (graph/contraction.h).
+//   - up/down are a contraction hierarchy of the turn graph (graph_build/contraction.h).
 //
 // Thread-safety: ModeGraph is a plain value; a ModeGraphView is a read-only view, safe to share
 // across threads for as long as what it views lives.
@@ -40,6 +40,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -57,6 +58,8 @@ std::string_view ModeName(Mode mode);
 Result<Mode> ParseMode(std::string_view text, std::string_view field);
 
 inline constexpr uint32_t kNoNode = UINT32_MAX;
+// up_middle / down_middle of an arc that is not a shortcut (an arc of the turn graph itself).
+inline constexpr uint32_t kNoMiddle = UINT32_MAX;
 // node_segment of a junction node (the foot graph's junctions, see below).
 inline constexpr uint32_t kJunctionNode = UINT32_MAX;
 
@@ -117,7 +120,7 @@ struct ModeGraphView {
   std::span<const uint32_t> turn_head;
   std::span<const uint32_t> turn_penalty_ms;
 
-  // Contraction hierarchy, by rank (= search node id); see graph/contraction.h.
+  // Contraction hierarchy, by rank (= search node id); see graph_build/contraction.h.
   std::span<const uint32_t> up_first_out;
   std::span<const uint32_t> up_head;
   std::span<const uint32_t> up_weight_ms;
@@ -188,5 +191,41 @@ struct ModeGraph {
 // Checks the invariants above that can be checked in linear time (array sizes, offsets, ids in
 // range, CH arcs pointing upwards). Errors: kDataLoss naming the array at fault.
 Status ValidateModeGraph(const ModeGraphView& graph);
+
+// What the offline build (graph_build/graph_builder.h) recorded about one mode's graph: kept
+// with the graph for `parkguide build-roads`' report and the graph file's metadata.
+struct ModeBuildStats {
+  uint32_t ways = 0;  // usable by this mode
+  uint32_t junctions = 0;
+  uint32_t segments = 0;          // stored (in the largest component)
+  uint32_t segments_dropped = 0;  // outside the largest component
+  uint32_t search_nodes = 0;
+  uint32_t restricted_nodes = 0;  // of search_nodes, in the two restricted layers
+  // Unrestricted directions outside the open core: reached only through restricted ways (an
+  // open service loop behind a destination-only road), so local too.
+  uint32_t enclosed_open_directions = 0;
+  uint64_t turns = 0;
+  uint64_t shortcuts = 0;
+  uint64_t up_arcs = 0;
+  uint64_t down_arcs = 0;
+  uint32_t components = 0;  // strongly connected components before keeping the largest
+  // Turn restrictions (car).
+  uint32_t restrictions_applied = 0;
+  uint32_t restrictions_via_way = 0;         // via-way restrictions: not applied
+  uint32_t restrictions_not_on_network = 0;  // a member is not a car way or node here
+  uint32_t restrictions_not_at_via = 0;      // the from or to way does not touch the via node
+  double contraction_seconds = 0;
+  double total_seconds = 0;
+
+  std::string ToText() const;
+};
+
+// Both modes' graphs as built, with what the build recorded (written by WriteGraphFile).
+struct RoadGraphs {
+  ModeGraph car;
+  ModeGraph foot;
+  ModeBuildStats car_stats;
+  ModeBuildStats foot_stats;
+};
 
 }  // namespace pg::graph

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 
 namespace pg::graph {

@@ -16,7 +16,7 @@
 #include <map>
 #include <random>
 
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "guidance/guidance.h"
 #include "osm/parking_extract.h"
 #include "osm/road_extract.h"

@@ -1,5 +1,5 @@
 // ReadRoadExtract: the road network of an OSM file as plain records — the raw material of the car
-// and foot graphs (graph/graph_builder.h builds them; nothing here knows about graphs).
+// and foot graphs (graph_build/graph_builder.h builds them; nothing here knows about graphs).
 //
 // Reads the file with a libosmium handler chain in two passes:
 //   1. ways and relations: RoadWayHandler applies the car and foot profiles of osm/road_profile.h

@@ -40,10 +40,9 @@
 
 namespace pg::osm {
 
-// Bump whenever any rule of this file changes: it is part of the graph file's fingerprint, so a
-// graph built with other rules is rebuilt rather than silently used.
-// 2: private and residents restricted instead of closed; value lists; restricted barriers.
-inline constexpr uint32_t kRoadProfileVersion = 2;
+// Whenever any rule of this file changes, bump graph::kRoadProfileVersion (graph/graph_file.h):
+// the graph file records it, so a graph built with other rules is rebuilt rather than silently
+// used. (It lives there so that the server, which never links the OSM reader, can check it.)
 
 enum class HighwayClass : uint8_t {
   kMotorway,

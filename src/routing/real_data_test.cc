@@ -11,6 +11,7 @@
 
 #include "graph/graph_file.h"
 #include "graph/segment_index.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "routing/dijkstra.h"
 #include "routing/route_query.h"

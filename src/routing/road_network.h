@@ -22,7 +22,6 @@
 
 #include "core/geo.h"
 #include "core/status.h"
-#include "graph/graph_builder.h"
 #include "graph/graph_file.h"
 #include "graph/road_graph.h"
 

@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "routing/dijkstra.h"
 #include "tests/support/roads_town.h"
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <random>
 
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "routing/dijkstra.h"
 #include "routing/route_query.h"

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "graph/entrance_snaps.h"
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "osm/parking_extract.h"
 #include "osm/road_extract.h"
 #include "registry/from_osm.h"

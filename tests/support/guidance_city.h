@@ -10,7 +10,7 @@
 
 #include "demo/demo_city.h"
 #include "forecast/service.h"
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "model/city_model.h"
 #include "osm/parking_extract.h"
 #include "osm/road_extract.h"

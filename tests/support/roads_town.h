@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/geo.h"
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "routing/road_network.h"
 

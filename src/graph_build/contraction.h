@@ -34,9 +34,9 @@
 #include <span>
 #include <vector>
 
-namespace pg::graph {
+#include "graph/road_graph.h"
 
-inline constexpr uint32_t kNoMiddle = UINT32_MAX;
+namespace pg::graph {
 
 // An input arc. Self-loops are ignored; of parallel arcs the lightest is kept.
 struct WeightedArc {

@@ -1,5 +1,5 @@
-// BuildRoadGraphs: the car and foot graphs (graph/road_graph.h) from the road records of an OSM
-// file, with their contraction hierarchies and spatial indexes — the offline step between
+// BuildRoadGraphs: the car and foot graphs (graph/road_graph.h, RoadGraphs) from the road records
+// of an OSM file, with their contraction hierarchies and spatial indexes — the offline step between
 // `osm::ReadRoadExtract` and `WriteGraphFile`.
 //
 //   PG_ASSIGN_OR_RETURN(osm::RoadExtract roads, osm::ReadRoadExtract(path));
@@ -33,8 +33,8 @@
 #include <cstdint>
 #include <string>
 
-#include "graph/contraction.h"
 #include "graph/road_graph.h"
+#include "graph_build/contraction.h"
 #include "osm/road_extract.h"
 
 namespace pg::graph {
@@ -52,39 +52,6 @@ uint32_t TurnPenaltyMs(double angle_deg);
 struct BuildOptions {
   ContractionOptions contraction;
   double grid_cell_m = 150;
-};
-
-struct ModeBuildStats {
-  uint32_t ways = 0;  // usable by this mode
-  uint32_t junctions = 0;
-  uint32_t segments = 0;          // stored (in the largest component)
-  uint32_t segments_dropped = 0;  // outside the largest component
-  uint32_t search_nodes = 0;
-  uint32_t restricted_nodes = 0;  // of search_nodes, in the two restricted layers
-  // Unrestricted directions outside the open core: reached only through restricted ways (an
-  // open service loop behind a destination-only road), so local too.
-  uint32_t enclosed_open_directions = 0;
-  uint64_t turns = 0;
-  uint64_t shortcuts = 0;
-  uint64_t up_arcs = 0;
-  uint64_t down_arcs = 0;
-  uint32_t components = 0;  // strongly connected components before keeping the largest
-  // Turn restrictions (car).
-  uint32_t restrictions_applied = 0;
-  uint32_t restrictions_via_way = 0;         // via-way restrictions: not applied
-  uint32_t restrictions_not_on_network = 0;  // a member is not a car way or node here
-  uint32_t restrictions_not_at_via = 0;      // the from or to way does not touch the via node
-  double contraction_seconds = 0;
-  double total_seconds = 0;
-
-  std::string ToText() const;
-};
-
-struct RoadGraphs {
-  ModeGraph car;
-  ModeGraph foot;
-  ModeBuildStats car_stats;
-  ModeBuildStats foot_stats;
 };
 
 ModeGraph BuildModeGraph(const osm::RoadExtract& extract, Mode mode, const BuildOptions& options,

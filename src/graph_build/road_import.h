@@ -8,9 +8,9 @@
 //                       ImportRoads("city.osm.pbf", *store, GraphPathForDatabase("city.db")));
 //   std::cout << report.ToText();
 //
-// The database's setting kGraphFingerprintSetting names the OSM file (by content) the graph was
-// built from; the server refuses a graph file whose fingerprint differs (a file copied from
-// another city, or left over from an older import).
+// The database's setting kGraphFingerprintSetting (graph/graph_settings.h) names the OSM file (by
+// content) the graph was built from; the server refuses a graph file whose fingerprint differs (a
+// file copied from another city, or left over from an older import).
 //
 // Thread-safety: plain functions; as safe as the Store they are given.
 #pragma once
@@ -20,14 +20,12 @@
 
 #include "core/status.h"
 #include "graph/entrance_snaps.h"
-#include "graph/graph_builder.h"
+#include "graph/graph_settings.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "store/store.h"
 
 namespace pg::graph {
-
-inline constexpr std::string_view kGraphFingerprintSetting = "graph.fingerprint";
-inline constexpr std::string_view kEntranceSnapsSetting = "graph.entrance_snaps";
 
 struct RoadImportReport {
   std::string osm_path;
@@ -51,10 +49,6 @@ struct RoadImportReport {
 Result<RoadImportReport> ImportRoads(const std::string& osm_path, store::Store& store,
                                      const std::string& graph_path,
                                      const BuildOptions& options = {});
-
-// The fingerprint the store recorded for its graph, if any. Errors: the store's; kDataLoss when
-// the recorded value is not a fingerprint.
-Result<std::optional<uint64_t>> RecordedGraphFingerprint(store::Store& store);
 
 // Snaps the registry's entrances again against the graph file at `graph_path` (after the
 // registry changed, e.g. `import-registry`) and stores the table. Errors: those of

@@ -1,4 +1,4 @@
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "graph/contraction.h"
+#include "graph_build/contraction.h"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,12 @@
-#include "graph/road_import.h"
+#include "graph_build/road_import.h"
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "graph/graph_file.h"
-#include "osm/road_profile.h"
 
 namespace pg::graph {
 namespace {
@@ -73,19 +71,6 @@ std::string RoadImportReport::ToText() const {
   return out;
 }
 
-Result<std::optional<uint64_t>> RecordedGraphFingerprint(store::Store& store) {
-  PG_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                      store.GetSetting(std::string(kGraphFingerprintSetting)));
-  if (!text) return std::optional<uint64_t>();
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value, 16);
-  if (ec != std::errc() || ptr != text->data() + text->size() || text->size() != 16) {
-    return DataLoss(fmt::format("the database's {} setting '{}' is not a fingerprint",
-                                kGraphFingerprintSetting, *text));
-  }
-  return std::optional<uint64_t>(value);
-}
-
 Result<RoadImportReport> ImportRoads(const std::string& osm_path, store::Store& store,
                                      const std::string& graph_path, const BuildOptions& options) {
   RoadImportReport report;
@@ -114,7 +99,7 @@ Result<RoadImportReport> ImportRoads(const std::string& osm_path, store::Store& 
                                  {{"file", std::filesystem::path(osm_path).filename().string()},
                                   {"fingerprint", FingerprintToHex(report.fingerprint)}}},
                                 {"format_version", kGraphFormatVersion},
-                                {"profile_version", osm::kRoadProfileVersion},
+                                {"profile_version", kRoadProfileVersion},
                                 {"car", StatsJson(report.car)},
                                 {"foot", StatsJson(report.foot)}};
   PG_RETURN_IF_ERROR(WriteGraphFile(graph_path, graphs, report.fingerprint, metadata.dump(2)));
