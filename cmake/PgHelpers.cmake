@@ -4,8 +4,38 @@
 function(pg_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_library(pg_${name} STATIC ${ARG_SOURCES})
-  target_include_directories(pg_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  pg_expose_headers(pg_${name})
   target_link_libraries(pg_${name} PUBLIC ${ARG_DEPS} PRIVATE pg_warnings)
+endfunction()
+
+# Gives `target` an include root of its own that holds links to its own headers only (those under
+# the current source directory, without the folders of nested libraries): src/state/live_state.h
+# appears as <root>/state/live_state.h. A target therefore sees the headers of the libraries it
+# links, and no others: an #include the DEPS do not allow fails to compile, whatever
+# src/layers.json says (tools/check_layers.py checks the DEPS against the layers).
+function(pg_expose_headers target)
+  set(root ${PROJECT_BINARY_DIR}/include/${target})
+  file(REMOVE_RECURSE ${root})
+  file(GLOB_RECURSE headers RELATIVE ${PROJECT_SOURCE_DIR}/src CONFIGURE_DEPENDS
+       ${CMAKE_CURRENT_SOURCE_DIR}/*.h)
+  foreach(header ${headers})
+    get_filename_component(dir ${PROJECT_SOURCE_DIR}/src/${header} DIRECTORY)
+    set(nested FALSE)
+    while(NOT dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+      if(EXISTS ${dir}/CMakeLists.txt)
+        set(nested TRUE)
+        break()
+      endif()
+      get_filename_component(dir ${dir} DIRECTORY)
+    endwhile()
+    if(nested)
+      continue()
+    endif()
+    get_filename_component(link_dir ${root}/${header} DIRECTORY)
+    file(MAKE_DIRECTORY ${link_dir})
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${header} ${root}/${header} SYMBOLIC)
+  endforeach()
+  target_include_directories(${target} PUBLIC ${root})
 endfunction()
 
 function(pg_test name)
