@@ -2,7 +2,7 @@
 PORT ?= 8080
 CMAKE ?= cmake
 
-.PHONY: demo test deps release ci asan bench format clean
+.PHONY: demo test deps release ci asan bench format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +33,10 @@ bench: deps
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+# clang-tidy on the sources changed in the last ten commits (tools/tidy_changed.sh BASE for others).
+tidy:
+	@tools/tidy_changed.sh $(BASE)
 
 clean:
 	rm -rf build

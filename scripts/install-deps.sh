@@ -15,7 +15,7 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh;
   # python3: tools/check_layers.py, the layer rules' test)
-  libgtest-dev libgmock-dev libbenchmark-dev clang-format redis-server python3
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy redis-server python3
   # the dashboard's browser tests (Debian's chromium driven by playwright-core from npm), the
   # weekly report's PDF (headless chromium) and its tests (pdftoppm, pdftotext), and a CJK font,
   # without which Chinese renders as boxes
