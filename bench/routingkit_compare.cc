@@ -42,7 +42,7 @@
 
 #include <fmt/format.h>
 
-#include "graph/graph_builder.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "routing/route.h"
 #include "routing/route_query.h"
