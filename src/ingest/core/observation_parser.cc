@@ -77,151 +77,188 @@ bool ReadMember(std::string_view key, dom::element value, RawItem& raw) {
 
 constexpr int64_t kMaxCount = 1'000'000;
 
-// Validates `raw` into `out`, adding every problem to `errors`.
-void Finish(const RawItem& raw, size_t index, const ParseOptions& options, ParsedBatch& batch) {
-  model::Observation& out = batch.observations.emplace_back();
-  auto error = [&](std::string field, std::string reason) {
-    batch.errors.push_back({index, std::move(field), std::move(reason)});
-  };
-  for (const auto& [field, reason] : raw.type_errors) error(field, reason);
-  out.source = options.source;
-  if (raw.source && *raw.source != options.source.str()) {
-    error("source", fmt::format("'{}' is not the source of this key ('{}')", *raw.source,
-                                options.source.str()));
-  }
-  std::optional<model::ObservationType> type;
-  if (!raw.type) {
-    if (!raw.any || std::none_of(raw.type_errors.begin(), raw.type_errors.end(),
-                                 [](const auto& e) { return e.first == "type"; })) {
-      error("type", "required: one of " + model::AllowedNames<model::ObservationType>());
+// Validates one item's raw values into an observation, adding every problem to the batch.
+class ItemChecker {
+ public:
+  ItemChecker(const RawItem& raw, size_t index, const ParseOptions& options, ParsedBatch& batch)
+      : raw_(raw),
+        index_(index),
+        options_(options),
+        batch_(batch),
+        out_(batch.observations.emplace_back()) {}
+
+  void Check() {
+    for (const auto& [field, reason] : raw_.type_errors) Error(field, reason);
+    out_.source = options_.source;
+    CheckSource();
+    std::optional<model::ObservationType> type = CheckType();
+    CheckTime();
+    CheckSequence();
+    if (!type) return;
+    out_.type = *type;
+    switch (*type) {
+      case model::ObservationType::kFacilityCount:
+        return CheckFacilityCount();
+      case model::ObservationType::kEntry:
+      case model::ObservationType::kExit:
+        return CheckEntryOrExit();
+      case model::ObservationType::kBay:
+        return CheckBay();
+      case model::ObservationType::kCharger:
+        return CheckCharger();
+      case model::ObservationType::kFacilityStatus:
+        return CheckFacilityStatus();
     }
-  } else {
-    type = model::Parse<model::ObservationType>(*raw.type);
+  }
+
+ private:
+  void Error(std::string field, std::string reason) {
+    batch_.errors.push_back({index_, std::move(field), std::move(reason)});
+  }
+  // True when the wire gave `field` with a wrong JSON type (already reported).
+  bool Mistyped(std::string_view field) const {
+    return std::any_of(raw_.type_errors.begin(), raw_.type_errors.end(),
+                       [&](const auto& e) { return e.first == field; });
+  }
+
+  void CheckSource() {
+    if (raw_.source && *raw_.source != options_.source.str()) {
+      Error("source", fmt::format("'{}' is not the source of this key ('{}')", *raw_.source,
+                                  options_.source.str()));
+    }
+  }
+
+  std::optional<model::ObservationType> CheckType() {
+    if (!raw_.type) {
+      if (!raw_.any || !Mistyped("type")) {
+        Error("type", "required: one of " + model::AllowedNames<model::ObservationType>());
+      }
+      return std::nullopt;
+    }
+    auto type = model::Parse<model::ObservationType>(*raw_.type);
     if (!type) {
-      error("type", fmt::format("'{}' is not one of: {}", *raw.type,
+      Error("type", fmt::format("'{}' is not one of: {}", *raw_.type,
                                 model::AllowedNames<model::ObservationType>()));
     }
+    return type;
   }
-  if (!raw.time) {
-    error("time", "required: RFC 3339 with an offset");
-  } else {
-    auto t = ParseRfc3339(*raw.time);
-    if (!t.ok()) {
-      error("time", t.status().message());
-    } else if (*t > options.now + options.max_future) {
-      error("time", fmt::format("'{}' is more than {} s in the future", *raw.time,
-                                options.max_future.count()));
-      batch.ahead_of_clock = std::max(batch.ahead_of_clock, *t - options.now);
-    } else {
-      out.time = *t;
+
+  void CheckTime() {
+    if (!raw_.time) return Error("time", "required: RFC 3339 with an offset");
+    auto t = ParseRfc3339(*raw_.time);
+    if (!t.ok()) return Error("time", t.status().message());
+    if (*t > options_.now + options_.max_future) {
+      Error("time", fmt::format("'{}' is more than {} s in the future", *raw_.time,
+                                options_.max_future.count()));
+      batch_.ahead_of_clock = std::max(batch_.ahead_of_clock, *t - options_.now);
+      return;
     }
+    out_.time = *t;
   }
+
   // Both within JSON's exact integers: a larger one would also put the source's counter out
   // of reach of its real values (docs/api/ingest.md, "Sequence numbers").
-  auto sequence_field = [&](const char* field, int64_t v) -> std::optional<int64_t> {
-    if (v < 0 || v > model::kMaxSeq) {
-      error(field, fmt::format("{} is not in 0–{} (2^53 − 1, the largest integer JSON carries "
-                               "exactly)",
-                               v, model::kMaxSeq));
-      return std::nullopt;
-    }
-    return v;
-  };
-  if (raw.seq) out.seq = sequence_field("seq", *raw.seq);
-  if (raw.boot) {
-    out.boot = sequence_field("boot", *raw.boot);
-    if (!raw.seq && std::none_of(raw.type_errors.begin(), raw.type_errors.end(),
-                                 [](const auto& e) { return e.first == "seq"; })) {
-      error("boot", "only with \"seq\": boot numbers the runs of a source's seq counter");
+  std::optional<int64_t> SequenceField(const char* field, int64_t v) {
+    if (v >= 0 && v <= model::kMaxSeq) return v;
+    Error(field, fmt::format("{} is not in 0–{} (2^53 − 1, the largest integer JSON carries "
+                             "exactly)",
+                             v, model::kMaxSeq));
+    return std::nullopt;
+  }
+
+  void CheckSequence() {
+    if (raw_.seq) out_.seq = SequenceField("seq", *raw_.seq);
+    if (!raw_.boot) return;
+    out_.boot = SequenceField("boot", *raw_.boot);
+    if (!raw_.seq && !Mistyped("seq")) {
+      Error("boot", "only with \"seq\": boot numbers the runs of a source's seq counter");
     }
   }
-  if (!type) return;
-  out.type = *type;
-  auto target = [&](const char* field, const std::optional<std::string>& value) {
-    if (!value || value->empty()) {
-      error(field, "required: the id of the " + std::string(field));
-    } else {
-      out.target = *value;
+
+  void Target(const char* field, const std::optional<std::string>& value) {
+    if (!value || value->empty())
+      return Error(field, "required: the id of the " + std::string(field));
+    out_.target = *value;
+  }
+
+  std::optional<int> CountField(const char* field, int64_t v) {
+    if (v >= -kMaxCount && v <= kMaxCount) return static_cast<int>(v);
+    Error(field, fmt::format("{} is not a plausible count", v));
+    return std::nullopt;
+  }
+
+  void CheckFacilityCount() {
+    Target("facility", raw_.facility);
+    if (raw_.occupied_flag) Error("occupied", "must be a whole number for a facility_count");
+    if (!raw_.free && !raw_.occupied_count && !Mistyped("free") && !Mistyped("occupied")) {
+      Error("free", "a facility_count needs free or occupied");
     }
-  };
-  auto count_field = [&](const char* field, int64_t v) -> std::optional<int> {
-    if (v < -kMaxCount || v > kMaxCount) {
-      error(field, fmt::format("{} is not a plausible count", v));
-      return std::nullopt;
-    }
-    return static_cast<int>(v);
-  };
-  switch (*type) {
-    case model::ObservationType::kFacilityCount:
-      target("facility", raw.facility);
-      if (raw.occupied_flag) error("occupied", "must be a whole number for a facility_count");
-      if (!raw.free && !raw.occupied_count &&
-          std::none_of(raw.type_errors.begin(), raw.type_errors.end(),
-                       [](const auto& e) { return e.first == "free" || e.first == "occupied"; })) {
-        error("free", "a facility_count needs free or occupied");
-      }
-      if (raw.free) out.free = count_field("free", *raw.free);
-      if (raw.occupied_count) out.occupied = count_field("occupied", *raw.occupied_count);
-      if (raw.cls) {
-        out.category = model::Parse<model::SpaceCategory>(*raw.cls);
-        if (!out.category) {
-          error("class", fmt::format("'{}' is not one of: {}", *raw.cls,
-                                     model::AllowedNames<model::SpaceCategory>()));
-        }
-      }
-      break;
-    case model::ObservationType::kEntry:
-    case model::ObservationType::kExit:
-      target("facility", raw.facility);
-      if (raw.count) {
-        if (*raw.count < 1 || *raw.count > 10'000) {
-          error("count", "must be 1–10000");
-        } else {
-          out.count = static_cast<int>(*raw.count);
-        }
-      }
-      break;
-    case model::ObservationType::kBay:
-      target("bay", raw.bay);
-      if (!raw.occupied_flag) {
-        error("occupied",
-              raw.occupied_count ? "must be true or false for a bay" : "required: true or false");
-      } else {
-        out.bay_occupied = *raw.occupied_flag;
-      }
-      break;
-    case model::ObservationType::kCharger: {
-      target("charger", raw.charger);
-      if (raw.connector) {
-        if (*raw.connector < 0 || *raw.connector > 255) {
-          error("connector", "must be 0–255 (0: the whole charger)");
-        } else {
-          out.connector = static_cast<int>(*raw.connector);
-        }
-      }
-      auto status = raw.status ? model::Parse<model::ChargerStatus>(*raw.status) : std::nullopt;
-      if (!status) {
-        error("status", fmt::format("{}: one of {} (OCPP 1.6)",
-                                    raw.status ? "'" + *raw.status + "' is not valid" : "required",
-                                    model::AllowedNames<model::ChargerStatus>()));
-      } else {
-        out.charger_status = *status;
-      }
-      break;
-    }
-    case model::ObservationType::kFacilityStatus: {
-      target("facility", raw.facility);
-      auto status = raw.status ? model::Parse<model::FacilityStatus>(*raw.status) : std::nullopt;
-      if (!status) {
-        error("status", fmt::format("{}: one of {}",
-                                    raw.status ? "'" + *raw.status + "' is not valid" : "required",
-                                    model::AllowedNames<model::FacilityStatus>()));
-      } else {
-        out.facility_status = *status;
-      }
-      break;
+    if (raw_.free) out_.free = CountField("free", *raw_.free);
+    if (raw_.occupied_count) out_.occupied = CountField("occupied", *raw_.occupied_count);
+    if (!raw_.cls) return;
+    out_.category = model::Parse<model::SpaceCategory>(*raw_.cls);
+    if (!out_.category) {
+      Error("class", fmt::format("'{}' is not one of: {}", *raw_.cls,
+                                 model::AllowedNames<model::SpaceCategory>()));
     }
   }
+
+  void CheckEntryOrExit() {
+    Target("facility", raw_.facility);
+    if (!raw_.count) return;
+    if (*raw_.count < 1 || *raw_.count > 10'000) return Error("count", "must be 1–10000");
+    out_.count = static_cast<int>(*raw_.count);
+  }
+
+  void CheckBay() {
+    Target("bay", raw_.bay);
+    if (!raw_.occupied_flag) {
+      return Error("occupied", raw_.occupied_count ? "must be true or false for a bay"
+                                                   : "required: true or false");
+    }
+    out_.bay_occupied = *raw_.occupied_flag;
+  }
+
+  // The status word of a charger or facility status, or an error naming the allowed words.
+  template <typename Word>
+  std::optional<Word> StatusWord(const char* vocabulary_note) {
+    auto status = raw_.status ? model::Parse<Word>(*raw_.status) : std::nullopt;
+    if (!status) {
+      Error("status", fmt::format("{}: one of {}{}",
+                                  raw_.status ? "'" + *raw_.status + "' is not valid" : "required",
+                                  model::AllowedNames<Word>(), vocabulary_note));
+    }
+    return status;
+  }
+
+  void CheckCharger() {
+    Target("charger", raw_.charger);
+    if (raw_.connector) {
+      if (*raw_.connector < 0 || *raw_.connector > 255) {
+        Error("connector", "must be 0–255 (0: the whole charger)");
+      } else {
+        out_.connector = static_cast<int>(*raw_.connector);
+      }
+    }
+    if (auto status = StatusWord<model::ChargerStatus>(" (OCPP 1.6)"))
+      out_.charger_status = *status;
+  }
+
+  void CheckFacilityStatus() {
+    Target("facility", raw_.facility);
+    if (auto status = StatusWord<model::FacilityStatus>("")) out_.facility_status = *status;
+  }
+
+  const RawItem& raw_;
+  const size_t index_;
+  const ParseOptions& options_;
+  ParsedBatch& batch_;
+  model::Observation& out_;
+};
+
+// Validates `raw` into the batch's next observation, adding every problem to its errors.
+void Finish(const RawItem& raw, size_t index, const ParseOptions& options, ParsedBatch& batch) {
+  ItemChecker(raw, index, options, batch).Check();
 }
 
 Status SyntaxError(simdjson::error_code err) {
