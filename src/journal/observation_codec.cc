@@ -120,105 +120,134 @@ void EncodeObservationBatch(const BatchMeta& meta, std::span<const model::Observ
   }
 }
 
-Result<ObservationBatch> DecodeObservationBatch(std::string_view payload) {
-  Reader r(payload);
-  ObservationBatch batch;
-  auto bad = [&](std::string_view what) {
-    return DataLoss(fmt::format("observation batch: {} at byte {}", what, r.pos()));
-  };
+namespace {
+
+// The decoders below return what is wrong (DecodeObservationBatch adds where), or null.
+using DecodeError = const char*;
+
+DecodeError DecodeMeta(Reader& r, size_t payload_size, BatchMeta& meta, uint64_t& count) {
   uint8_t version = 0;
   uint8_t channel = 0;
   int64_t received = 0;
-  uint64_t count = 0;
   if (!r.Byte(&version) || (version != kVersion && version != kVersion1)) {
-    return bad("unknown version");
+    return "unknown version";
   }
-  if (!r.Byte(&channel) || channel < 1 || channel > 4) return bad("unknown channel");
-  batch.meta.channel = static_cast<Channel>(channel);
-  batch.meta.version = version;
-  if (!r.Signed(&received)) return bad("truncated");
-  batch.meta.received = FromUnixMillis(received);
+  if (!r.Byte(&channel) || channel < 1 || channel > 4) return "unknown channel";
+  meta.channel = static_cast<Channel>(channel);
+  meta.version = version;
+  if (!r.Signed(&received)) return "truncated";
+  meta.received = FromUnixMillis(received);
   if (version >= kVersion) {
     int64_t restart_after_ms = 0;
-    if (!r.Signed(&restart_after_ms) || restart_after_ms < 0) return bad("bad restart threshold");
-    batch.meta.seq_restart_after = std::chrono::milliseconds(restart_after_ms);
+    if (!r.Signed(&restart_after_ms) || restart_after_ms < 0) return "bad restart threshold";
+    meta.seq_restart_after = std::chrono::milliseconds(restart_after_ms);
   }
-  if (!r.Varint(&count) || count > payload.size()) return bad("bad count");
-  batch.observations.resize(count);
-  for (auto& o : batch.observations) {
-    uint8_t type = 0;
-    std::string source;
-    int64_t time = 0;
-    uint8_t flags = 0;
-    if (!r.Byte(&type) || type > static_cast<uint8_t>(model::ObservationType::kFacilityStatus)) {
-      return bad("unknown observation type");
+  if (!r.Varint(&count) || count > payload_size) return "bad count";
+  return nullptr;
+}
+
+// The fields every type may have, as `flags` announce them.
+DecodeError DecodeOptionalFields(Reader& r, uint8_t flags, model::Observation& o) {
+  int64_t v = 0;
+  if (flags & kHasSeq) {
+    if (!r.Signed(&v)) return "truncated seq";
+    o.seq = v;
+  }
+  if (flags & kHasBoot) {
+    if (!r.Signed(&v)) return "truncated boot";
+    o.boot = v;
+  }
+  if (flags & kHasFree) {
+    if (!r.Signed(&v)) return "truncated free";
+    o.free = static_cast<int>(v);
+  }
+  if (flags & kHasOccupied) {
+    if (!r.Signed(&v)) return "truncated occupied";
+    o.occupied = static_cast<int>(v);
+  }
+  if (flags & kHasCategory) {
+    uint8_t c = 0;
+    if (!r.Byte(&c) || c > static_cast<uint8_t>(model::SpaceCategory::kMotorcycle)) {
+      return "bad category";
     }
-    o.type = static_cast<model::ObservationType>(type);
-    if (!r.String(&source) || !r.String(&o.target) || !r.Signed(&time) || !r.Byte(&flags)) {
-      return bad("truncated observation");
-    }
-    o.source = model::SourceId(std::move(source));
-    o.time = FromUnixMillis(time);
-    // Version 1 wrote only its four flags; its reader ignored the other bits, and so does this.
-    if (version == kVersion1) {
-      flags &= kHasSeq | kHasFree | kHasOccupied | kHasCategory;
-    } else if ((flags & ~kKnownFlags) != 0 || ((flags & kHasBoot) && !(flags & kHasSeq))) {
-      return bad("bad flags");
-    }
-    int64_t v = 0;
-    if (flags & kHasSeq) {
-      if (!r.Signed(&v)) return bad("truncated seq");
-      o.seq = v;
-    }
-    if (flags & kHasBoot) {
-      if (!r.Signed(&v)) return bad("truncated boot");
-      o.boot = v;
-    }
-    if (flags & kHasFree) {
-      if (!r.Signed(&v)) return bad("truncated free");
-      o.free = static_cast<int>(v);
-    }
-    if (flags & kHasOccupied) {
-      if (!r.Signed(&v)) return bad("truncated occupied");
-      o.occupied = static_cast<int>(v);
-    }
-    if (flags & kHasCategory) {
-      uint8_t c = 0;
-      if (!r.Byte(&c) || c > static_cast<uint8_t>(model::SpaceCategory::kMotorcycle)) {
-        return bad("bad category");
+    o.category = static_cast<model::SpaceCategory>(c);
+  }
+  return nullptr;
+}
+
+// The fields of the observation's type.
+DecodeError DecodeTypeFields(Reader& r, model::Observation& o) {
+  int64_t v = 0;
+  uint8_t b = 0;
+  switch (o.type) {
+    case model::ObservationType::kEntry:
+    case model::ObservationType::kExit:
+      if (!r.Signed(&v)) return "truncated count";
+      o.count = static_cast<int>(v);
+      break;
+    case model::ObservationType::kBay:
+      if (!r.Byte(&b)) return "truncated bay state";
+      o.bay_occupied = b != 0;
+      break;
+    case model::ObservationType::kCharger:
+      if (!r.Signed(&v) || !r.Byte(&b) ||
+          b > static_cast<uint8_t>(model::ChargerStatus::kFaulted)) {
+        return "bad charger status";
       }
-      o.category = static_cast<model::SpaceCategory>(c);
-    }
-    uint8_t b = 0;
-    switch (o.type) {
-      case model::ObservationType::kEntry:
-      case model::ObservationType::kExit:
-        if (!r.Signed(&v)) return bad("truncated count");
-        o.count = static_cast<int>(v);
-        break;
-      case model::ObservationType::kBay:
-        if (!r.Byte(&b)) return bad("truncated bay state");
-        o.bay_occupied = b != 0;
-        break;
-      case model::ObservationType::kCharger:
-        if (!r.Signed(&v) || !r.Byte(&b) ||
-            b > static_cast<uint8_t>(model::ChargerStatus::kFaulted)) {
-          return bad("bad charger status");
-        }
-        o.connector = static_cast<int>(v);
-        o.charger_status = static_cast<model::ChargerStatus>(b);
-        break;
-      case model::ObservationType::kFacilityStatus:
-        if (!r.Byte(&b) || b > static_cast<uint8_t>(model::FacilityStatus::kFull)) {
-          return bad("bad facility status");
-        }
-        o.facility_status = static_cast<model::FacilityStatus>(b);
-        break;
-      case model::ObservationType::kFacilityCount:
-        break;
+      o.connector = static_cast<int>(v);
+      o.charger_status = static_cast<model::ChargerStatus>(b);
+      break;
+    case model::ObservationType::kFacilityStatus:
+      if (!r.Byte(&b) || b > static_cast<uint8_t>(model::FacilityStatus::kFull)) {
+        return "bad facility status";
+      }
+      o.facility_status = static_cast<model::FacilityStatus>(b);
+      break;
+    case model::ObservationType::kFacilityCount:
+      break;
+  }
+  return nullptr;
+}
+
+DecodeError DecodeObservation(Reader& r, int version, model::Observation& o) {
+  uint8_t type = 0;
+  std::string source;
+  int64_t time = 0;
+  uint8_t flags = 0;
+  if (!r.Byte(&type) || type > static_cast<uint8_t>(model::ObservationType::kFacilityStatus)) {
+    return "unknown observation type";
+  }
+  o.type = static_cast<model::ObservationType>(type);
+  if (!r.String(&source) || !r.String(&o.target) || !r.Signed(&time) || !r.Byte(&flags)) {
+    return "truncated observation";
+  }
+  o.source = model::SourceId(std::move(source));
+  o.time = FromUnixMillis(time);
+  // Version 1 wrote only its four flags; its reader ignored the other bits, and so does this.
+  if (version == kVersion1) {
+    flags &= kHasSeq | kHasFree | kHasOccupied | kHasCategory;
+  } else if ((flags & ~kKnownFlags) != 0 || ((flags & kHasBoot) && !(flags & kHasSeq))) {
+    return "bad flags";
+  }
+  if (DecodeError e = DecodeOptionalFields(r, flags, o)) return e;
+  return DecodeTypeFields(r, o);
+}
+
+}  // namespace
+
+Result<ObservationBatch> DecodeObservationBatch(std::string_view payload) {
+  Reader r(payload);
+  ObservationBatch batch;
+  uint64_t count = 0;
+  DecodeError error = DecodeMeta(r, payload.size(), batch.meta, count);
+  if (!error) {
+    batch.observations.resize(count);
+    for (auto& o : batch.observations) {
+      if ((error = DecodeObservation(r, batch.meta.version, o))) break;
     }
   }
-  if (!r.done()) return bad("trailing bytes");
+  if (!error && !r.done()) error = "trailing bytes";
+  if (error) return DataLoss(fmt::format("observation batch: {} at byte {}", error, r.pos()));
   return batch;
 }
 
