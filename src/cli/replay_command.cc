@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/city_access.h"
@@ -45,19 +46,87 @@ class ProgressBar {
   int last_percent_ = -1;
 };
 
+struct ReplayCommandOptions {
+  std::string path;
+  std::string format;
+  std::string db_path;
+  ingest::ReplayOptions replay;
+  int hold_minutes = 45;
+  std::string register_district;
+  int shift_days = 0;
+};
+
+// --format melbourne: zones, bays and their sensor events.
+Status ReplayBayEvents(const ReplayCommandOptions& o, store::Store& store) {
+  PG_ASSIGN_OR_RETURN(auto set,
+                      ingest::ReadMelbourneBayEvents(o.path, std::chrono::days(o.shift_days)));
+  PG_RETURN_IF_ERROR(ingest::StoreBayEvents(set, store));
+  std::printf(
+      "%zu rows: %zu zones, %zu bays (%zu without a location), %zu bay events "
+      "(%zu arrivals moved a second after the previous departure)\n",
+      set.rows, set.zones.size(), set.bays.size(), set.unlocated_bays, set.events.size(),
+      set.moved_arrivals);
+  return Status::Ok();
+}
+
+// --format ev: charging sites and their occupancy.
+Status ReplayChargerSites(const ReplayCommandOptions& o, store::Store& store) {
+  PG_ASSIGN_OR_RETURN(auto data, datasets::LoadDataset(o.path, datasets::DataFormat::kEv));
+  PG_ASSIGN_OR_RETURN(auto report,
+                      ingest::StoreChargerSites(data, store, std::chrono::days(o.shift_days)));
+  std::printf("%s\n", report.ToText().c_str());
+  return Status::Ok();
+}
+
+// How many of the replayed facilities the registry does not know (0 when it cannot be read).
+size_t UnregisteredFacilities(const ingest::ReplayReport& report, store::Store& store) {
+  auto registry = store.LoadRegistry();
+  if (!registry.ok()) return 0;
+  return std::count_if(report.facilities.begin(), report.facilities.end(), [&](const auto& id) {
+    return std::none_of(registry->facilities.begin(), registry->facilities.end(),
+                        [&](const auto& f) { return f.id.str() == id; });
+  });
+}
+
+// --format birmingham|csv: occupancy history and its rollups, with a progress bar.
+Status ReplayReadings(const ReplayCommandOptions& o) {
+  auto format =
+      o.format == "birmingham" ? ingest::ReplayFormat::kBirmingham : ingest::ReplayFormat::kLongCsv;
+  PG_ASSIGN_OR_RETURN(auto readings, ingest::ReadReadings(o.path, format, o.replay));
+  PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(o.db_path));
+  if (!o.register_district.empty()) {
+    PG_ASSIGN_OR_RETURN(int added,
+                        ingest::RegisterReplayedFacilities(readings, o.register_district, *store));
+    std::printf("registered %d facilities in district %s\n", added, o.register_district.c_str());
+  }
+  ProgressBar bar("replay");
+  PG_ASSIGN_OR_RETURN(auto report, ingest::ReplayToHistory(std::move(readings), *store, o.replay,
+                                                           [&](size_t done, size_t total) {
+                                                             bar.Update(done, total);
+                                                           }));
+  std::printf("%s\n", report.ToText().c_str());
+  if (size_t unknown = UnregisteredFacilities(report, *store); unknown > 0) {
+    std::printf(
+        "note: %zu of the %zu facilities are not in the registry of '%s'; their history "
+        "is kept under their ids\n",
+        unknown, report.facilities.size(), o.db_path.c_str());
+  }
+  return Status::Ok();
+}
+
+// The command, once its options are read: the city locked for its whole run.
+Status RunReplay(ReplayCommandOptions& o) {
+  PG_ASSIGN_OR_RETURN(auto lock, LockCity(o.db_path));
+  o.replay.max_hold = std::chrono::minutes(o.hold_minutes);
+  if (o.format != "melbourne" && o.format != "ev") return ReplayReadings(o);
+  PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(o.db_path));
+  return o.format == "melbourne" ? ReplayBayEvents(o, *store) : ReplayChargerSites(o, *store);
+}
+
 }  // namespace
 
 void AddReplayCommand(CLI::App& app, int* exit_code) {
-  struct Options {
-    std::string path;
-    std::string format;
-    std::string db_path;
-    ingest::ReplayOptions replay;
-    int hold_minutes = 45;
-    std::string register_district;
-    int shift_days = 0;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<ReplayCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "replay", "Backfill occupancy history and its 5-minute rollups from a file");
   cmd->add_option("file", o->path, "The file")->required();
@@ -79,96 +148,8 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 60));
   cmd->callback([o, exit_code] {
-    auto lock = LockCity(o->db_path);
-    if (!lock.ok()) {
-      *exit_code = Fail(lock.status().message());
-      return;
-    }
-    o->replay.max_hold = std::chrono::minutes(o->hold_minutes);
-    if (o->format == "melbourne" || o->format == "ev") {
-      auto store = store::OpenSqliteStore(o->db_path);
-      if (!store.ok()) {
-        *exit_code = Fail(store.status().message());
-        return;
-      }
-      std::chrono::days shift(o->shift_days);
-      if (o->format == "melbourne") {
-        auto set = ingest::ReadMelbourneBayEvents(o->path, shift);
-        if (!set.ok()) {
-          *exit_code = Fail(set.status().message());
-          return;
-        }
-        if (Status s = ingest::StoreBayEvents(*set, **store); !s.ok()) {
-          *exit_code = Fail(s.message());
-          return;
-        }
-        std::printf(
-            "%zu rows: %zu zones, %zu bays (%zu without a location), %zu bay events "
-            "(%zu arrivals moved a second after the previous departure)\n",
-            set->rows, set->zones.size(), set->bays.size(), set->unlocated_bays, set->events.size(),
-            set->moved_arrivals);
-      } else {
-        auto data = datasets::LoadDataset(o->path, datasets::DataFormat::kEv);
-        if (!data.ok()) {
-          *exit_code = Fail(data.status().message());
-          return;
-        }
-        auto report = ingest::StoreChargerSites(*data, **store, shift);
-        if (!report.ok()) {
-          *exit_code = Fail(report.status().message());
-          return;
-        }
-        std::printf("%s\n", report->ToText().c_str());
-      }
-      *exit_code = 0;
-      return;
-    }
-    auto format = o->format == "birmingham" ? ingest::ReplayFormat::kBirmingham
-                                            : ingest::ReplayFormat::kLongCsv;
-    auto readings = ingest::ReadReadings(o->path, format, o->replay);
-    if (!readings.ok()) {
-      *exit_code = Fail(readings.status().message());
-      return;
-    }
-    auto store = store::OpenSqliteStore(o->db_path);
-    if (!store.ok()) {
-      *exit_code = Fail(store.status().message());
-      return;
-    }
-    if (!o->register_district.empty()) {
-      auto added = ingest::RegisterReplayedFacilities(*readings, o->register_district, **store);
-      if (!added.ok()) {
-        *exit_code = Fail(added.status().message());
-        return;
-      }
-      std::printf("registered %d facilities in district %s\n", *added,
-                  o->register_district.c_str());
-    }
-    ProgressBar bar("replay");
-    auto report =
-        ingest::ReplayToHistory(std::move(*readings), **store, o->replay,
-                                [&](size_t done, size_t total) { bar.Update(done, total); });
-    if (!report.ok()) {
-      *exit_code = Fail(report.status().message());
-      return;
-    }
-    auto registry = (*store)->LoadRegistry();
-    size_t unknown = 0;
-    if (registry.ok()) {
-      for (const auto& id : report->facilities) {
-        bool known = std::any_of(registry->facilities.begin(), registry->facilities.end(),
-                                 [&](const auto& f) { return f.id.str() == id; });
-        unknown += !known;
-      }
-    }
-    std::printf("%s\n", report->ToText().c_str());
-    if (unknown > 0) {
-      std::printf(
-          "note: %zu of the %zu facilities are not in the registry of '%s'; their history "
-          "is kept under their ids\n",
-          unknown, report->facilities.size(), o->db_path.c_str());
-    }
-    *exit_code = 0;
+    Status s = RunReplay(*o);
+    *exit_code = s.ok() ? 0 : Fail(s.message());
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <date/tz.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -62,125 +63,133 @@ std::string Slug(std::string_view text) {
 
 }  // namespace
 
-Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::chrono::days shift) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path dir(directory);
-  if (!fs::is_directory(dir / "events", ec)) {
-    return NotFound(
-        fmt::format("{} has no events/ folder (the melbourne-onstreet data set)", directory));
+namespace {
+
+// The positions of `names` in a CSV header row, in that order. Errors: kInvalidArgument naming
+// the file and the columns it lacks.
+Result<std::vector<size_t>> HeaderColumns(const CsvRecord& header, std::string_view file,
+                                          std::initializer_list<std::string_view> names) {
+  std::vector<size_t> at;
+  std::vector<std::string_view> missing;
+  for (std::string_view name : names) {
+    auto it = std::find_if(header.cells.begin(), header.cells.end(),
+                           [&](const std::string& c) { return TrimSpace(c) == name; });
+    if (it == header.cells.end()) missing.push_back(name);
+    at.push_back(static_cast<size_t>(it - header.cells.begin()));
   }
-  PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone("Australia/Melbourne"));
-  // Locations: the 2016 table first, the 2018 snapshot for markers it lacks.
+  if (!missing.empty()) {
+    return InvalidArgument(fmt::format("{} line {}: needs the columns {}; {} missing", file,
+                                       header.line, fmt::join(names, ", "),
+                                       fmt::join(missing, ", ")));
+  }
+  return at;
+}
+
+// The records of a CSV file, a byte-order mark skipped. Errors: kNotFound; kInvalidArgument
+// naming the file and line.
+Result<std::vector<CsvRecord>> ReadCsvFile(const std::filesystem::path& path) {
+  PG_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  int err = 0;
+  auto records = ParseCsv(StripUtf8Bom(text), &err);
+  if (!records.ok()) {
+    return InvalidArgument(
+        fmt::format("{} line {}: {}", path.filename().string(), err, records.status().message()));
+  }
+  return records;
+}
+
+// Bay locations by street marker: the 2016 table first, the 2018 snapshot for markers it lacks
+// (either may be absent). Errors: kInvalidArgument naming file and line.
+Result<std::map<std::string, LatLon>> ReadBayLocations(const std::filesystem::path& dir) {
   std::map<std::string, LatLon> located;
   for (const char* name : {"bay_locations_2016.csv", "bay_status_snapshot_2018-09-08.csv"}) {
-    auto text = ReadFile(dir / name);
-    if (!text.ok()) continue;
-    int err = 0;
-    auto records = ParseCsv(StripUtf8Bom(*text), &err);
-    if (!records.ok()) {
-      return InvalidArgument(fmt::format("{} line {}: {}", name, err, records.status().message()));
-    }
-    int c_marker = -1, c_lat = -1, c_lon = -1;
-    bool header = true;
-    for (const auto& r : *records) {
-      if (header) {
-        header = false;
-        for (size_t i = 0; i < r.cells.size(); ++i) {
-          auto c = TrimSpace(r.cells[i]);
-          if (c == "st_marker_id") c_marker = static_cast<int>(i);
-          if (c == "lat") c_lat = static_cast<int>(i);
-          if (c == "lon") c_lon = static_cast<int>(i);
-        }
-        if (c_marker < 0 || c_lat < 0 || c_lon < 0) {
-          return InvalidArgument(fmt::format("{}: needs st_marker_id, lat and lon columns", name));
-        }
-        continue;
-      }
-      if (static_cast<int>(r.cells.size()) <= std::max({c_marker, c_lat, c_lon})) continue;
-      auto lat = ParseDouble(r.cells[c_lat]), lon = ParseDouble(r.cells[c_lon]);
+    auto records = ReadCsvFile(dir / name);
+    if (records.status().code() == StatusCode::kNotFound) continue;
+    PG_RETURN_IF_ERROR(records.status());
+    if (records->empty()) continue;
+    PG_ASSIGN_OR_RETURN(auto c,
+                        HeaderColumns(records->front(), name, {"st_marker_id", "lat", "lon"}));
+    for (size_t i = 1; i < records->size(); ++i) {
+      const auto& cells = (*records)[i].cells;
+      if (cells.size() <= std::max({c[0], c[1], c[2]})) continue;
+      auto lat = ParseDouble(cells[c[1]]), lon = ParseDouble(cells[c[2]]);
       if (!lat || !lon) continue;
-      located.emplace(std::string(TrimSpace(r.cells[c_marker])), LatLon{*lat, *lon});
+      located.emplace(std::string(TrimSpace(cells[c[0]])), LatLon{*lat, *lon});
     }
   }
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir / "events", ec)) {
-    if (e.path().extension() == ".csv") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  struct Stay {
-    Timestamp arrival, departure;
-  };
+  return located;
+}
+
+struct Stay {
+  Timestamp arrival, departure;
+};
+
+// What the event files say per street marker.
+struct MarkerStays {
   std::map<std::string, std::vector<Stay>> stays;
-  std::map<std::string, std::map<int, int>> limits;  // marker → limit → times seen
+  std::map<std::string, std::map<int, int>> limits;  // marker → limit in minutes → times seen
   std::map<std::string, std::string> area_of;
-  BayEventSet out;
-  for (const auto& path : files) {
-    PG_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-    int err = 0;
-    auto records = ParseCsv(StripUtf8Bom(text), &err);
-    std::string file = path.filename().string();
-    if (!records.ok()) {
-      return InvalidArgument(fmt::format("{} line {}: {}", file, err, records.status().message()));
+  size_t rows = 0;
+};
+
+// Adds the stays of one events/N*.csv file. Errors: kInvalidArgument naming file and line.
+Status ReadStays(const std::filesystem::path& path, const date::time_zone& zone,
+                 std::chrono::days shift, MarkerStays& out) {
+  PG_ASSIGN_OR_RETURN(auto records, ReadCsvFile(path));
+  std::string file = path.filename().string();
+  std::optional<std::vector<size_t>> c;  // arrival, departure, marker, area, violation
+  for (const auto& r : records) {
+    if (r.cells.size() == 1 && TrimSpace(r.cells[0]).empty()) continue;
+    if (!c) {
+      PG_ASSIGN_OR_RETURN(
+          c, HeaderColumns(
+                 r, file, {"arrival_time", "departure_time", "street_marker", "area", "vio_time"}));
+      continue;
     }
-    int c_arr = -1, c_dep = -1, c_marker = -1, c_area = -1, c_vio = -1;
-    bool header = true;
-    for (const auto& r : *records) {
-      if (r.cells.size() == 1 && TrimSpace(r.cells[0]).empty()) continue;
-      if (header) {
-        header = false;
-        for (size_t i = 0; i < r.cells.size(); ++i) {
-          auto c = TrimSpace(r.cells[i]);
-          if (c == "arrival_time") c_arr = static_cast<int>(i);
-          if (c == "departure_time") c_dep = static_cast<int>(i);
-          if (c == "street_marker") c_marker = static_cast<int>(i);
-          if (c == "area") c_area = static_cast<int>(i);
-          if (c == "vio_time") c_vio = static_cast<int>(i);
-        }
-        if (c_arr < 0 || c_dep < 0 || c_marker < 0 || c_area < 0 || c_vio < 0) {
-          return InvalidArgument(fmt::format(
-              "{}: needs arrival_time, departure_time, street_marker, area and vio_time", file));
-        }
-        continue;
-      }
-      ++out.rows;
-      if (static_cast<int>(r.cells.size()) <= std::max({c_arr, c_dep, c_marker, c_area, c_vio})) {
-        return InvalidArgument(fmt::format("{} line {}: too few cells", file, r.line));
-      }
-      auto arrival = ParseArrival(TrimSpace(r.cells[c_arr]));
-      auto departure = ParseClock(r.cells[c_dep]);
-      auto vio = ParseClock(r.cells[c_vio]);
-      if (!arrival || !departure || !vio) {
-        return InvalidArgument(
-            fmt::format("{} line {}: expected arrival YYYY/M/D H:MM and departure, vio_time H:MM",
-                        file, r.line));
-      }
-      auto [y, m, d, minute] = *arrival;
-      std::string marker(TrimSpace(r.cells[c_marker]));
-      Timestamp a = FromLocal(y, m, d, minute, *zone) + shift;
-      Timestamp b = FromLocal(y, m, d, *departure, *zone) + shift;
-      if (b < a) continue;  // not in this set (no stay crosses midnight), but never trust it
-      stays[marker].push_back({a, b});
-      ++limits[marker][std::max(0, *vio - minute)];
-      area_of.emplace(marker, std::string(TrimSpace(r.cells[c_area])));
+    ++out.rows;
+    if (r.cells.size() <= *std::max_element(c->begin(), c->end())) {
+      return InvalidArgument(fmt::format("{} line {}: too few cells", file, r.line));
     }
+    auto arrival = ParseArrival(TrimSpace(r.cells[(*c)[0]]));
+    auto departure = ParseClock(r.cells[(*c)[1]]);
+    auto vio = ParseClock(r.cells[(*c)[4]]);
+    if (!arrival || !departure || !vio) {
+      return InvalidArgument(fmt::format(
+          "{} line {}: expected arrival YYYY/M/D H:MM and departure, vio_time H:MM", file, r.line));
+    }
+    auto [y, m, d, minute] = *arrival;
+    std::string marker(TrimSpace(r.cells[(*c)[2]]));
+    Timestamp a = FromLocal(y, m, d, minute, zone) + shift;
+    Timestamp b = FromLocal(y, m, d, *departure, zone) + shift;
+    if (b < a) continue;  // not in this set (no stay crosses midnight), but never trust it
+    out.stays[marker].push_back({a, b});
+    ++out.limits[marker][std::max(0, *vio - minute)];
+    out.area_of.emplace(marker, std::string(TrimSpace(r.cells[(*c)[3]])));
   }
-  std::map<std::string, std::pair<LatLon, int>> zone_centres;
-  for (auto& [marker, list] : stays) {
+  return Status::Ok();
+}
+
+std::string ZoneIdOf(std::string_view area) { return "MEL-" + Slug(area); }
+
+// One bay per marker with its arrival and departure events (a stay that begins before the last
+// one ended starts a second after it: a bay holds one car at a time); the sum of located bays'
+// positions and their count per zone go to `centres`.
+void AddBays(MarkerStays& in, const std::map<std::string, LatLon>& located,
+             std::map<std::string, std::pair<LatLon, int>>& centres, BayEventSet& out) {
+  for (auto& [marker, list] : in.stays) {
     std::sort(list.begin(), list.end(),
               [](const Stay& x, const Stay& y) { return x.arrival < y.arrival; });
     model::Bay bay;
     bay.id = model::BayId("MEL-" + marker);
-    std::string zone_id = "MEL-" + Slug(area_of[marker]);
+    std::string zone_id = ZoneIdOf(in.area_of[marker]);
     bay.facility = model::FacilityId(zone_id);
     bay.sensor_id = marker;
-    auto best = std::max_element(limits[marker].begin(), limits[marker].end(),
+    auto best = std::max_element(in.limits[marker].begin(), in.limits[marker].end(),
                                  [](const auto& x, const auto& y) { return x.second < y.second; });
     bay.time_limit_minutes = best->first;
-    auto loc = located.find(marker);
-    if (loc != located.end()) {
+    if (auto loc = located.find(marker); loc != located.end()) {
       bay.location = loc->second;
-      auto& c = zone_centres[zone_id];
+      auto& c = centres[zone_id];
       c.first.lat += loc->second.lat;
       c.first.lon += loc->second.lon;
       ++c.second;
@@ -201,22 +210,52 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
     }
     out.bays.push_back(std::move(bay));
   }
+}
+
+// One on-street zone per area, at the mean position of its located bays.
+void AddZones(const MarkerStays& in, const std::map<std::string, std::pair<LatLon, int>>& centres,
+              BayEventSet& out) {
   std::set<std::string> zones;
-  for (const auto& [marker, area] : area_of) {
-    std::string zone_id = "MEL-" + Slug(area);
+  for (const auto& [marker, area] : in.area_of) {
+    std::string zone_id = ZoneIdOf(area);
     if (!zones.insert(zone_id).second) continue;
     model::Facility f;
     f.id = model::FacilityId(zone_id);
     f.name = {area, area};
     f.kind = model::FacilityKind::kOnStreet;
     f.district = "melbourne";
-    auto c = zone_centres.find(zone_id);
-    if (c != zone_centres.end()) {
+    if (auto c = centres.find(zone_id); c != centres.end()) {
       f.location = {c->second.first.lat / c->second.second, c->second.first.lon / c->second.second};
     }
     f.operator_name = "City of Melbourne";
     out.zones.push_back(std::move(f));
   }
+}
+
+}  // namespace
+
+Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::chrono::days shift) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir(directory);
+  if (!fs::is_directory(dir / "events", ec)) {
+    return NotFound(
+        fmt::format("{} has no events/ folder (the melbourne-onstreet data set)", directory));
+  }
+  PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone("Australia/Melbourne"));
+  PG_ASSIGN_OR_RETURN(auto located, ReadBayLocations(dir));
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir / "events", ec)) {
+    if (e.path().extension() == ".csv") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  MarkerStays stays;
+  for (const auto& path : files) PG_RETURN_IF_ERROR(ReadStays(path, *zone, shift, stays));
+  BayEventSet out;
+  out.rows = stays.rows;
+  std::map<std::string, std::pair<LatLon, int>> centres;
+  AddBays(stays, located, centres, out);
+  AddZones(stays, centres, out);
   return out;
 }
 
