@@ -6,86 +6,107 @@
 
 namespace pg {
 
-Result<std::vector<CsvRecord>> ParseCsv(std::string_view text, int* error_line) {
-  std::vector<CsvRecord> records;
-  CsvRecord record;
-  std::string cell;
-  int line = 1;
-  record.line = 1;
-  bool in_quotes = false;
-  bool after_quote = false;  // a quoted cell has been closed; only a separator may follow
-  bool record_open = false;  // something of the current record has been read
-  int quote_line = 0;
+namespace {
 
-  auto end_cell = [&] {
-    record.cells.push_back(std::move(cell));
-    cell.clear();
-    after_quote = false;
-  };
-  auto end_record = [&] {
-    end_cell();
-    records.push_back(std::move(record));
-    record = CsvRecord{};
-    record_open = false;
-  };
+// RFC 4180's state machine over the text, one character (or CRLF, or doubled quote) at a time.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text) : text_(text) { record_.line = 1; }
 
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_quotes) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          cell += '"';
-          ++i;
-        } else {
-          in_quotes = false;
-          after_quote = true;
-        }
-        continue;
+  Result<std::vector<CsvRecord>> Read(int* error_line) {
+    for (i_ = 0; i_ < text_.size(); ++i_) {
+      if (in_quotes_) {
+        Quoted(text_[i_]);
+      } else if (!Plain(text_[i_])) {
+        if (error_line) *error_line = line_;
+        return InvalidArgument(
+            "text after the closing quote of a cell (a quote inside a quoted cell is written "
+            "\"\")");
       }
-      // A line break inside quotes belongs to the cell; it is kept as LF whatever the file used,
-      // so the same survey reads the same from a CRLF and an LF file.
-      if (c == '\r') {
-        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        cell += '\n';
-        ++line;
-        continue;
-      }
-      if (c == '\n') ++line;
-      cell += c;
-      continue;
     }
-    if (!record_open) {
-      record.line = line;
-      record_open = true;
+    if (in_quotes_) {
+      if (error_line) *error_line = quote_line_;
+      return InvalidArgument("a quoted cell opened here is not closed before the end of the file");
+    }
+    if (record_open_) EndRecord();
+    return std::move(records_);
+  }
+
+ private:
+  bool Next(char c) const { return i_ + 1 < text_.size() && text_[i_ + 1] == c; }
+
+  void Quoted(char c) {
+    if (c == '"') {
+      if (Next('"')) {
+        cell_ += '"';
+        ++i_;
+      } else {
+        in_quotes_ = false;
+        after_quote_ = true;
+      }
+      return;
+    }
+    // A line break inside quotes belongs to the cell; it is kept as LF whatever the file used,
+    // so the same survey reads the same from a CRLF and an LF file.
+    if (c == '\r') {
+      if (Next('\n')) ++i_;
+      c = '\n';
+    }
+    if (c == '\n') ++line_;
+    cell_ += c;
+  }
+
+  // False on text after a closing quote.
+  bool Plain(char c) {
+    if (!record_open_) {
+      record_.line = line_;
+      record_open_ = true;
     }
     if (c == ',') {
-      end_cell();
-      continue;
+      EndCell();
+    } else if (c == '\r' || c == '\n') {
+      if (c == '\r' && Next('\n')) ++i_;
+      EndRecord();
+      ++line_;
+    } else if (after_quote_) {
+      return false;
+    } else if (c == '"' && cell_.empty()) {
+      in_quotes_ = true;
+      quote_line_ = line_;
+    } else {
+      cell_ += c;
     }
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      end_record();
-      ++line;
-      continue;
-    }
-    if (after_quote) {
-      if (error_line) *error_line = line;
-      return InvalidArgument(
-          "text after the closing quote of a cell (a quote inside a quoted cell is written \"\")");
-    }
-    if (c == '"' && cell.empty()) {
-      in_quotes = true;
-      quote_line = line;
-      continue;
-    }
-    cell += c;
+    return true;
   }
-  if (in_quotes) {
-    if (error_line) *error_line = quote_line;
-    return InvalidArgument("a quoted cell opened here is not closed before the end of the file");
+
+  void EndCell() {
+    record_.cells.push_back(std::move(cell_));
+    cell_.clear();
+    after_quote_ = false;
   }
-  if (record_open) end_record();
-  return records;
+  void EndRecord() {
+    EndCell();
+    records_.push_back(std::move(record_));
+    record_ = CsvRecord{};
+    record_open_ = false;
+  }
+
+  const std::string_view text_;
+  size_t i_ = 0;
+  std::vector<CsvRecord> records_;
+  CsvRecord record_;
+  std::string cell_;
+  int line_ = 1;
+  bool in_quotes_ = false;
+  bool after_quote_ = false;  // a quoted cell has been closed; only a separator may follow
+  bool record_open_ = false;  // something of the current record has been read
+  int quote_line_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<CsvRecord>> ParseCsv(std::string_view text, int* error_line) {
+  return CsvReader(text).Read(error_line);
 }
 
 std::string_view StripUtf8Bom(std::string_view text) {

@@ -58,6 +58,106 @@ bool IsDaySelector(std::string_view token) {
   return true;
 }
 
+using Spans = std::vector<std::pair<int, int>>;
+
+// Marks the days a selector names ("Mo-Fr,Su", ranges may wrap: "Sa-Mo"); true when it names
+// only holidays (PH, SH). `raw`: the whole text, for the error.
+Result<bool> ParseDays(std::string_view selector, std::string_view raw, Rule& rule) {
+  bool any_weekday = false;
+  for (auto part : SplitString(selector, ',')) {
+    auto range = SplitString(part, '-');
+    if (range[0] == "PH" || range[0] == "SH") continue;
+    auto a = DayIndex(range[0]);
+    auto b = range.size() == 2 ? DayIndex(range[1]) : a;
+    if (!a || !b) return Unsupported(raw, part);
+    for (int d = *a;; d = (d + 1) % 7) {
+      rule.days[d] = true;
+      if (d == *b) break;
+    }
+    any_weekday = true;
+  }
+  return !any_weekday;
+}
+
+// Adds one time token to the rule: "off"/"closed", "24/7" or spans "08:00-12:00,14:00-02:00" (an
+// end at or before its start runs past midnight).
+Status ParseTimes(std::string_view token, std::string_view raw, Rule& rule) {
+  if (token == "off" || token == "closed") {
+    rule.off = true;
+    return Status::Ok();
+  }
+  if (token == "24/7") {
+    rule.spans.emplace_back(0, kDay);
+    return Status::Ok();
+  }
+  for (auto span_text : SplitString(token, ',')) {
+    if (span_text.empty()) continue;
+    auto ends = SplitString(span_text, '-');
+    if (ends.size() != 2) return Unsupported(raw, span_text);
+    auto from = ParseClock(ends[0]);
+    auto to = ParseClock(ends[1]);
+    if (!from || !to || *from >= kDay) return Unsupported(raw, span_text);
+    int end = *to;
+    if (end <= *from) end += kDay;  // past midnight
+    rule.spans.emplace_back(*from, end);
+  }
+  return Status::Ok();
+}
+
+// One rule: "[days] [times|off|24/7] ..."; nullopt for a holiday-only rule (PH/SH need a
+// holiday calendar; see the header).
+Result<std::optional<Rule>> ParseRule(std::string_view rule_text, std::string_view raw) {
+  std::vector<std::string_view> tokens;
+  for (auto t : SplitString(rule_text, ' ')) {
+    if (!TrimSpace(t).empty()) tokens.push_back(TrimSpace(t));
+  }
+  Rule rule;
+  size_t i = 0;
+  bool holiday_only = false;
+  const bool named_days = !tokens.empty() && IsDaySelector(tokens[0]);
+  if (named_days) {
+    PG_ASSIGN_OR_RETURN(holiday_only, ParseDays(tokens[0], raw, rule));
+    ++i;
+  } else {
+    rule.days.fill(true);
+  }
+  if (i == tokens.size()) {
+    if (!named_days) return Unsupported(raw, rule_text);
+    rule.spans = {{0, kDay}};  // "Mo-Fr" alone means open all day
+  }
+  for (; i < tokens.size(); ++i) PG_RETURN_IF_ERROR(ParseTimes(tokens[i], raw, rule));
+  if (holiday_only) return std::optional<Rule>();
+  return std::optional<Rule>(std::move(rule));
+}
+
+// Per day, what the rules say, spans still running past 24:00; a day no rule names is absent.
+using DaySpans = std::array<std::optional<Spans>, 7>;
+
+// Each day's spans cut at midnight (the rest spills into the next day), sorted and merged.
+std::array<Spans, 7> NormalizeSpans(const DaySpans& days) {
+  std::array<Spans, 7> out;
+  for (int d = 0; d < 7; ++d) {
+    if (!days[d]) continue;
+    for (auto [from, to] : *days[d]) {
+      out[d].push_back({from, std::min(to, kDay)});
+      if (to > kDay) out[(d + 1) % 7].push_back({0, std::min(to - kDay, kDay)});
+    }
+  }
+  for (auto& spans : out) {
+    std::sort(spans.begin(), spans.end());
+    Spans merged;
+    for (auto s : spans) {
+      if (!merged.empty() && s.first <= merged.back().second) {
+        merged.back().second = std::max(merged.back().second, s.second);
+      } else {
+        merged.push_back(s);
+      }
+    }
+    spans = std::move(merged);
+  }
+  return out;
+}
+
 }  // namespace
 
 OpeningHours::OpeningHours() {
@@ -68,102 +168,23 @@ Result<OpeningHours> OpeningHours::Parse(std::string_view raw) {
   std::string_view text = TrimSpace(raw);
   OpeningHours out;
   if (text.empty() || text == "24/7") return out;
-
-  // Per day, the spans of the rules that apply to it (spans may run past 24:00).
-  std::array<std::vector<std::pair<int, int>>, 7> day_spans;
-  std::array<bool, 7> day_has_rule{};
-
+  DaySpans days;
   for (auto rule_text : SplitString(text, ';')) {
     rule_text = TrimSpace(rule_text);
     if (rule_text.empty()) continue;
-    // Tokens separated by spaces: [days] [times|off|24/7] ...
-    std::vector<std::string_view> tokens;
-    for (auto t : SplitString(rule_text, ' ')) {
-      if (!TrimSpace(t).empty()) tokens.push_back(TrimSpace(t));
-    }
-    Rule rule;
-    size_t i = 0;
-    bool holiday_only = false;
-    bool named_days = false;
-    if (i < tokens.size() && IsDaySelector(tokens[i])) {
-      bool any_weekday = false;
-      for (auto part : SplitString(tokens[i], ',')) {
-        auto range = SplitString(part, '-');
-        if (range[0] == "PH" || range[0] == "SH") continue;
-        auto a = DayIndex(range[0]);
-        auto b = range.size() == 2 ? DayIndex(range[1]) : a;
-        if (!a || !b) return Unsupported(raw, part);
-        for (int d = *a;; d = (d + 1) % 7) {
-          rule.days[d] = true;
-          if (d == *b) break;
-        }
-        any_weekday = true;
-      }
-      holiday_only = !any_weekday;
-      named_days = true;
-      ++i;
-    }
-    if (!named_days) rule.days.fill(true);
-    if (i == tokens.size()) {
-      if (!named_days) return Unsupported(raw, rule_text);
-      rule.spans = {{0, kDay}};  // "Mo-Fr" alone means open all day
-    }
-    for (; i < tokens.size(); ++i) {
-      std::string_view tok = tokens[i];
-      if (tok == "off" || tok == "closed") {
-        rule.off = true;
-        continue;
-      }
-      if (tok == "24/7") {
-        rule.spans.push_back({0, kDay});
-        continue;
-      }
-      for (auto span_text : SplitString(tok, ',')) {
-        if (span_text.empty()) continue;
-        auto ends = SplitString(span_text, '-');
-        if (ends.size() != 2) return Unsupported(raw, span_text);
-        auto from = ParseClock(ends[0]);
-        auto to = ParseClock(ends[1]);
-        if (!from || !to || *from >= kDay) return Unsupported(raw, span_text);
-        int end = *to;
-        if (end <= *from) end += kDay;  // past midnight
-        rule.spans.push_back({*from, end});
-      }
-    }
-    if (holiday_only) continue;  // PH/SH rules need a holiday calendar; see header
+    PG_ASSIGN_OR_RETURN(std::optional<Rule> rule, ParseRule(rule_text, raw));
+    if (!rule) continue;
     for (int d = 0; d < 7; ++d) {
-      if (!rule.days[d]) continue;
       // OSM semantics: a later rule naming a day replaces what earlier rules said of it.
-      day_spans[d] = rule.off ? std::vector<std::pair<int, int>>{} : rule.spans;
-      day_has_rule[d] = true;
+      if (rule->days[d]) days[d] = rule->off ? Spans{} : rule->spans;
     }
   }
-
   // Days without any rule are closed once any rule exists (OSM semantics).
-  out.always_open_ = false;
-  for (auto& spans : out.open_spans_) spans.clear();
-  for (int d = 0; d < 7; ++d) {
-    if (!day_has_rule[d]) continue;
-    for (auto [from, to] : day_spans[d]) {
-      out.open_spans_[d].push_back({from, std::min(to, kDay)});
-      if (to > kDay) out.open_spans_[(d + 1) % 7].push_back({0, std::min(to - kDay, kDay)});
-    }
-  }
-  bool all_day_every_day = true;
-  for (auto& spans : out.open_spans_) {
-    std::sort(spans.begin(), spans.end());
-    std::vector<std::pair<int, int>> merged;
-    for (auto s : spans) {
-      if (!merged.empty() && s.first <= merged.back().second) {
-        merged.back().second = std::max(merged.back().second, s.second);
-      } else {
-        merged.push_back(s);
-      }
-    }
-    spans = std::move(merged);
-    if (spans.size() != 1 || spans[0] != std::pair<int, int>{0, kDay}) all_day_every_day = false;
-  }
-  out.always_open_ = all_day_every_day;
+  out.open_spans_ = NormalizeSpans(days);
+  out.always_open_ =
+      std::all_of(out.open_spans_.begin(), out.open_spans_.end(), [](const Spans& s) {
+        return s.size() == 1 && s[0] == std::pair<int, int>{0, kDay};
+      });
   return out;
 }
 

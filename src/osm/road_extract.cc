@@ -194,24 +194,22 @@ class RoadNodeHandler : public osmium::handler::Handler {
   std::vector<bool>& found_;
 };
 
-Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
-  RoadExtract extract;
+// Pass 1: the road ways (sorted by id) and turn restrictions (by relation id), with the file's
+// bounding box.
+std::vector<RawWay> ReadWaysAndRestrictions(const osmium::io::File& file, RoadExtract& extract) {
   RoadWayHandler way_handler{extract.stats};
   TurnRestrictionHandler restriction_handler{extract.stats};
-  {
-    osmium::io::Reader reader{file,
-                              osmium::osm_entity_bits::way | osmium::osm_entity_bits::relation};
-    const osmium::Box box = reader.header().box();
-    if (box.valid()) {
-      BoundingBox bbox;
-      bbox.Extend({box.bottom_left().lat(), box.bottom_left().lon()});
-      bbox.Extend({box.top_right().lat(), box.top_right().lon()});
-      extract.header_bbox = bbox;
-    }
-    osmium::apply(reader, way_handler, restriction_handler);
-    reader.close();
+  osmium::io::Reader reader{file, osmium::osm_entity_bits::way | osmium::osm_entity_bits::relation};
+  const osmium::Box box = reader.header().box();
+  if (box.valid()) {
+    BoundingBox bbox;
+    bbox.Extend({box.bottom_left().lat(), box.bottom_left().lon()});
+    bbox.Extend({box.top_right().lat(), box.top_right().lon()});
+    extract.header_bbox = bbox;
   }
-  std::vector<RawWay>& raw_ways = way_handler.ways();
+  osmium::apply(reader, way_handler, restriction_handler);
+  reader.close();
+  std::vector<RawWay> raw_ways = std::move(way_handler.ways());
   std::sort(raw_ways.begin(), raw_ways.end(),
             [](const RawWay& a, const RawWay& b) { return a.id < b.id; });
   extract.restrictions = std::move(restriction_handler.restrictions());
@@ -220,13 +218,15 @@ Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
               return a.relation_id < b.relation_id;
             });
   extract.stats.restrictions = static_cast<int>(extract.restrictions.size());
+  return raw_ways;
+}
 
-  std::vector<int64_t> wanted;
-  for (const RawWay& w : raw_ways)
-    wanted.insert(wanted.end(), w.node_ids.begin(), w.node_ids.end());
-  std::sort(wanted.begin(), wanted.end());
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+constexpr uint32_t kAbsent = UINT32_MAX;
 
+// Pass 2: the nodes the ways name (`wanted`, sorted) that the file has, into the extract;
+// returns each wanted node's index there, kAbsent for those the file lacks.
+std::vector<uint32_t> ReadWantedNodes(const osmium::io::File& file,
+                                      const std::vector<int64_t>& wanted, RoadExtract& extract) {
   std::vector<LatLon> locations(wanted.size());
   std::vector<uint8_t> flags(wanted.size(), 0);
   std::vector<bool> found(wanted.size(), false);
@@ -236,9 +236,6 @@ Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
     osmium::apply(reader, node_handler);
     reader.close();
   }
-
-  // Keep only the nodes present; old index → new index.
-  constexpr uint32_t kAbsent = UINT32_MAX;
   std::vector<uint32_t> new_index(wanted.size(), kAbsent);
   for (size_t i = 0; i < wanted.size(); ++i) {
     if (!found[i]) continue;
@@ -250,39 +247,56 @@ Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
     if (flags[i] & kCarBarrier) ++extract.stats.car_barriers;
     if (flags[i] & kRestrictedPassage) ++extract.stats.restricted_passages;
   }
+  return new_index;
+}
 
-  for (RawWay& raw : raw_ways) {
-    if (raw.car.usable()) ++extract.stats.car_ways;
-    if (raw.foot.allowed) ++extract.stats.foot_ways;
-    if (raw.car.restricted()) ++extract.stats.restricted_ways;
-    bool missing = false;
-    std::vector<uint32_t> run;
-    auto flush = [&] {
-      if (run.size() >= 2) {
-        RoadWay way;
-        way.id = raw.id;
-        way.highway = raw.highway;
-        way.car = raw.car;
-        way.foot = raw.foot;
-        way.nodes = std::move(run);
-        extract.ways.push_back(std::move(way));
-      }
-      run.clear();
-    };
-    for (int64_t id : raw.node_ids) {
-      const size_t i =
-          static_cast<size_t>(std::lower_bound(wanted.begin(), wanted.end(), id) - wanted.begin());
-      if (new_index[i] == kAbsent) {
-        missing = true;
-        flush();
-        continue;
-      }
-      if (!run.empty() && run.back() == new_index[i]) continue;  // a repeated node
-      run.push_back(new_index[i]);
+// Adds a way as the runs of its nodes the file has (a way cut by the extract's edge becomes its
+// pieces inside; repeated nodes are dropped); counts it.
+void AddWay(const RawWay& raw, const std::vector<int64_t>& wanted,
+            const std::vector<uint32_t>& new_index, RoadExtract& extract) {
+  if (raw.car.usable()) ++extract.stats.car_ways;
+  if (raw.foot.allowed) ++extract.stats.foot_ways;
+  if (raw.car.restricted()) ++extract.stats.restricted_ways;
+  bool missing = false;
+  std::vector<uint32_t> run;
+  auto flush = [&] {
+    if (run.size() >= 2) {
+      RoadWay way;
+      way.id = raw.id;
+      way.highway = raw.highway;
+      way.car = raw.car;
+      way.foot = raw.foot;
+      way.nodes = std::move(run);
+      extract.ways.push_back(std::move(way));
     }
-    flush();
-    if (missing) ++extract.stats.ways_with_missing_nodes;
+    run.clear();
+  };
+  for (int64_t id : raw.node_ids) {
+    const size_t i =
+        static_cast<size_t>(std::lower_bound(wanted.begin(), wanted.end(), id) - wanted.begin());
+    if (new_index[i] == kAbsent) {
+      missing = true;
+      flush();
+      continue;
+    }
+    if (!run.empty() && run.back() == new_index[i]) continue;  // a repeated node
+    run.push_back(new_index[i]);
   }
+  flush();
+  if (missing) ++extract.stats.ways_with_missing_nodes;
+}
+
+Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
+  RoadExtract extract;
+  std::vector<RawWay> raw_ways = ReadWaysAndRestrictions(file, extract);
+  std::vector<int64_t> wanted;
+  for (const RawWay& w : raw_ways) {
+    wanted.insert(wanted.end(), w.node_ids.begin(), w.node_ids.end());
+  }
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  const std::vector<uint32_t> new_index = ReadWantedNodes(file, wanted, extract);
+  for (const RawWay& raw : raw_ways) AddWay(raw, wanted, new_index, extract);
   return extract;
 }
 

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <type_traits>
 
 #include "core/csv.h"
 #include "core/strings.h"
@@ -603,6 +604,126 @@ Result<T> InEntry(Result<T> r, std::string_view kind, const std::string& id,
                          std::string(field));
 }
 
+using Rows = std::vector<std::vector<std::string>>;
+
+// city.csv, and districts.csv when the city has districts.
+void AddCityFiles(const model::City& c, std::vector<PendingFile>& files) {
+  std::string bbox;
+  if (!c.bbox.empty()) {
+    bbox = fmt::format("{},{},{},{}", FormatDecimal(c.bbox.min_lon), FormatDecimal(c.bbox.min_lat),
+                       FormatDecimal(c.bbox.max_lon), FormatDecimal(c.bbox.max_lat));
+  }
+  files.push_back({"city.csv",
+                   EntryKind::kCity,
+                   {{c.id, c.name.zh, c.name.en, c.time_zone,
+                     fmt::format("{}", fmt::join(c.locales, ";")), bbox, Bool(c.is_demo)}}});
+  if (c.districts.empty()) return;
+  Rows rows;
+  for (const auto& d : c.districts) {
+    rows.push_back({d.id, d.name.zh, d.name.en, FormatPointsCell(d.outline)});
+  }
+  files.push_back({"districts.csv", EntryKind::kDistrict, std::move(rows)});
+}
+
+Result<std::vector<std::string>> FacilityRow(const model::Facility& f) {
+  auto category = [&](SpaceCategory cat) {
+    auto it = f.capacity.by_category.find(cat);
+    return it == f.capacity.by_category.end() ? std::string() : std::to_string(it->second);
+  };
+  PG_ASSIGN_OR_RETURN(std::string entrances, InEntry(FormatEntrancesCell(f.entrances), "facility",
+                                                     f.id.str(), "entrances"));
+  return std::vector<std::string>{f.id.str(),
+                                  f.name.zh,
+                                  f.name.en,
+                                  std::string(model::Name(f.kind)),
+                                  FormatDecimal(f.location.lat),
+                                  FormatDecimal(f.location.lon),
+                                  Optional(f.capacity.total),
+                                  category(SpaceCategory::kDisabled),
+                                  category(SpaceCategory::kEv),
+                                  category(SpaceCategory::kFamily),
+                                  category(SpaceCategory::kMotorcycle),
+                                  f.operator_name,
+                                  f.opening_hours,
+                                  f.tariff ? FormatTariffCell(*f.tariff) : "",
+                                  Optional(f.fee),
+                                  Optional(f.max_height_m),
+                                  f.district,
+                                  std::string(model::Name(f.access)),
+                                  entrances,
+                                  FormatPointsCell(f.outline),
+                                  f.osm_ref};
+}
+
+std::vector<std::string> BayRow(const model::Bay& b) {
+  return {b.id.str(),
+          b.facility.str(),
+          b.category ? std::string(model::Name(*b.category)) : "",
+          FormatDecimal(b.location.lat),
+          FormatDecimal(b.location.lon),
+          Optional(b.time_limit_minutes),
+          b.sensor_id};
+}
+
+std::vector<std::string> ChargerRow(const model::Charger& c) {
+  return {c.id.str(),
+          c.site,
+          c.facility ? c.facility->str() : "",
+          c.name.zh,
+          c.name.en,
+          FormatDecimal(c.location.lat),
+          FormatDecimal(c.location.lon),
+          FormatConnectorsCell(c.connectors),
+          c.operator_name,
+          c.district,
+          std::string(model::Name(c.access)),
+          std::string(model::Name(c.lifecycle)),
+          c.planned_date,
+          c.construction_date,
+          c.in_service_date,
+          c.retired_date,
+          c.osm_ref};
+}
+
+Result<std::vector<std::string>> SignRow(const model::Sign& s) {
+  PG_ASSIGN_OR_RETURN(std::string lines,
+                      InEntry(FormatSignLinesCell(s.lines), "sign", s.id.str(), "lines"));
+  return std::vector<std::string>{s.id.str(),
+                                  s.name.zh,
+                                  s.name.en,
+                                  FormatDecimal(s.location.lat),
+                                  FormatDecimal(s.location.lon),
+                                  std::string(model::Name(s.level)),
+                                  lines,
+                                  std::to_string(s.digits),
+                                  Bool(s.bilingual),
+                                  s.controller_id};
+}
+
+std::vector<std::string> SourceRow(const model::Source& s) {
+  return {s.id.str(), std::string(model::Name(s.kind)), model::FormatScope(s.scope),
+          std::to_string(s.expected_interval.count()), s.description};
+}
+
+// One file of `entries` (none when there are none), each row made by `row`, which returns the
+// row or (for Result) the error of an entry that has no cell form.
+template <typename Entry, typename RowOf>
+Status AddFile(const std::vector<Entry>& entries, const char* name, EntryKind kind, RowOf row,
+               std::vector<PendingFile>& files) {
+  if (entries.empty()) return Status::Ok();
+  Rows rows;
+  for (const Entry& e : entries) {
+    if constexpr (std::is_same_v<decltype(row(e)), std::vector<std::string>>) {
+      rows.push_back(row(e));
+    } else {
+      PG_ASSIGN_OR_RETURN(auto r, row(e));
+      rows.push_back(std::move(r));
+    }
+  }
+  files.push_back({name, kind, std::move(rows)});
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteSurveyCsv(const model::RegistryData& data, const std::string& directory) {
@@ -614,100 +735,14 @@ Status WriteSurveyCsv(const model::RegistryData& data, const std::string& direct
   // Every row is formatted before any file is written, so a value without a cell form leaves
   // the directory as it was.
   std::vector<PendingFile> files;
-  if (data.city) {
-    const model::City& c = *data.city;
-    std::string bbox;
-    if (!c.bbox.empty()) {
-      bbox =
-          fmt::format("{},{},{},{}", FormatDecimal(c.bbox.min_lon), FormatDecimal(c.bbox.min_lat),
-                      FormatDecimal(c.bbox.max_lon), FormatDecimal(c.bbox.max_lat));
-    }
-    files.push_back({"city.csv",
-                     EntryKind::kCity,
-                     {{c.id, c.name.zh, c.name.en, c.time_zone,
-                       fmt::format("{}", fmt::join(c.locales, ";")), bbox, Bool(c.is_demo)}}});
-    if (!c.districts.empty()) {
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& d : c.districts) {
-        rows.push_back({d.id, d.name.zh, d.name.en, FormatPointsCell(d.outline)});
-      }
-      files.push_back({"districts.csv", EntryKind::kDistrict, std::move(rows)});
-    }
-  }
-  if (!data.facilities.empty()) {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& f : data.facilities) {
-      auto category = [&](SpaceCategory cat) {
-        auto it = f.capacity.by_category.find(cat);
-        return it == f.capacity.by_category.end() ? std::string() : std::to_string(it->second);
-      };
-      PG_ASSIGN_OR_RETURN(std::string entrances, InEntry(FormatEntrancesCell(f.entrances),
-                                                         "facility", f.id.str(), "entrances"));
-      rows.push_back({f.id.str(),
-                      f.name.zh,
-                      f.name.en,
-                      std::string(model::Name(f.kind)),
-                      FormatDecimal(f.location.lat),
-                      FormatDecimal(f.location.lon),
-                      Optional(f.capacity.total),
-                      category(SpaceCategory::kDisabled),
-                      category(SpaceCategory::kEv),
-                      category(SpaceCategory::kFamily),
-                      category(SpaceCategory::kMotorcycle),
-                      f.operator_name,
-                      f.opening_hours,
-                      f.tariff ? FormatTariffCell(*f.tariff) : "",
-                      Optional(f.fee),
-                      Optional(f.max_height_m),
-                      f.district,
-                      std::string(model::Name(f.access)),
-                      entrances,
-                      FormatPointsCell(f.outline),
-                      f.osm_ref});
-    }
-    files.push_back({"facilities.csv", EntryKind::kFacility, std::move(rows)});
-  }
-  if (!data.bays.empty()) {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& b : data.bays) {
-      rows.push_back({b.id.str(), b.facility.str(),
-                      b.category ? std::string(model::Name(*b.category)) : "",
-                      FormatDecimal(b.location.lat), FormatDecimal(b.location.lon),
-                      Optional(b.time_limit_minutes), b.sensor_id});
-    }
-    files.push_back({"bays.csv", EntryKind::kBay, std::move(rows)});
-  }
-  if (!data.chargers.empty()) {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& c : data.chargers) {
-      rows.push_back({c.id.str(), c.site, c.facility ? c.facility->str() : "", c.name.zh, c.name.en,
-                      FormatDecimal(c.location.lat), FormatDecimal(c.location.lon),
-                      FormatConnectorsCell(c.connectors), c.operator_name, c.district,
-                      std::string(model::Name(c.access)), std::string(model::Name(c.lifecycle)),
-                      c.planned_date, c.construction_date, c.in_service_date, c.retired_date,
-                      c.osm_ref});
-    }
-    files.push_back({"chargers.csv", EntryKind::kCharger, std::move(rows)});
-  }
-  if (!data.signs.empty()) {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& s : data.signs) {
-      PG_ASSIGN_OR_RETURN(std::string lines,
-                          InEntry(FormatSignLinesCell(s.lines), "sign", s.id.str(), "lines"));
-      rows.push_back({s.id.str(), s.name.zh, s.name.en, FormatDecimal(s.location.lat),
-                      FormatDecimal(s.location.lon), std::string(model::Name(s.level)), lines,
-                      std::to_string(s.digits), Bool(s.bilingual), s.controller_id});
-    }
-    files.push_back({"signs.csv", EntryKind::kSign, std::move(rows)});
-  }
-  if (!data.sources.empty()) {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& s : data.sources) {
-      rows.push_back({s.id.str(), std::string(model::Name(s.kind)), model::FormatScope(s.scope),
-                      std::to_string(s.expected_interval.count()), s.description});
-    }
-    files.push_back({"sources.csv", EntryKind::kSource, std::move(rows)});
-  }
+  if (data.city) AddCityFiles(*data.city, files);
+  PG_RETURN_IF_ERROR(
+      AddFile(data.facilities, "facilities.csv", EntryKind::kFacility, FacilityRow, files));
+  PG_RETURN_IF_ERROR(AddFile(data.bays, "bays.csv", EntryKind::kBay, BayRow, files));
+  PG_RETURN_IF_ERROR(
+      AddFile(data.chargers, "chargers.csv", EntryKind::kCharger, ChargerRow, files));
+  PG_RETURN_IF_ERROR(AddFile(data.signs, "signs.csv", EntryKind::kSign, SignRow, files));
+  PG_RETURN_IF_ERROR(AddFile(data.sources, "sources.csv", EntryKind::kSource, SourceRow, files));
   for (const PendingFile& file : files) PG_RETURN_IF_ERROR(WriteCsvFile(dir, file));
   return Status::Ok();
 }

@@ -21,85 +21,94 @@ struct Tally {
   std::vector<std::string> plans;
 };
 
+// What the plans in force say of one facility.
+struct MemberPlans {
+  bool closed = false;
+  bool full = false;
+  int reserve = 0;
+  const GuidancePlan* text = nullptr;
+};
+
+// The plans of facility `id`, whose ids are also noted in `t.plans` (each once).
+MemberPlans PlansOf(const model::FacilityId& id, const EvalInput& in, Tally& t) {
+  MemberPlans m;
+  if (!in.plans) return m;
+  auto it = in.plans->find(id.str());
+  if (it == in.plans->end()) return m;
+  for (const GuidancePlan* p : it->second) {
+    if (std::find(t.plans.begin(), t.plans.end(), p->id) == t.plans.end()) {
+      t.plans.push_back(p->id);
+    }
+    switch (p->action) {
+      case PlanAction::kClosed:
+        m.closed = true;
+        break;
+      case PlanAction::kFull:
+        m.full = true;
+        break;
+      case PlanAction::kReserve:
+        m.reserve += p->reserve;
+        break;
+      case PlanAction::kText:
+        if (!m.text) m.text = p;
+        break;
+    }
+  }
+  return m;
+}
+
+// Adds a member with a fresh count to the tally; false when the line's class has no fresh
+// count there (the member is stale for this line).
+bool CountFresh(const model::SignLine& line, const state::FacilityView& v, MemberPlans plans,
+                bool single, Tally& t) {
+  int free = 0;
+  int capacity = 0;
+  if (line.category) {
+    auto c = std::find_if(v.by_category.begin(), v.by_category.end(),
+                          [&](const auto& x) { return x.category == *line.category; });
+    if (c == v.by_category.end() || !c->free) return false;
+    free = *c->free;
+    capacity = c->capacity;
+    plans.reserve = 0;  // plans reserve general spaces, not a class
+  } else {
+    free = v.free.value_or(0);
+    capacity = v.capacity;
+  }
+  // ViewFacility says full at 0 free too; the thresholds reach that by themselves. Only the
+  // operator's word (full with spaces counted free) or a plan forces FULL — on a class line
+  // as well, since the operator speaks for the whole car park.
+  const bool operator_full = v.state == OccupancyState::kFull && v.free.value_or(0) > 0;
+  if (plans.full || operator_full) {
+    free = 0;
+    if (single) t.forced_full = true;
+  }
+  int held = std::min(std::max(free, 0), plans.reserve);
+  t.reserved += held;
+  t.free += std::max(0, free - held);
+  t.capacity += capacity;
+  ++t.fresh;
+  return true;
+}
+
 Tally CountMembers(const model::SignLine& line, const EvalInput& in) {
   Tally t;
   const bool single = line.facilities.size() == 1;
   for (const auto& id : line.facilities) {
-    bool plan_closed = false;
-    bool plan_full = false;
-    int reserve = 0;
-    const GuidancePlan* text = nullptr;
-    if (in.plans) {
-      auto it = in.plans->find(id.str());
-      if (it != in.plans->end()) {
-        for (const GuidancePlan* p : it->second) {
-          if (std::find(t.plans.begin(), t.plans.end(), p->id) == t.plans.end()) {
-            t.plans.push_back(p->id);
-          }
-          switch (p->action) {
-            case PlanAction::kClosed:
-              plan_closed = true;
-              break;
-            case PlanAction::kFull:
-              plan_full = true;
-              break;
-            case PlanAction::kReserve:
-              reserve += p->reserve;
-              break;
-            case PlanAction::kText:
-              if (!text) text = p;
-              break;
-          }
-        }
-      }
-    }
+    const MemberPlans plans = PlansOf(id, in, t);
     const state::FacilityView* v = in.views(id);
-    if (plan_closed || (v && v->state == OccupancyState::kClosed)) {
+    if (plans.closed || (v && v->state == OccupancyState::kClosed)) {
       ++t.closed;
-      continue;
-    }
-    if (text) {
+    } else if (plans.text) {
       // A text plan speaks for a single facility; a group leaves the facility out of its sum.
       if (single) {
-        t.text_plan = text;
+        t.text_plan = plans.text;
       } else {
         ++t.closed;
       }
-      continue;
-    }
-    if (!v || v->state == OccupancyState::kUnknown) {
+    } else if (!v || v->state == OccupancyState::kUnknown ||
+               !CountFresh(line, *v, plans, single, t)) {
       ++t.stale;
-      continue;
     }
-    int free = 0;
-    int capacity = 0;
-    if (line.category) {
-      auto c = std::find_if(v->by_category.begin(), v->by_category.end(),
-                            [&](const auto& x) { return x.category == *line.category; });
-      if (c == v->by_category.end() || !c->free) {
-        ++t.stale;
-        continue;
-      }
-      free = *c->free;
-      capacity = c->capacity;
-      reserve = 0;  // plans reserve general spaces, not a class
-    } else {
-      free = v->free.value_or(0);
-      capacity = v->capacity;
-    }
-    // ViewFacility says full at 0 free too; the thresholds reach that by themselves. Only the
-    // operator's word (full with spaces counted free) or a plan forces FULL — on a class line
-    // as well, since the operator speaks for the whole car park.
-    const bool operator_full = v->state == OccupancyState::kFull && v->free.value_or(0) > 0;
-    if (plan_full || operator_full) {
-      free = 0;
-      if (single) t.forced_full = true;
-    }
-    int held = std::min(std::max(free, 0), reserve);
-    t.reserved += held;
-    t.free += std::max(0, free - held);
-    t.capacity += capacity;
-    ++t.fresh;
   }
   return t;
 }
