@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/geo.h"
 #include "core/time.h"
 

@@ -35,7 +35,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/strings.h"
 #include "core/time.h"
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {

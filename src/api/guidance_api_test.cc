@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "tests/support/guidance_city.h"
 
 namespace pg::api {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 
 namespace pg::api {
 namespace {

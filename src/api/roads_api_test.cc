@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "graph_build/graph_builder.h"
 #include "tests/support/roads_town.h"
 

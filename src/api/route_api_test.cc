@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "routing/route_query.h"
 #include "tests/support/roads_town.h"
 

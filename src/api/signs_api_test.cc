@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "api/openapi.h"
 #include "events/event_bus.h"
 #include "tests/support/temp_dir.h"

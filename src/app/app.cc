@@ -20,7 +20,6 @@
 #include "api/guidance_api.h"
 #include "api/health.h"
 #include "api/http/server.h"
-#include "api/http/test_client.h"
 #include "api/ingest_api.h"
 #include "api/metrics_api.h"
 #include "api/read_api.h"
@@ -34,6 +33,7 @@
 #include "core/log.h"
 #include "core/redact.h"
 #include "core/strings.h"
+#include "demo/demo_feed.h"
 #include "events/event_bus.h"
 #include "forecast/service.h"
 #include "graph/graph_file.h"
@@ -132,9 +132,10 @@ struct App::Impl {
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<ingest::MqttSubscriber> mqtt;
+  // The demo's feed, made in Start once the server's port is known.
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
   std::map<std::string, std::string> simulator_keys;  // source id → key
-  std::unique_ptr<api::http::HttpConnection> simulator_connection;
+  std::unique_ptr<demo::DemoFeed> demo_feed;
   std::unique_ptr<PeriodicThread> simulator_thread;
   std::unique_ptr<PeriodicThread> history_thread;
   std::unique_ptr<PeriodicThread> maintenance_thread;
@@ -496,41 +497,6 @@ struct App::Impl {
     }
   }
 
-  // One tick of the demo's feed, posted to our own API with each simulated source's key.
-  void FeedTick() {
-    std::map<std::string, std::vector<model::Observation>> by_source;
-    for (auto& o : simulator->Tick(clock->Now())) by_source[o.source.str()].push_back(std::move(o));
-    for (const auto& [source, observations] : by_source) {
-      auto key = simulator_keys.find(source);
-      if (key == simulator_keys.end()) {
-        PG_LOG_WARNING("demo feed: no key for source {}", source);
-        continue;
-      }
-      for (size_t first = 0; first < observations.size(); first += 10'000) {
-        size_t n = std::min<size_t>(10'000, observations.size() - first);
-        std::string body = ingest::ToWireJson(std::span(observations).subspan(first, n));
-        for (int attempt = 0; attempt < 2; ++attempt) {
-          if (!simulator_connection || !simulator_connection->open()) {
-            auto c = api::http::HttpConnection::Open("127.0.0.1", server->port());
-            if (!c.ok()) break;
-            simulator_connection = std::move(*c);
-          }
-          auto r = simulator_connection->Request(
-              "POST", "/api/v1/observations", body,
-              {{"Authorization", "Bearer " + key->second}, {"Content-Type", "application/json"}});
-          if (!r.ok()) {
-            simulator_connection.reset();
-            continue;
-          }
-          if (r->status != 200) {
-            PG_LOG_WARNING("demo feed: {} {}", r->status, RedactSecrets(r->body));
-          }
-          break;
-        }
-      }
-    }
-  }
-
   void RecordHistory() {
     Timestamp now = clock->Now();
     auto step = std::chrono::duration_cast<Milliseconds>(config.history_step);
@@ -767,10 +733,7 @@ Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry)
 Status App::Impl::CreateSimulator(std::shared_ptr<const registry::Registry> registry) {
   PG_ASSIGN_OR_RETURN(auto stored, store->GetSetting("demo.land_use"));
   auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
-  for (const auto& source : registry->sources()) {
-    PG_ASSIGN_OR_RETURN(auto key, store->GetSetting("demo.key." + source.id.str()));
-    if (key) simulator_keys[source.id.str()] = *key;
-  }
+  PG_ASSIGN_OR_RETURN(simulator_keys, demo::LoadDemoKeys(*registry, *store));
   simulator = std::make_unique<ingest::simulator::CitySimulator>(
       std::move(registry), std::move(land_use), config.simulator_seed);
   return Status::Ok();
@@ -867,11 +830,14 @@ Status App::Start() {
     // The feed posts to the API like any source; its first tick goes in before "serving" is
     // announced, so the demo is never seen all unknown. The periodic thread's first run is
     // that tick.
+    s.demo_feed =
+        std::make_unique<demo::DemoFeed>(std::move(s.simulator), std::move(s.simulator_keys),
+                                         demo::DemoFeed::Options{.port = s.server->port()});
     std::promise<void> first;
     auto first_done = first.get_future();
     s.simulator_thread = std::make_unique<PeriodicThread>(
         s.config.simulator_tick, [&s, first = std::move(first), done = false]() mutable {
-          s.FeedTick();
+          s.demo_feed->Tick(s.clock->Now());
           if (!done) {
             done = true;
             first.set_value();

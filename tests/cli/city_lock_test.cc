@@ -16,7 +16,7 @@
 #include <regex>
 #include <tuple>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/city_lock.h"
 #include "core/time.h"
 #include "store/store.h"

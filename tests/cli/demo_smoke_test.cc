@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 

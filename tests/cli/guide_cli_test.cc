@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/time.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"

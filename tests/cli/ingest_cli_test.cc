@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/time.h"
 #include "tests/support/cli_city.h"
 #include "tests/support/mosquitto_broker.h"

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/time.h"
 #include "tests/support/cli_city.h"
 #include "tests/support/file_damage.h"

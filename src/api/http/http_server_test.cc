@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "api/http/event_stream.h"
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 #include "core/clock.h"
 
 namespace pg::api::http {

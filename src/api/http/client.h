@@ -1,7 +1,9 @@
-// A small synchronous HTTP/1.1 client for tests and demos: one-shot requests, a keep-alive
-// connection, and a Server-Sent Events reader. Not for production use — no TLS, no redirects,
-// no proxy — but it decodes chunked bodies and honours timeouts, so a test fails instead of
-// hanging.
+// parkguide's HTTP/1.1 client (Boost.Beast), synchronous: one-shot requests, a keep-alive
+// connection, and a Server-Sent Events reader. It decodes chunked bodies and honours a timeout on
+// every call, so a caller fails instead of hanging. It serves parkguide's own calls on a trusted
+// network — the demo city's feed to its own server (demo/demo_feed.h), the load tools of bench/,
+// the tests — and speaks plain HTTP only: no TLS, no redirects, no proxy (reach a remote server
+// through a local TLS-terminating proxy).
 //
 //   PG_ASSIGN_OR_RETURN(auto r, http::HttpGet("127.0.0.1", server.port(), "/health"));
 //   EXPECT_EQ(r.status, 200);

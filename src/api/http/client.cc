@@ -1,4 +1,4 @@
-#include "api/http/test_client.h"
+#include "api/http/client.h"
 
 #include <fmt/format.h>
 
