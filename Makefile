@@ -34,9 +34,9 @@ bench: deps
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
-# clang-tidy on the sources changed in the last ten commits (tools/tidy_changed.sh BASE for others).
+# clang-tidy on the sources changed in the last ten commits (tools/tidy_changed.py BASE for others).
 tidy:
-	@tools/tidy_changed.sh $(BASE)
+	@tools/tidy_changed.py $(BASE)
 
 clean:
 	rm -rf build
