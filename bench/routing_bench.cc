@@ -23,8 +23,8 @@
 
 #include <fmt/format.h>
 
-#include "graph_build/graph_builder.h"
 #include "graph/graph_file.h"
+#include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "routing/dijkstra.h"
 #include "routing/route_query.h"

@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/http/event_stream.h"
 #include "api/http/client.h"
+#include "api/http/event_stream.h"
 #include "core/clock.h"
 
 namespace pg::api::http {
