@@ -14,4 +14,4 @@ add_library(pg_header_check OBJECT ${pg_header_sources})
 # The libraries whose usage requirements (include paths, definitions) the headers need.
 target_link_libraries(pg_header_check PRIVATE pg_app pg_demo pg_osm pg_graph pg_graph_build
   pg_routing pg_analytics pg_replay pg_simulator pg_mqtt pg_ingest_mqtt pg_guidance pg_simulation
-  pg_web pg_cli CLI11::CLI11 pg_warnings)
+  pg_web pg_cli pg_history CLI11::CLI11 pg_warnings)

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <ranges>
 
+#include "api/live_json.h"
 #include "api/problem_responses.h"
 #include "core/geo.h"
 #include "core/strings.h"
@@ -130,6 +131,7 @@ class Handlers {
       // A new client, or one that missed more than the bus keeps: the current picture first.
       auto snap = c_.live->Snapshot();
       for (auto& e : state::SnapshotEvents(*snap, c_.clock->Now(), c_.live->rules())) {
+        e.data = RenderLiveEvent(e);
         e.framed = events::FrameEvent(e);
         backlog.push_back(std::make_shared<const events::Event>(std::move(e)));
       }

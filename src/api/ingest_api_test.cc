@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/client.h"
+#include "api/live_json.h"
+#include "api/read_api.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {
@@ -47,6 +49,11 @@ class IngestApiTest : public ::testing::Test {
         std::vector{StaticKeyAuthorizer::KeyFor("duty", Role::kOperator, operator_key_)});
     RegisterIngestApi(
         *server_, {service_.get(), live_.get(), &bus_, store_.get(), &clock_, authorizer_.get()});
+    ApiContext read;
+    read.live = live_.get();
+    read.store = store_.get();
+    read.clock = &clock_;
+    RegisterReadApi(*server_, read);
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {
@@ -67,7 +74,7 @@ class IngestApiTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_{T("2026-11-28T08:01:00+08:00")};
-  events::EventBus bus_;
+  events::EventBus bus_{65536, RenderLiveEvent};
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<const registry::Registry> registry_;
   std::unique_ptr<state::LiveState> live_;
@@ -142,6 +149,24 @@ TEST_F(IngestApiTest, StreamStartsWithASnapshotThenChangesAndResumesFromLastEven
   EXPECT_NE(resumed->events[0].data.find(R"("free":30)"), std::string::npos);
   EXPECT_NE(resumed->events[1].data.find(R"("free":20)"), std::string::npos);
   EXPECT_EQ(std::stoull(*resumed->events[1].id), std::stoull(last_id) + 2);
+}
+
+TEST_F(IngestApiTest, TheStreamAndGetWriteTheSameLiveObject) {
+  auto client =
+      http::SseClient::Connect("127.0.0.1", server_->port(), "/api/v1/stream?facility=F1");
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE((*client)->Next(std::chrono::seconds(5)).ok());
+  ASSERT_EQ(Post(Count("F1", 40, "2026-11-28T08:00:00+08:00"), key_.key).status, 200);
+  auto change = (*client)->Next(std::chrono::seconds(5));
+  ASSERT_TRUE(change.ok() && change->has_value());
+  const json streamed = json::parse((*change)->data);
+  EXPECT_EQ(streamed["facility"], "F1");
+
+  auto got = http::HttpGet("127.0.0.1", server_->port(), "/api/v1/facilities/F1");
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(json::parse(got->body)["live"], streamed["live"]);
+  EXPECT_EQ(streamed["live"]["free"], 40);
 }
 
 TEST_F(IngestApiTest, SourceHealthReportsCountsAndAnomalies) {

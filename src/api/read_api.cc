@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/live_json.h"
 #include "api/openapi.h"
 #include "core/geo.h"
 #include "core/strings.h"
@@ -84,36 +85,10 @@ json PageJson(const Request& req, json items, size_t total, const Page& page) {
   return j;
 }
 
-std::string TimeText(const registry::Registry& reg, Timestamp t) {
-  return FormatRfc3339(t, reg.time_zone());
-}
-
-json LiveObject(const registry::Registry& reg, const state::FacilityView& v) {
-  auto opt = [](const std::optional<int>& x) { return x ? json(*x) : json(nullptr); };
-  json live{{"free", opt(v.free)},
-            {"occupied", opt(v.occupied)},
-            {"capacity", v.capacity},
-            {"state", state::Name(v.state)},
-            {"updated", v.updated ? json(TimeText(reg, *v.updated)) : json(nullptr)}};
-  if (!v.by_category.empty()) {
-    json classes = json::object();
-    for (const auto& c : v.by_category) {
-      bool unknown =
-          v.state == state::OccupancyState::kUnknown || v.state == state::OccupancyState::kClosed;
-      classes[std::string(model::Name(c.category))] = {
-          {"free", unknown ? json(nullptr) : opt(c.free)},
-          {"occupied", unknown ? json(nullptr) : opt(c.occupied)},
-          {"capacity", c.capacity}};
-    }
-    live["classes"] = std::move(classes);
-  }
-  return live;
-}
-
 json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
                   const model::Facility& f, Timestamp now, const state::LiveRules& rules) {
   json j = model::ToJson(f);
-  j["live"] = LiveObject(reg, state::ViewFacility(reg, snap, f, now, rules));
+  j["live"] = FacilityLiveJson(reg, state::ViewFacility(reg, snap, f, now, rules));
   j["bays"] = reg.BaysOf(f.id).size();
   return j;
 }
@@ -123,16 +98,7 @@ json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap
 json ChargerJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
                  const model::Charger& c, Timestamp now, const state::LiveRules& rules) {
   json j = model::ToJson(c);
-  const state::ChargerView view = state::ViewCharger(snap, c, now, rules);
-  json connectors = json::object();
-  for (const state::ChargerView::Reported& r : view.reported) {
-    connectors[std::to_string(r.connector)] = {{"status", model::Name(r.status)},
-                                               {"updated", TimeText(reg, r.updated)}};
-  }
-  j["live"] = {{"connectors", std::move(connectors)},
-               {"available", view.available ? json(*view.available) : json(nullptr)},
-               {"updated", view.updated ? json(TimeText(reg, *view.updated)) : json(nullptr)},
-               {"state", state::Name(view.state)}};
+  j["live"] = ChargerLiveJson(reg, state::ViewCharger(snap, c, now, rules));
   return j;
 }
 

@@ -21,6 +21,7 @@
 #include "api/health.h"
 #include "api/http/server.h"
 #include "api/ingest_api.h"
+#include "api/live_json.h"
 #include "api/metrics_api.h"
 #include "api/read_api.h"
 #include "api/roads_api.h"
@@ -38,6 +39,7 @@
 #include "forecast/service.h"
 #include "graph/graph_file.h"
 #include "graph/graph_settings.h"
+#include "history/recorder.h"
 #include "ingest/core/ingest_service.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
@@ -51,8 +53,6 @@
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
 #include "state/live_state.h"
-#include "state/rollup.h"
-#include "state/status_history.h"
 #include "store/store.h"
 
 namespace pg::app {
@@ -144,10 +144,10 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> forecast_thread;
   std::unique_ptr<guidance::Guide> guide;     // null when the city has no road graph
   std::atomic<int64_t> guidance_answered{0};  // since start (for /metrics and the counter)
-  int64_t guidance_recorded = 0;              // of which stored; history thread only
-  Timestamp last_history_slot;
-  state::RollupBuilder rollups;
-  state::StatusHistory status_history;  // bay and connector changes for the weekly report
+  // What the store keeps of the live state over time: a bus subscriber, ticked by history_thread.
+  // Shared with its subscription, which the bus's thread may still be calling after Unsubscribe.
+  std::shared_ptr<history::Recorder> recorder;
+  uint64_t recorder_subscription = 0;  // on `bus`
   std::unique_ptr<ReportSchedule> reports;
   std::unique_ptr<PeriodicThread> report_thread;
   int report_ticks = 0;
@@ -170,28 +170,6 @@ struct App::Impl {
   void RegisterLiveApis();  // the HTTP server with the read, route, roads, ingest and signs APIs
   // Forecasts, analytics and the weekly reports, with their APIs.
   Status CreatePlanning(const registry::Registry& registry);
-
-  // Feeds the 5-minute rollups: every facility's view and every charger site's busy connectors
-  // at this moment, then stores the buckets that have closed.
-  void SampleRollups() {
-    Timestamp now = clock->Now();
-    auto reg = live->registry();
-    auto snap = live->Snapshot();
-    using Kind = model::OccupancyRollup::Kind;
-    for (const auto& f : reg->facilities()) {
-      state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
-      rollups.Add(Kind::kFacility, f.id.str(), now, v.occupied, v.capacity);
-    }
-    for (const auto& site : state::ChargerSites(*reg, *snap, now, live->rules())) {
-      rollups.Add(Kind::kChargerSite, site.site, now,
-                  site.known > 0 ? std::optional<int>(site.busy) : std::nullopt, site.connectors);
-    }
-    auto closed = rollups.Flush(now);
-    if (closed.empty()) return;
-    if (Status st = store->AppendRollups(closed); !st.ok()) {
-      PG_LOG_WARNING("rollups: {}", st.ToString());
-    }
-  }
 
   // What /metrics exposes: the live picture (facilities by state, sources and their counters),
   // the journal, the ingest channels, the HTTP server, the signs and guidance. Each collector
@@ -425,41 +403,6 @@ struct App::Impl {
     journal_incidents = std::move(open);
   }
 
-  // Stores the bay sensor and connector status changes since the previous sample.
-  void RecordStatusChanges() {
-    auto changes = status_history.Diff(*live->Snapshot());
-    if (Status s = changes.bays.empty() ? Status::Ok() : store->AppendBayEvents(changes.bays);
-        !s.ok()) {
-      PG_LOG_WARNING("bay history: {}", s.ToString());
-    }
-    if (Status s = changes.connectors.empty() ? Status::Ok()
-                                              : store->AppendChargerStatus(changes.connectors);
-        !s.ok()) {
-      PG_LOG_WARNING("charger status history: {}", s.ToString());
-    }
-    // Hourly counters of each source's anomalies and drift corrections (analytics reads them).
-    for (const auto& d : changes.sources) {
-      for (const auto& [kind, n] :
-           {std::pair{"anomalies", d.anomalies}, {"corrections", d.corrections}}) {
-        if (n == 0) continue;
-        Status s = store->AddToCounter(fmt::format("source.{}.{}", d.source, kind), clock->Now(),
-                                       static_cast<int64_t>(n));
-        if (!s.ok()) PG_LOG_WARNING("source counters: {}", s.ToString());
-      }
-    }
-    // Guidance answers, counted in memory per request and stored here in hourly counters: one
-    // write per 10 s instead of one per query.
-    if (int64_t total = guidance_answered.load(); total > guidance_recorded) {
-      if (Status s =
-              store->AddToCounter("guidance.queries", clock->Now(), total - guidance_recorded);
-          s.ok()) {
-        guidance_recorded = total;
-      } else {
-        PG_LOG_WARNING("guidance counter: {}", s.ToString());
-      }
-    }
-  }
-
   // Skips its first call: a report due at start-up is written a minute later, leaving the start
   // to the feed and the signs, and a short-lived server (tests, smoke runs) to stop at once.
   void WriteDueReports() {
@@ -495,31 +438,6 @@ struct App::Impl {
         PG_LOG_INFO("source {} is reporting again", a.source);
       }
     }
-  }
-
-  void RecordHistory() {
-    Timestamp now = clock->Now();
-    auto step = std::chrono::duration_cast<Milliseconds>(config.history_step);
-    Timestamp slot = Timestamp(now.time_since_epoch() / step * step);
-    if (slot <= last_history_slot) return;
-    auto reg = live->registry();
-    auto snap = live->Snapshot();
-    std::vector<model::OccupancySample> samples;
-    for (const auto& f : reg->facilities()) {
-      state::FacilityView v = state::ViewFacility(*reg, *snap, f, now, live->rules());
-      if (!v.occupied) continue;  // unknown or closed: nothing true to record
-      samples.push_back({f.id, slot, *v.occupied, v.capacity});
-    }
-    if (Status s = store->AppendOccupancy(samples); !s.ok()) {
-      PG_LOG_WARNING("history: {}", s.ToString());
-      return;
-    }
-    if (Status s = store->AppendChargerSiteOccupancy(
-            ChargerSiteSamples(*reg, *snap, slot, now, live->rules()));
-        !s.ok()) {
-      PG_LOG_WARNING("history: {}", s.ToString());
-    }
-    last_history_slot = slot;
   }
 
   // Reloads recent history for forecasts and retrains when due (forecast/service.h).
@@ -699,7 +617,7 @@ Result<std::shared_ptr<const registry::Registry>> App::Impl::OpenCity() {
 }
 
 Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry) {
-  bus = std::make_unique<events::EventBus>();
+  bus = std::make_unique<events::EventBus>(65536, api::RenderLiveEvent);
   PG_ASSIGN_OR_RETURN(state::LiveRules rules, LiveRulesFor(config, *store));
   live =
       std::make_unique<state::LiveState>(std::move(registry), std::move(rules), clock, bus.get());
@@ -845,11 +763,17 @@ Status App::Start() {
         });
     first_done.wait();
   }
+  s.recorder = std::make_shared<history::Recorder>(
+      *s.live, *s.store, *s.clock, history::RecorderOptions{.slot = s.config.history_step});
+  s.recorder->AddTotalCounter({"guidance.queries", &s.guidance_answered});
+  s.recorder_subscription =
+      s.bus->SubscribeFrom(std::nullopt, [recorder = s.recorder](const events::EventPtr& e) {
+        recorder->OnEvent(*e);
+        return true;
+      });
   s.history_thread = std::make_unique<PeriodicThread>(std::chrono::seconds(10), [&s] {
     s.NoteJournalMark();
-    s.RecordHistory();
-    s.SampleRollups();
-    s.RecordStatusChanges();
+    s.recorder->Tick();
   });
   s.report_thread =
       std::make_unique<PeriodicThread>(std::chrono::minutes(1), [&s] { s.WriteDueReports(); });
@@ -875,6 +799,7 @@ void App::Stop() {
   if (s.history_thread) s.history_thread->Stop();
   if (s.demo_heartbeat_thread) s.demo_heartbeat_thread->Stop();
   if (s.bus && s.sign_subscription) s.bus->Unsubscribe(s.sign_subscription);
+  if (s.bus && s.recorder_subscription) s.bus->Unsubscribe(s.recorder_subscription);
   if (s.signs) s.signs->Stop();
   s.demo_mqtt_controllers.clear();
   s.sign_link.reset();

@@ -19,17 +19,6 @@ std::vector<forecast::SeriesKey> ForecastSeries(const registry::Registry& regist
   return keys;
 }
 
-std::vector<model::ChargerSiteSample> ChargerSiteSamples(const registry::Registry& registry,
-                                                         const state::LiveSnapshot& snapshot,
-                                                         Timestamp slot, Timestamp now,
-                                                         const state::LiveRules& rules) {
-  std::vector<model::ChargerSiteSample> out;
-  for (const auto& site : state::ChargerSites(registry, snapshot, now, rules)) {
-    if (site.known > 0) out.push_back({site.site, slot, site.busy, site.known});
-  }
-  return out;
-}
-
 std::optional<forecast::LiveValue> LiveStateReader::Current(const forecast::SeriesKey& key) const {
   auto reg = live_.registry();
   auto snap = live_.Snapshot();

@@ -1,6 +1,5 @@
 // Glue between the live state and the forecast service, kept out of app.cc so either side can
-// change with a small edit here: which series are forecast, the live value of each, and the
-// charging-site samples the history recorder stores.
+// change with a small edit here: which series are forecast and the live value of each.
 //
 // Thread-safety: LiveStateReader reads immutable snapshots; safe from any thread.
 #pragma once
@@ -8,7 +7,6 @@
 #include <vector>
 
 #include "forecast/service.h"
-#include "model/history.h"
 #include "registry/registry.h"
 #include "state/live_state.h"
 
@@ -16,13 +14,6 @@ namespace pg::app {
 
 // Every facility with a capacity, and every charging site of in-service chargers.
 std::vector<forecast::SeriesKey> ForecastSeries(const registry::Registry& registry);
-
-// Busy connectors per charging site at `now`, recorded at `slot` (sites with no connector that
-// may be believed now — state::ViewCharger — are left out).
-std::vector<model::ChargerSiteSample> ChargerSiteSamples(const registry::Registry& registry,
-                                                         const state::LiveSnapshot& snapshot,
-                                                         Timestamp slot, Timestamp now,
-                                                         const state::LiveRules& rules);
 
 class LiveStateReader final : public forecast::LiveReader {
  public:

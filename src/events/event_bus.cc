@@ -9,7 +9,8 @@ std::string FrameEvent(const Event& e) {
   return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", e.id, e.type, e.data);
 }
 
-EventBus::EventBus(size_t history) : history_limit_(history), thread_([this] { Run(); }) {}
+EventBus::EventBus(size_t history, Renderer render)
+    : history_limit_(history), render_(std::move(render)), thread_([this] { Run(); }) {}
 
 EventBus::~EventBus() {
   {
@@ -22,17 +23,20 @@ EventBus::~EventBus() {
 
 void EventBus::Publish(std::vector<Event> events) {
   if (events.empty()) return;
+  // Rendered and framed outside the lock: subscribers and resuming clients never wait on it.
+  for (auto& e : events) {
+    if (e.data.empty() && render_) e.data = render_(e);
+    if (e.framed.empty()) e.framed = FrameEvent(e);
+  }
   {
     std::lock_guard lock(mu_);
     for (auto& e : events) {
       if (!e.resumable) {
-        if (e.framed.empty()) e.framed = FrameEvent(e);
         if (!subscribers_.empty()) pending_.push_back(std::make_shared<const Event>(std::move(e)));
         continue;
       }
       if (e.id != last_id_ + 1) history_.clear();
       last_id_ = e.id;
-      if (e.framed.empty()) e.framed = FrameEvent(e);
       auto ptr = std::make_shared<const Event>(std::move(e));
       history_.push_back(ptr);
       if (history_.size() > history_limit_) history_.pop_front();

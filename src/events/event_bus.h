@@ -2,10 +2,14 @@
 // signs, history and alerts subscribe — so state does not know who listens (SPEC §3: "every
 // change is pushed to listeners as it happens").
 //
-//   EventBus bus;                          // starts its delivery thread
+//   EventBus bus(65536, api::RenderLiveEvent);  // starts its delivery thread
 //   auto sub = bus.SubscribeFrom(last_id, [](const EventPtr& e) { return Send(*e); },
 //                                &missed);   // resume: `missed` holds what came after last_id
 //   bus.Publish({event});                   // producer: never blocks on subscribers
+//
+// An event carries what changed as its producer's typed value (`payload`); in-process subscribers
+// read that. The stream's JSON line (`data`) is written once, at publication, by the renderer the
+// bus was given, so the producer does not know the wire format and nobody parses it back.
 //
 // Events carry increasing ids that are stable across restarts (the live state derives them
 // from the journal), so a client can resume with Last-Event-ID. The bus keeps the newest
@@ -18,6 +22,7 @@
 // Thread-safety: every member may be called from any thread.
 #pragma once
 
+#include <any>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,7 +45,12 @@ struct Event {
   std::string subject;             // the id of what changed
   std::string facility;            // the facility it belongs to, for filters ("" when none)
   std::optional<LatLon> location;  // for bounding-box filters
-  std::string data;                // JSON, one line
+  // What changed, typed by the producer (state/live_change.h: FacilityChange, ChargerChange,
+  // SourceChange); read with std::any_cast.
+  std::any payload;
+  // The stream's JSON, one line: written by the bus's renderer at publication unless the producer
+  // set it (events no renderer knows, such as the stream's own "sync").
+  std::string data;
   // False for events outside the replayed id sequence (alerts): delivered live, without an id,
   // not kept for resumption; `id` is then the id of the newest resumable event before it.
   bool resumable = true;
@@ -55,7 +65,12 @@ std::string FrameEvent(const Event& event);
 
 class EventBus {
  public:
-  explicit EventBus(size_t history = 65536);
+  // Writes Event::data of an event (one line of JSON, no line breaks). Called once per event, on
+  // the publishing thread, before the event is kept or delivered.
+  using Renderer = std::function<std::string(const Event&)>;
+
+  // `render` null: events are kept and delivered with the data their producer set.
+  explicit EventBus(size_t history = 65536, Renderer render = nullptr);
   ~EventBus();  // stops the delivery thread; pending events are dropped
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
@@ -89,6 +104,7 @@ class EventBus {
   void Run();
 
   const size_t history_limit_;
+  const Renderer render_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<EventPtr> history_;    // guarded by mu_

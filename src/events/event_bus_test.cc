@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <string>
 #include <thread>
 
 namespace pg::events {
@@ -28,6 +30,34 @@ bool Eventually(P pred) {
   for (int i = 0; i < 200 && !pred(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return pred();
+}
+
+TEST(EventBus, TheRendererWritesEachEventsDataOnceFromItsPayload) {
+  std::atomic<int> calls{0};
+  EventBus bus(16, [&](const Event& e) {
+    ++calls;
+    return "{\"n\":" + std::to_string(std::any_cast<int>(e.payload)) + "}";
+  });
+  std::mutex mu;
+  std::vector<EventPtr> seen;
+  bus.SubscribeFrom(std::nullopt, [&](const EventPtr& e) {
+    std::lock_guard lock(mu);
+    seen.push_back(e);
+    return true;
+  });
+  bus.SubscribeFrom(std::nullopt, [](const EventPtr&) { return true; });
+  std::vector<Event> events = Events(1, 2);
+  events[0].data.clear();
+  events[0].payload = 7;
+  bus.Publish(std::move(events));  // the second keeps the data its producer set
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return seen.size() == 2;
+  }));
+  EXPECT_EQ(calls.load(), 1) << "rendered once, whatever the number of subscribers";
+  EXPECT_EQ(seen[0]->data, R"({"n":7})");
+  EXPECT_EQ(seen[0]->framed, "id: 1\nevent: facility\ndata: {\"n\":7}\n\n");
+  EXPECT_EQ(seen[1]->data, "{}");
 }
 
 TEST(EventBus, DeliversEveryLaterEventInOrder) {

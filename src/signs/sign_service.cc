@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <any>
 
 #include "core/log.h"
 #include "model/opening_hours.h"
 #include "model/vocabulary.h"
+#include "state/live_change.h"
 
 namespace pg::signs {
 namespace {
@@ -234,15 +236,8 @@ const std::string& SignService::ControllerOf(const model::Sign& sign) const {
 void SignService::OnEvent(const events::Event& event) {
   if (event.type != "facility" && event.type != "zone") return;
   const std::string& facility = event.facility.empty() ? event.subject : event.facility;
-  std::string updated;
-  {
-    // Only "live.updated" is wanted; the rest of the event is the live object itself.
-    auto j = nlohmann::json::parse(event.data, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.contains("live") && j["live"].is_object() &&
-        j["live"].contains("updated") && j["live"]["updated"].is_string()) {
-      updated = j["live"]["updated"].get<std::string>();
-    }
-  }
+  const auto* change = std::any_cast<state::FacilityChange>(&event.payload);
+  const std::optional<Timestamp> updated = change ? change->view.updated : std::nullopt;
   {
     std::lock_guard lock(mutex_);
     last_event_id_ = std::max(last_event_id_, event.id);
@@ -255,7 +250,7 @@ void SignService::OnEvent(const events::Event& event) {
     ObservationCause& cause = last_observation_[facility];
     cause.version = event.id;
     cause.facility = facility;
-    cause.updated = std::move(updated);
+    cause.updated = updated;
     dirty_.insert(it->second.begin(), it->second.end());
   }
   Wake();
@@ -516,7 +511,9 @@ json SignService::CauseLocked(const Runtime& rt, const SignContent& content,
   }
   auto observation = [&]() {
     json j{{"kind", "observation"}, {"facility", newest->facility}, {"event", newest->version}};
-    if (!newest->updated.empty()) j["time"] = newest->updated;
+    if (newest->updated && index_registry_) {
+      j["time"] = FormatRfc3339(*newest->updated, index_registry_->time_zone());
+    }
     if (live.source_of) {
       std::string source = live.source_of(newest->facility);
       if (!source.empty()) j["source"] = source;

@@ -244,7 +244,7 @@ class SignService {
   struct ObservationCause {
     uint64_t version = 0;  // the event id
     std::string facility;
-    std::string updated;  // the time of the car park's newest count, as the event has it
+    std::optional<Timestamp> updated;  // the time of the car park's newest count
   };
   struct Controller {
     std::optional<Timestamp> last_heartbeat;

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "model/vocabulary.h"
+#include "state/live_change.h"
 #include "state/sequence.h"
 
 namespace pg::state {
@@ -266,34 +267,7 @@ FacilityView ViewOf(const registry::Registry& reg, const StateIndex::FacilityInf
   return view;
 }
 
-std::string OptInt(const std::optional<int>& v) { return v ? std::to_string(*v) : "null"; }
-
 }  // namespace
-
-std::string LiveJson(const registry::Registry& reg, const FacilityView& v) {
-  std::string out =
-      fmt::format(R"({{"free":{},"occupied":{},"capacity":{},"state":"{}","updated":)",
-                  OptInt(v.free), OptInt(v.occupied), v.capacity, Name(v.state));
-  if (v.updated) {
-    AppendJsonString(out, FormatRfc3339(*v.updated, reg.time_zone()));
-  } else {
-    out += "null";
-  }
-  if (!v.by_category.empty()) {
-    bool unknown = v.state == OccupancyState::kUnknown || v.state == OccupancyState::kClosed;
-    out += R"(,"classes":{)";
-    for (size_t i = 0; i < v.by_category.size(); ++i) {
-      const auto& c = v.by_category[i];
-      if (i) out.push_back(',');
-      out += fmt::format(R"("{}":{{"free":{},"occupied":{},"capacity":{}}})",
-                         model::Name(c.category), unknown ? "null" : OptInt(c.free),
-                         unknown ? "null" : OptInt(c.occupied), c.capacity);
-    }
-    out.push_back('}');
-  }
-  out.push_back('}');
-  return out;
-}
 
 FacilityView ViewFacility(const registry::Registry& reg, const LiveSnapshot& snapshot,
                           const model::Facility& f, Timestamp now, const LiveRules& rules) {
@@ -309,50 +283,29 @@ FacilityView ViewFacility(const registry::Registry& reg, const LiveSnapshot& sna
 
 namespace {
 
-events::Event RenderFacility(const StateIndex& index, uint32_t f, const FacilityLive& live,
-                             std::span<const SourceStats> sources, Timestamp now,
-                             const LiveRules& rules) {
-  const auto& reg = index.registry();
+events::Event FacilityEvent(const StateIndex& index, uint32_t f, const FacilityLive& live,
+                            std::span<const SourceStats> sources, Timestamp now,
+                            const LiveRules& rules) {
   const auto& info = index.facility(f);
   const model::Facility& facility = *info.facility;
-  FacilityView view = ViewOf(reg, info, &live, sources, now, rules);
   events::Event e;
   e.type = info.zone ? "zone" : "facility";
   e.subject = facility.id.str();
   e.facility = facility.id.str();
   e.location = facility.location;
-  e.data = R"({"facility":)";
-  AppendJsonString(e.data, facility.id.str());
-  e.data += R"(,"live":)";
-  e.data += LiveJson(reg, view);
-  e.data.push_back('}');
+  e.payload = FacilityChange{index.registry_ptr(), &facility,
+                             ViewOf(index.registry(), info, &live, sources, now, rules), now};
   return e;
 }
 
-events::Event RenderCharger(const StateIndex& index, uint32_t c, const ChargerView& view) {
-  const auto& reg = index.registry();
-  const model::Charger& charger = reg.chargers()[c];
+events::Event ChargerEvent(const StateIndex& index, uint32_t c, ChargerView view, Timestamp now) {
+  const model::Charger& charger = index.registry().chargers()[c];
   events::Event e;
   e.type = "charger";
   e.subject = charger.id.str();
   e.facility = charger.facility ? charger.facility->str() : "";
   e.location = charger.location;
-  e.data = R"({"charger":)";
-  AppendJsonString(e.data, charger.id.str());
-  e.data += R"(,"site":)";
-  AppendJsonString(e.data, charger.site);
-  e.data += R"(,"connectors":{)";
-  bool first = true;
-  for (const ChargerView::Reported& r : view.reported) {
-    if (!first) e.data.push_back(',');
-    first = false;
-    e.data += fmt::format(R"("{}":{{"status":"{}","updated":)", r.connector, model::Name(r.status));
-    AppendJsonString(e.data, FormatRfc3339(r.updated, reg.time_zone()));
-    e.data.push_back('}');
-  }
-  e.data +=
-      fmt::format(R"(}},"available":{},"state":"{}"}})",
-                  view.available ? std::to_string(*view.available) : "null", Name(view.state));
+  e.payload = ChargerChange{index.registry_ptr(), &charger, std::move(view), now};
   return e;
 }
 
@@ -445,15 +398,16 @@ std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestam
   std::vector<events::Event> out;
   const StateIndex& index = *snapshot.index;
   for (uint32_t f = 0; f < index.facility_count(); ++f) {
-    out.push_back(RenderFacility(index, f, snapshot.facilities[f], snapshot.sources, now, rules));
+    out.push_back(FacilityEvent(index, f, snapshot.facilities[f], snapshot.sources, now, rules));
     out.back().id = snapshot.event_id;
     out.back().resumable = false;
   }
   for (uint32_t c = 0; c < index.charger_count(); ++c) {
     out.push_back(
-        RenderCharger(index, c,
-                      ViewOfCharger(index, c, snapshot.connectors, snapshot.charger_seen[c],
-                                    snapshot.charger_source[c], snapshot.sources, now, rules)));
+        ChargerEvent(index, c,
+                     ViewOfCharger(index, c, snapshot.connectors, snapshot.charger_seen[c],
+                                   snapshot.charger_source[c], snapshot.sources, now, rules),
+                     now));
     out.back().id = snapshot.event_id;
     out.back().resumable = false;
   }
@@ -935,13 +889,14 @@ void LiveState::PublishEvents() {
     out.reserve(n);
     uint64_t id = first_id;
     for (uint32_t f : w.dirty_facilities) {
-      out.push_back(RenderFacility(*index_, f, w.facilities[f], w.sources, now, rules_));
+      out.push_back(FacilityEvent(*index_, f, w.facilities[f], w.sources, now, rules_));
       out.back().id = id++;
     }
     for (uint32_t c : w.dirty_chargers) {
-      out.push_back(RenderCharger(*index_, c,
-                                  ViewOfCharger(*index_, c, w.connectors, w.charger_seen[c],
-                                                w.charger_source[c], w.sources, now, rules_)));
+      out.push_back(ChargerEvent(*index_, c,
+                                 ViewOfCharger(*index_, c, w.connectors, w.charger_seen[c],
+                                               w.charger_source[c], w.sources, now, rules_),
+                                 now));
       out.back().id = id++;
     }
     bus_->Publish(std::move(out));
@@ -1089,20 +1044,11 @@ bool HasData(const FacilityLive& f) {
                      [](const ClassCount& c) { return c.known; });
 }
 
-}  // namespace
-
-std::string LiveState::Serialize() const {
-  std::lock_guard lock(mu_);
-  const Writer& w = *w_;
-  const auto& reg = index_->registry();
-  ByteWriter b;
-  b.out.append(kSnapshotMagic);
-  b.U(w.version);
-  b.U(w.event_id);
-  // Sources first (facilities refer to them by id), in id order: slots are numbered in order
-  // of first appearance, which differs between a live run and a replay.
+// Sources first (facilities refer to them by id), in id order: slots are numbered in order of
+// first appearance, which differs between a live run and a replay.
+void WriteSources(ByteWriter& b, std::span<const SourceStats> all) {
   std::vector<const SourceStats*> sources;
-  for (const auto& s : w.sources) sources.push_back(&s);
+  for (const auto& s : all) sources.push_back(&s);
   std::sort(sources.begin(), sources.end(),
             [](const SourceStats* x, const SourceStats* y) { return x->id < y->id; });
   b.U(sources.size());
@@ -1126,11 +1072,16 @@ std::string LiveState::Serialize() const {
     b.T(s.seq_advanced_at);
     b.T(s.seq_newest_time);
   }
+}
+
+// The facilities with any data, by id.
+void WriteFacilities(ByteWriter& b, const registry::Registry& reg,
+                     std::span<const FacilityLive> all, std::span<const SourceStats> sources) {
   size_t facilities = 0;
-  for (const auto& f : w.facilities) facilities += HasData(f);
+  for (const auto& f : all) facilities += HasData(f);
   b.U(facilities);
-  for (uint32_t i = 0; i < w.facilities.size(); ++i) {
-    const FacilityLive& f = w.facilities[i];
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    const FacilityLive& f = all[i];
     if (!HasData(f)) continue;
     b.Str(reg.facilities()[i].id.str());
     b.Count(f.total);
@@ -1138,39 +1089,50 @@ std::string LiveState::Serialize() const {
     b.U(static_cast<uint64_t>(f.operator_status));
     b.T(f.status_updated);
     b.T(f.last_seen);
-    b.Str(f.last_source < w.sources.size() ? w.sources[f.last_source].id : "");
+    b.Str(f.last_source < sources.size() ? sources[f.last_source].id : "");
     b.U(f.moved_by_events);
     b.T(f.last_count);
     b.S(f.next_reset_ms);
     b.S(f.bays_known);
     b.S(f.bays_occupied);
   }
+}
+
+// The bays with a known state, by id.
+void WriteBays(ByteWriter& b, const registry::Registry& reg, std::span<const BayLive> all) {
   size_t bays = 0;
-  for (const auto& bay : w.bays) bays += bay.known;
+  for (const auto& bay : all) bays += bay.known;
   b.U(bays);
-  for (uint32_t i = 0; i < w.bays.size(); ++i) {
-    const BayLive& bay = w.bays[i];
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    const BayLive& bay = all[i];
     if (!bay.known) continue;
     b.Str(reg.bays()[i].id.str());
     b.U(bay.occupied);
     b.T(bay.since);
     b.T(bay.updated);
   }
+}
+
+// The connectors with a known status, by charger id and connector number.
+void WriteConnectors(ByteWriter& b, const StateIndex& index, std::span<const ConnectorLive> all) {
   size_t connectors = 0;
-  for (const auto& c : w.connectors) connectors += c.known;
+  for (const auto& c : all) connectors += c.known;
   b.U(connectors);
-  for (uint32_t c = 0; c < index_->charger_count(); ++c) {
-    for (uint32_t k = 0; k < index_->connector_count(c); ++k) {
-      const ConnectorLive& con = w.connectors[index_->connector_first(c) + k];
+  for (uint32_t c = 0; c < index.charger_count(); ++c) {
+    for (uint32_t k = 0; k < index.connector_count(c); ++k) {
+      const ConnectorLive& con = all[index.connector_first(c) + k];
       if (!con.known) continue;
-      b.Str(reg.chargers()[c].id.str());
+      b.Str(index.registry().chargers()[c].id.str());
       b.U(k);
       b.U(static_cast<uint64_t>(con.status));
       b.T(con.updated);
     }
   }
-  b.U(w.corrections.size());
-  for (const auto& c : w.corrections) {
+}
+
+void WriteCorrections(ByteWriter& b, const std::deque<Correction>& corrections) {
+  b.U(corrections.size());
+  for (const auto& c : corrections) {
     b.Str(c.facility);
     b.Str(c.source);
     b.T(c.time);
@@ -1178,15 +1140,38 @@ std::string LiveState::Serialize() const {
     b.S(c.after);
     b.U(static_cast<uint64_t>(c.kind));
   }
-  // The source of each charger's newest report: its interval decides the charger's staleness.
-  size_t charger_sources = 0;
-  for (uint32_t source : w.charger_source) charger_sources += source < w.sources.size();
-  b.U(charger_sources);
-  for (uint32_t c = 0; c < w.charger_source.size(); ++c) {
-    if (w.charger_source[c] >= w.sources.size()) continue;
+}
+
+// The source of each charger's newest report: its interval decides the charger's staleness.
+void WriteChargerSources(ByteWriter& b, const registry::Registry& reg,
+                         std::span<const uint32_t> charger_source,
+                         std::span<const SourceStats> sources) {
+  size_t known = 0;
+  for (uint32_t source : charger_source) known += source < sources.size();
+  b.U(known);
+  for (uint32_t c = 0; c < charger_source.size(); ++c) {
+    if (charger_source[c] >= sources.size()) continue;
     b.Str(reg.chargers()[c].id.str());
-    b.Str(w.sources[w.charger_source[c]].id);
+    b.Str(sources[charger_source[c]].id);
   }
+}
+
+}  // namespace
+
+std::string LiveState::Serialize() const {
+  std::lock_guard lock(mu_);
+  const Writer& w = *w_;
+  const auto& reg = index_->registry();
+  ByteWriter b;
+  b.out.append(kSnapshotMagic);
+  b.U(w.version);
+  b.U(w.event_id);
+  WriteSources(b, w.sources);
+  WriteFacilities(b, reg, w.facilities, w.sources);
+  WriteBays(b, reg, w.bays);
+  WriteConnectors(b, *index_, w.connectors);
+  WriteCorrections(b, w.corrections);
+  WriteChargerSources(b, reg, w.charger_source, w.sources);
   return std::move(b.out);
 }
 
@@ -1426,18 +1411,13 @@ std::vector<SourceAlert> LiveState::CheckSilence(Timestamp now) {
     // Alerts are not part of the replayed state, so they take no id: they are delivered live
     // and are not resumable (GET /api/v1/sources/health has the same facts).
     std::vector<events::Event> out;
-    const auto& reg = index_->registry();
     for (const auto& a : alerts) {
       events::Event e;
       e.id = w.event_id;
       e.resumable = false;
       e.type = "source";
       e.subject = a.source;
-      e.data = R"({"source":)";
-      AppendJsonString(e.data, a.source);
-      e.data += fmt::format(R"(,"status":"{}","last_received":)", a.silent ? "silent" : "ok");
-      AppendJsonString(e.data, FormatRfc3339(a.last_received, reg.time_zone()));
-      e.data += fmt::format(R"(,"expected_interval_s":{}}})", a.expected_interval.count());
+      e.payload = SourceChange{index_->registry_ptr(), a};
       out.push_back(std::move(e));
     }
     bus_->Publish(std::move(out));

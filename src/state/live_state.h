@@ -482,12 +482,10 @@ struct ChargerView {
 ChargerView ViewCharger(const LiveSnapshot& snapshot, const model::Charger& charger, Timestamp now,
                         const LiveRules& rules = {});
 
-// Every facility, zone and charger of `snapshot` as change events (the same data the live
-// events carry), not resumable, with the snapshot's event id: what a stream client gets first.
+// Every facility, zone and charger of `snapshot` as change events (payloads as the live events
+// carry, state/live_change.h; no data: the reader renders them), not resumable, with the snapshot's
+// event id: what a stream client gets first.
 std::vector<events::Event> SnapshotEvents(const LiveSnapshot& snapshot, Timestamp now,
                                           const LiveRules& rules = {});
-
-// The SPEC §9 "live" object of a view as one line of JSON (times in the city's zone).
-std::string LiveJson(const registry::Registry& registry, const FacilityView& view);
 
 }  // namespace pg::state

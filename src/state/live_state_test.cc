@@ -1,10 +1,12 @@
 #include "state/live_state.h"
+#include "state/live_change.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include <algorithm>
+#include <any>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -386,10 +388,17 @@ TEST(LiveState, ChangesArePublishedOnTheBusOncePerTargetPerBatch) {
   ASSERT_EQ(seen.size(), 3u);  // F1, Z1, C1
   EXPECT_EQ(seen[0]->type, "facility");
   EXPECT_EQ(seen[0]->subject, "F1");
-  EXPECT_NE(seen[0]->data.find(R"("free":45)"), std::string::npos) << seen[0]->data;
+  const auto* facility = std::any_cast<FacilityChange>(&seen[0]->payload);
+  ASSERT_NE(facility, nullptr);
+  EXPECT_EQ(facility->facility->id.str(), "F1");
+  EXPECT_EQ(facility->view.free, 45);
   EXPECT_EQ(seen[1]->type, "zone");
+  EXPECT_NE(std::any_cast<FacilityChange>(&seen[1]->payload), nullptr);
   EXPECT_EQ(seen[2]->type, "charger");
-  EXPECT_NE(seen[2]->data.find("Charging"), std::string::npos) << seen[2]->data;
+  const auto* charger = std::any_cast<ChargerChange>(&seen[2]->payload);
+  ASSERT_NE(charger, nullptr);
+  ASSERT_FALSE(charger->view.reported.empty());
+  EXPECT_EQ(charger->view.reported.back().status, model::ChargerStatus::kCharging);
   EXPECT_EQ(seen[2]->id, 3u);
   EXPECT_EQ(state.Snapshot()->event_id, 3u);
 }
@@ -560,6 +569,13 @@ TEST(ViewCharger, TheReportingSourceSurvivesACheckpointAndAPgs2CheckpointIsStill
   EXPECT_EQ(c.Serialize(), v3);
 }
 
+void ExpectCharger(const std::any& payload, ChargerState state, std::optional<int> available) {
+  const auto* change = std::any_cast<ChargerChange>(&payload);
+  ASSERT_NE(change, nullptr);
+  EXPECT_EQ(change->view.state, state);
+  EXPECT_EQ(change->view.available, available);
+}
+
 TEST(ViewCharger, TheStreamsChargerEventsSayWhatViewChargerSays) {
   events::EventBus bus;
   FakeClock clock(T("2026-11-28T08:30:00Z"));
@@ -589,24 +605,20 @@ TEST(ViewCharger, TheStreamsChargerEventsSayWhatViewChargerSays) {
   {
     std::lock_guard lock(mu);
     ASSERT_EQ(seen.size(), 2u);
-    EXPECT_NE(seen[0]->data.find(R"("available":null,"state":"stale")"), std::string::npos)
-        << seen[0]->data;
-    EXPECT_NE(seen[1]->data.find(R"("available":2,"state":"fresh")"), std::string::npos)
-        << seen[1]->data;
+    ExpectCharger(seen[0]->payload, ChargerState::kStale, std::nullopt);
+    ExpectCharger(seen[1]->payload, ChargerState::kFresh, 2);
   }
   // A new stream client's snapshot, an hour on: stale by the OCPP platform's own interval.
   auto snapshot = SnapshotEvents(*state.Snapshot(), T("2026-11-28T09:20:01Z"));
   auto charger = std::find_if(snapshot.begin(), snapshot.end(),
                               [](const events::Event& e) { return e.type == "charger"; });
   ASSERT_NE(charger, snapshot.end());
-  EXPECT_NE(charger->data.find(R"("available":null,"state":"stale")"), std::string::npos)
-      << charger->data;
+  ExpectCharger(charger->payload, ChargerState::kStale, std::nullopt);
   EXPECT_EQ(ViewC1(state, "2026-11-28T09:20:01Z").state, ChargerState::kStale);
   snapshot = SnapshotEvents(*state.Snapshot(), T("2026-11-28T09:19:59Z"));
   charger = std::find_if(snapshot.begin(), snapshot.end(),
                          [](const events::Event& e) { return e.type == "charger"; });
-  EXPECT_NE(charger->data.find(R"("available":2,"state":"fresh")"), std::string::npos)
-      << charger->data;
+  ExpectCharger(charger->payload, ChargerState::kFresh, 2);
 }
 
 // --- Sequence numbers (state/sequence.h) ---
