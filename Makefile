@@ -21,10 +21,10 @@ test: deps
 	@$(CMAKE) --build build/ci
 	ctest --preset ci
 
-# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (only what they run is built).
 asan: deps
 	@$(CMAKE) --preset asan-ubsan >/dev/null
-	@$(CMAKE) --build build/asan-ubsan
+	@$(CMAKE) --build build/asan-ubsan --target unit_tests
 	ctest --preset asan-ubsan
 
 bench: deps

@@ -64,11 +64,23 @@ function(pg_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+  # `unit_tests` builds what the unit-labelled tests run, and only that (the sanitizer run).
+  if("unit" IN_LIST ARG_LABELS)
+    pg_unit_tests_need(${name})
+  endif()
   # A program that skipped tests shows as skipped, not passed. In CI (CI set when configuring)
   # the program itself fails on a skip, and that failure must not be shown as a skip.
   if(NOT DEFINED ENV{CI} OR "$ENV{CI}" STREQUAL "" OR "$ENV{CI}" STREQUAL "0")
     set_tests_properties(${name} PROPERTIES SKIP_REGULAR_EXPRESSION "test\\(s\\) SKIPPED:")
   endif()
+endfunction()
+
+# Makes target `unit_tests` build `targets` (programs a unit-labelled test runs).
+function(pg_unit_tests_need)
+  if(NOT TARGET unit_tests)
+    add_custom_target(unit_tests)
+  endif()
+  add_dependencies(unit_tests ${ARGN})
 endfunction()
 
 function(pg_benchmark name)
