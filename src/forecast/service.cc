@@ -187,6 +187,42 @@ std::optional<ModelInfo> ForecastService::Info(const SeriesKey& key) const {
   return it->second.info;
 }
 
+namespace {
+
+// `f` with its expected share (and occupied spaces), P(free) and band.
+ArrivalForecast Settle(ArrivalForecast& f, double share, double p_free, double low, double high) {
+  f.expected_share = std::clamp(share, 0.0, 1.0);
+  f.expected_occupied = f.expected_share * f.capacity;
+  f.p_free = std::clamp(p_free, 0.0, 1.0);
+  f.low_share = low;
+  f.high_share = high;
+  return f;
+}
+
+struct WeekAverage {
+  double share = 0;
+  double p_free = 0;
+};
+// The mean share of slot `target` and its two neighbours each side, one to three weeks back, and
+// the share of those slots with a space free; nullopt when the history has none of them.
+std::optional<WeekAverage> SameTimeOfWeek(const GridSeries& history, int64_t target, int capacity) {
+  double sum = 0;
+  int n = 0, free = 0;
+  for (int w = 1; w <= 3; ++w) {
+    for (int j = -2; j <= 2; ++j) {
+      float v = history.Truth(target - static_cast<int64_t>(w) * kSlotsPerWeek + j);
+      if (IsMissing(v)) continue;
+      sum += v;
+      ++n;
+      if (v < (capacity - 0.5) / capacity) ++free;
+    }
+  }
+  if (n == 0) return std::nullopt;
+  return WeekAverage{sum / n, (free + 0.5) / (n + 1.0)};
+}
+
+}  // namespace
+
 Result<ArrivalForecast> ForecastService::AtArrival(const SeriesKey& key, Timestamp arrival) const {
   auto s = Snapshot();
   if (!std::binary_search(s->keys.begin(), s->keys.end(), key)) {
@@ -212,14 +248,6 @@ Result<ArrivalForecast> ForecastService::AtArrival(const SeriesKey& key, Timesta
     live_share = static_cast<float>(std::clamp(live->occupied, 0, live->capacity)) /
                  static_cast<float>(live->capacity);
   }
-  auto finish = [&](double share, double p_free, double low, double high) {
-    f.expected_share = std::clamp(share, 0.0, 1.0);
-    f.expected_occupied = f.expected_share * f.capacity;
-    f.p_free = std::clamp(p_free, 0.0, 1.0);
-    f.low_share = low;
-    f.high_share = high;
-    return f;
-  };
 
   // 1. The model, when fresh.
   const Entry* entry = nullptr;
@@ -238,37 +266,24 @@ Result<ArrivalForecast> ForecastService::AtArrival(const SeriesKey& key, Timesta
     Prediction p = entry->model->Predict(history ? *history : empty_history, index_, origin,
                                          model_minutes, f.capacity, live_share);
     f.method = entry->info.kind == "model" ? "model" : "historical_average";
-    return finish(p.share, p.p_free, p.low, p.high);
+    return Settle(f, p.share, p.p_free, p.low, p.high);
   }
   if (reason.empty()) reason = "no recent history or live value";
   f.fallback = true;
   f.reason = reason;
 
   // 2. Historical average of the same time of week (±10 minutes) over the cached weeks.
-  const int64_t target = origin + model_minutes / 5;
   if (history && f.capacity > 0) {
-    double sum = 0;
-    int n = 0, free = 0;
-    for (int w = 1; w <= 3; ++w) {
-      for (int j = -2; j <= 2; ++j) {
-        float v = history->Truth(target - static_cast<int64_t>(w) * kSlotsPerWeek + j);
-        if (IsMissing(v)) continue;
-        sum += v;
-        ++n;
-        if (v < (f.capacity - 0.5) / f.capacity) ++free;
-      }
-    }
-    if (n > 0) {
+    if (auto average = SameTimeOfWeek(*history, origin + model_minutes / 5, f.capacity)) {
       f.method = "historical_average";
-      double mean = sum / n;
-      return finish(mean, (free + 0.5) / (n + 1.0), mean, mean);
+      return Settle(f, average->share, average->p_free, average->share, average->share);
     }
   }
   // 3. Persistence.
   if (live_share) {
     f.method = "persistence";
     double free_now = *live_share < (f.capacity - 0.5) / f.capacity ? 1.0 : 0.0;
-    return finish(*live_share, 0.5 + 0.4 * (free_now - 0.5) * 2, *live_share, *live_share);
+    return Settle(f, *live_share, 0.5 + 0.4 * (free_now - 0.5) * 2, *live_share, *live_share);
   }
   return Unavailable(
       fmt::format("'{}' has neither history nor a live value to forecast from", key.Name()));
