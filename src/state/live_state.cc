@@ -639,16 +639,36 @@ BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch,
   return counts;
 }
 
-void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& context,
-                         ApplyOutcome& outcome) {
-  using model::ObservationType;
-  Writer& w = *w_;
-  if (o.source >= w.sources.size()) {
-    outcome.result = ApplyResult::kUnknownTarget;
-    return;
+// One observation being applied: its target's rule per type, and what it counts against its
+// source. Each rule returns kApplied or why it was not applied; REQUIRES: mu_ held.
+struct LiveState::Step {
+  Writer& w;
+  const StateIndex& index;
+  const LiveRules& rules;
+  SourceStats& source;
+  ApplyOutcome& outcome;
+  const ResolvedObservation& o;
+  const Timestamp time;
+
+  ApplyResult Apply() {
+    switch (o.type) {
+      case model::ObservationType::kFacilityCount:
+        return Count();
+      case model::ObservationType::kEntry:
+      case model::ObservationType::kExit:
+        return EntryOrExit();
+      case model::ObservationType::kFacilityStatus:
+        return FacilityStatus();
+      case model::ObservationType::kBay:
+        return Bay();
+      case model::ObservationType::kCharger:
+        return Charger();
+    }
+    return ApplyResult::kUnknownTarget;
   }
-  SourceStats& source = w.sources[o.source];
-  auto reject = [&](ApplyResult r) {
+
+  // Counts a refusal against the source.
+  void Reject(ApplyResult r) {
     outcome.result = r;
     switch (r) {
       case ApplyResult::kDuplicate:
@@ -666,16 +686,11 @@ void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& conte
       case ApplyResult::kApplied:
         break;
     }
-  };
-  const Timestamp time = FromUnixMillis(o.time_ms);
-  if (o.seq != ResolvedObservation::kNoSeq) {
-    const SeqInput in = SeqInputOf(o, source, context, rules_);
-    const SeqVerdict verdict = context.seq_rule_before_epochs ? AdvanceSeqAsBeforeEpochs(source, in)
-                                                              : AdvanceSeq(source, in);
-    if (IsRefused(verdict)) return reject(ApplyResult::kSeqRefused);
-    if (!IsAccepted(verdict)) return reject(ApplyResult::kDuplicate);
   }
-  auto clamp = [&](int value, int capacity) {
+
+  // `value` clamped into 0..capacity (no upper bound when the capacity is unknown), counted as
+  // the source's underflow or overflow.
+  int Clamp(int value, int capacity) {
     if (value < 0) {
       ++source.underflow;
       outcome.clamped = true;
@@ -687,157 +702,195 @@ void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& conte
       return capacity;
     }
     return value;
-  };
-  auto record_correction = [&](uint32_t f, int before, int after, Correction::Kind kind) {
+  }
+
+  void RecordCorrection(uint32_t f, int before, int after, Correction::Kind kind) {
     ++source.corrections;
     source.correction_spaces += static_cast<uint64_t>(std::abs(after - before));
     w.corrections.push_back(
-        {index_->facility(f).facility->id.str(), source.id, time, before, after, kind});
-    while (w.corrections.size() > rules_.corrections_kept) w.corrections.pop_front();
-  };
+        {index.facility(f).facility->id.str(), source.id, time, before, after, kind});
+    while (w.corrections.size() > rules.corrections_kept) w.corrections.pop_front();
+  }
 
-  switch (o.type) {
-    case ObservationType::kFacilityCount: {
-      if (o.target >= w.facilities.size()) return reject(ApplyResult::kUnknownTarget);
-      const auto& info = index_->facility(o.target);
-      FacilityLive& live = w.facilities[o.target];
-      ClassCount& held = o.category < 0 ? live.total : live.by_category[o.category];
-      if (held.known && time < held.updated) return reject(ApplyResult::kOutOfOrder);
-      int capacity = o.category < 0 ? info.capacity : info.category_capacity[o.category];
-      if (capacity == 0 && o.has_both) capacity = std::max(0, o.value) + std::max(0, o.extra);
-      if (capacity == 0) capacity = held.capacity;
-      int occupied = o.value_is_free ? capacity - o.value : o.value;
-      int clamped = clamp(occupied, capacity);
-      if (o.category < 0) {
-        if (live.moved_by_events && held.known) {
-          record_correction(o.target, held.occupied, clamped, Correction::Kind::kCount);
-        }
-        live.moved_by_events = false;
-        live.last_count = std::max(live.last_count, time);
-        live.last_source = o.source;
+  // A count (of the whole facility or one class): authoritative, it corrects the drift of the
+  // entries and exits before it.
+  ApplyResult Count() {
+    if (o.target >= w.facilities.size()) return ApplyResult::kUnknownTarget;
+    const auto& info = index.facility(o.target);
+    FacilityLive& live = w.facilities[o.target];
+    ClassCount& held = o.category < 0 ? live.total : live.by_category[o.category];
+    if (held.known && time < held.updated) return ApplyResult::kOutOfOrder;
+    int capacity = o.category < 0 ? info.capacity : info.category_capacity[o.category];
+    if (capacity == 0 && o.has_both) capacity = std::max(0, o.value) + std::max(0, o.extra);
+    if (capacity == 0) capacity = held.capacity;
+    int occupied = o.value_is_free ? capacity - o.value : o.value;
+    int clamped = Clamp(occupied, capacity);
+    if (o.category < 0) {
+      if (live.moved_by_events && held.known) {
+        RecordCorrection(o.target, held.occupied, clamped, Correction::Kind::kCount);
       }
-      held.occupied = clamped;
-      held.capacity = capacity;
-      held.updated = time;
-      held.known = true;
-      live.last_seen = std::max(live.last_seen, time);
-      w.MarkFacility(o.target);
-      break;
+      live.moved_by_events = false;
+      live.last_count = std::max(live.last_count, time);
+      live.last_source = o.source;
     }
-    case ObservationType::kEntry:
-    case ObservationType::kExit: {
-      if (o.target >= w.facilities.size()) return reject(ApplyResult::kUnknownTarget);
-      const auto& info = index_->facility(o.target);
-      FacilityLive& live = w.facilities[o.target];
-      // Events commute with each other, but a count already includes the events before it.
-      if (time < live.last_count) return reject(ApplyResult::kOutOfOrder);
-      ClassCount& held = live.total;
-      if (rules_.reset_minute_of_day) {
-        const auto& reg = index_->registry();
-        auto offset_it = rules_.reset_offsets.find(info.facility->id.str());
-        if (live.next_reset_ms != 0 && o.time_ms >= live.next_reset_ms) {
-          Timestamp reset_at = FromUnixMillis(live.next_reset_ms);
-          LocalTime local = ToLocal(reset_at, reg.time_zone());
-          bool closed = info.hours && !info.hours->IsOpen(local.weekday, local.minute_of_day);
-          if (closed || offset_it != rules_.reset_offsets.end()) {
-            int offset = offset_it == rules_.reset_offsets.end() ? 0 : offset_it->second;
-            record_correction(o.target, held.occupied, offset, Correction::Kind::kReset);
-            held.occupied = offset;
-          }
-        }
-        if (live.next_reset_ms == 0 || o.time_ms >= live.next_reset_ms) {
-          LocalTime local = ToLocal(time, reg.time_zone());
-          Timestamp next = FromLocal(local.year, local.month, local.day,
-                                     *rules_.reset_minute_of_day, reg.time_zone());
-          if (next <= time) next += std::chrono::hours(24);
-          live.next_reset_ms = ToUnixMillis(next);
-        }
+    held.occupied = clamped;
+    held.capacity = capacity;
+    held.updated = time;
+    held.known = true;
+    live.last_seen = std::max(live.last_seen, time);
+    w.MarkFacility(o.target);
+    return ApplyResult::kApplied;
+  }
+
+  // Entries and exits commute with each other, but a count already includes the events before
+  // it.
+  ApplyResult EntryOrExit() {
+    if (o.target >= w.facilities.size()) return ApplyResult::kUnknownTarget;
+    const auto& info = index.facility(o.target);
+    FacilityLive& live = w.facilities[o.target];
+    if (time < live.last_count) return ApplyResult::kOutOfOrder;
+    ClassCount& held = live.total;
+    if (rules.reset_minute_of_day) DailyReset(info, live);
+    int delta = o.type == model::ObservationType::kEntry ? o.value : -o.value;
+    int capacity = info.capacity > 0 ? info.capacity : held.capacity;
+    held.occupied = Clamp(held.occupied + delta, capacity);
+    held.capacity = capacity;
+    held.updated = std::max(held.updated, time);
+    held.known = true;
+    live.moved_by_events = true;
+    live.last_seen = std::max(live.last_seen, time);
+    if (live.last_source == kNoIndex) live.last_source = o.source;
+    w.MarkFacility(o.target);
+    return ApplyResult::kApplied;
+  }
+
+  // The scheduled reset of an event-counted facility (LiveRules::reset_minute_of_day): when this
+  // event is past it, the count restarts at the facility's offset (0 when it was closed then),
+  // and the next reset is scheduled.
+  void DailyReset(const StateIndex::FacilityInfo& info, FacilityLive& live) {
+    const auto& reg = index.registry();
+    ClassCount& held = live.total;
+    auto offset_it = rules.reset_offsets.find(info.facility->id.str());
+    if (live.next_reset_ms != 0 && o.time_ms >= live.next_reset_ms) {
+      Timestamp reset_at = FromUnixMillis(live.next_reset_ms);
+      LocalTime local = ToLocal(reset_at, reg.time_zone());
+      bool closed = info.hours && !info.hours->IsOpen(local.weekday, local.minute_of_day);
+      if (closed || offset_it != rules.reset_offsets.end()) {
+        int offset = offset_it == rules.reset_offsets.end() ? 0 : offset_it->second;
+        RecordCorrection(o.target, held.occupied, offset, Correction::Kind::kReset);
+        held.occupied = offset;
       }
-      int delta = o.type == ObservationType::kEntry ? o.value : -o.value;
-      int capacity = info.capacity > 0 ? info.capacity : held.capacity;
-      held.occupied = clamp(held.occupied + delta, capacity);
-      held.capacity = capacity;
-      held.updated = std::max(held.updated, time);
-      held.known = true;
-      live.moved_by_events = true;
-      live.last_seen = std::max(live.last_seen, time);
-      if (live.last_source == kNoIndex) live.last_source = o.source;
-      w.MarkFacility(o.target);
-      break;
     }
-    case ObservationType::kFacilityStatus: {
-      if (o.target >= w.facilities.size()) return reject(ApplyResult::kUnknownTarget);
-      FacilityLive& live = w.facilities[o.target];
-      if (time < live.status_updated) return reject(ApplyResult::kOutOfOrder);
-      live.operator_status = static_cast<model::FacilityStatus>(o.value);
-      live.status_updated = time;
-      live.last_seen = std::max(live.last_seen, time);
-      w.MarkFacility(o.target);
-      break;
-    }
-    case ObservationType::kBay: {
-      if (o.target >= w.bays.size()) return reject(ApplyResult::kUnknownTarget);
-      BayLive& bay = w.bays[o.target];
-      if (bay.known && time < bay.updated) return reject(ApplyResult::kOutOfOrder);
-      bool occupied = o.value != 0;
-      uint32_t f = index_->bay_facility(o.target);
-      if (f != kNoIndex) {
-        FacilityLive& zone = w.facilities[f];
-        if (!bay.known) ++zone.bays_known;
-        zone.bays_occupied += (occupied ? 1 : 0) - (bay.known && bay.occupied ? 1 : 0);
-        const auto& info = index_->facility(f);
-        int capacity = info.capacity > 0 ? info.capacity : info.bays;
-        // Sensed bays stand for the zone; with part of it sensed, scale to the capacity.
-        int estimate = zone.bays_known == 0 ? 0
-                       : capacity > zone.bays_known
-                           ? static_cast<int>(std::lround(static_cast<double>(zone.bays_occupied) *
-                                                          capacity / zone.bays_known))
-                           : zone.bays_occupied;
-        if (!zone.total.known || time >= zone.total.updated) {
-          zone.total.occupied = std::clamp(estimate, 0, std::max(capacity, 0));
-          zone.total.capacity = capacity;
-          zone.total.updated = time;
-          zone.total.known = true;
-          zone.last_source = o.source;
-        }
-        zone.last_seen = std::max(zone.last_seen, time);
-        w.MarkFacility(f);
-      }
-      if (!bay.known || bay.occupied != occupied) bay.since = time;
-      bay.occupied = occupied;
-      bay.updated = time;
-      bay.known = true;
-      break;
-    }
-    case ObservationType::kCharger: {
-      if (o.target >= w.connectors.size()) return reject(ApplyResult::kUnknownTarget);
-      ConnectorLive& con = w.connectors[o.target];
-      if (con.known && time < con.updated) return reject(ApplyResult::kOutOfOrder);
-      con.status = static_cast<model::ChargerStatus>(o.value);
-      con.updated = time;
-      con.known = true;
-      // The charger owning this slot: the last whose first slot is at or before it.
-      uint32_t lo = 0;
-      uint32_t hi = static_cast<uint32_t>(index_->charger_count());
-      while (hi - lo > 1) {
-        uint32_t mid = (lo + hi) / 2;
-        if (index_->connector_first(mid) <= o.target) {
-          lo = mid;
-        } else {
-          hi = mid;
-        }
-      }
-      if (time >= w.charger_seen[lo]) {
-        w.charger_seen[lo] = time;
-        w.charger_source[lo] = o.source;
-      }
-      w.MarkCharger(lo);
-      break;
+    if (live.next_reset_ms == 0 || o.time_ms >= live.next_reset_ms) {
+      LocalTime local = ToLocal(time, reg.time_zone());
+      Timestamp next = FromLocal(local.year, local.month, local.day, *rules.reset_minute_of_day,
+                                 reg.time_zone());
+      if (next <= time) next += std::chrono::hours(24);
+      live.next_reset_ms = ToUnixMillis(next);
     }
   }
+
+  ApplyResult FacilityStatus() {
+    if (o.target >= w.facilities.size()) return ApplyResult::kUnknownTarget;
+    FacilityLive& live = w.facilities[o.target];
+    if (time < live.status_updated) return ApplyResult::kOutOfOrder;
+    live.operator_status = static_cast<model::FacilityStatus>(o.value);
+    live.status_updated = time;
+    live.last_seen = std::max(live.last_seen, time);
+    w.MarkFacility(o.target);
+    return ApplyResult::kApplied;
+  }
+
+  ApplyResult Bay() {
+    if (o.target >= w.bays.size()) return ApplyResult::kUnknownTarget;
+    BayLive& bay = w.bays[o.target];
+    if (bay.known && time < bay.updated) return ApplyResult::kOutOfOrder;
+    bool occupied = o.value != 0;
+    uint32_t f = index.bay_facility(o.target);
+    if (f != kNoIndex) UpdateZone(f, bay, occupied);
+    if (!bay.known || bay.occupied != occupied) bay.since = time;
+    bay.occupied = occupied;
+    bay.updated = time;
+    bay.known = true;
+    return ApplyResult::kApplied;
+  }
+
+  // The zone's count from its sensed bays: they stand for the zone; with part of it sensed,
+  // scaled to the capacity.
+  void UpdateZone(uint32_t f, const BayLive& bay, bool occupied) {
+    FacilityLive& zone = w.facilities[f];
+    if (!bay.known) ++zone.bays_known;
+    zone.bays_occupied += (occupied ? 1 : 0) - (bay.known && bay.occupied ? 1 : 0);
+    const auto& info = index.facility(f);
+    int capacity = info.capacity > 0 ? info.capacity : info.bays;
+    int estimate = zone.bays_known == 0 ? 0
+                   : capacity > zone.bays_known
+                       ? static_cast<int>(std::lround(static_cast<double>(zone.bays_occupied) *
+                                                      capacity / zone.bays_known))
+                       : zone.bays_occupied;
+    if (!zone.total.known || time >= zone.total.updated) {
+      zone.total.occupied = std::clamp(estimate, 0, std::max(capacity, 0));
+      zone.total.capacity = capacity;
+      zone.total.updated = time;
+      zone.total.known = true;
+      zone.last_source = o.source;
+    }
+    zone.last_seen = std::max(zone.last_seen, time);
+    w.MarkFacility(f);
+  }
+
+  ApplyResult Charger() {
+    if (o.target >= w.connectors.size()) return ApplyResult::kUnknownTarget;
+    ConnectorLive& con = w.connectors[o.target];
+    if (con.known && time < con.updated) return ApplyResult::kOutOfOrder;
+    con.status = static_cast<model::ChargerStatus>(o.value);
+    con.updated = time;
+    con.known = true;
+    const uint32_t c = ChargerOfSlot(o.target);
+    if (time >= w.charger_seen[c]) {
+      w.charger_seen[c] = time;
+      w.charger_source[c] = o.source;
+    }
+    w.MarkCharger(c);
+    return ApplyResult::kApplied;
+  }
+
+  // The charger owning connector slot `slot`: the last whose first slot is at or before it.
+  uint32_t ChargerOfSlot(uint32_t slot) const {
+    uint32_t lo = 0;
+    uint32_t hi = static_cast<uint32_t>(index.charger_count());
+    while (hi - lo > 1) {
+      uint32_t mid = (lo + hi) / 2;
+      if (index.connector_first(mid) <= slot) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+};
+
+void LiveState::ApplyOne(const ResolvedObservation& o, const BatchContext& context,
+                         ApplyOutcome& outcome) {
+  Writer& w = *w_;
+  if (o.source >= w.sources.size()) {
+    outcome.result = ApplyResult::kUnknownTarget;
+    return;
+  }
+  SourceStats& source = w.sources[o.source];
+  Step step{w, *index_, rules_, source, outcome, o, FromUnixMillis(o.time_ms)};
+  if (o.seq != ResolvedObservation::kNoSeq) {
+    const SeqInput in = SeqInputOf(o, source, context, rules_);
+    const SeqVerdict verdict = context.seq_rule_before_epochs ? AdvanceSeqAsBeforeEpochs(source, in)
+                                                              : AdvanceSeq(source, in);
+    if (IsRefused(verdict)) return step.Reject(ApplyResult::kSeqRefused);
+    if (!IsAccepted(verdict)) return step.Reject(ApplyResult::kDuplicate);
+  }
+  if (ApplyResult r = step.Apply(); r != ApplyResult::kApplied) return step.Reject(r);
   outcome.result = ApplyResult::kApplied;
   ++source.accepted;
-  source.last_observation = std::max(source.last_observation, time);
+  source.last_observation = std::max(source.last_observation, step.time);
 }
 
 std::vector<SeqRefusal> LiveState::CheckSequences(std::span<const ResolvedObservation> batch,

@@ -371,6 +371,7 @@ class LiveState {
 
  private:
   struct Writer;
+  struct Step;  // one observation being applied to the writer (live_state.cc)
 
   uint32_t SourceSlot(std::string_view id);
   void ApplyOne(const ResolvedObservation& o, const BatchContext& context, ApplyOutcome& outcome);
