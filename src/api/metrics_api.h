@@ -3,7 +3,7 @@
 // with the tools it already runs.
 //
 //   std::vector<api::MetricsCollector> collectors;
-//   collectors.push_back([&](api::PrometheusText& out) {
+//   collectors.push_back([&](PrometheusText& out) {
 //     out.Counter("parkguide_http_requests_total", "Requests that reached routing",
 //     stats.requests);
 //   });
@@ -20,28 +20,9 @@
 #include <vector>
 
 #include "api/http/server.h"
+#include "core/prometheus_text.h"
 
 namespace pg::api {
-
-class PrometheusText {
- public:
-  using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
-
-  // One sample; HELP and TYPE are written before the first sample of each name. The samples of
-  // one name must come together (the format requires it).
-  void Counter(std::string_view name, std::string_view help, double value,
-               const Labels& labels = {});
-  void Gauge(std::string_view name, std::string_view help, double value, const Labels& labels = {});
-
-  const std::string& text() const { return text_; }
-
- private:
-  void Sample(std::string_view type, std::string_view name, std::string_view help, double value,
-              const Labels& labels);
-
-  std::string text_;
-  std::string last_name_;
-};
 
 using MetricsCollector = std::function<void(PrometheusText&)>;
 

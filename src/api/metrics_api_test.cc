@@ -7,21 +7,6 @@
 namespace pg::api {
 namespace {
 
-TEST(PrometheusText, WritesHelpAndTypeOncePerNameAndEscapesLabels) {
-  PrometheusText out;
-  out.Gauge("pg_x", "What x\\is\nsaid", 3, {{"state", "open"}});
-  out.Gauge("pg_x", "What x\\is\nsaid", 0.5, {{"state", "say \"full\"\n"}});
-  out.Counter("pg_total", "Count", 12);
-  EXPECT_EQ(out.text(),
-            "# HELP pg_x What x\\\\is\\nsaid\n"
-            "# TYPE pg_x gauge\n"
-            "pg_x{state=\"open\"} 3\n"
-            "pg_x{state=\"say \\\"full\\\"\\n\"} 0.5\n"
-            "# HELP pg_total Count\n"
-            "# TYPE pg_total counter\n"
-            "pg_total 12\n");
-}
-
 TEST(MetricsApi, ServesEveryCollectorAsPrometheusText) {
   http::Server server(http::ServerOptions{});
   int calls = 0;

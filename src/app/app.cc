@@ -52,6 +52,7 @@
 #include "signs/controller_sim.h"
 #include "signs/mqtt_sign_link.h"
 #include "signs/sign_service.h"
+#include "state/live_metrics.h"
 #include "state/live_state.h"
 #include "store/store.h"
 
@@ -176,139 +177,20 @@ struct App::Impl {
   // reads a stats snapshot; none touches the store.
   std::vector<api::MetricsCollector> MetricsCollectors() {
     std::vector<api::MetricsCollector> collectors;
-    collectors.push_back([this](api::PrometheusText& out) {
-      auto snap = live->Snapshot();
-      const auto& reg = *live->registry();
-      const Timestamp now = clock->Now();
-      std::array<int, 5> by_state{};
-      for (const auto& f : reg.facilities()) {
-        ++by_state[static_cast<size_t>(
-            state::ViewFacility(reg, *snap, f, now, live->rules()).state)];
-      }
-      for (auto st : {state::OccupancyState::kOpen, state::OccupancyState::kAlmostFull,
-                      state::OccupancyState::kFull, state::OccupancyState::kClosed,
-                      state::OccupancyState::kUnknown}) {
-        out.Gauge("parkguide_facilities", "Facilities by live state (unknown: no fresh data)",
-                  by_state[static_cast<size_t>(st)], {{"state", state::Name(st)}});
-      }
-      const std::pair<const char*, uint64_t state::SourceStats::*> counters[] = {
-          {"accepted", &state::SourceStats::accepted},
-          {"duplicate", &state::SourceStats::duplicate},
-          {"out_of_order", &state::SourceStats::out_of_order},
-          {"unknown_target", &state::SourceStats::unknown_target},
-          {"clamped_below_zero", &state::SourceStats::underflow},
-          {"clamped_above_capacity", &state::SourceStats::overflow},
-          {"corrections", &state::SourceStats::corrections},
-          // Seqs refused (too far ahead, or beyond 2^53 − 1): since this process started.
-          {"seq_refused", &state::SourceStats::seq_refused},
-          {"seq_restart", &state::SourceStats::seq_restarts}};
-      for (const auto& [outcome, member] : counters) {
-        for (const auto& src : snap->sources) {
-          out.Counter("parkguide_source_observations_total",
-                      "Observations per source and outcome since the journal began",
-                      static_cast<double>(src.*member), {{"source", src.id}, {"outcome", outcome}});
-        }
-      }
-      for (const auto& src : snap->sources) {
-        out.Gauge("parkguide_source_silent", "1 when a source has missed its expected interval",
-                  state::SourceIsSilent(src, now, live->rules()) ? 1 : 0, {{"source", src.id}});
-      }
-      for (const auto& src : snap->sources) {
-        if (src.last_received == Timestamp{}) continue;
-        out.Gauge("parkguide_source_last_received_seconds",
-                  "Unix time of the source's newest accepted batch",
-                  static_cast<double>(ToUnixMillis(src.last_received)) / 1000,
-                  {{"source", src.id}});
-      }
-    });
-    collectors.push_back([this](api::PrometheusText& out) {
-      const auto j = pipeline->stats();
-      out.Counter("parkguide_journal_records_total", "Journal records written", j.records);
-      out.Counter("parkguide_journal_syncs_total", "Journal fsyncs (records/syncs: group size)",
-                  j.syncs);
-      out.Counter("parkguide_journal_observations_total", "Observations made durable",
-                  j.observations);
-      out.Counter("parkguide_journal_checkpoints_total", "Checkpoints written", j.checkpoints);
-      out.Counter("parkguide_journal_checkpoint_failures_total", "Checkpoints that failed",
-                  j.checkpoint_failures);
-      out.Gauge("parkguide_journal_fault", "1 while the journal's storage refuses writes",
-                j.faulted ? 1 : 0);
-      out.Counter("parkguide_journal_faults_total", "Storage faults of the journal that began",
-                  j.faults);
-      out.Counter("parkguide_journal_refused_while_faulted_total",
-                  "Submissions answered 503 during storage faults", j.refused_while_faulted);
-      {
-        std::lock_guard lock(journal_mu);
-        uint64_t lost = 0;
-        for (const auto& i : journal_incidents) lost += i.lost_records();
-        out.Gauge("parkguide_journal_incidents_unacknowledged",
-                  "Journal damage incidents no operator has acknowledged",
-                  static_cast<double>(journal_incidents.size()));
-        out.Gauge("parkguide_journal_records_lost_unacknowledged",
-                  "Journal records lost in unacknowledged incidents", static_cast<double>(lost));
-      }
-      if (mqtt) {
-        const auto m = mqtt->stats();
-        // Disjoint outcomes: every message received ends in exactly one (shed, oversize and
-        // rejected ones are dead letters).
-        const uint64_t rejected = m.dead_letters - m.shed - m.oversize;
-        for (auto [outcome, n] : {std::pair<const char*, uint64_t>{"accepted", m.accepted},
-                                  {"rejected", rejected},
-                                  {"shed", m.shed},
-                                  {"oversize", m.oversize}}) {
-          out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome", n,
-                      {{"outcome", outcome}});
-        }
-        out.Gauge("parkguide_mqtt_queue_messages",
-                  "MQTT messages taken from the broker, waiting for the ingest worker", m.queued);
-        out.Gauge("parkguide_mqtt_connected", "1 while subscribed to the broker",
-                  m.connected && m.subscribed ? 1 : 0);
-      }
-      const auto h = server->stats();
-      out.Counter("parkguide_http_requests_total", "HTTP requests that reached routing",
-                  h.requests);
-      out.Gauge("parkguide_http_connections_open", "Open HTTP connections (streams included)",
-                h.connections_open);
-      out.Gauge("parkguide_sse_streams_open", "Open Server-Sent Events streams", h.streams_open);
-      out.Counter("parkguide_sse_streams_dropped_slow_total",
-                  "Event streams closed for falling behind", h.streams_dropped_slow);
-      if (signs) {
-        const auto g = signs->stats();
-        out.Counter("parkguide_sign_evaluations_total", "Sign evaluations", g.evaluations);
-        out.Counter("parkguide_sign_publishes_total", "Sign contents published", g.publishes);
-        out.Counter("parkguide_sign_publish_failures_total", "Sign publishes that failed",
-                    g.publish_failures);
-        out.Counter("parkguide_sign_history_failures_total",
-                    "Sign rounds whose display history could not be written (publishes held)",
-                    g.history_failures);
-        out.Counter("parkguide_sign_publishes_held_total",
-                    "Sign contents held back until their history was durable", g.publishes_held);
-      }
+    collectors.push_back([this](PrometheusText& out) {
+      state::AppendLiveMetrics(*live, clock->Now(), out);
+      ingest::AppendJournalMetrics(pipeline->stats(), out);
+      AppendJournalIncidentMetrics(out);
+      if (mqtt) ingest::AppendMqttIngestMetrics(mqtt->stats(), out);
+      api::http::AppendHttpMetrics(server->stats(), out);
+      if (signs) signs::AppendSignMetrics(signs->stats(), out);
       out.Counter("parkguide_guidance_answers_total", "Guidance queries answered",
-                  static_cast<double>(guidance_answered.load()));
-    });
-    collectors.push_back([this](api::PrometheusText& out) {
-      const store::StorageHealth* health = store->storage_health();
-      if (!health) return;
-      const store::StorageHealthReport r = health->Health();
-      for (auto fault : {store::StorageFault::kBusy, store::StorageFault::kFull,
-                         store::StorageFault::kIoError}) {
-        out.Gauge("parkguide_storage_fault", "1 while the database cannot be written, by kind",
-                  r.fault == fault ? 1 : 0, {{"kind", store::Name(fault)}});
+                  guidance_answered.load());
+      if (const store::StorageHealth* health = store->storage_health()) {
+        store::AppendStorageMetrics(health->Health(), out);
       }
-      const std::pair<store::StorageFault, uint64_t> failures[] = {
-          {store::StorageFault::kBusy, r.busy},
-          {store::StorageFault::kFull, r.full},
-          {store::StorageFault::kIoError, r.io_errors}};
-      for (const auto& [fault, n] : failures) {
-        out.Counter("parkguide_storage_failures_total",
-                    "Database writes refused for a storage fault, by kind", static_cast<double>(n),
-                    {{"kind", store::Name(fault)}});
-      }
-      out.Counter("parkguide_storage_recoveries_total", "Database storage faults that ended",
-                  static_cast<double>(r.recoveries));
     });
-    collectors.push_back([this](api::PrometheusText& out) {
+    collectors.push_back([this](PrometheusText& out) {
       auto problems = api::CollectHealth(HealthChecks());
       out.Gauge("parkguide_health_degraded", "1 when /health says degraded",
                 problems.empty() ? 0 : 1);
@@ -320,6 +202,17 @@ struct App::Impl {
       }
     });
     return collectors;
+  }
+
+  // The journal damage no operator has acknowledged yet (journal/damage_log.h).
+  void AppendJournalIncidentMetrics(PrometheusText& out) {
+    std::lock_guard lock(journal_mu);
+    uint64_t lost = 0;
+    for (const auto& i : journal_incidents) lost += i.lost_records();
+    out.Gauge("parkguide_journal_incidents_unacknowledged",
+              "Journal damage incidents no operator has acknowledged", journal_incidents.size());
+    out.Gauge("parkguide_journal_records_lost_unacknowledged",
+              "Journal records lost in unacknowledged incidents", lost);
   }
 
   // What makes /health degraded (api/health.h).

@@ -936,4 +936,16 @@ std::vector<SignSnapshot> SignService::CurrentAll() const {
   return out;
 }
 
+void AppendSignMetrics(const SignServiceStats& g, PrometheusText& out) {
+  out.Counter("parkguide_sign_evaluations_total", "Sign evaluations", g.evaluations);
+  out.Counter("parkguide_sign_publishes_total", "Sign contents published", g.publishes);
+  out.Counter("parkguide_sign_publish_failures_total", "Sign publishes that failed",
+              g.publish_failures);
+  out.Counter("parkguide_sign_history_failures_total",
+              "Sign rounds whose display history could not be written (publishes held)",
+              g.history_failures);
+  out.Counter("parkguide_sign_publishes_held_total",
+              "Sign contents held back until their history was durable", g.publishes_held);
+}
+
 }  // namespace pg::signs

@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/prometheus_text.h"
 #include "core/status.h"
 #include "events/event_bus.h"
 #include "model/city_model.h"
@@ -166,6 +167,9 @@ struct SignServiceStats {
   uint64_t history_failures = 0;  // rounds whose display history could not be written
   uint64_t publishes_held = 0;    // contents held back by those rounds (not published)
 };
+
+// The sign service's rounds as Prometheus metrics (GET /metrics).
+void AppendSignMetrics(const SignServiceStats& stats, PrometheusText& out);
 
 class SignService {
  public:

@@ -72,4 +72,20 @@ StorageHealthReport StorageHealthTracker::Health() const {
   return r;
 }
 
+void AppendStorageMetrics(const StorageHealthReport& r, PrometheusText& out) {
+  for (auto fault : {StorageFault::kBusy, StorageFault::kFull, StorageFault::kIoError}) {
+    out.Gauge("parkguide_storage_fault", "1 while the database cannot be written, by kind",
+              r.fault == fault ? 1 : 0, {{"kind", Name(fault)}});
+  }
+  const std::pair<StorageFault, uint64_t> failures[] = {{StorageFault::kBusy, r.busy},
+                                                        {StorageFault::kFull, r.full},
+                                                        {StorageFault::kIoError, r.io_errors}};
+  for (const auto& [fault, n] : failures) {
+    out.Counter("parkguide_storage_failures_total",
+                "Database writes refused for a storage fault, by kind", n, {{"kind", Name(fault)}});
+  }
+  out.Counter("parkguide_storage_recoveries_total", "Database storage faults that ended",
+              r.recoveries);
+}
+
 }  // namespace pg::store

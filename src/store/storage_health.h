@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/prometheus_text.h"
 #include "core/time.h"
 
 namespace pg::store {
@@ -50,6 +51,10 @@ struct StorageHealthReport {
   std::string last_error;   // the newest failure's message ("" when none yet)
   std::optional<Timestamp> last_error_at;
 };
+
+// The store's storage faults as Prometheus metrics (GET /metrics): the current fault by kind,
+// refused writes by kind, faults that ended.
+void AppendStorageMetrics(const StorageHealthReport& report, PrometheusText& out);
 
 class StorageHealth {
  public:

@@ -911,4 +911,13 @@ void Server::Stop() { core_->Stop(); }
 
 ServerStats Server::stats() const { return core_->stats(); }
 
+void AppendHttpMetrics(const ServerStats& h, PrometheusText& out) {
+  out.Counter("parkguide_http_requests_total", "HTTP requests that reached routing", h.requests);
+  out.Gauge("parkguide_http_connections_open", "Open HTTP connections (streams included)",
+            h.connections_open);
+  out.Gauge("parkguide_sse_streams_open", "Open Server-Sent Events streams", h.streams_open);
+  out.Counter("parkguide_sse_streams_dropped_slow_total", "Event streams closed for falling behind",
+              h.streams_dropped_slow);
+}
+
 }  // namespace pg::api::http

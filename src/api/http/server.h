@@ -39,6 +39,7 @@
 #include "api/http/event_stream.h"
 #include "api/http/message.h"
 #include "core/clock.h"
+#include "core/prometheus_text.h"
 #include "core/status.h"
 
 namespace pg::api::http {
@@ -82,6 +83,9 @@ struct ServerStats {
   uint64_t streams_open = 0;
   uint64_t streams_dropped_slow = 0;  // disconnected for exceeding the queue bound
 };
+
+// The server's requests, connections and event streams as Prometheus metrics (GET /metrics).
+void AppendHttpMetrics(const ServerStats& stats, PrometheusText& out);
 
 namespace internal {
 class ServerCore;

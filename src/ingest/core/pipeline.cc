@@ -196,4 +196,20 @@ bool IngestPipeline::TryToRecover() {
   return false;
 }
 
+void AppendJournalMetrics(const PipelineStats& j, PrometheusText& out) {
+  out.Counter("parkguide_journal_records_total", "Journal records written", j.records);
+  out.Counter("parkguide_journal_syncs_total", "Journal fsyncs (records/syncs: group size)",
+              j.syncs);
+  out.Counter("parkguide_journal_observations_total", "Observations made durable", j.observations);
+  out.Counter("parkguide_journal_checkpoints_total", "Checkpoints written", j.checkpoints);
+  out.Counter("parkguide_journal_checkpoint_failures_total", "Checkpoints that failed",
+              j.checkpoint_failures);
+  out.Gauge("parkguide_journal_fault", "1 while the journal's storage refuses writes",
+            j.faulted ? 1 : 0);
+  out.Counter("parkguide_journal_faults_total", "Storage faults of the journal that began",
+              j.faults);
+  out.Counter("parkguide_journal_refused_while_faulted_total",
+              "Submissions answered 503 during storage faults", j.refused_while_faulted);
+}
+
 }  // namespace pg::ingest

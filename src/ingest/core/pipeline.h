@@ -35,6 +35,7 @@
 
 #include "core/clock.h"
 #include "core/file_system.h"
+#include "core/prometheus_text.h"
 #include "journal/journal.h"
 #include "state/live_state.h"
 
@@ -67,6 +68,9 @@ struct PipelineStats {
   std::string fault;  // the error that began it
   int retry_after_s = 0;
 };
+
+// The journal's counters and fault as Prometheus metrics (GET /metrics).
+void AppendJournalMetrics(const PipelineStats& stats, PrometheusText& out);
 
 class IngestPipeline {
  public:

@@ -240,4 +240,20 @@ void MqttSubscriber::WriteLetter(const Entry& e) {
   }
 }
 
+void AppendMqttIngestMetrics(const MqttStats& m, PrometheusText& out) {
+  // Shed and oversize messages are dead letters too; the rest of the dead letters were rejected.
+  const uint64_t rejected = m.dead_letters - m.shed - m.oversize;
+  for (auto [outcome, n] : {std::pair<const char*, uint64_t>{"accepted", m.accepted},
+                            {"rejected", rejected},
+                            {"shed", m.shed},
+                            {"oversize", m.oversize}}) {
+    out.Counter("parkguide_mqtt_messages_total", "MQTT observation messages by outcome", n,
+                {{"outcome", outcome}});
+  }
+  out.Gauge("parkguide_mqtt_queue_messages",
+            "MQTT messages taken from the broker, waiting for the ingest worker", m.queued);
+  out.Gauge("parkguide_mqtt_connected", "1 while subscribed to the broker",
+            m.connected && m.subscribed ? 1 : 0);
+}
+
 }  // namespace pg::ingest

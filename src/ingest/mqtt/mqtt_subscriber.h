@@ -48,6 +48,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/prometheus_text.h"
 #include "core/status.h"
 #include "ingest/core/ingest_service.h"
 #include "mqtt/client.h"
@@ -87,6 +88,10 @@ struct MqttStats {
   bool connected = false;
   bool subscribed = false;  // the broker confirmed the subscription (SUBACK) on this connection
 };
+
+// The MQTT ingest as Prometheus metrics (GET /metrics): messages by disjoint outcome (every message
+// received ends in exactly one), the queue, the connection.
+void AppendMqttIngestMetrics(const MqttStats& stats, PrometheusText& out);
 
 class MqttSubscriber {
  public:
