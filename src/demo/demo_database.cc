@@ -45,7 +45,7 @@ Status ImportDemoCity(const std::string& files_dir, uint64_t seed, store::Store&
 }
 
 // Stores the demo's sign rules and charger targets, unless the database has its own already.
-Status StoreDemoSettings(store::Store& store) {
+Status StoreDemoSettings(store::SettingsStore& store) {
   PG_ASSIGN_OR_RETURN(auto sign_rules, store.GetSetting("signs.config"));
   if (!sign_rules) PG_RETURN_IF_ERROR(store.PutSetting("signs.config", DemoSignRulesJson()));
   // The three-year plan's charger targets per district, which the weekly report measures the
@@ -154,7 +154,8 @@ void BayChangesAt(Timestamp t, Backfill& b, std::vector<model::BayEvent>& events
 
 // Simulated history of [day, end) every 5 minutes, written in one go: occupancy samples, charging
 // site samples, bay sensor changes, connector statuses and the rollups closed by `end`.
-Status BackfillDay(Timestamp day, Timestamp end, Backfill& b, store::Store& store) {
+Status BackfillDay(Timestamp day, Timestamp end, Backfill& b,
+                   store::OccupancyHistoryWriter& store) {
   auto samples = b.simulator.FacilityHistory(day, end, kStep);
   PG_RETURN_IF_ERROR(store.AppendOccupancy(samples));
   std::vector<model::ChargerSiteSample> sites;

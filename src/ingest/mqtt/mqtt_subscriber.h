@@ -51,7 +51,7 @@
 #include "core/status.h"
 #include "ingest/core/ingest_service.h"
 #include "mqtt/client.h"
-#include "store/store.h"
+#include "store/dead_letters.h"
 
 namespace pg::ingest {
 
@@ -91,7 +91,7 @@ struct MqttStats {
 class MqttSubscriber {
  public:
   // REQUIRES: `service`, `store` and `clock` outlive the subscriber.
-  MqttSubscriber(MqttOptions options, IngestService& service, store::Store& store,
+  MqttSubscriber(MqttOptions options, IngestService& service, store::DeadLetterWriter& store,
                  const Clock& clock);
   ~MqttSubscriber();  // Stop()
   MqttSubscriber(const MqttSubscriber&) = delete;
@@ -137,7 +137,7 @@ class MqttSubscriber {
 
   const MqttOptions options_;
   IngestService& service_;
-  store::Store& store_;
+  store::DeadLetterWriter& store_;
   const Clock& clock_;
   std::string topic_prefix_;  // "parkguide/<city>/obs/"
   std::string topic_filter_;  // topic_prefix_ + "+"
