@@ -23,22 +23,29 @@
 
 namespace pg::store {
 
-template <typename T, typename... Q>
-inline constexpr bool kOneOf = (std::is_same_v<T, Q> || ...);
+// Whether `S` implements every role R (derives from it).
+template <typename S, typename... R>
+concept ImplementsRoles = (std::derived_from<S, R> && ...);
+
+// Whether `Other` (a Roles) holds every role R.
+template <typename Other, typename... R>
+concept HoldsRoles = (Other::template kHolds<R> && ...);
 
 template <typename... R>
 class Roles {
  public:
+  template <typename T>
+  static constexpr bool kHolds = (std::is_same_v<T, R> || ...);
+
   // Implicit on purpose: a store that implements every role is these roles.
-  template <typename S>
-  requires(std::derived_from<S, R>&&...) Roles(S& store)  // NOLINT(google-explicit-constructor)
+  template <ImplementsRoles<R...> S>
+  Roles(S& store)  // NOLINT(google-explicit-constructor)
       : refs_(static_cast<R&>(store)...) {
     if constexpr (requires { store.storage_health(); }) health_ = store.storage_health();
   }
   // From a Roles holding these roles among others.
-  template <typename... Q>
-  requires(kOneOf<R, Q...>&&...)
-      Roles(const Roles<Q...>& other)  // NOLINT(google-explicit-constructor)
+  template <HoldsRoles<R...> Other>
+  Roles(const Other& other)  // NOLINT(google-explicit-constructor)
       : refs_(other.template get<R>()...), health_(other.storage_health()) {}
   // From roles implemented by different objects (tests, a store assembled from parts).
   explicit Roles(R&... roles, const StorageHealth* health = nullptr)
