@@ -28,7 +28,7 @@ TEST_P(CounterStoreConformance, CountsInHourlyBucketsAndAbsentDiffersFromZero) {
 }
 
 TEST_P(CounterStoreConformance, ARangeTakesTheBucketsStartingInIt) {
-  const Timestamp hour = FromUnixMillis(3'600'000 * 10);                    // 10:00 UTC, 1 Jan 1970
+  const Timestamp hour = FromUnixMillis(int64_t{3'600'000} * 10);           // 10:00 UTC, 1 Jan 1970
   ASSERT_TRUE(store().AddToCounter("c", hour + minutes(30), 1).ok());       // bucket 10:00
   ASSERT_TRUE(store().AddToCounter("c", hour + minutes(60 + 5), 10).ok());  // bucket 11:00
   EXPECT_EQ(store().CounterSum("c", hour, hour + minutes(60))->value_or(-1), 1);

@@ -29,7 +29,7 @@ TEST_P(DeadLetterStoreConformance, LettersAreStoredWithoutCredentials) {
 TEST_P(DeadLetterStoreConformance, LettersLoadNewestFirstUpToTheLimit) {
   for (int i = 1; i <= 3; ++i) {
     DeadLetter d;
-    d.received = FromUnixMillis(i * 1000);
+    d.received = FromUnixMillis(int64_t{i} * 1000);
     d.channel = "mqtt";
     d.reason = "letter " + std::to_string(i);
     ASSERT_TRUE(store().AppendDeadLetter(d).ok());

@@ -22,8 +22,9 @@ TEST_P(OccupancyHistoryConformance, OccupancyIsQueriedByHalfOpenRange) {
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_FALSE(none->has_value());
   std::vector<model::OccupancySample> samples;
+  samples.reserve(10);
   for (int i = 0; i < 10; ++i) {
-    samples.push_back({FacilityId("F1"), FromUnixMillis(i * 1000), i, 100});
+    samples.push_back({FacilityId("F1"), FromUnixMillis(int64_t{i} * 1000), i, 100});
   }
   ASSERT_TRUE(store().AppendOccupancy(samples).ok());
   auto got = *store().LoadOccupancy(FacilityId("F1"), FromUnixMillis(2000), FromUnixMillis(5000));
