@@ -159,7 +159,7 @@ Result<std::map<std::string, BuildOutTarget>> ParseTargetsCsv(std::string_view t
   return out;
 }
 
-Result<AnalyticsOptions> LoadOptions(store::Store& store) {
+Result<AnalyticsOptions> LoadOptions(store::SettingsReader& store) {
   AnalyticsOptions o;
   PG_ASSIGN_OR_RETURN(auto pricing, store.GetSetting("analytics.pricing"));
   if (pricing) {
@@ -231,12 +231,23 @@ Status CheckDistrictKnown(const registry::Registry& registry, std::string_view d
 }
 
 // The scope's facilities and their rollups, which point into `all` (the week's rollups).
-WeekScope MakeScope(store::Store& store, const registry::Registry& registry, const Week& week,
+WeekScope MakeScope(WeekStore store, const registry::Registry& registry, const Week& week,
                     const AnalyticsOptions& options, std::string_view district,
                     const std::vector<model::OccupancyRollup>& all) {
   const double slots = static_cast<double>((week.end - week.start) /
                                            std::chrono::duration_cast<Milliseconds>(kSlot));
-  WeekScope s{store, registry, week, options, district, slots, slots * kSlotHours, {}, {}};
+  WeekScope s{store.get<store::OccupancyHistoryReader>(),
+              store.get<store::CounterReader>(),
+              store.get<store::SignHistoryReader>(),
+              store.get<store::DeadLetterReader>(),
+              registry,
+              week,
+              options,
+              district,
+              slots,
+              slots * kSlotHours,
+              {},
+              {}};
   for (const auto& f : registry.facilities()) {
     if (InDistrict(district, f.district) && f.capacity.total.value_or(0) > 0) {
       s.facilities[f.id.str()] = &f;
@@ -264,12 +275,12 @@ WeekFigures Heading(const WeekScope& s) {
 
 }  // namespace
 
-Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& registry,
+Result<WeekFigures> ComputeWeek(WeekStore store, const registry::Registry& registry,
                                 const Week& week, const AnalyticsOptions& options,
                                 std::string_view district) {
   PG_RETURN_IF_ERROR(CheckDistrictKnown(registry, district));
-  PG_ASSIGN_OR_RETURN(auto rollups,
-                      store.LoadAllRollups(Kind::kFacility, kSlot, week.start, week.end));
+  PG_ASSIGN_OR_RETURN(auto rollups, store.get<store::OccupancyHistoryReader>().LoadAllRollups(
+                                        Kind::kFacility, kSlot, week.start, week.end));
   const WeekScope scope = MakeScope(store, registry, week, options, district, rollups);
   WeekFigures out = Heading(scope);
   PG_RETURN_IF_ERROR(week_internal::AddOccupancy(scope, out));

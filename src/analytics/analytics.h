@@ -33,7 +33,12 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "registry/registry.h"
-#include "store/store.h"
+#include "store/counters.h"
+#include "store/dead_letters.h"
+#include "store/occupancy_history.h"
+#include "store/roles.h"
+#include "store/settings_store.h"
+#include "store/sign_history.h"
 
 namespace pg::analytics {
 
@@ -85,7 +90,7 @@ struct AnalyticsOptions {
 // "step_fen":50,"min_fen":0,"max_fen":2000}) and "analytics.buildout_targets"
 // ({"D1":{"in_service":40,"total":60}}); defaults where unset. Errors: kInvalidArgument naming
 // the setting when its JSON is malformed.
-Result<AnalyticsOptions> LoadOptions(store::Store& store);
+Result<AnalyticsOptions> LoadOptions(store::SettingsReader& store);
 // Parses targets from CSV `district,target_in_service,target_total` (a header line first).
 // Errors: kInvalidArgument naming the line.
 Result<std::map<std::string, BuildOutTarget>> ParseTargetsCsv(std::string_view text);
@@ -297,9 +302,18 @@ struct WeekFigures {
   const FacilityFigures* Facility(std::string_view id) const;
 };
 
+// What a week's figures read: the occupancy history, the counters, the sign history and the
+// dead letters (never a write).
+using WeekStore = store::Roles<store::OccupancyHistoryReader, store::CounterReader,
+                               store::SignHistoryReader, store::DeadLetterReader>;
+// A report also reads its options from the settings (LoadOptions).
+using ReportStore =
+    store::Roles<store::SettingsReader, store::OccupancyHistoryReader, store::CounterReader,
+                 store::SignHistoryReader, store::DeadLetterReader>;
+
 // The figures of `week` (restricted to `district` when not empty). Errors: kInvalidArgument
 // (field "district") for a district with nothing in the registry; those of the store.
-Result<WeekFigures> ComputeWeek(store::Store& store, const registry::Registry& registry,
+Result<WeekFigures> ComputeWeek(WeekStore store, const registry::Registry& registry,
                                 const Week& week, const AnalyticsOptions& options,
                                 std::string_view district = "");
 

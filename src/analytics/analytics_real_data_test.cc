@@ -17,6 +17,7 @@
 #include "demo/demo_city.h"
 #include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
+#include "store/store.h"
 #include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 

@@ -12,6 +12,7 @@
 
 #include "analytics/pdf.h"
 #include "analytics/report.h"
+#include "store/store.h"
 #include "tests/support/digest.h"
 #include "tests/support/temp_dir.h"
 

@@ -246,12 +246,12 @@ void AddStepsDatedIn(const model::Charger& c, const std::string& first_day,
 Status AddCharging(const WeekScope& s, WeekFigures& out) {
   ChargingScope charging = ChargingInScope(s);
   if (charging.sites.empty()) return Status::Ok();
-  PG_ASSIGN_OR_RETURN(auto rollups,
-                      s.store.LoadAllRollups(Kind::kChargerSite, kSlot, s.week.start, s.week.end));
+  PG_ASSIGN_OR_RETURN(
+      auto rollups, s.history.LoadAllRollups(Kind::kChargerSite, kSlot, s.week.start, s.week.end));
   const auto site_sums = AddSiteOccupancy(rollups, charging.sites);
   AddFrozenSites(rollups, charging.sites, s.options.frozen_after, out.quality.frozen);
   // Look back far enough to see fault spells that began before the week.
-  PG_ASSIGN_OR_RETURN(auto statuses, s.store.LoadChargerStatus(
+  PG_ASSIGN_OR_RETURN(auto statuses, s.history.LoadChargerStatus(
                                          s.week.start - std::chrono::hours(24 * 28), s.week.end));
   const auto restore_hours = AddFaultSpells(statuses, s.week, charging);
   SummariseCharging(charging, site_sums, restore_hours, out);

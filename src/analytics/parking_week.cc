@@ -340,7 +340,7 @@ Status AddOccupancy(const WeekScope& s, WeekFigures& out) {
           ? 1.0
           : 1 - groups.scope.coverage / (s.slots * static_cast<double>(s.facilities.size()));
   PG_ASSIGN_OR_RETURN(k.guidance_queries,
-                      s.store.CounterSum("guidance.queries", s.week.start, s.week.end));
+                      s.counters.CounterSum("guidance.queries", s.week.start, s.week.end));
   RankFacilities(s.options.top_n, out);
   out.heat_maps = HeatMaps(s, local);
   out.pressure = Pressure(s, groups);
@@ -354,7 +354,7 @@ Result<OnStreet> OnStreetWeek(const WeekScope& s) {
   if (bays.empty()) return on;
   // A session arriving late in the week may end after it.
   PG_ASSIGN_OR_RETURN(auto events,
-                      s.store.LoadBayEvents(s.week.start, s.week.end + std::chrono::hours(24)));
+                      s.history.LoadBayEvents(s.week.start, s.week.end + std::chrono::hours(24)));
   std::set<std::string> reporting;
   StayTally tally{on, 0, {}, {}};
   for (const Stay& stay : StaysOf(events, bays, s.week.end, reporting)) tally.Add(stay);

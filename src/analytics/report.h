@@ -42,7 +42,7 @@ std::string ReportFileName(std::string_view week, std::string_view district, std
 // Computes the week and the week before, renders, and writes `out_path` (for a PDF, through a
 // temporary HTML file beside it). Errors: kInvalidArgument naming the field ("week", "lang",
 // "format", "district"); kUnavailable when Chromium is missing or fails; those of the store.
-Status WriteWeeklyReport(store::Store& store, const registry::Registry& registry,
+Status WriteWeeklyReport(WeekStore store, const registry::Registry& registry,
                          const ReportRequest& request);
 
 // A report file found in a folder.
@@ -63,7 +63,7 @@ std::vector<ReportListing> ListReports(const std::string& directory);
 // is not an error (the HTML is the report): its failure is added to `pdf_failures` when given.
 // Errors: those of WriteWeeklyReport for an HTML file, after trying every file.
 Result<std::vector<std::string>> WriteScheduledReports(
-    store::Store& store, const registry::Registry& registry, const Week& week,
+    ReportStore store, const registry::Registry& registry, const Week& week,
     const std::string& directory, Timestamp generated, const std::string& chromium,
     std::vector<std::string>* pdf_failures = nullptr);
 

@@ -17,7 +17,7 @@ std::string ReportFileName(std::string_view week, std::string_view district, std
                           : fmt::format("report-{}-{}-{}.{}", week, district, lang, format);
 }
 
-Status WriteWeeklyReport(store::Store& store, const registry::Registry& registry,
+Status WriteWeeklyReport(WeekStore store, const registry::Registry& registry,
                          const ReportRequest& r) {
   if (r.lang != "zh" && r.lang != "en") {
     return InvalidArgument(fmt::format("'{}' is not a report language: zh or en", r.lang), "lang");
@@ -84,13 +84,13 @@ std::vector<ReportListing> ListReports(const std::string& directory) {
 }
 
 Result<std::vector<std::string>> WriteScheduledReports(
-    store::Store& store, const registry::Registry& registry, const Week& week,
+    ReportStore store, const registry::Registry& registry, const Week& week,
     const std::string& directory, Timestamp generated, const std::string& chromium,
     std::vector<std::string>* pdf_failures) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   if (ec) return Unavailable(fmt::format("cannot create {}: {}", directory, ec.message()));
-  PG_ASSIGN_OR_RETURN(AnalyticsOptions options, LoadOptions(store));
+  PG_ASSIGN_OR_RETURN(AnalyticsOptions options, LoadOptions(store.get<store::SettingsReader>()));
   std::vector<std::string> written;
   Status first_error = Status::Ok();
   std::vector<std::string> formats = {"html"};

@@ -110,9 +110,9 @@ Status AddSourceQuality(const WeekScope& s, const std::map<std::string, Gaps>& g
     sq.facilities = static_cast<int>(covered.size());
     const std::string counter = "source." + sq.source;
     PG_ASSIGN_OR_RETURN(sq.anomalies,
-                        s.store.CounterSum(counter + ".anomalies", s.week.start, s.week.end));
+                        s.counters.CounterSum(counter + ".anomalies", s.week.start, s.week.end));
     PG_ASSIGN_OR_RETURN(sq.corrections,
-                        s.store.CounterSum(counter + ".corrections", s.week.start, s.week.end));
+                        s.counters.CounterSum(counter + ".corrections", s.week.start, s.week.end));
     AddKnown(q.anomalies, sq.anomalies);
     AddKnown(q.corrections, sq.corrections);
     sq.uptime = coverage / (s.slots * static_cast<double>(covered.size()));
@@ -123,7 +123,7 @@ Status AddSourceQuality(const WeekScope& s, const std::map<std::string, Gaps>& g
 
 // Refused ingest messages received in the week, in all and by channel.
 Status AddDeadLetters(const WeekScope& s, DataQuality& q) {
-  PG_ASSIGN_OR_RETURN(auto letters, s.store.LoadDeadLetters(10'000));
+  PG_ASSIGN_OR_RETURN(auto letters, s.dead_letters.LoadDeadLetters(10'000));
   for (const auto& l : letters) {
     if (l.received >= s.week.start && l.received < s.week.end) {
       ++q.dead_letters;
@@ -137,7 +137,7 @@ Status AddDeadLetters(const WeekScope& s, DataQuality& q) {
 
 // Adds to `hours` each spell of the week a sign was offline, from its fault log (its state at
 // the week's start, then each offline and online record in it).
-Status AddOfflineHours(store::Store& store, const model::SignId& sign, const Week& week,
+Status AddOfflineHours(store::SignHistoryReader& store, const model::SignId& sign, const Week& week,
                        double& hours) {
   PG_ASSIGN_OR_RETURN(auto before, store.SignFaultAt(sign, week.start));
   bool offline = before && before->kind == "offline";
@@ -167,7 +167,7 @@ Result<datasets::Dataset> ForecastHistory(const WeekScope& s) {
   for (const auto& [id, f] : s.facilities) {
     PG_ASSIGN_OR_RETURN(
         auto samples,
-        s.store.LoadOccupancy(f->id, s.week.start - std::chrono::hours(24 * 28), s.week.end));
+        s.history.LoadOccupancy(f->id, s.week.start - std::chrono::hours(24 * 28), s.week.end));
     if (samples.empty()) continue;
     datasets::RawSeries series;
     series.id = id;
@@ -191,13 +191,13 @@ Result<SignFigures> SignWeek(const WeekScope& s) {
   SignFigures sf;
   sf.signs = static_cast<int>(s.registry.signs().size());
   for (const auto& sign : s.registry.signs()) {
-    PG_RETURN_IF_ERROR(AddOfflineHours(s.store, sign.id, s.week, sf.offline_hours));
-    PG_ASSIGN_OR_RETURN(auto shown,
-                        s.store.LoadSignDisplays(sign.id, s.week.start, s.week.end, 1'000'000));
+    PG_RETURN_IF_ERROR(AddOfflineHours(s.sign_history, sign.id, s.week, sf.offline_hours));
+    PG_ASSIGN_OR_RETURN(
+        auto shown, s.sign_history.LoadSignDisplays(sign.id, s.week.start, s.week.end, 1'000'000));
     sf.contents_published += static_cast<int64_t>(shown.size());
   }
   sf.uptime = 1 - sf.offline_hours / (s.hours * sf.signs);
-  PG_ASSIGN_OR_RETURN(auto overrides, s.store.LoadSignOverrides(nullptr, false, 1'000'000));
+  PG_ASSIGN_OR_RETURN(auto overrides, s.sign_history.LoadSignOverrides(nullptr, false, 1'000'000));
   for (const auto& o : overrides) {
     if (o.created >= s.week.start && o.created < s.week.end) ++sf.overrides;
     Timestamp until = o.ended ? std::min(*o.ended, o.expires) : o.expires;

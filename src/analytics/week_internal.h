@@ -58,7 +58,10 @@ double OverlapHours(Timestamp a, Timestamp b, Timestamp from, Timestamp to);
 
 // What every section of ComputeWeek reads: the week, the scope and the options.
 struct WeekScope {
-  store::Store& store;
+  store::OccupancyHistoryReader& history;
+  store::CounterReader& counters;
+  store::SignHistoryReader& sign_history;
+  store::DeadLetterReader& dead_letters;
   const registry::Registry& registry;
   const Week& week;
   const AnalyticsOptions& options;

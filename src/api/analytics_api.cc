@@ -40,7 +40,8 @@ class WeekCache {
         return it->second.figures;
       }
     }
-    PG_ASSIGN_OR_RETURN(analytics::AnalyticsOptions options, analytics::LoadOptions(*c_.store));
+    PG_ASSIGN_OR_RETURN(analytics::AnalyticsOptions options,
+                        analytics::LoadOptions(c_.store->get<store::SettingsReader>()));
     options.forecast_accuracy = with_forecast;
     PG_ASSIGN_OR_RETURN(analytics::WeekFigures f,
                         analytics::ComputeWeek(*c_.store, reg, week, options, district));

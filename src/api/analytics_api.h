@@ -16,17 +16,19 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "analytics/analytics.h"
 #include "api/http/server.h"
 #include "core/clock.h"
 #include "registry/registry.h"
-#include "store/store.h"
 
 namespace pg::api {
 
 struct AnalyticsApiContext {
-  store::Store* store = nullptr;  // required
+  // What the figures read (history, counters, sign history, dead letters, settings); required.
+  std::optional<analytics::ReportStore> store;
   // The current registry snapshot; required.
   std::function<std::shared_ptr<const registry::Registry>()> registry;
   const Clock* clock = nullptr;  // required

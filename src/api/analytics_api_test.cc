@@ -8,6 +8,7 @@
 #include "analytics/analytics.h"
 #include "api/http/client.h"
 #include "api/openapi.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {
@@ -50,8 +51,7 @@ class AnalyticsApiTest : public ::testing::Test {
     std::ofstream(dir_.File("reports/report-2026-W47-zh.html")) << "<html>周报</html>";
     server_ = std::make_unique<http::Server>(http::ServerOptions{});
     auto reg = registry_;
-    RegisterAnalyticsApi(*server_,
-                         {store_.get(), [reg] { return reg; }, &clock_, dir_.File("reports")});
+    RegisterAnalyticsApi(*server_, {*store_, [reg] { return reg; }, &clock_, dir_.File("reports")});
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override { server_->Stop(); }

@@ -21,7 +21,7 @@
 #include "events/event_bus.h"
 #include "ingest/core/ingest_service.h"
 #include "state/live_state.h"
-#include "store/store.h"
+#include "store/dead_letters.h"
 
 namespace pg::api {
 
@@ -29,7 +29,7 @@ struct IngestApiContext {
   ingest::IngestService* service = nullptr;  // required
   state::LiveState* live = nullptr;          // required
   events::EventBus* bus = nullptr;           // required
-  store::Store* store = nullptr;             // required (dead letters)
+  store::DeadLetterReader* store = nullptr;  // required (dead letters)
   const Clock* clock = nullptr;              // required
   const Authorizer* authorizer = nullptr;    // required: the dead letters need an operator key
 };

@@ -7,6 +7,7 @@
 #include "api/http/client.h"
 #include "api/live_json.h"
 #include "api/read_api.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {

@@ -14,14 +14,14 @@
 #include "api/http/server.h"
 #include "core/clock.h"
 #include "state/live_state.h"
-#include "store/store.h"
+#include "store/occupancy_history.h"
 
 namespace pg::api {
 
 struct ApiContext {
   state::LiveState* live = nullptr;  // required; also the source of the current registry
-  store::Store* store = nullptr;     // required; history
-  const Clock* clock = nullptr;      // required
+  store::OccupancyHistoryReader* store = nullptr;  // required; history
+  const Clock* clock = nullptr;                    // required
   std::string version = "dev";
   // What makes /health "degraded" (health.h); none: always "ok".
   std::vector<HealthCheck> health_checks;

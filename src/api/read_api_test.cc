@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/client.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {

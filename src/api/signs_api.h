@@ -28,16 +28,16 @@
 #include "core/clock.h"
 #include "signs/sign_service.h"
 #include "state/live_state.h"
-#include "store/store.h"
+#include "store/sign_history.h"
 
 namespace pg::api {
 
 struct SignsApiContext {
-  const state::LiveState* live = nullptr;  // required: the current registry
-  signs::SignService* signs = nullptr;     // required
-  store::Store* store = nullptr;           // required: history, faults, audit
-  const Clock* clock = nullptr;            // required
-  const Authorizer* authorizer = nullptr;  // required for the writes
+  const state::LiveState* live = nullptr;     // required: the current registry
+  signs::SignService* signs = nullptr;        // required
+  store::SignHistoryReader* store = nullptr;  // required: history, faults, audit
+  const Clock* clock = nullptr;               // required
+  const Authorizer* authorizer = nullptr;     // required for the writes
 };
 
 // REQUIRES: every pointer in `context` is set and outlives `server`; Route() may still be

@@ -10,6 +10,7 @@
 #include "api/http/client.h"
 #include "api/openapi.h"
 #include "events/event_bus.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::api {

@@ -598,7 +598,7 @@ Status App::Impl::CreatePlanning(const registry::Registry& registry) {
   api::RegisterForecastApi(*server, {forecasts.get(), current, clock});
   const std::string reports_dir =
       config.reports_dir.empty() ? config.db_path + ".reports" : config.reports_dir;
-  api::RegisterAnalyticsApi(*server, {store.get(), current, clock, reports_dir});
+  api::RegisterAnalyticsApi(*server, {*store, current, clock, reports_dir});
   reports = std::make_unique<ReportSchedule>(
       *store, *clock, current,
       ReportScheduleOptions{reports_dir, config.report_weekday, config.report_minute_of_day,

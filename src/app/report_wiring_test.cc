@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "analytics/report.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::app {

@@ -27,25 +27,29 @@ constexpr auto kStep = std::chrono::minutes(5);
 
 // Generates the city's files in `files_dir` and imports them the way any city is imported
 // (import-osm, then import-registry); keeps the land use and the seed in the settings.
-Status ImportDemoCity(const std::string& files_dir, uint64_t seed, store::Store& store) {
+Status ImportDemoCity(const std::string& files_dir, uint64_t seed,
+                      store::Roles<store::RegistryStore, store::SettingsWriter> store) {
   PG_LOG_INFO("demo: generating the demo city (seed {})", seed);
   DemoCity city = GenerateDemoCity(seed);
   PG_ASSIGN_OR_RETURN(DemoFiles files, WriteDemoCityFiles(city, files_dir));
-  PG_ASSIGN_OR_RETURN(auto osm_report, registry::ImportOsmFile(files.osm_path, store));
+  PG_ASSIGN_OR_RETURN(auto osm_report,
+                      registry::ImportOsmFile(files.osm_path, store.get<store::RegistryStore>()));
   PG_LOG_INFO("demo: import-osm {}\n{}", files.osm_path, osm_report.ToText());
   std::vector<registry::SurveyProblem> problems;
-  auto survey = registry::ImportSurveyFiles(files.survey_paths, store, &problems);
+  auto survey =
+      registry::ImportSurveyFiles(files.survey_paths, store.get<store::RegistryStore>(), &problems);
   for (const auto& p : problems) PG_LOG_WARNING("demo: {}", p.ToString());
   if (!survey.ok()) return survey.status().WithContext("demo survey import");
   PG_LOG_INFO("demo: import-registry: {} facilities, {} bays, {} chargers, {} signs, {} sources",
               survey->facilities, survey->bays, survey->chargers, survey->signs, survey->sources);
+  store::SettingsWriter& settings = store.get<store::SettingsWriter>();
   PG_RETURN_IF_ERROR(
-      store.PutSetting("demo.land_use", ingest::simulator::LandUseToJson(city.land_use)));
-  return store.PutSetting("demo.seed", std::to_string(seed));
+      settings.PutSetting("demo.land_use", ingest::simulator::LandUseToJson(city.land_use)));
+  return settings.PutSetting("demo.seed", std::to_string(seed));
 }
 
 // Stores the demo's sign rules and charger targets, unless the database has its own already.
-Status StoreDemoSettings(store::Store& store) {
+Status StoreDemoSettings(store::SettingsStore& store) {
   PG_ASSIGN_OR_RETURN(auto sign_rules, store.GetSetting("signs.config"));
   if (!sign_rules) PG_RETURN_IF_ERROR(store.PutSetting("signs.config", DemoSignRulesJson()));
   // The three-year plan's charger targets per district, which the weekly report measures the
@@ -62,9 +66,10 @@ Status StoreDemoSettings(store::Store& store) {
 // is missing or this build cannot use it (another format version, another import). The OSM file
 // is generated again when it is gone.
 Status EnsureRoadGraphs(const std::string& db_path, const std::string& files_dir, uint64_t seed,
-                        store::Store& store) {
+                        graph::RoadImportStore store) {
   const std::string graph_path = graph::GraphPathForDatabase(db_path);
-  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, graph::RecordedGraphFingerprint(store));
+  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint,
+                      graph::RecordedGraphFingerprint(store.get<store::SettingsStore>()));
   graph::GraphOpenOptions open;
   open.expected_fingerprint = fingerprint;
   open.verify_checksum = false;  // a corrupt file fails at serve time with the full check
@@ -83,21 +88,25 @@ Status EnsureRoadGraphs(const std::string& db_path, const std::string& files_dir
 // path as any source. Unlike a real deployment, the demo keeps its own keys in the database
 // (settings "demo.key.<source>") so that the feed can use them after a restart. A source without
 // a kept key gets a new one (an older key it has, unknown to the demo, is revoked).
-Status IssueDemoKeys(const Clock& clock, store::Store& store) {
-  PG_ASSIGN_OR_RETURN(model::RegistryData data, store.LoadRegistry());
+Status IssueDemoKeys(
+    const Clock& clock,
+    store::Roles<store::RegistryReader, store::SourceStore, store::SettingsStore> store) {
+  store::SourceStore& sources = store.get<store::SourceStore>();
+  store::SettingsStore& settings = store.get<store::SettingsStore>();
+  PG_ASSIGN_OR_RETURN(model::RegistryData data, store.get<store::RegistryReader>().LoadRegistry());
   for (const auto& source : data.sources) {
     std::string setting = "demo.key." + source.id.str();
-    PG_ASSIGN_OR_RETURN(auto have, store.GetSetting(setting));
+    PG_ASSIGN_OR_RETURN(auto have, settings.GetSetting(setting));
     if (have) continue;
-    PG_ASSIGN_OR_RETURN(auto records, store.LoadSources());
+    PG_ASSIGN_OR_RETURN(auto records, sources.LoadSources());
     for (const auto& r : records) {
       if (r.source.id == source.id && !r.key_hash.empty()) {
-        PG_RETURN_IF_ERROR(store.RevokeSource(source.id, clock.Now()));
+        PG_RETURN_IF_ERROR(sources.RevokeSource(source.id, clock.Now()));
       }
     }
     ingest::IssuedKey key = ingest::IssueKey();
-    PG_RETURN_IF_ERROR(store.AddSource({source, key.stored, clock.Now()}));
-    PG_RETURN_IF_ERROR(store.PutSetting(setting, key.key));
+    PG_RETURN_IF_ERROR(sources.AddSource({source, key.stored, clock.Now()}));
+    PG_RETURN_IF_ERROR(settings.PutSetting(setting, key.key));
   }
   return Status::Ok();
 }
@@ -154,7 +163,8 @@ void BayChangesAt(Timestamp t, Backfill& b, std::vector<model::BayEvent>& events
 
 // Simulated history of [day, end) every 5 minutes, written in one go: occupancy samples, charging
 // site samples, bay sensor changes, connector statuses and the rollups closed by `end`.
-Status BackfillDay(Timestamp day, Timestamp end, Backfill& b, store::Store& store) {
+Status BackfillDay(Timestamp day, Timestamp end, Backfill& b,
+                   store::OccupancyHistoryWriter& store) {
   auto samples = b.simulator.FacilityHistory(day, end, kStep);
   PG_RETURN_IF_ERROR(store.AppendOccupancy(samples));
   std::vector<model::ChargerSiteSample> sites;
@@ -178,16 +188,19 @@ Status BackfillDay(Timestamp day, Timestamp end, Backfill& b, store::Store& stor
 // Backfills simulated history in 5-minute steps from where it ends (at most `history_days` back)
 // to now, with the history the weekly report reads beside the samples: 5-minute rollups, bay
 // sensor changes and connector statuses, as the live server records them.
-Status BackfillHistory(const Clock& clock, uint64_t seed, int history_days, store::Store& store) {
+Status BackfillHistory(
+    const Clock& clock, uint64_t seed, int history_days,
+    store::Roles<store::OccupancyHistory, store::RegistryReader, store::SettingsReader> store) {
+  store::OccupancyHistory& history = store.get<store::OccupancyHistory>();
   Timestamp now = clock.Now();
   Timestamp from = now - std::chrono::hours(24 * history_days);
-  PG_ASSIGN_OR_RETURN(auto latest, store.LatestOccupancyTime());
+  PG_ASSIGN_OR_RETURN(auto latest, history.LatestOccupancyTime());
   if (latest && *latest + kStep > from) from = *latest + kStep;
   from = Timestamp(from.time_since_epoch() / Milliseconds(kStep) * Milliseconds(kStep));
   if (from >= now) return Status::Ok();
-  PG_ASSIGN_OR_RETURN(model::RegistryData data, store.LoadRegistry());
+  PG_ASSIGN_OR_RETURN(model::RegistryData data, store.get<store::RegistryReader>().LoadRegistry());
   PG_ASSIGN_OR_RETURN(auto registry, registry::Registry::Build(std::move(data)));
-  PG_ASSIGN_OR_RETURN(auto stored, store.GetSetting("demo.land_use"));
+  PG_ASSIGN_OR_RETURN(auto stored, store.get<store::SettingsReader>().GetSetting("demo.land_use"));
   auto land_use = ingest::simulator::LandUseFromJson(stored.value_or("{}"));
   CitySimulator simulator(registry, std::move(land_use), seed);
   PG_LOG_INFO("demo: backfilling occupancy history from {}", FormatRfc3339Utc(from));
@@ -195,7 +208,7 @@ Status BackfillHistory(const Clock& clock, uint64_t seed, int history_days, stor
   // A day at a time keeps memory flat and transactions short.
   for (Timestamp day = from; day < now; day += std::chrono::hours(24)) {
     PG_RETURN_IF_ERROR(
-        BackfillDay(day, std::min(now, day + std::chrono::hours(24)), backfill, store));
+        BackfillDay(day, std::min(now, day + std::chrono::hours(24)), backfill, history));
   }
   return Status::Ok();
 }

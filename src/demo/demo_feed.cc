@@ -11,7 +11,7 @@
 namespace pg::demo {
 
 Result<std::map<std::string, std::string>> LoadDemoKeys(const registry::Registry& registry,
-                                                        store::Store& store) {
+                                                        store::SettingsReader& store) {
   std::map<std::string, std::string> keys;
   for (const auto& source : registry.sources()) {
     PG_ASSIGN_OR_RETURN(auto key, store.GetSetting("demo.key." + source.id.str()));

@@ -21,14 +21,14 @@
 #include "core/time.h"
 #include "ingest/simulator/city_simulator.h"
 #include "registry/registry.h"
-#include "store/store.h"
+#include "store/settings_store.h"
 
 namespace pg::demo {
 
 // The demo database's key of each simulated source (written by the demo's preparation), by
 // source id; sources without one are left out. Errors: the store's.
 Result<std::map<std::string, std::string>> LoadDemoKeys(const registry::Registry& registry,
-                                                        store::Store& store);
+                                                        store::SettingsReader& store);
 
 class DemoFeed {
  public:

@@ -31,7 +31,7 @@ std::string SeriesKey::Name() const {
 }
 
 Result<std::unique_ptr<ForecastService>> ForecastService::Create(const Clock& clock,
-                                                                 store::Store& store,
+                                                                 ForecastStore store,
                                                                  const LiveReader* live,
                                                                  ServiceOptions options) {
   PG_ASSIGN_OR_RETURN(const date::time_zone* zone, LookupTimeZone(options.time_zone));
@@ -45,10 +45,11 @@ Result<std::unique_ptr<ForecastService>> ForecastService::Create(const Clock& cl
       new ForecastService(clock, store, live, std::move(options), std::move(index)));
 }
 
-ForecastService::ForecastService(const Clock& clock, store::Store& store, const LiveReader* live,
+ForecastService::ForecastService(const Clock& clock, ForecastStore store, const LiveReader* live,
                                  ServiceOptions options, TimeIndex index)
     : clock_(clock),
-      store_(store),
+      models_store_(store.get<store::ForecastModelStore>()),
+      history_(store.get<store::OccupancyHistoryReader>()),
       live_(live),
       options_(std::move(options)),
       index_(std::move(index)),
@@ -76,11 +77,11 @@ Result<std::vector<Sample>> ForecastService::LoadSamples(const SeriesKey& key, T
                                                          Timestamp to) const {
   std::vector<Sample> out;
   if (key.kind == SeriesKey::Kind::kFacility) {
-    PG_ASSIGN_OR_RETURN(auto rows, store_.LoadOccupancy(model::FacilityId(key.id), from, to));
+    PG_ASSIGN_OR_RETURN(auto rows, history_.LoadOccupancy(model::FacilityId(key.id), from, to));
     out.reserve(rows.size());
     for (const auto& r : rows) out.push_back({r.time, r.occupied, r.capacity});
   } else {
-    PG_ASSIGN_OR_RETURN(auto rows, store_.LoadChargerSiteOccupancy(key.id, from, to));
+    PG_ASSIGN_OR_RETURN(auto rows, history_.LoadChargerSiteOccupancy(key.id, from, to));
     out.reserve(rows.size());
     for (const auto& r : rows) out.push_back({r.time, r.busy, r.connectors});
   }
@@ -89,7 +90,7 @@ Result<std::vector<Sample>> ForecastService::LoadSamples(const SeriesKey& key, T
 
 Status ForecastService::LoadModels() {
   std::lock_guard update(update_mutex_);
-  PG_ASSIGN_OR_RETURN(auto records, store_.LoadForecastModels());
+  PG_ASSIGN_OR_RETURN(auto records, models_store_.LoadForecastModels());
   auto next = std::make_shared<State>(*Snapshot());
   for (const auto& r : records) {
     SeriesKey key;
@@ -174,7 +175,7 @@ Status ForecastService::Retrain() {
     e.model = std::make_shared<const SeriesModel>(std::move(*m));
     next->models[keys[i]] = std::move(e);
   }
-  PG_RETURN_IF_ERROR(store_.PutForecastModels(records));
+  PG_RETURN_IF_ERROR(models_store_.PutForecastModels(records));
   Publish(std::move(next));
   PG_LOG_INFO("forecast: trained {} of {} series", ok, keys.size());
   return Status::Ok();

@@ -2,7 +2,8 @@
 // the store's history, persisted with their training window and held-out score, and answers for
 // "expected occupancy and P(free) at this arrival time", with fallbacks flagged.
 //
-// It reads history through the Store interface (facility and charging-site occupancy) and the
+// It reads history through the store's OccupancyHistoryReader role (facility and charging-site
+// occupancy), keeps its models through the ForecastModelStore role, and reads the
 // live value through LiveReader, a small interface the composition root implements over the live
 // state — so this module does not depend on how live state is kept.
 //
@@ -38,7 +39,9 @@
 #include "core/status.h"
 #include "forecast/model.h"
 #include "forecast/series.h"
-#include "store/store.h"
+#include "store/forecast_model_store.h"
+#include "store/occupancy_history.h"
+#include "store/roles.h"
 
 namespace pg::forecast {
 
@@ -123,11 +126,14 @@ struct ServiceOptions {
   Minutes max_horizon{24 * 60};
 };
 
+// The store roles the service uses: the history it trains on and the models it keeps.
+using ForecastStore = store::Roles<store::ForecastModelStore, store::OccupancyHistoryReader>;
+
 class ForecastService final : public ArrivalForecaster {
  public:
   // `store` and `clock` must outlive the service; `live` may be null (history only).
   // Errors: kInvalidArgument for an unknown zone or a bad calendar.
-  static Result<std::unique_ptr<ForecastService>> Create(const Clock& clock, store::Store& store,
+  static Result<std::unique_ptr<ForecastService>> Create(const Clock& clock, ForecastStore store,
                                                          const LiveReader* live,
                                                          ServiceOptions options);
 
@@ -160,14 +166,15 @@ class ForecastService final : public ArrivalForecaster {
     std::vector<SeriesKey> keys;
   };
 
-  ForecastService(const Clock& clock, store::Store& store, const LiveReader* live,
+  ForecastService(const Clock& clock, ForecastStore store, const LiveReader* live,
                   ServiceOptions options, TimeIndex index);
   Result<std::vector<Sample>> LoadSamples(const SeriesKey& key, Timestamp from, Timestamp to) const;
   std::shared_ptr<const State> Snapshot() const;
   void Publish(std::shared_ptr<const State> state);
 
   const Clock& clock_;
-  store::Store& store_;
+  store::ForecastModelStore& models_store_;
+  store::OccupancyHistoryReader& history_;
   const LiveReader* live_;
   ServiceOptions options_;
   TimeIndex index_;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::forecast {

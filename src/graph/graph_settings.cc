@@ -7,7 +7,7 @@
 
 namespace pg::graph {
 
-Result<std::optional<uint64_t>> RecordedGraphFingerprint(store::Store& store) {
+Result<std::optional<uint64_t>> RecordedGraphFingerprint(store::SettingsReader& store) {
   PG_ASSIGN_OR_RETURN(std::optional<std::string> text,
                       store.GetSetting(std::string(kGraphFingerprintSetting)));
   if (!text) return std::optional<uint64_t>();

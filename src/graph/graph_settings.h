@@ -5,7 +5,7 @@
 //   PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, RecordedGraphFingerprint(store));
 //   GraphOpenOptions options{.expected_fingerprint = fingerprint};
 //
-// Thread-safety: as safe as the Store given.
+// Thread-safety: as safe as the store given.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "store/store.h"
+#include "store/settings_store.h"
 
 namespace pg::graph {
 
@@ -24,6 +24,6 @@ inline constexpr std::string_view kEntranceSnapsSetting = "graph.entrance_snaps"
 
 // The fingerprint the store recorded for its graph, if any. Errors: the store's; kDataLoss when
 // the recorded value is not a fingerprint.
-Result<std::optional<uint64_t>> RecordedGraphFingerprint(store::Store& store);
+Result<std::optional<uint64_t>> RecordedGraphFingerprint(store::SettingsReader& store);
 
 }  // namespace pg::graph

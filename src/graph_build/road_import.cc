@@ -71,7 +71,7 @@ std::string RoadImportReport::ToText() const {
   return out;
 }
 
-Result<RoadImportReport> ImportRoads(const std::string& osm_path, store::Store& store,
+Result<RoadImportReport> ImportRoads(const std::string& osm_path, RoadImportStore store,
                                      const std::string& graph_path, const BuildOptions& options) {
   RoadImportReport report;
   report.osm_path = osm_path;
@@ -105,27 +105,33 @@ Result<RoadImportReport> ImportRoads(const std::string& osm_path, store::Store& 
   PG_RETURN_IF_ERROR(WriteGraphFile(graph_path, graphs, report.fingerprint, metadata.dump(2)));
   std::error_code ec;
   report.graph_file_bytes = std::filesystem::file_size(graph_path, ec);
-  PG_RETURN_IF_ERROR(store.PutSetting(std::string(kGraphFingerprintSetting),
-                                      FingerprintToHex(report.fingerprint)));
+  PG_RETURN_IF_ERROR(store.get<store::SettingsStore>().PutSetting(
+      std::string(kGraphFingerprintSetting), FingerprintToHex(report.fingerprint)));
   report.write_seconds = SecondsSince(start);
 
-  PG_ASSIGN_OR_RETURN(model::RegistryData registry, store.LoadRegistry());
+  PG_ASSIGN_OR_RETURN(model::RegistryData registry,
+                      store.get<store::RegistryReader>().LoadRegistry());
   const EntranceSnapTable table = SnapEntrances(graphs.car.View(), graphs.foot.View(), registry,
                                                 report.fingerprint, &report.entrances);
-  PG_RETURN_IF_ERROR(store.PutSetting(std::string(kEntranceSnapsSetting), table.ToJson()));
+  PG_RETURN_IF_ERROR(store.get<store::SettingsStore>().PutSetting(
+      std::string(kEntranceSnapsSetting), table.ToJson()));
   return report;
 }
 
-Result<EntranceSnapStats> RefreshEntranceSnaps(store::Store& store, const std::string& graph_path) {
-  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint, RecordedGraphFingerprint(store));
+Result<EntranceSnapStats> RefreshEntranceSnaps(RoadImportStore store,
+                                               const std::string& graph_path) {
+  PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint,
+                      RecordedGraphFingerprint(store.get<store::SettingsStore>()));
   GraphOpenOptions open;
   open.expected_fingerprint = fingerprint;
   PG_ASSIGN_OR_RETURN(auto file, MappedGraphFile::Open(graph_path, open));
-  PG_ASSIGN_OR_RETURN(model::RegistryData registry, store.LoadRegistry());
+  PG_ASSIGN_OR_RETURN(model::RegistryData registry,
+                      store.get<store::RegistryReader>().LoadRegistry());
   EntranceSnapStats stats;
   const EntranceSnapTable table = SnapEntrances(file->View(Mode::kCar), file->View(Mode::kFoot),
                                                 registry, file->source_fingerprint(), &stats);
-  PG_RETURN_IF_ERROR(store.PutSetting(std::string(kEntranceSnapsSetting), table.ToJson()));
+  PG_RETURN_IF_ERROR(store.get<store::SettingsStore>().PutSetting(
+      std::string(kEntranceSnapsSetting), table.ToJson()));
   return stats;
 }
 

@@ -12,7 +12,7 @@
 // content) the graph was built from; the server refuses a graph file whose fingerprint differs (a
 // file copied from another city, or left over from an older import).
 //
-// Thread-safety: plain functions; as safe as the Store they are given.
+// Thread-safety: plain functions; as safe as the store they are given.
 #pragma once
 
 #include <string>
@@ -23,7 +23,9 @@
 #include "graph/graph_settings.h"
 #include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
-#include "store/store.h"
+#include "store/registry_store.h"
+#include "store/roles.h"
+#include "store/settings_store.h"
 
 namespace pg::graph {
 
@@ -43,17 +45,22 @@ struct RoadImportReport {
   std::string ToText() const;
 };
 
+// The store roles the road import uses: the registry (its entrances) and the settings (the
+// fingerprint, the snap table).
+using RoadImportStore = store::Roles<store::RegistryReader, store::SettingsStore>;
+
 // Errors: those of osm::ReadRoadExtract (naming the OSM file), of WriteGraphFile, and of the
 // store; kFailedPrecondition when the file holds no road a car can drive. Nothing is written when
 // reading or building fails; the graph file is replaced atomically.
-Result<RoadImportReport> ImportRoads(const std::string& osm_path, store::Store& store,
+Result<RoadImportReport> ImportRoads(const std::string& osm_path, RoadImportStore store,
                                      const std::string& graph_path,
                                      const BuildOptions& options = {});
 
 // Snaps the registry's entrances again against the graph file at `graph_path` (after the
 // registry changed, e.g. `import-registry`) and stores the table. Errors: those of
 // MappedGraphFile::Open and of the store.
-Result<EntranceSnapStats> RefreshEntranceSnaps(store::Store& store, const std::string& graph_path);
+Result<EntranceSnapStats> RefreshEntranceSnaps(RoadImportStore store,
+                                               const std::string& graph_path);
 
 // "entrances: 120 points; car 110 snapped, 2 farther than 250 m (…); foot …".
 std::string EntranceSnapText(const EntranceSnapStats& stats);

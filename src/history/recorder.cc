@@ -11,9 +11,13 @@ namespace pg::history {
 
 using Kind = model::OccupancyRollup::Kind;
 
-Recorder::Recorder(const state::LiveState& live, store::Store& store, const Clock& clock,
+Recorder::Recorder(const state::LiveState& live, RecorderStore store, const Clock& clock,
                    RecorderOptions options)
-    : live_(live), store_(store), clock_(clock), options_(options) {}
+    : live_(live),
+      history_(store.get<store::OccupancyHistoryWriter>()),
+      counters_(store.get<store::CounterWriter>()),
+      clock_(clock),
+      options_(options) {}
 
 void Recorder::AddTotalCounter(TotalCounter counter) { totals_.push_back({std::move(counter), 0}); }
 
@@ -46,11 +50,11 @@ void Recorder::RecordSlot(Timestamp now, const registry::Registry& registry,
     if (!v.occupied) continue;  // unknown or closed: nothing true to record
     samples.push_back({f.id, slot, *v.occupied, v.capacity});
   }
-  if (Status s = store_.AppendOccupancy(samples); !s.ok()) {
+  if (Status s = history_.AppendOccupancy(samples); !s.ok()) {
     PG_LOG_WARNING("history: {}", s.ToString());
     return;
   }
-  if (Status s = store_.AppendChargerSiteOccupancy(
+  if (Status s = history_.AppendChargerSiteOccupancy(
           ChargerSiteSamples(registry, snapshot, slot, now, live_.rules()));
       !s.ok()) {
     PG_LOG_WARNING("history: {}", s.ToString());
@@ -76,7 +80,7 @@ void Recorder::RecordRollups(Timestamp now, const registry::Registry& registry,
     closed = rollups_.Flush(now);
   }
   if (closed.empty()) return;
-  if (Status s = store_.AppendRollups(closed); !s.ok()) {
+  if (Status s = history_.AppendRollups(closed); !s.ok()) {
     PG_LOG_WARNING("rollups: {}", s.ToString());
   }
 }
@@ -85,12 +89,12 @@ void Recorder::RecordRollups(Timestamp now, const registry::Registry& registry,
 // of each source's anomalies and drift corrections (analytics reads them).
 void Recorder::RecordStatusChanges(Timestamp now, const state::LiveSnapshot& snapshot) {
   auto changes = status_history_.Diff(snapshot);
-  if (Status s = changes.bays.empty() ? Status::Ok() : store_.AppendBayEvents(changes.bays);
+  if (Status s = changes.bays.empty() ? Status::Ok() : history_.AppendBayEvents(changes.bays);
       !s.ok()) {
     PG_LOG_WARNING("bay history: {}", s.ToString());
   }
   if (Status s = changes.connectors.empty() ? Status::Ok()
-                                            : store_.AppendChargerStatus(changes.connectors);
+                                            : history_.AppendChargerStatus(changes.connectors);
       !s.ok()) {
     PG_LOG_WARNING("charger status history: {}", s.ToString());
   }
@@ -107,7 +111,7 @@ void Recorder::RecordTotals(Timestamp now) {
   for (Total& t : totals_) {
     const int64_t total = t.counter.total->load();
     if (total <= t.recorded) continue;
-    if (Status s = store_.AddToCounter(t.counter.name, now, total - t.recorded); s.ok()) {
+    if (Status s = counters_.AddToCounter(t.counter.name, now, total - t.recorded); s.ok()) {
       t.recorded = total;
     } else {
       PG_LOG_WARNING("counter {}: {}", t.counter.name, s.ToString());
@@ -117,7 +121,7 @@ void Recorder::RecordTotals(Timestamp now) {
 
 void Recorder::AddCounter(const std::string& name, Timestamp now, int64_t n) {
   if (n == 0) return;
-  if (Status s = store_.AddToCounter(name, now, n); !s.ok()) {
+  if (Status s = counters_.AddToCounter(name, now, n); !s.ok()) {
     PG_LOG_WARNING("source counters: {}", s.ToString());
   }
 }

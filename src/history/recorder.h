@@ -34,7 +34,9 @@
 #include "state/live_state.h"
 #include "state/rollup.h"
 #include "state/status_history.h"
-#include "store/store.h"
+#include "store/counters.h"
+#include "store/occupancy_history.h"
+#include "store/roles.h"
 
 namespace pg::history {
 
@@ -43,17 +45,20 @@ struct RecorderOptions {
   std::chrono::minutes slot{5};
 };
 
-// An in-process running total stored as hourly counters (store::Store::AddToCounter): `total`
-// is read each tick and the growth since the last stored value is added to counter `name`.
+// An in-process running total stored as hourly counters (store::CounterWriter::AddToCounter):
+// `total` is read each tick and the growth since the last stored value is added to counter `name`.
 struct TotalCounter {
   std::string name;
   const std::atomic<int64_t>* total = nullptr;
 };
 
+// The store roles the recorder writes: the occupancy history and the counters.
+using RecorderStore = store::Roles<store::OccupancyHistoryWriter, store::CounterWriter>;
+
 class Recorder {
  public:
-  // `live`, `store` and `clock` must outlive the recorder.
-  Recorder(const state::LiveState& live, store::Store& store, const Clock& clock,
+  // `live`, `store`'s store and `clock` must outlive the recorder.
+  Recorder(const state::LiveState& live, RecorderStore store, const Clock& clock,
            RecorderOptions options = {});
 
   // Records the total of `counter` from now on. REQUIRES: before the first Tick.
@@ -77,7 +82,8 @@ class Recorder {
   void AddCounter(const std::string& name, Timestamp now, int64_t n);
 
   const state::LiveState& live_;
-  store::Store& store_;
+  store::OccupancyHistoryWriter& history_;
+  store::CounterWriter& counters_;
   const Clock& clock_;
   const RecorderOptions options_;
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::history {

@@ -702,7 +702,7 @@ int DropInvalidEntries(model::RegistryData& data, OsmImportReport* report) {
   return dropped;
 }
 
-Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::Store& store) {
+Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store) {
   PG_ASSIGN_OR_RETURN(osm::ParkingExtract extract, osm::ReadParkingExtract(osm_path));
   OsmImportReport report;
   report.path = osm_path;

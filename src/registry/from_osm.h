@@ -15,7 +15,7 @@
 // not support, maxheight "low") is left out of the model and listed in the report, with the
 // object; it never stops the import.
 //
-// Thread-safety: plain functions; ImportOsmFile is as safe as the Store it is given.
+// Thread-safety: plain functions; ImportOsmFile is as safe as the store it is given.
 #pragma once
 
 #include <map>
@@ -27,7 +27,7 @@
 #include "core/status.h"
 #include "model/city_model.h"
 #include "osm/parking_extract.h"
-#include "store/store.h"
+#include "store/registry_store.h"
 
 namespace pg::registry {
 
@@ -102,8 +102,8 @@ int DropInvalidEntries(model::RegistryData& data, OsmImportReport* report);
 // this file no longer has are deleted; entries the survey describes are kept as the survey has
 // them.
 // Errors: those of osm::ReadParkingExtract (kNotFound, kInvalidArgument, kDataLoss,
-// kUnavailable; the message names the file) and those of Store::WriteRegistry. Nothing is written
-// when reading fails.
-Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::Store& store);
+// kUnavailable; the message names the file) and those of RegistryWriter::WriteRegistry. Nothing is
+// written when reading fails.
+Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store);
 
 }  // namespace pg::registry

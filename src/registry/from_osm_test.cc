@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "model/validation.h"
 #include "osm/osm_writer.h"
+#include "store/store.h"
 #include "tests/support/osmium_tool.h"
 #include "tests/support/temp_dir.h"
 

@@ -338,7 +338,7 @@ Result<model::RegistryData> ReadSurveyFiles(const std::vector<std::string>& path
 }
 
 Result<SurveyImportSummary> ImportSurveyFiles(const std::vector<std::string>& paths,
-                                              store::Store& store,
+                                              store::RegistryStore& store,
                                               std::vector<SurveyProblem>* problems) {
   PG_ASSIGN_OR_RETURN(model::RegistryData existing, store.LoadRegistry());
   std::vector<SurveyProblem> found;

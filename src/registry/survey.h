@@ -17,7 +17,7 @@
 // Not checked: that entries are where the city is (no bounding-box test), that a bay lies inside
 // its zone, that a source's bays and chargers exist (only its facilities are checked).
 // Thread-safety: free functions without shared state; concurrent calls on different files are
-// safe, and ImportSurveyFiles relies on the Store's own locking.
+// safe, and ImportSurveyFiles relies on the store's own locking.
 #pragma once
 
 #include <string>
@@ -25,7 +25,7 @@
 
 #include "core/status.h"
 #include "model/city_model.h"
-#include "store/store.h"
+#include "store/registry_store.h"
 
 namespace pg::registry {
 
@@ -85,7 +85,7 @@ Result<model::RegistryData> ReadSurveyFiles(const std::vector<std::string>& path
 // as revoked stays revoked. Problems are appended to `*problems` as by ReadSurveyFiles.
 // Errors: kInvalidArgument as ReadSurveyFiles (the store is then untouched); the store's errors.
 Result<SurveyImportSummary> ImportSurveyFiles(const std::vector<std::string>& paths,
-                                              store::Store& store,
+                                              store::RegistryStore& store,
                                               std::vector<SurveyProblem>* problems);
 
 // Writes `data` as survey CSV files in `directory` (created when missing): city.csv,

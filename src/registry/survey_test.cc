@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "model/model_json.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::registry {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "events/event_bus.h"
+#include "store/store.h"
 #include "tests/support/mosquitto_broker.h"
 #include "tests/support/temp_dir.h"
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "signs/sign_service.h"
+#include "store/store.h"
 #include "tests/support/fault_injection_sqlite_vfs.h"
 #include "tests/support/temp_dir.h"
 

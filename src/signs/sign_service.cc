@@ -89,11 +89,13 @@ LiveInputSource FromLiveState(const state::LiveState& live) {
   };
 }
 
-SignService::SignService(SignServiceOptions options, const Clock& clock, store::Store& store,
+SignService::SignService(SignServiceOptions options, const Clock& clock, SignStore store,
                          LiveInputSource live, SignConfig config)
     : options_(options),
       clock_(clock),
-      store_(store),
+      history_(store.get<store::SignHistory>()),
+      settings_(store.get<store::SettingsStore>()),
+      storage_health_(store.storage_health()),
       live_(std::move(live)),
       config_(std::make_shared<const SignConfig>(std::move(config))),
       started_(clock.Now()) {}
@@ -101,10 +103,10 @@ SignService::SignService(SignServiceOptions options, const Clock& clock, store::
 SignService::~SignService() { Stop(); }
 
 Status SignService::Load() {
-  PG_ASSIGN_OR_RETURN(auto latest, store_.LatestSignDisplays());
-  PG_ASSIGN_OR_RETURN(auto overrides, store_.LoadSignOverrides(nullptr, /*open_only=*/true,
-                                                               /*limit=*/1'000'000));
-  PG_ASSIGN_OR_RETURN(auto stored_config, store_.GetSetting(kConfigSetting));
+  PG_ASSIGN_OR_RETURN(auto latest, history_.LatestSignDisplays());
+  PG_ASSIGN_OR_RETURN(auto overrides, history_.LoadSignOverrides(nullptr, /*open_only=*/true,
+                                                                 /*limit=*/1'000'000));
+  PG_ASSIGN_OR_RETURN(auto stored_config, settings_.GetSetting(kConfigSetting));
   std::shared_ptr<const SignConfig> config;
   if (stored_config) {
     auto parsed = SignConfigFromJson(json::parse(*stored_config, nullptr, false));
@@ -348,7 +350,7 @@ Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest
                              "line");
     }
   }
-  PG_ASSIGN_OR_RETURN(record.id, store_.AddSignOverride(record));
+  PG_ASSIGN_OR_RETURN(record.id, history_.AddSignOverride(record));
   std::vector<int64_t> replaced;
   {
     std::lock_guard lock(mutex_);
@@ -368,7 +370,7 @@ Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest
   }
   for (int64_t id : replaced) {
     std::string why = fmt::format("replaced by override {}", record.id);
-    Status s = store_.EndSignOverride(id, now, request.by, why);
+    Status s = history_.EndSignOverride(id, now, request.by, why);
     if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) {
       // Ended in force already; on record once the store takes it (WriteRecords).
       PG_LOG_WARNING("signs: ending override {}: {}", id, s.ToString());
@@ -399,7 +401,7 @@ Result<int> SignService::ClearOverrides(const model::SignId& sign, std::optional
   std::set<int64_t> ended;
   Status failure;
   for (int64_t id : ids) {
-    Status s = store_.EndSignOverride(id, now, by, reason);
+    Status s = history_.EndSignOverride(id, now, by, reason);
     if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) {
       failure = s;
       break;
@@ -443,7 +445,7 @@ Status SignService::SetConfig(SignConfig config) {
     return Status(problems.front().code(), fmt::format("{}", fmt::join(all, "; ")),
                   problems.front().field());
   }
-  PG_RETURN_IF_ERROR(store_.PutSetting(kConfigSetting, ToJson(config).dump()));
+  PG_RETURN_IF_ERROR(settings_.PutSetting(kConfigSetting, ToJson(config).dump()));
   {
     std::lock_guard lock(mutex_);
     config_ = std::make_shared<const SignConfig>(std::move(config));
@@ -784,7 +786,7 @@ void SignService::StageLocked(Timestamp now, Outbox& out) {
 void SignService::WriteHistory(Timestamp now, Outbox& out) {
   // The history first: a content reaches no publisher before its row is durable (the store
   // commits with synchronous=FULL). If it cannot be written, the content is held.
-  Status written = out.history.empty() ? Status::Ok() : store_.AppendSignDisplays(out.history);
+  Status written = out.history.empty() ? Status::Ok() : history_.AppendSignDisplays(out.history);
   std::lock_guard lock(mutex_);
   if (written.ok()) {
     CommitStagedLocked(now, out);
@@ -858,11 +860,11 @@ void SignService::HoldStagedLocked(Timestamp now, const Status& why, Outbox& out
 void SignService::WriteRecords(Outbox& out) {
   // While the store reports a fault these would fail as well, each after the store's wait:
   // keep them for a round that finds it writable.
-  const store::StorageHealth* health = store_.storage_health();
+  const store::StorageHealth* health = storage_health_;
   const bool writable = !health || health->Health().fault == store::StorageFault::kNone;
   bool failed = !writable;
   if (!failed && !out.acks.empty()) {
-    if (Status s = store_.MarkSignsAcknowledged(out.acks); !s.ok()) {
+    if (Status s = history_.MarkSignsAcknowledged(out.acks); !s.ok()) {
       PG_LOG_WARNING("signs: recording {} acknowledgements: {}", out.acks.size(), s.ToString());
       failed = true;
     } else {
@@ -872,7 +874,7 @@ void SignService::WriteRecords(Outbox& out) {
   std::vector<OverrideEnd> ends_left;
   for (auto& e : out.override_ends) {
     Status s = failed ? Unavailable("the store is not writable")
-                      : store_.EndSignOverride(e.id, e.when, e.by, e.reason);
+                      : history_.EndSignOverride(e.id, e.when, e.by, e.reason);
     if (s.ok() || s.code() == StatusCode::kFailedPrecondition) continue;
     if (!failed) PG_LOG_WARNING("signs: ending override {}: {}", e.id, s.ToString());
     failed = true;
@@ -881,7 +883,7 @@ void SignService::WriteRecords(Outbox& out) {
   size_t faults_done = 0;
   for (; !failed && faults_done < out.faults.size(); ++faults_done) {
     const auto& f = out.faults[faults_done];
-    if (Status s = store_.AppendSignFault(f); !s.ok()) {
+    if (Status s = history_.AppendSignFault(f); !s.ok()) {
       PG_LOG_WARNING("signs: recording a fault of '{}': {}", f.sign.str(), s.ToString());
       failed = true;
       break;

@@ -71,7 +71,9 @@
 #include "signs/display_rules.h"
 #include "signs/evaluate.h"
 #include "state/live_state.h"
-#include "store/store.h"
+#include "store/roles.h"
+#include "store/settings_store.h"
+#include "store/sign_history.h"
 
 namespace pg::signs {
 
@@ -171,11 +173,16 @@ struct SignServiceStats {
 // The sign service's rounds as Prometheus metrics (GET /metrics).
 void AppendSignMetrics(const SignServiceStats& stats, PrometheusText& out);
 
+// The store roles the service uses: the sign history (what it published, faults, overrides) and
+// the settings (its configuration); the store's health, when it tracks it, holds writes back
+// while a fault lasts.
+using SignStore = store::Roles<store::SignHistory, store::SettingsStore>;
+
 class SignService {
  public:
   // `store` and `clock` must outlive the service.
-  SignService(SignServiceOptions options, const Clock& clock, store::Store& store,
-              LiveInputSource live, SignConfig config = {});
+  SignService(SignServiceOptions options, const Clock& clock, SignStore store, LiveInputSource live,
+              SignConfig config = {});
   SignService(const SignService&) = delete;
   SignService& operator=(const SignService&) = delete;
   ~SignService();  // Stop()s
@@ -321,7 +328,9 @@ class SignService {
 
   const SignServiceOptions options_;
   const Clock& clock_;
-  store::Store& store_;
+  store::SignHistory& history_;
+  store::SettingsStore& settings_;
+  const store::StorageHealth* const storage_health_;  // may be null
   const LiveInputSource live_;
   std::vector<SignPublisher*> publishers_;
   std::vector<ContentListener> listeners_;  // guarded by mutex_

@@ -8,6 +8,7 @@
 
 #include "events/event_bus.h"
 #include "signs/controller_sim.h"
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::signs {

@@ -1,6 +1,6 @@
 // StatusHistory: the bay sensor and charger connector changes between successive live snapshots,
-// as the store keeps them (store::Store::AppendBayEvents / AppendChargerStatus) for turnover,
-// dwell, overstays, fault hours and time to restore in the weekly report.
+// as the store keeps them (store::OccupancyHistoryWriter::AppendBayEvents / AppendChargerStatus)
+// for turnover, dwell, overstays, fault hours and time to restore in the weekly report.
 //
 // A bay's change carries the time its new state began (BayLive::since), so sampling the snapshot
 // every few seconds loses only flips shorter than the sampling period; a connector's change

@@ -1,9 +1,19 @@
-// Store: the one persistence interface of parkguide (registry, source keys, occupancy history,
-// sign display history, faults and overrides).
+// Store: parkguide's persistence, as role interfaces (one header each) and their aggregate.
 //
-// The default implementation is an embedded SQLite file per city (store/sqlite); a PostgreSQL
-// implementation for scale-out sits behind the same interface. Every multi-row write is one
-// transaction: it is applied whole or not at all.
+//   registry_store.h       RegistryReader / RegistryWriter            (RegistryStore: both)
+//   source_store.h         SourceReader / SourceWriter                (SourceStore)
+//   occupancy_history.h    OccupancyHistoryReader / ...Writer         (OccupancyHistory)
+//   counters.h             CounterReader / CounterWriter              (CounterStore)
+//   forecast_model_store.h ForecastModelStore
+//   settings_store.h       SettingsReader / SettingsWriter            (SettingsStore)
+//   sign_history.h         SignHistoryReader / SignHistoryWriter      (SignHistory)
+//   dead_letters.h         DeadLetterReader / DeadLetterWriter        (DeadLetterStore)
+//
+// A module takes the narrowest roles it uses; Store, below, implements every role, and the
+// composition root passes it where a role is wanted. The default implementation is an embedded
+// SQLite file per city (store/sqlite); a PostgreSQL implementation for scale-out implements the
+// same roles. store/testing holds one conformance suite per role that every implementation runs.
+// Every multi-row write is one transaction: it is applied whole or not at all.
 //
 //   PG_ASSIGN_OR_RETURN(auto store, pg::store::OpenSqliteStore("city.db"));
 //   PG_ASSIGN_OR_RETURN(pg::model::RegistryData registry, store->LoadRegistry());
@@ -19,235 +29,39 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
-#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
-#include "model/city_model.h"
-#include "model/history.h"
+#include "store/counters.h"
+#include "store/dead_letters.h"
+#include "store/forecast_model_store.h"
+#include "store/occupancy_history.h"
+#include "store/registry_store.h"
+#include "store/settings_store.h"
+#include "store/sign_history.h"
+#include "store/source_store.h"
 #include "store/storage_health.h"
 
 namespace pg::store {
 
-// How a registry write treats what is already stored.
-enum class RegistryWriteMode {
-  // Insert or update the given entries by id. Entries that came from the survey are never
-  // overwritten by entries from OSM.
-  kUpsert,
-  // As kUpsert, then delete OSM-origin entries of each kind that the write did not mention:
-  // a fresh OSM import replaces the previous one.
-  kReplaceOsm,
-};
-
-// What a registry write did, per kind of entry.
-struct RegistryWriteSummary {
-  int inserted = 0;
-  int updated = 0;
-  int kept_survey = 0;  // OSM entries not applied because the survey describes the same id
-  int deleted = 0;
-};
-
-// A source as stored, with its key material (never the key itself).
-struct SourceRecord {
-  model::Source source;
-  std::string key_hash;  // an encoded password hash (argon2id), verified by ingest/auth
-  Timestamp created;
-};
-
-// A message an ingestion channel refused, kept with the reason (GET /api/v1/ingest/errors).
-// The store never keeps a credential: topic, reason and payload go through RedactSecrets
-// (core/redact.h) on the way in, and schema v6 scrubbed the rows stored before.
-struct DeadLetter {
-  int64_t id = 0;  // assigned by the store
-  Timestamp received;
-  std::string channel;  // "mqtt"
-  std::string topic;
-  std::string source;  // when known
-  std::string reason;
-  std::string payload;  // truncated to 64 KiB, then redacted
-};
-
-// One content a sign was told to show, from `time` until the next record of the same sign
-// (signs/, docs/api/signs.md). The store keeps the documents as given; it does not read them.
-struct SignDisplayRecord {
-  model::SignId sign;
-  int64_t seq = 0;  // per sign, increasing with every new content
-  Timestamp time;   // when it was published to the controller
-  std::string content_json;
-  std::string cause_json;  // what made the content change: observation, plan, override, clock
-  std::optional<Timestamp> acknowledged;  // when the controller first confirmed showing it
-};
-
-// A controller's confirmation that it shows content `seq` of `sign`.
-struct SignAck {
-  model::SignId sign;
-  int64_t seq = 0;
-  Timestamp when;
-};
-
-// An event in the life of a sign's controller: offline, online, a reported fault.
-struct SignFaultRecord {
-  model::SignId sign;
-  Timestamp time;
-  std::string kind;    // "offline", "online", "controller_fault", "publish_failed"
-  std::string detail;  // human-readable: why
-};
-
-// An operator's override of a sign, kept for audit after it ends.
-struct SignOverrideRecord {
-  int64_t id = 0;  // assigned by AddSignOverride
-  model::SignId sign;
-  std::optional<int> line;  // 0-based line; absent: every line
-  std::string kind;         // "text" or "blank"
-  model::LocalizedName text;
-  std::string reason;
-  std::string created_by;  // the key that set it
-  Timestamp created;
-  Timestamp expires;
-  std::optional<Timestamp> ended;  // cleared by an operator, replaced, or expired
-  std::string ended_by;
-  std::string end_reason;
-};
-
-// A trained forecast model as stored: which series, when and on what window it was trained, its
-// backtest score and the model document (forecast/model.h). Opaque to the store.
-struct ForecastModelRecord {
-  std::string series;  // "facility/<id>" or "charger_site/<site>"
-  Timestamp trained_at;
-  Timestamp window_from;
-  Timestamp window_to;
-  std::string score_json;  // held-out errors per horizon, model and baselines
-  std::string model_json;
-  friend bool operator==(const ForecastModelRecord&, const ForecastModelRecord&) = default;
-};
-
-class Store {
+// The aggregate of every role: one object the composition root (app/, cli/) opens and hands to
+// each module as the roles that module uses. An implementation may implement the roles one at a
+// time; the store it opens implements them all.
+class Store : public RegistryStore,
+              public SourceStore,
+              public OccupancyHistory,
+              public CounterStore,
+              public ForecastModelStore,
+              public SettingsStore,
+              public SignHistory,
+              public DeadLetterStore {
  public:
-  virtual ~Store() = default;
+  ~Store() override = default;
 
   // Whether writes reach the disk now, and the faults so far; nullptr when the implementation
   // does not track it. Lives as long as the store.
   virtual const StorageHealth* storage_health() const { return nullptr; }
-
-  // The whole registry. Errors: kDataLoss when a stored document cannot be read back.
-  virtual Result<model::RegistryData> LoadRegistry() = 0;
-  // Writes `data` in one transaction (the city, when present, replaces the stored one). A
-  // source's revocation and key are not part of the registry: writing a source never changes
-  // them.
-  // REQUIRES: `data` has been validated (model::ValidateRegistry).
-  virtual Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,
-                                                     RegistryWriteMode mode) = 0;
-
-  // Errors: kAlreadyExists when the id is taken.
-  virtual Status AddSource(const SourceRecord& record) = 0;
-  virtual Result<std::vector<SourceRecord>> LoadSources() = 0;
-  // Errors: kNotFound for an unknown id.
-  virtual Status RevokeSource(const model::SourceId& id, Timestamp when) = 0;
-
-  // Appends samples; a sample for an existing (facility, time) replaces it.
-  virtual Status AppendOccupancy(std::span<const model::OccupancySample> samples) = 0;
-  // Samples of one facility with from <= time < to, oldest first.
-  virtual Result<std::vector<model::OccupancySample>> LoadOccupancy(const model::FacilityId& id,
-                                                                    Timestamp from,
-                                                                    Timestamp to) = 0;
-  // The newest sample time of any facility; nullopt when there is no history.
-  virtual Result<std::optional<Timestamp>> LatestOccupancyTime() = 0;
-
-  // Keeps a refused message; only the newest 10,000 are kept.
-  virtual Status AppendDeadLetter(const DeadLetter& letter) = 0;
-  // The newest `limit` dead letters, newest first.
-  virtual Result<std::vector<DeadLetter>> LoadDeadLetters(int limit) = 0;
-
-  // Appends rollups; one for an existing (kind, id, step, start) replaces it.
-  virtual Status AppendRollups(std::span<const model::OccupancyRollup> rollups) = 0;
-  // Rollups of one facility or charger site with from <= start < to, oldest first.
-  virtual Result<std::vector<model::OccupancyRollup>> LoadRollups(model::OccupancyRollup::Kind kind,
-                                                                  const std::string& id,
-                                                                  std::chrono::seconds step,
-                                                                  Timestamp from, Timestamp to) = 0;
-
-  // Rollups of every id of `kind` with from <= start < to, ordered by id then start (reports
-  // read a whole week of the city at once).
-  virtual Result<std::vector<model::OccupancyRollup>> LoadAllRollups(
-      model::OccupancyRollup::Kind kind, std::chrono::seconds step, Timestamp from,
-      Timestamp to) = 0;
-
-  // Bay sensor state changes; an event for an existing (bay, time) replaces it.
-  virtual Status AppendBayEvents(std::span<const model::BayEvent> events) = 0;
-  // Events of every bay with from <= time < to, ordered by bay then time.
-  virtual Result<std::vector<model::BayEvent>> LoadBayEvents(Timestamp from, Timestamp to) = 0;
-
-  // Charger connector status changes; one for an existing (charger, connector, time) replaces it.
-  virtual Status AppendChargerStatus(std::span<const model::ChargerStatusEvent> events) = 0;
-  // Events of every connector with from <= time < to, ordered by charger, connector, time.
-  virtual Result<std::vector<model::ChargerStatusEvent>> LoadChargerStatus(Timestamp from,
-                                                                           Timestamp to) = 0;
-
-  // Named event counters in hourly buckets (e.g. "guidance.queries"): adds `count` to the bucket
-  // holding `time`.
-  virtual Status AddToCounter(const std::string& name, Timestamp time, int64_t count) = 0;
-  // The sum of a counter over buckets starting in [from, to); nullopt when no bucket of that
-  // counter exists in the range (never recorded, as opposed to zero).
-  virtual Result<std::optional<int64_t>> CounterSum(const std::string& name, Timestamp from,
-                                                    Timestamp to) = 0;
-
-  // Charging-site occupancy history, as AppendOccupancy/LoadOccupancy for facilities.
-  virtual Status AppendChargerSiteOccupancy(std::span<const model::ChargerSiteSample> samples) = 0;
-  virtual Result<std::vector<model::ChargerSiteSample>> LoadChargerSiteOccupancy(
-      const std::string& site, Timestamp from, Timestamp to) = 0;
-
-  // Forecast models: a record for an existing series replaces it. All records in one
-  // transaction.
-  virtual Status PutForecastModels(std::span<const ForecastModelRecord> records) = 0;
-  virtual Result<std::vector<ForecastModelRecord>> LoadForecastModels() = 0;
-
-  // Small named settings (graph fingerprint, demo seed…). Empty optional when unset.
-  virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
-  virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
-
-  // --- Sign display history (signs/) ---
-
-  // Appends records in one transaction. Errors: kAlreadyExists when a (sign, seq) is stored
-  // already (nothing of the batch is written).
-  virtual Status AppendSignDisplays(std::span<const SignDisplayRecord> records) = 0;
-  // Records the first acknowledgement of each (sign, seq), in one transaction; later ones leave
-  // it unchanged. An unknown (sign, seq) is not an error: an acknowledgement may outrun
-  // nothing it could confirm.
-  virtual Status MarkSignsAcknowledged(std::span<const SignAck> acks) = 0;
-  // Records of one sign with from <= time < to, oldest first, at most `limit`.
-  virtual Result<std::vector<SignDisplayRecord>> LoadSignDisplays(const model::SignId& sign,
-                                                                  Timestamp from, Timestamp to,
-                                                                  size_t limit) = 0;
-  // What the sign was told to show at `at`: its newest record with time <= at; nullopt when
-  // there is none.
-  virtual Result<std::optional<SignDisplayRecord>> SignDisplayAt(const model::SignId& sign,
-                                                                 Timestamp at) = 0;
-  // The newest record of every sign that has one, in sign id order (to resume after a restart).
-  virtual Result<std::vector<SignDisplayRecord>> LatestSignDisplays() = 0;
-
-  virtual Status AppendSignFault(const SignFaultRecord& record) = 0;
-  // Events of one sign with from <= time < to, oldest first, at most `limit`.
-  virtual Result<std::vector<SignFaultRecord>> LoadSignFaults(const model::SignId& sign,
-                                                              Timestamp from, Timestamp to,
-                                                              size_t limit) = 0;
-  // The newest event of one sign with time <= at.
-  virtual Result<std::optional<SignFaultRecord>> SignFaultAt(const model::SignId& sign,
-                                                             Timestamp at) = 0;
-
-  // Stores a new override and returns its id (`record.id` is ignored).
-  virtual Result<int64_t> AddSignOverride(const SignOverrideRecord& record) = 0;
-  // Marks an override ended. Errors: kNotFound for an unknown id; kFailedPrecondition when it
-  // has ended already.
-  virtual Status EndSignOverride(int64_t id, Timestamp when, const std::string& by,
-                                 const std::string& reason) = 0;
-  // Overrides of one sign (all signs when `sign` is null), newest first, at most `limit`;
-  // only those not yet ended when `open_only`.
-  virtual Result<std::vector<SignOverrideRecord>> LoadSignOverrides(const model::SignId* sign,
-                                                                    bool open_only,
-                                                                    size_t limit) = 0;
 };
 
 // How the SQLite store opens its file (store/sqlite/sqlite_store.cc explains the choices).

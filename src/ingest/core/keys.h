@@ -28,7 +28,7 @@
 #include "core/status.h"
 #include "model/city_model.h"
 #include "state/live_state.h"
-#include "store/store.h"
+#include "store/source_store.h"
 
 namespace pg::ingest {
 

@@ -20,8 +20,8 @@ size_t MqttSubscriber::LetterBytes(const Entry& e) {
   return e.topic.size() + e.payload.size() + e.source.size() + e.reason.size() + sizeof(Entry);
 }
 
-MqttSubscriber::MqttSubscriber(MqttOptions options, IngestService& service, store::Store& store,
-                               const Clock& clock)
+MqttSubscriber::MqttSubscriber(MqttOptions options, IngestService& service,
+                               store::DeadLetterWriter& store, const Clock& clock)
     : options_(std::move(options)),
       service_(service),
       store_(store),

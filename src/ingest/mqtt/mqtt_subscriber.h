@@ -52,7 +52,7 @@
 #include "core/status.h"
 #include "ingest/core/ingest_service.h"
 #include "mqtt/client.h"
-#include "store/store.h"
+#include "store/dead_letters.h"
 
 namespace pg::ingest {
 
@@ -96,7 +96,7 @@ void AppendMqttIngestMetrics(const MqttStats& stats, PrometheusText& out);
 class MqttSubscriber {
  public:
   // REQUIRES: `service`, `store` and `clock` outlive the subscriber.
-  MqttSubscriber(MqttOptions options, IngestService& service, store::Store& store,
+  MqttSubscriber(MqttOptions options, IngestService& service, store::DeadLetterWriter& store,
                  const Clock& clock);
   ~MqttSubscriber();  // Stop()
   MqttSubscriber(const MqttSubscriber&) = delete;
@@ -142,7 +142,7 @@ class MqttSubscriber {
 
   const MqttOptions options_;
   IngestService& service_;
-  store::Store& store_;
+  store::DeadLetterWriter& store_;
   const Clock& clock_;
   std::string topic_prefix_;  // "parkguide/<city>/obs/"
   std::string topic_filter_;  // topic_prefix_ + "+"

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "store/store.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mosquitto_broker.h"
 #include "tests/support/mqtt_publisher.h"

@@ -259,15 +259,18 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
   return out;
 }
 
-Status StoreBayEvents(const BayEventSet& set, store::Store& store) {
+Status StoreBayEvents(const BayEventSet& set, ReplayStore store) {
   model::RegistryData data;
   data.facilities = set.zones;
   data.bays = set.bays;
-  PG_RETURN_IF_ERROR(store.WriteRegistry(data, store::RegistryWriteMode::kUpsert).status());
+  PG_RETURN_IF_ERROR(store.get<store::RegistryWriter>()
+                         .WriteRegistry(data, store::RegistryWriteMode::kUpsert)
+                         .status());
   constexpr size_t kBatch = 20'000;
   for (size_t i = 0; i < set.events.size(); i += kBatch) {
     size_t n = std::min(kBatch, set.events.size() - i);
-    PG_RETURN_IF_ERROR(store.AppendBayEvents(std::span(set.events).subspan(i, n)));
+    PG_RETURN_IF_ERROR(store.get<store::OccupancyHistoryWriter>().AppendBayEvents(
+        std::span(set.events).subspan(i, n)));
   }
   return Status::Ok();
 }
@@ -276,7 +279,7 @@ std::string ChargerSiteReport::ToText() const {
   return fmt::format("{} charging sites, {} samples, {} rollups", sites, samples, rollups);
 }
 
-Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, store::Store& store,
+Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, ReplayStore store,
                                             std::chrono::days shift) {
   ChargerSiteReport report;
   model::RegistryData reg;
@@ -301,19 +304,22 @@ Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, store
       rollups.Add(model::OccupancyRollup::Kind::kChargerSite, s.id, x.time + shift, x.occupied,
                   x.capacity);
     }
-    PG_RETURN_IF_ERROR(store.AppendChargerSiteOccupancy(samples));
+    PG_RETURN_IF_ERROR(
+        store.get<store::OccupancyHistoryWriter>().AppendChargerSiteOccupancy(samples));
     report.samples += samples.size();
     auto closed = rollups.Flush(s.samples.back().time + shift + std::chrono::minutes(5));
-    PG_RETURN_IF_ERROR(store.AppendRollups(closed));
+    PG_RETURN_IF_ERROR(store.get<store::OccupancyHistoryWriter>().AppendRollups(closed));
     report.rollups += closed.size();
     ++report.sites;
   }
-  PG_RETURN_IF_ERROR(store.WriteRegistry(reg, store::RegistryWriteMode::kUpsert).status());
+  PG_RETURN_IF_ERROR(store.get<store::RegistryWriter>()
+                         .WriteRegistry(reg, store::RegistryWriteMode::kUpsert)
+                         .status());
   return report;
 }
 
 Result<int> RegisterReplayedFacilities(const std::vector<Reading>& readings,
-                                       const std::string& district, store::Store& store) {
+                                       const std::string& district, store::RegistryStore& store) {
   PG_ASSIGN_OR_RETURN(model::RegistryData existing, store.LoadRegistry());
   std::set<std::string> known;
   for (const auto& f : existing.facilities) known.insert(f.id.str());

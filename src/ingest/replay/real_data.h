@@ -28,7 +28,9 @@
 #include "ingest/replay/replay.h"
 #include "model/city_model.h"
 #include "model/history.h"
-#include "store/store.h"
+#include "store/occupancy_history.h"
+#include "store/registry_store.h"
+#include "store/roles.h"
 
 namespace pg::ingest {
 
@@ -46,8 +48,11 @@ struct BayEventSet {
 Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory,
                                            std::chrono::days shift = std::chrono::days(0));
 
+// The store roles a real-data replay writes: the registry entries it brings, and their history.
+using ReplayStore = store::Roles<store::RegistryWriter, store::OccupancyHistoryWriter>;
+
 // Writes the zones and bays (upsert) and the events. Errors: those of the store.
-Status StoreBayEvents(const BayEventSet& set, store::Store& store);
+Status StoreBayEvents(const BayEventSet& set, ReplayStore store);
 
 struct ChargerSiteReport {
   size_t sites = 0;
@@ -59,12 +64,12 @@ struct ChargerSiteReport {
 // Charging sites from an EV occupancy data set: one charger per station (its site is the series
 // id, its connectors the largest `total` seen, its district the city prefix of the id), the
 // samples as charger-site occupancy and their 5-minute rollups. Errors: those of the store.
-Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, store::Store& store,
+Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, ReplayStore store,
                                             std::chrono::days shift = std::chrono::days(0));
 
 // Registers the facilities of replayed readings that the registry does not know yet, with the
 // largest capacity seen, in `district`. Returns how many were added. Errors: those of the store.
 Result<int> RegisterReplayedFacilities(const std::vector<Reading>& readings,
-                                       const std::string& district, store::Store& store);
+                                       const std::string& district, store::RegistryStore& store);
 
 }  // namespace pg::ingest

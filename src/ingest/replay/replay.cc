@@ -102,7 +102,8 @@ Result<std::vector<Reading>> ReadReadings(const std::string& path, ReplayFormat 
   return out;
 }
 
-Result<ReplayReport> ReplayToHistory(std::vector<Reading> readings, store::Store& store,
+Result<ReplayReport> ReplayToHistory(std::vector<Reading> readings,
+                                     store::OccupancyHistoryWriter& store,
                                      const ReplayOptions& options,
                                      const std::function<void(size_t, size_t)>& progress) {
   ReplayReport report;

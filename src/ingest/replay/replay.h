@@ -21,7 +21,7 @@
 
 #include "core/status.h"
 #include "model/history.h"
-#include "store/store.h"
+#include "store/occupancy_history.h"
 
 namespace pg::ingest {
 
@@ -57,7 +57,8 @@ struct ReplayReport {
 };
 
 // `progress(done, total)` is called now and then. Errors: those of the store.
-Result<ReplayReport> ReplayToHistory(std::vector<Reading> readings, store::Store& store,
+Result<ReplayReport> ReplayToHistory(std::vector<Reading> readings,
+                                     store::OccupancyHistoryWriter& store,
                                      const ReplayOptions& options,
                                      const std::function<void(size_t, size_t)>& progress = {});
 

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "store/store.h"
 #include "tests/support/temp_dir.h"
 
 namespace pg::ingest {
