@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <ranges>
 
 #include "api/live_json.h"
 #include "api/problem_responses.h"
@@ -203,7 +202,10 @@ class Handlers {
       }
     }
     json corrections = json::array();
-    for (const auto& c : std::views::reverse(snap->corrections)) {  // newest first
+    // Newest first (reverse iterators: clang-tidy's clang 14 cannot read libstdc++ 12's
+    // views::reverse).
+    for (auto it = snap->corrections.rbegin(); it != snap->corrections.rend(); ++it) {
+      const state::Correction& c = *it;
       corrections.push_back(
           {{"facility", c.facility},
            {"source", c.source},

@@ -177,7 +177,7 @@ struct App::Impl {
   // reads a stats snapshot; none touches the store.
   std::vector<api::MetricsCollector> MetricsCollectors() {
     std::vector<api::MetricsCollector> collectors;
-    collectors.push_back([this](PrometheusText& out) {
+    collectors.emplace_back([this](PrometheusText& out) {
       state::AppendLiveMetrics(*live, clock->Now(), out);
       ingest::AppendJournalMetrics(pipeline->stats(), out);
       AppendJournalIncidentMetrics(out);
@@ -190,7 +190,7 @@ struct App::Impl {
         store::AppendStorageMetrics(health->Health(), out);
       }
     });
-    collectors.push_back([this](PrometheusText& out) {
+    collectors.emplace_back([this](PrometheusText& out) {
       auto problems = api::CollectHealth(HealthChecks());
       out.Gauge("parkguide_health_degraded", "1 when /health says degraded",
                 problems.empty() ? 0 : 1);
