@@ -202,10 +202,9 @@ class Handlers {
       }
     }
     json corrections = json::array();
-    // Newest first (reverse iterators: clang-tidy's clang 14 cannot read libstdc++ 12's
-    // views::reverse).
-    for (auto it = snap->corrections.rbegin(); it != snap->corrections.rend(); ++it) {
-      const state::Correction& c = *it;
+    // Newest first (an index: clang-tidy's clang 14 cannot read libstdc++ 12's views::reverse).
+    for (size_t i = snap->corrections.size(); i-- > 0;) {
+      const state::Correction& c = snap->corrections[i];
       corrections.push_back(
           {{"facility", c.facility},
            {"source", c.source},
