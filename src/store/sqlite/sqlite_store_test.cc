@@ -11,11 +11,11 @@
 namespace pg::store {
 namespace {
 
+using conformance::Display;
+using conformance::MakeFacility;
 using model::Facility;
 using model::FacilityId;
 using model::Origin;
-using conformance::Display;
-using conformance::MakeFacility;
 
 TEST(SqliteStore, RefusesAFileFromANewerVersion) {
   testing::TempDir dir;

@@ -44,8 +44,7 @@ inline model::Facility MakeFacility(const std::string& id, model::Origin origin,
   return f;
 }
 // Content `content` of `sign`, its `seq`th, published at `t_ms` for an observation.
-inline SignDisplayRecord Display(const char* sign, int64_t seq, int64_t t_ms,
-                                 std::string content) {
+inline SignDisplayRecord Display(const char* sign, int64_t seq, int64_t t_ms, std::string content) {
   SignDisplayRecord r;
   r.sign = model::SignId(sign);
   r.seq = seq;
