@@ -175,6 +175,18 @@ TEST(HttpServer, RoutesByPatternAndDecodesPathParams) {
   EXPECT_EQ(r->body, "literal wins");
 }
 
+TEST(HttpServer, EveryAnswerCarriesTheSecurityHeaders) {
+  Server server(LoopbackOptions());
+  server.Route("GET", "/ok", [](const Request&) { return Response::Json(200, "{}"); });
+  ASSERT_TRUE(server.Start().ok());
+  for (const char* path : {"/ok", "/no-such-path"}) {
+    auto r = HttpGet("127.0.0.1", server.port(), path);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->Header("x-content-type-options"), "nosniff") << path;
+    EXPECT_EQ(r->Header("referrer-policy"), "no-referrer") << path;
+  }
+}
+
 TEST(HttpServer, DeferredResponsesAreSentWhenGivenFromAnotherThreadInOrder) {
   ServerOptions options = LoopbackOptions();
   options.io_threads = 1;  // a deferred answer must not hold the only io thread
