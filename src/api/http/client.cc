@@ -7,7 +7,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <deque>
+#include <limits>
 
 #include "core/strings.h"
 
@@ -115,7 +117,7 @@ struct HttpConnection::Impl {
       return NetworkError("cannot send to", host, port, ec);
     }
     bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(boost::none);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     parser.skip(method == "HEAD");
     stream.expires_after(timeout);
     ec = RunOne(
@@ -315,7 +317,8 @@ Result<std::unique_ptr<SseClient>> SseClient::Connect(std::string_view host, uin
   if (ec) return NetworkError("cannot send to", host, port, ec);
   impl->stream.expires_never();
 
-  impl->parser.body_limit(boost::none);
+  // Not boost::none: Boost 1.74 compares a Content-Length with an empty optional as over it.
+  impl->parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   impl->on_chunk = [raw = impl.get()](std::uint64_t, beast::string_view data, beast::error_code&) {
     raw->text.append(data.data(), data.size());
     return data.size();

@@ -1,5 +1,6 @@
 #include "api/http/event_stream.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/status.h"
@@ -45,6 +46,31 @@ std::string FormatEvent(std::string_view event_name, std::string_view data,
   return out;
 }
 
+bool StreamBudget::OverShare(size_t queued) const {
+  const size_t total = queued_.load(std::memory_order_relaxed);
+  if (total <= budget_) return false;
+  return queued > budget_ / std::max<size_t>(1, streams_.load(std::memory_order_relaxed));
+}
+
+void EventStream::Charge(size_t bytes) {
+  if (budget_ != nullptr) budget_->queued_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void EventStream::Uncharge(size_t bytes) {
+  if (budget_ != nullptr) budget_->queued_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+bool EventStream::OverBound() const {
+  const size_t held = queue_.size() + in_flight_bytes_;
+  return held > max_queued_bytes_ || (budget_ != nullptr && budget_->OverShare(held));
+}
+
+void EventStream::DropQueue() {
+  state_ = State::kDropped;
+  Uncharge(queue_.size());
+  std::string().swap(queue_);
+}
+
 // `wake_` is called with mu_ held: it only posts to the connection's strand, and holding the
 // lock guarantees it is never called after Detach() returns — the connection, and the io_context
 // the callback posts to, may be gone by then.
@@ -52,11 +78,12 @@ template <typename AppendFn>
 bool EventStream::Enqueue(AppendFn append) {
   std::lock_guard lock(mu_);
   if (state_ != State::kOpen) return false;
+  const size_t before = queue_.size();
   append(queue_);
-  if (queue_.size() + in_flight_bytes_ > max_queued_bytes_) {
-    // The client has fallen behind by more than the bound: drop it rather than grow.
-    state_ = State::kDropped;
-    std::string().swap(queue_);
+  Charge(queue_.size() - before);
+  if (OverBound()) {
+    // The client has fallen behind by more than its bound: drop it rather than grow.
+    DropQueue();
     if (wake_) wake_();
     return false;
   }
@@ -96,14 +123,17 @@ bool EventStream::closed() const {
   return state_ != State::kOpen;
 }
 
-void EventStream::Attach(size_t max_queued_bytes, std::function<void()> wake) {
+void EventStream::Attach(size_t max_queued_bytes, StreamBudget* budget,
+                         std::function<void()> wake) {
   std::lock_guard lock(mu_);
   PG_ASSERT(!wake_ && "an EventStream can be returned in only one Response");
   max_queued_bytes_ = max_queued_bytes;
-  if (state_ == State::kOpen && queue_.size() > max_queued_bytes_) {
-    state_ = State::kDropped;
-    std::string().swap(queue_);
+  if (budget != nullptr && state_ != State::kDropped) {
+    budget_ = budget;
+    budget_->streams_.fetch_add(1, std::memory_order_relaxed);
+    Charge(queue_.size());
   }
+  if (state_ == State::kOpen && OverBound()) DropQueue();
   if (state_ != State::kDropped) wake_ = std::move(wake);
   // The connection writes right after attaching, so no wake-up is owed for what is queued.
   wake_pending_ = true;
@@ -120,8 +150,14 @@ EventStream::State EventStream::Take(std::string& out) {
   return state_;
 }
 
+bool EventStream::dropped() const {
+  std::lock_guard lock(mu_);
+  return state_ == State::kDropped;
+}
+
 void EventStream::WriteDone() {
   std::lock_guard lock(mu_);
+  Uncharge(in_flight_bytes_);
   in_flight_bytes_ = 0;
 }
 
@@ -130,8 +166,13 @@ void EventStream::Detach() {
   {
     std::lock_guard lock(mu_);
     state_ = State::kDropped;
+    Uncharge(queue_.size() + in_flight_bytes_);
     std::string().swap(queue_);
     in_flight_bytes_ = 0;
+    if (budget_ != nullptr) {
+      budget_->streams_.fetch_sub(1, std::memory_order_relaxed);
+      budget_ = nullptr;
+    }
     wake.swap(wake_);
   }
   // `wake` is destroyed here, outside the lock.

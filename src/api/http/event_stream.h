@@ -12,8 +12,11 @@
 // Backpressure: events wait in a per-client queue bounded by ServerOptions::
 // stream_max_queued_bytes (bytes pushed but not yet accepted by the socket). A Push that would
 // exceed it closes the stream and disconnects the client instead of letting memory grow; the
-// client reconnects with Last-Event-ID and catches up from a snapshot. Events pushed before the
-// server takes the stream (inside the handler) are kept and bounded by the same default.
+// client reconnects with Last-Event-ID and catches up from a snapshot. All of a server's streams
+// together are bounded too (ServerOptions::streams_max_queued_bytes, a StreamBudget): while
+// they hold more than that, a Push into a stream holding more than its equal share of it drops
+// that stream — thousands of clients that stop reading cannot each fill a queue. Events pushed
+// before the server takes the stream (inside the handler) are kept and bounded by the default.
 //
 // Lifetime: shared by the producer and the server's connection; either side may drop its
 // reference first. Once closed — by Close(), by the client going away, by a slow client's
@@ -23,6 +26,7 @@
 // Thread-safety: every member function may be called from any thread concurrently.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -43,6 +47,25 @@ class Connection;
 // dropped: a name cannot span lines.
 std::string FormatEvent(std::string_view event_name, std::string_view data,
                         std::optional<uint64_t> id = {});
+
+// The queued bytes of every stream of one server, and each stream's share of the budget.
+// Thread-safety: any thread; the figures are read without a lock, so a check may see a total a
+// moment old.
+class StreamBudget {
+ public:
+  explicit StreamBudget(size_t budget_bytes) : budget_(budget_bytes) {}
+  // Whether a stream holding `queued` bytes must go: the streams together are over budget and
+  // this one holds more than budget / open streams.
+  bool OverShare(size_t queued) const;
+  size_t queued() const { return queued_.load(std::memory_order_relaxed); }
+  size_t streams() const { return streams_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class EventStream;
+  const size_t budget_;
+  std::atomic<size_t> queued_{0};
+  std::atomic<size_t> streams_{0};
+};
 
 class EventStream {
  public:
@@ -84,14 +107,16 @@ class EventStream {
   };
 
   // --- used by the server's connection, on its own strand ---
-  // Sets the bound and the callback that schedules a write. `wake` is called, with the stream's
-  // lock held, from whichever thread pushes into an idle queue, so it must only post work and
-  // never call back into this stream.
-  void Attach(size_t max_queued_bytes, std::function<void()> wake);
+  // Sets the bound, the server's budget (may be null) and the callback that schedules a write.
+  // `wake` is called, with the stream's lock held, from whichever thread pushes into an idle
+  // queue, so it must only post work and never call back into this stream. `budget` must
+  // outlive the stream's attachment (until Detach).
+  void Attach(size_t max_queued_bytes, StreamBudget* budget, std::function<void()> wake);
   // Moves the queued bytes into `out` (replacing its contents) and counts them as in flight
   // until WriteDone(). Returns the state to act on.
   State Take(std::string& out);
   void WriteDone();
+  bool dropped() const;
   // Queues an SSE comment (": <text>"), for heartbeats.
   bool PushComment(std::string_view text);
   // The connection is gone: the stream closes for good and releases the callback.
@@ -100,12 +125,20 @@ class EventStream {
   // Appends bytes built by `append` to the queue when open and within bound; see Push.
   template <typename AppendFn>
   bool Enqueue(AppendFn append);
+  // Whether the bytes queued and in flight pass this stream's bound or its share of the budget.
+  bool OverBound() const;
+  // Discards the queue; the stream is dropped. REQUIRES: mu_ held.
+  void DropQueue();
+  // Counts `bytes` more (or fewer) against the budget. REQUIRES: mu_ held.
+  void Charge(size_t bytes);
+  void Uncharge(size_t bytes);
 
   mutable std::mutex mu_;
   State state_ = State::kOpen;                        // guarded by mu_
   std::string queue_;                                 // guarded by mu_
   size_t in_flight_bytes_ = 0;                        // guarded by mu_
   size_t max_queued_bytes_ = kDefaultMaxQueuedBytes;  // guarded by mu_
+  StreamBudget* budget_ = nullptr;                    // guarded by mu_; set while attached
   bool wake_pending_ = false;   // a write is already scheduled; guarded by mu_
   std::function<void()> wake_;  // empty until attached and after detach; guarded by mu_
 };

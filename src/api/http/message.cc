@@ -184,4 +184,46 @@ Response Response::Later(std::shared_ptr<PendingResponse> pending) {
   return r;
 }
 
+bool AcceptsEncoding(std::string_view accept_encoding, std::string_view coding) {
+  bool star = false;
+  for (std::string_view item : SplitString(accept_encoding, ',')) {
+    std::string_view name = TrimSpace(item.substr(0, item.find(';')));
+    bool refused = false;
+    if (size_t q = item.find(";"); q != std::string_view::npos) {
+      std::string_view param = TrimSpace(item.substr(q + 1));
+      if (param.starts_with("q=") || param.starts_with("Q=")) {
+        auto value = ParseDouble(param.substr(2));
+        refused = !value || *value <= 0;
+      }
+    }
+    if (ToLowerAscii(name) == coding) return !refused;
+    if (name == "*") star = !refused;
+  }
+  return star;
+}
+
+RouteOptions RouteOptions::Admit(AdmissionCheck check) {
+  RouteOptions o;
+  o.admit = std::move(check);
+  return o;
+}
+
+RouteOptions RouteOptions::OnWorker() {
+  RouteOptions o;
+  o.on_worker = true;
+  return o;
+}
+
+Admission Admission::Admit(std::string client) {
+  Admission a;
+  a.client = std::move(client);
+  return a;
+}
+
+Admission Admission::Refuse(Response refusal) {
+  Admission a;
+  a.refusal = std::move(refusal);
+  return a;
+}
+
 }  // namespace pg::api::http

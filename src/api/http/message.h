@@ -148,8 +148,42 @@ struct Response {
 
 // A route handler. It runs on one of the server's io threads, so it must not block for long
 // (no waiting on locks held across I/O, no sleeping); an exception it throws becomes a 500
-// problem and is logged.
+// problem and is logged. A route that computes for long runs on the worker pool instead
+// (RouteOptions::on_worker).
 using Handler = std::function<Response(const Request&)>;
+
+// What a route decides from a request's head — method, path, query, headers, address; the body
+// is still empty — before the server reads the body or answers "100 Continue": a refusal (401,
+// 403) is sent at once and the body is never read, so a caller without a key cannot make the
+// server hold its megabytes.
+struct Admission {
+  std::optional<Response> refusal;
+  // Who is calling (a key's name), when known: the per-client limits count this name across
+  // addresses. Empty: only the caller's address is counted.
+  std::string client;
+
+  static Admission Admit(std::string client = {});
+  static Admission Refuse(Response refusal);
+};
+using AdmissionCheck = std::function<Admission(const Request& head)>;
+
+struct RouteOptions {
+  // Called on an io thread with the request's head; must be quick (a key lookup).
+  AdmissionCheck admit;
+  // Runs the handler on the server's bounded worker pool rather than an io thread, for reads
+  // that compute for long (analytics, history, forecasts, reports): they then cannot hold up
+  // ingest or guidance. Past the pool's queue limit the answer is 503 with Retry-After. The
+  // handler must answer directly (not with a stream or a deferred response).
+  bool on_worker = false;
+
+  // (GCC 12 warns of designated initializers that leave a member out, hence these.)
+  static RouteOptions Admit(AdmissionCheck check);
+  static RouteOptions OnWorker();
+};
+
+// Whether an Accept-Encoding header value takes `coding` (lower case: "gzip"): named, or "*",
+// with a q-value above zero.
+bool AcceptsEncoding(std::string_view accept_encoding, std::string_view coding);
 
 // The reason phrase of a status code ("Not Found"); "Unknown" for codes HTTP does not name.
 std::string_view StatusReason(int status);

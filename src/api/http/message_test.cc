@@ -94,5 +94,17 @@ TEST(EventStream, CloseIsFinal) {
   EXPECT_FALSE(s.Push("x", "y"));
 }
 
+TEST(AcceptsEncoding, ReadsNamesWildcardsAndQValues) {
+  EXPECT_TRUE(AcceptsEncoding("gzip, deflate, br", "gzip"));
+  EXPECT_TRUE(AcceptsEncoding("GZip;q=0.5", "gzip"));
+  EXPECT_TRUE(AcceptsEncoding("*", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("deflate, br", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("gzip;q=0, *", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("*, gzip;q=0", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("*;q=0", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("gzip;q=zero", "gzip"));
+}
+
 }  // namespace
 }  // namespace pg::api::http

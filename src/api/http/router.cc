@@ -103,7 +103,7 @@ Result<Target> ParseTarget(std::string_view target) {
   return t;
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
   PG_ASSERT(!pattern.empty() && pattern.front() == '/');
   std::vector<Segment> segments;
   if (pattern.size() > 1) {
@@ -131,7 +131,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
     routes_.push_back(Route{std::move(pattern), std::move(segments), {}});
     it = routes_.end() - 1;
   }
-  it->handlers[std::move(method)] = std::move(handler);
+  it->handlers[std::move(method)] = Entry{std::move(handler), std::move(options)};
 }
 
 Router::Match Router::Find(std::string_view method,
@@ -176,7 +176,7 @@ Router::Match Router::Find(std::string_view method,
     }
     if (h == handlers.end()) continue;
     m.outcome = Outcome::kFound;
-    m.handler = &h->second;
+    m.route = &h->second;
     for (size_t i = 0; i < segments.size(); ++i) {
       if (c.route->segments[i].is_param) m.params[c.route->segments[i].text] = segments[i];
     }

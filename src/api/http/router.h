@@ -41,16 +41,21 @@ Result<Target> ParseTarget(std::string_view target);
 
 class Router {
  public:
+  struct Entry {
+    Handler handler;
+    RouteOptions options;
+  };
+
   // Adds `handler` for `method` on `pattern`; a second Add of the same method and pattern
   // replaces the first.
   // REQUIRES: `pattern` starts with '/' and every "{...}" is a whole segment with a name.
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
 
   enum class Outcome { kFound, kMethodNotAllowed, kNotFound };
   struct Match {
     Outcome outcome = Outcome::kNotFound;
-    const Handler* handler = nullptr;  // set when kFound; points into the Router
-    bool head_via_get = false;         // a HEAD request served by the GET handler
+    const Entry* route = nullptr;  // set when kFound; points into the Router
+    bool head_via_get = false;     // a HEAD request served by the GET handler
     std::map<std::string, std::string> params;
     // Methods that some matching pattern serves, sorted, with HEAD when GET is there and
     // OPTIONS always; set unless kNotFound. For the Allow header.
@@ -68,7 +73,7 @@ class Router {
   struct Route {
     std::string pattern;
     std::vector<Segment> segments;
-    std::map<std::string, Handler, std::less<>> handlers;  // by method
+    std::map<std::string, Entry, std::less<>> handlers;  // by method
   };
   std::vector<Route> routes_;
 };

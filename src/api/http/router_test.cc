@@ -11,7 +11,7 @@ Handler Returning(std::string body) {
 
 std::string Call(const Router::Match& m) {
   Request req;
-  return (*m.handler)(req).body;
+  return m.route->handler(req).body;
 }
 
 TEST(PercentDecode, DecodesEscapesAndOptionallyPlus) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <malloc.h>
+#include <sys/resource.h>
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -16,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -24,7 +27,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/http/limits.h"
 #include "api/http/router.h"
+#include "api/http/worker_pool.h"
 #include "core/log.h"
 #include "core/strings.h"
 
@@ -54,6 +59,9 @@ constexpr auto kForceCloseGrace = std::chrono::seconds(2);
 // After an accept error (typically out of file descriptors), wait before accepting again rather
 // than spin.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// A failed accept repeats every kAcceptRetryDelay while it lasts; the log says so once in this.
+constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
+constexpr auto kHousekeepingInterval = std::chrono::seconds(5);
 
 // Beast 1.74 speaks boost::string_view; parkguide speaks std::string_view.
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
@@ -78,6 +86,18 @@ std::string FormatHttpDate(Timestamp now) {
                      hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
+// What max_connections can be within the process's open-file limit: every connection is a
+// descriptor, and the journal, the database, the broker and the logs need some too.
+size_t ConnectionCap(size_t max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return max_connections;
+  }
+  const auto files = static_cast<size_t>(limit.rlim_cur);
+  const size_t headroom = std::max<size_t>(64, files / 8);
+  return std::min(max_connections, files > headroom ? files - headroom : size_t{1});
+}
+
 bool IsHttpParseError(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
@@ -92,10 +112,11 @@ class ServerCore {
   ~ServerCore();
 
   // REQUIRES: Start() has not been called: the router is read without a lock once it has.
-  void AddRoute(std::string method, std::string pattern, Handler handler) {
+  void AddRoute(std::string method, std::string pattern, Handler handler,
+                RouteOptions route_options) {
     std::lock_guard lock(lifecycle_mu_);
     PG_ASSERT(!started_ && !stopped_ && "Route() after Start()");
-    router.Add(std::move(method), std::move(pattern), std::move(handler));
+    router.Add(std::move(method), std::move(pattern), std::move(handler), std::move(route_options));
   }
   Status Start();
   void Stop();
@@ -121,6 +142,15 @@ class ServerCore {
   std::atomic<uint64_t> handler_exceptions{0};
   std::atomic<uint64_t> streams_open{0};
   std::atomic<uint64_t> streams_dropped_slow{0};
+  std::atomic<uint64_t> streams_closed{0};
+  std::atomic<uint64_t> requests_limited{0};    // answered 429
+  std::atomic<uint64_t> bodies_over_budget{0};  // answered 503: too many bodies being read
+  std::atomic<uint64_t> worker_rejected{0};     // answered 503: the worker queue was full
+
+  ClientLimits limits;
+  BodyBudget body_budget;
+  StreamBudget stream_budget;
+  WorkerPool workers;
 
  private:
   void DoAccept();
@@ -129,8 +159,18 @@ class ServerCore {
   bool WaitForConnections(std::chrono::milliseconds timeout);
   std::vector<std::shared_ptr<Connection>> LiveConnections();
 
+  // Every few seconds: gives memory freed by closed event streams back to the system.
+  void Housekeep();
+  // Logs a failed accept at most once per kAcceptLogInterval, with the count of the others.
+  void LogAcceptFailure(const beast::error_code& ec);
+
   const Clock& clock_;
   const int thread_count_;
+  const size_t connection_cap_;  // max_connections within the process's file descriptors
+  // On the acceptor's strand.
+  std::chrono::steady_clock::time_point accept_logged_{};
+  uint64_t accept_failures_unlogged_ = 0;
+  uint64_t streams_closed_at_trim_ = 0;
 
   std::mutex lifecycle_mu_;  // serialises Start() and Stop()
   bool started_ = false;     // guarded by lifecycle_mu_
@@ -151,6 +191,7 @@ class ServerCore {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;  // on its own strand
   net::steady_timer accept_retry_;
+  net::steady_timer housekeeping_;  // on the acceptor's strand
   std::vector<std::thread> threads_;
 };
 
@@ -209,6 +250,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadRequest() {
     if (phase_ == Phase::kClosed) return;
     if (shutting_down_ && buffer_.size() == 0) return Close();
+    request_.reset();
+    route_ = nullptr;
     parser_.emplace();
     parser_->header_limit(
         static_cast<std::uint32_t>(std::min<size_t>(core_.options.max_header_bytes, UINT32_MAX)));
@@ -250,10 +293,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return SendResponse(std::move(r), /*keep_alive=*/false, /*head_only=*/false,
                           /*linger=*/true);
     }
+    if (auto early = AdmitRequest()) {
+      // The body, if any, was never read: the connection cannot carry another request.
+      const bool body_unread = !parser_->is_done() || early->close;
+      const bool keep_alive = !body_unread && header.keep_alive() && !shutting_down_;
+      return SendResponse(std::move(early->response), keep_alive,
+                          request_ && request_->method == "HEAD", body_unread);
+    }
     if (parser_->is_done()) return Dispatch();
+    body_deadline_ = std::chrono::steady_clock::now() + core_.options.body_read_timeout;
     if (version_ >= 11 && EqualsIgnoreCase(header[bhttp::field::expect], "100-continue")) {
-      // The client waits for this before sending the body; a body over the limit never gets
-      // here (the parser refused its Content-Length), so it is never sent at all.
+      // The client waits for this before sending the body; a request refused above (no key,
+      // over a limit, a Content-Length over the limit) never gets it, so never sends the body.
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       phase_ = Phase::kWriting;
       stream_.expires_after(core_.options.write_timeout);
@@ -268,15 +319,84 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ReadBody();
   }
 
+  struct EarlyAnswer {
+    Response response;
+    bool close = false;  // the request cannot be framed: close after answering
+  };
+
+  // Everything decided from the head, before any of the body is read: the target, the route,
+  // the route's admission check, the caller's limits and the server's body budget. nullopt
+  // when the request may go on; its head is then in request_ and its route in route_.
+  std::optional<EarlyAnswer> AdmitRequest() {
+    core_.requests.fetch_add(1, std::memory_order_relaxed);
+    const auto& header = parser_->get();
+    auto target = ParseTarget(ToStd(header.target()));
+    if (!target.ok()) {
+      const Status& s = target.status();
+      return EarlyAnswer{Response::Problem(400, "Bad Request", s.message(), s.field()), true};
+    }
+    Request& request = request_.emplace();
+    request.method = std::string(ToStd(header.method_string()));
+    request.path = std::move(target->path);
+    request.raw_query = std::move(target->raw_query);
+    request.query = std::move(target->query);
+    request.headers.reserve(std::distance(header.begin(), header.end()));
+    for (const auto& field : header) {
+      request.headers.emplace_back(ToLowerAscii(ToStd(field.name_string())),
+                                   std::string(ToStd(field.value())));
+    }
+    request.remote_address = remote_address_;
+
+    Router::Match match = core_.router.Find(request.method, target->segments);
+    if (match.outcome != Router::Outcome::kFound) return EarlyAnswer{RouteMiss(request, match)};
+    request.path_params = std::move(match.params);
+    route_ = match.route;
+
+    Admission admission = route_->options.admit
+                              ? RunGuarded(request, [&] { return route_->options.admit(request); })
+                              : Admission::Admit();
+    if (admission.refusal) return EarlyAnswer{std::move(*admission.refusal)};
+    if (auto refused = core_.limits.Acquire(remote_address_, admission.client, slot_)) {
+      core_.requests_limited.fetch_add(1, std::memory_order_relaxed);
+      return EarlyAnswer{Busy(429, "Too Many Requests", refused->detail, refused->retry_after_s)};
+    }
+    body_charge_ = BodyCharge(&core_.body_budget);
+    auto declared = parser_->content_length();
+    if (!parser_->is_done() && declared && !body_charge_.GrowTo(*declared)) return OverBudget();
+    return std::nullopt;
+  }
+
+  EarlyAnswer OverBudget() {
+    core_.bodies_over_budget.fetch_add(1, std::memory_order_relaxed);
+    return EarlyAnswer{Busy(503, "Service Unavailable",
+                            "the server is receiving too many request bodies at once; retry "
+                            "shortly",
+                            1)};
+  }
+
+  static Response Busy(int status, std::string_view title, std::string_view detail,
+                       int retry_after_s) {
+    Response r = Response::Problem(status, title, detail);
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+    return r;
+  }
+
+  // Reads the body piece by piece, charging what it holds to the server's budget (a chunked
+  // body declares no length up front), within one deadline for the whole body.
   void ReadBody() {
     phase_ = Phase::kReadingBody;
-    stream_.expires_after(core_.options.body_read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (self->phase_ == Phase::kClosed) return;
-                        if (ec) return self->OnReadError(ec);
-                        self->Dispatch();
-                      });
+    stream_.expires_at(body_deadline_);
+    bhttp::async_read_some(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (self->phase_ == Phase::kClosed) return;
+          if (ec) return self->OnReadError(ec);
+          if (!self->body_charge_.GrowTo(self->parser_->get().body().capacity())) {
+            EarlyAnswer over = self->OverBudget();
+            return self->SendResponse(std::move(over.response), false, false, true);
+          }
+          if (self->parser_->is_done()) return self->Dispatch();
+          self->ReadBody();
+        });
   }
 
   void OnReadError(const beast::error_code& ec) {
@@ -306,66 +426,59 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Dispatch() {
     phase_ = Phase::kHandling;
-    core_.requests.fetch_add(1, std::memory_order_relaxed);
     bhttp::request<bhttp::string_body> message = parser_->release();
     parser_.reset();
     const bool keep_alive = message.keep_alive() && !shutting_down_;
-
-    auto target = ParseTarget(ToStd(message.target()));
-    if (!target.ok()) {
-      const Status& s = target.status();
-      return SendResponse(Response::Problem(400, "Bad Request", s.message(), s.field()), false,
-                          false, true);
-    }
-    Request request;
-    request.method = std::string(ToStd(message.method_string()));
-    request.path = std::move(target->path);
-    request.raw_query = std::move(target->raw_query);
-    request.query = std::move(target->query);
-    request.headers.reserve(std::distance(message.begin(), message.end()));
-    for (const auto& field : message) {
-      request.headers.emplace_back(ToLowerAscii(ToStd(field.name_string())),
-                                   std::string(ToStd(field.value())));
-    }
+    Request request = std::move(*request_);
+    request_.reset();
     request.body = std::move(message.body());
-    request.remote_address = remote_address_;
-
     const bool head = request.method == "HEAD";
-    Response response = Route(request, target->segments);
-    if (response.pending) {
-      // Answered later from another thread; the connection waits in kHandling meanwhile.
-      auto pending = std::move(response.pending);
-      if (auto timeout = pending->timeout()) {
-        // A long-poll: its fallback goes out when nothing comes in time (the heartbeat timer is
-        // idle outside event streams), or at once when the server stops.
-        pending_ = pending;
-        heartbeat_.expires_after(*timeout);
-        heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
-          if (!ec && self->pending_) self->pending_->Expire();
-        });
-        if (shutting_down_) pending->Expire();
+    const Router::Entry* route = route_;
+    route_ = nullptr;
+    if (route->options.on_worker) return Offload(route, std::move(request), keep_alive, head);
+    Response response = RunGuarded(request, [&] { return route->handler(request); });
+    body_charge_.Release();
+    Respond(std::move(response), keep_alive, head);
+  }
+
+  // Runs the handler on the worker pool; the connection waits in kHandling as for any deferred
+  // answer. The body's charge goes with the request and ends with the handler.
+  void Offload(const Router::Entry* route, Request request, bool keep_alive, bool head) {
+    struct Work {
+      Request request;
+      BodyCharge charge;
+    };
+    auto pending = std::make_shared<PendingResponse>();
+    auto work = std::make_shared<Work>(Work{std::move(request), std::move(body_charge_)});
+    auto job = [&core = core_, route, pending, work] {
+      Response r = RunGuarded(core, work->request, [&] { return route->handler(work->request); });
+      work->charge.Release();
+      if (r.pending || r.stream) {
+        r = Response::Problem(500, "Internal Server Error",
+                              "a worker route must answer directly, not defer or stream");
       }
-      // The pending response owns the connection until it is answered: nothing else does while
-      // no I/O is outstanding.
-      pending->OnReady([self = shared_from_this(), keep_alive, head](Response later) {
-        auto executor = self->stream_.get_executor();
-        net::post(executor, [self, later = std::move(later), keep_alive, head]() mutable {
-          if (self->pending_) {
-            self->pending_.reset();
-            self->heartbeat_.cancel();
-          }
-          if (self->phase_ != Phase::kHandling) return;
-          if (later.pending || later.stream) {
-            later = Response::Problem(500, "Internal Server Error",
-                                      "a deferred response cannot be deferred again or stream");
-          }
-          self->SendResponse(std::move(later), keep_alive, head, /*linger=*/false);
-        });
-      });
-      return;
+      pending->Respond(std::move(r));
+    };
+    if (!core_.workers.TryPost(std::move(job))) {
+      core_.worker_rejected.fetch_add(1, std::memory_order_relaxed);
+      return SendResponse(Busy(503, "Service Unavailable",
+                               "the server has too many expensive reads queued; retry shortly", 1),
+                          keep_alive, head, /*linger=*/false);
     }
+    Respond(Response::Later(std::move(pending)), keep_alive, head);
+  }
+
+  void Respond(Response response, bool keep_alive, bool head) {
+    if (response.pending) return AwaitPending(std::move(response.pending), keep_alive, head);
     if (response.stream && !head && response.status >= 200 && response.status < 300) {
-      return StartStream(std::move(response));
+      if (core_.limits.AcquireStream(remote_address_)) return StartStream(std::move(response));
+      response.stream->Detach();
+      core_.requests_limited.fetch_add(1, std::memory_order_relaxed);
+      return SendResponse(Busy(429, "Too Many Requests",
+                               fmt::format("too many event streams from {}: at most {} at once",
+                                           remote_address_, core_.options.max_streams_per_address),
+                               5),
+                          keep_alive, head, /*linger=*/false);
     }
     if (response.stream) {
       // Nothing will read this stream; let its producer know.
@@ -375,53 +488,94 @@ class Connection : public std::enable_shared_from_this<Connection> {
     SendResponse(std::move(response), keep_alive, head, /*linger=*/false);
   }
 
-  Response Route(Request& request, const std::vector<std::string>& segments) {
-    Router::Match match = core_.router.Find(request.method, segments);
-    switch (match.outcome) {
-      case Router::Outcome::kNotFound:
-        return Response::Problem(404, "Not Found",
-                                 fmt::format("there is no resource at '{}'", request.path));
-      case Router::Outcome::kMethodNotAllowed: {
-        std::string allow = fmt::format("{}", fmt::join(match.allowed, ", "));
-        Response r;
-        if (request.method == "OPTIONS") {
-          r.status = 204;
-          r.content_type.clear();
-          if (!core_.options.cors_allow_origin.empty()) {
-            r.headers.emplace_back("Access-Control-Allow-Methods", allow);
-            std::string asked = request.Header("access-control-request-headers");
-            r.headers.emplace_back(
-                "Access-Control-Allow-Headers",
-                asked.empty() ? "Authorization, Content-Type, Last-Event-ID" : asked);
-            r.headers.emplace_back("Access-Control-Max-Age", "600");
-          }
-        } else {
-          r = Response::Problem(405, "Method Not Allowed",
-                                fmt::format("{} is not allowed on '{}'; allowed: {}",
-                                            request.method, request.path, allow));
-        }
-        r.headers.emplace_back("Allow", std::move(allow));
-        return r;
-      }
-      case Router::Outcome::kFound:
-        break;
+  void AwaitPending(std::shared_ptr<PendingResponse> pending, bool keep_alive, bool head) {
+    // Answered later from another thread; the connection waits in kHandling meanwhile.
+    if (auto timeout = pending->timeout()) {
+      // A long-poll: its fallback goes out when nothing comes in time (the heartbeat timer is
+      // idle outside event streams), or at once when the server stops. It waits as long as the
+      // client likes, so it does not count as a request in flight.
+      slot_.Reset();
+      pending_ = pending;
+      heartbeat_.expires_after(*timeout);
+      heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec && self->pending_) self->pending_->Expire();
+      });
+      if (shutting_down_) pending->Expire();
     }
-    request.path_params = std::move(match.params);
+    // The pending response owns the connection until it is answered: nothing else does while
+    // no I/O is outstanding.
+    pending->OnReady([self = shared_from_this(), keep_alive, head](Response later) {
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self, later = std::move(later), keep_alive, head]() mutable {
+        if (self->pending_) {
+          self->pending_.reset();
+          self->heartbeat_.cancel();
+        }
+        if (self->phase_ != Phase::kHandling) return;
+        if (later.pending || later.stream) {
+          later = Response::Problem(500, "Internal Server Error",
+                                    "a deferred response cannot be deferred again or stream");
+        }
+        self->SendResponse(std::move(later), keep_alive, head, /*linger=*/false);
+      });
+    });
+  }
+
+  // The answer when no route serves the request: 404, 405 with Allow, or OPTIONS' 204.
+  Response RouteMiss(const Request& request, const Router::Match& match) const {
+    if (match.outcome == Router::Outcome::kNotFound) {
+      return Response::Problem(404, "Not Found",
+                               fmt::format("there is no resource at '{}'", request.path));
+    }
+    std::string allow = fmt::format("{}", fmt::join(match.allowed, ", "));
+    Response r;
+    if (request.method == "OPTIONS") {
+      r.status = 204;
+      r.content_type.clear();
+      if (!core_.options.cors_allow_origin.empty()) {
+        r.headers.emplace_back("Access-Control-Allow-Methods", allow);
+        std::string asked = request.Header("access-control-request-headers");
+        r.headers.emplace_back(
+            "Access-Control-Allow-Headers",
+            asked.empty() ? "Authorization, Content-Type, Last-Event-ID" : asked);
+        r.headers.emplace_back("Access-Control-Max-Age", "600");
+      }
+    } else {
+      r = Response::Problem(405, "Method Not Allowed",
+                            fmt::format("{} is not allowed on '{}'; allowed: {}", request.method,
+                                        request.path, allow));
+    }
+    r.headers.emplace_back("Allow", std::move(allow));
+    return r;
+  }
+
+  // Calls a route's code: an exception it throws is logged and answered 500.
+  template <typename Call>
+  static auto RunGuarded(ServerCore& core, const Request& request, Call call) -> decltype(call()) {
     try {
-      return (*match.handler)(request);
+      return call();
     } catch (const std::exception& e) {
-      core_.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
+      core.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
       PG_LOG_ERROR("http: {} {} failed: {}", request.method, request.path, e.what());
     } catch (...) {
-      core_.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
+      core.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
       PG_LOG_ERROR("http: {} {} failed with a non-standard exception", request.method,
                    request.path);
     }
     // The exception's text stays in the log: it may describe internals.
-    return Response::Problem(500, "Internal Server Error",
-                             "the server failed to handle the request; it has been logged");
+    Response failed =
+        Response::Problem(500, "Internal Server Error",
+                          "the server failed to handle the request; it has been logged");
+    if constexpr (std::is_same_v<decltype(call()), Admission>) {
+      return Admission::Refuse(std::move(failed));
+    } else {
+      return failed;
+    }
   }
-
+  template <typename Call>
+  auto RunGuarded(const Request& request, Call call) -> decltype(call()) {
+    return RunGuarded(core_, request, std::move(call));
+  }
   template <typename Fields>
   void SetCommonHeaders(Fields& fields) const {
     fields.set(bhttp::field::date, core_.DateHeader());
@@ -430,6 +584,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // (a stored string never runs as script) and sends no address of ours on to other sites.
     fields.set("X-Content-Type-Options", "nosniff");
     fields.set("Referrer-Policy", "no-referrer");
+    // Nothing an answer carries may load or run anything, nor be framed; a page that must (the
+    // dashboard, a report) sets its own policy.
+    fields.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     if (!core_.options.cors_allow_origin.empty()) {
       fields.set(bhttp::field::access_control_allow_origin, core_.options.cors_allow_origin);
     }
@@ -446,7 +603,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       if (EqualsIgnoreCase(name, "date") || EqualsIgnoreCase(name, "server") ||
           EqualsIgnoreCase(name, "content-type") || EqualsIgnoreCase(name, "cache-control") ||
-          EqualsIgnoreCase(name, "access-control-allow-origin")) {
+          EqualsIgnoreCase(name, "access-control-allow-origin") ||
+          EqualsIgnoreCase(name, "content-security-policy")) {
         fields.set(name, value);
       } else {
         fields.insert(name, value);
@@ -481,6 +639,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         stream_, res,
         [self = shared_from_this(), keep_alive, linger](beast::error_code ec, size_t) {
           self->response_.reset();
+          self->slot_.Reset();
           if (self->phase_ == Phase::kClosed) return;
           if (ec) return self->Close();
           if (linger) return self->LingeringClose();
@@ -493,9 +652,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends the stream's headers, then events as they are pushed (DoStreamWrite), until either
   // side ends it. Meanwhile a read stays posted so a client that goes away is noticed at once,
   // not at the next write.
+  // REQUIRES: the stream was counted against the address (ClientLimits::AcquireStream).
   void StartStream(Response r) {
     phase_ = Phase::kStreaming;
     stream_counted_ = true;
+    slot_.Reset();
     core_.streams_open.fetch_add(1, std::memory_order_relaxed);
     event_stream_ = std::move(r.stream);
     // HTTP/1.0 has no chunked coding: the body then ends when the connection does.
@@ -520,7 +681,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_out_ = std::move(os).str();
 
     auto executor = stream_.get_executor();
-    event_stream_->Attach(core_.options.stream_max_queued_bytes,
+    event_stream_->Attach(core_.options.stream_max_queued_bytes, &core_.stream_budget,
                           [executor, weak = weak_from_this()] {
                             net::post(executor, [weak] {
                               if (auto self = weak.lock()) self->DoStreamWrite();
@@ -546,14 +707,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void DoStreamWrite() {
-    if (phase_ != Phase::kStreaming || stream_writing_) return;
-    EventStream::State state = event_stream_->Take(stream_out_);
-    if (state == EventStream::State::kDropped) {
-      // Only an overflow drops a stream that this connection still serves.
-      core_.streams_dropped_slow.fetch_add(1, std::memory_order_relaxed);
-      PG_LOG_DEBUG("http: event stream to {} dropped: client too slow", remote_address_);
-      return Close();
+    if (phase_ != Phase::kStreaming) return;
+    // Only an overflow drops a stream that this connection still serves. A write the client is
+    // not taking may be in flight: closing cancels it rather than wait for its timeout.
+    if (stream_writing_) {
+      if (event_stream_->dropped()) DropSlowStream();
+      return;
     }
+    EventStream::State state = event_stream_->Take(stream_out_);
+    if (state == EventStream::State::kDropped) return DropSlowStream();
     if (stream_out_.empty()) {
       if (state == EventStream::State::kClosing) EndStream();
       return;
@@ -578,6 +740,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else {
       net::async_write(stream_, net::buffer(stream_out_), std::move(done));
     }
+  }
+
+  void DropSlowStream() {
+    core_.streams_dropped_slow.fetch_add(1, std::memory_order_relaxed);
+    PG_LOG_DEBUG("http: event stream to {} dropped: client too slow", remote_address_);
+    Close();
   }
 
   void EndStream() {
@@ -673,7 +841,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (stream_counted_) {
       stream_counted_ = false;
       core_.streams_open.fetch_sub(1, std::memory_order_relaxed);
+      core_.limits.ReleaseStream(remote_address_);
+      core_.streams_closed.fetch_add(1, std::memory_order_relaxed);
     }
+    slot_.Reset();
+    body_charge_.Release();
     heartbeat_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -685,6 +857,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;  // while being written
+  // The request being read: its head once admitted (AdmitRequest), the route serving it, its
+  // place under the caller's limits and its body's share of the server's budget.
+  std::optional<Request> request_;
+  const Router::Entry* route_ = nullptr;
+  RequestSlot slot_;
+  BodyCharge body_charge_;
+  std::chrono::steady_clock::time_point body_deadline_;
   const bool admitted_;  // false: over max_connections, answers 503 and closes
   std::string remote_address_;
   Phase phase_ = Phase::kIdle;
@@ -708,13 +887,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 ServerCore::ServerCore(ServerOptions opts)
     : options(std::move(opts)),
+      limits(this->options.per_address, this->options.per_client,
+             this->options.max_streams_per_address),
+      body_budget(this->options.max_buffered_body_bytes),
+      stream_budget(this->options.streams_max_queued_bytes),
+      workers(this->options.worker_threads > 0
+                  ? this->options.worker_threads
+                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2),
+              this->options.worker_queue),
       clock_(this->options.clock != nullptr ? *this->options.clock : SystemClock::Instance()),
       thread_count_(this->options.io_threads > 0
                         ? this->options.io_threads
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
+      connection_cap_(ConnectionCap(this->options.max_connections)),
       io_context_(thread_count_),
       acceptor_(net::make_strand(io_context_)),
-      accept_retry_(acceptor_.get_executor()) {}
+      accept_retry_(acceptor_.get_executor()),
+      housekeeping_(acceptor_.get_executor()) {}
 
 ServerCore::~ServerCore() { Stop(); }
 
@@ -754,7 +943,10 @@ Status ServerCore::Start() {
 
   started_ = true;
   work_.emplace(io_context_.get_executor());
-  net::post(acceptor_.get_executor(), [this] { DoAccept(); });
+  net::post(acceptor_.get_executor(), [this] {
+    DoAccept();
+    Housekeep();
+  });
   threads_.reserve(thread_count_);
   for (int i = 0; i < thread_count_; ++i) {
     threads_.emplace_back([this] {
@@ -769,8 +961,8 @@ Status ServerCore::Start() {
       }
     });
   }
-  PG_LOG_INFO("http: listening on {}:{} with {} io threads", options.bind_address, port_.load(),
-              thread_count_);
+  PG_LOG_INFO("http: listening on {}:{} with {} io threads, at most {} connections",
+              options.bind_address, port_.load(), thread_count_, connection_cap_);
   return Status::Ok();
 }
 
@@ -784,7 +976,7 @@ void ServerCore::OnAccept(const beast::error_code& ec, tcp::socket socket) {
   if (!acceptor_.is_open() || ec == net::error::operation_aborted) return;
   if (ec) {
     // Usually EMFILE/ENFILE: existing connections must close before new ones fit.
-    PG_LOG_WARNING("http: accept failed: {}", ec.message());
+    LogAcceptFailure(ec);
     accept_retry_.expires_after(kAcceptRetryDelay);
     accept_retry_.async_wait([this](const beast::error_code& wait_ec) {
       if (!wait_ec && acceptor_.is_open()) DoAccept();
@@ -795,10 +987,37 @@ void ServerCore::OnAccept(const beast::error_code& ec, tcp::socket socket) {
   beast::error_code ignored;
   // Events and small responses go out at once instead of waiting on the peer's delayed ACK.
   socket.set_option(tcp::no_delay(true), ignored);
-  bool admitted = admitted_open_.fetch_add(1) < options.max_connections;
+  bool admitted = admitted_open_.fetch_add(1) < connection_cap_;
   if (!admitted) admitted_open_.fetch_sub(1);
   std::make_shared<Connection>(std::move(socket), *this, admitted)->Start();
   DoAccept();
+}
+
+void ServerCore::LogAcceptFailure(const beast::error_code& ec) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - accept_logged_ < kAcceptLogInterval) {
+    ++accept_failures_unlogged_;
+    return;
+  }
+  PG_LOG_WARNING("http: accept failed: {} ({} more failures since the last report)", ec.message(),
+                 accept_failures_unlogged_);
+  accept_logged_ = now;
+  accept_failures_unlogged_ = 0;
+}
+
+void ServerCore::Housekeep() {
+  housekeeping_.expires_after(kHousekeepingInterval);
+  housekeeping_.async_wait([this](const beast::error_code& ec) {
+    if (ec || !acceptor_.is_open()) return;
+    // Queues of thousands of streams are freed in pieces glibc keeps for reuse; once streams
+    // have gone, hand the free pages back so the resident size falls with the load.
+    uint64_t closed = streams_closed.load(std::memory_order_relaxed);
+    if (closed != streams_closed_at_trim_) {
+      streams_closed_at_trim_ = closed;
+      ::malloc_trim(0);
+    }
+    Housekeep();
+  });
 }
 
 bool ServerCore::Register(const std::shared_ptr<Connection>& connection) {
@@ -843,6 +1062,7 @@ void ServerCore::Stop() {
     beast::error_code ignored;
     acceptor_.close(ignored);
     accept_retry_.cancel();
+    housekeeping_.cancel();
   });
   {
     std::lock_guard connections_lock(connections_mu_);
@@ -857,6 +1077,8 @@ void ServerCore::Stop() {
     for (const auto& c : LiveConnections()) c->ForceClose();
     clean = WaitForConnections(kForceCloseGrace);
   }
+  // Queued reads still answer (their connections may be gone: the answers are then dropped).
+  workers.Stop();
   work_.reset();
   // With every connection gone and the acceptor closed the threads run out of work and end on
   // their own; otherwise they are told to.
@@ -878,6 +1100,13 @@ ServerStats ServerCore::stats() const {
   s.handler_exceptions = handler_exceptions.load(std::memory_order_relaxed);
   s.streams_open = streams_open.load(std::memory_order_relaxed);
   s.streams_dropped_slow = streams_dropped_slow.load(std::memory_order_relaxed);
+  s.requests_limited = requests_limited.load(std::memory_order_relaxed);
+  s.bodies_over_budget = bodies_over_budget.load(std::memory_order_relaxed);
+  s.worker_rejected = worker_rejected.load(std::memory_order_relaxed);
+  s.body_bytes_buffered = body_budget.used();
+  s.stream_bytes_queued = stream_budget.queued();
+  s.worker_queued = workers.queued();
+  s.connection_cap = connection_cap_;
   return s;
 }
 
@@ -903,8 +1132,8 @@ Server::Server(ServerOptions options)
 
 Server::~Server() { Stop(); }
 
-void Server::Route(std::string method, std::string pattern, Handler handler) {
-  core_->AddRoute(std::move(method), std::move(pattern), std::move(handler));
+void Server::Route(std::string method, std::string pattern, Handler handler, RouteOptions options) {
+  core_->AddRoute(std::move(method), std::move(pattern), std::move(handler), std::move(options));
 }
 
 Status Server::Start() { return core_->Start(); }
@@ -922,6 +1151,24 @@ void AppendHttpMetrics(const ServerStats& h, PrometheusText& out) {
   out.Gauge("parkguide_sse_streams_open", "Open Server-Sent Events streams", h.streams_open);
   out.Counter("parkguide_sse_streams_dropped_slow_total", "Event streams closed for falling behind",
               h.streams_dropped_slow);
+  out.Gauge("parkguide_sse_queued_bytes", "Bytes queued for event-stream clients, all together",
+            h.stream_bytes_queued);
+  out.Gauge("parkguide_http_connection_cap",
+            "Connections the server takes before answering 503 (within the open-file limit)",
+            h.connection_cap);
+  out.Counter("parkguide_http_connections_rejected_total",
+              "Connections answered 503: the connection cap was reached", h.connections_rejected);
+  out.Counter("parkguide_http_requests_limited_total",
+              "Requests answered 429: over a per-address or per-key limit", h.requests_limited);
+  out.Gauge("parkguide_http_body_bytes_buffered", "Bytes of request bodies being read",
+            h.body_bytes_buffered);
+  out.Counter("parkguide_http_bodies_over_budget_total",
+              "Requests answered 503: the server-wide budget of request bodies was full",
+              h.bodies_over_budget);
+  out.Gauge("parkguide_http_worker_queued", "Expensive reads waiting for a worker",
+            h.worker_queued);
+  out.Counter("parkguide_http_worker_rejected_total",
+              "Expensive reads answered 503: the worker queue was full", h.worker_rejected);
 }
 
 }  // namespace pg::api::http
