@@ -36,7 +36,7 @@ echo "== 2. over HTTP: $(basename "$OSM"), every facility live"
 $B/parkguide import-osm "$OSM" --db "$work/city.db" >"$work/import.log"
 key=$($B/parkguide source add --db "$work/city.db" --id bench --kind operator_system --scope all --interval 600 | tail -1)
 port=$(free_port)
-taskset -c "${SERVER_CPUS:-0,1}" $B/parkguide serve --db "$work/city.db" --port "$port" \
+taskset -c "${SERVER_CPUS:-0,1}" $B/parkguide serve --db "$work/city.db" --port "$port" --http-rate 0 \
   --threads "${SERVER_THREADS:-2}" >"$work/serve.log" 2>&1 &
 server=$!
 wait_log "$work/serve.log" serving

@@ -54,7 +54,7 @@ CONF
 mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 pids+=($!)
 sleep 0.5
-$B/parkguide serve --db "$work/city.db" --port "$port" --ingest-rate 1e9 --mqtt "127.0.0.1:$mport" \
+$B/parkguide serve --db "$work/city.db" --port "$port" --http-rate 0 --ingest-rate 1e9 --mqtt "127.0.0.1:$mport" \
   >"$work/serve.log" 2>&1 &
 serve=$!
 pids+=($serve)

@@ -55,8 +55,14 @@ struct ReportListing {
   int64_t size_bytes = 0;
   Timestamp modified;
 };
-// The reports in `directory`, newest week first; an absent folder is an empty list.
+// The reports in `directory`, newest week first; an absent folder is an empty list. Only regular
+// files count: a symbolic link (to anything, anywhere) is not a report.
 std::vector<ReportListing> ListReports(const std::string& directory);
+
+// The bytes of the report `file` (a name ListReports gave) in `directory`. Errors: kNotFound
+// when it is not a regular file there (gone, or replaced by a link since it was listed: the
+// link is not followed); kUnavailable when it cannot be read.
+Result<std::string> ReadReportFile(const std::string& directory, const std::string& file);
 
 // Writes the reports of `week` the server's schedule makes (zh and en, HTML and PDF when
 // Chromium is present) into `directory`. Returns the files written. A PDF that cannot be printed

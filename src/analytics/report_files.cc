@@ -1,6 +1,9 @@
 // The weekly report's files (analytics/report.h): writing one report as HTML or PDF, the
 // server's scheduled set, and listing a folder's reports back.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -54,7 +57,7 @@ std::vector<ReportListing> ListReports(const std::string& directory) {
   std::vector<ReportListing> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(directory, ec)) {
-    if (!e.is_regular_file(ec)) continue;
+    if (!fs::is_regular_file(e.symlink_status(ec))) continue;
     std::string name = e.path().filename().string();
     // report-<YYYY-Www>[-<district>]-<lang>.<format>
     if (!name.starts_with("report-") || name.size() < 22) continue;
@@ -81,6 +84,31 @@ std::vector<ReportListing> ListReports(const std::string& directory) {
            std::tie(a.week, b.district, b.lang, b.format);
   });
   return out;
+}
+
+Result<std::string> ReadReportFile(const std::string& directory, const std::string& file) {
+  if (file.empty() || file.find('/') != std::string::npos || file.starts_with('.')) {
+    return NotFound(fmt::format("no report '{}'", file), "file");
+  }
+  const std::string path = (std::filesystem::path(directory) / file).string();
+  // O_NOFOLLOW and fstat on the open descriptor: what is read is the regular file that was
+  // opened, whatever happens to the name meanwhile.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return NotFound(fmt::format("no report '{}'", file), "file");
+  struct stat st {};
+  std::string bytes;
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (regular) bytes.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (regular && got < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (!regular) return NotFound(fmt::format("no report '{}'", file), "file");
+  if (got != bytes.size()) return Unavailable(fmt::format("cannot read the report '{}'", file));
+  return bytes;
 }
 
 Result<std::vector<std::string>> WriteScheduledReports(

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "analytics/analytics.h"
+#include "analytics/report.h"
 #include "api/http/client.h"
 #include "api/openapi.h"
 #include "store/store.h"
@@ -125,6 +127,33 @@ TEST_F(AnalyticsApiTest, ReportsAreListedAndServed) {
   EXPECT_EQ(r.body, "<html>周报</html>");
   EXPECT_EQ(Get("/api/v1/reports/report-2026-W48-zh.html").status, 404);
   EXPECT_EQ(Get("/api/v1/reports/..%2Fcity.db").status, 404);
+}
+
+TEST_F(AnalyticsApiTest, AReportNameThatIsALinkIsNeitherListedNorFollowed) {
+  const std::string secret = dir_.File("secret.txt");
+  { std::ofstream(secret) << "not a report"; }
+  std::filesystem::create_symlink(secret, dir_.File("reports/report-2026-W46-en.html"));
+  auto j = json::parse(Get("/api/v1/reports").body);
+  ASSERT_EQ(j["reports"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["reports"][0]["week"], "2026-W47");
+  auto r = Get("/api/v1/reports/report-2026-W46-en.html");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find("not a report"), std::string::npos);
+  // Replaced by a link after it was listed: still not followed.
+  auto listed = analytics::ListReports(dir_.File("reports"));
+  ASSERT_EQ(listed.size(), 1u);
+  std::filesystem::rename(dir_.File("reports/" + listed[0].file), dir_.File("moved.html"));
+  std::filesystem::create_symlink(secret, dir_.File("reports/" + listed[0].file));
+  auto read = analytics::ReadReportFile(dir_.File("reports"), listed[0].file);
+  EXPECT_EQ(read.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(AnalyticsApiTest, AReportCarriesAPolicyThatLetsItsOwnStylesIn) {
+  auto r = Get("/api/v1/reports/report-2026-W47-zh.html");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(
+      r.Header("content-security-policy").find("default-src 'none'; style-src 'unsafe-inline'"),
+      0u);
 }
 
 TEST(AnalyticsApiDocument, TheOpenApiDocumentDescribesEveryRoute) {

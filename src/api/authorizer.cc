@@ -6,6 +6,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "api/problem_responses.h"
 #include "core/strings.h"
 
 namespace pg::api {
@@ -48,6 +49,14 @@ std::optional<Role> ParseRole(std::string_view text) {
   if (text == "operator") return Role::kOperator;
   if (text == "controller") return Role::kController;
   return std::nullopt;
+}
+
+http::AdmissionCheck AdmitRole(const Authorizer& authorizer, Role role) {
+  return [&authorizer, role](const http::Request& head) {
+    auto who = authorizer.Authorize(head.Header("authorization"), role);
+    if (!who.ok()) return http::Admission::Refuse(ProblemFromStatus(who.status()));
+    return http::Admission::Admit(fmt::format("{}:{}", Name(who->role), who->id));
+  };
 }
 
 StaticKeyAuthorizer::StaticKeyAuthorizer(std::vector<Key> keys) : keys_(std::move(keys)) {}

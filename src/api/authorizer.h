@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/http/message.h"
 #include "core/status.h"
 
 namespace pg::api {
@@ -44,6 +45,11 @@ class Authorizer {
   // key is valid but its role is not `needed`.
   virtual Result<Principal> Authorize(std::string_view authorization, Role needed) const = 0;
 };
+
+// The admission check of a route that needs `role`: the key is checked from the request's head,
+// so a caller without one is refused (401/403) before its body is read; the key's name is the
+// client the per-client limits count. REQUIRES: `authorizer` outlives the server.
+http::AdmissionCheck AdmitRole(const Authorizer& authorizer, Role role);
 
 // Keys held as SHA-256 hashes; a presented key is hashed and compared with every known hash in
 // constant time. A key is random (NewKey: 32 bytes, hex), so one round of SHA-256 is enough —

@@ -82,29 +82,35 @@ forecast::SeriesKey ChargerSeriesKey(const model::Charger& charger) {
 
 void RegisterForecastApi(http::Server& server, const ForecastApiContext& context) {
   auto c = std::make_shared<ForecastApiContext>(context);
-  server.Route("GET", "/api/v1/facilities/{id}/forecast", [c](const Request& req) {
-    auto reg = c->registry();
-    const std::string& id = req.path_params.at("id");
-    if (!reg->FindFacility(model::FacilityId(id))) {
-      return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
-    }
-    auto arrivals = Arrivals(req, c->clock->Now());
-    if (!arrivals.ok()) return ProblemFromStatus(arrivals.status());
-    return Render(*c, *reg, {{"facility", id}}, {forecast::SeriesKey::Kind::kFacility, id},
-                  *arrivals);
-  });
-  server.Route("GET", "/api/v1/chargers/{id}/forecast", [c](const Request& req) {
-    auto reg = c->registry();
-    const std::string& id = req.path_params.at("id");
-    const model::Charger* charger = reg->FindCharger(model::ChargerId(id));
-    if (!charger) {
-      return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
-    }
-    auto arrivals = Arrivals(req, c->clock->Now());
-    if (!arrivals.ok()) return ProblemFromStatus(arrivals.status());
-    forecast::SeriesKey key = ChargerSeriesKey(*charger);
-    return Render(*c, *reg, {{"charger", id}, {"site", key.id}}, key, *arrivals);
-  });
+  server.Route(
+      "GET", "/api/v1/facilities/{id}/forecast",
+      [c](const Request& req) {
+        auto reg = c->registry();
+        const std::string& id = req.path_params.at("id");
+        if (!reg->FindFacility(model::FacilityId(id))) {
+          return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
+        }
+        auto arrivals = Arrivals(req, c->clock->Now());
+        if (!arrivals.ok()) return ProblemFromStatus(arrivals.status());
+        return Render(*c, *reg, {{"facility", id}}, {forecast::SeriesKey::Kind::kFacility, id},
+                      *arrivals);
+      },
+      http::RouteOptions::OnWorker());
+  server.Route(
+      "GET", "/api/v1/chargers/{id}/forecast",
+      [c](const Request& req) {
+        auto reg = c->registry();
+        const std::string& id = req.path_params.at("id");
+        const model::Charger* charger = reg->FindCharger(model::ChargerId(id));
+        if (!charger) {
+          return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
+        }
+        auto arrivals = Arrivals(req, c->clock->Now());
+        if (!arrivals.ok()) return ProblemFromStatus(arrivals.status());
+        forecast::SeriesKey key = ChargerSeriesKey(*charger);
+        return Render(*c, *reg, {{"charger", id}, {"site", key.id}}, key, *arrivals);
+      },
+      http::RouteOptions::OnWorker());
 }
 
 }  // namespace pg::api

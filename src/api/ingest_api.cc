@@ -285,7 +285,16 @@ void RegisterIngestApi(http::Server& server, const IngestApiContext& context) {
   auto bind = [h](Response (Handlers::*method)(const Request&)) {
     return [h, method](const Request& req) { return ((*h).*method)(req); };
   };
-  server.Route("POST", "/api/v1/observations", bind(&Handlers::Observations));
+  // The key is checked from the head: a caller without one never gets its body read.
+  ingest::IngestService* service = context.service;
+  server.Route("POST", "/api/v1/observations", bind(&Handlers::Observations),
+               http::RouteOptions::Admit([service](const Request& head) {
+                 auto principal = service->Authenticate(head.Header("authorization"));
+                 if (!principal.ok()) {
+                   return http::Admission::Refuse(ProblemFromStatus(principal.status()));
+                 }
+                 return http::Admission::Admit("source:" + (*principal)->source().id.str());
+               }));
   server.Route("GET", "/api/v1/stream", bind(&Handlers::Stream));
   server.Route("GET", "/api/v1/sources/health", bind(&Handlers::Health));
   server.Route("GET", "/api/v1/ingest/errors", bind(&Handlers::Errors));

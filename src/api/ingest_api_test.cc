@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/client.h"
+#include "api/http/testing/http_test_support.h"
 #include "api/live_json.h"
 #include "api/read_api.h"
 #include "store/store.h"
@@ -92,6 +93,21 @@ TEST_F(IngestApiTest, AcceptedBatchAnswersTheSpecCounts) {
   auto r = Post(Count("F1", 40, "2026-11-28T08:00:00+08:00"), key_.key);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body), json::parse(R"({"accepted":1,"duplicate":0,"out_of_order":0})"));
+}
+
+TEST_F(IngestApiTest, ABatchWithoutAValidKeyIsRefusedBeforeItsBodyIsRead) {
+  for (const char* authorization : {"", "Authorization: Bearer pgk_000000000000_nope\r\n"}) {
+    // 16 MiB declared and never sent: the 401 cannot have waited for it.
+    http::test_support::RawClient c(server_->port());
+    ASSERT_TRUE(c.Send(std::string("POST /api/v1/observations HTTP/1.1\r\nHost: x\r\n") +
+                       authorization + "Content-Length: 16777216\r\n\r\n"));
+    auto reply = c.ReadReply();
+    EXPECT_EQ(reply.status, 401) << authorization;
+    EXPECT_TRUE(c.WaitForClose()) << authorization;
+  }
+  EXPECT_EQ(server_->stats().body_bytes_buffered, 0u);
+  // With the key, the same route reads the body.
+  EXPECT_EQ(Post(Count("F1", 40, "2026-11-28T08:00:00+08:00"), key_.key).status, 200);
 }
 
 TEST_F(IngestApiTest, ProblemsNameEveryBadItem) {

@@ -444,6 +444,27 @@ class Handlers {
   ApiContext c_;
 };
 
+// The dashboard loads only its own scripts and data; the map's library (Leaflet) positions tiles
+// and markers with inline styles, and draws with data: and blob: images.
+constexpr std::string_view kDashboardPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+// A dashboard file, gzipped when the build packed it and the browser takes gzip.
+Response AssetResponse(const web::Asset& a, const Request& req, std::string_view cache_control,
+                       std::string_view policy) {
+  Response r;
+  r.content_type = std::string(a.content_type);
+  const bool gzip = !a.gzip.empty() && http::AcceptsEncoding(req.Header("accept-encoding"), "gzip");
+  r.body = std::string(gzip ? a.gzip : a.body);
+  if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
+  if (!a.gzip.empty()) r.headers.emplace_back("Vary", "Accept-Encoding");
+  r.headers.emplace_back("Cache-Control", std::string(cache_control));
+  if (!policy.empty()) r.headers.emplace_back("Content-Security-Policy", std::string(policy));
+  return r;
+}
+
 }  // namespace
 
 void RegisterReadApi(http::Server& server, const ApiContext& context) {
@@ -455,29 +476,24 @@ void RegisterReadApi(http::Server& server, const ApiContext& context) {
   server.Route("GET", "/api/v1/city", bind(&Handlers::City));
   server.Route("GET", "/api/v1/facilities", bind(&Handlers::Facilities));
   server.Route("GET", "/api/v1/facilities/{id}", bind(&Handlers::Facility));
-  server.Route("GET", "/api/v1/facilities/{id}/history", bind(&Handlers::History));
+  // Reads of stored history compute for long: on the worker pool, off the io threads.
+  server.Route("GET", "/api/v1/facilities/{id}/history", bind(&Handlers::History),
+               http::RouteOptions::OnWorker());
   server.Route("GET", "/api/v1/bays", bind(&Handlers::Bays));
   server.Route("GET", "/api/v1/chargers", bind(&Handlers::Chargers));
   server.Route("GET", "/api/v1/chargers/{id}", bind(&Handlers::Charger));
-  server.Route("GET", "/api/v1/charger-sites/{site}/history", bind(&Handlers::ChargerSiteHistory));
+  server.Route("GET", "/api/v1/charger-sites/{site}/history", bind(&Handlers::ChargerSiteHistory),
+               http::RouteOptions::OnWorker());
   // The dashboard (src/web): its entry page is revalidated on every load, its hashed bundles
   // are cached for ever.
-  server.Route("GET", "/", [](const Request&) {
-    Response r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = std::string(web::IndexHtml());
-    r.headers.emplace_back("Cache-Control", "no-cache");
-    return r;
+  server.Route("GET", "/", [](const Request& req) {
+    return AssetResponse(web::IndexPage(), req, "no-cache", kDashboardPolicy);
   });
   server.Route("GET", "/assets/{name}", [](const Request& req) {
     const web::Asset* a = web::FindAsset("/assets/" + req.path_params.at("name"));
     if (!a) return Response::Problem(404, "Not Found", "no such dashboard asset", "name");
-    Response r;
-    r.content_type = std::string(a->content_type);
-    r.body = std::string(a->body);
-    r.headers.emplace_back("Cache-Control",
-                           a->immutable ? "public, max-age=31536000, immutable" : "no-cache");
-    return r;
+    return AssetResponse(*a, req, a->immutable ? "public, max-age=31536000, immutable" : "no-cache",
+                         {});
   });
   server.Route("GET", "/api/v1/openapi.json",
                [](const Request&) { return Response::Json(200, std::string(OpenApiDocument())); });

@@ -95,8 +95,8 @@ class ReadApiTest : public ::testing::Test {
 
   void TearDown() override { server_->Stop(); }
 
-  http::ClientResponse Get(const std::string& target) {
-    auto r = http::HttpGet("127.0.0.1", server_->port(), target);
+  http::ClientResponse Get(const std::string& target, const http::HeaderList& headers = {}) {
+    auto r = http::HttpGet("127.0.0.1", server_->port(), target, headers);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : http::ClientResponse{};
   }
@@ -272,6 +272,41 @@ TEST_F(ReadApiTest, ServesTheDashboardWithItsAssets) {
   auto missing = Get("/assets/nothing-here.js");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.Header("content-type"), "application/problem+json");
+}
+
+TEST_F(ReadApiTest, TheDashboardHasItsOwnPolicyAndTheApiAStrictOne) {
+  auto page = Get("/");
+  const std::string policy = page.Header("content-security-policy");
+  EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("unsafe-eval"), std::string::npos) << policy;
+  EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << policy;
+  // The page runs no inline script the policy would block.
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos) << page.body;
+  auto api = Get("/api/v1/city");
+  EXPECT_EQ(api.Header("content-security-policy"), "default-src 'none'; frame-ancestors 'none'");
+}
+
+TEST_F(ReadApiTest, DashboardFilesAreSentGzippedToBrowsersThatTakeIt) {
+  auto plain = Get("/");
+  auto packed = Get("/", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_EQ(packed.status, 200);
+  EXPECT_EQ(packed.Header("content-encoding"), "gzip");
+  EXPECT_EQ(packed.Header("vary"), "Accept-Encoding");
+  ASSERT_GE(packed.body.size(), 2u);
+  EXPECT_EQ(packed.body.substr(0, 2), "\x1f\x8b");
+  EXPECT_EQ(plain.Header("content-encoding"), "");
+  EXPECT_EQ(plain.Header("vary"), "Accept-Encoding");
+  auto refused = Get("/", {{"Accept-Encoding", "gzip;q=0, identity"}});
+  EXPECT_EQ(refused.Header("content-encoding"), "");
+  EXPECT_EQ(refused.body, plain.body);
+  // The script bundle, the largest file, shrinks by more than half.
+  size_t at = plain.body.find("/assets/");
+  ASSERT_NE(at, std::string::npos);
+  std::string script = plain.body.substr(at, plain.body.find('"', at) - at);
+  auto raw = Get(script);
+  auto small = Get(script, {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(small.Header("content-encoding"), "gzip") << script;
+  EXPECT_LT(small.body.size() * 2, raw.body.size()) << script;
 }
 
 TEST_F(ReadApiTest, ChargerSiteHistoryMergesSamplesIntoSteps) {

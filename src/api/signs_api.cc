@@ -450,15 +450,22 @@ void RegisterSignsApi(http::Server& server, const SignsApiContext& context) {
   };
   server.Route("GET", "/api/v1/signs", bind(&Handlers::List));
   server.Route("GET", "/api/v1/signs/{id}", bind(&Handlers::One));
-  server.Route("GET", "/api/v1/signs/{id}/history", bind(&Handlers::History));
+  server.Route("GET", "/api/v1/signs/{id}/history", bind(&Handlers::History),
+               http::RouteOptions::OnWorker());
   server.Route("GET", "/api/v1/signs/{id}/faults", bind(&Handlers::Faults));
   server.Route("GET", "/api/v1/signs/{id}/overrides", bind(&Handlers::Overrides));
-  server.Route("POST", "/api/v1/signs/{id}/override", bind(&Handlers::SetOverride));
-  server.Route("DELETE", "/api/v1/signs/{id}/override", bind(&Handlers::ClearOverride));
-  server.Route("POST", "/api/v1/signs/{id}/ack", bind(&Handlers::Ack));
-  server.Route("POST", "/api/v1/controllers/{id}/heartbeat", bind(&Handlers::Heartbeat));
+  const Authorizer& keys = *context.authorizer;
+  server.Route("POST", "/api/v1/signs/{id}/override", bind(&Handlers::SetOverride),
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kOperator)));
+  server.Route("DELETE", "/api/v1/signs/{id}/override", bind(&Handlers::ClearOverride),
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kOperator)));
+  server.Route("POST", "/api/v1/signs/{id}/ack", bind(&Handlers::Ack),
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kController)));
+  server.Route("POST", "/api/v1/controllers/{id}/heartbeat", bind(&Handlers::Heartbeat),
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kController)));
   server.Route("GET", "/api/v1/sign-rules", bind(&Handlers::GetRules));
-  server.Route("PUT", "/api/v1/sign-rules", bind(&Handlers::PutRules));
+  server.Route("PUT", "/api/v1/sign-rules", bind(&Handlers::PutRules),
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kOperator)));
 }
 
 }  // namespace pg::api

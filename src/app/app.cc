@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -555,6 +556,10 @@ void App::Impl::RegisterLiveApis() {
   options.bind_address = config.bind_address;
   options.port = config.port;
   if (config.io_threads > 0) options.io_threads = config.io_threads;
+  for (api::http::RequestLimits* limits : {&options.per_address, &options.per_client}) {
+    limits->per_second = config.http_rate;
+    limits->burst = 2 * config.http_rate;
+  }
   server = std::make_unique<api::http::Server>(options);
   api::ApiContext context;
   context.live = live.get();
@@ -716,6 +721,18 @@ void BlockTerminationSignals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    PG_LOG_WARNING("could not raise the open-file limit from {}: {}", before, std::strerror(errno));
+    return;
+  }
+  PG_LOG_INFO("open-file limit raised from {} to {}", before, limit.rlim_cur);
 }
 
 int WaitForTerminationSignal() {

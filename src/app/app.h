@@ -25,9 +25,14 @@ namespace pg::app {
 
 struct AppConfig {
   std::string db_path;
-  std::string bind_address = "0.0.0.0";
+  // Loopback unless told otherwise: the server has no TLS, so it faces the network through a
+  // proxy or by the operator's explicit choice (--listen 0.0.0.0:8080).
+  std::string bind_address = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (tests)
   int io_threads = 0;    // 0: one per core
+  // Requests per second one address, and one key, may send (the burst is twice that; 0: no
+  // limit). Past it: 429 with Retry-After (api/http/server.h).
+  double http_rate = 2000;
   // Run the simulated feed over the registry (the demo).
   bool simulate = false;
   uint64_t simulator_seed = 20261128;
@@ -95,6 +100,9 @@ class App {
 // Blocks until SIGINT or SIGTERM. REQUIRES: BlockTerminationSignals() was called before any
 // thread was started.
 void BlockTerminationSignals();
+// Raises the soft limit of open files to the hard one (systemd starts services at 1024, each
+// connection is a descriptor); the HTTP server derives its connection cap from the result.
+void RaiseOpenFileLimit();
 int WaitForTerminationSignal();
 
 }  // namespace pg::app

@@ -16,6 +16,9 @@
 namespace pg::store {
 class Store;
 }
+namespace pg::app {
+struct AppConfig;
+}
 
 namespace pg::cli {
 
@@ -39,5 +42,10 @@ void AddSimulateCommand(CLI::App& app, int* exit_code);
 // Builds the road graphs of `osm_path` next to `db_path` (whose open store is `store`) and prints
 // the report; returns the exit code (shared by build-roads and import-osm).
 int BuildRoads(const std::string& osm_path, const std::string& db_path, store::Store& store);
+
+// serve and demo: --listen ADDRESS:PORT (or --bind and --port) and --http-rate into `config`.
+void AddListenOptions(CLI::App& cmd, app::AppConfig& config);
+// Runs a server until SIGINT/SIGTERM; returns the exit code.
+int RunApp(const app::AppConfig& config);
 
 }  // namespace pg::cli

@@ -7,8 +7,6 @@
 
 namespace pg::cli {
 
-int RunApp(const app::AppConfig& config);
-
 void AddDemoCommand(CLI::App& app, int* exit_code) {
   auto config = std::make_shared<app::AppConfig>();
   config->db_path = "demo-data/demo.db";
@@ -18,8 +16,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
       "demo", "Run the built-in demo city (fictional) with live simulated feeds");
   cmd->add_option("--db", config->db_path, "Demo database; generated on first start")
       ->capture_default_str();
-  cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
-  cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
+  AddListenOptions(*cmd, *config);
   cmd->add_option("--mqtt", config->mqtt_broker,
                   "MQTT broker HOST[:PORT]: observations in, the guidance signs' contents out")
       ->envname("PARKGUIDE_MQTT");

@@ -3,13 +3,14 @@
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "model/model_json.h"
 
 namespace pg::cli {
 
-// Runs the app until SIGINT/SIGTERM. Shared with `demo`.
 int RunApp(const app::AppConfig& config) {
   app::BlockTerminationSignals();
+  app::RaiseOpenFileLimit();
   auto app = app::App::Create(config, SystemClock::Instance());
   if (!app.ok()) return Fail(app.status().message());
   if (Status s = (*app)->Start(); !s.ok()) return Fail(s.message());
@@ -19,12 +20,31 @@ int RunApp(const app::AppConfig& config) {
   return 0;
 }
 
+void AddListenOptions(CLI::App& cmd, app::AppConfig& config) {
+  cmd.add_option("--port", config.port, "HTTP port")->envname("PORT")->capture_default_str();
+  cmd.add_option("--bind", config.bind_address, "Address to listen on")->capture_default_str();
+  cmd.add_option_function<std::string>(
+         "--listen",
+         [&config](const std::string& text) {
+           auto address = ParseHostPort(text, 0, "--listen");
+           if (!address.ok()) throw CLI::ValidationError("--listen", address.status().message());
+           config.bind_address = address->first;
+           config.port = static_cast<uint16_t>(address->second);
+         },
+         "ADDRESS:PORT to listen on, e.g. 0.0.0.0:8080 for every interface (default: loopback)")
+      ->excludes("--bind");
+  cmd.add_option("--http-rate", config.http_rate,
+                 "Requests per second one address, and one key, may send (burst twice that; 0: "
+                 "no limit); past it the answer is 429")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 void AddServeCommand(CLI::App& app, int* exit_code) {
   auto config = std::make_shared<app::AppConfig>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a city: API, live state, dashboard");
   cmd->add_option("--db", config->db_path, "City database (SQLite)")->required();
-  cmd->add_option("--port", config->port, "HTTP port")->envname("PORT")->capture_default_str();
-  cmd->add_option("--bind", config->bind_address, "Address to listen on")->capture_default_str();
+  AddListenOptions(*cmd, *config);
   cmd->add_option("--keys", config->keys_file,
                   "Key file of operators and sign controllers (docs/api/signs.md)")
       ->check(CLI::ExistingFile);

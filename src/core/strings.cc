@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 
 #include <cctype>
@@ -132,6 +134,36 @@ void AppendJsonString(std::string& out, std::string_view text) {
     text.remove_prefix(1);
   }
   out.push_back('"');
+}
+
+Result<std::pair<std::string, int>> ParseHostPort(std::string_view text, int default_port,
+                                                  std::string_view field) {
+  text = TrimSpace(text);
+  const auto bad = [&](std::string_view why) {
+    return InvalidArgument(fmt::format("'{}' {}", text, why), std::string(field));
+  };
+  std::string_view host = text;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos) return bad("has '[' without ']'");
+    host = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(':')) return bad("is not [IPv6]:PORT");
+    if (!rest.empty()) port_text = rest.substr(1);
+  } else if (size_t colon = text.rfind(':'); colon != std::string_view::npos) {
+    if (text.find(':') != colon) return bad("is an IPv6 address: write it as [ADDRESS]:PORT");
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  if (host.empty()) return bad("names no host");
+  int port = default_port;
+  if (!port_text.empty() || port == 0) {
+    auto p = ParseInt(port_text);
+    if (!p || *p < 1 || *p > 65535) return bad("is not HOST:PORT with a port of 1–65535");
+    port = static_cast<int>(*p);
+  }
+  return std::pair{std::string(host), port};
 }
 
 }  // namespace pg

@@ -34,4 +34,21 @@ TEST(AppendJsonString, EscapesAndKeepsValidUtf8AndReplacesMalformedBytes) {
             "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
+TEST(ParseHostPort, TakesHostPortBracketedIpv6AndADefaultPort) {
+  using Address = std::pair<std::string, int>;
+  EXPECT_EQ(*ParseHostPort("127.0.0.1:8080", 0, "listen"), Address("127.0.0.1", 8080));
+  EXPECT_EQ(*ParseHostPort("[::1]:9000", 0, "listen"), Address("::1", 9000));
+  EXPECT_EQ(*ParseHostPort("[::]", 80, "listen"), Address("::", 80));
+  EXPECT_EQ(*ParseHostPort(" broker ", 1883, "mqtt"), Address("broker", 1883));
+}
+
+TEST(ParseHostPort, RefusesWhatIsNotAnAddressNamingTheField) {
+  for (const char* bad :
+       {"h:0", "h:65536", "h:x", ":80", "", "::1:80", "[::1", "[::1]80", "0.0.0.0"}) {
+    auto r = ParseHostPort(bad, 0, "listen");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().field(), "listen") << bad;
+  }
+}
+
 }  // namespace pg

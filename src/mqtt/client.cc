@@ -30,20 +30,7 @@ Result<std::pair<std::string, int>> ParseBrokerAddress(std::string_view text,
                                                        std::string_view field) {
   text = TrimSpace(text);
   if (text.starts_with("mqtt://")) text.remove_prefix(7);
-  size_t colon = text.rfind(':');
-  std::string host(text.substr(0, colon));
-  int port = 1883;
-  if (colon != std::string_view::npos) {
-    auto p = ParseInt(text.substr(colon + 1));
-    if (!p || *p < 1 || *p > 65535) {
-      return InvalidArgument(fmt::format("'{}' is not HOST[:PORT]", text), std::string(field));
-    }
-    port = static_cast<int>(*p);
-  }
-  if (host.empty()) {
-    return InvalidArgument(fmt::format("'{}' names no host", text), std::string(field));
-  }
-  return std::pair{host, port};
+  return ParseHostPort(text, 1883, field);
 }
 
 Client::Client(Options options, Handlers handlers)

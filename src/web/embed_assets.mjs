@@ -3,6 +3,7 @@
 // hashes in their names (vite), so they may be cached for ever; the rest must be revalidated.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, extname } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const [dist, output] = process.argv.slice(2);
 const types = {
@@ -16,6 +17,21 @@ const types = {
   ".woff2": "font/woff2",
   ".txt": "text/plain; charset=utf-8",
 };
+
+// Text compresses well and browsers take gzip over plain HTTP too (brotli only over HTTPS).
+const compressible = new Set([".html", ".js", ".css", ".json", ".svg", ".txt"]);
+
+function cArray(name, bytes) {
+  let hex = "";
+  for (let j = 0; j < bytes.length; j++) {
+    hex += (j % 24 === 0 ? "\n" : "") + "0x" + bytes[j].toString(16).padStart(2, "0") + ",";
+  }
+  return `const unsigned char ${name}[] = {${hex}0};\n`;
+}
+
+function view(name, length) {
+  return `std::string_view(reinterpret_cast<const char*>(${name}), ${length})`;
+}
 
 function walk(dir) {
   return readdirSync(dir).sort().flatMap((name) => {
@@ -35,15 +51,19 @@ files.forEach((file, i) => {
   const bytes = readFileSync(file);
   const rel = "/" + relative(dist, file).split("\\").join("/");
   const type = types[extname(file)] || "application/octet-stream";
-  let hex = "";
-  for (let j = 0; j < bytes.length; j++) {
-    hex += (j % 24 === 0 ? "\n" : "") + "0x" + bytes[j].toString(16).padStart(2, "0") + ",";
+  out += cArray(`kFile${i}`, bytes);
+  let gzip = "std::string_view()";
+  if (compressible.has(extname(file))) {
+    // Level 9 once at build time; the gzip header's time stays 0, so builds are reproducible.
+    const packed = gzipSync(bytes, { level: 9 });
+    if (packed.length < bytes.length * 0.9) {
+      out += cArray(`kGzip${i}`, packed);
+      gzip = view(`kGzip${i}`, packed.length);
+    }
   }
-  out += `const unsigned char kFile${i}[] = {${hex}0};\n`;
   entries.push(
-    `  {${JSON.stringify(rel)}, ${JSON.stringify(type)}, ` +
-      `std::string_view(reinterpret_cast<const char*>(kFile${i}), ${bytes.length}), ` +
-      `${rel.startsWith("/assets/")}},`,
+    `  {${JSON.stringify(rel)}, ${JSON.stringify(type)}, ${view(`kFile${i}`, bytes.length)}, ` +
+      `${rel.startsWith("/assets/")}, ${gzip}},`,
   );
 });
 out += `const Asset kAssets[] = {\n${entries.join("\n")}\n};

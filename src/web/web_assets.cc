@@ -11,9 +11,14 @@ const Asset* FindAsset(std::string_view path) {
   return it != assets.end() && it->path == path ? &*it : nullptr;
 }
 
-std::string_view IndexHtml() {
+const Asset& IndexPage() {
+  static constexpr Asset kStandIn{"/index.html",
+                                  "text/html; charset=utf-8",
+                                  "<!doctype html><title>parkguide</title>",
+                                  false,
+                                  {}};
   const Asset* index = FindAsset("/index.html");
-  return index ? index->body : std::string_view("<!doctype html><title>parkguide</title>");
+  return index ? *index : kStandIn;
 }
 
 }  // namespace pg::web

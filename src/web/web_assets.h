@@ -14,6 +14,7 @@ struct Asset {
   std::string_view content_type;  // for the Content-Type header
   std::string_view body;
   bool immutable = false;  // the name carries a content hash: cache for ever
+  std::string_view gzip;   // the body gzipped at build time; empty when it does not pay
 };
 
 // Every embedded file, sorted by path. Generated (embed_assets.mjs).
@@ -22,7 +23,8 @@ std::span<const Asset> Assets();
 // The asset at `path`, or nullptr.
 const Asset* FindAsset(std::string_view path);
 
-// The dashboard's entry page, served at "/".
-std::string_view IndexHtml();
+// The dashboard's entry page, served at "/": an asset whose path is "/index.html" (a stand-in
+// page when the build has none).
+const Asset& IndexPage();
 
 }  // namespace pg::web

@@ -62,6 +62,24 @@ void IngestService::CountSeqErrors(const std::string& source,
   state_.CountSeqRefused(source, static_cast<uint64_t>(n));
 }
 
+Result<std::shared_ptr<const Principal>> IngestService::Authenticate(std::string_view credentials) {
+  auto p = keys_.Authenticate(credentials);
+  if (p.ok() || keys_.Knows(credentials)) return p;
+  // Perhaps a key issued since the keys were loaded: reload, at most once a second.
+  std::function<void()> reload;
+  {
+    std::lock_guard lock(mu_);
+    Timestamp now = clock_.Now();
+    if (reload_ && now - last_reload_ >= std::chrono::seconds(1)) {
+      last_reload_ = now;
+      reload = reload_;
+    }
+  }
+  if (!reload) return p;
+  reload();
+  return keys_.Authenticate(credentials);
+}
+
 void IngestService::Submit(std::string_view credentials, std::string_view body,
                            journal::Channel channel, Done done,
                            const model::Source* trusted_source) {
@@ -70,23 +88,7 @@ void IngestService::Submit(std::string_view credentials, std::string_view body,
   if (trusted_source) {
     principal = std::make_shared<const Principal>(*trusted_source, *state_.index());
   } else {
-    auto p = keys_.Authenticate(credentials);
-    if (!p.ok() && !keys_.Knows(credentials)) {
-      // Perhaps a key issued since the keys were loaded: reload, at most once a second.
-      std::function<void()> reload;
-      {
-        std::lock_guard lock(mu_);
-        Timestamp now = clock_.Now();
-        if (reload_ && now - last_reload_ >= std::chrono::seconds(1)) {
-          last_reload_ = now;
-          reload = reload_;
-        }
-      }
-      if (reload) {
-        reload();
-        p = keys_.Authenticate(credentials);
-      }
-    }
+    auto p = Authenticate(credentials);
     if (!p.ok()) {
       result.status = p.status();
       return done(std::move(result));

@@ -62,6 +62,11 @@ class IngestService {
   IngestService(state::LiveState& state, KeyRing& keys, IngestPipeline& pipeline,
                 const Clock& clock, IngestLimits limits = {});
 
+  // The source whose key `credentials` is (the Authorization header value or a bare key),
+  // reloading the keys once a second at most when the key is not known (a source added since).
+  // Errors: kUnauthenticated. What the HTTP channel checks before reading a request's body.
+  Result<std::shared_ptr<const Principal>> Authenticate(std::string_view credentials);
+
   // `credentials` is the Authorization header value (or a bare key); when `trusted_source` is
   // set instead (a broker that authenticated the publisher), no key is needed.
   void Submit(std::string_view credentials, std::string_view body, journal::Channel channel,
