@@ -1,6 +1,6 @@
 // ingest_load: the load tool behind bench/ingest_bench.sh. One mode per run, one result line.
 //
-//   ingest_load http  --port P --keys K1,K2 [--batch 1000] [--seconds 10] [--interval-ms 0]
+//   ingest_load http  --port P --keys K1,K2 [--batch 1000] [--seconds 10]
 //   ingest_load redis --port P --connections 2 [--batch 1000] [--seconds 10]
 //                     [--batching pipeline|multi|one]
 //   ingest_load mqtt  --port P --broker-port B --city C --source S --key K [--messages 2000]
@@ -8,15 +8,14 @@
 //   ingest_load sse   --port P --key K [--clients 1000] [--events 300]
 //
 // http: one connection per key (a source each), POSTing batches of facility counts as fast as
-// the server acknowledges them (200 = durable), or one every --interval-ms per connection (a
-// steady feed whose latency is what counts, e.g. beside a flood of reads). redis: the same
-// observations to a redis-server, batched three ways: `pipeline`, one HSET per observation sent
-// together (one round trip, one reply each); `multi`, the same inside MULTI/EXEC (applied as one
-// transaction, as parkguide applies a batch); `one`, the whole batch as one HSET command of 3
-// fields per observation (one command and one reply per batch, as parkguide's one request per
-// batch). mqtt: QoS 1 publishes of batches, then waits until parkguide reports every observation
-// accepted. sse: opens N stream clients, then posts one count change at a time and measures, for
-// every client, acknowledgement → event received.
+// the server acknowledges them (200 = durable). redis: the same observations to a redis-server,
+// batched three ways: `pipeline`, one HSET per observation sent together (one round trip, one
+// reply each); `multi`, the same inside MULTI/EXEC (applied as one transaction, as parkguide
+// applies a batch); `one`, the whole batch as one HSET command of 3 fields per observation (one
+// command and one reply per batch, as parkguide's one request per batch). mqtt: QoS 1 publishes of
+// batches, then waits until parkguide reports every observation accepted. sse: opens N stream
+// clients, then posts one count change at a time and measures, for every client, acknowledgement →
+// event received.
 #include <fmt/format.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
@@ -105,7 +104,6 @@ int Http(const std::map<std::string, std::string>& a) {
   auto port = static_cast<uint16_t>(IntArg(a, "port", 8080));
   int batch = IntArg(a, "batch", 1000);
   int seconds = IntArg(a, "seconds", 10);
-  const auto interval = std::chrono::milliseconds(IntArg(a, "interval-ms", 0));
   const std::string key_list = Arg(a, "keys");  // the views below point into it
   auto keys = pg::SplitString(key_list, ',');
   auto fs = Facilities(port);
@@ -125,12 +123,7 @@ int Http(const std::map<std::string, std::string>& a) {
       int64_t seq = 0;  // a new boot per run: seqs from 1 (docs/api/ingest.md)
       const int64_t boot = BootNow();
       std::vector<double> local;
-      auto next = Clock::now();
       while (!stop) {
-        if (interval.count() > 0) {
-          std::this_thread::sleep_until(next);
-          next += interval;
-        }
         std::string body = Batch(fs, batch, boot, seq, rng);
         auto t0 = Clock::now();
         auto r = (*conn)->Request("POST", "/api/v1/observations", body,

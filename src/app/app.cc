@@ -560,6 +560,7 @@ void App::Impl::RegisterLiveApis() {
     limits->per_second = config.http_rate;
     limits->burst = 2 * config.http_rate;
   }
+  options.max_streams_per_address = config.http_streams_per_address;
   server = std::make_unique<api::http::Server>(options);
   api::ApiContext context;
   context.live = live.get();

@@ -33,6 +33,9 @@ struct AppConfig {
   // Requests per second one address, and one key, may send (the burst is twice that; 0: no
   // limit). Past it: 429 with Retry-After (api/http/server.h).
   double http_rate = 2000;
+  // Event streams one address may hold open (a traffic centre behind one NAT address may need
+  // more than the default).
+  size_t http_streams_per_address = 64;
   // Run the simulated feed over the registry (the demo).
   bool simulate = false;
   uint64_t simulator_seed = 20261128;

@@ -38,6 +38,10 @@ void AddListenOptions(CLI::App& cmd, app::AppConfig& config) {
                  "no limit); past it the answer is 429")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd.add_option("--streams-per-address", config.http_streams_per_address,
+                 "Event streams (GET /api/v1/stream) one address may hold open")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 void AddServeCommand(CLI::App& app, int* exit_code) {

@@ -37,6 +37,13 @@ void AppendEvent(std::string& out, std::string_view event_name, std::string_view
   out += '\n';
 }
 
+// The heap memory a string holds: its capacity (strings grow by doubling), none while it fits in
+// the string itself.
+size_t HeapBytes(const std::string& s) {
+  static const size_t kInline = std::string().capacity();
+  return s.capacity() > kInline ? s.capacity() : 0;
+}
+
 }  // namespace
 
 std::string FormatEvent(std::string_view event_name, std::string_view data,
@@ -52,23 +59,28 @@ bool StreamBudget::OverShare(size_t queued) const {
   return queued > budget_ / std::max<size_t>(1, streams_.load(std::memory_order_relaxed));
 }
 
-void EventStream::Charge(size_t bytes) {
-  if (budget_ != nullptr) budget_->queued_.fetch_add(bytes, std::memory_order_relaxed);
-}
-
-void EventStream::Uncharge(size_t bytes) {
-  if (budget_ != nullptr) budget_->queued_.fetch_sub(bytes, std::memory_order_relaxed);
+// What the budget counts is memory, not queue lengths.
+void EventStream::Recharge() {
+  const size_t now = HeapBytes(queue_) + in_flight_capacity_;
+  if (budget_ != nullptr && now != charged_) {
+    if (now > charged_) {
+      budget_->queued_.fetch_add(now - charged_, std::memory_order_relaxed);
+    } else {
+      budget_->queued_.fetch_sub(charged_ - now, std::memory_order_relaxed);
+    }
+  }
+  charged_ = budget_ != nullptr ? now : 0;
 }
 
 bool EventStream::OverBound() const {
-  const size_t held = queue_.size() + in_flight_bytes_;
-  return held > max_queued_bytes_ || (budget_ != nullptr && budget_->OverShare(held));
+  return queue_.size() + in_flight_bytes_ > max_queued_bytes_ ||
+         (budget_ != nullptr && budget_->OverShare(charged_));
 }
 
 void EventStream::DropQueue() {
   state_ = State::kDropped;
-  Uncharge(queue_.size());
   std::string().swap(queue_);
+  Recharge();
 }
 
 // `wake_` is called with mu_ held: it only posts to the connection's strand, and holding the
@@ -78,9 +90,8 @@ template <typename AppendFn>
 bool EventStream::Enqueue(AppendFn append) {
   std::lock_guard lock(mu_);
   if (state_ != State::kOpen) return false;
-  const size_t before = queue_.size();
   append(queue_);
-  Charge(queue_.size() - before);
+  Recharge();
   if (OverBound()) {
     // The client has fallen behind by more than its bound: drop it rather than grow.
     DropQueue();
@@ -131,7 +142,7 @@ void EventStream::Attach(size_t max_queued_bytes, StreamBudget* budget,
   if (budget != nullptr && state_ != State::kDropped) {
     budget_ = budget;
     budget_->streams_.fetch_add(1, std::memory_order_relaxed);
-    Charge(queue_.size());
+    Recharge();
   }
   if (state_ == State::kOpen && OverBound()) DropQueue();
   if (state_ != State::kDropped) wake_ = std::move(wake);
@@ -147,6 +158,8 @@ EventStream::State EventStream::Take(std::string& out) {
   out.swap(queue_);
   if (queue_.capacity() > kRetainedBufferBytes) std::string().swap(queue_);
   in_flight_bytes_ = out.size();
+  in_flight_capacity_ = HeapBytes(out);
+  Recharge();
   return state_;
 }
 
@@ -157,8 +170,9 @@ bool EventStream::dropped() const {
 
 void EventStream::WriteDone() {
   std::lock_guard lock(mu_);
-  Uncharge(in_flight_bytes_);
   in_flight_bytes_ = 0;
+  in_flight_capacity_ = 0;
+  Recharge();
 }
 
 void EventStream::Detach() {
@@ -166,9 +180,10 @@ void EventStream::Detach() {
   {
     std::lock_guard lock(mu_);
     state_ = State::kDropped;
-    Uncharge(queue_.size() + in_flight_bytes_);
     std::string().swap(queue_);
     in_flight_bytes_ = 0;
+    in_flight_capacity_ = 0;
+    Recharge();
     if (budget_ != nullptr) {
       budget_->streams_.fetch_sub(1, std::memory_order_relaxed);
       budget_ = nullptr;

@@ -73,7 +73,7 @@ class EventStream {
   static constexpr size_t kDefaultMaxQueuedBytes = size_t{1} << 20;
   // An idle stream keeps buffers up to this size for reuse and frees larger ones, so a burst
   // does not pin memory on each of thousands of clients.
-  static constexpr size_t kRetainedBufferBytes = size_t{64} << 10;
+  static constexpr size_t kRetainedBufferBytes = size_t{16} << 10;
 
   EventStream() = default;
   EventStream(const EventStream&) = delete;
@@ -129,14 +129,15 @@ class EventStream {
   bool OverBound() const;
   // Discards the queue; the stream is dropped. REQUIRES: mu_ held.
   void DropQueue();
-  // Counts `bytes` more (or fewer) against the budget. REQUIRES: mu_ held.
-  void Charge(size_t bytes);
-  void Uncharge(size_t bytes);
+  // Brings what this stream counts against the budget up to date. REQUIRES: mu_ held.
+  void Recharge();
 
   mutable std::mutex mu_;
   State state_ = State::kOpen;                        // guarded by mu_
   std::string queue_;                                 // guarded by mu_
   size_t in_flight_bytes_ = 0;                        // guarded by mu_
+  size_t in_flight_capacity_ = 0;                     // guarded by mu_: the buffer's size
+  size_t charged_ = 0;  // guarded by mu_: what the budget counts for this stream
   size_t max_queued_bytes_ = kDefaultMaxQueuedBytes;  // guarded by mu_
   StreamBudget* budget_ = nullptr;                    // guarded by mu_; set while attached
   bool wake_pending_ = false;   // a write is already scheduled; guarded by mu_
