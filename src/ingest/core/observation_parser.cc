@@ -361,7 +361,9 @@ Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions&
       } else if (field.key == "key") {
         std::string_view k;
         if (field.value.get_string().get(k)) return InvalidArgument("must be a string", "key");
-        batch.key = std::string(k);
+        // The first, as FindRootKey authenticates a message with: a repeated "key" must not
+        // name another key than the one checked.
+        if (!batch.key) batch.key = std::string(k);
       } else if (!ReadMember(field.key, field.value, single)) {
         return InvalidArgument("the body is not valid JSON");
       }

@@ -127,6 +127,20 @@ TEST(ObservationParser, SingleObjectWithKeyAsMqttSendsIt) {
   EXPECT_FALSE(batch->observations[0].bay_occupied);
 }
 
+// Found by fuzz/mqtt_message_fuzzer (fuzz/regressions/mqtt_message): ParseObservations kept the
+// last of two "key" members while FindRootKey, which authenticates the message, reads the first.
+TEST(ObservationParser, ARepeatedKeyIsTheFirstAsFindRootKeyReadsIt) {
+  constexpr const char* kTwoKeys =
+      R"({"key": "pgk_first", "type": "bay", "bay": "B1", "time": "2026-11-28T08:00:00Z",)"
+      R"( "occupied": true, "key": "pgk_second"})";
+  auto batch = ParseObservations(kTwoKeys, Options());
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  auto key = FindRootKey(kTwoKeys);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(*key, "pgk_first");
+  EXPECT_EQ(batch->key, *key);
+}
+
 TEST(ObservationParser, WireJsonRoundTrips) {
   auto options = Options();
   options.max_items = 10;
