@@ -2,7 +2,7 @@
 PORT ?= 8080
 CMAKE ?= cmake
 
-.PHONY: demo test deps release ci asan bench format tidy clean
+.PHONY: demo test deps release ci asan bench fuzz format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,6 +26,15 @@ asan: deps
 	@$(CMAKE) --preset asan-ubsan >/dev/null
 	@$(CMAKE) --build build/asan-ubsan --target unit_tests
 	ctest --preset asan-ubsan
+
+# Every parser fuzzed (libFuzzer, clang, ASan + UBSan) for FUZZ_SECONDS each, after replaying
+# the crashes found so far; seeds from ../shared/data first (docs/fuzzing.md).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	@$(CMAKE) --preset fuzz >/dev/null
+	@$(CMAKE) --build --preset fuzz
+	@fuzz/make_corpus.sh
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: deps
 	@$(CMAKE) --preset bench >/dev/null

@@ -10,6 +10,7 @@
 #include "core/strings.h"
 #include "model/model_json.h"
 #include "registry/registry.h"
+#include "signs/controller_messages.h"
 
 namespace pg::api {
 namespace {
@@ -369,11 +370,9 @@ class Handlers {
       return ProblemFromStatus(PermissionDenied(
           fmt::format("key '{}' is not the controller of sign '{}'", who->id, id)));
     }
-    json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body.contains("seq") || !body["seq"].is_number_integer()) {
-      return ProblemFromStatus(InvalidArgument("the seq of the content shown is required", "seq"));
-    }
-    int64_t seq = body["seq"].get<int64_t>();
+    auto ack = signs::ParseSignAck(req.body);
+    if (!ack.ok()) return ProblemFromStatus(ack.status());
+    int64_t seq = ack->seq;
     if (!c_.signs->OnAck(model::SignId(id), seq, c_.clock->Now())) {
       return ProblemFromStatus(FailedPrecondition(fmt::format(
           "seq {} was not published to sign '{}' (the newest is {})", seq, id, snap->seq)));
@@ -392,19 +391,9 @@ class Handlers {
       return ProblemFromStatus(
           PermissionDenied(fmt::format("key '{}' cannot speak for controller '{}'", who->id, id)));
     }
-    std::vector<std::string> faults;
-    json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (!body.is_object())
-      return ProblemFromStatus(InvalidArgument("must be a JSON object", "body"));
-    if (body.contains("faults")) {
-      if (!body["faults"].is_array()) {
-        return ProblemFromStatus(InvalidArgument("must be an array of texts", "faults"));
-      }
-      for (const auto& f : body["faults"]) {
-        if (f.is_string()) faults.push_back(f.get<std::string>());
-      }
-    }
-    if (!c_.signs->OnHeartbeat(id, c_.clock->Now(), std::move(faults))) {
+    auto heartbeat = signs::ParseControllerHeartbeat(req.body);
+    if (!heartbeat.ok()) return ProblemFromStatus(heartbeat.status());
+    if (!c_.signs->OnHeartbeat(id, c_.clock->Now(), std::move(heartbeat->faults))) {
       return ProblemFromStatus(NotFound(fmt::format("no sign has controller '{}'", id), "id"));
     }
     Response r;

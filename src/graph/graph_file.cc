@@ -300,8 +300,11 @@ Result<std::unique_ptr<MappedGraphFile>> MappedGraphFile::Open(const std::string
   file->source_fingerprint_ = header.source_fingerprint;
 
   std::vector<SectionEntry> table(header.section_count);
-  std::memcpy(table.data(), file->data_ + header.section_table_offset,
-              table.size() * sizeof(SectionEntry));
+  if (!table.empty()) {  // memcpy's pointers must not be null even for no bytes: a file of no
+                         // sections has table.data() == nullptr (it is refused below)
+    std::memcpy(table.data(), file->data_ + header.section_table_offset,
+                table.size() * sizeof(SectionEntry));
+  }
   auto find = [&](const std::string& name) -> const SectionEntry* {
     for (const SectionEntry& e : table) {
       if (std::strncmp(e.name, name.c_str(), sizeof e.name) == 0) return &e;

@@ -2,6 +2,7 @@
 #include "graph_build/graph_builder.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -39,6 +40,17 @@ void Patch(std::string& bytes, size_t offset, T value) {
 // Header offsets (docs/formats/graph.md).
 constexpr size_t kFormatVersionAt = 8;
 constexpr size_t kProfileVersionAt = 12;
+constexpr size_t kSectionCountAt = 20;
+constexpr size_t kHeaderCrcAt = 52;
+constexpr size_t kHeaderBytes = 128;
+
+// Recomputes the header's CRC after a patch, so that the check after it is reached.
+void RepairHeaderCrc(std::string& bytes) {
+  Patch<uint32_t>(bytes, kHeaderCrcAt, 0);
+  Patch<uint32_t>(
+      bytes, kHeaderCrcAt,
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), kHeaderBytes)));
+}
 
 template <typename A, typename B>
 bool SameArray(const A& a, const B& b) {
@@ -183,6 +195,25 @@ TEST(GraphFile, CatchesABrokenStructureEvenWithoutTheChecksum) {
   EXPECT_EQ(broken.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(broken.status().message().find("turn_head"), std::string::npos)
       << broken.status().message();
+}
+
+// Found by fuzz/graph_file_fuzzer (fuzz/regressions/graph_file): a header of no sections made
+// the loader memcpy into the null data() of an empty table (undefined behaviour, reported by the
+// asan-ubsan preset).
+TEST(GraphFile, RefusesAFileOfNoSections) {
+  testing::TempDir dir;
+  const std::string path = dir.File("city.graph");
+  ASSERT_TRUE(WriteGraphFile(path, TownGraphs(), 1, "{}").ok());
+  std::string bytes = ReadBytes(path);
+  Patch<uint32_t>(bytes, kSectionCountAt, 0);
+  RepairHeaderCrc(bytes);
+  WriteBytes(path, bytes);
+  GraphOpenOptions unchecked;
+  unchecked.verify_checksum = false;
+  auto empty = MappedGraphFile::Open(path, unchecked);
+  EXPECT_EQ(empty.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(empty.status().message().find("is missing"), std::string::npos)
+      << empty.status().message();
 }
 
 TEST(GraphFile, PathNextToTheDatabase) {

@@ -180,7 +180,7 @@ Result<int> ParseMinuteOfDay(std::string_view text, std::string_view field) {
     h = ParseInt(parts[0]);
     m = ParseInt(parts[1]);
   }
-  if (!h || !m || *h < 0 || *m < 0 || *m > 59 || *h * 60 + *m > 1440) {
+  if (!h || !m || *h < 0 || *h > 24 || *m < 0 || *m > 59 || *h * 60 + *m > 1440) {
     return InvalidArgument(fmt::format("'{}' is not a time of day HH:MM", text),
                            std::string(field));
   }

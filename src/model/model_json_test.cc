@@ -46,6 +46,21 @@ TEST(ModelJson, BadMembersAreNamed) {
   EXPECT_EQ(r3.status().field(), "capacity.total");
 }
 
+TEST(ModelJson, TimesOfDayParseWithinTheDay) {
+  EXPECT_EQ(*ParseMinuteOfDay("08:30", "from"), 510);
+  EXPECT_EQ(*ParseMinuteOfDay("24:00", "to"), 1440);
+  for (const char* bad : {"24:01", "25:00", "8:60", "-1:00", "08:5", "0830"}) {
+    auto m = ParseMinuteOfDay(bad, "from");
+    ASSERT_FALSE(m.ok()) << bad;
+    EXPECT_EQ(m.status().field(), "from");
+  }
+  // Found by fuzz/tariff_fuzzer (fuzz/regressions/tariff): an hour this large overflowed
+  // hours * 60 (undefined behaviour) before the range check.
+  auto huge = ParseMinuteOfDay("222222222222222200:00", "from");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ModelJson, ScopesParseAndFormat) {
   auto s = ParseScope("facility:F1,facility:F2,operator:CityParking");
   ASSERT_TRUE(s.ok());

@@ -16,7 +16,7 @@ constexpr uint32_t kUnset = UINT32_MAX;
 }  // namespace
 
 DijkstraQuery::DijkstraQuery(const RoadNetwork& network, Mode mode)
-    : network_(&network), mode_(mode), g_(&network.View(mode)) {
+    : mode_(mode), g_(&network.View(mode)) {
   MergeLayers();
   const uint32_t states = g_->node_count() * kPhases;
   distance_.assign(states, kUnset);

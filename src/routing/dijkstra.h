@@ -64,7 +64,6 @@ class DijkstraQuery {
   // The target's directions (base nodes) and what is left to drive on each.
   void TargetsOf(const SnappedPoint& to, std::vector<internal::Seed>& out) const;
 
-  const RoadNetwork* network_;
   Mode mode_;
   const graph::ModeGraphView* g_;
   // The merged graph: search node → base node (a local direction's end copy → its start copy);

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/strings.h"
+#include "signs/controller_messages.h"
 
 namespace pg::signs {
 namespace {
@@ -69,32 +70,29 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
   if (parts.size() != 3) return;
   Timestamp now = clock_.Now();
   if (parts[0] == "signs" && parts[2] == "ack") {
-    json j = json::parse(payload, nullptr, false);
-    if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer()) {
+    auto ack = ParseSignAck(payload);
+    if (!ack.ok()) {
       PG_LOG_WARNING("signs: ignoring a malformed acknowledgement on {}", topic);
       return;
     }
     model::SignId sign(parts[1]);
     // Only the sign's own controller speaks for it (the broker's ACLs should already ensure it).
-    if (j.contains("controller") && j["controller"].is_string()) {
+    if (ack->controller) {
       auto current = service_.Current(sign);
-      if (current && current->controller_id != j["controller"].get<std::string>()) {
+      if (current && current->controller_id != *ack->controller) {
         PG_LOG_WARNING(
             "signs: ignoring an acknowledgement of {} from controller '{}', not its "
             "controller '{}'",
-            sign.str(), j["controller"].get<std::string>(), current->controller_id);
+            sign.str(), *ack->controller, current->controller_id);
         return;
       }
     }
-    service_.OnAck(sign, j["seq"].get<int64_t>(), now);
+    service_.OnAck(sign, ack->seq, now);
   } else if (parts[0] == "controllers" && parts[2] == "heartbeat") {
-    json j = json::parse(payload, nullptr, false);
+    // A heartbeat whose faults cannot be read still says the controller is alive.
+    auto heartbeat = ParseControllerHeartbeat(payload);
     std::vector<std::string> faults;
-    if (j.is_object() && j.contains("faults") && j["faults"].is_array()) {
-      for (const auto& f : j["faults"]) {
-        if (f.is_string()) faults.push_back(f.get<std::string>());
-      }
-    }
+    if (heartbeat.ok()) faults = std::move(heartbeat->faults);
     service_.OnHeartbeat(std::string(parts[1]), now, std::move(faults));
   } else if (parts[0] == "controllers" && parts[2] == "status") {
     if (payload == "offline") {

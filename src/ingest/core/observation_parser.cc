@@ -361,7 +361,9 @@ Result<ParsedBatch> ParseObservations(std::string_view json, const ParseOptions&
       } else if (field.key == "key") {
         std::string_view k;
         if (field.value.get_string().get(k)) return InvalidArgument("must be a string", "key");
-        batch.key = std::string(k);
+        // The first, as FindRootKey authenticates a message with: a repeated "key" must not
+        // name another key than the one checked.
+        if (!batch.key) batch.key = std::string(k);
       } else if (!ReadMember(field.key, field.value, single)) {
         return InvalidArgument("the body is not valid JSON");
       }
@@ -391,10 +393,15 @@ std::string ToWireJson(std::span<const model::Observation> observations) {
     const char* target_field = "facility";
     if (o.type == model::ObservationType::kBay) target_field = "bay";
     if (o.type == model::ObservationType::kCharger) target_field = "charger";
-    // Ids are quoted by nlohmann-free escaping: ids are validated printable text, but escape
-    // quotes and backslashes all the same.
+    // Ids are quoted by nlohmann-free escaping. A registry id is printable text, but a parsed
+    // observation's target is whatever the client sent (the registry refuses it later), control
+    // characters included: JSON must have those escaped.
     std::string target;
     for (char c : o.target) {
+      if (static_cast<unsigned char>(c) < 0x20) {
+        target += fmt::format("\\u{:04x}", static_cast<int>(c));
+        continue;
+      }
       if (c == '"' || c == '\\') target.push_back('\\');
       target.push_back(c);
     }

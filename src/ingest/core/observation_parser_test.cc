@@ -127,6 +127,38 @@ TEST(ObservationParser, SingleObjectWithKeyAsMqttSendsIt) {
   EXPECT_FALSE(batch->observations[0].bay_occupied);
 }
 
+// Found by fuzz/mqtt_message_fuzzer (fuzz/regressions/mqtt_message): ParseObservations kept the
+// last of two "key" members while FindRootKey, which authenticates the message, reads the first.
+TEST(ObservationParser, ARepeatedKeyIsTheFirstAsFindRootKeyReadsIt) {
+  constexpr const char* kTwoKeys =
+      R"({"key": "pgk_first", "type": "bay", "bay": "B1", "time": "2026-11-28T08:00:00Z",)"
+      R"( "occupied": true, "key": "pgk_second"})";
+  auto batch = ParseObservations(kTwoKeys, Options());
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  auto key = FindRootKey(kTwoKeys);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(*key, "pgk_first");
+  EXPECT_EQ(batch->key, *key);
+}
+
+// Found by fuzz/observation_json_fuzzer (fuzz/regressions/observation_json): a target holding a
+// control character ("\u0000" as the client sent it) went into ToWireJson's output raw, which is
+// not JSON.
+TEST(ObservationParser, WireJsonEscapesControlCharactersOfTargets) {
+  auto batch = ParseObservations(
+      R"({"observations": [{"type": "entry", "facility": "F1\u0000\n\u001f\"\\", )"
+      R"("time": "2026-11-28T08:00:00+08:00"}]})",
+      Options());
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_TRUE(batch->errors.empty()) << batch->errors[0].Name() << ": " << batch->errors[0].reason;
+  ASSERT_EQ(batch->observations.size(), 1u);
+  EXPECT_EQ(batch->observations[0].target, std::string("F1\0\n\x1f\"\\", 7));
+  auto again = ParseObservations(ToWireJson(batch->observations), Options());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_TRUE(again->errors.empty());
+  EXPECT_EQ(again->observations, batch->observations);
+}
+
 TEST(ObservationParser, WireJsonRoundTrips) {
   auto options = Options();
   options.max_items = 10;

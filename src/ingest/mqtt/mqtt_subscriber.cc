@@ -16,6 +16,14 @@ constexpr size_t kMaxQueuedLetterBytes = size_t{16} << 20;
 
 }  // namespace
 
+std::optional<std::string_view> TopicSource(std::string_view topic, std::string_view prefix) {
+  if (!topic.starts_with(prefix) || topic.size() == prefix.size() ||
+      topic.find('/', prefix.size()) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return topic.substr(prefix.size());
+}
+
 size_t MqttSubscriber::LetterBytes(const Entry& e) {
   return e.topic.size() + e.payload.size() + e.source.size() + e.reason.size() + sizeof(Entry);
 }
@@ -105,9 +113,9 @@ void MqttSubscriber::Take(std::string topic, std::string_view payload) {
   Entry e;
   e.received = clock_.Now();
   e.topic = std::move(topic);
-  bool topic_ok = e.topic.starts_with(topic_prefix_) && e.topic.size() > topic_prefix_.size() &&
-                  e.topic.find('/', topic_prefix_.size()) == std::string::npos;
-  if (topic_ok) e.source = e.topic.substr(topic_prefix_.size());
+  std::optional<std::string_view> source = TopicSource(e.topic, topic_prefix_);
+  const bool topic_ok = source.has_value();
+  if (topic_ok) e.source = std::string(*source);
   bool oversize = payload.size() > options_.max_message_bytes;
   // Copied before the lock, so the worker and the committer never wait for a large copy.
   e.payload = std::string(oversize ? payload.substr(0, kKeptOfRefused) : payload);

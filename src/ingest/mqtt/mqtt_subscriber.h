@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -88,6 +89,11 @@ struct MqttStats {
   bool connected = false;
   bool subscribed = false;  // the broker confirmed the subscription (SUBACK) on this connection
 };
+
+// The <source> of an observation topic: what follows `prefix` ("parkguide/<city>/obs/") in
+// `topic` when that is one non-empty segment; nullopt for any other topic. The view points into
+// `topic`.
+std::optional<std::string_view> TopicSource(std::string_view topic, std::string_view prefix);
 
 // The MQTT ingest as Prometheus metrics (GET /metrics): messages by disjoint outcome (every message
 // received ends in exactly one), the queue, the connection.

@@ -134,6 +134,16 @@ class MqttTest : public ::testing::Test {
   const std::string topic_ = "parkguide/mqttville/obs/gw";
 };
 
+TEST(TopicSource, IsTheOneNonEmptySegmentAfterThePrefix) {
+  constexpr std::string_view kPrefix = "parkguide/demo/obs/";
+  EXPECT_EQ(TopicSource("parkguide/demo/obs/gate-1", kPrefix), "gate-1");
+  for (std::string_view topic :
+       {"parkguide/demo/obs/", "parkguide/demo/obs/a/b", "parkguide/demo/obs/gate/",
+        "parkguide/other/obs/gate", "parkguide/demo/obs", ""}) {
+    EXPECT_FALSE(TopicSource(topic, kPrefix).has_value()) << topic;
+  }
+}
+
 TEST_F(MqttTest, ValidMessagesReachTheStateAndInvalidOnesTheDeadLetters) {
   Node node(dir_, broker_->port(), sources_);
   ASSERT_TRUE(node.StartAndWaitSubscribed());
