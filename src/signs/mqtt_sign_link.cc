@@ -6,6 +6,8 @@
 
 #include "core/log.h"
 #include "core/strings.h"
+#include "core/text_bounds.h"
+#include "model/validation.h"
 
 namespace pg::signs {
 namespace {
@@ -67,6 +69,12 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
   if (!topic.starts_with(prefix)) return;
   auto parts = SplitString(topic.substr(prefix.size()), '/');
   if (parts.size() != 3) return;
+  // A sign's or controller's id: any other segment names nothing parkguide knows.
+  if (!model::ValidateId(parts[1], "topic").ok()) {
+    PG_LOG_WARNING("signs: ignoring a message on a topic whose id is not an id: {}",
+                   BoundedText(topic, 200));
+    return;
+  }
   Timestamp now = clock_.Now();
   if (parts[0] == "signs" && parts[2] == "ack") {
     json j = json::parse(payload, nullptr, false);
@@ -94,6 +102,11 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
       for (const auto& f : j["faults"]) {
         if (f.is_string()) faults.push_back(f.get<std::string>());
       }
+    }
+    // MQTT cannot refuse: the heartbeat still counts, its faults are kept cut to the limits.
+    if (Status s = CheckControllerFaults(faults); !s.ok()) {
+      PG_LOG_WARNING("signs: controller '{}' reports faults beyond the limits ({}); kept cut",
+                     parts[1], s.ToString());
     }
     service_.OnHeartbeat(std::string(parts[1]), now, std::move(faults));
   } else if (parts[0] == "controllers" && parts[2] == "status") {
