@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "core/text_bounds.h"
+#include "model/validation.h"
 
 namespace pg::ingest {
 namespace {
@@ -105,9 +107,15 @@ void MqttSubscriber::Take(std::string topic, std::string_view payload) {
   Entry e;
   e.received = clock_.Now();
   e.topic = std::move(topic);
-  bool topic_ok = e.topic.starts_with(topic_prefix_) && e.topic.size() > topic_prefix_.size() &&
-                  e.topic.find('/', topic_prefix_.size()) == std::string::npos;
-  if (topic_ok) e.source = e.topic.substr(topic_prefix_.size());
+  // The last segment names the source: an id (model::ValidateId) or nothing parkguide knows.
+  bool topic_ok =
+      e.topic.starts_with(topic_prefix_) &&
+      model::ValidateId(std::string_view(e.topic).substr(topic_prefix_.size()), "").ok();
+  if (topic_ok) {
+    e.source = e.topic.substr(topic_prefix_.size());
+  } else {
+    e.topic = BoundedText(e.topic, kMaxNameChars);  // a topic may be 64 KB: the letter keeps less
+  }
   bool oversize = payload.size() > options_.max_message_bytes;
   // Copied before the lock, so the worker and the committer never wait for a large copy.
   e.payload = std::string(oversize ? payload.substr(0, kKeptOfRefused) : payload);
@@ -115,7 +123,8 @@ void MqttSubscriber::Take(std::string topic, std::string_view payload) {
   ++stats_.received;
   if (!topic_ok) {
     e.kind = Entry::Kind::kRejected;
-    e.reason = fmt::format("topic is not {}<source>", topic_prefix_);
+    e.reason = fmt::format("topic is not {}<source> (a source id: 1–{} of A-Z a-z 0-9 _ - . :)",
+                           topic_prefix_, kMaxIdChars);
   } else if (oversize) {
     e.kind = Entry::Kind::kOversize;
     e.reason = fmt::format(
