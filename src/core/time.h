@@ -27,8 +27,7 @@ inline int64_t ToUnixMillis(Timestamp t) { return t.time_since_epoch().count(); 
 inline Timestamp FromUnixMillis(int64_t ms) { return Timestamp(Milliseconds(ms)); }
 
 // Parses RFC 3339 date-time with a mandatory offset ("Z" or "+08:00"); fractional seconds are
-// truncated to milliseconds. Errors: kInvalidArgument naming what is wrong (text longer than
-// kMaxWordChars, core/text_bounds.h, is refused as such; a refusal quotes at most that much).
+// truncated to milliseconds. Errors: kInvalidArgument saying what is wrong (or: over 64 chars).
 Result<Timestamp> ParseRfc3339(std::string_view text);
 
 // Formats as RFC 3339 in UTC ("2026-11-28T00:00:00Z"), milliseconds only when non-zero.

@@ -336,6 +336,40 @@ std::vector<Status> Validate(const Source& s) {
 
 namespace {
 
+void Cut(std::string& text, size_t max_chars) {
+  if (!CheckPlainText(text, "", max_chars).ok()) text = BoundedText(text, max_chars);
+}
+void Cut(LocalizedName& name) {
+  Cut(name.zh, kMaxNameChars);
+  Cut(name.en, kMaxNameChars);
+}
+
+}  // namespace
+
+void CutToBounds(RegistryData& data) {
+  if (data.city) {
+    Cut(data.city->name);
+    for (auto& d : data.city->districts) Cut(d.name);
+  }
+  for (auto& f : data.facilities) {
+    Cut(f.name);
+    Cut(f.operator_name, kMaxNameChars);
+    Cut(f.district, kMaxNameChars);
+  }
+  for (auto& c : data.chargers) {
+    Cut(c.name);
+    Cut(c.operator_name, kMaxNameChars);
+    Cut(c.district, kMaxNameChars);
+  }
+  for (auto& s : data.signs) {
+    Cut(s.name);
+    for (auto& line : s.lines) Cut(line.label);
+  }
+  for (auto& s : data.sources) Cut(s.description, kMaxReasonChars);
+}
+
+namespace {
+
 template <typename T>
 void ValidateEntries(const std::vector<T>& entries, const char* kind,
                      std::vector<RegistryProblem>& out) {

@@ -42,6 +42,12 @@ std::vector<Status> Validate(const Charger& charger);
 std::vector<Status> Validate(const Sign& sign);
 std::vector<Status> Validate(const Source& source);
 
+// The reading side of the same bounds: every free text of `data` (names, labels, operators,
+// districts, descriptions) that validation would refuse now is cut and cleaned (BoundedText), so
+// what an older version stored unbounded — a 100,000-character name, a control character in a
+// sign's label — reaches no reader. Ids are left alone (an id is either valid or names nothing).
+void CutToBounds(RegistryData& data);
+
 // A problem in a RegistryData, located by entry kind and position.
 struct RegistryProblem {
   std::string entry_kind;  // "facility", "bay", "charger", "sign", "source", "city"

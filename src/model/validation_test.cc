@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "core/text_bounds.h"
+
 namespace pg::model {
 namespace {
 
@@ -229,6 +231,26 @@ TEST(Validation, SignsBayChargersSourcesAndCitiesHaveBounds) {
   city.id = "testville";
   city.districts.push_back({"gulou", {std::string(201, 'g'), ""}, {}});
   EXPECT_TRUE(HasField(Validate(city), "districts"));
+}
+
+// What an older version stored without bounds is cut for every reader; valid text is untouched.
+TEST(Validation, CutToBoundsCutsOnlyWhatValidationWouldRefuse) {
+  RegistryData data;
+  Facility f = GoodFacility();
+  f.name.en = std::string(100'000, 'n');
+  f.operator_name = "Acme\x1b[31m";
+  data.facilities.push_back(f);
+  Sign s;
+  s.id = SignId("S1");
+  s.lines = {{{FacilityId("F1")}, Arrow::kLeft, {"一号\n", "One"}}};
+  data.signs.push_back(s);
+  CutToBounds(data);
+  EXPECT_EQ(data.facilities[0].name.zh, "北门停车场");
+  EXPECT_EQ(CountChars(data.facilities[0].name.en), kMaxNameChars);
+  EXPECT_EQ(data.facilities[0].operator_name, "Acme\xEF\xBF\xBD[31m");
+  EXPECT_EQ(data.signs[0].lines[0].label.zh, "一号\xEF\xBF\xBD");
+  EXPECT_EQ(data.signs[0].lines[0].label.en, "One");
+  EXPECT_TRUE(Validate(data.facilities[0]).empty());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "model/model_json.h"
+#include "registry/registry.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -434,6 +435,24 @@ TEST(SurveyRead, GeoJsonPropertiesOverTheirBoundsAreRefusedNamingTheFeature) {
   EXPECT_THAT(Strings(problems),
               ElementsAre(HasSubstr("city.geojson:features[0]: name.zh: holds a control"),
                           HasSubstr("city.geojson:features[0]: name.en: is longer than 200")));
+}
+
+// A name an older version stored unbounded (the 100,000-character finding) reaches no reader:
+// the registry snapshot every reader shares holds it cut.
+TEST_F(StoreTest, ARegistryBuiltFromOldOversizedTextHoldsItCut) {
+  model::RegistryData old;
+  model::Facility f;
+  f.id = FacilityId("F1");
+  f.name = {std::string(100'000, 'n'), "North\nGate"};
+  f.location = {34.03, 113.85};
+  old.facilities.push_back(f);
+  ASSERT_TRUE(store_->WriteRegistry(old, store::RegistryWriteMode::kUpsert).ok());
+  auto registry = Registry::Build(*store_->LoadRegistry());
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  const model::Facility* kept = (*registry)->FindFacility(FacilityId("F1"));
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->name.zh.size(), 199u + std::string_view("…").size());
+  EXPECT_EQ(kept->name.en, "North\xEF\xBF\xBDGate");
 }
 
 // ---- import into the store --------------------------------------------------------------------
