@@ -18,6 +18,9 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
+// The most facilities one stream client may filter on: every event is matched against the list.
+constexpr size_t kMaxStreamFacilities = 1'000;
+
 std::string TimeText(const registry::Registry& reg, Timestamp t) {
   return t == Timestamp{} ? std::string() : FormatRfc3339(t, reg.time_zone());
 }
@@ -81,10 +84,10 @@ class Handlers {
   Response Stream(const Request& req) {
     auto client = std::make_shared<StreamClient>();
     client->stream = std::make_shared<http::EventStream>();
-    if (auto f = req.Query("facility")) {
-      for (auto part : SplitString(*f, ',')) {
-        if (!TrimSpace(part).empty()) client->filter.facilities.emplace_back(TrimSpace(part));
-      }
+    auto facilities = IdListParam(req, "facility", kMaxStreamFacilities);
+    if (!facilities.ok()) return ProblemFromStatus(facilities.status());
+    if (*facilities) {
+      for (std::string_view id : **facilities) client->filter.facilities.emplace_back(id);
     }
     if (auto b = req.Query("bbox")) {
       auto box = ParseBoundingBox(*b, "bbox");

@@ -168,6 +168,29 @@ TEST_F(IngestApiTest, StreamStartsWithASnapshotThenChangesAndResumesFromLastEven
   EXPECT_EQ(std::stoull(*resumed->events[1].id), std::stoull(last_id) + 2);
 }
 
+// A stream client filters on at most 1,000 facilities, each an id; an observation's ids are ids
+// of at most 64 characters, refused without being repeated (docs/api/ingest.md, "Limits").
+TEST_F(IngestApiTest, StreamFiltersAndObservationIdsHaveBounds) {
+  std::string many = "F0";
+  for (int i = 1; i <= 1000; ++i) many += ",F" + std::to_string(i);
+  for (auto [target, refused] :
+       {std::pair{"/api/v1/stream?facility=" + many, "facility: at most 1000 ids"},
+        std::pair{std::string("/api/v1/stream?facility=F1,F%0A2"),
+                  "facility: 'F\xEF\xBF\xBD"
+                  "2' may contain only letters, digits and _ - . :"}}) {
+    auto r = http::HttpRequest("GET", "127.0.0.1", server_->port(), target, "", {});
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 400) << target;
+    auto p = json::parse(r->body)["invalid_params"][0];
+    EXPECT_EQ(p["name"].get<std::string>() + ": " + p["reason"].get<std::string>(), refused);
+  }
+  auto r =
+      Post(Count(std::string(1 << 20, 'F').c_str(), 40, "2026-11-28T08:00:00+08:00"), key_.key);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_LT(r.body.size(), 1000u) << "the refusal does not repeat the megabyte id";
+  EXPECT_EQ(json::parse(r.body)["invalid_params"][0]["name"], "observations[0].facility");
+}
+
 TEST_F(IngestApiTest, TheStreamAndGetWriteTheSameLiveObject) {
   auto client =
       http::SseClient::Connect("127.0.0.1", server_->port(), "/api/v1/stream?facility=F1");

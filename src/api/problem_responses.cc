@@ -6,6 +6,9 @@
 #include <cmath>
 
 #include "core/strings.h"
+#include "core/text_bounds.h"
+#include "model/model_json.h"
+#include "model/validation.h"
 
 namespace pg::api {
 
@@ -146,6 +149,60 @@ Result<int> IntParam(const http::Request& req, std::string_view name, int fallba
   auto text = req.Query(name);
   if (!text) return fallback;
   return WholeNumber(*text, name, min, max);
+}
+
+Result<std::optional<std::string_view>> TextParam(const http::Request& req, std::string_view name,
+                                                  size_t max_chars) {
+  auto text = req.Query(name);
+  if (text) PG_RETURN_IF_ERROR(CheckPlainText(*text, name, max_chars));
+  return text;
+}
+
+Result<std::optional<std::vector<std::string_view>>> IdListParam(const http::Request& req,
+                                                                 std::string_view name,
+                                                                 size_t max_ids) {
+  auto text = req.Query(name);
+  if (!text) return std::optional<std::vector<std::string_view>>();
+  std::vector<std::string_view> ids;
+  for (std::string_view part : SplitString(*text, ',')) {
+    part = TrimSpace(part);
+    if (part.empty()) continue;
+    if (ids.size() == max_ids) {
+      return InvalidArgument(fmt::format("at most {} ids", max_ids), std::string(name));
+    }
+    PG_RETURN_IF_ERROR(model::ValidateId(part, name));
+    ids.push_back(part);
+  }
+  return std::optional<std::vector<std::string_view>>(std::move(ids));
+}
+
+Result<std::optional<int64_t>> WholeNumberMember(const nlohmann::json& body, std::string_view key,
+                                                 int64_t low, int64_t high) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<int64_t>();
+  auto v = model::WholeNumberIn(*it, low, high);
+  if (!v) {
+    return InvalidArgument(fmt::format("must be a whole number in {}–{}", low, high),
+                           std::string(key));
+  }
+  return std::optional<int64_t>(*v);
+}
+
+Result<std::optional<std::string>> TextMember(const nlohmann::json& body, std::string_view key,
+                                              size_t max_chars) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return InvalidArgument("must be a string", std::string(key));
+  const auto& text = it->get_ref<const std::string&>();
+  PG_RETURN_IF_ERROR(CheckPlainText(text, key, max_chars));
+  return std::optional<std::string>(text);
+}
+
+Result<std::optional<bool>> FlagMember(const nlohmann::json& body, std::string_view key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return InvalidArgument("must be true or false", std::string(key));
+  return std::optional<bool>(it->get<bool>());
 }
 
 Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string_view name) {

@@ -3,6 +3,7 @@
 // (docs/api/problems.md).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -67,6 +68,28 @@ Result<Timestamp> ArrivalTime(std::string_view text, std::string_view name, Time
 // naming the parameter.
 Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,
                      int max);
+
+// A query parameter of free text: plain text (core/text_bounds.h) of at most `max_chars`
+// characters; nullopt when absent. Errors: kInvalidArgument naming it.
+Result<std::optional<std::string_view>> TextParam(const http::Request& req, std::string_view name,
+                                                  size_t max_chars);
+// A query parameter holding ids separated by commas (one id: a list of one), each
+// model::ValidateId's, at most `max_ids` of them; empty items are skipped. nullopt when absent.
+// Errors: kInvalidArgument naming it.
+Result<std::optional<std::vector<std::string_view>>> IdListParam(const http::Request& req,
+                                                                 std::string_view name,
+                                                                 size_t max_ids);
+
+// Members of a JSON request body, read as exactly what they must be: the value, nullopt when the
+// member is absent or null. `body` must be an object. Errors: kInvalidArgument naming `key`.
+// A whole number in [low, high] (model::WholeNumberIn: never narrowed, 2^40 is not line 0).
+Result<std::optional<int64_t>> WholeNumberMember(const nlohmann::json& body, std::string_view key,
+                                                 int64_t low, int64_t high);
+// A string of plain text of at most `max_chars` characters.
+Result<std::optional<std::string>> TextMember(const nlohmann::json& body, std::string_view key,
+                                              size_t max_chars);
+// true or false.
+Result<std::optional<bool>> FlagMember(const nlohmann::json& body, std::string_view key);
 
 // An RFC 3339 time query parameter; nullopt when absent. Errors: kInvalidArgument naming it.
 Result<std::optional<Timestamp>> TimeParam(const http::Request& req, std::string_view name);

@@ -14,7 +14,9 @@
 #include "api/openapi.h"
 #include "core/geo.h"
 #include "core/strings.h"
+#include "core/text_bounds.h"
 #include "model/model_json.h"
+#include "model/validation.h"
 #include "model/vocabulary.h"
 #include "web/web_assets.h"
 
@@ -28,7 +30,8 @@ using nlohmann::json;
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
 
-// "300", "300s", "15m", "1h" → seconds.
+// "300", "300s", "15m", "1h" → seconds; nullopt beyond a year (before multiplying: 2^62 hours
+// must not overflow into a plausible step).
 std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
   int64_t unit = 1;
   if (!text.empty() && (text.back() == 's' || text.back() == 'm' || text.back() == 'h')) {
@@ -36,7 +39,7 @@ std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
     text.remove_suffix(1);
   }
   auto v = ParseInt(text);
-  if (!v) return std::nullopt;
+  if (!v || *v < 0 || *v > 366 * 86400 / unit) return std::nullopt;
   return *v * unit;
 }
 
@@ -125,7 +128,8 @@ Result<Filters> FilterParams(const Request& req, bool kinds_allowed) {
       f.kinds.push_back(*kind);
     }
   }
-  if (auto d = req.Query("district")) f.district = std::string(*d);
+  PG_ASSIGN_OR_RETURN(auto district, TextParam(req, "district", kMaxNameChars));
+  f.district = std::string(district.value_or(""));
   return f;
 }
 
@@ -374,6 +378,9 @@ class Handlers {
     auto reg = c_.live->registry();
     auto snap = c_.live->Snapshot();
     std::optional<std::string_view> facility = req.Query("facility");
+    if (facility) {
+      if (Status s = model::ValidateId(*facility, "facility"); !s.ok()) return ProblemFromStatus(s);
+    }
     std::vector<const model::Bay*> matches;
     for (const auto& b : reg->bays()) {
       if (facility && b.facility.str() != *facility) continue;

@@ -206,6 +206,42 @@ TEST_F(ReadApiTest, BadParametersGiveProblemJsonNamingTheParameter) {
   }
 }
 
+// Free text, ids and durations in query parameters have bounds (docs/api/problems.md): a refusal
+// names the parameter.
+TEST_F(ReadApiTest, QueryTextIdsAndStepsHaveBounds) {
+  const std::string long_district(201, 'd');
+  struct Case {
+    std::string target;
+    const char* refused;  // "name: reason"
+  };
+  const Case cases[] = {
+      {"/api/v1/facilities?district=" + long_district,
+       "district: is longer than 200 characters (it has 201)"},
+      {"/api/v1/chargers?district=a%1Bb",
+       "district: holds a control character (U+001B) at character 2: plain text only"},
+      {"/api/v1/facilities?district=%FF", "district: is not UTF-8 text (byte 1 of it)"},
+      {"/api/v1/bays?facility=F%201",
+       "facility: 'F 1' may contain only letters, digits and _ - . :"},
+      {"/api/v1/bays?facility=" + std::string(65, 'F'), "facility: is longer than 64 characters"},
+      {"/api/v1/facilities/F1/history?step=9223372036854775807h",
+       "step: a multiple of 5 minutes up to 7 days (300, 900s, 15m, 1h)"},
+      {"/api/v1/facilities/F1/history?step=-300",
+       "step: a multiple of 5 minutes up to 7 days (300, 900s, 15m, 1h)"},
+      {"/api/v1/facilities?limit=1099511627776",
+       "limit: '1099511627776' is not a whole number in 1–1000"},
+  };
+  for (const auto& c : cases) {
+    auto r = Get(c.target);
+    ASSERT_EQ(r.status, 400) << c.target << ": " << r.body;
+    auto p = json::parse(r.body)["invalid_params"][0];
+    EXPECT_EQ(p["name"].get<std::string>() + ": " + p["reason"].get<std::string>(), c.refused)
+        << c.target;
+  }
+  EXPECT_EQ(json::parse(Get("/api/v1/facilities?district=" + std::string(200, 'd')).body)["total"],
+            0)
+      << "200 characters are within the bound";
+}
+
 TEST_F(ReadApiTest, UnknownIdsAre404) {
   for (const char* target :
        {"/api/v1/facilities/NOPE", "/api/v1/chargers/NOPE", "/api/v1/facilities/NOPE/history"}) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/strings.h"
+#include "core/text_bounds.h"
 #include "model/model_json.h"
 #include "registry/registry.h"
 #include "signs/controller_messages.h"
@@ -52,6 +53,20 @@ json OptionalTime(const registry::Registry& reg, const std::optional<Timestamp>&
   return t ? json(Time(reg, *t)) : json(nullptr);
 }
 
+// Stored text is shown cut to the limits it is checked against now (BoundedText): a value an
+// older version let in (a megabyte reason, a 20 MB fault list) cannot blow up an answer.
+json BoundedName(const model::LocalizedName& text, size_t max_chars) {
+  return {{"zh", BoundedText(text.zh, max_chars)}, {"en", BoundedText(text.en, max_chars)}};
+}
+// Every string of a stored document (a content's lines, a cause), each at most `max_chars`.
+void BoundStrings(json& j, size_t max_chars) {
+  if (j.is_string()) {
+    j = BoundedText(j.get_ref<const std::string&>(), max_chars);
+  } else if (j.is_structured()) {
+    for (auto& child : j) BoundStrings(child, max_chars);
+  }
+}
+
 json HealthJson(const registry::Registry& reg, const signs::SignHealth& h) {
   return {{"status", signs::Name(h.state)},
           {"since", OptionalTime(reg, h.since)},
@@ -67,15 +82,15 @@ json OverrideJson(const registry::Registry& reg, const store::SignOverrideRecord
          {"sign", o.sign.str()},
          {"line", o.line ? json(*o.line) : json(nullptr)},
          {"kind", o.kind},
-         {"text", model::ToJson(o.text)},
-         {"reason", o.reason},
+         {"text", BoundedName(o.text, signs::kMaxSignTextChars)},
+         {"reason", BoundedText(o.reason, kMaxReasonChars)},
          {"by", o.created_by},
          {"created", Time(reg, o.created)},
          {"expires", Time(reg, o.expires)},
          {"ended", OptionalTime(reg, o.ended)}};
   if (o.ended) {
     j["ended_by"] = o.ended_by;
-    j["end_reason"] = o.end_reason;
+    j["end_reason"] = BoundedText(o.end_reason, kMaxReasonChars);
   }
   return j;
 }
@@ -98,11 +113,82 @@ json SignJson(const registry::Registry& reg, const model::Sign& def,
 json DisplayJson(const registry::Registry& reg, const store::SignDisplayRecord& r) {
   json content = json::parse(r.content_json, nullptr, false);
   json lines = content.is_object() && content.contains("lines") ? content["lines"] : json();
+  json cause = json::parse(r.cause_json, nullptr, false);
+  BoundStrings(lines, kMaxReasonChars);
+  BoundStrings(cause, kMaxReasonChars);
   return {{"seq", r.seq},
           {"time", Time(reg, r.time)},
           {"acknowledged", OptionalTime(reg, r.acknowledged)},
           {"lines", std::move(lines)},
-          {"cause", json::parse(r.cause_json, nullptr, false)}};
+          {"cause", std::move(cause)}};
+}
+
+// The longest an override may be asked for in minutes: beyond any policy (SignService refuses
+// more than its max_override), short of overflowing a time.
+constexpr int64_t kMaxOverrideMinutes = 366 * 24 * 60;
+
+// "text": one string (zh) or {"zh": …, "en": …}, strings only; their bounds are
+// SignService::SetOverride's (signs::CheckSignText).
+Result<model::LocalizedName> OverrideText(const json& body) {
+  model::LocalizedName text;
+  auto it = body.find("text");
+  if (it == body.end() || it->is_null()) return text;
+  if (it->is_string()) {
+    text.zh = it->get<std::string>();
+    return text;
+  }
+  if (!it->is_object()) return InvalidArgument("must be {\"zh\": …, \"en\": …}", "text");
+  for (auto [lang, out] : {std::pair{"zh", &text.zh}, std::pair{"en", &text.en}}) {
+    auto member = it->find(lang);
+    if (member == it->end() || member->is_null()) continue;
+    if (!member->is_string())
+      return InvalidArgument("must be a string", fmt::format("text.{}", lang));
+    *out = member->get<std::string>();
+  }
+  return text;
+}
+
+// "expires" (RFC 3339) or "minutes" from now: an override always ends.
+Result<Timestamp> OverrideExpiry(const json& body, Timestamp now) {
+  if (auto it = body.find("expires"); it != body.end() && !it->is_null()) {
+    if (!it->is_string()) return InvalidArgument("must be an RFC 3339 time", "expires");
+    auto t = ParseRfc3339(it->get_ref<const std::string&>());
+    if (!t.ok()) return InvalidArgument(t.status().message(), "expires");
+    return *t;
+  }
+  PG_ASSIGN_OR_RETURN(auto minutes, WholeNumberMember(body, "minutes", 1, kMaxOverrideMinutes));
+  if (!minutes) {
+    return InvalidArgument("give \"expires\" (RFC 3339) or \"minutes\": an override always ends",
+                           "expires");
+  }
+  return now + std::chrono::minutes(*minutes);
+}
+
+// A line of `sign` from a whole number, read exactly: 2^40 is no line, never line 0.
+Result<std::optional<int>> LineOf(const model::Sign& sign, Result<std::optional<int64_t>> line) {
+  const int64_t last = static_cast<int64_t>(sign.lines.size()) - 1;
+  if (!line.ok() || (*line && (**line < 0 || **line > last))) {
+    return InvalidArgument(fmt::format("sign '{}' has lines 0–{}", sign.id.str(), last), "line");
+  }
+  if (!*line) return std::optional<int>();
+  return std::optional<int>(static_cast<int>(**line));
+}
+
+// The body of POST /api/v1/signs/{id}/override, each member read as exactly what it must be
+// (docs/api/signs.md, "Limits"). REQUIRES: body is an object.
+Result<signs::OverrideRequest> OverrideFromJson(const json& body, const model::Sign& sign,
+                                                const std::string& by, Timestamp now) {
+  signs::OverrideRequest r;
+  r.sign = sign.id;
+  r.by = by;
+  PG_ASSIGN_OR_RETURN(r.line, LineOf(sign, WholeNumberMember(body, "line", 0, INT64_MAX)));
+  PG_ASSIGN_OR_RETURN(auto blank, FlagMember(body, "blank"));
+  r.blank = blank.value_or(false);
+  PG_ASSIGN_OR_RETURN(r.text, OverrideText(body));
+  PG_ASSIGN_OR_RETURN(auto reason, TextMember(body, "reason", kMaxReasonChars));
+  r.reason = reason.value_or("");
+  PG_ASSIGN_OR_RETURN(r.expires, OverrideExpiry(body, now));
+  return r;
 }
 
 // Long-poll requests waiting for a sign's next content.
@@ -227,7 +313,7 @@ class Handlers {
       if (*fault) {
         health = {{"kind", (*fault)->kind},
                   {"time", Time(*reg, (*fault)->time)},
-                  {"detail", (*fault)->detail}};
+                  {"detail", BoundedText((*fault)->detail, signs::kMaxFaultDetailChars)}};
       }
       json j{{"sign", id},
              {"at", Time(*reg, **at)},
@@ -268,7 +354,9 @@ class Handlers {
     if (!faults.ok()) return ProblemFromStatus(faults.status());
     json items = json::array();
     for (const auto& f : *faults) {
-      items.push_back({{"time", Time(*reg, f.time)}, {"kind", f.kind}, {"detail", f.detail}});
+      items.push_back({{"time", Time(*reg, f.time)},
+                       {"kind", f.kind},
+                       {"detail", BoundedText(f.detail, signs::kMaxFaultDetailChars)}});
     }
     auto snap = c_.signs->Current(model::SignId(id));
     json j{{"sign", id},
@@ -296,68 +384,53 @@ class Handlers {
   Response SetOverride(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
     if (!who.ok()) return ProblemFromStatus(who.status());
+    auto reg = c_.live->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Sign* def = reg->FindSign(model::SignId(id));
+    if (!def) return NoSign(id);
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object())
       return ProblemFromStatus(InvalidArgument("must be a JSON object", "body"));
-    signs::OverrideRequest r;
-    r.sign = model::SignId(req.path_params.at("id"));
-    r.by = who->id;
-    if (body.contains("line") && !body["line"].is_null()) {
-      if (!body["line"].is_number_integer()) {
-        return ProblemFromStatus(InvalidArgument("must be a line number from 0", "line"));
-      }
-      r.line = body["line"].get<int>();
-    }
-    r.blank = body.value("blank", false);
-    if (body.contains("text")) {
-      const json& t = body["text"];
-      if (t.is_string()) {
-        r.text.zh = t.get<std::string>();
-      } else if (t.is_object()) {
-        r.text.zh = t.value("zh", "");
-        r.text.en = t.value("en", "");
-      } else {
-        return ProblemFromStatus(InvalidArgument("must be {\"zh\": …, \"en\": …}", "text"));
-      }
-    }
-    if (body.contains("reason") && body["reason"].is_string()) {
-      r.reason = body["reason"].get<std::string>();
-    }
-    if (body.contains("expires") && body["expires"].is_string()) {
-      auto t = ParseRfc3339(body["expires"].get<std::string>());
-      if (!t.ok()) return ProblemFromStatus(InvalidArgument(t.status().message(), "expires"));
-      r.expires = *t;
-    } else if (body.contains("minutes") && body["minutes"].is_number_integer()) {
-      r.expires = c_.clock->Now() + std::chrono::minutes(body["minutes"].get<int64_t>());
-    } else {
-      return ProblemFromStatus(InvalidArgument(
-          "give \"expires\" (RFC 3339) or \"minutes\": an override always ends", "expires"));
-    }
-    auto set = c_.signs->SetOverride(r);
+    auto r = OverrideFromJson(body, *def, who->id, c_.clock->Now());
+    if (!r.ok()) return ProblemFromStatus(r.status());
+    auto set = c_.signs->SetOverride(*r);
     if (!set.ok()) return ProblemFromStatus(set.status());
-    auto reg = c_.live->registry();
     Response resp = JsonResponse(201, OverrideJson(*reg, *set));
-    resp.headers.emplace_back("Location", fmt::format("/api/v1/signs/{}/overrides", r.sign.str()));
+    resp.headers.emplace_back("Location", fmt::format("/api/v1/signs/{}/overrides", id));
     return resp;
   }
 
   Response ClearOverride(const Request& req) {
     auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
     if (!who.ok()) return ProblemFromStatus(who.status());
+    auto reg = c_.live->registry();
+    const std::string& id = req.path_params.at("id");
+    const model::Sign* def = reg->FindSign(model::SignId(id));
+    if (!def) return NoSign(id);
     std::optional<int> line;
-    if (req.Query("line")) {
-      auto l = IntParam(req, "line", 0, 0, 100);
+    if (auto text = req.Query("line")) {
+      auto l = WholeNumber(*text, "line", 0, static_cast<int>(def->lines.size()) - 1);
       if (!l.ok()) return ProblemFromStatus(l.status());
       line = *l;
     }
-    std::string reason = std::string(req.Query("reason").value_or(""));
-    json body = json::parse(req.body, nullptr, false);
-    if (reason.empty() && body.is_object()) reason = body.value("reason", "");
-    if (reason.empty()) reason = "cleared by an operator";
-    auto n =
-        c_.signs->ClearOverrides(model::SignId(req.path_params.at("id")), line, who->id, reason);
+    auto reason = ClearReason(req);
+    if (!reason.ok()) return ProblemFromStatus(reason.status());
+    auto n = c_.signs->ClearOverrides(def->id, line, who->id, *reason);
     if (!n.ok()) return ProblemFromStatus(n.status());
     return JsonResponse(200, json{{"ended", *n}});
+  }
+
+  // Why overrides are cleared: the `reason` query parameter, else the body's "reason".
+  static Result<std::string> ClearReason(const Request& req) {
+    PG_ASSIGN_OR_RETURN(auto query, TextParam(req, "reason", kMaxReasonChars));
+    std::string reason(query.value_or(""));
+    json body = json::parse(req.body, nullptr, false);
+    if (reason.empty() && body.is_object()) {
+      PG_ASSIGN_OR_RETURN(auto member, TextMember(body, "reason", kMaxReasonChars));
+      reason = member.value_or("");
+    }
+    if (reason.empty()) reason = "cleared by an operator";
+    return reason;
   }
 
   Response Ack(const Request& req) {

@@ -9,6 +9,7 @@
 
 #include "api/http/client.h"
 #include "api/openapi.h"
+#include "core/text_bounds.h"
 #include "events/event_bus.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
@@ -323,6 +324,226 @@ TEST_F(SignsApiTest, RulesAreReadByAllAndChangedByOperators) {
   EXPECT_EQ(shown[0]["kind"], "closed");
   EXPECT_EQ(shown[1]["count"], 35);
   EXPECT_EQ(json::parse(Get("/api/v1/sign-rules").body)["plans"][0]["id"], "p");
+}
+
+// The one invalid_params entry of a 400 answer: "<name>: <reason>".
+std::string RefusedParam(const http::ClientResponse& r) {
+  if (r.status != 400) return "status " + std::to_string(r.status) + ": " + r.body;
+  auto params = json::parse(r.body)["invalid_params"];
+  if (params.size() != 1) return "invalid_params: " + params.dump();
+  return params[0]["name"].get<std::string>() + ": " + params[0]["reason"].get<std::string>();
+}
+
+// Finding (issue 16): a 20 MB heartbeat (its fault list) made GET /api/v1/signs 20 MB and stayed
+// in the fault log. It is refused whole, nothing of it is kept, and the answers stay small (10 MB
+// here: the test server's body limit is 16 MiB).
+TEST_F(SignsApiTest, AHugeFaultListIsRefusedAndTheAnswersStaySmall) {
+  Count("F1", 40);
+  signs_->Step();
+  json huge = {{"faults", json::array()}};
+  for (int i = 0; i < 50'000; ++i) huge["faults"].push_back(std::string(200, 'x'));
+  auto refused = Call("POST", "/api/v1/controllers/C1/heartbeat", huge.dump(), kControllerKey);
+  EXPECT_EQ(RefusedParam(refused), "faults: at most 32 faults (it has 50000)");
+  json long_one = {{"faults", {std::string(10 << 20, 'y')}}};
+  refused = Call("POST", "/api/v1/controllers/C1/heartbeat", long_one.dump(), kControllerKey);
+  EXPECT_EQ(RefusedParam(refused), "faults[0]: is longer than 200 characters (it has 10485760)");
+  signs_->Step();
+  auto list = Get("/api/v1/signs");
+  EXPECT_LT(list.body.size(), 10'000u);
+  EXPECT_TRUE(json::parse(list.body)["items"][0]["health"]["controller_faults"].empty());
+  auto faults = Get("/api/v1/signs/S1/faults");
+  EXPECT_TRUE(json::parse(faults.body)["items"].empty());
+}
+
+// What an older version stored unbounded is shown cut to today's limits.
+TEST_F(SignsApiTest, OversizedRecordsAnOlderVersionStoredAreShownCut) {
+  store::SignFaultRecord fault{model::SignId("S1"), clock_.Now(), "controller_fault",
+                               std::string(20 << 20, 'z')};
+  ASSERT_TRUE(store_->AppendSignFault(fault).ok());
+  store::SignOverrideRecord o;
+  o.sign = model::SignId("S1");
+  o.kind = "text";
+  o.text = {"事故\x1b[5m", std::string(1000, 'A')};
+  o.reason = std::string(1 << 20, 'r');
+  o.created_by = "ops-old";
+  o.created = clock_.Now();
+  o.expires = clock_.Now() + std::chrono::hours(1);
+  ASSERT_TRUE(store_->AddSignOverride(o).ok());
+  auto faults = Get("/api/v1/signs/S1/faults");
+  EXPECT_LT(faults.body.size(), 30'000u);
+  auto detail = json::parse(faults.body)["items"][0]["detail"].get<std::string>();
+  EXPECT_EQ(CountChars(detail), signs::kMaxFaultDetailChars);
+  auto at = Get("/api/v1/signs/S1/history?at=2026-11-30T08:00:01%2B08:00");
+  EXPECT_LT(at.body.size(), 30'000u);
+  auto audit = Get("/api/v1/signs/S1/overrides");
+  EXPECT_LT(audit.body.size(), 3'000u);
+  auto item = json::parse(audit.body)["items"][0];
+  EXPECT_EQ(item["text"]["zh"], "事故\xEF\xBF\xBD[5m");
+  EXPECT_EQ(CountChars(item["text"]["en"].get<std::string>()), signs::kMaxSignTextChars);
+  EXPECT_EQ(CountChars(item["reason"].get<std::string>()), kMaxReasonChars);
+}
+
+// Findings (issue 16): an override "line" of 2^40 was applied to line 0, control characters in
+// its text reached the controllers, and a 1 MB reason was stored. Each member is read as exactly
+// what it must be; a refusal names it and nothing is set.
+TEST_F(SignsApiTest, EveryOverrideMemberIsReadExactlyAndBounded) {
+  Count("F1", 40);
+  signs_->Step();
+  auto body = [](json changes) {
+    json b = {{"line", 1},
+              {"text", {{"zh", "事故"}, {"en", "ACCIDENT"}}},
+              {"minutes", 30},
+              {"reason", "crash on Xihu Rd"}};
+    for (auto& [k, v] : changes.items()) b[k] = v;
+    return b.dump();
+  };
+  struct Case {
+    const char* what;
+    std::string body;
+    const char* refused;  // "name: reason"
+  };
+  const Case cases[] = {
+      {"line 2^40", body({{"line", int64_t{1} << 40}}), "line: sign 'S1' has lines 0–1"},
+      {"line 2^32 (0 as a 32-bit int)", body({{"line", int64_t{1} << 32}}),
+       "line: sign 'S1' has lines 0–1"},
+      {"line 2^64 - 1 (-1 as int64)", body({{"line", UINT64_MAX}}),
+       "line: sign 'S1' has lines 0–1"},
+      {"line 2 of 2 lines", body({{"line", 2}}), "line: sign 'S1' has lines 0–1"},
+      {"line -1", body({{"line", -1}}), "line: sign 'S1' has lines 0–1"},
+      {"line 1.0", body({{"line", 1.0}}), "line: sign 'S1' has lines 0–1"},
+      {"line \"1\"", body({{"line", "1"}}), "line: sign 'S1' has lines 0–1"},
+      {"an escape sequence in the text", body({{"text", {{"zh", "事故\x1b[2J"}}}}),
+       "text.zh: holds a control character (U+001B) at character 3: plain text only"},
+      {"a newline in the text", body({{"text", "ROAD\nCLOSED"}}),
+       "text.zh: holds a control character (U+000A) at character 5: plain text only"},
+      {"a C1 character in the text",
+       body({{"text",
+              {{"en",
+                "A\xC2\x9B"
+                "B"}}}}),
+       "text.en: holds a control character (U+009B) at character 2: plain text only"},
+      {"text of 65 characters", body({{"text", {{"en", std::string(65, 'A')}}}}),
+       "text.en: is longer than 64 characters (it has 65)"},
+      {"text that is a number", body({{"text", {{"en", 7}}}}), "text.en: must be a string"},
+      {"a reason of 1 MB", body({{"reason", std::string(1 << 20, 'r')}}),
+       "reason: is longer than 500 characters (it has 1048576)"},
+      {"a bell in the reason", body({{"reason", "crash\a"}}),
+       "reason: holds a control character (U+0007) at character 6: plain text only"},
+      {"a reason that is not a string", body({{"reason", json::array()}}),
+       "reason: must be a string"},
+      {"no reason", body({{"reason", nullptr}}), "reason: an override needs a reason"},
+      {"blank as a string", body({{"blank", "yes"}}), "blank: must be true or false"},
+      {"minutes 2^62", body({{"minutes", int64_t{1} << 62}}),
+       "minutes: must be a whole number in 1–527040"},
+      {"minutes 0", body({{"minutes", 0}}), "minutes: must be a whole number in 1–527040"},
+      {"minutes past the longest override", body({{"minutes", 8 * 24 * 60}}),
+       "expires: an override lasts at most 168 hours"},
+      {"expires of 1 MB", body({{"minutes", nullptr}, {"expires", std::string(1 << 20, '2')}}),
+       "expires: is longer than 64 characters: not an RFC 3339 time such as "
+       "2026-11-28T08:00:00+08:00"},
+      {"expires as a number", body({{"minutes", nullptr}, {"expires", 5}}),
+       "expires: must be an RFC 3339 time"},
+  };
+  for (const auto& c : cases) {
+    auto r = Call("POST", "/api/v1/signs/S1/override", c.body, kOperatorKey);
+    EXPECT_EQ(RefusedParam(r), c.refused) << c.what;
+  }
+  EXPECT_TRUE(json::parse(Get("/api/v1/signs/S1/overrides").body)["items"].empty());
+  auto ok = Call("POST", "/api/v1/signs/S1/override", body({{"line", 0}}), kOperatorKey);
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["line"], 0);
+}
+
+TEST_F(SignsApiTest, ClearingAcknowledgingAndHeartBeatingAreBoundedToo) {
+  Count("F1", 40);
+  signs_->Step();
+  struct Case {
+    const char* what;
+    std::string method, target, body;
+    const char* key;
+    const char* refused;
+  };
+  const Case cases[] = {
+      {"clear line 2 of 2 lines", "DELETE", "/api/v1/signs/S1/override?line=2", "", kOperatorKey,
+       "line: '2' is not a whole number in 0–1"},
+      {"clear line 2^40", "DELETE", "/api/v1/signs/S1/override?line=1099511627776", "",
+       kOperatorKey, "line: '1099511627776' is not a whole number in 0–1"},
+      {"a clearing reason with a newline", "DELETE", "/api/v1/signs/S1/override?reason=a%0Ab", "",
+       kOperatorKey, "reason: holds a control character (U+000A) at character 2: plain text only"},
+      {"a clearing reason that is not UTF-8", "DELETE", "/api/v1/signs/S1/override?reason=%FF", "",
+       kOperatorKey, "reason: is not UTF-8 text (byte 1 of it)"},
+      {"a clearing reason of 501 characters in the body", "DELETE", "/api/v1/signs/S1/override",
+       json{{"reason", std::string(501, 'r')}}.dump(), kOperatorKey,
+       "reason: is longer than 500 characters (it has 501)"},
+      {"seq 2^64 - 1", "POST", "/api/v1/signs/S1/ack", R"({"seq": 18446744073709551615})",
+       kControllerKey, "seq: the seq of the content shown is required, a whole number from 1"},
+      {"seq 1.5", "POST", "/api/v1/signs/S1/ack", R"({"seq": 1.5})", kControllerKey,
+       "seq: the seq of the content shown is required, a whole number from 1"},
+      {"seq 0", "POST", "/api/v1/signs/S1/ack", R"({"seq": 0})", kControllerKey,
+       "seq: the seq of the content shown is required, a whole number from 1"},
+      {"33 faults", "POST", "/api/v1/controllers/C1/heartbeat",
+       json{{"faults", std::vector<std::string>(33, "f")}}.dump(), kControllerKey,
+       "faults: at most 32 faults (it has 33)"},
+      {"a fault that is not a text", "POST", "/api/v1/controllers/C1/heartbeat",
+       R"({"faults": ["ok", {"code": 7}]})", kControllerKey, "faults[1]: must be a text"},
+      {"a fault with an escape sequence", "POST", "/api/v1/controllers/C1/heartbeat",
+       json{{"faults", {"LED\x1b[2J"}}}.dump(), kControllerKey,
+       "faults[0]: holds a control character (U+001B) at character 4: plain text only"},
+      {"a fault of 201 characters", "POST", "/api/v1/controllers/C1/heartbeat",
+       json{{"faults", {std::string(201, 'f')}}}.dump(), kControllerKey,
+       "faults[0]: is longer than 200 characters (it has 201)"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(RefusedParam(Call(c.method, c.target, c.body, c.key)), c.refused) << c.what;
+  }
+  EXPECT_EQ(Call("POST", "/api/v1/controllers/C1/heartbeat",
+                 json{{"faults", std::vector<std::string>(32, std::string(200, 'f'))}}.dump(),
+                 kControllerKey)
+                .status,
+            204)
+      << "32 faults of 200 characters are within the bounds";
+}
+
+TEST_F(SignsApiTest, QueryParametersOfTheSignRoutesAreBounded) {
+  const std::string long_time = "?at=" + std::string(100, '2');
+  struct Case {
+    std::string target;
+    const char* refused;
+  };
+  const Case cases[] = {
+      {"/api/v1/signs?limit=1099511627776",
+       "limit: '1099511627776' is not a whole number in 1–1000"},
+      {"/api/v1/signs?offset=-1", "offset: '-1' is not a whole number in 0–1073741824"},
+      {"/api/v1/signs?level=4", "level: '4' is not a whole number in 1–3"},
+      {"/api/v1/signs/S1?wait=61", "wait: '61' is not a whole number in 0–60"},
+      {"/api/v1/signs/S1/history?limit=10001", "limit: '10001' is not a whole number in 1–10000"},
+      {"/api/v1/signs/S1/history" + long_time,
+       "at: is longer than 64 characters: not an RFC 3339 time such as 2026-11-28T08:00:00+08:00"},
+      {"/api/v1/signs/S1/faults?limit=0", "limit: '0' is not a whole number in 1–10000"},
+      {"/api/v1/signs/S1/overrides?limit=10001", "limit: '10001' is not a whole number in 1–10000"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(RefusedParam(Get(c.target)), c.refused) << c.target;
+}
+
+// Finding (issue 16): a plan name of 100,000 characters was stored with the rules.
+TEST_F(SignsApiTest, SignRulesWithTextsOverTheirBoundsAreRefused) {
+  auto rules = [](json plan) {
+    json p = {{"id", "p"},
+              {"facilities", {"F1"}},
+              {"window", "00:00-24:00"},
+              {"action", "text"},
+              {"text", "施工"}};
+    for (auto& [k, v] : plan.items()) p[k] = v;
+    return json{{"plans", {p}}}.dump();
+  };
+  EXPECT_EQ(
+      RefusedParam(Call("PUT", "/api/v1/sign-rules",
+                        rules({{"name", {{"en", std::string(100'000, 'n')}}}}), kOperatorKey)),
+      "plans[0].name.en: is longer than 200 characters (it has 100000)");
+  EXPECT_EQ(RefusedParam(Call("PUT", "/api/v1/sign-rules", rules({{"text", {{"zh", "施工\x07"}}}}),
+                              kOperatorKey)),
+            "plans[0].text.zh: holds a control character (U+0007) at character 3: plain text only");
+  EXPECT_EQ(Call("PUT", "/api/v1/sign-rules", rules(json::object()), kOperatorKey).status, 200);
 }
 
 TEST(SignsApiDocument, TheOpenApiDocumentDescribesEverySignRoute) {

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "core/text_bounds.h"
+
 namespace pg {
 namespace {
 
@@ -22,19 +24,25 @@ bool ReadDigits(std::string_view s, size_t pos, size_t width, int& out) {
 }
 
 Status Malformed(std::string_view text, std::string_view why) {
-  return InvalidArgument(fmt::format("'{}' is not an RFC 3339 time with offset: {}", text, why));
+  return InvalidArgument(fmt::format("'{}' is not an RFC 3339 time with offset: {}",
+                                     BoundedText(text, kMaxWordChars), why));
 }
 
 }  // namespace
 
 Result<Timestamp> ParseRfc3339(std::string_view s) {
+  if (s.size() > kMaxWordChars) {
+    return InvalidArgument(fmt::format(
+        "is longer than {} characters: not an RFC 3339 time such as 2026-11-28T08:00:00+08:00",
+        kMaxWordChars));
+  }
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (!ReadDigits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !ReadDigits(s, 5, 2, mo) ||
       s[7] != '-' || !ReadDigits(s, 8, 2, d)) {
     return Malformed(s, "expected YYYY-MM-DD");
   }
-  if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !ReadDigits(s, 11, 2, h) ||
-      s[13] != ':' || !ReadDigits(s, 14, 2, mi) || s[16] != ':' || !ReadDigits(s, 17, 2, sec)) {
+  if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !ReadDigits(s, 11, 2, h) || s[13] != ':' ||
+      !ReadDigits(s, 14, 2, mi) || s[16] != ':' || !ReadDigits(s, 17, 2, sec)) {
     return Malformed(s, "expected THH:MM:SS after the date");
   }
   size_t pos = 19;
@@ -84,9 +92,10 @@ std::string FormatWithOffset(Timestamp utc, Seconds offset) {
   auto days = date::floor<date::days>(local);
   date::year_month_day ymd(days);
   date::hh_mm_ss<Milliseconds> tod(local - days);
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                                tod.hours().count(), tod.minutes().count(), tod.seconds().count());
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  tod.hours().count(), tod.minutes().count(), tod.seconds().count());
   if (tod.subseconds().count() != 0) out += fmt::format(".{:03}", tod.subseconds().count());
   if (offset.count() == 0) {
     out += 'Z';

@@ -27,7 +27,7 @@ inline int64_t ToUnixMillis(Timestamp t) { return t.time_since_epoch().count(); 
 inline Timestamp FromUnixMillis(int64_t ms) { return Timestamp(Milliseconds(ms)); }
 
 // Parses RFC 3339 date-time with a mandatory offset ("Z" or "+08:00"); fractional seconds are
-// truncated to milliseconds. Errors: kInvalidArgument naming what is wrong.
+// truncated to milliseconds. Errors: kInvalidArgument saying what is wrong (or: over 64 chars).
 Result<Timestamp> ParseRfc3339(std::string_view text);
 
 // Formats as RFC 3339 in UTC ("2026-11-28T00:00:00Z"), milliseconds only when non-zero.
@@ -42,9 +42,9 @@ Result<const date::time_zone*> LookupTimeZone(std::string_view name);
 // Civil (wall-clock) time in a zone, for opening hours, tariffs and reports.
 struct LocalTime {
   int year = 1970;
-  int month = 1;        // 1..12
-  int day = 1;          // 1..31
-  int weekday = 0;      // 0 = Monday … 6 = Sunday (ISO order, as OSM opening_hours uses)
+  int month = 1;          // 1..12
+  int day = 1;            // 1..31
+  int weekday = 0;        // 0 = Monday … 6 = Sunday (ISO order, as OSM opening_hours uses)
   int minute_of_day = 0;  // 0..1439
 };
 LocalTime ToLocal(Timestamp t, const date::time_zone& zone);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/strings.h"
@@ -59,12 +60,12 @@ class Reader {
       Fail(key, "must be an integer");
       return std::nullopt;
     }
-    int64_t n = v.get<int64_t>();
-    if (n < INT32_MIN || n > INT32_MAX) {
+    auto n = WholeNumberIn(v, INT32_MIN, INT32_MAX);
+    if (!n) {
       Fail(key, "is out of range");
       return std::nullopt;
     }
-    return static_cast<int>(n);
+    return static_cast<int>(*n);
   }
 
   std::optional<bool> Bool(const char* key) {
@@ -187,7 +188,24 @@ Result<int> ParseMinuteOfDay(std::string_view text, std::string_view field) {
   return static_cast<int>(*h * 60 + *m);
 }
 
-int64_t YuanToFen(double yuan) { return static_cast<int64_t>(std::llround(yuan * 100.0)); }
+int64_t YuanToFen(double yuan) {
+  constexpr double kMaxYuan = 1e10;  // llround past int64_t is undefined: hold the value here
+  if (std::isnan(yuan)) return 0;
+  return static_cast<int64_t>(std::llround(std::clamp(yuan, -kMaxYuan, kMaxYuan) * 100.0));
+}
+
+std::optional<int64_t> WholeNumberIn(const json& value, int64_t low, int64_t high) {
+  if (value.is_number_unsigned()) {
+    const uint64_t n = value.get<uint64_t>();
+    if (high < 0 || n > static_cast<uint64_t>(high)) return std::nullopt;
+    if (low > 0 && n < static_cast<uint64_t>(low)) return std::nullopt;
+    return static_cast<int64_t>(n);
+  }
+  if (!value.is_number_integer()) return std::nullopt;
+  const int64_t n = value.get<int64_t>();
+  if (n < low || n > high) return std::nullopt;
+  return n;
+}
 double FenToYuan(int64_t fen) { return static_cast<double>(fen) / 100.0; }
 
 json ToJson(const LocalizedName& name) { return {{"zh", name.zh}, {"en", name.en}}; }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
+
 namespace pg::model {
 namespace {
 
@@ -92,6 +95,41 @@ TEST(ModelJson, SignAndChargerRoundTrip) {
   auto cb = ChargerFromJson(ToJson(c));
   ASSERT_TRUE(cb.ok());
   EXPECT_EQ(*cb, c);
+}
+
+// Whole numbers are read exactly or refused: never narrowed to int, never wrapped from unsigned.
+TEST(ModelJson, WholeNumbersAreReadExactlyOrRefused) {
+  struct Case {
+    const char* json;
+    int64_t low, high;
+    std::optional<int64_t> expected;
+  };
+  const Case cases[] = {
+      {"3", 0, 5, 3},
+      {"0", 0, 5, 0},
+      {"6", 0, 5, std::nullopt},
+      {"-1", 0, 5, std::nullopt},
+      {"1099511627776", 0, 2, std::nullopt},  // 2^40: once narrowed to line 0
+      {"1099511627776", 0, INT64_MAX, int64_t{1} << 40},
+      {"18446744073709551615", INT64_MIN, INT64_MAX, std::nullopt},  // 2^64 − 1, once -1
+      {"9223372036854775807", 0, INT64_MAX, INT64_MAX},
+      {"-9223372036854775808", INT64_MIN, 0, INT64_MIN},
+      {"1.0", 0, 5, std::nullopt},
+      {"1.5", 0, 5, std::nullopt},
+      {"\"1\"", 0, 5, std::nullopt},
+      {"true", 0, 5, std::nullopt},
+      {"null", 0, 5, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(WholeNumberIn(nlohmann::json::parse(c.json), c.low, c.high), c.expected) << c.json;
+  }
+}
+
+TEST(ModelJson, AHugePriceIsHeldAtItsBoundNotWrapped) {
+  EXPECT_EQ(YuanToFen(6.5), 650);
+  EXPECT_EQ(YuanToFen(1e300), int64_t{1'000'000'000'000});
+  EXPECT_EQ(YuanToFen(-1e300), -int64_t{1'000'000'000'000});
+  EXPECT_EQ(YuanToFen(std::nan("")), 0);
 }
 
 }  // namespace

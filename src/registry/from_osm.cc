@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/strings.h"
+#include "core/text_bounds.h"
 #include "model/opening_hours.h"
 #include "model/validation.h"
 #include "model/vocabulary.h"
@@ -103,14 +104,21 @@ bool ContainsCjk(std::string_view text) {
   return false;
 }
 
+// A free-text tag as the registry keeps it: space-trimmed, control characters replaced and cut
+// to the model's limit (core/text_bounds.h). OSM allows 255 characters of anything; a name that
+// long, or one with a stray newline, is shown cut rather than the car park left out.
+std::string TextTag(const Tags& tags, std::string_view key) {
+  return BoundedText(TrimSpace(TagOr(tags, key)), kMaxNameChars);
+}
+
 // name:zh and name:en as they are; a plain `name` fills the slot its script belongs to.
 model::LocalizedName NameFromTags(const Tags& tags) {
   model::LocalizedName name;
   for (std::string_view key : {"name:zh", "name:zh-Hans", "name:zh-CN"}) {
-    if (name.zh.empty()) name.zh = TagOr(tags, key);
+    if (name.zh.empty()) name.zh = TextTag(tags, key);
   }
-  name.en = TagOr(tags, "name:en");
-  std::string_view plain = TrimSpace(TagOr(tags, "name"));
+  name.en = TextTag(tags, "name:en");
+  const std::string plain = TextTag(tags, "name");
   if (!plain.empty()) {
     if (ContainsCjk(plain)) {
       if (name.zh.empty()) name.zh = plain;
@@ -178,9 +186,9 @@ model::Access AccessFromTags(const Tags& tags) {
 }
 
 std::string DistrictFromTags(const Tags& tags) {
-  std::string_view district = TrimSpace(TagOr(tags, "addr:district"));
-  if (district.empty()) district = TrimSpace(TagOr(tags, "addr:suburb"));
-  return std::string(district);
+  std::string district = TextTag(tags, "addr:district");
+  if (district.empty()) district = TextTag(tags, "addr:suburb");
+  return district;
 }
 
 // "2.1", "2.1 m", "2.1m", "7'", "7'0\"", "6' 6\"" → metres. nullopt for anything else.
@@ -311,13 +319,13 @@ std::optional<model::Facility> MapFacility(const osm::ParkingObject& p, OsmImpor
   f.kind = KindFromTags(p.tags);
   f.name = NameFromTags(p.tags);
   if (f.name.zh.empty() && f.name.en.empty()) {
-    f.name = GenericName(f.kind, TagOr(p.tags, "ref"));
+    f.name = GenericName(f.kind, BoundedText(TrimSpace(TagOr(p.tags, "ref")), kMaxWordChars));
     if (report != nullptr) ++report->facilities_unnamed;
   }
   f.location = *p.point;
   if (!p.outline_rings.empty()) f.outline = LargestRing(p.outline_rings);
   f.capacity = CapacityFromTags(p.tags, problems);
-  f.operator_name = std::string(TrimSpace(TagOr(p.tags, "operator")));
+  f.operator_name = TextTag(p.tags, "operator");
   f.opening_hours = OpeningHoursFromTags(p.tags, problems);
   f.fee = FeeFromTags(p.tags);
   f.max_height_m = MaxHeightFromTags(p.tags, problems);
@@ -592,7 +600,7 @@ std::optional<model::Charger> MapCharger(const osm::ChargingStationObject& c,
   ch.name = NameFromTags(c.tags);
   ch.location = c.point;
   ch.connectors = ConnectorsFromTags(c.tags, problems, report);
-  ch.operator_name = std::string(TrimSpace(TagOr(c.tags, "operator")));
+  ch.operator_name = TextTag(c.tags, "operator");
   ch.district = DistrictFromTags(c.tags);
   ch.access = AccessFromTags(c.tags);
   ch.lifecycle = model::Lifecycle::kInService;

@@ -2,11 +2,15 @@
 
 #include <date/tz.h>
 
+#include "model/validation.h"
+
 namespace pg::registry {
 
 Result<std::shared_ptr<const Registry>> Registry::Build(model::RegistryData data) {
   std::shared_ptr<Registry> r(new Registry());
   r->data_ = std::move(data);
+  // Text an older version stored without today's bounds reaches no reader (API, signs, reports).
+  model::CutToBounds(r->data_);
   if (r->data_.city) {
     r->city_ = *r->data_.city;
   } else {

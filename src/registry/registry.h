@@ -28,6 +28,7 @@ namespace pg::registry {
 class Registry {
  public:
   // Indexes `data`. A registry without a city gets a placeholder city ("city", Asia/Shanghai).
+  // Free text beyond today's bounds (stored by an older version) is cut: model::CutToBounds.
   // Errors: kInvalidArgument when the city's time zone is unknown.
   static Result<std::shared_ptr<const Registry>> Build(model::RegistryData data);
 

@@ -11,6 +11,7 @@
 #include "core/csv.h"
 #include "core/strings.h"
 #include "model/model_json.h"
+#include "model/validation.h"
 #include "model/vocabulary.h"
 #include "registry/survey.h"
 #include "registry/survey_cells.h"
@@ -152,10 +153,21 @@ class Row {
   const Place& at() const { return at_; }
   bool ok() const { return ok_; }
 
+  // The trimmed cell. A line break inside a quoted cell (Alt+Enter in Excel) or a tab is layout,
+  // not content: each run of them reads as one space, so a wrapped name is the plain text it is
+  // (any other control character is refused by the model's validation).
   std::string Text(std::string_view column) const {
     auto it = header_.index.find(column);
     if (it == header_.index.end() || it->second >= record_.cells.size()) return {};
-    return std::string(TrimSpace(record_.cells[it->second]));
+    std::string text;
+    bool in_break = false;
+    for (char c : TrimSpace(record_.cells[it->second])) {
+      const bool layout = c == '\n' || c == '\r' || c == '\t';
+      if (!layout) text.push_back(c);
+      if (layout && !in_break) text.push_back(' ');
+      in_break = layout;
+    }
+    return text;
   }
 
   std::string Required(std::string_view column) {
@@ -351,6 +363,12 @@ void ReadDistrict(Row& row, SurveyReading& reading) {
   d.id = id;
   d.name = {row.Text("name_zh"), row.Text("name_en")};
   d.outline = row.Parse("outline", ParsePointsCell).value_or(std::vector<LatLon>{});
+  // Checked here, on their own row: the city's validation sees districts only once placed.
+  if (!id.empty()) {
+    for (const Status& s : model::Validate(d)) {
+      row.Fail(CsvColumnOf(EntryKind::kDistrict, s.field()), s.message());
+    }
+  }
   Finish(row, EntryKind::kDistrict, id, std::move(d), reading);
 }
 
@@ -534,6 +552,8 @@ void ReadCsvSurvey(const std::string& file, std::string_view text, SurveyReading
 
 std::string CsvColumnOf(EntryKind kind, std::string_view field) {
   if (field == "location") return "lat";
+  if (field == "name.zh") return "name_zh";
+  if (field == "name.en") return "name_en";
   switch (kind) {
     case EntryKind::kFacility:
       if (field.starts_with("capacity:")) return "capacity_" + std::string(field.substr(9));

@@ -3,11 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "model/model_json.h"
+#include "registry/registry.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -109,7 +112,8 @@ TEST(SurveyRead, ExcelCsvExportOfEveryKindReadsWithoutProblems) {
   EXPECT_EQ(f1.entrances[1].kind, model::EntranceKind::kPedestrian);
   EXPECT_EQ(f1.origin, Origin::kSurvey);
   const model::Facility& f2 = data->facilities[1];
-  EXPECT_EQ(f2.name.zh, "春秋广场\n地面停车场");  // a line break inside a quoted cell
+  // A line break inside a quoted cell (Alt+Enter) reads as a space: names are plain text.
+  EXPECT_EQ(f2.name.zh, "春秋广场 地面停车场");
   EXPECT_EQ(f2.name.en, "Chunqiu Square \"Surface\" Lot");
   EXPECT_EQ(f2.opening_hours, "Mo-Fr 07:00-22:00; Sa,Su 09:00-18:00");
   ASSERT_TRUE(f2.tariff.has_value());
@@ -354,6 +358,103 @@ TEST_F(StoreTest, EveryProblemOfEveryFileIsListedInFileAndLineOrder) {
                                       "facilities.csv:3:lon", "facilities.csv:3:capacity"));
 }
 
+// Finding (issue 16): a 100,000-character name was stored. Every text and count of a survey
+// file has a bound; a refusal names the file, the line (or feature) and the column (or property).
+TEST(SurveyRead, EveryFieldOverItsBoundIsRefusedNamingFileLineAndColumn) {
+  const std::string huge(100'000, 'n');
+  struct Case {
+    const char* what;
+    const char* file;
+    std::string text;
+    const char* where;  // "file:line: column" of the one error
+  };
+  const std::string facilities = "id,name_zh,name_en,kind,lat,lon,capacity,operator,district\n";
+  const Case cases[] = {
+      {"a name of 100,000 characters", "facilities.csv",
+       facilities + "F1," + huge + ",x,surface,34.03,113.85,10,,\n", "facilities.csv:2: name_zh"},
+      {"an escape sequence in an English name", "facilities.csv",
+       facilities + "F1,甲,\x1b[31mRed,surface,34.03,113.85,10,,\n", "facilities.csv:2: name_en"},
+      {"an operator of 201 characters", "facilities.csv",
+       facilities + "F1,甲,,surface,34.03,113.85,10," + std::string(201, 'o') + ",\n",
+       "facilities.csv:2: operator"},
+      {"a capacity of 2^40", "facilities.csv",
+       facilities + "F1,甲,,surface,34.03,113.85,1099511627776,,\n", "facilities.csv:2: capacity"},
+      {"an id of 65 characters", "facilities.csv",
+       facilities + std::string(65, 'F') + ",甲,,surface,34.03,113.85,10,,\n",
+       "facilities.csv:2: id"},
+      {"opening hours of 501 characters", "facilities.csv",
+       "id,name_zh,kind,lat,lon,capacity,opening_hours\nF1,甲,surface,34.03,113.85,10," +
+           std::string(501, '1') + "\n",
+       "facilities.csv:2: opening_hours"},
+      {"a sensor id of 65 characters", "bays.csv",
+       "id,facility,lat,lon,sensor_id\nB1,F0,34.03,113.85," + std::string(65, 's') + "\n",
+       "bays.csv:2: sensor_id"},
+      {"a sign controller that is no topic segment", "signs.csv",
+       "id,lat,lon,level,lines,controller_id\nS1,34.03,113.85,2,F0>left:一|One,VMS/+\n",
+       "signs.csv:2: controller_id"},
+      {"a source description of 501 characters", "sources.csv",
+       "id,kind,scope,description\nG1,manual,all," + std::string(501, 'd') + "\n",
+       "sources.csv:2: description"},
+      {"a district name of 201 characters", "districts.csv",
+       "id,name_zh\nD1," + std::string(201, 'd') + "\n", "districts.csv:2: name_zh"},
+  };
+  for (const auto& c : cases) {
+    testing::TempDir dir;
+    Spit(dir.File("city.csv"), "id,name_en\ntestville,Testville\n");
+    Spit(dir.File("facilities_base.csv"),
+         "id,name_zh,kind,lat,lon,capacity\nF0,基,surface,34.03,113.85,10\n");
+    Spit(dir.File(c.file), c.text);
+    std::vector<SurveyProblem> problems;
+    auto data = ReadSurveyFiles({dir.path().string()}, &problems);
+    EXPECT_FALSE(data.ok()) << c.what;
+    std::vector<std::string> errors;
+    for (const auto& p : problems) {
+      if (!p.is_error()) continue;
+      errors.push_back(fmt::format("{}:{}: {}", std::filesystem::path(p.file).filename().string(),
+                                   p.line, p.field));
+      EXPECT_LT(p.message.size(), 300u) << c.what << ": the message does not repeat the text";
+    }
+    EXPECT_THAT(errors, ElementsAre(c.where)) << c.what;
+  }
+}
+
+TEST(SurveyRead, GeoJsonPropertiesOverTheirBoundsAreRefusedNamingTheFeature) {
+  testing::TempDir dir;
+  nlohmann::json feature = {{"type", "Feature"},
+                            {"geometry", {{"type", "Point"}, {"coordinates", {113.85, 34.03}}}},
+                            {"properties",
+                             {{"type", "facility"},
+                              {"id", "F1"},
+                              {"name", {{"zh", "北门\u0007"}, {"en", std::string(201, 'n')}}},
+                              {"kind", "surface"},
+                              {"capacity", {{"total", 10}}}}}};
+  Spit(dir.File("city.geojson"),
+       nlohmann::json{{"type", "FeatureCollection"}, {"features", {feature}}}.dump());
+  std::vector<SurveyProblem> problems;
+  EXPECT_FALSE(ReadSurveyFiles({dir.File("city.geojson")}, &problems).ok());
+  EXPECT_THAT(Strings(problems),
+              ElementsAre(HasSubstr("city.geojson:features[0]: name.zh: holds a control"),
+                          HasSubstr("city.geojson:features[0]: name.en: is longer than 200")));
+}
+
+// A name an older version stored unbounded (the 100,000-character finding) reaches no reader:
+// the registry snapshot every reader shares holds it cut.
+TEST_F(StoreTest, ARegistryBuiltFromOldOversizedTextHoldsItCut) {
+  model::RegistryData old;
+  model::Facility f;
+  f.id = FacilityId("F1");
+  f.name = {std::string(100'000, 'n'), "North\nGate"};
+  f.location = {34.03, 113.85};
+  old.facilities.push_back(f);
+  ASSERT_TRUE(store_->WriteRegistry(old, store::RegistryWriteMode::kUpsert).ok());
+  auto registry = Registry::Build(*store_->LoadRegistry());
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  const model::Facility* kept = (*registry)->FindFacility(FacilityId("F1"));
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->name.zh.size(), 199u + std::string_view("…").size());
+  EXPECT_EQ(kept->name.en, "North\xEF\xBF\xBDGate");
+}
+
 // ---- import into the store --------------------------------------------------------------------
 
 TEST_F(StoreTest, ImportWritesEveryEntryAsSurvey) {
@@ -515,7 +616,7 @@ model::RegistryData RichRegistry() {
 
   model::Facility f;
   f.id = FacilityId("F1");
-  f.name = {"北门停车场, \"B1\"", "North Gate\nCar Park"};
+  f.name = {"北门停车场, \"B1\"", "North Gate; \"Car Park\", B1"};
   f.kind = model::FacilityKind::kUnderground;
   f.location = {34.0312, 113.8523};
   f.outline = {{34.031, 113.852}, {34.0315, 113.852}, {34.0315, 113.853}, {34.031, 113.852}};

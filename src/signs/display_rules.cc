@@ -7,7 +7,9 @@
 #include <cmath>
 
 #include "core/strings.h"
+#include "core/text_bounds.h"
 #include "model/model_json.h"
+#include "model/validation.h"
 #include "model/vocabulary.h"
 #include "registry/registry.h"
 
@@ -36,21 +38,27 @@ class Members {
 
   std::optional<int> Int(const char* key, int min, int max) {
     if (!Has(key)) return std::nullopt;
-    const json& v = j_.at(key);
-    if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
+    auto v = model::WholeNumberIn(j_.at(key), min, max);
+    if (!v) {
       Fail(key, fmt::format("must be a whole number in {}–{}", min, max));
       return std::nullopt;
     }
-    return static_cast<int>(v.get<int64_t>());
+    return static_cast<int>(*v);
   }
 
-  std::string String(const char* key) {
+  // A string member of plain text, at most `max_chars` long (words, times and dates by default).
+  std::string String(const char* key, size_t max_chars = kMaxWordChars) {
     if (!Has(key)) return {};
     if (!j_.at(key).is_string()) {
       Fail(key, "must be a string");
       return {};
     }
-    return j_.at(key).get<std::string>();
+    const auto& text = j_.at(key).get_ref<const std::string&>();
+    if (Status s = CheckPlainText(text, key, max_chars); !s.ok()) {
+      Fail(key, s.message());
+      return {};
+    }
+    return text;
   }
 
   std::optional<Threshold> ThresholdMember(const char* key) {
@@ -59,9 +67,9 @@ class Members {
     Result<Threshold> t = InvalidArgument(
         "must be a count of free spaces (5) or a share "
         "occupied (\"90%\")");
-    if (v.is_number_integer()) {
-      t = ParseThreshold(std::to_string(v.get<int64_t>()));
-    } else if (v.is_string()) {
+    if (auto n = model::WholeNumberIn(v, 0, 100'000)) {
+      t = ParseThreshold(std::to_string(*n));
+    } else if (v.is_string() && v.get_ref<const std::string&>().size() <= kMaxWordChars) {
       t = ParseThreshold(v.get<std::string>());
     }
     if (!t.ok()) {
@@ -71,26 +79,59 @@ class Members {
     return *t;
   }
 
-  model::LocalizedName Name(const char* key) {
+  // {"zh": …, "en": …} or one string (zh); each language plain text of at most `max_chars`.
+  model::LocalizedName Name(const char* key, size_t max_chars) {
     model::LocalizedName n;
     if (!Has(key)) return n;
     const json& v = j_.at(key);
     if (v.is_string()) {
       n.zh = v.get<std::string>();
     } else if (v.is_object()) {
-      if (v.contains("zh") && v["zh"].is_string()) n.zh = v["zh"].get<std::string>();
-      if (v.contains("en") && v["en"].is_string()) n.en = v["en"].get<std::string>();
+      Members languages(v, FieldOf(key));
+      n.zh = languages.String("zh", max_chars);
+      n.en = languages.String("en", max_chars);
+      Merge(languages.status());
+      return n;
     } else {
       Fail(key, "must be {\"zh\": …, \"en\": …}");
     }
+    if (Status s = CheckPlainText(n.zh, key, max_chars); !s.ok()) Fail(key, s.message());
     return n;
+  }
+
+  // The id strings of an array member, each an id (model::ValidateId), at most `max` of them.
+  std::vector<std::string> Ids(const char* key, size_t max) {
+    std::vector<std::string> ids;
+    if (!Has(key)) return ids;
+    const json& v = j_.at(key);
+    if (!v.is_array()) {
+      Fail(key, "must be an array of ids");
+      return ids;
+    }
+    if (v.size() > max) {
+      Fail(key, fmt::format("at most {} ids (it has {})", max, v.size()));
+      return ids;
+    }
+    for (const auto& item : v) {
+      Status s = item.is_string() ? model::ValidateId(item.get_ref<const std::string&>(), key)
+                                  : InvalidArgument("must be a string");
+      if (!s.ok()) {
+        Fail(key, "an id " + s.message());
+        return {};
+      }
+      ids.push_back(item.get<std::string>());
+    }
+    return ids;
+  }
+
+  std::string FieldOf(std::string_view key) const {
+    if (key.empty()) return path_;
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
   }
 
   void Fail(std::string_view key, std::string message) {
     if (!status_.ok()) return;
-    std::string field = path_;
-    if (!key.empty()) field = field.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-    status_ = InvalidArgument(std::move(message), field);
+    status_ = InvalidArgument(std::move(message), FieldOf(key));
   }
   void Merge(const Status& s) {
     if (status_.ok() && !s.ok()) status_ = s;
@@ -195,6 +236,11 @@ void CheckRules(const DisplayRules& r, const std::string& path, std::vector<Stat
 }
 
 }  // namespace
+
+Status CheckSignText(const model::LocalizedName& text, std::string_view field) {
+  PG_RETURN_IF_ERROR(CheckPlainText(text.zh, fmt::format("{}.zh", field), kMaxSignTextChars));
+  return CheckPlainText(text.en, fmt::format("{}.en", field), kMaxSignTextChars);
+}
 
 int Threshold::EnterAtFree(int capacity) const {
   if (unit == Unit::kFree) return static_cast<int>(value);
@@ -343,9 +389,16 @@ Result<SignConfig> SignConfigFromJson(const json& j) {
     if (!top.Has(kind)) continue;
     const json& map = top.At(kind);
     if (!map.is_object()) return InvalidArgument("must be an object keyed by id", kind);
+    if (map.size() > kMaxRuleEntries) {
+      return InvalidArgument(
+          fmt::format("at most {} entries (it has {})", kMaxRuleEntries, map.size()), kind);
+    }
     auto& target =
         std::string_view(kind) == "facilities" ? config.facility_rules : config.sign_rules;
     for (const auto& [id, patch] : map.items()) {
+      if (Status s = model::ValidateId(id, kind); !s.ok()) {
+        return InvalidArgument("a key " + s.message(), kind);
+      }
       Members m(patch, fmt::format("{}.{}", kind, id));
       target[id] = ReadPatch(m);
       PG_RETURN_IF_ERROR(m.status());
@@ -354,16 +407,22 @@ Result<SignConfig> SignConfigFromJson(const json& j) {
   if (top.Has("plans")) {
     const json& plans = top.At("plans");
     if (!plans.is_array()) return InvalidArgument("must be an array", "plans");
+    if (plans.size() > kMaxPlans) {
+      return InvalidArgument(fmt::format("at most {} plans (it has {})", kMaxPlans, plans.size()),
+                             "plans");
+    }
     for (size_t i = 0; i < plans.size(); ++i) {
       Members m(plans[i], fmt::format("plans[{}]", i));
       GuidancePlan p;
       p.id = m.String("id");
-      if (p.id.empty()) m.Fail("id", "is required");
-      p.name = m.Name("name");
-      if (m.Has("facilities") && m.At("facilities").is_array()) {
-        for (const auto& f : m.At("facilities")) {
-          if (f.is_string()) p.facilities.emplace_back(f.get<std::string>());
-        }
+      if (p.id.empty()) {
+        m.Fail("id", "is required");
+      } else {
+        m.Merge(model::ValidateId(p.id, m.FieldOf("id")));
+      }
+      p.name = m.Name("name", kMaxNameChars);
+      for (std::string& id : m.Ids("facilities", kMaxPlanFacilities)) {
+        p.facilities.emplace_back(std::move(id));
       }
       if (std::string days = m.String("days"); !days.empty()) {
         auto bits = ParseWeekdays(days);
@@ -399,7 +458,7 @@ Result<SignConfig> SignConfigFromJson(const json& j) {
       if (!known)
         m.Fail("action", fmt::format("'{}' is not one of: reserve, full, closed, text", action));
       p.reserve = m.Int("reserve", 0, 100'000).value_or(0);
-      p.text = m.Name("text");
+      p.text = m.Name("text", kMaxSignTextChars);
       PG_RETURN_IF_ERROR(m.status());
       config.plans.push_back(std::move(p));
     }

@@ -36,6 +36,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -48,6 +49,18 @@ class Registry;
 }
 
 namespace pg::signs {
+
+// Bounds of what an operator may put on the signs (docs/api/signs.md, "Limits"): the text of one
+// line (an override or a text plan) per language, and how large the rules may grow.
+inline constexpr size_t kMaxSignTextChars = 64;
+inline constexpr size_t kMaxPlans = 1'000;
+inline constexpr size_t kMaxRuleEntries = 10'000;  // of "facilities" and of "signs"
+inline constexpr size_t kMaxPlanFacilities = 1'000;
+
+// A text for a sign line: each language plain text (core/text_bounds.h: no control character
+// reaches a board) of at most kMaxSignTextChars characters. Errors: kInvalidArgument naming
+// "<field>.zh" or "<field>.en".
+Status CheckSignText(const model::LocalizedName& text, std::string_view field);
 
 // A level of fill: free spaces, or percent of the capacity occupied.
 struct Threshold {
@@ -141,7 +154,7 @@ using ActivePlans = std::unordered_map<std::string, std::vector<const GuidancePl
 ActivePlans ActivePlansAt(const SignConfig& config, Timestamp now, const date::time_zone& zone);
 
 // JSON form (see the banner). Parsing reports the first problem naming its member
-// ("plans[2].window"); unknown members are ignored.
+// ("plans[2].window"), the bounds above and each text's included; unknown members are ignored.
 Result<SignConfig> SignConfigFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const SignConfig& config);
 

@@ -128,6 +128,61 @@ TEST(SignConfig, JsonRoundTripsAndNamesTheBadMember) {
   EXPECT_EQ(bad.status().field(), "signs.S1.buffer");
 }
 
+// Every text, id, count and number of the rules has a bound (docs/api/signs.md, "Limits").
+TEST(SignConfig, EveryMemberHasABoundAndTheRefusalNamesIt) {
+  using nlohmann::json;
+  auto plan = [](json changes) {
+    json p = {{"id", "p"}, {"facilities", {"F1"}}, {"action", "text"}, {"text", "施工"}};
+    p.update(changes);
+    return json{{"plans", {p}}};
+  };
+  json many_plans = json{{"plans", json::array()}};
+  for (size_t i = 0; i <= kMaxPlans; ++i) {
+    many_plans["plans"].push_back(plan({{"id", "p" + std::to_string(i)}})["plans"][0]);
+  }
+  json many_facilities = json::object();
+  for (size_t i = 0; i <= kMaxRuleEntries; ++i) many_facilities["F" + std::to_string(i)] = {};
+  struct Case {
+    const char* what;
+    json rules;
+    const char* field;  // nullptr: accepted
+  };
+  const Case cases[] = {
+      {"a plain plan", plan(json::object()), nullptr},
+      {"text of 64 characters", plan({{"text", {{"en", std::string(64, 'T')}}}}), nullptr},
+      {"text of 65 characters", plan({{"text", {{"en", std::string(65, 'T')}}}}),
+       "plans[0].text.en"},
+      {"text as one string, too long", plan({{"text", std::string(65, 'T')}}), "plans[0].text"},
+      {"a control character in the text", plan({{"text", {{"zh", "施\u001b工"}}}}),
+       "plans[0].text.zh"},
+      {"a name of 100,000 characters", plan({{"name", {{"en", std::string(100'000, 'n')}}}}),
+       "plans[0].name.en"},
+      {"a plan id that is not an id", plan({{"id", "p 1"}}), "plans[0].id"},
+      {"a plan id of 1 MB", plan({{"id", std::string(1 << 20, 'p')}}), "plans[0].id"},
+      {"a facility that is not a string", plan({{"facilities", {7}}}), "plans[0].facilities"},
+      {"a facility id with a slash", plan({{"facilities", {"F/1"}}}), "plans[0].facilities"},
+      {"a window of 1 MB", plan({{"window", std::string(1 << 20, '1')}}), "plans[0].window"},
+      {"reserve of 2^40", plan({{"action", "reserve"}, {"reserve", int64_t{1} << 40}}),
+       "plans[0].reserve"},
+      {"a buffer of 2^64 - 1", json{{"defaults", {{"buffer", UINT64_MAX}}}}, "defaults.buffer"},
+      {"a threshold of 2^40", json{{"defaults", {{"full_increasing", int64_t{1} << 40}}}},
+       "defaults.full_increasing"},
+      {"a sign key that is not an id", json{{"signs", {{"S 1", json::object()}}}}, "signs"},
+      {"too many facility entries", json{{"facilities", many_facilities}}, "facilities"},
+      {"too many plans", many_plans, "plans"},
+  };
+  for (const auto& c : cases) {
+    auto config = SignConfigFromJson(c.rules);
+    if (c.field == nullptr) {
+      EXPECT_TRUE(config.ok()) << c.what << ": " << config.status().ToString();
+    } else {
+      EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument) << c.what;
+      EXPECT_EQ(config.status().field(), c.field) << c.what << ": " << config.status().ToString();
+      EXPECT_LT(config.status().message().size(), 300u) << c.what;
+    }
+  }
+}
+
 TEST(SignConfig, ValidationRefusesABandThatWouldFlicker) {
   SignConfig config;
   config.defaults.full_increasing = Threshold::Free(5);

@@ -7,6 +7,8 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "signs/controller_messages.h"
+#include "core/text_bounds.h"
+#include "model/validation.h"
 
 namespace pg::signs {
 namespace {
@@ -68,6 +70,12 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
   if (!topic.starts_with(prefix)) return;
   auto parts = SplitString(topic.substr(prefix.size()), '/');
   if (parts.size() != 3) return;
+  // A sign's or controller's id: any other segment names nothing parkguide knows.
+  if (!model::ValidateId(parts[1], "topic").ok()) {
+    PG_LOG_WARNING("signs: ignoring a message on a topic whose id is not an id: {}",
+                   BoundedText(topic, 200));
+    return;
+  }
   Timestamp now = clock_.Now();
   if (parts[0] == "signs" && parts[2] == "ack") {
     auto ack = ParseSignAck(payload);
@@ -92,7 +100,13 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
     // A heartbeat whose faults cannot be read still says the controller is alive.
     auto heartbeat = ParseControllerHeartbeat(payload);
     std::vector<std::string> faults;
-    if (heartbeat.ok()) faults = std::move(heartbeat->faults);
+    if (heartbeat.ok()) {
+      faults = std::move(heartbeat->faults);
+    } else {
+      PG_LOG_WARNING("signs: controller '{}' sent a heartbeat whose faults cannot be kept ({}); "
+                     "counted without them",
+                     parts[1], heartbeat.status().ToString());
+    }
     service_.OnHeartbeat(std::string(parts[1]), now, std::move(faults));
   } else if (parts[0] == "controllers" && parts[2] == "status") {
     if (payload == "offline") {

@@ -6,6 +6,7 @@
 #include <any>
 
 #include "core/log.h"
+#include "core/text_bounds.h"
 #include "model/opening_hours.h"
 #include "model/vocabulary.h"
 #include "state/live_change.h"
@@ -37,6 +38,26 @@ json OverrideCause(const char* action, const store::SignOverrideRecord& o, const
 }
 
 }  // namespace
+
+Status CheckControllerFaults(const std::vector<std::string>& faults) {
+  if (faults.size() > kMaxControllerFaults) {
+    return InvalidArgument(
+        fmt::format("at most {} faults (it has {})", kMaxControllerFaults, faults.size()),
+        "faults");
+  }
+  for (size_t i = 0; i < faults.size(); ++i) {
+    PG_RETURN_IF_ERROR(CheckPlainText(faults[i], fmt::format("faults[{}]", i), kMaxFaultChars));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> BoundControllerFaults(std::vector<std::string> faults) {
+  if (faults.size() > kMaxControllerFaults) faults.resize(kMaxControllerFaults);
+  for (std::string& f : faults) {
+    if (!CheckPlainText(f, "", kMaxFaultChars).ok()) f = BoundedText(f, kMaxFaultChars);
+  }
+  return faults;
+}
 
 // A content on its way to a sign: it is published only once its history row is durable.
 struct SignService::Staged {
@@ -283,6 +304,7 @@ bool SignService::OnHeartbeat(const std::string& controller_id, Timestamp when,
   Controller& c = controllers_[controller_id];
   if (!c.last_heartbeat || *c.last_heartbeat < when) c.last_heartbeat = when;
   c.gone = false;
+  faults = BoundControllerFaults(std::move(faults));
   std::sort(faults.begin(), faults.end());
   if (faults != c.faults) {
     std::string detail = faults.empty() ? "the controller reports no fault any more"
@@ -317,12 +339,11 @@ void SignService::RepublishAll() {
 Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest& request) {
   Timestamp now = clock_.Now();
   if (request.reason.empty()) return InvalidArgument("an override needs a reason", "reason");
+  PG_RETURN_IF_ERROR(CheckPlainText(request.reason, "reason", kMaxReasonChars));
   if (!request.blank && request.text.zh.empty() && request.text.en.empty()) {
     return InvalidArgument("a text override needs text.zh or text.en (or \"blank\": true)", "text");
   }
-  for (const std::string* t : {&request.text.zh, &request.text.en}) {
-    if (t->size() > 120) return InvalidArgument("at most 120 bytes per language", "text");
-  }
+  PG_RETURN_IF_ERROR(CheckSignText(request.text, "text"));
   if (request.expires <= now) return InvalidArgument("must be in the future", "expires");
   if (request.expires - now > options_.max_override) {
     return InvalidArgument(
@@ -384,6 +405,7 @@ Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest
 
 Result<int> SignService::ClearOverrides(const model::SignId& sign, std::optional<int> line,
                                         const std::string& by, const std::string& reason) {
+  PG_RETURN_IF_ERROR(CheckPlainText(reason, "reason", kMaxReasonChars));
   Timestamp now = clock_.Now();
   std::vector<int64_t> ids;
   {

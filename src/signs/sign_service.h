@@ -151,12 +151,26 @@ struct SignSnapshot {
   std::vector<store::SignOverrideRecord> overrides;  // in force
 };
 
+// What a controller may report in one heartbeat (docs/api/signs.md, "Limits"), and so the most
+// a controller_fault entry of the fault log holds (the faults joined by "; ").
+inline constexpr size_t kMaxControllerFaults = 32;
+inline constexpr size_t kMaxFaultChars = 200;
+inline constexpr size_t kMaxFaultDetailChars = kMaxControllerFaults * (kMaxFaultChars + 2);
+
+// Checks a heartbeat's faults: at most kMaxControllerFaults, each plain text (core/text_bounds.h)
+// of at most kMaxFaultChars. Errors: kInvalidArgument naming "faults" (too many) or "faults[i]".
+Status CheckControllerFaults(const std::vector<std::string>& faults);
+// What is kept of faults that were not checked (MQTT cannot refuse a message): the first
+// kMaxControllerFaults, each cut to kMaxFaultChars with control characters replaced. Faults
+// that pass CheckControllerFaults come back unchanged.
+std::vector<std::string> BoundControllerFaults(std::vector<std::string> faults);
+
 struct OverrideRequest {
   model::SignId sign;
   std::optional<int> line;  // 0-based; absent: the whole sign
   bool blank = false;
-  model::LocalizedName text;  // required unless blank
-  std::string reason;         // required
+  model::LocalizedName text;  // required unless blank; CheckSignText
+  std::string reason;         // required; plain text of at most kMaxReasonChars
   Timestamp expires;
   std::string by;  // who asks (the key's id)
 };
@@ -211,8 +225,8 @@ class SignService {
   // A controller confirms it shows content `seq` of `sign`. Unknown signs and seqs newer than
   // published are ignored (returns false).
   bool OnAck(const model::SignId& sign, int64_t seq, Timestamp when);
-  // A controller's heartbeat, with the faults it reports (empty: none). Returns false when no
-  // sign names this controller.
+  // A controller's heartbeat, with the faults it reports (empty: none), kept as
+  // BoundControllerFaults leaves them. Returns false when no sign names this controller.
   bool OnHeartbeat(const std::string& controller_id, Timestamp when,
                    std::vector<std::string> faults = {});
   // A controller's transport says it is gone (MQTT last will). Cleared by its next heartbeat or
@@ -222,11 +236,12 @@ class SignService {
   void RepublishAll();
 
   // Sets an override; it shows at the next round (at once with the worker running).
-  // Errors: kNotFound (sign), kInvalidArgument naming "line", "text", "reason" or "expires";
-  // store errors.
+  // Errors: kNotFound (sign), kInvalidArgument naming "line", "text.zh", "text.en", "reason" or
+  // "expires" (the bounds of OverrideRequest included); store errors.
   Result<store::SignOverrideRecord> SetOverride(const OverrideRequest& request);
   // Ends the overrides of a sign (of one line when `line` is set, else all of them). Returns how
-  // many ended. Errors: kNotFound (sign); store errors.
+  // many ended. Errors: kInvalidArgument naming "reason" (plain text of at most
+  // kMaxReasonChars); kNotFound (sign); store errors.
   Result<int> ClearOverrides(const model::SignId& sign, std::optional<int> line,
                              const std::string& by, const std::string& reason);
 

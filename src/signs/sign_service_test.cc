@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 
+#include "core/text_bounds.h"
 #include "events/event_bus.h"
 #include "signs/controller_sim.h"
 #include "store/store.h"
@@ -234,6 +235,93 @@ TEST_F(SignServiceTest, OverridesAreValidatedAndAudited) {
   EXPECT_EQ(audit[1].end_reason, fmt::format("replaced by override {}", second->id));
   EXPECT_EQ(*service->ClearOverrides(SignId("S1"), std::nullopt, "ops-2", "reopened"), 1);
   EXPECT_EQ(*service->ClearOverrides(SignId("S1"), std::nullopt, "ops-2", "again"), 0);
+}
+
+// Finding (issue 16): a 20 MB fault list in one heartbeat became the sign's health and stayed in
+// the fault log. Whatever a channel that cannot refuse (MQTT) delivers, what is kept is bounded.
+TEST_F(SignServiceTest, AHugeFaultListIsKeptCutToTheLimits) {
+  auto service = MakeService();
+  Count("F1", 40);
+  service->Step();
+  std::vector<std::string> faults(100'000, std::string(200, 'x'));
+  faults[0] = std::string(1'000'000, 'y');
+  faults[1] = "door\nopen\x1b[2J";
+  ASSERT_TRUE(service->OnHeartbeat("C1", clock_.Now(), std::move(faults)));
+  service->Step();
+  auto kept = service->Current(SignId("S1"))->health.controller_faults;
+  ASSERT_EQ(kept.size(), kMaxControllerFaults);
+  for (const auto& f : kept) EXPECT_TRUE(CheckPlainText(f, "f", kMaxFaultChars).ok()) << f;
+  auto log = *store_->LoadSignFaults(SignId("S1"), Timestamp{}, clock_.Now() + Seconds(1), 10);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_LE(CountChars(log[0].detail), kMaxFaultDetailChars);
+}
+
+TEST(ControllerFaults, AreCheckedByCountLengthAndCharacters) {
+  struct Case {
+    const char* what;
+    std::vector<std::string> faults;
+    const char* field;  // nullptr: accepted
+  };
+  const Case cases[] = {
+      {"none", {}, nullptr},
+      {"32 of 200 characters", std::vector<std::string>(32, std::string(200, 'f')), nullptr},
+      {"33 faults", std::vector<std::string>(33, "f"), "faults"},
+      {"one of 201 characters", {"ok", std::string(201, 'f')}, "faults[1]"},
+      {"a control character", {"LED\x07"}, "faults[0]"},
+      {"a C1 control character", {"LED\xC2\x9B"}, "faults[0]"},
+      {"not UTF-8", {"LED\xFF"}, "faults[0]"},
+  };
+  for (const auto& c : cases) {
+    Status s = CheckControllerFaults(c.faults);
+    if (c.field == nullptr) {
+      EXPECT_TRUE(s.ok()) << c.what << ": " << s.ToString();
+      EXPECT_EQ(BoundControllerFaults(c.faults), c.faults) << c.what;
+    } else {
+      EXPECT_EQ(s.field(), c.field) << c.what;
+      EXPECT_TRUE(CheckControllerFaults(BoundControllerFaults(c.faults)).ok()) << c.what;
+    }
+  }
+}
+
+// Finding (issue 16): control characters in an override's text reached the sign controllers, and
+// a 1 MB reason was stored.
+TEST_F(SignServiceTest, OverrideTextsAndReasonsAreBoundedPlainText) {
+  auto service = MakeService();
+  OverrideRequest r;
+  r.sign = SignId("S1");
+  r.by = "ops-1";
+  r.expires = clock_.Now() + std::chrono::minutes(30);
+  r.line = 0;
+  struct Case {
+    const char* what;
+    model::LocalizedName text;
+    std::string reason;
+    const char* field;  // nullptr: accepted
+  };
+  const Case cases[] = {
+      {"ordinary", {"施工", "WORKS"}, "road works", nullptr},
+      {"64 characters", {std::string(64, 'z'), ""}, "road works", nullptr},
+      {"65 characters", {"", std::string(65, 'e')}, "road works", "text.en"},
+      {"an escape sequence", {"\x1b[5m施工", ""}, "road works", "text.zh"},
+      {"a newline", {"", "ROAD\nCLOSED"}, "road works", "text.en"},
+      {"a reason of 500", {"施工", ""}, std::string(500, 'r'), nullptr},
+      {"a reason of 1 MB", {"施工", ""}, std::string(1 << 20, 'r'), "reason"},
+      {"a bell in the reason", {"施工", ""}, "road\aworks", "reason"},
+  };
+  for (const auto& c : cases) {
+    r.text = c.text;
+    r.reason = c.reason;
+    auto set = service->SetOverride(r);
+    if (c.field == nullptr) {
+      EXPECT_TRUE(set.ok()) << c.what << ": " << set.status().ToString();
+    } else {
+      EXPECT_EQ(set.status().code(), StatusCode::kInvalidArgument) << c.what;
+      EXPECT_EQ(set.status().field(), c.field) << c.what;
+    }
+  }
+  auto cleared = service->ClearOverrides(SignId("S1"), std::nullopt, "ops-1", "ok\x1b");
+  EXPECT_EQ(cleared.status().field(), "reason");
+  EXPECT_EQ(service->Current(SignId("S1"))->overrides.size(), 1u) << "nothing ended";
 }
 
 TEST_F(SignServiceTest, ConfigIsValidatedStoredAndReloaded) {

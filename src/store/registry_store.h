@@ -51,7 +51,9 @@ class RegistryWriter {
   // Writes `data` in one transaction (the city, when present, replaces the stored one). A
   // source's revocation and key are not part of the registry: writing a source never changes
   // them.
-  // REQUIRES: `data` has been validated (model::ValidateRegistry).
+  // REQUIRES: `data` has been validated (model::ValidateRegistry). Sources are checked again all
+  // the same — one that cannot be read back would make LoadRegistry fail for the whole city:
+  // kInvalidArgument naming the field, and nothing is written.
   virtual Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,
                                                      RegistryWriteMode mode) = 0;
 };

@@ -38,7 +38,9 @@ class SourceWriter {
  public:
   virtual ~SourceWriter() = default;
 
-  // Errors: kAlreadyExists when the id is taken.
+  // Errors: kInvalidArgument naming the field when the source is not valid (model::Validate:
+  // an empty scope, a description over its bound…), so that every stored source reads back
+  // (LoadSources, LoadRegistry); kAlreadyExists when the id is taken.
   virtual Status AddSource(const SourceRecord& record) = 0;
   // Marks the source revoked at `when` and clears its key hash: a revoked source never
   // authenticates again, and a registry write of the same source does not undo it.

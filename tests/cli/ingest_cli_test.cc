@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iterator>
@@ -12,6 +13,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "api/http/client.h"
 #include "core/time.h"
@@ -59,6 +61,55 @@ TEST(SourceCli, AddPrintsTheKeyAloneOnItsLastLineListNeverShowsItRevokeEndsIt) {
   EXPECT_EQ(revoke.exit_code, 0) << revoke.output;
   list = RunProgram({ParkguideBinary(), "source", "list", "--db", db}, dir.File("list.log"));
   EXPECT_NE(list.output.find("revoked"), std::string::npos) << list.output;
+}
+
+// `source add` refuses what the store could not read back or a screen should not show — an
+// empty scope (which once broke LoadRegistry with kDataLoss), an id that is no id, a description
+// over 500 characters, with control characters or not UTF-8 (which once ended the program) —
+// naming the flag; nothing is stored and the city still opens.
+TEST(SourceCli, AddRefusesWhatCouldNotBeStoredNamingTheFlag) {
+  testing::TempDir dir;
+  std::string db = testing::MakeFixtureCity(dir);
+  struct Case {
+    const char* what;
+    std::vector<std::string> flags;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"an empty scope", {"--scope", ""}, "--scope: is empty; use all or facility:ID"},
+      {"a scope of spaces", {"--scope", "  "}, "--scope: is empty; use all or facility:ID"},
+      {"a scope of commas", {"--scope", ","}, "--scope: '' is not all, facility:ID"},
+      {"an operator without a name", {"--scope", "operator:"}, "--scope: 'operator:' is not all"},
+      {"an id with a slash",
+       {"--scope", "all", "--id", "gw/1"},
+       "--id: 'gw/1' may contain only letters, digits and _ - . :"},
+      {"an id of 65 characters",
+       {"--scope", "all", "--id", std::string(65, 'g')},
+       "--id: is longer than 64 characters"},
+      {"a description of 501 characters",
+       {"--scope", "all", "--description", std::string(501, 'd')},
+       "--description: is longer than 500 characters (it has 501)"},
+      {"a description with an escape sequence",
+       {"--scope", "all", "--description", "gw\x1b[2J"},
+       "--description: holds a control character (U+001B) at character 3: plain text only"},
+      {"a description that is not UTF-8",
+       {"--scope", "all", "--description", "gw\xff"},
+       "--description: is not UTF-8 text (byte 3 of it)"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {ParkguideBinary(), "source", "add", "--db", db};
+    if (std::find(c.flags.begin(), c.flags.end(), "--id") == c.flags.end()) {
+      args.insert(args.end(), {"--id", "refused-src"});
+    }
+    args.insert(args.end(), c.flags.begin(), c.flags.end());
+    auto r = RunProgram(args, dir.File("add.log"));
+    EXPECT_EQ(r.exit_code, 1) << c.what << ": " << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.what << ": " << r.output;
+  }
+  auto list = RunProgram({ParkguideBinary(), "source", "list", "--db", db}, dir.File("list.log"));
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_EQ(list.output.find("refused-src"), std::string::npos)
+      << "nothing was stored: " << list.output;
 }
 
 nlohmann::json SourceHealth(uint16_t port, const std::string& id) {

@@ -4,6 +4,8 @@
 
 #include <simdjson.h>
 
+#include "core/text_bounds.h"
+#include "model/validation.h"
 #include "model/vocabulary.h"
 
 namespace pg::ingest {
@@ -34,6 +36,12 @@ bool ReadMember(std::string_view key, dom::element value, RawItem& raw) {
       return true;
     }
     if (err) return false;
+    // Every string of an observation is an id, a word or a time: none is longer (and a longer
+    // one is neither kept nor repeated in the refusal).
+    if (s.size() > kMaxWordChars && CountChars(s) > kMaxWordChars) {
+      raw.type_errors.emplace_back(key, fmt::format("is longer than {} characters", kMaxWordChars));
+      return true;
+    }
     out = std::string(s);
     return true;
   };
@@ -144,7 +152,10 @@ class ItemChecker {
   }
 
   void CheckTime() {
-    if (!raw_.time) return Error("time", "required: RFC 3339 with an offset");
+    if (!raw_.time) {
+      if (!Mistyped("time")) Error("time", "required: RFC 3339 with an offset");
+      return;
+    }
     auto t = ParseRfc3339(*raw_.time);
     if (!t.ok()) return Error("time", t.status().message());
     if (*t > options_.now + options_.max_future) {
@@ -176,8 +187,11 @@ class ItemChecker {
   }
 
   void Target(const char* field, const std::optional<std::string>& value) {
-    if (!value || value->empty())
-      return Error(field, "required: the id of the " + std::string(field));
+    if (!value || value->empty()) {
+      if (!Mistyped(field)) Error(field, "required: the id of the " + std::string(field));
+      return;
+    }
+    if (Status s = model::ValidateId(*value, field); !s.ok()) return Error(field, s.message());
     out_.target = *value;
   }
 
@@ -223,7 +237,7 @@ class ItemChecker {
   template <typename Word>
   std::optional<Word> StatusWord(const char* vocabulary_note) {
     auto status = raw_.status ? model::Parse<Word>(*raw_.status) : std::nullopt;
-    if (!status) {
+    if (!status && !Mistyped("status")) {
       Error("status", fmt::format("{}: one of {}{}",
                                   raw_.status ? "'" + *raw_.status + "' is not valid" : "required",
                                   model::AllowedNames<Word>(), vocabulary_note));

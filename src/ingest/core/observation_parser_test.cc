@@ -87,6 +87,67 @@ TEST(ObservationParser, MissingFieldsPerType) {
                                              "observations[4].seq"}));
 }
 
+// Every string of an observation is an id, a word or a time, at most 64 characters; ids are
+// model::ValidateId's (docs/api/ingest.md, "Limits"). A refusal names the field and never
+// repeats the text.
+TEST(ObservationParser, StringsHaveBoundsAndIdsTheirAlphabet) {
+  const std::string long_text(100'000, 'x');
+  struct Case {
+    const char* what;
+    std::string item;
+    const char* error;  // "field: reason"; nullptr: accepted
+  };
+  auto count = [](const std::string& members) {
+    return R"({"type": "facility_count", "time": "2026-11-28T08:00:00+08:00", "free": 3, )" +
+           members + "}";
+  };
+  const Case cases[] = {
+      {"an id of 64", count(R"("facility": ")" + std::string(64, 'F') + R"(")"), nullptr},
+      {"an id of 65", count(R"("facility": ")" + std::string(65, 'F') + R"(")"),
+       "facility: is longer than 64 characters"},
+      {"an id of 100,000", count(R"("facility": ")" + long_text + R"(")"),
+       "facility: is longer than 64 characters"},
+      {"an id with a space", count(R"("facility": "F 1")"),
+       "facility: 'F 1' may contain only letters, digits and _ - . :"},
+      {"an id with a newline", count(R"("facility": "F\n1")"),
+       "facility: 'F\xEF\xBF\xBD"
+       "1' may contain only letters, digits and _ - . :"},
+      {"a bay id with a slash", R"({"type": "bay", "bay": "B/7", "occupied": true,
+                                    "time": "2026-11-28T08:00:00+08:00"})",
+       "bay: 'B/7' may contain only letters, digits and _ - . :"},
+      {"a type of 100,000", R"({"type": ")" + long_text + R"(", "facility": "F1",
+                                "time": "2026-11-28T08:00:00+08:00"})",
+       "type: is longer than 64 characters"},
+      {"a time of 100,000",
+       R"({"type": "entry", "facility": "F1", "time": ")" + long_text + R"("})",
+       "time: is longer than 64 characters"},
+      {"a status of 100,000",
+       R"({"type": "facility_status", "facility": "F1", "status": ")" + long_text +
+           R"(", "time": "2026-11-28T08:00:00+08:00"})",
+       "status: is longer than 64 characters"},
+      {"a class of 100,000", count(R"("facility": "F1", "class": ")" + long_text + R"(")"),
+       "class: is longer than 64 characters"},
+      {"a source of 100,000", count(R"("facility": "F1", "source": ")" + long_text + R"(")"),
+       "source: is longer than 64 characters"},
+      {"free of 2^40", R"({"type": "facility_count", "facility": "F1", "free": 1099511627776,
+                           "time": "2026-11-28T08:00:00+08:00"})",
+       "free: 1099511627776 is not a plausible count"},
+      {"connector of 2^32", R"({"type": "charger", "charger": "C1", "connector": 4294967296,
+                                "status": "Charging", "time": "2026-11-28T08:00:00+08:00"})",
+       "connector: must be 0–255 (0: the whole charger)"},
+  };
+  for (const auto& c : cases) {
+    auto batch = ParseObservations("[" + c.item + "]", Options());
+    ASSERT_TRUE(batch.ok()) << c.what << ": " << batch.status().ToString();
+    if (c.error == nullptr) {
+      EXPECT_TRUE(batch->errors.empty()) << c.what << ": " << batch->errors[0].reason;
+      continue;
+    }
+    ASSERT_EQ(batch->errors.size(), 1u) << c.what << ": " << batch->errors[1].Name();
+    EXPECT_EQ(batch->errors[0].field + ": " + batch->errors[0].reason, c.error) << c.what;
+  }
+}
+
 TEST(ObservationParser, TimesInTheFutureAndForeignSourcesAreRefused) {
   auto batch = ParseObservations(
       R"([{"type": "entry", "facility": "F1", "time": "2026-11-28T09:00:00+08:00"},

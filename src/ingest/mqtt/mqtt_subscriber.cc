@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "core/text_bounds.h"
+#include "model/validation.h"
 
 namespace pg::ingest {
 namespace {
@@ -17,11 +19,11 @@ constexpr size_t kMaxQueuedLetterBytes = size_t{16} << 20;
 }  // namespace
 
 std::optional<std::string_view> TopicSource(std::string_view topic, std::string_view prefix) {
-  if (!topic.starts_with(prefix) || topic.size() == prefix.size() ||
-      topic.find('/', prefix.size()) != std::string_view::npos) {
-    return std::nullopt;
-  }
-  return topic.substr(prefix.size());
+  if (!topic.starts_with(prefix)) return std::nullopt;
+  // The last segment names the source: an id (model::ValidateId) or nothing parkguide knows.
+  std::string_view source = topic.substr(prefix.size());
+  if (!model::ValidateId(source, "").ok()) return std::nullopt;
+  return source;
 }
 
 size_t MqttSubscriber::LetterBytes(const Entry& e) {
@@ -115,7 +117,11 @@ void MqttSubscriber::Take(std::string topic, std::string_view payload) {
   e.topic = std::move(topic);
   std::optional<std::string_view> source = TopicSource(e.topic, topic_prefix_);
   const bool topic_ok = source.has_value();
-  if (topic_ok) e.source = std::string(*source);
+  if (topic_ok) {
+    e.source = std::string(*source);
+  } else {
+    e.topic = BoundedText(e.topic, kMaxNameChars);  // a topic may be 64 KB: the letter keeps less
+  }
   bool oversize = payload.size() > options_.max_message_bytes;
   // Copied before the lock, so the worker and the committer never wait for a large copy.
   e.payload = std::string(oversize ? payload.substr(0, kKeptOfRefused) : payload);
@@ -123,7 +129,8 @@ void MqttSubscriber::Take(std::string topic, std::string_view payload) {
   ++stats_.received;
   if (!topic_ok) {
     e.kind = Entry::Kind::kRejected;
-    e.reason = fmt::format("topic is not {}<source>", topic_prefix_);
+    e.reason = fmt::format("topic is not {}<source> (a source id: 1–{} of A-Z a-z 0-9 _ - . :)",
+                           topic_prefix_, kMaxIdChars);
   } else if (oversize) {
     e.kind = Entry::Kind::kOversize;
     e.reason = fmt::format(

@@ -181,6 +181,31 @@ TEST_F(MqttTest, ValidMessagesReachTheStateAndInvalidOnesTheDeadLetters) {
   }
 }
 
+// The topic's last segment names the source: an id of at most 64 characters
+// (docs/api/ingest.md, "Limits"); anything else is a dead letter whose kept topic is cut.
+TEST_F(MqttTest, ATopicWhoseSourceIsNoIdIsADeadLetterWithItsTopicCut) {
+  Node node(dir_, broker_->port(), sources_);
+  ASSERT_TRUE(node.StartAndWaitSubscribed());
+  Publisher pub(broker_->port());
+  ASSERT_TRUE(pub.connected());
+  pub.Publish("parkguide/mqttville/obs/" + std::string(10'000, 'g'), Message(key_.key, 1));
+  pub.Publish("parkguide/mqttville/obs/g w", Message(key_.key, 2));
+  pub.Publish(topic_, Message(key_.key, 3));
+  ASSERT_TRUE(pub.AllAcked());
+  ASSERT_TRUE(node.WaitForAccepted("gw", 1));
+  for (int i = 0; i < 100 && node.subscriber->stats().dead_letters < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  auto letters = node.store->LoadDeadLetters(10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 2u);
+  for (const auto& d : *letters) {
+    EXPECT_NE(d.reason.find("a source id: 1–64"), std::string::npos) << d.reason;
+    EXPECT_LE(d.topic.size(), 200u * 3);
+    EXPECT_TRUE(d.source.empty());
+  }
+}
+
 TEST_F(MqttTest, NothingAcknowledgedIsLostAcrossABrokerRestart) {
   {
     // First connection creates the persistent session, then parkguide goes away.

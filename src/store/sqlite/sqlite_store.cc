@@ -35,13 +35,26 @@
 
 #include "core/log.h"
 #include "core/redact.h"
+#include "core/text_bounds.h"
 #include "model/model_json.h"
+#include "model/validation.h"
 #include "model/vocabulary.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
 namespace pg::store {
 namespace {
+
+// A source as the store may keep it: one that model::Validate finds nothing wrong with reads
+// back (SourceFromJson needs a scope, an id…), so LoadRegistry never fails on it.
+Status ValidSource(const model::Source& source) {
+  const std::vector<Status> problems = model::Validate(source);
+  if (problems.empty()) return Status::Ok();
+  const Status& first = problems.front();
+  return InvalidArgument(
+      fmt::format("source '{}': {}", BoundedText(source.id.str(), 80), first.message()),
+      first.field());
+}
 
 using sqlite::Database;
 using sqlite::Statement;
@@ -574,6 +587,7 @@ Status SqliteStore::WriteDocs(const char* table, const std::vector<T>& entries,
 
 Result<RegistryWriteSummary> SqliteStore::WriteRegistry(const model::RegistryData& data,
                                                         RegistryWriteMode mode) {
+  for (const auto& source : data.sources) PG_RETURN_IF_ERROR(ValidSource(source));
   std::lock_guard lock(mutex_);
   RegistryWriteSummary summary;
   Status s = InTransaction([&]() -> Status {
@@ -604,6 +618,7 @@ Result<RegistryWriteSummary> SqliteStore::WriteRegistry(const model::RegistryDat
 }
 
 Status SqliteStore::AddSource(const SourceRecord& record) {
+  PG_RETURN_IF_ERROR(ValidSource(record.source));
   std::lock_guard lock(mutex_);
   return InTransaction([&]() -> Status {
     PG_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT key_hash FROM sources WHERE id = ?1"));

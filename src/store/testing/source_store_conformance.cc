@@ -49,6 +49,28 @@ TEST_P(SourceStoreConformance, SourcesKeepTheirKeyAndCanBeRevoked) {
   EXPECT_EQ(registry.sources[0].revoked_at, FromUnixMillis(2000));
 }
 
+// Finding (issue 16): a source with an empty scope was stored, and LoadRegistry then failed with
+// kDataLoss for the whole city. What cannot be read back is refused and nothing is written.
+TEST_P(SourceStoreConformance, ASourceThatCouldNotBeReadBackIsRefused) {
+  SourceStore& store = *made_.sources;
+  SourceRecord no_scope = Record("gate-1", 1000);
+  no_scope.source.scope = model::SourceScope{};
+  Status s = store.AddSource(no_scope);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_EQ(s.field(), "scope");
+  SourceRecord long_text = Record("gate-2", 1000);
+  long_text.source.description = std::string(1 << 20, 'd');
+  EXPECT_EQ(store.AddSource(long_text).field(), "description");
+  model::RegistryData survey;
+  survey.sources = {no_scope.source};
+  EXPECT_EQ(made_.registry->WriteRegistry(survey, RegistryWriteMode::kUpsert).status().code(),
+            StatusCode::kInvalidArgument);
+  auto registry = made_.registry->LoadRegistry();
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  EXPECT_TRUE(registry->sources.empty());
+  EXPECT_TRUE(store.LoadSources()->empty());
+}
+
 TEST_P(SourceStoreConformance, SourcesLoadInIdOrder) {
   SourceStore& store = *made_.sources;
   ASSERT_TRUE(store.AddSource(Record("b", 1)).ok());
