@@ -35,7 +35,12 @@ LATENCIES = [("ingest_p99_ms", "ingest request p99"),
 
 def read_rows(path):
     with open(path, newline="") as f:
-        rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+        reader = csv.DictReader(f)
+        rows = []
+        for r in reader:
+            if None in r or None in r.values():
+                sys.exit(f"{path}:{reader.line_num}: {len(reader.fieldnames)} columns expected")
+            rows.append({k: float(v) for k, v in r.items()})
     # The last line covers what finished after the run's end: a short interval, not a sample.
     if len(rows) > 2 and rows[-1]["elapsed_s"] - rows[-2]["elapsed_s"] < 0.5 * (
             rows[1]["elapsed_s"] - rows[0]["elapsed_s"]):

@@ -177,6 +177,30 @@ int CheckAcked(const Options& o) {
   return CheckNothingLost(o.port, sources) ? 0 : 1;
 }
 
+void PrintPlan(const Options& o, const CityInfo& city, size_t sources) {
+  fmt::print(
+      "soak: city {} — {} facilities ({} counted by gates), {} bays, {} chargers; {} s at {} obs/s "
+      "(batches of {}, {} sources), {} guidance/s, {} stream clients, {} dashboards\n",
+      city.id, city.facilities.size(), city.counted.size(), city.bays.size(), city.chargers.size(),
+      o.seconds, o.obs_per_s, o.batch, sources, o.guidance_per_s, o.stream_clients, o.dashboards);
+}
+
+// A line every interval until the run's end, an interrupt, or the server's end.
+void ReportUntilDone(const Options& o, Reporter& reporter, Clock::time_point start) {
+  auto seconds = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
+  const auto end = start + seconds(o.seconds);
+  auto next = start;
+  while (Clock::now() < end && !g_interrupted && reporter.server_alive()) {
+    next += seconds(o.interval_s);
+    while (Clock::now() < std::min(next, end) && !g_interrupted) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    reporter.Interval(Clock::now() - start);
+  }
+}
+
 int Run(const Options& o) {
   auto keys = ReadKeys(o.keys_file);
   if (!keys.ok()) return fmt::print(stderr, "soak: {}\n", keys.status().message()), 2;
@@ -184,17 +208,11 @@ int Run(const Options& o) {
   if (!city.ok()) return fmt::print(stderr, "soak: {}\n", city.status().message()), 2;
   auto server = ServerProbe::Attach(o.server_pid);
   if (!server.ok()) return fmt::print(stderr, "soak: {}\n", server.status().message()), 2;
-  fmt::print(
-      "soak: city {} — {} facilities ({} counted by gates), {} bays, {} chargers; {} s at {} obs/s "
-      "(batches of {}, {} sources), {} guidance/s, {} stream clients, {} dashboards\n",
-      city->id, city->facilities.size(), city->counted.size(), city->bays.size(),
-      city->chargers.size(), o.seconds, o.obs_per_s, o.batch, keys->size(), o.guidance_per_s,
-      o.stream_clients, o.dashboards);
+  PrintPlan(o, *city, keys->size());
 
   Load load;
   StreamFleet fleet(o.port, StreamSpecs(*city, o.stream_clients, o.dashboards), o.stream_threads,
                     load.streams);
-  fleet.Start();
   IngestDriver ingest(o.port, *city, *keys,
                       {.obs_per_s = o.obs_per_s, .batch = o.batch, .change_share = o.change_share},
                       load);
@@ -207,28 +225,17 @@ int Run(const Options& o) {
     return fmt::print(stderr, "soak: {}\n", s.message()), 2;
   }
   std::atomic<bool> stop{false};
-  ingest.Start(stop);
-  readers.Start(stop);
-
   Reporter reporter(o.csv_path, *server, load);
   const auto start = Clock::now();
-  const auto end =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-  auto next = start;
-  while (Clock::now() < end && !g_interrupted && reporter.server_alive()) {
-    next +=
-        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.interval_s));
-    while (Clock::now() < std::min(next, end) && !g_interrupted) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    reporter.Interval(Clock::now() - start);
-  }
+  fleet.Start();
+  ingest.Start(stop);
+  readers.Start(stop);
+  ReportUntilDone(o, reporter, start);
   stop = true;
   ingest.Join();
   readers.Join();
   fleet.Stop();
   reporter.Interval(Clock::now() - start);  // what finished after the last line
-
   reporter.PrintTotals(Clock::now() - start);
   const bool kept = CheckNothingLost(o.port, ingest.Sources());
   if (!o.acked_out.empty()) WriteAcked(o.acked_out, ingest.Sources());

@@ -57,8 +57,11 @@ stop_server() {
 }
 
 # The tool holds ~1,000 sockets; the server raises its own limit.
-ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
+if awk '{exit !($1 > 1.5)}' /proc/loadavg; then
+  echo "== warning: load average $(cut -d' ' -f1 /proc/loadavg) before the run: other work shares the cores, the figures are floors"
+fi
 echo "== commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo ' (with local changes)'), $(date -u '+%Y-%m-%d %H:%M UTC')"
 
 db=$work/city.db

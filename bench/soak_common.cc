@@ -114,7 +114,7 @@ Result<CityInfo> LoadCity(uint16_t port) {
   PG_ASSIGN_OR_RETURN(auto facilities, AllItems(port, "/api/v1/facilities"));
   for (const json& f : facilities) {
     c.facilities.push_back(ReadFacility(f));
-    if (c.facilities.back().capacity > 0 && c.facilities.back().bays == 0) {
+    if (c.facilities.back().bays == 0) {
       c.counted.push_back(c.facilities.size() - 1);
     }
   }
@@ -144,6 +144,7 @@ void RequestStats::NonOk(int status, std::string_view body, std::string_view wha
 
 void RequestStats::Unanswered(std::string_view error, std::string_view what) {
   conn_failures.fetch_add(1, std::memory_order_relaxed);
+  conn_failures_total.fetch_add(1, std::memory_order_relaxed);
   if (messages_printed.fetch_add(1) < kMessagesPrinted) {
     fmt::print(stderr, "soak: {}: no answer: {}\n", what, error);
   }
@@ -256,6 +257,19 @@ void Reporter::Interval(std::chrono::steady_clock::duration elapsed) {
   const int64_t read = load_.dashboard.ok.exchange(0);
   t.dashboard_answers += read;
   std::string dashboard = RequestColumns(load_.dashboard.latency, t.dashboard, read, seconds);
+  fmt::print(csv_, "{:.1f},{:.1f},{:.1f},{},{},{:.1f},{:.1f},{},{},{},{},{},{},{},{},{},{},{}\n",
+             now_s, p.rss_mib, server_cpu, p.threads, p.open_files, SelfRssMib(), tool_cpu, ingest,
+             load_.ingest.non_200.exchange(0), load_.ingest.conn_failures.exchange(0), guidance,
+             unsnappable, load_.guidance.non_200.exchange(0),
+             load_.guidance.conn_failures.exchange(0), dashboard,
+             load_.dashboard.non_200.exchange(0), load_.dashboard.conn_failures.exchange(0),
+             StreamColumns(seconds));
+  std::fflush(csv_);
+}
+
+// The stream_* columns of an interval of `seconds`; adds them to the totals.
+std::string Reporter::StreamColumns(double seconds) {
+  Totals& t = *totals_;
   StreamStats& st = load_.streams;
   Histogram lag = st.lag.Take();
   t.lag.Add(lag);
@@ -266,19 +280,12 @@ void Reporter::Interval(std::chrono::steady_clock::duration elapsed) {
     total += v;
     return v;
   };
-  fmt::print(csv_,
-             "{:.1f},{:.1f},{:.1f},{},{},{:.1f},{:.1f},{},{},{},{},{},{},{},{},{},{},{:.0f},{:.2f},"
-             "{:.2f},{:.2f},{},{},{},{},{},{}\n",
-             now_s, p.rss_mib, server_cpu, p.threads, p.open_files, SelfRssMib(), tool_cpu, ingest,
-             load_.ingest.non_200.exchange(0), load_.ingest.conn_failures.exchange(0), guidance,
-             unsnappable, load_.guidance.non_200.exchange(0),
-             load_.guidance.conn_failures.exchange(0), dashboard,
-             load_.dashboard.non_200.exchange(0), load_.dashboard.conn_failures.exchange(0),
-             static_cast<double>(events) / seconds, lag.PercentileMs(0.5), lag.PercentileMs(0.99),
-             lag.MaxMs(), st.connected.load(), take(st.reconnects, t.reconnects),
-             take(st.snapshot_events, t.snapshot_events), take(st.non_200, t.stream_non_200),
-             take(st.connect_failures, t.stream_conn), take(st.dropped, t.dropped));
-  std::fflush(csv_);
+  return fmt::format("{:.0f},{:.2f},{:.2f},{:.2f},{},{},{},{},{},{}",
+                     static_cast<double>(events) / seconds, lag.PercentileMs(0.5),
+                     lag.PercentileMs(0.99), lag.MaxMs(), st.connected.load(),
+                     take(st.reconnects, t.reconnects), take(st.snapshot_events, t.snapshot_events),
+                     take(st.non_200, t.stream_non_200), take(st.connect_failures, t.stream_conn),
+                     take(st.dropped, t.dropped));
 }
 
 void Reporter::PrintTotals(std::chrono::steady_clock::duration elapsed) {
@@ -294,7 +301,7 @@ void Reporter::PrintTotals(std::chrono::steady_clock::duration elapsed) {
         "max {:.2f} ms  non-200:{}  no answer: {}\n",
         what, n, static_cast<double>(n) / s, h.PercentileMs(0.5), h.PercentileMs(0.99),
         h.PercentileMs(0.999), h.MaxMs(), statuses.empty() ? " 0" : statuses,
-        r.messages_printed.load() > 0 ? "see above" : "0");
+        r.conn_failures_total.load());
   };
   fmt::print("soak: totals over {:.0f} s\n", s);
   line("ingest obs", t.ingest, t.ingest_obs, load_.ingest);

@@ -55,7 +55,7 @@ struct CityInfo {
   std::string id;
   double west = 0, south = 0, east = 0, north = 0;
   std::vector<FacilityInfo> facilities;  // every facility
-  std::vector<size_t> counted;           // those counted by gates: a capacity and no sensed bays
+  std::vector<size_t> counted;           // those counted by gates: without sensed bays
   std::vector<BayInfo> bays;
   std::vector<ChargerInfo> chargers;  // in service
 };
@@ -74,7 +74,8 @@ struct RequestStats {
   std::atomic<int64_t> unsnappable{0};    // guidance only: 422, a destination no road reaches
   std::atomic<int64_t> non_200{0};        // any other status
   std::atomic<int64_t> conn_failures{0};  // no answer: connect failed, cut, timed out
-  std::atomic<int64_t> items{0};          // ingest: observations acknowledged
+  std::atomic<int64_t> conn_failures_total{0};
+  std::atomic<int64_t> items{0};  // ingest: observations acknowledged
   AtomicHistogram latency;
   std::array<std::atomic<int64_t>, 600> by_status{};  // non-200 answers by status, never reset
   std::atomic<int> messages_printed{0};
@@ -148,6 +149,7 @@ class Reporter {
   struct Totals;
   static std::string RequestColumns(AtomicHistogram& latency, Histogram& total, int64_t count,
                                     double seconds);
+  std::string StreamColumns(double seconds);
 
   FILE* csv_;
   bool own_csv_;

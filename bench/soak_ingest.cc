@@ -25,8 +25,12 @@ constexpr std::array<const char*, 5> kStatuses = {"Available", "Charging", "Prep
 struct CountTarget {
   std::string facility;
   int capacity = 0;
+  bool capacity_known =
+      false;  // else the reports carry free and occupied: the capacity is their sum
   int occupied = 0;
 };
+
+constexpr int kAssumedCapacity = 100;  // of a car park whose capacity the registry does not know
 struct BayTarget {
   std::string bay;
   bool occupied = false;
@@ -65,7 +69,7 @@ struct IngestDriver::Source {
     if (facilities.empty()) w[0] = w[1] = 0;
     double sum = 0;
     for (size_t i = 0; i < w.size(); ++i) cumulative[i] = sum += w[i];
-    for (double& c : cumulative) c /= sum;
+    for (double& c : cumulative) c = sum > 0 ? c / sum : 0;  // no target at all: never run
   }
 
   Kind NextKind() {
@@ -82,10 +86,17 @@ struct IngestDriver::Source {
       const int step = 1 + static_cast<int>(Pick(3));
       t.occupied = std::clamp(t.occupied + (rng() % 2 ? step : -step), 0, t.capacity);
     }
+    if (t.capacity_known) {
+      fmt::format_to(std::back_inserter(body),
+                     R"({{"type":"facility_count","facility":"{}","time":"{}","occupied":{},)"
+                     R"("seq":{},"boot":{}}})",
+                     t.facility, time, t.occupied, ++seq, boot);
+      return;
+    }
     fmt::format_to(std::back_inserter(body),
                    R"({{"type":"facility_count","facility":"{}","time":"{}","occupied":{},)"
-                   R"("seq":{},"boot":{}}})",
-                   t.facility, time, t.occupied, ++seq, boot);
+                   R"("free":{},"seq":{},"boot":{}}})",
+                   t.facility, time, t.occupied, t.capacity - t.occupied, ++seq, boot);
   }
 
   void AppendEntryOrExit(const std::string& time) {
@@ -150,7 +161,8 @@ void ShareTargets(const CityInfo& city, std::vector<std::unique_ptr<IngestDriver
   for (size_t i = 0; i < city.facilities.size(); ++i) owner[city.facilities[i].id] = i % n;
   for (size_t i : city.counted) {
     const FacilityInfo& f = city.facilities[i];
-    out[owner[f.id]]->facilities.push_back({f.id, f.capacity, f.capacity / 2});
+    const int capacity = f.capacity > 0 ? f.capacity : kAssumedCapacity;
+    out[owner[f.id]]->facilities.push_back({f.id, capacity, f.capacity > 0, capacity / 2});
   }
   size_t k = 0;
   auto owner_of = [&](const std::string& facility) {
@@ -197,6 +209,12 @@ IngestDriver::~IngestDriver() { Join(); }
 void IngestDriver::Start(const std::atomic<bool>& stop) {
   if (options_.obs_per_s <= 0) return;
   for (size_t k = 0; k < sources_.size(); ++k) {
+    const Source& s = *sources_[k];
+    if (s.facilities.empty() && s.bays.empty() && s.connectors.empty()) {
+      fmt::print(stderr, "soak: source {} has no target in this city: it sends nothing\n",
+                 s.key.id);
+      continue;
+    }
     threads_.emplace_back([this, k, &stop] { Run(*sources_[k], k, stop); });
   }
 }

@@ -7,7 +7,9 @@
 // zone's sensor gateway its bays (a charger outside any facility goes to the sources in turn). An
 // observation is, by weight, a facility count (60 %), an entry or exit (10 %), a bay's state (20 %)
 // or a charger connector's status (10 %), of a random target of the source (weights of kinds the
-// source has no target of go to the counts). Like a real system reporting periodically, most
+// source has no target of go to the counts; a car park whose capacity the registry does not know
+// is given 100 spaces, reported as free and occupied, whose sum is then its capacity). Like a real
+// system reporting periodically, most
 // reports repeat the target's last value: a count, a bay or a connector changes with probability
 // `change_share` (a count by 1–3 spaces), an entry or exit always moves the count by one. Every
 // batch carries the send time as its observations' `time`, increasing `seq`s and the run's `boot`.
