@@ -119,8 +119,8 @@ Result<std::vector<SourceKey>> ReadKeys(const std::string& path) {
 }
 
 // Stream filters: nine readers in ten follow one facility (each facility by about as many
-// readers), one in ten a box of ~300 × 300 m around a facility; each reader from its own loopback
-// address, 50 to an address. Then one unfiltered stream per dashboard.
+// readers), one in ten a box of ~300 × 300 m around a facility; from loopback addresses
+// 127.0.0.2 …, 50 readers to an address. Then one unfiltered stream per dashboard.
 std::vector<StreamSpec> StreamSpecs(const CityInfo& city, int clients, int dashboards) {
   std::vector<StreamSpec> specs;
   const size_t n = city.facilities.size();

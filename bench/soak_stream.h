@@ -8,7 +8,7 @@
 //   StreamFleet fleet(port, specs, /*threads=*/2, stats);
 //   fleet.Start();  ...  fleet.Stop();
 //
-// A client binds its socket to its own loopback address (StreamSpec::local_address, e.g.
+// A client binds its socket to the loopback address it is given (StreamSpec::local_address, e.g.
 // 127.0.0.7): a server that limits streams per address sees a thousand readers from many
 // addresses, as a city would. Memory per client is bounded (an event over 1 MiB is a framing
 // error). Thread-safety: Start and Stop from one thread; StreamStats are atomics.
