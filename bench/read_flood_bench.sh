@@ -41,7 +41,7 @@ for i in 1 2 3 4; do
   keys="${keys:+$keys,}$k"
 done
 
-# The flood's paths: 6 weeks × every district × with and without the forecast section (the
+# The flood's paths: 12 weeks × every district × with and without the forecast section (the
 # forecast section computes more): more keys than the 64 the cache keeps.
 python3 - "$port" >"$work/flood.lua" <<'PY'
 import json, sys, urllib.request, datetime
@@ -49,7 +49,7 @@ port = sys.argv[1]
 city = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/facilities?limit=1000"))
 districts = sorted({f.get("district") or "" for f in city["items"]} - {""}) or [""]
 today = datetime.date.today()
-weeks = [(today - datetime.timedelta(weeks=w)).isocalendar() for w in range(1, 7)]
+weeks = [(today - datetime.timedelta(weeks=w)).isocalendar() for w in range(1, 13)]
 paths = [f"/api/v1/analytics/{s}?week={y}-W{n:02d}&district={d}"
          for (y, n, _) in weeks for d in districts for s in ("summary", "forecast")]
 print("paths = {" + ",".join(json.dumps(p) for p in paths) + "}")

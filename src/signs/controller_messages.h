@@ -24,16 +24,19 @@ struct SignAck {
   std::optional<std::string> controller;  // the "controller" member, when it is a string
 };
 
-// Errors: kInvalidArgument (field "seq") when `text` is not a JSON object with an integer "seq".
+// Errors: kInvalidArgument (field "seq") when `text` is not a JSON object whose "seq" is a whole
+// number from 1.
 Result<SignAck> ParseSignAck(std::string_view text);
 
 // A heartbeat: the controller is alive, with the faults it reports.
 struct ControllerHeartbeat {
-  std::vector<std::string> faults;  // the strings of "faults"; its other items are ignored
+  std::vector<std::string> faults;  // within CheckControllerFaults' bounds (sign_service.h)
 };
 
 // An empty text is an empty object (no faults). Errors: kInvalidArgument with field "body" when
-// `text` is not a JSON object, "faults" when that member is not an array.
+// `text` is not a JSON object; "faults" when that member is not an array, has more than
+// kMaxControllerFaults items or a fault beyond the limits; "faults[i]" for an item that is not
+// a text.
 Result<ControllerHeartbeat> ParseControllerHeartbeat(std::string_view text);
 
 }  // namespace pg::signs

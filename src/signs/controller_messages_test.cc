@@ -25,10 +25,21 @@ TEST(ParseSignAck, RefusesAnythingWithoutAnIntegerSeqNamingSeq) {
   }
 }
 
-TEST(ParseControllerHeartbeat, KeepsTheFaultsThatAreTexts) {
-  auto hb = ParseControllerHeartbeat(R"({"faults": ["led module 3", 7, "door open"], "t": 1})");
+TEST(ParseControllerHeartbeat, KeepsTheFaultsAndRefusesAnItemThatIsNotAText) {
+  auto hb = ParseControllerHeartbeat(R"({"faults": ["led module 3", "door open"], "t": 1})");
   ASSERT_TRUE(hb.ok()) << hb.status().ToString();
   EXPECT_EQ(hb->faults, (std::vector<std::string>{"led module 3", "door open"}));
+  hb = ParseControllerHeartbeat(R"({"faults": ["led module 3", 7]})");
+  ASSERT_FALSE(hb.ok());
+  EXPECT_EQ(hb.status().field(), "faults[1]");
+}
+
+TEST(ParseSignAck, RefusesASeqBelowOne) {
+  for (const char* bad : {R"({"seq": 0})", R"({"seq": -3})"}) {
+    auto ack = ParseSignAck(bad);
+    ASSERT_FALSE(ack.ok()) << bad;
+    EXPECT_EQ(ack.status().field(), "seq");
+  }
 }
 
 TEST(ParseControllerHeartbeat, AnEmptyBodyIsAHeartbeatWithoutFaults) {
