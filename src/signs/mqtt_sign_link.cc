@@ -6,9 +6,9 @@
 
 #include "core/log.h"
 #include "core/strings.h"
-#include "signs/controller_messages.h"
 #include "core/text_bounds.h"
 #include "model/validation.h"
+#include "signs/controller_messages.h"
 
 namespace pg::signs {
 namespace {
@@ -103,9 +103,10 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
     if (heartbeat.ok()) {
       faults = std::move(heartbeat->faults);
     } else {
-      PG_LOG_WARNING("signs: controller '{}' sent a heartbeat whose faults cannot be kept ({}); "
-                     "counted without them",
-                     parts[1], heartbeat.status().ToString());
+      PG_LOG_WARNING(
+          "signs: controller '{}' sent a heartbeat whose faults cannot be kept ({}); "
+          "counted without them",
+          parts[1], heartbeat.status().ToString());
     }
     service_.OnHeartbeat(std::string(parts[1]), now, std::move(faults));
   } else if (parts[0] == "controllers" && parts[2] == "status") {
