@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ack.ok()) pg::fuzz::Check(ack.status().field() == "seq", "a refused ack names seq");
   auto heartbeat = pg::signs::ParseControllerHeartbeat(text);
   if (!heartbeat.ok()) {
-    const std::string& field = heartbeat.status().field();
+    const std::string field = heartbeat.status().field();  // status() is a copy
     pg::fuzz::Check(field == "body" || field.starts_with("faults"),
                     "a refused heartbeat names body or faults (or one of them: faults[3])");
   }
