@@ -60,7 +60,6 @@ void Handle(bhttp::request<bhttp::string_body>& message) {
   (void)request.Query("id");
   (void)request.Query("");
   (void)request.Header("authorization");
-  if (match.outcome == internal::Router::Outcome::kFound) (void)(*match.handler)(request);
 }
 
 }  // namespace

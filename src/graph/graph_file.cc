@@ -283,9 +283,10 @@ Result<std::unique_ptr<MappedGraphFile>> MappedGraphFile::Open(const std::string
         path, FingerprintToHex(header.source_fingerprint),
         FingerprintToHex(*options.expected_fingerprint), RebuildHint()));
   }
-  const uint64_t table_end =
-      header.section_table_offset + uint64_t{header.section_count} * sizeof(SectionEntry);
-  if (header.section_table_offset < sizeof(FileHeader) || table_end > size) {
+  // Compared without adding to the offset: a huge offset would wrap around to a small end.
+  const uint64_t table_bytes = uint64_t{header.section_count} * sizeof(SectionEntry);
+  if (header.section_table_offset < sizeof(FileHeader) || header.section_table_offset > size ||
+      table_bytes > size - header.section_table_offset) {
     return DataLoss(
         fmt::format("{}: the section table is out of the file: {}", path, RebuildHint()));
   }

@@ -41,6 +41,7 @@ void Patch(std::string& bytes, size_t offset, T value) {
 constexpr size_t kFormatVersionAt = 8;
 constexpr size_t kProfileVersionAt = 12;
 constexpr size_t kSectionCountAt = 20;
+constexpr size_t kSectionTableAt = 40;
 constexpr size_t kHeaderCrcAt = 52;
 constexpr size_t kHeaderBytes = 128;
 
@@ -214,6 +215,31 @@ TEST(GraphFile, RefusesAFileOfNoSections) {
   EXPECT_EQ(empty.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(empty.status().message().find("is missing"), std::string::npos)
       << empty.status().message();
+}
+
+// Found by fuzz/graph_file_fuzzer (fuzz/regressions/graph_file): a section table offset so large
+// that offset + table size wrapped around to a small end passed the bounds check, and the loader
+// then read (checksummed, or copied the table) far outside the mapping.
+TEST(GraphFile, RefusesASectionTableOffsetThatWrapsAround) {
+  testing::TempDir dir;
+  const std::string path = dir.File("city.graph");
+  ASSERT_TRUE(WriteGraphFile(path, TownGraphs(), 1, "{}").ok());
+  std::string good = ReadBytes(path);
+  uint32_t sections = 0;
+  std::memcpy(&sections, good.data() + kSectionCountAt, sizeof sections);
+  std::string bytes = good;
+  Patch<uint64_t>(bytes, kSectionTableAt, 0 - uint64_t{sections} * 64 + kHeaderBytes);
+  RepairHeaderCrc(bytes);
+  WriteBytes(path, bytes);
+  for (bool verify : {true, false}) {
+    GraphOpenOptions options;
+    options.verify_checksum = verify;
+    auto wrapped = MappedGraphFile::Open(path, options);
+    EXPECT_EQ(wrapped.status().code(), StatusCode::kDataLoss);
+    EXPECT_NE(wrapped.status().message().find("section table is out of the file"),
+              std::string::npos)
+        << wrapped.status().message();
+  }
 }
 
 TEST(GraphFile, PathNextToTheDatabase) {
