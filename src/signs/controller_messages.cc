@@ -50,4 +50,15 @@ Result<ControllerHeartbeat> ParseControllerHeartbeat(std::string_view text) {
   return heartbeat;
 }
 
+std::vector<std::string> FaultsKeptCut(std::string_view text) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::vector<std::string> faults;
+  if (!body.is_object() || !body.contains("faults") || !body["faults"].is_array()) return faults;
+  for (const auto& f : body["faults"]) {
+    if (faults.size() == kMaxControllerFaults) break;
+    if (f.is_string()) faults.push_back(f.get<std::string>());
+  }
+  return BoundControllerFaults(std::move(faults));
+}
+
 }  // namespace pg::signs

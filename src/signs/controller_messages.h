@@ -39,4 +39,10 @@ struct ControllerHeartbeat {
 // a text.
 Result<ControllerHeartbeat> ParseControllerHeartbeat(std::string_view text);
 
+// For a channel that cannot refuse (MQTT), when ParseControllerHeartbeat refused `text`: its
+// faults as SignService keeps them (BoundControllerFaults) — the first kMaxControllerFaults texts,
+// each cut and cleaned — so a controller reporting too much still shows as faulty; empty when
+// `text` is no object with an array "faults".
+std::vector<std::string> FaultsKeptCut(std::string_view text);
+
 }  // namespace pg::signs

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "signs/sign_service.h"
+
 namespace pg::signs {
 namespace {
 
@@ -58,6 +63,24 @@ TEST(ParseControllerHeartbeat, NamesTheBodyOrTheFaultsWhenMalformed) {
   hb = ParseControllerHeartbeat(R"({"faults": "door open"})");
   ASSERT_FALSE(hb.ok());
   EXPECT_EQ(hb.status().field(), "faults");
+}
+
+// Over MQTT a heartbeat beyond the bounds cannot be refused: its faults are kept cut, so the sign
+// still shows as faulty rather than as if the controller reported nothing.
+TEST(FaultsKeptCut, KeepsTheFirstFaultsCutAndCleaned) {
+  nlohmann::json body = {{"faults", nlohmann::json::array()}};
+  body["faults"].push_back(std::string(10'000, 'x'));
+  body["faults"].push_back(7);
+  body["faults"].push_back("door\nopen");
+  for (int i = 0; i < 100; ++i) body["faults"].push_back("LED " + std::to_string(i));
+  ASSERT_FALSE(ParseControllerHeartbeat(body.dump()).ok());
+  auto kept = FaultsKeptCut(body.dump());
+  ASSERT_EQ(kept.size(), kMaxControllerFaults);
+  EXPECT_TRUE(CheckControllerFaults(kept).ok());
+  EXPECT_EQ(kept[1], "door\xEF\xBF\xBDopen");
+  EXPECT_EQ(kept[2], "LED 0");
+  EXPECT_TRUE(FaultsKeptCut("[1]").empty());
+  EXPECT_TRUE(FaultsKeptCut(R"({"faults": "door open"})").empty());
 }
 
 }  // namespace

@@ -97,16 +97,18 @@ void MqttSignLink::OnMessage(std::string_view topic, std::string_view payload) {
     }
     service_.OnAck(sign, ack->seq, now);
   } else if (parts[0] == "controllers" && parts[2] == "heartbeat") {
-    // A heartbeat whose faults cannot be read still says the controller is alive.
+    // MQTT cannot refuse: a heartbeat beyond the bounds still says the controller is alive, and
+    // its faults are kept cut so the sign still shows as faulty.
     auto heartbeat = ParseControllerHeartbeat(payload);
     std::vector<std::string> faults;
     if (heartbeat.ok()) {
       faults = std::move(heartbeat->faults);
     } else {
       PG_LOG_WARNING(
-          "signs: controller '{}' sent a heartbeat whose faults cannot be kept ({}); "
-          "counted without them",
+          "signs: controller '{}' sent a heartbeat beyond the limits ({}); its faults "
+          "are kept cut",
           parts[1], heartbeat.status().ToString());
+      faults = FaultsKeptCut(payload);
     }
     service_.OnHeartbeat(std::string(parts[1]), now, std::move(faults));
   } else if (parts[0] == "controllers" && parts[2] == "status") {
