@@ -39,7 +39,7 @@ std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
     text.remove_suffix(1);
   }
   auto v = ParseInt(text);
-  if (!v || *v < 0 || *v > 366 * 86400 / unit) return std::nullopt;
+  if (!v || *v < 0 || *v > int64_t{366} * 86400 / unit) return std::nullopt;
   return *v * unit;
 }
 

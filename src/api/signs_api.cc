@@ -125,7 +125,7 @@ json DisplayJson(const registry::Registry& reg, const store::SignDisplayRecord& 
 
 // The longest an override may be asked for in minutes: beyond any policy (SignService refuses
 // more than its max_override), short of overflowing a time.
-constexpr int64_t kMaxOverrideMinutes = 366 * 24 * 60;
+constexpr int64_t kMaxOverrideMinutes = int64_t{366} * 24 * 60;
 
 // "text": one string (zh) or {"zh": …, "en": …}, strings only; their bounds are
 // SignService::SetOverride's (signs::CheckSignText).

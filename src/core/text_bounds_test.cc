@@ -63,7 +63,7 @@ TEST(TextBounds, BoundedTextCutsAndReplacesWhatAnOlderVersionStored) {
             "a\xEF\xBF\xBD"
             "b\xEF\xBF\xBD");
   EXPECT_EQ(BoundedText("a\xff", 10), "a\xEF\xBF\xBD");
-  std::string huge(20'000'000, 'x');
+  const std::string huge = std::string(size_t{20} << 20, 'x');
   std::string cut = BoundedText(huge, 200);
   EXPECT_EQ(CountChars(cut), 200u);
   EXPECT_TRUE(CheckPlainText(cut, "x", 200).ok());

@@ -301,7 +301,7 @@ void CheckScopeText(const SourceScope& scope, std::vector<Status>& problems) {
     }
     return Status::Ok();
   };
-  for (Status s :
+  for (const Status& s :
        {first_bad_id(scope.facilities), first_bad_id(scope.bays), first_bad_id(scope.chargers)}) {
     if (!s.ok()) problems.push_back(InvalidArgument("an id " + s.message(), "scope"));
   }

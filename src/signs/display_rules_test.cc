@@ -131,7 +131,7 @@ TEST(SignConfig, JsonRoundTripsAndNamesTheBadMember) {
 // Every text, id, count and number of the rules has a bound (docs/api/signs.md, "Limits").
 TEST(SignConfig, EveryMemberHasABoundAndTheRefusalNamesIt) {
   using nlohmann::json;
-  auto plan = [](json changes) {
+  auto plan = [](const json& changes) {
     json p = {{"id", "p"}, {"facilities", {"F1"}}, {"action", "text"}, {"text", "施工"}};
     p.update(changes);
     return json{{"plans", {p}}};
