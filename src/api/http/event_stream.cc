@@ -40,8 +40,8 @@ void AppendEvent(std::string& out, std::string_view event_name, std::string_view
 // The heap memory a string holds: its capacity (strings grow by doubling), none while it fits in
 // the string itself.
 size_t HeapBytes(const std::string& s) {
-  static const size_t kInline = std::string().capacity();
-  return s.capacity() > kInline ? s.capacity() : 0;
+  static const size_t inline_capacity = std::string().capacity();
+  return s.capacity() > inline_capacity ? s.capacity() : 0;
 }
 
 }  // namespace
