@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "api/problem_responses.h"
+#include "core/log.h"
 #include "core/strings.h"
 
 namespace pg::api {
@@ -39,6 +40,10 @@ std::string_view Name(Role role) {
   switch (role) {
     case Role::kOperator:
       return "operator";
+    case Role::kTrafficCentre:
+      return "traffic_centre";
+    case Role::kAdmin:
+      return "admin";
     case Role::kController:
       return "controller";
   }
@@ -46,14 +51,42 @@ std::string_view Name(Role role) {
 }
 
 std::optional<Role> ParseRole(std::string_view text) {
-  if (text == "operator") return Role::kOperator;
-  if (text == "controller") return Role::kController;
+  for (Role r : {Role::kOperator, Role::kTrafficCentre, Role::kAdmin, Role::kController}) {
+    if (text == Name(r)) return r;
+  }
   return std::nullopt;
 }
 
-http::AdmissionCheck AdmitRole(const Authorizer& authorizer, Role role) {
-  return [&authorizer, role](const http::Request& head) {
-    auto who = authorizer.Authorize(head.Header("authorization"), role);
+std::string RoleSet::ToString() const {
+  std::string out;
+  for (Role r : {Role::kOperator, Role::kTrafficCentre, Role::kAdmin, Role::kController}) {
+    if (!Contains(r)) continue;
+    if (!out.empty()) out += " or ";
+    out += Name(r);
+  }
+  return out.empty() ? "none" : out;
+}
+
+Result<Principal> CheckRole(Principal who, RoleSet allowed) {
+  if (allowed.Contains(who.role)) return who;
+  return PermissionDenied(fmt::format("key '{}' has role '{}'; this needs role {}", who.id,
+                                      Name(who.role), allowed.ToString()));
+}
+
+std::optional<std::string_view> BearerKey(std::string_view authorization) {
+  std::string_view value = TrimSpace(authorization);
+  constexpr std::string_view kBearer = "bearer ";
+  if (value.size() <= kBearer.size() || ToLowerAscii(value.substr(0, kBearer.size())) != kBearer) {
+    return std::nullopt;
+  }
+  std::string_view key = TrimSpace(value.substr(kBearer.size()));
+  if (key.empty()) return std::nullopt;
+  return key;
+}
+
+http::AdmissionCheck AdmitRole(const Authorizer& authorizer, RoleSet roles) {
+  return [&authorizer, roles](const http::Request& head) {
+    auto who = authorizer.Authorize(head.Header("authorization"), roles);
     if (!who.ok()) return http::Admission::Refuse(ProblemFromStatus(who.status()));
     return http::Admission::Admit(fmt::format("{}:{}", Name(who->role), who->id));
   };
@@ -82,7 +115,20 @@ Result<std::unique_ptr<StaticKeyAuthorizer>> StaticKeyAuthorizer::FromFile(
     };
     if (parts.size() != 3) return bad("expected ID ROLE SHA256-HEX");
     auto role = ParseRole(parts[1]);
-    if (!role) return bad(fmt::format("role '{}' is not operator or controller", parts[1]));
+    if (role == Role::kOperator) {
+      // Before car-park operators had keys, "operator" named the traffic centre's role.
+      PG_LOG_WARNING(
+          "{}:{}: role 'operator' is read as 'traffic_centre' (renamed; 'operator' now means a "
+          "car-park operator, whose keys are stored in the database): write traffic_centre",
+          path, number);
+      role = Role::kTrafficCentre;
+    }
+    if (!role) {
+      return bad(
+          fmt::format("role '{}' is not traffic_centre, admin or controller (car-park operators' "
+                      "keys name their facilities: `parkguide key add`)",
+                      parts[1]));
+    }
     Key key;
     key.id = std::string(parts[0]);
     key.role = *role;
@@ -115,25 +161,17 @@ std::string StaticKeyAuthorizer::FileLine(const Key& key) {
 }
 
 Result<Principal> StaticKeyAuthorizer::Authorize(std::string_view authorization,
-                                                 Role needed) const {
-  std::string_view value = TrimSpace(authorization);
-  constexpr std::string_view kBearer = "Bearer ";
-  if (value.size() <= kBearer.size() ||
-      ToLowerAscii(value.substr(0, kBearer.size())) != "bearer ") {
-    return Unauthenticated("this needs an Authorization: Bearer <key> header");
-  }
-  auto presented = Sha256(TrimSpace(value.substr(kBearer.size())));
+                                                 RoleSet allowed) const {
+  auto bearer = BearerKey(authorization);
+  if (!bearer) return Unauthenticated("this needs an Authorization: Bearer <key> header");
+  auto presented = Sha256(*bearer);
   // Every key is compared, so the time taken says nothing about which one matched.
   const Key* match = nullptr;
   for (const auto& key : keys_) {
     if (sodium_memcmp(key.sha256.data(), presented.data(), presented.size()) == 0) match = &key;
   }
   if (!match) return Unauthenticated("the key is not known");
-  if (match->role != needed) {
-    return PermissionDenied(fmt::format("key '{}' has role '{}'; this needs role '{}'", match->id,
-                                        Name(match->role), Name(needed)));
-  }
-  return Principal{match->id, match->role};
+  return CheckRole(Principal{match->id, match->role, {}}, allowed);
 }
 
 }  // namespace pg::api

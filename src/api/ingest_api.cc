@@ -21,6 +21,9 @@ using nlohmann::json;
 // The most facilities one stream client may filter on: every event is matched against the list.
 constexpr size_t kMaxStreamFacilities = 1'000;
 
+// Who may read the rejected input: it is the senders' data.
+constexpr RoleSet kDeadLetterReaders{Role::kTrafficCentre, Role::kAdmin};
+
 std::string TimeText(const registry::Registry& reg, Timestamp t) {
   return t == Timestamp{} ? std::string() : FormatRfc3339(t, reg.time_zone());
 }
@@ -226,7 +229,7 @@ class Handlers {
   // The rejected input is the senders' data (what they sent, what was wrong with it): for
   // operators only. Counts by outcome are public in /metrics.
   Response Errors(const Request& req) {
-    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
+    auto who = c_.authorizer->Authorize(req.Header("authorization"), kDeadLetterReaders);
     if (!who.ok()) return ProblemFromStatus(who.status());
     auto limit = IntParam(req, "limit", 100, 1, 1000);
     if (!limit.ok()) return ProblemFromStatus(limit.status());
@@ -290,13 +293,22 @@ void RegisterIngestApi(http::Server& server, const IngestApiContext& context) {
   };
   // The key is checked from the head: a caller without one never gets its body read.
   ingest::IngestService* service = context.service;
+  const Authorizer* roles = context.authorizer;
   server.Route("POST", "/api/v1/observations", bind(&Handlers::Observations),
-               http::RouteOptions::Admit([service](const Request& head) {
-                 auto principal = service->Authenticate(head.Header("authorization"));
-                 if (!principal.ok()) {
-                   return http::Admission::Refuse(ProblemFromStatus(principal.status()));
+               http::RouteOptions::Admit([service, roles](const Request& head) {
+                 const std::string authorization = head.Header("authorization");
+                 auto principal = service->Authenticate(authorization);
+                 if (principal.ok()) {
+                   return http::Admission::Admit("source:" + (*principal)->source().id.str());
                  }
-                 return http::Admission::Admit("source:" + (*principal)->source().id.str());
+                 // A valid key of a person or a sign controller: known, but not a sender.
+                 if (auto who = roles->Authorize(authorization, kEveryRole); who.ok()) {
+                   return http::Admission::Refuse(ProblemFromStatus(PermissionDenied(fmt::format(
+                       "key '{}' is a {} key: observations need a source key (parkguide source "
+                       "add)",
+                       who->id, Name(who->role)))));
+                 }
+                 return http::Admission::Refuse(ProblemFromStatus(principal.status()));
                }));
   server.Route("GET", "/api/v1/stream", bind(&Handlers::Stream));
   server.Route("GET", "/api/v1/sources/health", bind(&Handlers::Health));

@@ -8,7 +8,8 @@
 //                                resumable with Last-Event-ID (header or ?last_event_id=)
 //   GET  /api/v1/sources/health  per source: last seen, rates, anomalies, corrections, silence
 //   GET  /api/v1/ingest/errors   the dead letters (MQTT messages refused, with the reason);
-//                                operator key (401/403 problem+json without one); credentials
+//                                traffic_centre or admin key (401/403 problem+json without
+//                                one); credentials
 //                                never appear in them (the store redacts, core/redact.h)
 //
 // Thread-safety: handlers run concurrently on the io threads; everything they use is
@@ -31,7 +32,9 @@ struct IngestApiContext {
   events::EventBus* bus = nullptr;           // required
   store::DeadLetterReader* store = nullptr;  // required (dead letters)
   const Clock* clock = nullptr;              // required
-  const Authorizer* authorizer = nullptr;    // required: the dead letters need an operator key
+  // Required: the dead letters need a traffic_centre or admin key; a role key sending
+  // observations is refused with 403 rather than 401.
+  const Authorizer* authorizer = nullptr;
 };
 
 // REQUIRES: every pointer is set and outlives `server`.

@@ -48,7 +48,7 @@ class IngestApiTest : public ::testing::Test {
     server_ = std::make_unique<http::Server>(http::ServerOptions{});
     operator_key_ = StaticKeyAuthorizer::NewKey();
     authorizer_ = std::make_unique<StaticKeyAuthorizer>(
-        std::vector{StaticKeyAuthorizer::KeyFor("duty", Role::kOperator, operator_key_)});
+        std::vector{StaticKeyAuthorizer::KeyFor("duty", Role::kTrafficCentre, operator_key_)});
     RegisterIngestApi(
         *server_, {service_.get(), live_.get(), &bus_, store_.get(), &clock_, authorizer_.get()});
     ApiContext read;

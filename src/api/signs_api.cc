@@ -382,7 +382,7 @@ class Handlers {
   }
 
   Response SetOverride(const Request& req) {
-    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
+    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kTrafficCentre);
     if (!who.ok()) return ProblemFromStatus(who.status());
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
@@ -401,7 +401,7 @@ class Handlers {
   }
 
   Response ClearOverride(const Request& req) {
-    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
+    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kTrafficCentre);
     if (!who.ok()) return ProblemFromStatus(who.status());
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
@@ -480,7 +480,7 @@ class Handlers {
   }
 
   Response PutRules(const Request& req) {
-    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kOperator);
+    auto who = c_.authorizer->Authorize(req.Header("authorization"), Role::kTrafficCentre);
     if (!who.ok()) return ProblemFromStatus(who.status());
     json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded()) return ProblemFromStatus(InvalidArgument("not valid JSON", "body"));
@@ -518,16 +518,16 @@ void RegisterSignsApi(http::Server& server, const SignsApiContext& context) {
   server.Route("GET", "/api/v1/signs/{id}/overrides", bind(&Handlers::Overrides));
   const Authorizer& keys = *context.authorizer;
   server.Route("POST", "/api/v1/signs/{id}/override", bind(&Handlers::SetOverride),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kOperator)));
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kTrafficCentre)));
   server.Route("DELETE", "/api/v1/signs/{id}/override", bind(&Handlers::ClearOverride),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kOperator)));
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kTrafficCentre)));
   server.Route("POST", "/api/v1/signs/{id}/ack", bind(&Handlers::Ack),
                http::RouteOptions::Admit(AdmitRole(keys, Role::kController)));
   server.Route("POST", "/api/v1/controllers/{id}/heartbeat", bind(&Handlers::Heartbeat),
                http::RouteOptions::Admit(AdmitRole(keys, Role::kController)));
   server.Route("GET", "/api/v1/sign-rules", bind(&Handlers::GetRules));
   server.Route("PUT", "/api/v1/sign-rules", bind(&Handlers::PutRules),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kOperator)));
+               http::RouteOptions::Admit(AdmitRole(keys, Role::kTrafficCentre)));
 }
 
 }  // namespace pg::api

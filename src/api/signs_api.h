@@ -1,6 +1,6 @@
 // SignsApi: the guidance signs over HTTP (docs/api/signs.md) — what each sign shows, its history,
-// its controller's faults, operator overrides, the display rules, and the controllers' side of
-// the contract (long-poll, acknowledgement, heartbeat).
+// its controller's faults, the traffic centre's overrides, the display rules, and the controllers'
+// side of the contract (long-poll, acknowledgement, heartbeat).
 //
 //   GET    /api/v1/signs                     definitions with current content and health
 //   GET    /api/v1/signs/{id}                the same for one; ETag = content seq;
@@ -8,12 +8,12 @@
 //   GET    /api/v1/signs/{id}/history        ?from&to[&limit] contents with causes, or ?at=T
 //   GET    /api/v1/signs/{id}/faults         ?from&to[&limit] the controller's failure log
 //   GET    /api/v1/signs/{id}/overrides      the audit of overrides, newest first
-//   POST   /api/v1/signs/{id}/override       operator key: fixed text or blank, expiry, reason
-//   DELETE /api/v1/signs/{id}/override       operator key: ?line&reason
-//   POST   /api/v1/signs/{id}/ack            controller key: {"seq": n}
-//   POST   /api/v1/controllers/{id}/heartbeat  controller key: {"faults": [...]}
-//   GET    /api/v1/sign-rules                display rules and plans
-//   PUT    /api/v1/sign-rules                operator key: replace them
+//   POST   /api/v1/signs/{id}/override       traffic_centre key: fixed text or blank, expiry,
+//   reason DELETE /api/v1/signs/{id}/override       traffic_centre key: ?line&reason POST
+//   /api/v1/signs/{id}/ack            controller key: {"seq": n} POST
+//   /api/v1/controllers/{id}/heartbeat  controller key: {"faults": [...]} GET    /api/v1/sign-rules
+//   display rules and plans PUT    /api/v1/sign-rules                traffic_centre key: replace
+//   them
 //
 // Handlers go parse → validate → call the SignService or the store → render; errors are
 // problem+json naming the field (401 without a valid key, 403 for the wrong role or another

@@ -68,7 +68,7 @@ class SignsApiTest : public ::testing::Test {
       return true;
     });
     authorizer_ = std::make_unique<StaticKeyAuthorizer>(std::vector<StaticKeyAuthorizer::Key>{
-        StaticKeyAuthorizer::KeyFor("ops-1", Role::kOperator, kOperatorKey),
+        StaticKeyAuthorizer::KeyFor("ops-1", Role::kTrafficCentre, kOperatorKey),
         StaticKeyAuthorizer::KeyFor("C1", Role::kController, kControllerKey),
         StaticKeyAuthorizer::KeyFor("C2", Role::kController, kOtherControllerKey)});
     SignsApiContext context;

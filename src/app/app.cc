@@ -17,6 +17,7 @@
 
 #include "api/analytics_api.h"
 #include "api/authorizer.h"
+#include "api/facility_writes_api.h"
 #include "api/forecast_api.h"
 #include "api/guidance_api.h"
 #include "api/health.h"
@@ -26,6 +27,7 @@
 #include "api/metrics_api.h"
 #include "api/read_api.h"
 #include "api/roads_api.h"
+#include "api/role_keys.h"
 #include "api/route_api.h"
 #include "api/signs_api.h"
 #include "app/forecast_wiring.h"
@@ -154,8 +156,9 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> report_thread;
   int report_ticks = 0;
   bool started = false;
-  // Signs: the service, where its contents go, who may override them.
-  std::unique_ptr<api::Authorizer> authorizer;
+  // Who may write what (api/authorizer.h): the role keys of the database and the --keys file's.
+  std::unique_ptr<api::RoleKeyRing> role_keys;
+  // Signs: the service and where its contents go.
   std::unique_ptr<signs::SignService> signs;
   std::unique_ptr<signs::MqttSignLink> sign_link;
   std::unique_ptr<signs::LoopbackPublisher> demo_controllers;  // the demo without a broker
@@ -167,6 +170,7 @@ struct App::Impl {
   Result<std::shared_ptr<const registry::Registry>> OpenCity();  // the store and the registry
   // The bus, the live state, the journal and its recovery, the ingest service, MQTT.
   Status OpenIngest(std::shared_ptr<const registry::Registry> registry);
+  Status CreateAuthorizer();
   Status CreateSigns();
   Status CreateSimulator(std::shared_ptr<const registry::Registry> registry);  // the demo's feed
   void RegisterLiveApis();  // the HTTP server with the read, route, roads, ingest and signs APIs
@@ -321,8 +325,19 @@ struct App::Impl {
     keys.Load(*records, live->index());
   }
 
+  // Loads the role keys (added, rotated, revoked with `parkguide key` or the admin API).
+  void ReloadRoleKeys() {
+    auto records = store->LoadApiKeys();
+    if (!records.ok()) {
+      PG_LOG_WARNING("role keys: {}", records.status().ToString());
+      return;
+    }
+    role_keys->Load(*records);
+  }
+
   void Maintain() {
     ReloadKeys();
+    ReloadRoleKeys();
     RefreshJournalIncidents();
     for (const auto& a : live->CheckSilence(clock->Now())) {
       if (a.silent) {
@@ -342,6 +357,36 @@ struct App::Impl {
   }
 };
 
+// The keys of the --keys file (or the demo's key for this run), then the role keys of the
+// database beside them, reloaded with the source keys.
+Status App::Impl::CreateAuthorizer() {
+  std::unique_ptr<api::Authorizer> file_keys;
+  if (!config.keys_file.empty()) {
+    PG_ASSIGN_OR_RETURN(file_keys, api::StaticKeyAuthorizer::FromFile(config.keys_file));
+  } else if (config.simulate) {
+    std::string key = api::StaticKeyAuthorizer::NewKey();
+    file_keys = std::make_unique<api::StaticKeyAuthorizer>(std::vector{
+        api::StaticKeyAuthorizer::KeyFor("demo-traffic-centre", api::Role::kTrafficCentre, key)});
+    // Never in the log (logs are shipped and kept): in a file only this user can read.
+    std::string path = config.db_path + ".operator-key";
+    PG_RETURN_IF_ERROR(WriteOwnerOnlyFile(path, key + "\n"));
+    PG_LOG_INFO(
+        "demo: the traffic centre's key (sign overrides and rules, closures, rejected input, the "
+        "audit log) for this run is in {}",
+        path);
+  }
+  role_keys = std::make_unique<api::RoleKeyRing>(*clock, std::move(file_keys));
+  ReloadRoleKeys();
+  role_keys->SetReloader([this] { ReloadRoleKeys(); });
+  role_keys->SetOtherKeys([this](std::string_view key) { return keys.Authenticate(key).ok(); });
+  if (config.keys_file.empty() && !config.simulate && role_keys->size() == 0) {
+    PG_LOG_WARNING(
+        "no --keys file and no role keys in the database: every write but observations is "
+        "refused until `parkguide key add` makes one");
+  }
+  return Status::Ok();
+}
+
 Status App::Impl::CreateSigns() {
   signs::SignServiceOptions options;
   options.min_publish_interval = config.sign_min_interval;
@@ -357,26 +402,6 @@ Status App::Impl::CreateSigns() {
       });
   auto registry = live->registry();
   const std::string& city = registry->city().id;
-
-  if (!config.keys_file.empty()) {
-    PG_ASSIGN_OR_RETURN(authorizer, api::StaticKeyAuthorizer::FromFile(config.keys_file));
-  } else if (config.simulate) {
-    std::string key = api::StaticKeyAuthorizer::NewKey();
-    authorizer = std::make_unique<api::StaticKeyAuthorizer>(
-        std::vector{api::StaticKeyAuthorizer::KeyFor("demo-operator", api::Role::kOperator, key)});
-    // Never in the log (logs are shipped and kept): in a file only this user can read.
-    std::string path = config.db_path + ".operator-key";
-    PG_RETURN_IF_ERROR(WriteOwnerOnlyFile(path, key + "\n"));
-    PG_LOG_INFO(
-        "demo: the operator key (sign overrides and rules, rejected input) for this run is in {}",
-        path);
-  } else {
-    authorizer =
-        std::make_unique<api::StaticKeyAuthorizer>(std::vector<api::StaticKeyAuthorizer::Key>{});
-    PG_LOG_WARNING(
-        "signs: no --keys file: sign overrides, rules and HTTP acknowledgements are "
-        "refused");
-  }
 
   if (!config.mqtt_broker.empty()) {
     PG_ASSIGN_OR_RETURN(auto address, mqtt::ParseBrokerAddress(config.mqtt_broker, "mqtt"));
@@ -576,7 +601,7 @@ void App::Impl::RegisterLiveApis() {
   ingest_context.live = live.get();
   ingest_context.bus = bus.get();
   ingest_context.store = store.get();
-  ingest_context.authorizer = authorizer.get();
+  ingest_context.authorizer = role_keys.get();
   ingest_context.clock = clock;
   api::RegisterIngestApi(*server, ingest_context);
   api::SignsApiContext signs_context;
@@ -584,8 +609,9 @@ void App::Impl::RegisterLiveApis() {
   signs_context.signs = signs.get();
   signs_context.store = store.get();
   signs_context.clock = clock;
-  signs_context.authorizer = authorizer.get();
+  signs_context.authorizer = role_keys.get();
   api::RegisterSignsApi(*server, signs_context);
+  api::RegisterFacilityWritesApi(*server, {ingest.get(), live.get(), clock, role_keys.get()});
 }
 
 Status App::Impl::CreatePlanning(const registry::Registry& registry) {
@@ -618,6 +644,7 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
   impl->clock = &clock;
   PG_ASSIGN_OR_RETURN(auto registry, impl->OpenCity());
   PG_RETURN_IF_ERROR(impl->OpenIngest(registry));
+  PG_RETURN_IF_ERROR(impl->CreateAuthorizer());
   PG_RETURN_IF_ERROR(impl->CreateSigns());
   PG_ASSIGN_OR_RETURN(impl->roads, LoadRoadNetwork(config.db_path, *impl->store));
   if (config.simulate) {

@@ -60,12 +60,13 @@ struct AppConfig {
   bool mqtt_trust_topic_source = false;
   // A larger MQTT message is dead-lettered unread (ingest/mqtt/mqtt_subscriber.h).
   size_t mqtt_max_message_bytes = size_t{16} << 20;
-  // How often keys are reloaded from the store (new and revoked sources) and silence checked.
+  // How often keys are reloaded from the store (sources, role keys) and silence checked.
   std::chrono::milliseconds maintenance_period{2000};
-  // Guidance signs: the key file of operators and sign controllers (api/authorizer.h; empty:
-  // the sign writes are refused, except in the demo, which makes a key and writes it to
-  // <db>.operator-key, mode 0600), and the
-  // service's timing. The demo drives every sign with an in-process reference controller.
+  // Keys (api/authorizer.h): the role keys stored in the database (`parkguide key`), reloaded
+  // every maintenance period, and beside them the keys of this file (the traffic centre, admins,
+  // sign controllers; empty: none, except in the demo, which makes a traffic centre key and
+  // writes it to <db>.operator-key, mode 0600). Then the sign service's timing. The demo drives
+  // every sign with an in-process reference controller.
   std::string keys_file;
   std::chrono::milliseconds sign_min_interval{5'000};
   std::chrono::milliseconds sign_ack_timeout{30'000};

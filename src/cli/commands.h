@@ -4,9 +4,10 @@
 //
 // One writer per city (cli/city_access.h): serve, demo, import-osm, import-registry, build-roads,
 // replay and calendar --set/--reset hold the city's lock from before they open anything until they
-// end, and are refused at once while another process holds it; source add/revoke write keys a
-// running server picks up, so they may run beside it (never migrating its schema); route, guide,
-// report, source list and calendar open the city read-only and note on stderr when it is live.
+// end, and are refused at once while another process holds it; source add/revoke and key
+// add/rotate/revoke write keys a running server picks up, so they may run beside it (never
+// migrating its schema); route, guide, report, source list, key list and calendar open the city
+// read-only and note on stderr when it is live.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,7 @@ void AddImportRegistryCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 void AddSourceCommand(CLI::App& app, int* exit_code);
+void AddKeyCommand(CLI::App& app, int* exit_code);
 void AddReplayCommand(CLI::App& app, int* exit_code);
 void AddSignControllerCommand(CLI::App& app, int* exit_code);
 void AddSignKeyCommand(CLI::App& app, int* exit_code);

@@ -20,8 +20,10 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--mqtt", config->mqtt_broker,
                   "MQTT broker HOST[:PORT]: observations in, the guidance signs' contents out")
       ->envname("PARKGUIDE_MQTT");
-  cmd->add_option("--keys", config->keys_file,
-                  "Key file of operators and sign controllers (docs/api/signs.md)")
+  cmd->add_option(
+         "--keys", config->keys_file,
+         "Key file of the traffic centre and sign controllers (docs/api/roles.md); role keys "
+         "in the database need none (parkguide key)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--history-days", *history_days, "Days of simulated history to backfill")
       ->capture_default_str()

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   pg::cli::AddImportOsmCommand(app, &exit_code);
   pg::cli::AddImportRegistryCommand(app, &exit_code);
   pg::cli::AddSourceCommand(app, &exit_code);
+  pg::cli::AddKeyCommand(app, &exit_code);
   pg::cli::AddReplayCommand(app, &exit_code);
   pg::cli::AddSignControllerCommand(app, &exit_code);
   pg::cli::AddSignKeyCommand(app, &exit_code);

@@ -49,8 +49,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve a city: API, live state, dashboard");
   cmd->add_option("--db", config->db_path, "City database (SQLite)")->required();
   AddListenOptions(*cmd, *config);
-  cmd->add_option("--keys", config->keys_file,
-                  "Key file of operators and sign controllers (docs/api/signs.md)")
+  cmd->add_option(
+         "--keys", config->keys_file,
+         "Key file of the traffic centre and sign controllers (docs/api/roles.md); role keys "
+         "in the database need none (parkguide key)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--threads", config->io_threads, "HTTP io threads (0: one per core)");
   cmd->add_option("--mqtt", config->mqtt_broker,

@@ -1,8 +1,9 @@
 // parkguide sign-controller --broker HOST[:PORT] --city ID --controller ID --sign S1 [--sign …]
 //   The reference sign controller (docs/api/signs.md): takes each sign's content from MQTT,
 //   prints it as the board would show it, acknowledges it and heart-beats, until SIGINT.
-// parkguide sign-key --id ID [--role operator|controller]
+// parkguide sign-key --id ID [--role traffic_centre|admin|controller]
 //   Makes a key for the key file: prints the file line, then the key alone on the last line.
+//   (Keys stored in the database, with rotation: parkguide key.)
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -95,15 +96,25 @@ void AddSignControllerCommand(CLI::App& app, int* exit_code) {
 
 void AddSignKeyCommand(CLI::App& app, int* exit_code) {
   auto id = std::make_shared<std::string>();
-  auto role = std::make_shared<std::string>("operator");
+  auto role = std::make_shared<std::string>("traffic_centre");
   CLI::App* cmd = app.add_subcommand(
-      "sign-key", "Make a key for operators (sign overrides, rules) or a sign controller");
-  cmd->add_option("--id", *id, "Who holds it: an operator's name, or the controller id")
+      "sign-key",
+      "Make a key for the --keys file: the traffic centre (sign overrides, rules) or a sign "
+      "controller (keys in the database: parkguide key)");
+  cmd->add_option("--id", *id, "Who holds it: a person's or desk's name, or the controller id")
       ->required();
-  cmd->add_option("--role", *role, "operator or controller")
+  cmd->add_option("--role", *role,
+                  "traffic_centre, admin or controller ('operator': the old "
+                  "name of traffic_centre)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"operator", "controller"}));
+      ->check(CLI::IsMember({"traffic_centre", "admin", "controller", "operator"}));
   cmd->callback([id, role, exit_code] {
+    if (*role == "operator") {
+      std::fprintf(stderr,
+                   "parkguide: note: role 'operator' is now called traffic_centre ('operator' "
+                   "means a car-park operator, whose keys are made with parkguide key add)\n");
+      *role = "traffic_centre";
+    }
     std::string key = api::StaticKeyAuthorizer::NewKey();
     auto entry = api::StaticKeyAuthorizer::KeyFor(*id, *api::ParseRole(*role), key);
     std::printf("# add to the keys file (parkguide serve --keys FILE):\n%s\n%s\n",

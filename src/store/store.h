@@ -8,6 +8,7 @@
 //   settings_store.h       SettingsReader / SettingsWriter            (SettingsStore)
 //   sign_history.h         SignHistoryReader / SignHistoryWriter      (SignHistory)
 //   dead_letters.h         DeadLetterReader / DeadLetterWriter        (DeadLetterStore)
+//   api_keys.h             ApiKeyReader / ApiKeyWriter                (ApiKeyStore)
 //
 // A module takes the narrowest roles it uses; Store, below, implements every role, and the
 // composition root passes it where a role is wanted. The default implementation is an embedded
@@ -33,6 +34,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "store/api_keys.h"
 #include "store/counters.h"
 #include "store/dead_letters.h"
 #include "store/forecast_model_store.h"
@@ -55,7 +57,8 @@ class Store : public RegistryStore,
               public ForecastModelStore,
               public SettingsStore,
               public SignHistory,
-              public DeadLetterStore {
+              public DeadLetterStore,
+              public ApiKeyStore {
  public:
   ~Store() override = default;
 

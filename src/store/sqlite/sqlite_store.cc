@@ -138,6 +138,13 @@ constexpr const char* kMigrations[] = {
     R"sql(
     -- data only: see ScrubDeadLetters
     )sql",
+    // v7: role keys (issue 16): one row per generation of a named key (a rotation adds one).
+    R"sql(
+    CREATE TABLE api_keys(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,
+                          role TEXT NOT NULL, facilities TEXT NOT NULL, key_hash TEXT NOT NULL,
+                          created_ms INTEGER NOT NULL, expires_ms INTEGER, revoked_ms INTEGER);
+    CREATE INDEX api_keys_by_name ON api_keys(name, id);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 constexpr int kScrubDeadLettersVersion = 6;
@@ -307,7 +314,17 @@ class SqliteStore final : public Store, private sqlite::ConnectionObserver {
   Result<std::vector<SignOverrideRecord>> LoadSignOverrides(const model::SignId* sign,
                                                             bool open_only, size_t limit) override;
 
+  Result<std::vector<ApiKeyRecord>> LoadApiKeys() override;
+  Result<ApiKeyRecord> AddApiKey(const ApiKeyRecord& record) override;
+  Result<ApiKeyRecord> RotateApiKey(const std::string& name, const std::string& new_key_hash,
+                                    Timestamp now, Timestamp old_valid_until) override;
+  Result<int> RevokeApiKey(const std::string& name, Timestamp when) override;
+
  private:
+  // The generation of `name` with no end and not revoked (the current one), on the writer.
+  Result<std::optional<ApiKeyRecord>> CurrentApiKey(const std::string& name);
+  // Inserts a generation; returns it with its id.
+  Result<ApiKeyRecord> InsertApiKey(ApiKeyRecord record);
   // sqlite::ConnectionObserver: the storage health.
   Status Failed(Database& db, int rc, Status status) override;
   void Committed(Database& db) override;
@@ -1271,6 +1288,128 @@ Result<std::vector<SignOverrideRecord>> SqliteStore::LoadSignOverrides(const mod
   return out;
 }
 
+constexpr const char* kApiKeyColumns =
+    "id, name, role, facilities, key_hash, created_ms, expires_ms, revoked_ms";
+
+ApiKeyRecord ApiKeyFromRow(const Statement& st) {
+  ApiKeyRecord r;
+  r.id = st.Int(0);
+  r.name = st.Text(1);
+  r.role = st.Text(2);
+  auto facilities = nlohmann::json::parse(st.Text(3), nullptr, /*allow_exceptions=*/false);
+  if (facilities.is_array()) {
+    for (const auto& f : facilities) {
+      if (f.is_string()) r.facilities.push_back(f.get<std::string>());
+    }
+  }
+  r.key_hash = st.Text(4);
+  r.created = FromUnixMillis(st.Int(5));
+  if (!st.IsNull(6)) r.expires = FromUnixMillis(st.Int(6));
+  if (!st.IsNull(7)) r.revoked = FromUnixMillis(st.Int(7));
+  return r;
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStore::LoadApiKeys() {
+  auto db = readers_.Acquire();
+  PG_ASSIGN_OR_RETURN(
+      Statement st,
+      db->Prepare(fmt::format("SELECT {} FROM api_keys ORDER BY name, id", kApiKeyColumns)));
+  std::vector<ApiKeyRecord> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ApiKeyFromRow(st));
+  }
+  return out;
+}
+
+Result<std::optional<ApiKeyRecord>> SqliteStore::CurrentApiKey(const std::string& name) {
+  PG_ASSIGN_OR_RETURN(Statement st, db_.Prepare(fmt::format(
+                                        "SELECT {} FROM api_keys WHERE name = ?1 AND expires_ms "
+                                        "IS NULL AND revoked_ms IS NULL ORDER BY id DESC LIMIT 1",
+                                        kApiKeyColumns)));
+  st.Bind(1, name);
+  PG_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<ApiKeyRecord>();
+  return std::optional<ApiKeyRecord>(ApiKeyFromRow(st));
+}
+
+Result<ApiKeyRecord> SqliteStore::InsertApiKey(ApiKeyRecord record) {
+  PG_ASSIGN_OR_RETURN(Statement st,
+                      db_.Prepare("INSERT INTO api_keys(name, role, facilities, key_hash, "
+                                  "created_ms) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  st.Bind(1, record.name)
+      .Bind(2, record.role)
+      .Bind(3, nlohmann::json(record.facilities).dump())
+      .Bind(4, record.key_hash)
+      .Bind(5, ToUnixMillis(record.created));
+  PG_RETURN_IF_ERROR(st.Run());
+  PG_ASSIGN_OR_RETURN(record.id, db_.QueryInt("SELECT last_insert_rowid()"));
+  record.expires.reset();
+  record.revoked.reset();
+  return record;
+}
+
+Result<ApiKeyRecord> SqliteStore::AddApiKey(const ApiKeyRecord& record) {
+  std::lock_guard lock(mutex_);
+  ApiKeyRecord added;
+  Status s = InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(auto current, CurrentApiKey(record.name));
+    if (current) {
+      return AlreadyExists(
+          fmt::format("key '{}' exists (role {}): rotate or revoke it", record.name, current->role),
+          "name");
+    }
+    PG_ASSIGN_OR_RETURN(added, InsertApiKey(record));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return added;
+}
+
+Result<ApiKeyRecord> SqliteStore::RotateApiKey(const std::string& name,
+                                               const std::string& new_key_hash, Timestamp now,
+                                               Timestamp old_valid_until) {
+  std::lock_guard lock(mutex_);
+  ApiKeyRecord added;
+  Status s = InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(auto current, CurrentApiKey(name));
+    if (!current) return NotFound(fmt::format("no current key '{}'", name), "name");
+    // Every generation still valid ends by then: a second rotation (a leaked key) cuts the
+    // overlap of the first.
+    PG_ASSIGN_OR_RETURN(
+        Statement end,
+        db_.Prepare("UPDATE api_keys SET expires_ms = ?2 WHERE name = ?1 AND revoked_ms IS NULL "
+                    "AND (expires_ms IS NULL OR expires_ms > ?2)"));
+    end.Bind(1, name).Bind(2, ToUnixMillis(old_valid_until));
+    PG_RETURN_IF_ERROR(end.Run());
+    ApiKeyRecord next = *current;
+    next.key_hash = new_key_hash;
+    next.created = now;
+    PG_ASSIGN_OR_RETURN(added, InsertApiKey(std::move(next)));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return added;
+}
+
+Result<int> SqliteStore::RevokeApiKey(const std::string& name, Timestamp when) {
+  std::lock_guard lock(mutex_);
+  int revoked = 0;
+  Status s = InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(Statement st,
+                        db_.Prepare("UPDATE api_keys SET revoked_ms = ?2, key_hash = '' WHERE "
+                                    "name = ?1 AND revoked_ms IS NULL"));
+    st.Bind(1, name).Bind(2, ToUnixMillis(when));
+    PG_RETURN_IF_ERROR(st.Run());
+    PG_ASSIGN_OR_RETURN(int64_t changed, db_.QueryInt("SELECT changes()"));
+    if (changed == 0) return NotFound(fmt::format("no key '{}' to revoke", name), "name");
+    revoked = static_cast<int>(changed);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return revoked;
+}
 }  // namespace
 
 int SqliteSchemaVersion() { return kSchemaVersion; }

@@ -43,6 +43,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, SignHistoryConformance,
                          ::testing::Values(RoleOf<SignHistory>(OpenFreshSqliteStore)));
 INSTANTIATE_TEST_SUITE_P(Sqlite, DeadLetterStoreConformance,
                          ::testing::Values(RoleOf<DeadLetterStore>(OpenFreshSqliteStore)));
+INSTANTIATE_TEST_SUITE_P(Sqlite, ApiKeyStoreConformance,
+                         ::testing::Values(RoleOf<ApiKeyStore>(OpenFreshSqliteStore)));
 
 }  // namespace
 }  // namespace pg::store::conformance

@@ -122,7 +122,7 @@ TEST(SqliteStore, ASchemaThreeFileGainsTheSignTables) {
                            "DROP TABLE sign_display; DROP TABLE sign_faults; "
                            "DROP TABLE sign_overrides; DROP TABLE bay_events; "
                            "DROP TABLE charger_status; DROP TABLE counters; "
-                           "PRAGMA user_version=3;",
+                           "DROP TABLE api_keys; PRAGMA user_version=3;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
@@ -146,7 +146,7 @@ TEST(SqliteStore, ASchemaFourFileGainsTheReportTables) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE bay_events; DROP TABLE charger_status; DROP TABLE counters; "
-                           "PRAGMA user_version=4;",
+                           "DROP TABLE api_keys; PRAGMA user_version=4;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
@@ -167,6 +167,28 @@ TEST(SqliteStore, ASchemaFourFileGainsTheReportTables) {
   ASSERT_TRUE(store.AddToCounter("guidance.queries", t0, 2).ok());
   EXPECT_EQ(store.CounterSum("guidance.queries", FromUnixMillis(0), t0 + Minutes(60))->value_or(0),
             2);
+}
+
+TEST(SqliteStore, ASchemaSixFileGainsTheRoleKeys) {
+  testing::TempDir dir;
+  std::string path = dir.File("city.db");
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  {  // Back to schema 6, as a parkguide before role keys left it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "DROP TABLE api_keys; PRAGMA user_version=6;", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto opened = OpenSqliteStore(path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE((*opened)->LoadApiKeys()->empty());
+  ApiKeyRecord key;
+  key.name = "duty";
+  key.role = "traffic_centre";
+  key.key_hash = "b2s1$x";
+  EXPECT_TRUE((*opened)->AddApiKey(key).ok());
 }
 
 }  // namespace
@@ -192,7 +214,7 @@ TEST(SqliteStore, TheSchemaSixMigrationScrubsCredentialsFromOldDeadLetters) {
                       "\",\"observations\":[{\"seq\":1}]}'), "
                       "(2, 'mqtt', 't', '', 'not valid JSON', 'Authorization: Bearer " +
                       kSourceKey + "'), (3, 'mqtt', 't', '', 'fine', '{\"seq\":3}');" +
-                      "PRAGMA user_version=5;";
+                      "DROP TABLE api_keys; PRAGMA user_version=5;";
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }

@@ -20,6 +20,7 @@
 //   SettingsStoreConformance        SettingsStore
 //   SignHistoryConformance          SignHistory
 //   DeadLetterStoreConformance      DeadLetterStore
+//   ApiKeyStoreConformance          ApiKeyStore
 #pragma once
 
 #include <gtest/gtest.h>
@@ -108,5 +109,6 @@ class ForecastModelStoreConformance : public RoleConformanceTest<ForecastModelSt
 class SettingsStoreConformance : public RoleConformanceTest<SettingsStore> {};
 class SignHistoryConformance : public RoleConformanceTest<SignHistory> {};
 class DeadLetterStoreConformance : public RoleConformanceTest<DeadLetterStore> {};
+class ApiKeyStoreConformance : public RoleConformanceTest<ApiKeyStore> {};
 
 }  // namespace pg::store::conformance
