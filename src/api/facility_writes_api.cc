@@ -132,14 +132,22 @@ std::string ManualSourceId(const Principal& who) {
 
 void RegisterFacilityWritesApi(http::Server& server, const FacilityWritesContext& context) {
   auto h = std::make_shared<Handlers>(context);
-  const Authorizer& keys = *context.authorizer;
-  server.Route(
-      "POST", "/api/v1/facilities/{id}/status",
-      [h](const Request& req) { return h->SetStatus(req); },
-      http::RouteOptions::Admit(AdmitRole(keys, kFacilityStatusWriters)));
-  server.Route(
-      "POST", "/api/v1/facilities/{id}/count", [h](const Request& req) { return h->SetCount(req); },
-      http::RouteOptions::Admit(AdmitRole(keys, kFacilityCountWriters)));
+  Access unaudited(*context.authorizer, nullptr);
+  Access& access = context.access ? *context.access : unaudited;
+  // The audit's before and after: the facility's live object.
+  auto live = [context](const Request& req) -> json {
+    auto reg = context.live->registry();
+    const model::Facility* f = reg->FindFacility(model::FacilityId(req.path_params.at("id")));
+    if (!f) return nullptr;
+    return FacilityLiveJson(*reg, state::ViewFacility(*reg, *context.live->Snapshot(), *f,
+                                                      context.clock->Now(), context.live->rules()));
+  };
+  access.Route(server, "POST", "/api/v1/facilities/{id}/status",
+               [h](const Request& req) { return h->SetStatus(req); },
+               {kFacilityStatusWriters, AuditedChange{Target("facility", "id"), live}, {}});
+  access.Route(server, "POST", "/api/v1/facilities/{id}/count",
+               [h](const Request& req) { return h->SetCount(req); },
+               {kFacilityCountWriters, AuditedChange{Target("facility", "id"), live}, {}});
 }
 
 }  // namespace pg::api

@@ -18,6 +18,7 @@
 // thread-safe.
 #pragma once
 
+#include "api/access.h"
 #include "api/authorizer.h"
 #include "api/http/server.h"
 #include "core/clock.h"
@@ -31,6 +32,9 @@ struct FacilityWritesContext {
   state::LiveState* live = nullptr;         // required
   const Clock* clock = nullptr;             // required
   const Authorizer* authorizer = nullptr;   // required
+  // How the writes are admitted and audited (api/access.h), over `authorizer`; null: admitted
+  // by `authorizer`, not audited (tests of this API alone).
+  Access* access = nullptr;
 };
 
 // Who may change a facility's status, and its counts.

@@ -95,6 +95,32 @@ Result<IssuedRoleKey> RotateRoleKey(store::ApiKeyWriter& store, const std::strin
   return IssuedRoleKey{std::move(record), std::move(key.key)};
 }
 
+Result<nlohmann::json> KeyGenerationsJson(store::ApiKeyReader& store, const std::string& name,
+                                          const date::time_zone& zone, Timestamp now) {
+  using nlohmann::json;
+  PG_ASSIGN_OR_RETURN(auto records, store.LoadApiKeys());
+  auto time = [&](const std::optional<Timestamp>& t) {
+    return t ? json(FormatRfc3339(*t, zone)) : json(nullptr);
+  };
+  json items = json::array();
+  for (const auto& k : records) {
+    if (!name.empty() && k.name != name) continue;
+    const char* state = k.revoked        ? "revoked"
+                        : !k.expires     ? "current"
+                        : k.ValidAt(now) ? "overlap"
+                                         : "ended";
+    items.push_back({{"id", k.id},
+                     {"name", k.name},
+                     {"role", k.role},
+                     {"facilities", k.facilities},
+                     {"created", FormatRfc3339(k.created, zone)},
+                     {"valid_until", time(k.expires)},
+                     {"revoked", time(k.revoked)},
+                     {"state", state}});
+  }
+  return items;
+}
+
 RoleKeyRing::RoleKeyRing(const Clock& clock, std::unique_ptr<Authorizer> file_keys)
     : clock_(clock), file_keys_(std::move(file_keys)) {}
 

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,13 @@ Result<std::chrono::seconds> ParseOverlap(std::string_view text);
 // current key; those of the store.
 Result<IssuedRoleKey> RotateRoleKey(store::ApiKeyWriter& store, const std::string& name,
                                     Timestamp now, std::chrono::seconds overlap);
+
+// Every generation of the key `name` (of every key when `name` is empty) as JSON, never its hash:
+// [{"id","name","role","facilities","created","valid_until","revoked","state"}], state one of
+// current, overlap (replaced, still valid at `now`), ended, revoked; times in `zone`. The one
+// author of a key's JSON: GET /api/v1/keys, the audit log's before and after (API and CLI).
+Result<nlohmann::json> KeyGenerationsJson(store::ApiKeyReader& store, const std::string& name,
+                                          const date::time_zone& zone, Timestamp now);
 
 class RoleKeyRing final : public Authorizer {
  public:

@@ -516,18 +516,32 @@ void RegisterSignsApi(http::Server& server, const SignsApiContext& context) {
                http::RouteOptions::OnWorker());
   server.Route("GET", "/api/v1/signs/{id}/faults", bind(&Handlers::Faults));
   server.Route("GET", "/api/v1/signs/{id}/overrides", bind(&Handlers::Overrides));
-  const Authorizer& keys = *context.authorizer;
-  server.Route("POST", "/api/v1/signs/{id}/override", bind(&Handlers::SetOverride),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kTrafficCentre)));
-  server.Route("DELETE", "/api/v1/signs/{id}/override", bind(&Handlers::ClearOverride),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kTrafficCentre)));
-  server.Route("POST", "/api/v1/signs/{id}/ack", bind(&Handlers::Ack),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kController)));
-  server.Route("POST", "/api/v1/controllers/{id}/heartbeat", bind(&Handlers::Heartbeat),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kController)));
+  Access unaudited(*context.authorizer, nullptr);
+  Access& access = context.access ? *context.access : unaudited;
+  // The audit's before and after: the sign's open overrides; the rules.
+  auto overrides = [context](const Request& req) {
+    auto reg = context.live->registry();
+    auto snap = context.signs->Current(model::SignId(req.path_params.at("id")));
+    json open = json::array();
+    if (snap) {
+      for (const auto& o : snap->overrides) open.push_back(OverrideJson(*reg, o));
+    }
+    return json{{"overrides", std::move(open)}};
+  };
+  auto rules = [context](const Request&) { return signs::ToJson(*context.signs->config()); };
+  const std::string telemetry =
+      "controller telemetry: the sign history keeps acknowledgements, the fault log heartbeats";
+  access.Route(server, "POST", "/api/v1/signs/{id}/override", bind(&Handlers::SetOverride),
+               {Role::kTrafficCentre, AuditedChange{Target("sign", "id"), overrides}, {}});
+  access.Route(server, "DELETE", "/api/v1/signs/{id}/override", bind(&Handlers::ClearOverride),
+               {Role::kTrafficCentre, AuditedChange{Target("sign", "id"), overrides}, {}});
+  access.Route(server, "POST", "/api/v1/signs/{id}/ack", bind(&Handlers::Ack),
+               {Role::kController, std::nullopt, telemetry});
+  access.Route(server, "POST", "/api/v1/controllers/{id}/heartbeat", bind(&Handlers::Heartbeat),
+               {Role::kController, std::nullopt, telemetry});
   server.Route("GET", "/api/v1/sign-rules", bind(&Handlers::GetRules));
-  server.Route("PUT", "/api/v1/sign-rules", bind(&Handlers::PutRules),
-               http::RouteOptions::Admit(AdmitRole(keys, Role::kTrafficCentre)));
+  access.Route(server, "PUT", "/api/v1/sign-rules", bind(&Handlers::PutRules),
+               {Role::kTrafficCentre, AuditedChange{Target("sign-rules"), rules}, {}});
 }
 
 }  // namespace pg::api

@@ -23,6 +23,7 @@
 // are thread-safe; long-poll waiters are completed from the service's worker.
 #pragma once
 
+#include "api/access.h"
 #include "api/authorizer.h"
 #include "api/http/server.h"
 #include "core/clock.h"
@@ -38,6 +39,9 @@ struct SignsApiContext {
   store::SignHistoryReader* store = nullptr;  // required: history, faults, audit
   const Clock* clock = nullptr;               // required
   const Authorizer* authorizer = nullptr;     // required for the writes
+  // How the writes are admitted and audited (api/access.h), over `authorizer`; null: admitted
+  // by `authorizer`, not audited (tests of this API alone).
+  Access* access = nullptr;
 };
 
 // REQUIRES: every pointer in `context` is set and outlives `server`; Route() may still be

@@ -15,7 +15,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/access.h"
 #include "api/analytics_api.h"
+#include "api/audit_api.h"
 #include "api/authorizer.h"
 #include "api/facility_writes_api.h"
 #include "api/forecast_api.h"
@@ -156,8 +158,11 @@ struct App::Impl {
   std::unique_ptr<PeriodicThread> report_thread;
   int report_ticks = 0;
   bool started = false;
-  // Who may write what (api/authorizer.h): the role keys of the database and the --keys file's.
+  // Who may write what (api/authorizer.h): the role keys of the database and the --keys file's;
+  // every write recorded in the audit log (api/access.h).
   std::unique_ptr<api::RoleKeyRing> role_keys;
+  std::unique_ptr<api::AuditTrail> audit;
+  std::unique_ptr<api::Access> access;
   // Signs: the service and where its contents go.
   std::unique_ptr<signs::SignService> signs;
   std::unique_ptr<signs::MqttSignLink> sign_link;
@@ -189,6 +194,7 @@ struct App::Impl {
       if (mqtt) ingest::AppendMqttIngestMetrics(mqtt->stats(), out);
       api::http::AppendHttpMetrics(server->stats(), out);
       if (signs) signs::AppendSignMetrics(signs->stats(), out);
+      if (audit) api::AppendAuditMetrics(audit->stats(), out);
       out.Counter("parkguide_guidance_answers_total", "Guidance queries answered",
                   guidance_answered.load());
       if (const store::StorageHealth* health = store->storage_health()) {
@@ -376,6 +382,8 @@ Status App::Impl::CreateAuthorizer() {
         path);
   }
   role_keys = std::make_unique<api::RoleKeyRing>(*clock, std::move(file_keys));
+  audit = std::make_unique<api::AuditTrail>(*store, *clock);
+  access = std::make_unique<api::Access>(*role_keys, audit.get());
   ReloadRoleKeys();
   role_keys->SetReloader([this] { ReloadRoleKeys(); });
   role_keys->SetOtherKeys([this](std::string_view key) { return keys.Authenticate(key).ok(); });
@@ -610,8 +618,11 @@ void App::Impl::RegisterLiveApis() {
   signs_context.store = store.get();
   signs_context.clock = clock;
   signs_context.authorizer = role_keys.get();
+  signs_context.access = access.get();
   api::RegisterSignsApi(*server, signs_context);
-  api::RegisterFacilityWritesApi(*server, {ingest.get(), live.get(), clock, role_keys.get()});
+  api::RegisterFacilityWritesApi(*server,
+                                 {ingest.get(), live.get(), clock, role_keys.get(), access.get()});
+  api::RegisterAuditApi(*server, {store.get(), live.get(), audit.get(), role_keys.get()});
 }
 
 Status App::Impl::CreatePlanning(const registry::Registry& registry) {
@@ -735,6 +746,8 @@ void App::Stop() {
     s.pipeline->Stop();
     s.NoteJournalMark();
   }
+  // After the pipeline: its last answers may record audit entries.
+  if (s.audit) s.audit->Stop();
   if (s.started) {
     PG_LOG_INFO("stopped");
     s.started = false;

@@ -6,8 +6,9 @@
 // replay and calendar --set/--reset hold the city's lock from before they open anything until they
 // end, and are refused at once while another process holds it; source add/revoke and key
 // add/rotate/revoke write keys a running server picks up, so they may run beside it (never
-// migrating its schema); route, guide, report, source list, key list and calendar open the city
-// read-only and note on stderr when it is live.
+// migrating its schema); route, guide, report, source list, key list, audit and calendar open the
+// city read-only and note on stderr when it is live. The commands that change keys, sources or
+// the registry record it in the audit log (cli/change_log.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -29,6 +30,7 @@ void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 void AddSourceCommand(CLI::App& app, int* exit_code);
 void AddKeyCommand(CLI::App& app, int* exit_code);
+void AddAuditCommand(CLI::App& app, int* exit_code);
 void AddReplayCommand(CLI::App& app, int* exit_code);
 void AddSignControllerCommand(CLI::App& app, int* exit_code);
 void AddSignKeyCommand(CLI::App& app, int* exit_code);

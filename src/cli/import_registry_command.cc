@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/change_log.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
@@ -45,6 +46,16 @@ void AddImportRegistryCommand(CLI::App& app, int* exit_code) {
       return;
     }
     const auto& w = summary->written;
+    RecordChange(**store, "import-registry", "registry", {{"files", options->paths}}, nullptr,
+                 {{"files", summary->files},
+                  {"facilities", summary->facilities},
+                  {"bays", summary->bays},
+                  {"chargers", summary->chargers},
+                  {"signs", summary->signs},
+                  {"sources", summary->sources},
+                  {"inserted", w.inserted},
+                  {"updated", w.updated}},
+                 "ok");
     std::fputs(fmt::format("imported {} file(s): {} facilities, {} bays, {} chargers, {} signs, "
                            "{} sources ({} inserted, {} updated)\n",
                            summary->files, summary->facilities, summary->bays, summary->chargers,

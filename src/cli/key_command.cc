@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "api/role_keys.h"
+#include "cli/change_log.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/clock.h"
@@ -15,6 +16,12 @@
 
 namespace pg::cli {
 namespace {
+
+// The generations of `name` (the audit's before and after); null when they cannot be read.
+nlohmann::json KeyState(store::Store& store, const std::string& name) {
+  auto j = api::KeyGenerationsJson(store, name, CityZone(store), SystemClock::Instance().Now());
+  return j.ok() ? *j : nlohmann::json(nullptr);
+}
 
 struct KeyOptions {
   std::string db_path;
@@ -50,6 +57,9 @@ int AddKey(const KeyOptions& o) {
     const Status& s = issued.status();
     return Fail(s.field().empty() ? s.message() : fmt::format("--{}: {}", s.field(), s.message()));
   }
+  RecordChange(*city->store, "key add", "key:" + o.name,
+               {{"name", o.name}, {"role", o.role}, {"facilities", request.facilities}},
+               nlohmann::json::array(), KeyState(*city->store, o.name), "ok");
   std::printf("key '%s' added: role %s%s\n", o.name.c_str(), issued->record.role.c_str(),
               request.facilities.empty()
                   ? ""
@@ -65,8 +75,11 @@ int RotateKey(const KeyOptions& o) {
   auto city = OpenCityForLiveWrite(o.db_path);
   if (!city.ok()) return Fail(city.status().message());
   const Timestamp now = SystemClock::Instance().Now();
+  nlohmann::json before = KeyState(*city->store, o.name);
   auto issued = api::RotateRoleKey(*city->store, o.name, now, *overlap);
   if (!issued.ok()) return Fail(issued.status().message());
+  RecordChange(*city->store, "key rotate", "key:" + o.name, {{"overlap", o.overlap}}, before,
+               KeyState(*city->store, o.name), "ok");
   std::printf("key '%s' rotated: the old key works until %s, the new one from now on\n",
               o.name.c_str(), FormatRfc3339Utc(now + *overlap).c_str());
   std::printf("the new key, shown only this once:\n%s\n", issued->key.c_str());
@@ -77,8 +90,11 @@ int RevokeKey(const KeyOptions& o) {
   // A leaked key must be revocable without stopping the city: this may run beside the server.
   auto city = OpenCityForLiveWrite(o.db_path);
   if (!city.ok()) return Fail(city.status().message());
+  nlohmann::json before = KeyState(*city->store, o.name);
   auto n = city->store->RevokeApiKey(o.name, SystemClock::Instance().Now());
   if (!n.ok()) return Fail(n.status().message());
+  RecordChange(*city->store, "key revoke", "key:" + o.name, nullptr, before,
+               KeyState(*city->store, o.name), "ok");
   std::printf(
       "key '%s' revoked (%d generation%s): it no longer works (a running server notices within "
       "seconds)\n",
@@ -87,7 +103,7 @@ int RevokeKey(const KeyOptions& o) {
 }
 
 // "current", "valid until T", "ended T" or "revoked T".
-std::string KeyState(const store::ApiKeyRecord& k, Timestamp now) {
+std::string GenerationState(const store::ApiKeyRecord& k, Timestamp now) {
   if (k.revoked) return "revoked " + FormatRfc3339Utc(*k.revoked);
   if (!k.expires) return "current";
   return (now < *k.expires ? "valid until " : "ended ") + FormatRfc3339Utc(*k.expires);
@@ -103,7 +119,7 @@ int ListKeys(const KeyOptions& o) {
   for (const auto& k : *keys) {
     std::printf(
         "%-20s %-15s %-25s %-36s %s\n", k.name.c_str(), k.role.c_str(),
-        FormatRfc3339Utc(k.created).c_str(), KeyState(k, now).c_str(),
+        FormatRfc3339Utc(k.created).c_str(), GenerationState(k, now).c_str(),
         k.facilities.empty() ? "-" : fmt::format("{}", fmt::join(k.facilities, ",")).c_str());
   }
   return 0;

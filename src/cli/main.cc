@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   pg::cli::AddImportRegistryCommand(app, &exit_code);
   pg::cli::AddSourceCommand(app, &exit_code);
   pg::cli::AddKeyCommand(app, &exit_code);
+  pg::cli::AddAuditCommand(app, &exit_code);
   pg::cli::AddReplayCommand(app, &exit_code);
   pg::cli::AddSignControllerCommand(app, &exit_code);
   pg::cli::AddSignKeyCommand(app, &exit_code);

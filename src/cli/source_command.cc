@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/change_log.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/clock.h"
@@ -71,6 +72,13 @@ int AddSource(const SourceOptions& o) {
   ingest::IssuedKey key = ingest::IssueKey();
   store::SourceRecord record{source, key.stored, SystemClock::Instance().Now()};
   if (Status s = store->AddSource(record); !s.ok()) return Fail(s.message());
+  RecordChange(*store, "source add", "source:" + o.id,
+               {{"id", o.id},
+                {"kind", o.kind},
+                {"scope", o.scope},
+                {"interval", o.interval_s},
+                {"description", o.description}},
+               nullptr, model::ToJson(source), "ok");
   std::printf("source '%s' added: kind %s, scope %s, expected every %d s\n", o.id.c_str(),
               o.kind.c_str(), model::FormatScope(source.scope).c_str(), o.interval_s);
   std::printf("its key, shown only this once (the database keeps a salted hash):\n%s\n",
@@ -101,10 +109,12 @@ int RevokeSource(const SourceOptions& o) {
   // A leaked key must be revocable without stopping the city: this may run beside the server.
   auto city = OpenCityForLiveWrite(o.db_path);
   if (!city.ok()) return Fail(city.status().message());
-  if (Status s = city->store->RevokeSource(model::SourceId(o.id), SystemClock::Instance().Now());
-      !s.ok()) {
+  const Timestamp now = SystemClock::Instance().Now();
+  if (Status s = city->store->RevokeSource(model::SourceId(o.id), now); !s.ok()) {
     return Fail(s.message());
   }
+  RecordChange(*city->store, "source revoke", "source:" + o.id, nullptr, nullptr,
+               {{"revoked", FormatRfc3339Utc(now)}}, "ok");
   std::printf(
       "source '%s' revoked: its key no longer works (a running server notices within "
       "seconds)\n",

@@ -9,6 +9,7 @@
 //   sign_history.h         SignHistoryReader / SignHistoryWriter      (SignHistory)
 //   dead_letters.h         DeadLetterReader / DeadLetterWriter        (DeadLetterStore)
 //   api_keys.h             ApiKeyReader / ApiKeyWriter                (ApiKeyStore)
+//   audit_log.h            AuditReader / AuditWriter                  (AuditLog)
 //
 // A module takes the narrowest roles it uses; Store, below, implements every role, and the
 // composition root passes it where a role is wanted. The default implementation is an embedded
@@ -35,6 +36,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "store/api_keys.h"
+#include "store/audit_log.h"
 #include "store/counters.h"
 #include "store/dead_letters.h"
 #include "store/forecast_model_store.h"
@@ -58,7 +60,8 @@ class Store : public RegistryStore,
               public SettingsStore,
               public SignHistory,
               public DeadLetterStore,
-              public ApiKeyStore {
+              public ApiKeyStore,
+              public AuditLog {
  public:
   ~Store() override = default;
 

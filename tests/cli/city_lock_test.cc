@@ -278,7 +278,7 @@ TEST(CityLockCli, AReaderMigratesAnOlderSchemaOnlyWhenNobodyWritesTheCity) {
     ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(conn,
                            "DROP TABLE bay_events; DROP TABLE charger_status; DROP TABLE counters; "
-                           "DROP TABLE api_keys; PRAGMA user_version=4;",
+                           "DROP TABLE api_keys; DROP TABLE audit_log; PRAGMA user_version=4;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(conn);

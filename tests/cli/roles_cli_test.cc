@@ -1,6 +1,6 @@
 // Roles as the people holding the keys see them, through the real binary: `parkguide key` adds,
 // lists, rotates and revokes role keys; a running server picks each change up by itself; a
-// car-park operator closes and reopens its own facility and nobody else's.
+// car-park operator closes and reopens its own facility; `parkguide audit` shows every change.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -125,6 +125,47 @@ TEST(KeyCli, ARunningServerTakesNewRotatedAndRevokedKeysWithoutARestart) {
   EXPECT_TRUE(Eventually(
       [&] { return Post(server.port, "/api/v1/facilities/G1/status", next, open) == 401; }));
   EXPECT_EQ(Post(server.port, "/api/v1/facilities/G1/status", key, open), 401);
+
+  // Every one of those changes is in the audit log, the API's and the command line's.
+  nlohmann::json closed;
+  nlohmann::json items;
+  EXPECT_TRUE(Eventually([&] {
+    auto audit =
+        RunProgram({ParkguideBinary(), "audit", "--db", db, "--json"}, dir.File("audit.log"));
+    if (audit.exit_code != 0) return false;
+    items = nlohmann::json::parse(audit.output.substr(audit.output.find('{')), nullptr, false);
+    if (!items.is_object()) return false;
+    items = items["items"];
+    for (const auto& e : items) {
+      if (e["action"] == "POST /api/v1/facilities/{id}/status" &&
+          e["request"]["body"] == nlohmann::json::parse(close)) {
+        closed = e;
+      }
+    }
+    return !closed.is_null();
+  }));
+  EXPECT_EQ(closed["actor"], "acme");
+  EXPECT_EQ(closed["role"], "operator");
+  EXPECT_EQ(closed["remote"], "127.0.0.1");
+  EXPECT_EQ(closed["target"], "facility:G1");
+  EXPECT_EQ(closed["after"]["state"], "closed") << closed;
+  EXPECT_EQ(closed["outcome"], "200 OK");
+  std::vector<std::string> commands;
+  for (const auto& e : items) {
+    if (e["role"] == "cli") commands.push_back(e["action"].get<std::string>());
+  }
+  EXPECT_EQ(commands,
+            (std::vector<std::string>{"key revoke", "key rotate", "key add", "import-registry"}))
+      << items.dump(1);
+  auto mine = RunProgram({ParkguideBinary(), "audit", "--db", db, "--actor", "acme"},
+                         dir.File("audit-acme.log"));
+  EXPECT_EQ(mine.exit_code, 0) << mine.output;
+  EXPECT_NE(mine.output.find("acme (operator) from 127.0.0.1: POST /api/v1/facilities/{id}/count "
+                             "facility:G1 -> 200 OK"),
+            std::string::npos)
+      << mine.output;
+  EXPECT_EQ(mine.output.find("cli:"), std::string::npos) << mine.output;
+  EXPECT_EQ(mine.output.find(key.substr(17)), std::string::npos) << "never a key";
 }
 
 }  // namespace

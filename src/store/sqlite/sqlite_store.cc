@@ -145,6 +145,15 @@ constexpr const char* kMigrations[] = {
                           created_ms INTEGER NOT NULL, expires_ms INTEGER, revoked_ms INTEGER);
     CREATE INDEX api_keys_by_name ON api_keys(name, id);
     )sql",
+    // v8: the audit log (issue 16): append-only, every change people make.
+    R"sql(
+    CREATE TABLE audit_log(id INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER NOT NULL,
+                           actor TEXT NOT NULL, role TEXT NOT NULL, remote TEXT NOT NULL,
+                           action TEXT NOT NULL, target TEXT NOT NULL, request TEXT NOT NULL,
+                           before TEXT NOT NULL, after TEXT NOT NULL, outcome TEXT NOT NULL);
+    CREATE INDEX audit_log_by_time ON audit_log(t_ms);
+    CREATE INDEX audit_log_by_actor ON audit_log(actor, id);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 constexpr int kScrubDeadLettersVersion = 6;
@@ -319,6 +328,9 @@ class SqliteStore final : public Store, private sqlite::ConnectionObserver {
   Result<ApiKeyRecord> RotateApiKey(const std::string& name, const std::string& new_key_hash,
                                     Timestamp now, Timestamp old_valid_until) override;
   Result<int> RevokeApiKey(const std::string& name, Timestamp when) override;
+
+  Status AppendAudit(std::span<const AuditEntry> entries) override;
+  Result<std::vector<AuditEntry>> LoadAudit(const AuditQuery& query) override;
 
  private:
   // The generation of `name` with no end and not revoked (the current one), on the writer.
@@ -1409,6 +1421,57 @@ Result<int> SqliteStore::RevokeApiKey(const std::string& name, Timestamp when) {
   });
   if (!s.ok()) return s;
   return revoked;
+}
+
+Status SqliteStore::AppendAudit(std::span<const AuditEntry> entries) {
+  constexpr size_t kMaxText = size_t{64} << 10;
+  // Cut, then redacted: the rules catch a secret cut short at the end.
+  const auto clean = [](const std::string& text) {
+    return RedactSecrets(std::string_view(text).substr(0, kMaxText));
+  };
+  std::lock_guard lock(mutex_);
+  return InTransaction([&]() -> Status {
+    PG_ASSIGN_OR_RETURN(
+        Statement st,
+        db_.Prepare("INSERT INTO audit_log(t_ms, actor, role, remote, action, target, request, "
+                    "before, after, outcome) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    for (const AuditEntry& e : entries) {
+      st.Bind(1, ToUnixMillis(e.time))
+          .Bind(2, e.actor)
+          .Bind(3, e.role)
+          .Bind(4, e.remote)
+          .Bind(5, e.action)
+          .Bind(6, e.target)
+          .Bind(7, clean(e.request))
+          .Bind(8, clean(e.before))
+          .Bind(9, clean(e.after))
+          .Bind(10, clean(e.outcome));
+      PG_RETURN_IF_ERROR(st.Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::LoadAudit(const AuditQuery& query) {
+  auto db = readers_.Acquire();
+  std::string sql =
+      "SELECT id, t_ms, actor, role, remote, action, target, request, before, after, outcome "
+      "FROM audit_log WHERE t_ms >= ?1";
+  if (!query.actor.empty()) sql += " AND actor = ?2";
+  sql += " ORDER BY id DESC LIMIT ?3";
+  PG_ASSIGN_OR_RETURN(Statement st, db->Prepare(sql));
+  st.Bind(1, query.since ? ToUnixMillis(*query.since) : INT64_MIN);
+  if (!query.actor.empty()) st.Bind(2, query.actor);
+  st.Bind(3, static_cast<int64_t>(std::max(query.limit, 0)));
+  std::vector<AuditEntry> out;
+  while (true) {
+    PG_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Int(0), FromUnixMillis(st.Int(1)), st.Text(2), st.Text(3), st.Text(4),
+                   st.Text(5), st.Text(6), st.Text(7), st.Text(8), st.Text(9), st.Text(10)});
+  }
+  return out;
 }
 }  // namespace
 

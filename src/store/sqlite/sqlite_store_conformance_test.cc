@@ -45,6 +45,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, DeadLetterStoreConformance,
                          ::testing::Values(RoleOf<DeadLetterStore>(OpenFreshSqliteStore)));
 INSTANTIATE_TEST_SUITE_P(Sqlite, ApiKeyStoreConformance,
                          ::testing::Values(RoleOf<ApiKeyStore>(OpenFreshSqliteStore)));
+INSTANTIATE_TEST_SUITE_P(Sqlite, AuditLogConformance,
+                         ::testing::Values(RoleOf<AuditLog>(OpenFreshSqliteStore)));
 
 }  // namespace
 }  // namespace pg::store::conformance

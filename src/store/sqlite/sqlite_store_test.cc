@@ -122,7 +122,7 @@ TEST(SqliteStore, ASchemaThreeFileGainsTheSignTables) {
                            "DROP TABLE sign_display; DROP TABLE sign_faults; "
                            "DROP TABLE sign_overrides; DROP TABLE bay_events; "
                            "DROP TABLE charger_status; DROP TABLE counters; "
-                           "DROP TABLE api_keys; PRAGMA user_version=3;",
+                           "DROP TABLE api_keys; DROP TABLE audit_log; PRAGMA user_version=3;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
@@ -146,7 +146,7 @@ TEST(SqliteStore, ASchemaFourFileGainsTheReportTables) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE bay_events; DROP TABLE charger_status; DROP TABLE counters; "
-                           "DROP TABLE api_keys; PRAGMA user_version=4;",
+                           "DROP TABLE api_keys; DROP TABLE audit_log; PRAGMA user_version=4;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
@@ -169,16 +169,16 @@ TEST(SqliteStore, ASchemaFourFileGainsTheReportTables) {
             2);
 }
 
-TEST(SqliteStore, ASchemaSixFileGainsTheRoleKeys) {
+TEST(SqliteStore, ASchemaSixFileGainsTheRoleKeysAndTheAuditLog) {
   testing::TempDir dir;
   std::string path = dir.File("city.db");
   { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
-  {  // Back to schema 6, as a parkguide before role keys left it.
+  {  // Back to schema 6, as a parkguide before roles left it.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(db, "DROP TABLE api_keys; PRAGMA user_version=6;", nullptr, nullptr, nullptr),
-        SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE api_keys; DROP TABLE audit_log; PRAGMA user_version=6;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(db);
   }
   auto opened = OpenSqliteStore(path);
@@ -189,6 +189,10 @@ TEST(SqliteStore, ASchemaSixFileGainsTheRoleKeys) {
   key.role = "traffic_centre";
   key.key_hash = "b2s1$x";
   EXPECT_TRUE((*opened)->AddApiKey(key).ok());
+  EXPECT_TRUE((*opened)->LoadAudit({})->empty());
+  AuditEntry entry;
+  entry.actor = "duty";
+  EXPECT_TRUE((*opened)->AppendAudit({&entry, 1}).ok());
 }
 
 }  // namespace
@@ -214,7 +218,7 @@ TEST(SqliteStore, TheSchemaSixMigrationScrubsCredentialsFromOldDeadLetters) {
                       "\",\"observations\":[{\"seq\":1}]}'), "
                       "(2, 'mqtt', 't', '', 'not valid JSON', 'Authorization: Bearer " +
                       kSourceKey + "'), (3, 'mqtt', 't', '', 'fine', '{\"seq\":3}');" +
-                      "DROP TABLE api_keys; PRAGMA user_version=5;";
+                      "DROP TABLE api_keys; DROP TABLE audit_log; PRAGMA user_version=5;";
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }

@@ -21,6 +21,7 @@
 //   SignHistoryConformance          SignHistory
 //   DeadLetterStoreConformance      DeadLetterStore
 //   ApiKeyStoreConformance          ApiKeyStore
+//   AuditLogConformance             AuditLog
 #pragma once
 
 #include <gtest/gtest.h>
@@ -110,5 +111,6 @@ class SettingsStoreConformance : public RoleConformanceTest<SettingsStore> {};
 class SignHistoryConformance : public RoleConformanceTest<SignHistory> {};
 class DeadLetterStoreConformance : public RoleConformanceTest<DeadLetterStore> {};
 class ApiKeyStoreConformance : public RoleConformanceTest<ApiKeyStore> {};
+class AuditLogConformance : public RoleConformanceTest<AuditLog> {};
 
 }  // namespace pg::store::conformance
