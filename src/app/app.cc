@@ -25,6 +25,7 @@
 #include "api/health.h"
 #include "api/http/server.h"
 #include "api/ingest_api.h"
+#include "api/keys_api.h"
 #include "api/live_json.h"
 #include "api/metrics_api.h"
 #include "api/read_api.h"
@@ -623,6 +624,8 @@ void App::Impl::RegisterLiveApis() {
   api::RegisterFacilityWritesApi(*server,
                                  {ingest.get(), live.get(), clock, role_keys.get(), access.get()});
   api::RegisterAuditApi(*server, {store.get(), live.get(), audit.get(), role_keys.get()});
+  api::RegisterKeysApi(
+      *server, {store.get(), live.get(), clock, access.get(), [this] { ReloadRoleKeys(); }});
 }
 
 Status App::Impl::CreatePlanning(const registry::Registry& registry) {

@@ -1,0 +1,349 @@
+// The role matrix of docs/api/roles.md, route by route, against a real `parkguide serve` with the
+// routes as the server registers them: every write called with no key, a wrong key, a source key
+// and each role's key — allowed (never 401/403) or refused (401 without a valid key, 403 with a
+// valid one of another role); the keyed reads likewise; every other read public; no write route
+// beyond the matrix (every path of the OpenAPI document, every write method); and the document's
+// table saying the same as this test's.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "api/http/client.h"
+#include "core/clock.h"
+#include "core/time.h"
+#include "tests/support/cli_city.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace pg {
+namespace {
+
+using nlohmann::json;
+using testing::LastLine;
+using testing::ParkguideBinary;
+using testing::RunProgram;
+
+// Who calls. kNone sends no Authorization header; kWrong a well-formed key nobody issued.
+enum class Caller { kNone, kWrong, kSource, kOperator, kTrafficCentre, kAdmin, kController };
+constexpr Caller kCallers[] = {Caller::kNone,      Caller::kWrong,         Caller::kSource,
+                               Caller::kOperator,  Caller::kTrafficCentre, Caller::kAdmin,
+                               Caller::kController};
+
+std::string_view Name(Caller c) {
+  switch (c) {
+    case Caller::kNone:
+      return "no key";
+    case Caller::kWrong:
+      return "wrong key";
+    case Caller::kSource:
+      return "source";
+    case Caller::kOperator:
+      return "operator";
+    case Caller::kTrafficCentre:
+      return "traffic_centre";
+    case Caller::kAdmin:
+      return "admin";
+    case Caller::kController:
+      return "controller";
+  }
+  return "?";
+}
+
+// One route of the matrix, with a request that is valid for the callers allowed.
+struct Row {
+  std::string method;
+  std::string pattern;  // as in docs/api/roles.md
+  std::string target;
+  std::string body;
+  std::set<Caller> allowed;
+};
+
+std::vector<Row> WriteRows() {
+  const std::string now = FormatRfc3339Utc(SystemClock::Instance().Now());
+  return {
+      {"POST",
+       "/api/v1/observations",
+       "/api/v1/observations",
+       fmt::format(R"({{"observations":[{{"type":"facility_count","facility":"G1","time":"{}",)"
+                   R"("free":100}}]}})",
+                   now),
+       {Caller::kSource}},
+      {"POST",
+       "/api/v1/facilities/{id}/status",
+       "/api/v1/facilities/G1/status",
+       R"({"status":"open"})",
+       {Caller::kOperator, Caller::kTrafficCentre}},
+      {"POST",
+       "/api/v1/facilities/{id}/count",
+       "/api/v1/facilities/G1/count",
+       R"({"free":100})",
+       {Caller::kOperator}},
+      {"POST",
+       "/api/v1/signs/{id}/override",
+       "/api/v1/signs/GS1/override",
+       R"({"text":"测试","minutes":5,"reason":"matrix"})",
+       {Caller::kTrafficCentre}},
+      {"DELETE",
+       "/api/v1/signs/{id}/override",
+       "/api/v1/signs/GS1/override?reason=matrix",
+       "",
+       {Caller::kTrafficCentre}},
+      {"PUT", "/api/v1/sign-rules", "/api/v1/sign-rules", "", {Caller::kTrafficCentre}},
+      {"POST",
+       "/api/v1/signs/{id}/ack",
+       "/api/v1/signs/GS1/ack",
+       R"({"seq":1})",
+       {Caller::kController}},
+      {"POST",
+       "/api/v1/controllers/{id}/heartbeat",
+       "/api/v1/controllers/VMS-11/heartbeat",
+       "{}",
+       {Caller::kController}},
+      {"POST",
+       "/api/v1/keys",
+       "/api/v1/keys",
+       R"({"name":"made-in-test","role":"admin"})",
+       {Caller::kAdmin}},
+      // Another's key: only an admin may (a key may rotate itself: checked below).
+      {"POST",
+       "/api/v1/keys/{name}/rotate",
+       "/api/v1/keys/spare/rotate",
+       R"({"overlap":"1h"})",
+       {Caller::kAdmin}},
+      {"DELETE", "/api/v1/keys/{name}", "/api/v1/keys/nobody", "", {Caller::kAdmin}},
+  };
+}
+
+std::vector<Row> KeyedReadRows() {
+  return {{"GET",
+           "/api/v1/ingest/errors",
+           "/api/v1/ingest/errors",
+           "",
+           {Caller::kTrafficCentre, Caller::kAdmin}},
+          {"GET", "/api/v1/audit", "/api/v1/audit", "", {Caller::kTrafficCentre, Caller::kAdmin}},
+          {"GET", "/api/v1/keys", "/api/v1/keys", "", {Caller::kAdmin}}};
+}
+
+class RolesMatrix : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const std::string db = testing::MakeFixtureCity(*dir_);
+    keys_ = new std::map<Caller, std::string>();
+    (*keys_)[Caller::kWrong] = "pgk_0123456789ab_ThisKeyWasNeverIssuedByAnybodyAtAll0123456";
+    (*keys_)[Caller::kSource] = testing::AddSource(*dir_, db, "gates", "facility:G1");
+    (*keys_)[Caller::kOperator] =
+        AddKey(db, {"--name", "acme", "--role", "operator", "--facilities", "G1"});
+    (*keys_)[Caller::kTrafficCentre] = AddKey(db, {"--name", "duty", "--role", "traffic_centre"});
+    (*keys_)[Caller::kAdmin] = AddKey(db, {"--name", "root", "--role", "admin"});
+    (*keys_)[Caller::kController] = AddKey(db, {"--name", "VMS-11", "--role", "controller"});
+    AddKey(db, {"--name", "spare", "--role", "traffic_centre"});
+    server_ = new testing::Server(testing::StartServe(*dir_, db, "serve.log"));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete keys_;
+    delete dir_;
+  }
+
+  static std::string AddKey(const std::string& db, std::vector<std::string> args) {
+    args.insert(args.begin(), {ParkguideBinary(), "key", "add", "--db", db});
+    auto r = RunProgram(args, dir_->File("key.log"));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return LastLine(r.output);
+  }
+
+  static api::http::ClientResponse Call(Caller who, const std::string& method,
+                                        const std::string& target, const std::string& body) {
+    api::http::HeaderList headers{{"Content-Type", "application/json"}};
+    if (who != Caller::kNone) headers.emplace_back("Authorization", "Bearer " + keys_->at(who));
+    auto r = api::http::HttpRequest(method, "127.0.0.1", server_->port, target, body, headers);
+    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << r.status().ToString();
+    return r.ok() ? *r : api::http::ClientResponse{};
+  }
+
+  // Calls `row` as every caller and checks each answer.
+  static void CheckRow(const Row& row) {
+    for (Caller who : kCallers) {
+      auto r = Call(who, row.method, row.target, row.body);
+      const std::string what =
+          fmt::format("{} {} as {}: {} {}", row.method, row.target, Name(who), r.status, r.body);
+      if (who == Caller::kNone || who == Caller::kWrong) {
+        EXPECT_EQ(r.status, 401) << what;
+      } else if (row.allowed.contains(who)) {
+        EXPECT_NE(r.status, 401) << what;
+        EXPECT_NE(r.status, 403) << what;
+        EXPECT_LT(r.status, 500) << what;
+      } else {
+        EXPECT_EQ(r.status, 403) << what;
+      }
+    }
+  }
+
+  static json OpenApi() {
+    auto r = api::http::HttpGet("127.0.0.1", server_->port, "/api/v1/openapi.json");
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? json::parse(r->body, nullptr, false) : json();
+  }
+
+  static testing::TempDir* dir_;
+  static std::map<Caller, std::string>* keys_;
+  static testing::Server* server_;
+};
+
+testing::TempDir* RolesMatrix::dir_ = nullptr;
+std::map<Caller, std::string>* RolesMatrix::keys_ = nullptr;
+testing::Server* RolesMatrix::server_ = nullptr;
+
+TEST_F(RolesMatrix, EveryWriteWithEveryRoleIsAllowedOrRefused) {
+  ASSERT_NE(server_->port, 0);
+  // PUT sign-rules with the rules as they are: a valid body that changes nothing.
+  auto rules = api::http::HttpGet("127.0.0.1", server_->port, "/api/v1/sign-rules");
+  ASSERT_TRUE(rules.ok());
+  for (Row row : WriteRows()) {
+    if (row.pattern == "/api/v1/sign-rules") row.body = rules->body;
+    SCOPED_TRACE(row.method + " " + row.pattern);
+    CheckRow(row);
+  }
+}
+
+TEST_F(RolesMatrix, TheRoutesOwnChecksComeAfterTheRoles) {
+  // An operator's key names its facilities.
+  EXPECT_EQ(Call(Caller::kOperator, "POST", "/api/v1/facilities/G2/status", R"({"status":"open"})")
+                .status,
+            403);
+  EXPECT_EQ(Call(Caller::kOperator, "POST", "/api/v1/facilities/G2/count", R"({"free":1})").status,
+            403);
+  // The traffic centre closes any car park.
+  EXPECT_EQ(
+      Call(Caller::kTrafficCentre, "POST", "/api/v1/facilities/G2/status", R"({"status":"open"})")
+          .status,
+      200);
+  // A source writes only its scope.
+  const std::string g2 = fmt::format(
+      R"({{"observations":[{{"type":"facility_count","facility":"G2","time":"{}","free":1}}]}})",
+      FormatRfc3339Utc(SystemClock::Instance().Now()));
+  EXPECT_EQ(Call(Caller::kSource, "POST", "/api/v1/observations", g2).status, 403);
+  // A controller speaks only for itself.
+  EXPECT_EQ(Call(Caller::kController, "POST", "/api/v1/controllers/VMS-99/heartbeat", "{}").status,
+            403);
+  // Any key may rotate itself, and only itself unless it is an admin's.
+  EXPECT_EQ(Call(Caller::kOperator, "POST", "/api/v1/keys/duty/rotate", "{}").status, 403);
+  auto own = Call(Caller::kOperator, "POST", "/api/v1/keys/acme/rotate", R"({"overlap":"1h"})");
+  ASSERT_EQ(own.status, 200) << own.body;
+  const std::string next = json::parse(own.body)["key"];
+  api::http::HeaderList headers{{"Authorization", "Bearer " + next}};
+  auto with_new =
+      api::http::HttpRequest("POST", "127.0.0.1", server_->port, "/api/v1/facilities/G1/status",
+                             R"({"status":"open"})", headers);
+  ASSERT_TRUE(with_new.ok());
+  EXPECT_EQ(with_new->status, 200) << "the new key works at once";
+  EXPECT_EQ(Call(Caller::kOperator, "POST", "/api/v1/facilities/G1/status", R"({"status":"open"})")
+                .status,
+            200)
+      << "and the old one during the overlap";
+}
+
+TEST_F(RolesMatrix, TheKeyedReadsAreForTheirRolesAndEveryOtherReadIsPublic) {
+  std::set<std::string> keyed;
+  for (const Row& row : KeyedReadRows()) {
+    SCOPED_TRACE(row.pattern);
+    CheckRow(row);
+    keyed.insert(row.pattern);
+  }
+  json doc = OpenApi();
+  ASSERT_TRUE(doc.contains("paths"));
+  const std::map<std::string, std::string> examples = {{"/api/v1/facilities/{id}", "G1"},
+                                                       {"/api/v1/chargers/{id}", "GC1"},
+                                                       {"/api/v1/signs/{id}", "GS1"},
+                                                       {"/api/v1/charger-sites/{site}", "G1-EV"},
+                                                       {"/api/v1/analytics/{section}", "summary"}};
+  for (const auto& [path, item] : doc["paths"].items()) {
+    if (!item.contains("get") || keyed.contains(path) || path == "/api/v1/stream") continue;
+    std::string target = path;
+    for (const auto& [prefix, id] : examples) {
+      if (target.starts_with(prefix.substr(0, prefix.find('{')))) {
+        target = std::regex_replace(target, std::regex(R"(\{[a-z]+\})"), id);
+      }
+    }
+    target = std::regex_replace(target, std::regex(R"(\{[a-z]+\})"), "x");
+    auto r = Call(Caller::kNone, "GET", target, "");
+    EXPECT_NE(r.status, 401) << target << ": " << r.body;
+    EXPECT_NE(r.status, 403) << target << ": " << r.body;
+  }
+}
+
+TEST_F(RolesMatrix, NoWriteRouteIsLeftOutOfTheMatrix) {
+  std::set<std::pair<std::string, std::string>> rows;
+  for (const Row& row : WriteRows()) rows.insert({row.method, row.pattern});
+  json doc = OpenApi();
+  ASSERT_TRUE(doc.contains("paths"));
+  for (const auto& [path, item] : doc["paths"].items()) {
+    const std::string target = std::regex_replace(path, std::regex(R"(\{[a-z]+\})"), "x");
+    for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
+      std::string lower = method;
+      for (char& c : lower) c = static_cast<char>(std::tolower(c));
+      const bool listed = rows.contains({method, path});
+      EXPECT_EQ(item.contains(lower), listed)
+          << method << " " << path << ": the OpenAPI document and the matrix disagree";
+      if (listed) continue;
+      // Not a write route of the matrix: the server has none there either.
+      EXPECT_EQ(Call(Caller::kNone, method, target, "{}").status, 405) << method << " " << path;
+    }
+  }
+}
+
+// The table of docs/api/roles.md: (method, path) → the callers it lets in ("public" for a public
+// read). The "who may call it" column is read up to a ';' (what follows is a route's own rule).
+std::map<std::pair<std::string, std::string>, std::set<std::string>> DocumentedMatrix() {
+  std::ifstream in(std::string(PG_SOURCE_DIR) + "/docs/api/roles.md");
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> out;
+  std::string line;
+  const std::regex row(R"(^\| (GET|POST|PUT|DELETE|PATCH) \| (\S+) \| ([^|]+) \| ([^|]+) \|)");
+  const std::regex word("operator|traffic_centre|admin|controller|source");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, row)) continue;
+    std::set<std::string> who;
+    if (m[3].str().starts_with("read")) who.insert("public");
+    std::string roles = m[4].str().substr(0, m[4].str().find(';'));
+    for (std::sregex_iterator it(roles.begin(), roles.end(), word), end; it != end; ++it) {
+      who.insert(it->str());
+    }
+    out[{m[1].str(), m[2].str()}] = who;
+  }
+  return out;
+}
+
+TEST(RolesDocument, TheTableOfDocsApiRolesIsThisTestsMatrix) {
+  auto documented = DocumentedMatrix();
+  ASSERT_FALSE(documented.empty()) << "docs/api/roles.md has no matrix";
+  std::vector<Row> rows = WriteRows();
+  for (Row& r : KeyedReadRows()) rows.push_back(std::move(r));
+  for (const Row& row : rows) {
+    std::set<std::string> expected;
+    for (Caller c : row.allowed) expected.insert(std::string(Name(c)));
+    const std::pair<std::string, std::string> route{row.method, row.pattern};
+    EXPECT_EQ(documented[route], expected) << row.method << " " << row.pattern;
+  }
+  // Every route the OpenAPI document describes is in the table.
+  std::ifstream in(std::string(PG_SOURCE_DIR) + "/docs/api/openapi.json");
+  json doc = json::parse(in, nullptr, false);
+  ASSERT_TRUE(doc.contains("paths"));
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      EXPECT_TRUE(documented.contains({upper, path})) << upper << " " << path;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pg
