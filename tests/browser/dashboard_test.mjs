@@ -128,9 +128,10 @@ const consoleErrors = [];
 page.on("pageerror", (e) => consoleErrors.push(String(e.stack || e)));
 page.on("console", (m) => {
   // A 404 from /api/v1/guidance is expected until guidance is served, and a 401 from
-  // /api/v1/ingest/errors until the operator key is entered; the pages handle both.
+  // /api/v1/ingest/errors or /api/v1/audit until the key is entered; the pages handle both.
   const expected = (m.text().includes("404") && m.location().url.includes("/api/v1/guidance")) ||
-                   (m.text().includes("401") && m.location().url.includes("/api/v1/ingest/errors"));
+                   (m.text().includes("401") && (m.location().url.includes("/api/v1/ingest/errors") ||
+                                                 m.location().url.includes("/api/v1/audit")));
   if (m.type() === "error" && !expected) {
     consoleErrors.push(`${m.text()} ${m.location().url}`);
   }
@@ -304,7 +305,7 @@ try {
       }).filter(Boolean));
     let pages = 0;
     const oneFacility = facilities.find((x) => x.kind === "multi_storey") || facilities[0];
-    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities", "reports",
+    for (const p of ["map", "signs", "chargers", "health", "guidance", "facilities", "reports", "audit",
                      `facility/${encodeURIComponent(oneFacility.id)}`]) {
       await page.goto(`${base}/#/${p}`);
       // Each page marks itself data-ready once its data is in; a switch re-renders it.
@@ -372,6 +373,39 @@ try {
     await page.reload();
     await page.waitForSelector("#dead-letters tbody tr", { timeout: 10000 });
     return `${await page.locator("#dead-letters tbody tr").count()} dead letters with the key`;
+  });
+
+  await check("audit: the page asks for the key, then lists the changes people made", async () => {
+    const key = readFileSync(`${db}.operator-key`, "utf8").trim();
+    const sign = (await api("/api/v1/signs?limit=1")).items[0].id;
+    const auth = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
+    await api(`/api/v1/signs/${encodeURIComponent(sign)}/override`, { method: "POST", headers: auth,
+      body: JSON.stringify({ text: { zh: "测试", en: "TEST" }, minutes: 2, reason: "browser test" }) });
+    await api(`/api/v1/signs/${encodeURIComponent(sign)}/override?reason=browser%20test`,
+              { method: "DELETE", headers: auth });
+    const anonymous = await fetch(`${base}/api/v1/audit`);
+    assert(anonymous.status === 401, `without a key: HTTP ${anonymous.status}`);
+    await page.goto(`${base}/#/audit`);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    await page.waitForSelector("#audit-key-needed #audit-key", { timeout: 10000 });
+    assert(!(await page.locator("#audit-table").count()), "the audit log shown without a key");
+    await page.fill("#audit-key", "not-the-key");
+    await page.click("#audit-key-needed button[type=submit]");
+    await page.waitForSelector("#audit-key-needed .error", { timeout: 10000 });
+    await page.fill("#audit-key", key);
+    await page.click("#audit-key-needed button[type=submit]");
+    const set = '#audit-table tbody tr[data-action="POST /api/v1/signs/{id}/override"]';
+    await page.waitForSelector(set, { timeout: 10000 });
+    const row = await page.locator(set).first().innerText();
+    assert(row.includes("demo-traffic-centre") && row.includes(`sign:${sign}`) && row.includes("201"), row);
+    assert(await page.locator('#audit-table tbody tr[data-action="DELETE /api/v1/signs/{id}/override"]').count(),
+           "the clearance is listed");
+    await shot("audit");
+    await page.fill("#audit-actor", "nobody-at-all");
+    await page.click("section.page form.page-head button[type=submit]");
+    await page.waitForFunction(() => !document.querySelector("#audit-table"), null, { timeout: 10000 });
+    return `${sign}: set and cleared, both listed with the key`;
   });
 
   await check("data health: journal damage from /health is shown until an operator acknowledges it", async () => {

@@ -14,6 +14,7 @@ import * as chargersPage from "./pages/chargers.js";
 import * as healthPage from "./pages/health.js";
 import * as guidancePage from "./pages/guidance.js";
 import * as reportsPage from "./pages/reports.js";
+import * as auditPage from "./pages/audit.js";
 
 const routes = [
   [/^\/?$/, mapPage, "map"],
@@ -26,6 +27,7 @@ const routes = [
   [/^\/health$/, healthPage, "health"],
   [/^\/guidance$/, guidancePage, "guidance"],
   [/^\/reports$/, reportsPage, "reports"],
+  [/^\/audit$/, auditPage, "audit"],
 ];
 
 const main = document.getElementById("main");

@@ -3,6 +3,7 @@
 // silent sources first — and the dead-letter list of rejected input.
 import { ApiError, get, live } from "../api.js";
 import { t } from "../i18n.js";
+import { authHeaders, forgetKey, keyForm as askForKey, storedKey } from "../key.js";
 import { errorBox, fill, fmtAgo, fmtTime, h } from "../util.js";
 
 const ORDER = { silent: 0, never: 1, ok: 2 };
@@ -11,30 +12,23 @@ export function sortSources(sources) {
   return [...sources].sort((a, b) => (ORDER[a.status] ?? 3) - (ORDER[b.status] ?? 3) || a.id.localeCompare(b.id));
 }
 
-// The rejected input (dead letters) is for operators: GET /api/v1/ingest/errors needs an operator
-// key, entered here once per browser session (sessionStorage) and sent as a Bearer token.
-const KEY_ITEM = "pg.operator_key";
+// The rejected input (dead letters) is the senders' data: GET /api/v1/ingest/errors needs a
+// traffic centre or admin key, entered once per browser session (key.js).
 
 // {items} with the key, {needKey, refused} when the server wants one (refused: it was wrong).
 async function loadDeadLetters() {
-  const key = sessionStorage.getItem(KEY_ITEM);
   try {
-    return await get("/api/v1/ingest/errors?limit=100", key ? { Authorization: `Bearer ${key}` } : {});
+    return await get("/api/v1/ingest/errors?limit=100", authHeaders());
   } catch (e) {
-    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return { needKey: true, refused: !!key };
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return { needKey: true, refused: !!storedKey() };
     throw e;
   }
 }
 
 function keyForm(refused, reload) {
-  const input = h("input", { type: "password", id: "operator-key", autocomplete: "off", required: true,
-                             "aria-label": t("health.key_label") });
-  return h("form", { id: "operator-key-needed", class: "key-needed",
-                     onsubmit: (e) => { e.preventDefault(); sessionStorage.setItem(KEY_ITEM, input.value.trim()); reload(); } },
-    h("p", {}, t("health.key_needed")),
-    refused ? h("p", { class: "error", role: "alert" }, t("health.key_refused")) : null,
-    h("label", {}, t("health.key_label"), " ", input), " ",
-    h("button", { type: "submit" }, t("health.key_submit")));
+  return askForKey({ form: "operator-key-needed", input: "operator-key" },
+                   { needed: t("health.key_needed"), label: t("health.key_label"),
+                     submit: t("health.key_submit"), refused: t("health.key_refused") }, refused, reload);
 }
 
 function deadLetterTable(dead) {
@@ -93,7 +87,7 @@ export function render(container) {
     if (dead.needKey && showingKeyForm && !dead.refused) return;  // the form stays as typed in
     showingKeyForm = !!dead.needKey;
     const forget = h("button", { type: "button", class: "link", id: "operator-key-forget",
-                                 onclick: () => { sessionStorage.removeItem(KEY_ITEM); loadDead(); } }, t("health.key_forget"));
+                                 onclick: () => { forgetKey(); loadDead(); } }, t("health.key_forget"));
     fill(deadPart, h("h2", {}, t("health.dead_letters")),
          dead.error ? errorBox(dead.error)
            : dead.needKey ? keyForm(dead.refused, () => { showingKeyForm = false; loadDead(); })
