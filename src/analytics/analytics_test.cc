@@ -3,6 +3,7 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -629,6 +630,27 @@ TEST(Report, PdfRendersWithTextOnEveryPage) {
         << text.substr(0, 400);
     EXPECT_NE(text.find("2026-W47"), std::string::npos);
   }
+}
+
+// The printer runs in the idle scheduling class, it and every process it starts: a stand-in for
+// Chromium writes the policy its child sees (/proc/<pid>/stat field 41; SCHED_IDLE is 5) as the
+// "PDF".
+TEST(Report, PdfPrinterRunsInTheIdleSchedulingClass) {
+  const std::string printer = TempPath("printer.sh");
+  {
+    std::ofstream f(printer);
+    f << "#!/bin/sh\n"
+         "for a in \"$@\"; do case \"$a\" in --print-to-pdf=*) out=\"${a#--print-to-pdf=}\";; "
+         "esac; done\n"
+         "sh -c 'cut -d\" \" -f41 /proc/$$/stat' > \"$out\"\n";
+  }
+  fs::permissions(printer, fs::perms::owner_all);
+  const std::string html = TempPath("page.html");
+  std::ofstream(html) << "<p>x</p>";
+  const std::string pdf = TempPath("page.pdf");
+  Status s = PrintToPdf(html, pdf, printer, std::chrono::seconds(30));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ReadAll(pdf), std::to_string(SCHED_IDLE) + "\n");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Printing an HTML file to PDF with headless Chromium (Debian's `chromium` package), in a fresh
 // profile directory and with every network feature that could reach out switched off: the
-// report is self-contained, so printing never needs the network.
+// report is self-contained, so printing never needs the network. Chromium runs in the idle
+// scheduling class (SCHED_IDLE): a report printed inside the server never competes with ingest.
 //
 // Thread-safety: reentrant; each call runs its own Chromium process.
 #pragma once
