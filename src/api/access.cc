@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/problem_responses.h"
+#include "core/text_bounds.h"
 
 namespace pg::api {
 namespace {
@@ -24,6 +25,19 @@ std::shared_ptr<const Request> KeptForAudit(const Request& req) {
   return kept;
 }
 
+// The most bytes of a request, a before or an after kept in an entry: a larger one is kept as
+// {"omitted_bytes": N}, so a 16 MiB body cannot fill the queue of a failing store.
+constexpr size_t kMaxKeptJsonBytes = 64 * 1024;
+
+std::string Kept(std::string dumped) {
+  if (dumped.size() <= kMaxKeptJsonBytes) return dumped;
+  return json{{"omitted_bytes", dumped.size()}}.dump();
+}
+
+std::string Dump(const json& j) {
+  return j.is_null() ? std::string() : Kept(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 // {"query": "...", "body": <JSON, or the text when it is not JSON>}; "" when neither.
 std::string RequestJson(const Request& req) {
   json j = json::object();
@@ -32,7 +46,7 @@ std::string RequestJson(const Request& req) {
     json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     j["body"] = body.is_discarded() ? json(req.body) : std::move(body);
   }
-  return j.empty() ? std::string() : j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return j.empty() ? std::string() : Dump(j);
 }
 
 // "201 Created", or "404 Not Found: id: no sign 'S9'" for a problem.
@@ -45,10 +59,6 @@ std::string Outcome(const Response& r) {
     }
   }
   return out;
-}
-
-std::string Dump(const json& j) {
-  return j.is_null() ? std::string() : j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -65,7 +75,7 @@ Access::Access(const Authorizer& authorizer, AuditTrail* audit)
     : authorizer_(authorizer), audit_(audit) {}
 
 void Access::Route(http::Server& server, const std::string& method, const std::string& pattern,
-                   http::Handler handler, WriteRule rule) {
+                   http::Handler handler, const WriteRule& rule) {
   {
     std::lock_guard lock(mu_);
     routes_.push_back({method, pattern, rule.roles, rule.audit.has_value(), rule.unaudited});
@@ -100,25 +110,30 @@ http::Handler Access::Audited(const std::string& method, const std::string& patt
     }
     entry->remote = req.remote_address;
     entry->action = action;
-    entry->target = change.target ? change.target(req) : std::string();
+    // The target comes from the path: shown as plain text (a path parameter may hold anything).
+    entry->target = change.target ? BoundedText(change.target(req), kMaxNameChars) : std::string();
     entry->request = RequestJson(req);
     if (change.state) entry->before = Dump(change.state(req));
     Response response = handler(req);
-    auto finish = [this, entry, change](const Request& kept, const Response& r) {
+    // The answer is given once its entry is in the audit log: an acknowledged change is never
+    // missing from it.
+    auto outer = std::make_shared<http::PendingResponse>();
+    auto finish = [this, entry, change, outer](const Request& kept, Response r) {
       if (change.state) entry->after = Dump(change.state(kept));
-      entry->outcome = Outcome(r);
-      audit_->Record(std::move(*entry));
+      entry->outcome = BoundedText(Outcome(r), kMaxReasonChars);
+      audit_->Record(std::move(*entry), [outer, r = std::move(r)](bool written) mutable {
+        if (written) return outer->Respond(std::move(r));
+        outer->Respond(ProblemFromStatus(Unavailable(
+            "the change was made, but the server stopped before its audit entry was written")));
+      });
     };
     if (!response.pending) {
-      finish(req, response);
-      return response;
+      finish(req, std::move(response));
+    } else {
+      // A deferred answer: recorded when it is given, on the thread that gives it.
+      response.pending->OnReady(
+          [finish, kept = KeptForAudit(req)](Response r) { finish(*kept, std::move(r)); });
     }
-    // A deferred answer: recorded when it is given, on the thread that gives it.
-    auto outer = std::make_shared<http::PendingResponse>();
-    response.pending->OnReady([finish, outer, kept = KeptForAudit(req)](Response r) {
-      finish(*kept, r);
-      outer->Respond(std::move(r));
-    });
     return Response::Later(outer);
   };
 }

@@ -72,7 +72,7 @@ class Access {
   // Registers a write route (see above). When the audit log has no room (a storage fault's
   // backlog) an audited route answers 503 with Retry-After and its handler does not run.
   void Route(http::Server& server, const std::string& method, const std::string& pattern,
-             http::Handler handler, WriteRule rule);
+             http::Handler handler, const WriteRule& rule);
 
   struct RouteInfo {
     std::string method;

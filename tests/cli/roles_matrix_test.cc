@@ -133,28 +133,29 @@ std::vector<Row> KeyedReadRows() {
 class RolesMatrix : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    const std::string db = testing::MakeFixtureCity(*dir_);
-    keys_ = new std::map<Caller, std::string>();
-    (*keys_)[Caller::kWrong] = "pgk_0123456789ab_ThisKeyWasNeverIssuedByAnybodyAtAll0123456";
-    (*keys_)[Caller::kSource] = testing::AddSource(*dir_, db, "gates", "facility:G1");
-    (*keys_)[Caller::kOperator] =
+    city_dir = new testing::TempDir();
+    const std::string db = testing::MakeFixtureCity(*city_dir);
+    caller_keys = new std::map<Caller, std::string>();
+    (*caller_keys)[Caller::kWrong] = "pgk_0123456789ab_ThisKeyWasNeverIssuedByAnybodyAtAll0123456";
+    (*caller_keys)[Caller::kSource] = testing::AddSource(*city_dir, db, "gates", "facility:G1");
+    (*caller_keys)[Caller::kOperator] =
         AddKey(db, {"--name", "acme", "--role", "operator", "--facilities", "G1"});
-    (*keys_)[Caller::kTrafficCentre] = AddKey(db, {"--name", "duty", "--role", "traffic_centre"});
-    (*keys_)[Caller::kAdmin] = AddKey(db, {"--name", "root", "--role", "admin"});
-    (*keys_)[Caller::kController] = AddKey(db, {"--name", "VMS-11", "--role", "controller"});
+    (*caller_keys)[Caller::kTrafficCentre] =
+        AddKey(db, {"--name", "duty", "--role", "traffic_centre"});
+    (*caller_keys)[Caller::kAdmin] = AddKey(db, {"--name", "root", "--role", "admin"});
+    (*caller_keys)[Caller::kController] = AddKey(db, {"--name", "VMS-11", "--role", "controller"});
     AddKey(db, {"--name", "spare", "--role", "traffic_centre"});
-    server_ = new testing::Server(testing::StartServe(*dir_, db, "serve.log"));
+    running_server = new testing::Server(testing::StartServe(*city_dir, db, "serve.log"));
   }
   static void TearDownTestSuite() {
-    delete server_;
-    delete keys_;
-    delete dir_;
+    delete running_server;
+    delete caller_keys;
+    delete city_dir;
   }
 
   static std::string AddKey(const std::string& db, std::vector<std::string> args) {
     args.insert(args.begin(), {ParkguideBinary(), "key", "add", "--db", db});
-    auto r = RunProgram(args, dir_->File("key.log"));
+    auto r = RunProgram(args, city_dir->File("key.log"));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return LastLine(r.output);
   }
@@ -162,8 +163,10 @@ class RolesMatrix : public ::testing::Test {
   static api::http::ClientResponse Call(Caller who, const std::string& method,
                                         const std::string& target, const std::string& body) {
     api::http::HeaderList headers{{"Content-Type", "application/json"}};
-    if (who != Caller::kNone) headers.emplace_back("Authorization", "Bearer " + keys_->at(who));
-    auto r = api::http::HttpRequest(method, "127.0.0.1", server_->port, target, body, headers);
+    if (who != Caller::kNone)
+      headers.emplace_back("Authorization", "Bearer " + caller_keys->at(who));
+    auto r =
+        api::http::HttpRequest(method, "127.0.0.1", running_server->port, target, body, headers);
     EXPECT_TRUE(r.ok()) << method << " " << target << ": " << r.status().ToString();
     return r.ok() ? *r : api::http::ClientResponse{};
   }
@@ -187,24 +190,24 @@ class RolesMatrix : public ::testing::Test {
   }
 
   static json OpenApi() {
-    auto r = api::http::HttpGet("127.0.0.1", server_->port, "/api/v1/openapi.json");
+    auto r = api::http::HttpGet("127.0.0.1", running_server->port, "/api/v1/openapi.json");
     EXPECT_TRUE(r.ok());
     return r.ok() ? json::parse(r->body, nullptr, false) : json();
   }
 
-  static testing::TempDir* dir_;
-  static std::map<Caller, std::string>* keys_;
-  static testing::Server* server_;
+  static testing::TempDir* city_dir;
+  static std::map<Caller, std::string>* caller_keys;
+  static testing::Server* running_server;
 };
 
-testing::TempDir* RolesMatrix::dir_ = nullptr;
-std::map<Caller, std::string>* RolesMatrix::keys_ = nullptr;
-testing::Server* RolesMatrix::server_ = nullptr;
+testing::TempDir* RolesMatrix::city_dir = nullptr;
+std::map<Caller, std::string>* RolesMatrix::caller_keys = nullptr;
+testing::Server* RolesMatrix::running_server = nullptr;
 
 TEST_F(RolesMatrix, EveryWriteWithEveryRoleIsAllowedOrRefused) {
-  ASSERT_NE(server_->port, 0);
+  ASSERT_NE(running_server->port, 0);
   // PUT sign-rules with the rules as they are: a valid body that changes nothing.
-  auto rules = api::http::HttpGet("127.0.0.1", server_->port, "/api/v1/sign-rules");
+  auto rules = api::http::HttpGet("127.0.0.1", running_server->port, "/api/v1/sign-rules");
   ASSERT_TRUE(rules.ok());
   for (Row row : WriteRows()) {
     if (row.pattern == "/api/v1/sign-rules") row.body = rules->body;
@@ -240,14 +243,23 @@ TEST_F(RolesMatrix, TheRoutesOwnChecksComeAfterTheRoles) {
   const std::string next = json::parse(own.body)["key"];
   api::http::HeaderList headers{{"Authorization", "Bearer " + next}};
   auto with_new =
-      api::http::HttpRequest("POST", "127.0.0.1", server_->port, "/api/v1/facilities/G1/status",
-                             R"({"status":"open"})", headers);
+      api::http::HttpRequest("POST", "127.0.0.1", running_server->port,
+                             "/api/v1/facilities/G1/status", R"({"status":"open"})", headers);
   ASSERT_TRUE(with_new.ok());
   EXPECT_EQ(with_new->status, 200) << "the new key works at once";
   EXPECT_EQ(Call(Caller::kOperator, "POST", "/api/v1/facilities/G1/status", R"({"status":"open"})")
                 .status,
             200)
       << "and the old one during the overlap";
+  // But only the current key rotates: a replaced one (perhaps the leaked one) must not mint a
+  // successor and end the holder's new key.
+  auto by_old = Call(Caller::kOperator, "POST", "/api/v1/keys/acme/rotate", R"({"overlap":"0"})");
+  EXPECT_EQ(by_old.status, 403) << by_old.body;
+  auto still_new =
+      api::http::HttpRequest("POST", "127.0.0.1", running_server->port,
+                             "/api/v1/facilities/G1/status", R"({"status":"open"})", headers);
+  ASSERT_TRUE(still_new.ok());
+  EXPECT_EQ(still_new->status, 200) << "the holder's new key still works";
 }
 
 TEST_F(RolesMatrix, TheKeyedReadsAreForTheirRolesAndEveryOtherReadIsPublic) {

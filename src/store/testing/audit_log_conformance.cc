@@ -49,7 +49,8 @@ TEST_P(AuditLogConformance, EntriesComeBackWholeNewestFirst) {
 
 TEST_P(AuditLogConformance, AQuerySelectsBySinceAndActorUpToTheLimit) {
   std::vector<AuditEntry> entries;
-  for (int i = 1; i <= 5; ++i) entries.push_back(Entry(i * 1000, i % 2 ? "duty" : "acme", "a"));
+  for (int i = 1; i <= 5; ++i)
+    entries.push_back(Entry(int64_t{i} * 1000, i % 2 ? "duty" : "acme", "a"));
   ASSERT_TRUE(store().AppendAudit(entries).ok());
   AuditQuery since;
   since.since = FromUnixMillis(3000);
