@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "api/audit_api.h"
@@ -198,6 +199,64 @@ TEST_F(AccessTest, ADeferredAnswerIsRecordedWhenItIsGiven) {
   EXPECT_EQ(items[0]["outcome"], "202 Accepted");
   EXPECT_EQ(items[0]["target"], "later");
   EXPECT_TRUE(items[0]["before"].is_null());
+}
+
+// A write is answered only once its entry is in the audit log: while the log cannot be written
+// the caller waits (the change is made, its record retried), and is answered when it heals.
+TEST(AccessAudit, AWriteIsAnsweredOnlyOnceItsEntryIsInTheLog) {
+  FlakyAuditWriter store;
+  store.failing = true;
+  FakeClock clock(FromUnixMillis(0));
+  AuditTrail trail(store, clock, {.max_queued = 100, .retry = std::chrono::milliseconds(20)});
+  StaticKeyAuthorizer authorizer(
+      {StaticKeyAuthorizer::KeyFor("duty", Role::kTrafficCentre, kDuty)});
+  Access access(authorizer, &trail);
+  http::Server server(http::ServerOptions{});
+  std::atomic<int> changes{0};
+  access.Route(server, "PUT", "/things/{id}",
+               [&](const http::Request&) {
+                 ++changes;
+                 return http::Response::Json(200, "{}");
+               },
+               {Role::kTrafficCentre, AuditedChange{Target("thing", "id"), nullptr}, {}});
+  ASSERT_TRUE(server.Start().ok());
+  auto answer = std::async(std::launch::async, [&] {
+    return http::HttpRequest("PUT", "127.0.0.1", server.port(), "/things/T1", "1",
+                             {{"Authorization", std::string("Bearer ") + kDuty}});
+  });
+  EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "answered before its audit entry was written";
+  EXPECT_EQ(changes, 1);
+  EXPECT_GT(store.calls, 1) << "the entry is retried";
+  auto meanwhile = http::HttpRequest("PUT", "127.0.0.1", server.port(), "/things/T2", "2",
+                                     {{"Authorization", std::string("Bearer ") + kDuty}});
+  ASSERT_TRUE(meanwhile.ok()) << meanwhile.status().ToString();
+  EXPECT_EQ(meanwhile->status, 503) << "refused at once while the log cannot be written";
+  EXPECT_EQ(changes, 1) << "and not made";
+  store.failing = false;
+  auto r = answer.get();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  ASSERT_EQ(store.kept.size(), 1u);
+  EXPECT_EQ(store.kept[0].target, "thing:T1");
+  server.Stop();
+  trail.Stop();
+}
+
+// Entries the trail could not write before it stopped are lost, and their recorders are told.
+TEST(AuditTrail, RecordersOfEntriesLostAtStopAreTold) {
+  FlakyAuditWriter store;
+  store.failing = true;
+  FakeClock clock(FromUnixMillis(0));
+  AuditTrail trail(store, clock, {.max_queued = 10, .retry = std::chrono::milliseconds(10)});
+  std::atomic<int> written{0};
+  std::atomic<int> lost{0};
+  auto tell = [&](bool w) { ++(w ? written : lost); };
+  trail.Record(Entry("a"), tell);
+  trail.Stop();
+  trail.Record(Entry("b"), tell);
+  EXPECT_EQ(written, 0);
+  EXPECT_EQ(lost, 2);
 }
 
 TEST_F(AccessTest, TheAuditLogIsForTheTrafficCentreAndAdminsAndFilters) {

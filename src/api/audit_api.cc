@@ -1,6 +1,7 @@
 #include "api/audit_api.h"
 
 #include "api/problem_responses.h"
+#include "core/text_bounds.h"
 
 namespace pg::api {
 namespace {
@@ -25,8 +26,9 @@ Response List(const AuditApiContext& c, const Request& req) {
   auto since = TimeParam(req, "since");
   if (!since.ok()) return ProblemFromStatus(since.status());
   query.since = *since;
-  query.actor = std::string(req.Query("actor").value_or(""));
-  if (c.trail) c.trail->Flush(std::chrono::seconds(2));
+  auto actor = TextParam(req, "actor", kMaxIdChars);
+  if (!actor.ok()) return ProblemFromStatus(actor.status());
+  query.actor = std::string(actor->value_or(""));
   auto entries = c.store->LoadAudit(query);
   if (!entries.ok()) return ProblemFromStatus(entries.status());
   const date::time_zone& zone = c.live->registry()->time_zone();

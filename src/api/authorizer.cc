@@ -171,7 +171,7 @@ Result<Principal> StaticKeyAuthorizer::Authorize(std::string_view authorization,
     if (sodium_memcmp(key.sha256.data(), presented.data(), presented.size()) == 0) match = &key;
   }
   if (!match) return Unauthenticated("the key is not known");
-  return CheckRole(Principal{match->id, match->role, {}}, allowed);
+  return CheckRole(Principal{match->id, match->role, {}, {}, false}, allowed);
 }
 
 }  // namespace pg::api

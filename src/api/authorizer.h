@@ -70,6 +70,10 @@ struct Principal {
   Role role = Role::kTrafficCentre;
   // A car-park operator's (kOperator): the facilities it may write. Empty for other roles.
   std::vector<std::string> facilities;
+  // A key stored in the database (api/role_keys.h): its generation's id; empty for a key of the
+  // --keys file. `replaced`: a generation a rotation replaced, valid only for its overlap.
+  std::string key_id;
+  bool replaced = false;
 };
 
 class Authorizer {

@@ -82,9 +82,15 @@ class Handlers {
     const std::string& name = req.path_params.at("name");
     auto who = c_.access->authorizer().Authorize(req.Header("authorization"), kEveryRole);
     if (!who.ok()) return ProblemFromStatus(who.status());
-    if (who->role != Role::kAdmin && who->id != name) {
+    // A key rotates itself only with its current stored generation: a replaced key still in
+    // its overlap (perhaps the leaked one) must not mint a successor, nor a --keys file key that
+    // happens to share a stored key's name.
+    const bool itself = who->id == name && !who->key_id.empty() && !who->replaced;
+    if (who->role != Role::kAdmin && !itself) {
       return ProblemFromStatus(PermissionDenied(fmt::format(
-          "key '{}' may rotate only itself; rotating '{}' needs role admin", who->id, name)));
+          "key '{}' may rotate only itself, with its current key (not a replaced one, nor a "
+          "--keys file key); rotating '{}' needs role admin",
+          who->id, name)));
     }
     json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
     if (!body.is_object())

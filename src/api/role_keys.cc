@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "core/strings.h"
 #include "ingest/core/keys.h"
 #include "model/validation.h"
@@ -26,7 +28,17 @@ Status CheckRequest(const RoleKeyRequest& request,
   if (request.facilities.empty()) {
     return InvalidArgument("an operator's key names the facilities it may write", "facilities");
   }
+  if (request.facilities.size() > kMaxKeyFacilities) {
+    return InvalidArgument(fmt::format("names {} facilities; a key names at most {}",
+                                       request.facilities.size(), kMaxKeyFacilities),
+                           "facilities");
+  }
+  std::set<std::string_view> seen;
   for (const auto& f : request.facilities) {
+    PG_RETURN_IF_ERROR(model::ValidateId(f, "facilities"));
+    if (!seen.insert(f).second) {
+      return InvalidArgument(fmt::format("names facility '{}' twice", f), "facilities");
+    }
     if (!facility_exists(f))
       return InvalidArgument(fmt::format("no facility '{}'", f), "facilities");
   }
@@ -131,7 +143,8 @@ void RoleKeyRing::Load(const std::vector<store::ApiKeyRecord>& records) {
     auto role = ParseRole(r.role);
     std::string id = ingest::KeyIdOf(r.key_hash);
     if (!role || id.empty()) continue;  // a newer build's role: not ours to grant
-    by_id[id] = {r.key_hash, Principal{r.name, *role, r.facilities}, r.expires};
+    by_id[id] = {r.key_hash, Principal{r.name, *role, r.facilities, id, r.expires.has_value()},
+                 r.expires};
   }
   std::lock_guard lock(mu_);
   by_id_ = std::move(by_id);

@@ -48,13 +48,17 @@ struct IssuedRoleKey {
   std::string key;             // shown once, never stored
 };
 
+// The most facilities one operator's key may name.
+inline constexpr size_t kMaxKeyFacilities = 1'000;
+
 // The longest rotation overlap: a key that outlives its replacement for longer is forgotten.
 inline constexpr std::chrono::hours kMaxKeyOverlap{24 * 30};
 
 // Issues and stores the first key of `request.name`.
 // Errors: kInvalidArgument naming "name" (not an id: letters, digits, _ - . :), "facilities"
-// (an operator without facilities, or naming one `facility_exists` does not know; another role
-// with facilities); kAlreadyExists when the name has a current key; those of the store.
+// (an operator without facilities, with more than kMaxKeyFacilities, one twice, or one
+// `facility_exists` does not know; another role with facilities); kAlreadyExists when the name has
+// a current key; those of the store.
 Result<IssuedRoleKey> AddRoleKey(store::ApiKeyWriter& store, const RoleKeyRequest& request,
                                  const std::function<bool(std::string_view)>& facility_exists,
                                  Timestamp now);

@@ -162,6 +162,7 @@ struct App::Impl {
   // Who may write what (api/authorizer.h): the role keys of the database and the --keys file's;
   // every write recorded in the audit log (api/access.h).
   std::unique_ptr<api::RoleKeyRing> role_keys;
+  std::mutex role_keys_reload_mu;  // ReloadRoleKeys: one at a time
   std::unique_ptr<api::AuditTrail> audit;
   std::unique_ptr<api::Access> access;
   // Signs: the service and where its contents go.
@@ -334,6 +335,10 @@ struct App::Impl {
 
   // Loads the role keys (added, rotated, revoked with `parkguide key` or the admin API).
   void ReloadRoleKeys() {
+    // One reload at a time, reading and loading together: a reload that read the keys before a
+    // revocation must not load them after the revoking handler's own reload (the key would be
+    // back until the next one).
+    std::lock_guard lock(role_keys_reload_mu);
     auto records = store->LoadApiKeys();
     if (!records.ok()) {
       PG_LOG_WARNING("role keys: {}", records.status().ToString());

@@ -9,6 +9,7 @@
 #include "cli/change_log.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "core/text_bounds.h"
 #include "store/store.h"
 
 namespace pg::cli {
@@ -42,10 +43,13 @@ int ShowAudit(const AuditOptions& o) {
     std::printf("%s\n", nlohmann::json{{"items", std::move(items)}}.dump(2).c_str());
     return 0;
   }
+  // Shown as plain text: an entry written before its fields were bounded must not put control
+  // characters on the terminal.
+  const auto shown = [](const std::string& text) { return BoundedText(text, kMaxReasonChars); };
   for (const auto& e : *entries) {
     std::printf("%s  %s (%s) from %s: %s %s -> %s\n", FormatRfc3339(e.time, zone).c_str(),
-                e.actor.c_str(), e.role.c_str(), e.remote.c_str(), e.action.c_str(),
-                e.target.c_str(), e.outcome.c_str());
+                shown(e.actor).c_str(), shown(e.role).c_str(), shown(e.remote).c_str(),
+                shown(e.action).c_str(), shown(e.target).c_str(), shown(e.outcome).c_str());
   }
   if (entries->empty()) std::printf("no entries\n");
   return 0;

@@ -354,7 +354,8 @@ TEST(HttpServerStreamLimits, SlowReadersAreDroppedOnceTheyPassTheirShareOfTheBud
   // Past the budget, each stream can overshoot by one growth of its buffer (doubling) before
   // its next push drops it.
   const size_t share = (size_t{1} << 20) / kReaders;
-  EXPECT_LE(peak, (size_t{1} << 20) + size_t{kReaders} * 2 * (share + data.size())) << "the budget held";
+  EXPECT_LE(peak, (size_t{1} << 20) + size_t{kReaders} * 2 * (share + data.size()))
+      << "the budget held";
   EXPECT_TRUE(Eventually([&] { return server.stats().streams_dropped_slow == kReaders; }));
   EXPECT_TRUE(Eventually([&] { return server.stats().stream_bytes_queued == 0; }))
       << "every byte was given back; still counted: " << server.stats().stream_bytes_queued;
