@@ -118,7 +118,7 @@ class AccessTest : public ::testing::Test {
     access_->Route(*server_, "POST", "/beat",
                    [](const http::Request&) { return http::Response::Json(200, "{}"); },
                    {Role::kController, std::nullopt, "telemetry"});
-    RegisterAuditApi(*server_, {store_.get(), live_.get(), trail_.get(), authorizer_.get()});
+    RegisterAuditApi(*server_, {store_.get(), live_.get(), authorizer_.get()});
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {

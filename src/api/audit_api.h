@@ -3,15 +3,15 @@
 //   GET /api/v1/audit?since=T&actor=NAME&limit=N   traffic_centre or admin key; the newest
 //                                                  entries first (limit 1–1000, default 100)
 //
-// The answer is {"items": [AuditEntryJson…]}; what was recorded before the request is in it
-// (the trail is flushed first, for up to 2 s). Runs on the worker pool: it reads the store.
+// The answer is {"items": [AuditEntryJson…]}; every write answered before the request is in it
+// (a write is answered once its entry is stored: api/audit_trail.h). Runs on the worker pool: it
+// reads the store.
 //
 // Thread-safety: handlers run concurrently; everything they use is thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
-#include "api/audit_trail.h"
 #include "api/authorizer.h"
 #include "api/http/server.h"
 #include "core/time.h"
@@ -26,7 +26,6 @@ inline constexpr RoleSet kAuditReaders{Role::kTrafficCentre, Role::kAdmin};
 struct AuditApiContext {
   store::AuditReader* store = nullptr;     // required
   const state::LiveState* live = nullptr;  // required: the city's time zone
-  AuditTrail* trail = nullptr;             // flushed before a read; may be null
   const Authorizer* authorizer = nullptr;  // required
 };
 

@@ -628,7 +628,7 @@ void App::Impl::RegisterLiveApis() {
   api::RegisterSignsApi(*server, signs_context);
   api::RegisterFacilityWritesApi(*server,
                                  {ingest.get(), live.get(), clock, role_keys.get(), access.get()});
-  api::RegisterAuditApi(*server, {store.get(), live.get(), audit.get(), role_keys.get()});
+  api::RegisterAuditApi(*server, {store.get(), live.get(), role_keys.get()});
   api::RegisterKeysApi(
       *server, {store.get(), live.get(), clock, access.get(), [this] { ReloadRoleKeys(); }});
 }
