@@ -1,31 +1,17 @@
 #include "api/http/worker_pool.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/thread_priority.h"
 
 namespace pg::api::http::internal {
-namespace {
-
-constexpr int kWorkerNice = 10;
-
-void LowerThisThreadsPriority() {
-  // On Linux a nice value is per thread; raising one's own needs no privilege.
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice) != 0) {
-    PG_LOG_DEBUG("http: could not lower a worker thread's priority");
-  }
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   threads_.reserve(static_cast<size_t>(std::max(1, threads)));
   for (int i = 0; i < std::max(1, threads); ++i) {
     threads_.emplace_back([this] {
-      LowerThisThreadsPriority();
+      LowerThisThreadsPriority(kBackgroundNice);
       Work();
     });
   }
