@@ -9,9 +9,7 @@
 namespace pg {
 namespace {
 
-int NiceOfThisThread() {
-  return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-}
+int NiceOfThisThread() { return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())); }
 
 TEST(ThreadPriority, LowersTheCallingThreadOnly) {
   const int before = NiceOfThisThread();
