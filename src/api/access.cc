@@ -27,7 +27,7 @@ std::shared_ptr<const Request> KeptForAudit(const Request& req) {
 
 // The most bytes of a request, a before or an after kept in an entry: a larger one is kept as
 // {"omitted_bytes": N}, so a 16 MiB body cannot fill the queue of a failing store.
-constexpr size_t kMaxKeptJsonBytes = 64 * 1024;
+constexpr size_t kMaxKeptJsonBytes = size_t{64} * 1024;
 
 std::string Kept(std::string dumped) {
   if (dumped.size() <= kMaxKeptJsonBytes) return dumped;
