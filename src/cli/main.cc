@@ -3,6 +3,7 @@
 
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "cli/usage.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"parkguide — city parking guidance and information system (城市停车诱导系统)",
@@ -29,6 +30,6 @@ int main(int argc, char** argv) {
   pg::cli::AddGuideCommand(app, &exit_code);
   pg::cli::AddJournalCommand(app, &exit_code);
   pg::cli::AddSimulateCommand(app, &exit_code);
-  CLI11_PARSE(app, argc, argv);
+  if (auto code = pg::cli::ParseCommandLine(app, argc, argv)) return *code;
   return exit_code;
 }
