@@ -1,4 +1,6 @@
 // parkguide serve --db city.db [--port N]
+#include <filesystem>
+
 #include "app/app.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
@@ -47,7 +49,16 @@ void AddListenOptions(CLI::App& cmd, app::AppConfig& config) {
 void AddServeCommand(CLI::App& app, int* exit_code) {
   auto config = std::make_shared<app::AppConfig>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a city: API, live state, dashboard");
-  cmd->add_option("--db", config->db_path, "City database (SQLite)")->required();
+  // serve never makes a city: a mistyped path must not leave an empty database behind.
+  cmd->add_option("--db", config->db_path, "City database (SQLite)")
+      ->required()
+      ->check(CLI::Validator(
+          [](const std::string& path) -> std::string {
+            if (std::filesystem::exists(path)) return {};
+            return "no city database at " + path +
+                   ": make one with `parkguide demo --db`, `import-osm` or `import-registry`";
+          },
+          "EXISTING CITY", "city database"));
   AddListenOptions(*cmd, *config);
   cmd->add_option(
          "--keys", config->keys_file,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -45,11 +46,22 @@ TEST_F(UsageCli, NothingCloseOrAmbiguousGetsNoSuggestion) {
 }
 
 TEST_F(UsageCli, ATypoOfAnOptionExits2AndSuggestsIt) {
-  auto r = Run({"serve", "--db", dir_.File("city.db"), "--prot", "8080"});
+  const std::string db = dir_.File("city.db");
+  std::ofstream(db) << "";  // serve's --db must exist before the options are looked at further
+  auto r = Run({"serve", "--db", db, "--prot", "8080"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--prot"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did you mean '--port'?"), std::string::npos) << r.output;
-  EXPECT_FALSE(std::filesystem::exists(dir_.File("city.db"))) << "nothing made on a usage error";
+  EXPECT_EQ(std::filesystem::file_size(db), 0u) << "nothing written on a usage error";
+}
+
+TEST_F(UsageCli, ServeWithoutACityDatabaseSaysHowToMakeOneAndMakesNothing) {
+  const std::string db = dir_.File("missing.db");
+  auto r = Run({"serve", "--db", db, "--port", "0"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no city database at " + db), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("import-osm"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(db)) << "an empty database left behind";
 }
 
 TEST_F(UsageCli, HelpAndVersionExit0) {
