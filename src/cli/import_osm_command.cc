@@ -1,6 +1,8 @@
 // parkguide import-osm CITY.osm.pbf --db city.db: the registry's car parks, entrances and
 // charging stations, then the road graphs (as build-roads does).
 #include <cstdio>
+#include <filesystem>
+#include <string>
 
 #include "cli/city_access.h"
 #include "cli/commands.h"
@@ -10,6 +12,19 @@
 #include "store/store.h"
 
 namespace pg::cli {
+namespace {
+
+// A failed import into a city it created removes what it made, so a mistyped or broken file
+// leaves no empty database behind to be served or imported into by mistake.
+void RemoveNewCity(const std::string& db_path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(db_path + suffix, ec);
+  }
+  std::filesystem::remove(graph::GraphPathForDatabase(db_path), ec);
+}
+
+}  // namespace
 
 void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   struct Options {
@@ -28,16 +43,16 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       *exit_code = Fail(lock.status().message());
       return;
     }
+    const bool new_city = !std::filesystem::exists(options->db_path);
     auto store = store::OpenSqliteStore(options->db_path);
-    if (!store.ok()) {
-      *exit_code = Fail(store.status().message());
-      return;
-    }
+    const auto fail = [&](const Status& status) {
+      if (store.ok()) store->reset();  // closed before its files go
+      if (new_city) RemoveNewCity(options->db_path);
+      *exit_code = Fail(status.message());
+    };
+    if (!store.ok()) return fail(store.status());
     auto report = registry::ImportOsmFile(options->osm_path, **store);
-    if (!report.ok()) {
-      *exit_code = Fail(report.status().message());
-      return;
-    }
+    if (!report.ok()) return fail(report.status());
     std::fputs(report->ToText().c_str(), stdout);
     // The road graphs come from the same file: the server never parses OSM. A file with car
     // parks but no roads (an Overpass selection, say) still imports its registry.
@@ -49,10 +64,7 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       *exit_code = 0;
       return;
     }
-    if (!roads.ok()) {
-      *exit_code = Fail(roads.status().message());
-      return;
-    }
+    if (!roads.ok()) return fail(roads.status());
     std::fputs(roads->ToText().c_str(), stdout);
     *exit_code = 0;
   });

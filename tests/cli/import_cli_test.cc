@@ -70,6 +70,10 @@ TEST(ImportOsmCli, MissingTruncatedAndNonOsmFilesFailNamingTheFile) {
       RunProgram({ParkguideBinary(), "import-osm", cut, "--db", db}, dir.File("c.log"));
   EXPECT_NE(truncated.exit_code, 0);
   EXPECT_NE(truncated.output.find("cut.osm"), std::string::npos) << truncated.output;
+  // None of them left a city behind: the database did not exist before.
+  for (const char* made : {"city.db", "city.db-wal", "city.db-shm", "city.graph"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir.File(made))) << made << " left behind";
+  }
 }
 
 TEST(ImportRegistryCli, GoodFilesImportAndABadRowImportsNothing) {
