@@ -39,29 +39,32 @@ std::vector<std::string> OptionNames(const CLI::App& app) {
   return names;
 }
 
-// "did you mean …?" for the first word of `args` that names no subcommand or option, if it
-// looks like a typo of one; "" when none does.
+// "did you mean …?" for the first word of the command line that names no subcommand or option
+// where one is expected, if it looks like a typo of one; "" when none does. Words are matched
+// against the subcommands of the command named so far (`parkguide key rotat` → `key rotate`),
+// options against that command's options.
 std::string Suggestion(CLI::App& app, int argc, char** argv) {
-  const std::vector<std::string> commands = SubcommandNames(app);
-  const CLI::App* command = nullptr;
+  CLI::App* command = &app;
+  std::string path = "parkguide";
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (!command && !arg.starts_with("-")) {
-      if (std::find(commands.begin(), commands.end(), arg) != commands.end()) {
-        command = app.get_subcommand(std::string(arg));
-        continue;
-      }
-      if (auto near = NearestName(arg, commands)) {
-        return "did you mean 'parkguide " + *near + "'?";
-      }
-      return "";
-    }
-    if (command && arg.starts_with("--")) {
+    if (arg.starts_with("--")) {
       const std::string_view name = arg.substr(0, arg.find('='));
       const std::vector<std::string> options = OptionNames(*command);
       if (std::find(options.begin(), options.end(), name) != options.end()) continue;
       if (auto near = NearestName(name, options)) return "did you mean '" + *near + "'?";
+      continue;
     }
+    if (arg.starts_with("-")) continue;
+    const std::vector<std::string> commands = SubcommandNames(*command);
+    if (commands.empty()) continue;  // a value or a positional argument
+    if (std::find(commands.begin(), commands.end(), arg) != commands.end()) {
+      command = command->get_subcommand(std::string(arg));
+      path += " " + std::string(arg);
+      continue;
+    }
+    if (auto near = NearestName(arg, commands)) return "did you mean '" + path + " " + *near + "'?";
+    return "";
   }
   return "";
 }

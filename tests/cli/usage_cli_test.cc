@@ -28,6 +28,10 @@ TEST_F(UsageCli, ATypoOfASubcommandExits2AndSuggestsIt) {
   EXPECT_EQ(serv.exit_code, 2) << serv.output;
   EXPECT_NE(serv.output.find("serv"), std::string::npos) << serv.output;
   EXPECT_NE(serv.output.find("did you mean 'parkguide serve'?"), std::string::npos) << serv.output;
+  auto nested = Run({"key", "rotat", "--db", dir_.File("city.db"), "--name", "acme"});
+  EXPECT_EQ(nested.exit_code, 2) << nested.output;
+  EXPECT_NE(nested.output.find("did you mean 'parkguide key rotate'?"), std::string::npos)
+      << nested.output;
   auto swapped = Run({"improt-osm", "x.osm.pbf"});
   EXPECT_EQ(swapped.exit_code, 2) << swapped.output;
   EXPECT_NE(swapped.output.find("did you mean 'parkguide import-osm'?"), std::string::npos)
