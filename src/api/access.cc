@@ -29,15 +29,6 @@ std::shared_ptr<const Request> KeptForAudit(const Request& req) {
 // {"omitted_bytes": N}, so a 16 MiB body cannot fill the queue of a failing store.
 constexpr size_t kMaxKeptJsonBytes = size_t{64} * 1024;
 
-std::string Kept(std::string dumped) {
-  if (dumped.size() <= kMaxKeptJsonBytes) return dumped;
-  return json{{"omitted_bytes", dumped.size()}}.dump();
-}
-
-std::string Dump(const json& j) {
-  return j.is_null() ? std::string() : Kept(j.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
 // {"query": "...", "body": <JSON, or the text when it is not JSON>}; "" when neither.
 std::string RequestJson(const Request& req) {
   json j = json::object();
@@ -46,7 +37,7 @@ std::string RequestJson(const Request& req) {
     json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     j["body"] = body.is_discarded() ? json(req.body) : std::move(body);
   }
-  return j.empty() ? std::string() : Dump(j);
+  return j.empty() ? std::string() : AuditJsonText(j);
 }
 
 // "201 Created", or "404 Not Found: id: no sign 'S9'" for a problem.
@@ -62,6 +53,13 @@ std::string Outcome(const Response& r) {
 }
 
 }  // namespace
+
+std::string AuditJsonText(const json& j) {
+  if (j.is_null()) return std::string();
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() <= kMaxKeptJsonBytes) return text;
+  return json{{"omitted_bytes", text.size()}}.dump();
+}
 
 std::function<std::string(const Request&)> Target(std::string kind, std::string param) {
   return [kind = std::move(kind), param = std::move(param)](const Request& req) {
@@ -113,13 +111,13 @@ http::Handler Access::Audited(const std::string& method, const std::string& patt
     // The target comes from the path: shown as plain text (a path parameter may hold anything).
     entry->target = change.target ? BoundedText(change.target(req), kMaxNameChars) : std::string();
     entry->request = RequestJson(req);
-    if (change.state) entry->before = Dump(change.state(req));
+    if (change.state) entry->before = AuditJsonText(change.state(req));
     Response response = handler(req);
     // The answer is given once its entry is in the audit log: an acknowledged change is never
     // missing from it.
     auto outer = std::make_shared<http::PendingResponse>();
     auto finish = [this, entry, change, outer](const Request& kept, Response r) {
-      if (change.state) entry->after = Dump(change.state(kept));
+      if (change.state) entry->after = AuditJsonText(change.state(kept));
       entry->outcome = BoundedText(Outcome(r), kMaxReasonChars);
       audit_->Record(std::move(*entry), [outer, r = std::move(r)](bool written) mutable {
         if (written) return outer->Respond(std::move(r));

@@ -47,6 +47,10 @@ struct AuditedChange {
   std::function<nlohmann::json(const http::Request&)> state;
 };
 
+// How an entry's request, before and after are stored (API and CLI alike): compact JSON, invalid
+// UTF-8 replaced; "" for null; {"omitted_bytes": N} when over 64 KiB.
+std::string AuditJsonText(const nlohmann::json& j);
+
 // A target "<kind>:<path parameter>" ("sign:S1" from Target("sign", "id")), or the fixed `kind`
 // when `param` is empty.
 std::function<std::string(const http::Request&)> Target(std::string kind, std::string param = {});

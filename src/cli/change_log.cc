@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "api/access.h"
 #include "core/clock.h"
 
 namespace pg::cli {
@@ -16,11 +17,6 @@ std::string LoginName() {
   if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
   if (const char* user = std::getenv("USER"); user && *user) return user;
   return "uid " + std::to_string(::getuid());
-}
-
-std::string Text(const nlohmann::json& j) {
-  return j.is_null() ? std::string()
-                     : j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -35,9 +31,9 @@ void RecordChange(store::AuditWriter& store, const std::string& action, const st
   e.remote = "local";
   e.action = action;
   e.target = target;
-  e.request = Text(request);
-  e.before = Text(before);
-  e.after = Text(after);
+  e.request = api::AuditJsonText(request);
+  e.before = api::AuditJsonText(before);
+  e.after = api::AuditJsonText(after);
   e.outcome = outcome;
   if (Status s = store.AppendAudit({&e, 1}); !s.ok()) {
     std::fprintf(stderr,
