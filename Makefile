@@ -2,7 +2,7 @@
 PORT ?= 8080
 CMAKE ?= cmake
 
-.PHONY: demo test deps release ci asan bench fuzz format tidy clean
+.PHONY: demo test deps release install package ci asan bench fuzz format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -10,6 +10,15 @@ deps:
 release: deps
 	@$(CMAKE) --preset release >/dev/null
 	@$(CMAKE) --build build/release --target parkguide
+
+# The release binary, unit and docs under PREFIX (default /usr/local; sudo for a system path).
+PREFIX ?= /usr/local
+install: release
+	@$(CMAKE) --install build/release --prefix $(PREFIX)
+
+# The Debian package build/release/parkguide_VERSION_ARCH.deb (binary, systemd unit, docs).
+package: release
+	@cd build/release && cpack -G DEB
 
 # The demo city with live simulated feeds; dashboard and API on http://localhost:$(PORT)/
 demo: release

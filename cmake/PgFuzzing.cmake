@@ -11,9 +11,9 @@ add_link_options(-fsanitize=address,undefined)
 # pg_fuzzer(NAME SOURCES ... DEPS ...)  a libFuzzer executable NAME (fuzz/NAME.cc's target);
 # `fuzzers` builds them all, and only what they link.
 function(pg_fuzzer name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;INCLUDES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${ARG_INCLUDES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} pg_warnings)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   if(NOT TARGET fuzzers)

@@ -106,3 +106,25 @@ function(pg_embed_file out_var input function)
     COMMENT "Embedding ${input}")
   set(${out_var} "${output}" PARENT_SCOPE)
 endfunction()
+
+# pg_fuzzer(NAME SOURCES ... DEPS ... [INCLUDES ...]) in a test build: the fuzz target NAME (fuzz/NAME.cc) linked
+# with fuzz/replay_main.cc instead of libFuzzer, as the unit test <target>_fuzz_replay that feeds
+# it every committed seed and every regression input (fuzz/seeds/<target>, fuzz/regressions/
+# <target>). The fuzz preset's cmake/PgFuzzing.cmake redefines pg_fuzzer as the libFuzzer build.
+function(pg_fuzzer name)
+  if(NOT PG_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;INCLUDES" ${ARGN})
+  string(REGEX REPLACE "_fuzzer$" "" target ${name})
+  add_executable(${target}_replay ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cc)
+  target_include_directories(${target}_replay PRIVATE ${PROJECT_SOURCE_DIR} ${ARG_INCLUDES})
+  target_link_libraries(${target}_replay PRIVATE ${ARG_DEPS} pg_warnings)
+  set(inputs ${PROJECT_SOURCE_DIR}/fuzz/seeds/${target})
+  if(EXISTS ${PROJECT_SOURCE_DIR}/fuzz/regressions/${target})
+    list(APPEND inputs ${PROJECT_SOURCE_DIR}/fuzz/regressions/${target})
+  endif()
+  add_test(NAME ${target}_fuzz_replay COMMAND ${target}_replay ${inputs})
+  set_tests_properties(${target}_fuzz_replay PROPERTIES LABELS unit TIMEOUT 300)
+  pg_unit_tests_need(${target}_replay)
+endfunction()

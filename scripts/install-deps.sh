@@ -23,6 +23,9 @@ packages=(
   # weekly report's PDF (headless chromium) and its tests (pdftoppm, pdftotext), and a CJK font,
   # without which Chinese renders as boxes
   chromium chromium-driver poppler-utils fonts-noto-cjk
+  # `make package` (CPack's DEB generator finds the library dependencies with dpkg-shlibdeps)
+  # and `parkguide backup`/`restore` (tar archives)
+  dpkg-dev tar
 )
 # The dashboard is built with Node.js and npm (src/web). A machine may have them from elsewhere
 # (NodeSource's nodejs bundles npm): only ask Debian for them when they are missing.

@@ -19,10 +19,13 @@ trap 'rm -rf "$work"' EXIT
 db=${SAMPLE_DB:-$work/replayed.db}  # SAMPLE_DB=path: build the database there and keep it
 rm -f "$db"
 "$parkguide" import-registry docs/reports/replayed-city --db "$db"
+# Neither the Birmingham car parks nor the EV stations come with coordinates: their places are
+# approximate, each with its reason, in docs/reports/replayed-locations.csv.
 "$parkguide" replay "$data/birmingham-parking/birmingham_parking.csv" --format birmingham \
-  --register birmingham --db "$db" 2>/dev/null
+  --register birmingham --locations docs/reports/replayed-locations.csv --db "$db" 2>/dev/null
 "$parkguide" replay "$data/melbourne-onstreet" --format melbourne --db "$db"
-"$parkguide" replay "$data/ev-charging-shenzhen-guangzhou" --format ev --shift-days -1855 --db "$db"
+"$parkguide" replay "$data/ev-charging-shenzhen-guangzhou" --format ev --shift-days -1855 \
+  --locations docs/reports/replayed-locations.csv --db "$db"
 mkdir -p "$out"
 for lang in zh en; do
   for format in html pdf; do

@@ -88,17 +88,25 @@ class RealWeek : public ::testing::Test {
     auto readings = ingest::ReadReadings(data_dir + "/birmingham-parking/birmingham_parking.csv",
                                          ingest::ReplayFormat::kBirmingham, options);
     ASSERT_TRUE(readings.ok()) << readings.status().ToString();
-    ASSERT_TRUE(ingest::RegisterReplayedFacilities(*readings, "birmingham", **store).ok());
+    // Where the sample report places the car parks and stations (approximate: the sets give no
+    // coordinates).
+    auto places = ingest::ReadLocationsFile(std::string(PG_SOURCE_DIR) +
+                                            "/docs/reports/replayed-locations.csv");
+    ASSERT_TRUE(places.ok()) << places.status().ToString();
+    auto registered = ingest::RegisterReplayedFacilities(*readings, "birmingham", *places, **store);
+    ASSERT_TRUE(registered.ok()) << registered.status().ToString();
     ASSERT_TRUE(ingest::ReplayToHistory(std::move(*readings), **store, options).ok());
 
     auto bays = ingest::ReadMelbourneBayEvents(data_dir + "/melbourne-onstreet");
     ASSERT_TRUE(bays.ok()) << bays.status().ToString();
-    ASSERT_TRUE(ingest::StoreBayEvents(*bays, **store).ok());
+    Status stored = ingest::StoreBayEvents(*bays, **store);
+    ASSERT_TRUE(stored.ok()) << stored.ToString();
 
     auto ev = datasets::LoadDataset(data_dir + "/ev-charging-shenzhen-guangzhou",
                                     datasets::DataFormat::kEv);
     ASSERT_TRUE(ev.ok()) << ev.status().ToString();
-    ASSERT_TRUE(ingest::StoreChargerSites(*ev, **store, kEvShift).ok());
+    auto sites = ingest::StoreChargerSites(*ev, **store, *places, kEvShift);
+    ASSERT_TRUE(sites.ok()) << sites.status().ToString();
     real_store = store->release();
   }
   static void TearDownTestSuite() {

@@ -36,6 +36,8 @@ void AddSignControllerCommand(CLI::App& app, int* exit_code);
 void AddSignKeyCommand(CLI::App& app, int* exit_code);
 void AddBacktestCommand(CLI::App& app, int* exit_code);
 void AddCalendarCommand(CLI::App& app, int* exit_code);
+void AddCityCommand(CLI::App& app, int* exit_code);
+void AddBackupCommands(CLI::App& app, int* exit_code);
 void AddBuildRoadsCommand(CLI::App& app, int* exit_code);
 void AddRouteCommand(CLI::App& app, int* exit_code);
 void AddReportCommand(CLI::App& app, int* exit_code);

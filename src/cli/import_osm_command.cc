@@ -4,10 +4,12 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/change_log.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "graph/graph_file.h"
 #include "graph_build/road_import.h"
+#include "model/model_json.h"
 #include "registry/from_osm.h"
 #include "store/store.h"
 
@@ -24,12 +26,33 @@ void RemoveNewCity(const std::string& db_path) {
   std::filesystem::remove(graph::GraphPathForDatabase(db_path), ec);
 }
 
+// What the import decides about the city's name and time zone, starting from what `store` holds.
+Result<registry::CitySettingsRequest> CityRequest(store::RegistryReader& store,
+                                                  const std::optional<std::string>& name,
+                                                  const std::optional<std::string>& time_zone) {
+  PG_ASSIGN_OR_RETURN(model::RegistryData stored, store.LoadRegistry());
+  return registry::CitySettingsRequest{
+      .stored = std::move(stored.city), .name = name, .time_zone = time_zone};
+}
+
+void RecordCityChange(store::AuditWriter& store, const registry::CitySettingsRequest& request,
+                      const registry::CitySettings& decided) {
+  if (!decided.changed) return;
+  RecordChange(store, "import-osm city", "city:" + decided.city.id,
+               {{"name", request.name ? nlohmann::json(*request.name) : nullptr},
+                {"time_zone", request.time_zone ? nlohmann::json(*request.time_zone) : nullptr}},
+               request.stored ? model::ToJson(*request.stored) : nlohmann::json(nullptr),
+               model::ToJson(decided.city), "ok");
+}
+
 }  // namespace
 
 void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   struct Options {
     std::string osm_path;
     std::string db_path;
+    std::optional<std::string> city_name;
+    std::optional<std::string> time_zone;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -37,6 +60,12 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("file", options->osm_path, "OSM file (.osm.pbf, .osm, .osm.bz2…)")->required();
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();
+  cmd->add_option("--city-name", options->city_name,
+                  "The city's name, \"许昌市|Xuchang\" for both languages (default: the OSM "
+                  "boundary around the car parks; kept for a city that has one)");
+  cmd->add_option("--time-zone", options->time_zone,
+                  "The city's IANA time zone, such as Asia/Shanghai (default: the OSM boundaries' "
+                  "timezone tag; kept for a city that has one)");
   cmd->callback([options, exit_code] {
     auto lock = LockCity(options->db_path);
     if (!lock.ok()) {
@@ -51,8 +80,11 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       *exit_code = Fail(status.message());
     };
     if (!store.ok()) return fail(store.status());
-    auto report = registry::ImportOsmFile(options->osm_path, **store);
+    auto city = CityRequest(**store, options->city_name, options->time_zone);
+    if (!city.ok()) return fail(city.status());
+    auto report = registry::ImportOsmFile(options->osm_path, **store, *city);
     if (!report.ok()) return fail(report.status());
+    RecordCityChange(**store, *city, *report->city);
     std::fputs(report->ToText().c_str(), stdout);
     // The road graphs come from the same file: the server never parses OSM. A file with car
     // parks but no roads (an Overpass selection, say) still imports its registry.

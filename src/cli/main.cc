@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   pg::cli::AddSignKeyCommand(app, &exit_code);
   pg::cli::AddBacktestCommand(app, &exit_code);
   pg::cli::AddCalendarCommand(app, &exit_code);
+  pg::cli::AddCityCommand(app, &exit_code);
+  pg::cli::AddBackupCommands(app, &exit_code);
   pg::cli::AddBuildRoadsCommand(app, &exit_code);
   pg::cli::AddRouteCommand(app, &exit_code);
   pg::cli::AddReportCommand(app, &exit_code);

@@ -53,7 +53,14 @@ struct ReplayCommandOptions {
   ingest::ReplayOptions replay;
   int hold_minutes = 45;
   std::string register_district;
+  std::string locations_path;
   int shift_days = 0;
+
+  // The places of the entries the replay registers (none when no --locations is given).
+  Result<ingest::Locations> Locations() const {
+    if (locations_path.empty()) return ingest::Locations{};
+    return ingest::ReadLocationsFile(locations_path);
+  }
 };
 
 // --format melbourne: zones, bays and their sensor events.
@@ -62,18 +69,20 @@ Status ReplayBayEvents(const ReplayCommandOptions& o, store::Store& store) {
                       ingest::ReadMelbourneBayEvents(o.path, std::chrono::days(o.shift_days)));
   PG_RETURN_IF_ERROR(ingest::StoreBayEvents(set, store));
   std::printf(
-      "%zu rows: %zu zones, %zu bays (%zu without a location), %zu bay events "
-      "(%zu arrivals moved a second after the previous departure)\n",
-      set.rows, set.zones.size(), set.bays.size(), set.unlocated_bays, set.events.size(),
-      set.moved_arrivals);
+      "%zu rows: %zu zones, %zu bays, %zu bay events (%zu arrivals moved a second after the "
+      "previous departure); left out: %zu bays in neither location table, with their %zu "
+      "events\n",
+      set.rows, set.zones.size(), set.bays.size(), set.events.size(), set.moved_arrivals,
+      set.unlocated_bays, set.unlocated_events);
   return Status::Ok();
 }
 
 // --format ev: charging sites and their occupancy.
 Status ReplayChargerSites(const ReplayCommandOptions& o, store::Store& store) {
+  PG_ASSIGN_OR_RETURN(auto locations, o.Locations());
   PG_ASSIGN_OR_RETURN(auto data, datasets::LoadDataset(o.path, datasets::DataFormat::kEv));
-  PG_ASSIGN_OR_RETURN(auto report,
-                      ingest::StoreChargerSites(data, store, std::chrono::days(o.shift_days)));
+  PG_ASSIGN_OR_RETURN(auto report, ingest::StoreChargerSites(data, store, locations,
+                                                             std::chrono::days(o.shift_days)));
   std::printf("%s\n", report.ToText().c_str());
   return Status::Ok();
 }
@@ -92,11 +101,12 @@ size_t UnregisteredFacilities(const ingest::ReplayReport& report, store::Store& 
 Status ReplayReadings(const ReplayCommandOptions& o) {
   auto format =
       o.format == "birmingham" ? ingest::ReplayFormat::kBirmingham : ingest::ReplayFormat::kLongCsv;
+  PG_ASSIGN_OR_RETURN(auto locations, o.Locations());
   PG_ASSIGN_OR_RETURN(auto readings, ingest::ReadReadings(o.path, format, o.replay));
   PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(o.db_path));
   if (!o.register_district.empty()) {
-    PG_ASSIGN_OR_RETURN(int added,
-                        ingest::RegisterReplayedFacilities(readings, o.register_district, *store));
+    PG_ASSIGN_OR_RETURN(int added, ingest::RegisterReplayedFacilities(readings, o.register_district,
+                                                                      locations, *store));
     std::printf("registered %d facilities in district %s\n", added, o.register_district.c_str());
   }
   ProgressBar bar("replay");
@@ -136,7 +146,13 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
       ->required()
       ->check(CLI::IsMember({"birmingham", "csv", "melbourne", "ev"}));
   cmd->add_option("--register", o->register_district,
-                  "Add the replayed facilities the registry lacks, in this district");
+                  "Add the replayed facilities the registry lacks, in this district (their "
+                  "places from --locations)");
+  cmd->add_option("--locations", o->locations_path,
+                  "CSV id,lat,lon: where the facilities (--register) or EV stations (ev) the "
+                  "registry lacks are; a replay that would register an entry it cannot place "
+                  "refuses")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--shift-days", o->shift_days,
                   "Move melbourne/ev times by this many days (a multiple of 7 keeps weekdays)")
       ->capture_default_str();

@@ -152,11 +152,22 @@ void CheckTariff(const Tariff& t, std::vector<Status>& problems) {
 
 }  // namespace
 
+Status ValidatePlace(const LatLon& place, std::string_view field) {
+  PG_RETURN_IF_ERROR(ValidateLatLon(place, field));
+  if (place.lat == 0 && place.lon == 0) {
+    return InvalidArgument(
+        "0,0 is where a missing location lands, not a place in a city: give "
+        "the real coordinates",
+        std::string(field));
+  }
+  return Status::Ok();
+}
+
 std::vector<Status> Validate(const Facility& f) {
   std::vector<Status> problems;
   Check(problems, ValidateId(f.id.str(), "id"));
   CheckFacilityText(f, problems);
-  Check(problems, ValidateLatLon(f.location, "location"));
+  Check(problems, ValidatePlace(f.location, "location"));
   CheckCount(problems, f.outline.size(), kMaxOutlinePoints, "outline", "points");
   CheckCount(problems, f.entrances.size(), kMaxEntrances, "entrances", "entrances");
   for (const auto& p : f.outline) {
@@ -184,7 +195,7 @@ std::vector<Status> Validate(const Facility& f) {
   }
   std::set<std::string> entrance_ids;
   for (const auto& e : f.entrances) {
-    Check(problems, ValidateLatLon(e.location, "entrances"));
+    Check(problems, ValidatePlace(e.location, "entrances"));
     if (!entrance_ids.insert(e.id).second) {
       problems.push_back(
           InvalidArgument(fmt::format("entrance id '{}' appears twice", e.id), "entrances"));
@@ -206,7 +217,7 @@ std::vector<Status> Validate(const Bay& b) {
   std::vector<Status> problems;
   Check(problems, ValidateId(b.id.str(), "id"));
   Check(problems, ValidateId(b.facility.str(), "facility"));
-  Check(problems, ValidateLatLon(b.location, "location"));
+  Check(problems, ValidatePlace(b.location, "location"));
   if (b.time_limit_minutes && (*b.time_limit_minutes <= 0 || *b.time_limit_minutes > 7 * 1440)) {
     problems.push_back(InvalidArgument("must be 1–10080 minutes", "time_limit_minutes"));
   }
@@ -217,7 +228,7 @@ std::vector<Status> Validate(const Bay& b) {
 std::vector<Status> Validate(const Charger& c) {
   std::vector<Status> problems;
   Check(problems, ValidateId(c.id.str(), "id"));
-  Check(problems, ValidateLatLon(c.location, "location"));
+  Check(problems, ValidatePlace(c.location, "location"));
   CheckText(problems, c.site, "site", kMaxIdChars);
   CheckName(problems, c.name, "name");
   CheckText(problems, c.operator_name, "operator", kMaxNameChars);
@@ -260,7 +271,7 @@ std::vector<Status> Validate(const Charger& c) {
 std::vector<Status> Validate(const Sign& s) {
   std::vector<Status> problems;
   Check(problems, ValidateId(s.id.str(), "id"));
-  Check(problems, ValidateLatLon(s.location, "location"));
+  Check(problems, ValidatePlace(s.location, "location"));
   CheckName(problems, s.name, "name");
   // The controller's id is a topic segment (parkguide/<city>/controllers/<id>/…) and a key's id.
   if (!s.controller_id.empty()) Check(problems, ValidateId(s.controller_id, "controller_id"));

@@ -32,6 +32,10 @@ inline constexpr size_t kMaxDistricts = 1'000;
 // Id syntax shared by every entry: 1–64 (kMaxIdChars) characters of [A-Za-z0-9_.:-].
 Status ValidateId(std::string_view id, std::string_view field);
 
+// A place an entry of the city is at: a valid WGS-84 position and not exactly 0,0 — what a
+// missing location reads as (a point in the Gulf of Guinea no city is at).
+Status ValidatePlace(const LatLon& place, std::string_view field);
+
 // Text fields name their member as the JSON form spells it ("name.zh", "operator"); text must
 // be plain (core/text_bounds.h: UTF-8 without control characters) within its limit.
 std::vector<Status> Validate(const District& district);

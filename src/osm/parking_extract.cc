@@ -324,21 +324,31 @@ class RelationMemberHandler : public osmium::handler::Handler {
   std::unordered_map<int64_t, LatLon> nodes_;
 };
 
-// Outer rings of the areas libosmium assembled from parking relations.
+// What libosmium assembled from relations: the outer rings of parking relations (by relation
+// id) and the whole polygons of boundaries.
 class AreaHandler : public osmium::handler::Handler {
  public:
   void area(const osmium::Area& area) {
     if (area.from_way()) return;  // not asked for (create_way_polygons = false)
-    std::vector<std::vector<LatLon>> rings;
+    std::vector<BoundaryArea::Polygon> polygons;
     for (const osmium::OuterRing& outer : area.outer_rings()) {
-      std::vector<LatLon> ring;
-      for (const osmium::NodeRef& ref : outer) {
-        if (ref.location().valid()) ring.push_back(ToLatLon(ref.location()));
+      BoundaryArea::Polygon polygon{.outer = RingPoints(outer), .inners = {}};
+      if (polygon.outer.size() < 4) continue;
+      for (const osmium::InnerRing& inner : area.inner_rings(outer)) {
+        if (auto hole = RingPoints(inner); hole.size() >= 4) polygon.inners.push_back(hole);
       }
-      if (ring.size() >= 4) rings.push_back(std::move(ring));
+      polygons.push_back(std::move(polygon));
     }
     // An assembly failure yields an empty area: leave it to the fallback geometry.
-    if (!rings.empty()) rings_[area.orig_id()] = std::move(rings);
+    if (polygons.empty()) return;
+    if (IsBoundary(area)) {
+      boundaries_.push_back(
+          {.ref = {'r', area.orig_id()}, .tags = CopyTags(area.tags()), .polygons = polygons});
+    }
+    if (HasAmenity(area, "parking")) {
+      auto& rings = rings_[area.orig_id()];
+      for (auto& polygon : polygons) rings.push_back(std::move(polygon.outer));
+    }
   }
 
   std::vector<std::vector<LatLon>>* FindRings(int64_t relation_id) {
@@ -346,8 +356,28 @@ class AreaHandler : public osmium::handler::Handler {
     return it == rings_.end() ? nullptr : &it->second;
   }
 
+  std::vector<BoundaryArea> TakeBoundaries() {
+    std::sort(boundaries_.begin(), boundaries_.end(),
+              [](const auto& a, const auto& b) { return a.ref < b.ref; });
+    return std::move(boundaries_);
+  }
+
  private:
+  template <typename Ring>
+  static std::vector<LatLon> RingPoints(const Ring& ring) {
+    std::vector<LatLon> points;
+    for (const osmium::NodeRef& ref : ring) {
+      if (ref.location().valid()) points.push_back(ToLatLon(ref.location()));
+    }
+    return points;
+  }
+
+  static bool IsBoundary(const osmium::Area& area) {
+    return area.tags().has_tag("boundary", "administrative") || area.tags().has_key("timezone");
+  }
+
   std::unordered_map<int64_t, std::vector<std::vector<LatLon>>> rings_;
+  std::vector<BoundaryArea> boundaries_;
 };
 
 // ---- After the passes ---------------------------------------------------------------------
@@ -433,10 +463,12 @@ Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file) {
   // Pass 1: relations, for the multipolygon assembler and for our own fallback geometry.
   osmium::area::Assembler::config_type assembler_config;
   assembler_config.create_way_polygons = false;  // closed ways: ParkingHandler makes rings
-  osmium::TagsFilter parking_filter{false};
-  parking_filter.add_rule(true, "amenity", "parking");
+  osmium::TagsFilter area_filter{false};
+  area_filter.add_rule(true, "amenity", "parking");
+  area_filter.add_rule(true, "boundary", "administrative");
+  area_filter.add_rule(true, "timezone");
   osmium::area::MultipolygonManager<osmium::area::Assembler> mp_manager{assembler_config,
-                                                                        parking_filter};
+                                                                        area_filter};
   ParkingRelationHandler relations;
   {
     osmium::io::Reader reader{file, osmium::osm_entity_bits::relation};
@@ -475,6 +507,7 @@ Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file) {
   for (ParkingRelation& r : relations.relations()) {
     extract.parkings.push_back(BuildRelation(r, member_handler, area_handler, extract.stats));
   }
+  extract.boundaries = area_handler.TakeBoundaries();
   CountGeometry(extract);
   LinkEntrances(extract);
   return extract;

@@ -4,7 +4,9 @@
 // libosmium handler chain in two passes and returns every `amenity=parking` object, every
 // `amenity=parking_entrance` node and every `amenity=charging_station` node or way, with all
 // their tags and the geometry this file holds for them. Nothing here knows the city model:
-// registry/from_osm.h maps these records to facilities, entrances and chargers.
+// registry/from_osm.h maps these records to facilities, entrances and chargers. The same pass
+// keeps the administrative boundaries (and any other area tagged `timezone`) the file holds
+// whole, from which registry/city_from_osm.h names the city and finds its time zone.
 //
 //   PG_ASSIGN_OR_RETURN(pg::osm::ParkingExtract extract, pg::osm::ReadParkingExtract(path));
 //   for (const auto& p : extract.parkings) … p.ref.ToString() == "w456", p.tags.at("capacity") …
@@ -102,6 +104,19 @@ struct ExtractStats {
   int charging_ways_without_location = 0;  // dropped: no node of the way is in the file
 };
 
+// A `boundary=administrative` relation, or any multipolygon or boundary relation tagged
+// `timezone`, as libosmium assembled it. Only relations every member way of which the file holds
+// are here: a country cut by the extract is not (its rings would be wrong).
+struct BoundaryArea {
+  struct Polygon {
+    std::vector<LatLon> outer;                // closed
+    std::vector<std::vector<LatLon>> inners;  // holes (enclaves), closed
+  };
+  OsmRef ref;  // a relation
+  Tags tags;   // name, name:zh, name:en, admin_level, timezone, …
+  std::vector<Polygon> polygons;
+};
+
 struct ParkingExtract {
   // The bounding box the file's header declares (PBF header bbox, XML <bounds>); nullopt when the
   // file has none. Never derived from the data: extracts carry far-away boundary nodes.
@@ -110,6 +125,7 @@ struct ParkingExtract {
   std::vector<ParkingObject> parkings;
   std::vector<EntranceNode> entrances;                   // by id
   std::vector<ChargingStationObject> charging_stations;  // nodes, then ways, by id
+  std::vector<BoundaryArea> boundaries;                  // by relation id
   ExtractStats stats;
 };
 

@@ -710,12 +710,36 @@ int DropInvalidEntries(model::RegistryData& data, OsmImportReport* report) {
   return dropped;
 }
 
-Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store) {
+namespace {
+
+// Where the city's facilities and chargers are; the header bbox's centre when it has none.
+std::vector<LatLon> PlacesOf(const model::RegistryData& data,
+                             const std::optional<BoundingBox>& header_bbox) {
+  std::vector<LatLon> places;
+  for (const auto& f : data.facilities) places.push_back(f.location);
+  for (const auto& c : data.chargers) places.push_back(c.location);
+  if (places.empty() && header_bbox) {
+    places.push_back({(header_bbox->min_lat + header_bbox->max_lat) / 2,
+                      (header_bbox->min_lon + header_bbox->max_lon) / 2});
+  }
+  return places;
+}
+
+}  // namespace
+
+Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store,
+                                      const std::optional<CitySettingsRequest>& city) {
   PG_ASSIGN_OR_RETURN(osm::ParkingExtract extract, osm::ReadParkingExtract(osm_path));
   OsmImportReport report;
   report.path = osm_path;
   model::RegistryData data = RegistryDataFromOsm(extract, &report);
   DropInvalidEntries(data, &report);
+  if (city) {
+    PG_ASSIGN_OR_RETURN(
+        report.city,
+        DecideCitySettings(extract.boundaries, PlacesOf(data, extract.header_bbox), *city));
+    if (report.city->changed) data.city = report.city->city;
+  }
   PG_ASSIGN_OR_RETURN(report.write,
                       store.WriteRegistry(data, store::RegistryWriteMode::kReplaceOsm));
   return report;
@@ -759,6 +783,13 @@ std::string OsmImportReport::ToText() const {
   line(fmt::format("    no socket tags  {} (connectors assumed)", chargers_without_sockets));
   line(fmt::format("    not for cars    {} (left out)", charging_stations_not_for_cars));
   line(fmt::format("  invalid           {} (left out)", dropped_invalid));
+  if (city) {
+    line(fmt::format("  city              {} / {} (id {})", city->city.name.zh, city->city.name.en,
+                     city->city.id));
+    line(fmt::format("    name from       {}", city->name_source));
+    line(fmt::format("  time zone         {}", city->city.time_zone));
+    line(fmt::format("    from            {}", city->zone_source));
+  }
   if (write) {
     line(
         fmt::format("  store             {} inserted, {} updated, {} kept from the survey, {} "

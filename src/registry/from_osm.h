@@ -27,6 +27,7 @@
 #include "core/status.h"
 #include "model/city_model.h"
 #include "osm/parking_extract.h"
+#include "registry/city_from_osm.h"
 #include "store/registry_store.h"
 
 namespace pg::registry {
@@ -79,6 +80,8 @@ struct OsmImportReport {
 
   // What the store did (ImportOsmFile only).
   std::optional<store::RegistryWriteSummary> write;
+  // The city's name and time zone and where they came from (ImportOsmFile asked to decide them).
+  std::optional<CitySettings> city;
 
   // A summary for the CLI: counts, then the problems grouped by field with a few examples each.
   std::string ToText() const;
@@ -101,9 +104,12 @@ int DropInvalidEntries(model::RegistryData& data, OsmImportReport* report);
 // result to `store` with RegistryWriteMode::kReplaceOsm: OSM entries of an earlier import that
 // this file no longer has are deleted; entries the survey describes are kept as the survey has
 // them.
+// With `city`, the city's settings are decided as DecideCitySettings does and written when they
+// change; without, the stored city is left as it is.
 // Errors: those of osm::ReadParkingExtract (kNotFound, kInvalidArgument, kDataLoss,
-// kUnavailable; the message names the file) and those of RegistryWriter::WriteRegistry. Nothing is
-// written when reading fails.
-Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store);
+// kUnavailable; the message names the file), those of DecideCitySettings and those of
+// RegistryWriter::WriteRegistry. Nothing is written when reading or deciding fails.
+Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store,
+                                      const std::optional<CitySettingsRequest>& city = {});
 
 }  // namespace pg::registry

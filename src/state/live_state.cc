@@ -243,6 +243,9 @@ FacilityView ViewOf(const registry::Registry& reg, const StateIndex::FacilityInf
   const ClassCount& total = live->total;
   if (total.capacity > 0) view.capacity = total.capacity;
   view.occupied = total.occupied;
+  // Cars counted where the capacity is unknown say nothing of the free spaces: unknown, not full.
+  // (No capacity and none counted is a "0 free" report: full.)
+  if (view.capacity <= 0 && total.occupied > 0) return view;
   view.free = std::max(0, view.capacity - total.occupied);
   if (live->operator_status == model::FacilityStatus::kFull || *view.free <= 0) {
     view.state = OccupancyState::kFull;
@@ -720,9 +723,13 @@ struct LiveState::Step {
     FacilityLive& live = w.facilities[o.target];
     ClassCount& held = o.category < 0 ? live.total : live.by_category[o.category];
     if (held.known && time < held.updated) return ApplyResult::kOutOfOrder;
-    int capacity = o.category < 0 ? info.capacity : info.category_capacity[o.category];
+    const int registered = o.category < 0 ? info.capacity : info.category_capacity[o.category];
+    int capacity = registered;
     if (capacity == 0 && o.has_both) capacity = std::max(0, o.value) + std::max(0, o.extra);
     if (capacity == 0) capacity = held.capacity;
+    // Capacity unknown and only "free" reported (an OSM car park without `capacity`): it is at
+    // least the most free spaces ever reported. Taking 0 made every such count read "full".
+    if (registered == 0 && o.value_is_free && !o.has_both) capacity = std::max(capacity, o.value);
     int occupied = o.value_is_free ? capacity - o.value : o.value;
     int clamped = Clamp(occupied, capacity);
     if (o.category < 0) {

@@ -20,7 +20,8 @@ using model::ObservationType;
 
 Timestamp T(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
-std::shared_ptr<const registry::Registry> MakeRegistry(const std::string& opening_hours = "") {
+std::shared_ptr<const registry::Registry> MakeRegistry(const std::string& opening_hours = "",
+                                                       bool with_capacity = true) {
   model::RegistryData data;
   model::City city;
   city.id = "test";
@@ -29,8 +30,10 @@ std::shared_ptr<const registry::Registry> MakeRegistry(const std::string& openin
   model::Facility f;
   f.id = model::FacilityId("F1");
   f.location = {34, 113};
-  f.capacity.total = 100;
-  f.capacity.by_category[model::SpaceCategory::kEv] = 10;
+  if (with_capacity) {
+    f.capacity.total = 100;
+    f.capacity.by_category[model::SpaceCategory::kEv] = 10;
+  }
   f.opening_hours = opening_hours;
   data.facilities.push_back(f);
   model::Facility zone;
@@ -100,6 +103,34 @@ TEST(LiveState, CountsOutsideCapacityAreClampedAndFlagged) {
   FacilityView v = View(state, "2026-11-28T08:01:30Z");
   EXPECT_EQ(v.free, 0);
   EXPECT_EQ(v.state, OccupancyState::kFull);
+}
+
+// An OSM car park often has no capacity: a gate system's "42 free" must not read as full. Its
+// capacity is taken as at least the most free spaces reported, until the registry gives one.
+TEST(LiveState, FreeCountsOfAFacilityWithoutCapacityAreNotFull) {
+  LiveState state(MakeRegistry("", /*with_capacity=*/false));
+  ApplyOutcome o = state.Apply(Count("2026-11-28T08:00:00Z", 42));
+  EXPECT_FALSE(o.clamped);
+  FacilityView v = View(state, "2026-11-28T08:00:30Z");
+  EXPECT_EQ(v.free, 42);
+  EXPECT_EQ(v.state, OccupancyState::kOpen);
+  state.Apply(Count("2026-11-28T08:10:00Z", 10));
+  v = View(state, "2026-11-28T08:10:30Z");
+  EXPECT_EQ(v.free, 10);
+  EXPECT_EQ(v.capacity, 42);
+  EXPECT_EQ(v.occupied, 32);
+  state.Apply(Count("2026-11-28T08:20:00Z", 0));
+  EXPECT_EQ(View(state, "2026-11-28T08:20:30Z").state, OccupancyState::kFull);
+
+  // Cars counted, capacity unknown: the free spaces are unknown, not none.
+  LiveState occupied_only(MakeRegistry("", /*with_capacity=*/false));
+  Observation cars = Count("2026-11-28T08:00:00Z", std::nullopt);
+  cars.occupied = 40;
+  occupied_only.Apply(cars);
+  v = View(occupied_only, "2026-11-28T08:00:30Z");
+  EXPECT_EQ(v.state, OccupancyState::kUnknown);
+  EXPECT_FALSE(v.free.has_value());
+  EXPECT_EQ(v.occupied, 40);
 }
 
 TEST(LiveState, StaleDataIsUnknownNeverFree) {

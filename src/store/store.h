@@ -110,6 +110,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
 // is not a SQLite file; kUnavailable when it cannot be opened.
 Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::string& path);
 
+// Copies the SQLite store at `from` to the new file `to` (which must not exist) as one consistent
+// snapshot — SQLite's online backup through a read-only connection — while another process may
+// be writing `from`. Errors: kNotFound (no `from`), kAlreadyExists (`to` exists), kUnavailable,
+// kDataLoss.
+Status BackupSqliteStore(const std::string& from, const std::string& to);
+
 // The schema version this build writes.
 int SqliteSchemaVersion();
 

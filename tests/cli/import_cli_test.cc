@@ -25,8 +25,18 @@ TEST(ImportOsmCli, RealExtractMatchesOsmiumToolsCount) {
   std::string data = testing::SharedDataDir();
   if (data.empty()) GTEST_SKIP() << "../shared/data is absent: the real OSM extracts are not here";
   if (!testing::OsmiumToolAvailable()) GTEST_SKIP() << "osmium-tool is not installed";
-  for (const char* rel : {"osm-monaco/monaco-2025-02-11.osm.pbf",
-                          "osm-liechtenstein/liechtenstein-2024-03-04.osm.pbf"}) {
+  // The city each extract is of, as the world knows it: the import must find the name and the
+  // time zone in the file (they are not Asia/Shanghai).
+  struct Extract {
+    const char* rel;
+    const char* city;
+    const char* time_zone;
+  };
+  for (const Extract& e :
+       {Extract{"osm-monaco/monaco-2025-02-11.osm.pbf", "Monaco", "Europe/Monaco"},
+        Extract{"osm-liechtenstein/liechtenstein-2024-03-04.osm.pbf", "Liechtenstein",
+                "Europe/Vaduz"}}) {
+    const char* rel = e.rel;
     std::string pbf = data + "/" + rel;
     auto opl = testing::RunCommand("osmium tags-filter -R -f opl -o - " + testing::ShellQuote(pbf) +
                                    " nwr/amenity=parking");
@@ -44,7 +54,66 @@ TEST(ImportOsmCli, RealExtractMatchesOsmiumToolsCount) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.output, m, std::regex(R"(facilities\s+(\d+))"))) << r.output;
     EXPECT_EQ(std::stoul(m[1]), expected) << "the printed summary";
+    ASSERT_TRUE(registry.city.has_value()) << r.output;
+    EXPECT_EQ(registry.city->name.en, e.city) << r.output;
+    EXPECT_EQ(registry.city->time_zone, e.time_zone) << r.output;
+    EXPECT_NE(r.output.find(std::string("time zone         ") + e.time_zone), std::string::npos)
+        << r.output;
   }
+}
+
+// A file that does not say where it is: the import refuses rather than guess a time zone, and
+// says which flags to give; given, they are the city's; `parkguide city` shows and changes them,
+// and the change is in the audit log.
+TEST(ImportOsmCli, ANewCityWhoseFileDoesNotPlaceItNeedsANameAndATimeZone) {
+  testing::TempDir dir;
+  const std::string db = dir.File("town.db");
+  auto refused =
+      RunProgram({ParkguideBinary(), "import-osm", Fixture("osm/parking_town.osm"), "--db", db},
+                 dir.File("a.log"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("--city-name"), std::string::npos) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(db)) << "a refused import leaves no city behind";
+
+  auto zoneless = RunProgram({ParkguideBinary(), "import-osm", Fixture("osm/parking_town.osm"),
+                              "--db", db, "--city-name", "许昌市|Xuchang"},
+                             dir.File("b.log"));
+  EXPECT_EQ(zoneless.exit_code, 1) << zoneless.output;
+  EXPECT_NE(zoneless.output.find("--time-zone"), std::string::npos) << zoneless.output;
+
+  auto given = RunProgram({ParkguideBinary(), "import-osm", Fixture("osm/parking_town.osm"), "--db",
+                           db, "--city-name", "许昌市|Xuchang", "--time-zone", "Asia/Shanghai"},
+                          dir.File("c.log"));
+  ASSERT_EQ(given.exit_code, 0) << given.output;
+  auto shown = RunProgram({ParkguideBinary(), "city", "--db", db}, dir.File("d.log"));
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("Xuchang"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("Asia/Shanghai"), std::string::npos) << shown.output;
+
+  // A second import of the same city keeps what it has.
+  auto again =
+      RunProgram({ParkguideBinary(), "import-osm", Fixture("osm/parking_town.osm"), "--db", db},
+                 dir.File("e.log"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("kept from the database"), std::string::npos) << again.output;
+
+  auto bad_zone = RunProgram({ParkguideBinary(), "city", "--db", db, "--time-zone", "Asia/Xu"},
+                             dir.File("f.log"));
+  EXPECT_EQ(bad_zone.exit_code, 1) << bad_zone.output;
+  EXPECT_NE(bad_zone.output.find("time_zone"), std::string::npos) << bad_zone.output;
+
+  auto moved = RunProgram({ParkguideBinary(), "city", "--db", db, "--time-zone", "Asia/Urumqi"},
+                          dir.File("g.log"));
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_NE(moved.output.find("time zone changed from Asia/Shanghai to Asia/Urumqi"),
+            std::string::npos)
+      << moved.output;
+  auto store = *store::OpenSqliteStore(db);
+  EXPECT_EQ(store->LoadRegistry()->city->time_zone, "Asia/Urumqi");
+  auto audit = RunProgram({ParkguideBinary(), "audit", "--db", db, "--json"}, dir.File("h.log"));
+  ASSERT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("city set"), std::string::npos) << audit.output;
+  EXPECT_NE(audit.output.find("Asia/Urumqi"), std::string::npos) << audit.output;
 }
 
 TEST(ImportOsmCli, MissingTruncatedAndNonOsmFilesFailNamingTheFile) {

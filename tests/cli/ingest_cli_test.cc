@@ -17,6 +17,7 @@
 
 #include "api/http/client.h"
 #include "core/time.h"
+#include "store/store.h"
 #include "tests/support/cli_city.h"
 #include "tests/support/mosquitto_broker.h"
 #include "tests/support/mqtt_publisher.h"
@@ -230,6 +231,69 @@ TEST(ReplayCli, BackfillsTheLongCsvWithAProgressBarAndReportsQuirks) {
       dir.File("bad.log"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("expected the header SystemCodeNumber"), std::string::npos);
+}
+
+// A replay that registers car parks it has no place for refuses, naming them, rather than put them
+// at 0,0 (off West Africa); with a locations file they are where it says.
+TEST(ReplayCli, RegisteringFacilitiesNeedsTheirPlaces) {
+  testing::TempDir dir;
+  std::string db = testing::MakeFixtureCity(dir);
+  std::ofstream(dir.File("counts.csv")) << "facility_id,time,occupied,capacity\n"
+                                           "NEW1,2026-11-28T08:00:00+08:00,10,100\n"
+                                           "NEW2,2026-11-28T08:00:00+08:00,20,200\n";
+  const auto replay = [&](std::vector<std::string> extra, const std::string& log) {
+    std::vector<std::string> args = {ParkguideBinary(),
+                                     "replay",
+                                     dir.File("counts.csv"),
+                                     "--format",
+                                     "csv",
+                                     "--register",
+                                     "east",
+                                     "--db",
+                                     db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunProgram(args, dir.File(log));
+  };
+  const auto facilities = [&] { return (*store::OpenSqliteStore(db))->LoadRegistry()->facilities; };
+  const size_t before = facilities().size();
+
+  auto unplaced = replay({}, "a.log");
+  EXPECT_EQ(unplaced.exit_code, 1) << unplaced.output;
+  EXPECT_NE(unplaced.output.find("2 facilities to register have no location: NEW1, NEW2"),
+            std::string::npos)
+      << unplaced.output;
+  EXPECT_EQ(facilities().size(), before);
+
+  std::ofstream(dir.File("half.csv")) << "id,lat,lon\nNEW1,34.02,113.83\n";
+  auto half = replay({"--locations", dir.File("half.csv")}, "b.log");
+  EXPECT_EQ(half.exit_code, 1) << half.output;
+  EXPECT_NE(half.output.find("NEW2"), std::string::npos) << half.output;
+  EXPECT_EQ(facilities().size(), before) << "all or nothing";
+
+  std::ofstream(dir.File("null.csv")) << "id,lat,lon\nNEW1,34.02,113.83\nNEW2,0,0\n";
+  auto null_island = replay({"--locations", dir.File("null.csv")}, "c.log");
+  EXPECT_EQ(null_island.exit_code, 1) << null_island.output;
+  EXPECT_NE(null_island.output.find("null.csv line 3: lat,lon: 0,0"), std::string::npos)
+      << null_island.output;
+
+  std::ofstream(dir.File("typo.csv")) << "id,lat,lon\nNEW1,34.02,113.83\nNEW2,34.O1,113.8\n";
+  auto typo = replay({"--locations", dir.File("typo.csv")}, "d.log");
+  EXPECT_EQ(typo.exit_code, 1) << typo.output;
+  EXPECT_NE(typo.output.find("typo.csv line 3: lat: '34.O1' is not a number"), std::string::npos)
+      << typo.output;
+
+  std::ofstream(dir.File("places.csv"))
+      << "id,lat,lon,note\nNEW1,34.02,113.83,gate\nNEW2,34.03,113.84,\n";
+  auto placed = replay({"--locations", dir.File("places.csv")}, "e.log");
+  ASSERT_EQ(placed.exit_code, 0) << placed.output;
+  EXPECT_NE(placed.output.find("registered 2 facilities"), std::string::npos) << placed.output;
+  auto after = facilities();
+  auto new2 =
+      std::find_if(after.begin(), after.end(), [](const auto& f) { return f.id.str() == "NEW2"; });
+  ASSERT_NE(new2, after.end());
+  EXPECT_DOUBLE_EQ(new2->location.lat, 34.03);
+  EXPECT_DOUBLE_EQ(new2->location.lon, 113.84);
+  EXPECT_EQ(new2->capacity.total, 200);
 }
 
 // A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM").

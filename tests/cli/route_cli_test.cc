@@ -117,7 +117,8 @@ TEST_F(RouteCli, AGraphOfAnotherFormatVersionIsRefusedByRouteAndServe) {
   EXPECT_EQ(route.exit_code, 1);
   EXPECT_NE(route.output.find("graph format version 999"), std::string::npos) << route.output;
   // serve needs a city in the database first: the parking town has car parks and no roads.
-  auto registry = Run({"import-osm", Fixture("osm/parking_town.osm"), "--db", dir_.File("p.db")});
+  auto registry = Run({"import-osm", Fixture("osm/parking_town.osm"), "--db", dir_.File("p.db"),
+                       "--city-name", "Parking Town", "--time-zone", "Asia/Shanghai"});
   ASSERT_EQ(registry.exit_code, 0) << registry.output;
   EXPECT_NE(registry.output.find("no road graph was built"), std::string::npos) << registry.output;
   std::filesystem::copy_file(Graph(), dir_.File("p.graph"));

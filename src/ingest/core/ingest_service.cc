@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace pg::ingest {
 
@@ -62,6 +63,23 @@ void IngestService::CountSeqErrors(const std::string& source,
   state_.CountSeqRefused(source, static_cast<uint64_t>(n));
 }
 
+void IngestService::AddRegistryErrors(ParsedBatch& parsed) const {
+  std::set<std::pair<size_t, std::string>> reported;
+  for (const auto& e : parsed.errors) reported.emplace(e.index, e.field);
+  const size_t parse_errors = parsed.errors.size();
+  for (size_t i = 0; i < parsed.observations.size(); ++i) {
+    // An item without a type has nothing the registry could judge.
+    if (reported.contains({i, "type"})) continue;
+    auto r = state_.Resolve(parsed.observations[i]);
+    if (r.ok() || reported.contains({i, r.status().field()})) continue;
+    parsed.errors.push_back({i, r.status().field(), r.status().message()});
+  }
+  std::inplace_merge(parsed.errors.begin(),
+                     parsed.errors.begin() + static_cast<std::ptrdiff_t>(parse_errors),
+                     parsed.errors.end(),
+                     [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
+}
+
 Result<std::shared_ptr<const Principal>> IngestService::Authenticate(std::string_view credentials) {
   auto p = keys_.Authenticate(credentials);
   if (p.ok() || keys_.Knows(credentials)) return p;
@@ -114,6 +132,7 @@ std::optional<std::vector<model::Observation>> IngestService::ParseOrRefuse(
     return std::nullopt;
   }
   if (parsed->errors.empty()) return std::move(parsed->observations);
+  AddRegistryErrors(*parsed);
   CountRefusal(source.str(), *parsed);
   size_t bad_items = 0;
   size_t last = SIZE_MAX;

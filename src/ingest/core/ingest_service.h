@@ -103,6 +103,9 @@ class IngestService {
   int TakeTokens(const std::string& source, size_t n);
   // Counts the refused seqs among a refused batch's problems on its (authenticated) source.
   void CountSeqErrors(const std::string& source, const std::vector<ItemError>& errors);
+  // Adds to `parsed.errors` what the registry says of the items that parsed far enough to name a
+  // target (an unknown facility beside a bad time), so that a refusal lists every bad field.
+  void AddRegistryErrors(ParsedBatch& parsed) const;
   // The observations of `body` from `source`; nullopt with `result` filled (the document's error,
   // or every bad item: kInvalidArgument) when anything is wrong.
   std::optional<std::vector<model::Observation>> ParseOrRefuse(const model::SourceId& source,

@@ -159,6 +159,27 @@ TEST(IngestService, AnyInvalidItemRejectsTheWholeBatchListingEveryOne) {
   EXPECT_EQ(f.state.Snapshot()->version, 0u) << "nothing applied";
 }
 
+// A bad time does not hide an unknown facility, nor a bad status an unknown connector: the
+// refusal lists every bad field, the registry's findings with the parser's.
+TEST(IngestService, ARefusalListsEveryBadFieldOfEveryItemTheRegistrysToo) {
+  Fixture f;
+  auto r = f.Post(
+      f.everyone.key,
+      Batch(
+          {R"({"type":"facility_count","facility":"F9","time":"yesterday","free":5})",
+           Count("F1", 40, 1),
+           R"({"type":"charger","charger":"C1","connector":4,"status":"Bogus","time":"2026-11-28T08:00:00+08:00"})"}));
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  std::vector<std::string> names;
+  for (const auto& item : r.items) names.push_back(item.Name());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"observations[0].time", "observations[0].facility",
+                                      "observations[2].status", "observations[2].connector"}));
+  EXPECT_NE(r.status.message().find("2 of 3 observations"), std::string::npos)
+      << r.status.message();
+  EXPECT_EQ(f.state.Snapshot()->version, 0u) << "nothing applied";
+}
+
 TEST(IngestService, UnknownTargetsAre400) {
   Fixture f;
   auto r = f.Post(

@@ -13,6 +13,7 @@
 
 #include "core/csv.h"
 #include "core/strings.h"
+#include "model/validation.h"
 #include "state/rollup.h"
 
 namespace pg::ingest {
@@ -186,16 +187,19 @@ void AddBays(MarkerStays& in, const std::map<std::string, LatLon>& located,
     bay.sensor_id = marker;
     auto best = std::max_element(in.limits[marker].begin(), in.limits[marker].end(),
                                  [](const auto& x, const auto& y) { return x.second < y.second; });
-    bay.time_limit_minutes = best->first;
-    if (auto loc = located.find(marker); loc != located.end()) {
-      bay.location = loc->second;
-      auto& c = centres[zone_id];
-      c.first.lat += loc->second.lat;
-      c.first.lon += loc->second.lon;
-      ++c.second;
-    } else {
+    // A limit no sign shows (0 or less: a violation logged at arrival; over a week) is no limit.
+    if (best->first >= 1 && best->first <= 7 * 1440) bay.time_limit_minutes = best->first;
+    auto loc = located.find(marker);
+    if (loc == located.end()) {
       ++out.unlocated_bays;
+      out.unlocated_events += 2 * list.size();
+      continue;
     }
+    bay.location = loc->second;
+    auto& c = centres[zone_id];
+    c.first.lat += loc->second.lat;
+    c.first.lon += loc->second.lon;
+    ++c.second;
     std::optional<Timestamp> last_departure;
     for (const Stay& s : list) {
       Timestamp arrival = s.arrival;
@@ -218,15 +222,14 @@ void AddZones(const MarkerStays& in, const std::map<std::string, std::pair<LatLo
   std::set<std::string> zones;
   for (const auto& [marker, area] : in.area_of) {
     std::string zone_id = ZoneIdOf(area);
-    if (!zones.insert(zone_id).second) continue;
+    const auto c = centres.find(zone_id);
+    if (c == centres.end() || !zones.insert(zone_id).second) continue;
     model::Facility f;
     f.id = model::FacilityId(zone_id);
     f.name = {area, area};
     f.kind = model::FacilityKind::kOnStreet;
     f.district = "melbourne";
-    if (auto c = centres.find(zone_id); c != centres.end()) {
-      f.location = {c->second.first.lat / c->second.second, c->second.first.lon / c->second.second};
-    }
+    f.location = {c->second.first.lat / c->second.second, c->second.first.lon / c->second.second};
     f.operator_name = "City of Melbourne";
     out.zones.push_back(std::move(f));
   }
@@ -259,13 +262,71 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
   return out;
 }
 
+namespace {
+
+// Writes registry entries a replay made, once they pass the same validation as every import.
+Status WriteValidated(const model::RegistryData& data, store::RegistryReader& reader,
+                      store::RegistryWriter& writer) {
+  PG_ASSIGN_OR_RETURN(model::RegistryData stored, reader.LoadRegistry());
+  std::vector<model::FacilityId> known;
+  for (const auto& f : stored.facilities) known.push_back(f.id);
+  if (auto problems = model::ValidateRegistry(data, known); !problems.empty()) {
+    const auto& p = problems.front();
+    return InvalidArgument(fmt::format("{} {}: {}: {} ({} problems, nothing registered)",
+                                       p.entry_kind, p.index + 1, p.status.field(),
+                                       p.status.message(), problems.size()));
+  }
+  return writer.WriteRegistry(data, store::RegistryWriteMode::kUpsert).status();
+}
+
+// kFailedPrecondition naming (some of) the `ids` that have no place in `locations`.
+Status Unplaced(const std::vector<std::string>& ids, std::string_view what) {
+  const size_t shown = std::min<size_t>(ids.size(), 5);
+  return FailedPrecondition(fmt::format(
+      "{} {} to register have no location: {}{}; give --locations FILE with a line id,lat,lon "
+      "for each (nothing was written)",
+      ids.size(), what, fmt::join(ids.begin(), ids.begin() + static_cast<long>(shown), ", "),
+      ids.size() > shown ? fmt::format(" and {} more", ids.size() - shown) : ""));
+}
+
+}  // namespace
+
+Result<Locations> ReadLocationsFile(const std::string& path) {
+  const std::string file = std::filesystem::path(path).filename().string();
+  PG_ASSIGN_OR_RETURN(auto records, ReadCsvFile(path));
+  if (records.empty()) return InvalidArgument(fmt::format("{}: empty; needs id,lat,lon", file));
+  PG_ASSIGN_OR_RETURN(auto c, HeaderColumns(records.front(), file, {"id", "lat", "lon"}));
+  Locations out;
+  for (size_t i = 1; i < records.size(); ++i) {
+    const CsvRecord& r = records[i];
+    if (r.cells.size() == 1 && TrimSpace(r.cells[0]).empty()) continue;
+    const auto bad = [&](std::string_view column, const std::string& why) {
+      return InvalidArgument(fmt::format("{} line {}: {}: {}", file, r.line, column, why));
+    };
+    if (r.cells.size() <= std::max({c[0], c[1], c[2]})) return bad("id", "needs id, lat and lon");
+    const std::string id(TrimSpace(r.cells[c[0]]));
+    if (id.empty()) return bad("id", "is empty");
+    auto lat = ParseDouble(TrimSpace(r.cells[c[1]]));
+    auto lon = ParseDouble(TrimSpace(r.cells[c[2]]));
+    if (!lat) return bad("lat", fmt::format("'{}' is not a number", r.cells[c[1]]));
+    if (!lon) return bad("lon", fmt::format("'{}' is not a number", r.cells[c[2]]));
+    if (Status place = model::ValidatePlace({*lat, *lon}, "lat,lon"); !place.ok()) {
+      return bad("lat,lon", place.message());
+    }
+    if (!out.emplace(id, LatLon{*lat, *lon}).second) {
+      return bad("id", fmt::format("'{}' is listed twice", id));
+    }
+  }
+  if (out.empty()) return InvalidArgument(fmt::format("{}: no location in it", file));
+  return out;
+}
+
 Status StoreBayEvents(const BayEventSet& set, ReplayStore store) {
   model::RegistryData data;
   data.facilities = set.zones;
   data.bays = set.bays;
-  PG_RETURN_IF_ERROR(store.get<store::RegistryWriter>()
-                         .WriteRegistry(data, store::RegistryWriteMode::kUpsert)
-                         .status());
+  PG_RETURN_IF_ERROR(
+      WriteValidated(data, store.get<store::RegistryReader>(), store.get<store::RegistryWriter>()));
   constexpr size_t kBatch = 20'000;
   for (size_t i = 0; i < set.events.size(); i += kBatch) {
     size_t n = std::min(kBatch, set.events.size() - i);
@@ -276,28 +337,59 @@ Status StoreBayEvents(const BayEventSet& set, ReplayStore store) {
 }
 
 std::string ChargerSiteReport::ToText() const {
-  return fmt::format("{} charging sites, {} samples, {} rollups", sites, samples, rollups);
+  return fmt::format("{} charging sites ({} registered), {} samples, {} rollups", sites, registered,
+                     samples, rollups);
 }
 
+namespace {
+
+// The charger a station the registry lacks is registered as.
+model::Charger ChargerOfStation(const datasets::RawSeries& s, const LatLon& place,
+                                std::chrono::days shift) {
+  model::Charger c;
+  c.id = model::ChargerId(s.id);
+  c.site = s.id;
+  c.name = {s.id, s.id};
+  c.location = place;
+  auto dash = s.id.find('-');
+  c.district = dash == std::string::npos ? std::string() : s.id.substr(0, dash);
+  int connectors = 0;
+  for (const auto& x : s.samples) connectors = std::max(connectors, x.capacity);
+  for (int i = 1; i <= connectors; ++i)
+    c.connectors.push_back({i, model::ConnectorType::kGbtDc, 0});
+  c.lifecycle = model::Lifecycle::kInService;
+  // In service at least since its data starts (UTC date; the set gives no commissioning date).
+  c.in_service_date =
+      date::format("%F", std::chrono::floor<std::chrono::days>(s.samples.front().time + shift));
+  return c;
+}
+
+}  // namespace
+
 Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, ReplayStore store,
-                                            std::chrono::days shift) {
+                                            const Locations& locations, std::chrono::days shift) {
   ChargerSiteReport report;
+  PG_ASSIGN_OR_RETURN(model::RegistryData stored,
+                      store.get<store::RegistryReader>().LoadRegistry());
+  std::set<std::string> known;
+  for (const auto& c : stored.chargers) known.insert(c.id.str());
   model::RegistryData reg;
+  std::vector<std::string> unplaced;
+  for (const auto& s : data.series) {
+    if (s.samples.empty() || known.contains(s.id)) continue;
+    if (auto place = locations.find(s.id); place != locations.end()) {
+      reg.chargers.push_back(ChargerOfStation(s, place->second, shift));
+    } else {
+      unplaced.push_back(s.id);
+    }
+  }
+  if (!unplaced.empty()) return Unplaced(unplaced, "charging stations");
+  PG_RETURN_IF_ERROR(
+      WriteValidated(reg, store.get<store::RegistryReader>(), store.get<store::RegistryWriter>()));
+  report.registered = reg.chargers.size();
   state::RollupBuilder rollups(std::chrono::minutes(5), std::chrono::minutes(15));
   for (const auto& s : data.series) {
     if (s.samples.empty()) continue;
-    model::Charger c;
-    c.id = model::ChargerId(s.id);
-    c.site = s.id;
-    c.name = {s.id, s.id};
-    auto dash = s.id.find('-');
-    c.district = dash == std::string::npos ? std::string() : s.id.substr(0, dash);
-    int connectors = 0;
-    for (const auto& x : s.samples) connectors = std::max(connectors, x.capacity);
-    for (int i = 1; i <= connectors; ++i)
-      c.connectors.push_back({i, model::ConnectorType::kGbtDc, 0});
-    c.lifecycle = model::Lifecycle::kInService;
-    reg.chargers.push_back(std::move(c));
     std::vector<model::ChargerSiteSample> samples;
     for (const auto& x : s.samples) {
       samples.push_back({s.id, x.time + shift, x.occupied, x.capacity});
@@ -312,35 +404,40 @@ Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, Repla
     report.rollups += closed.size();
     ++report.sites;
   }
-  PG_RETURN_IF_ERROR(store.get<store::RegistryWriter>()
-                         .WriteRegistry(reg, store::RegistryWriteMode::kUpsert)
-                         .status());
   return report;
 }
 
 Result<int> RegisterReplayedFacilities(const std::vector<Reading>& readings,
-                                       const std::string& district, store::RegistryStore& store) {
+                                       const std::string& district, const Locations& locations,
+                                       store::RegistryStore& store) {
   PG_ASSIGN_OR_RETURN(model::RegistryData existing, store.LoadRegistry());
   std::set<std::string> known;
   for (const auto& f : existing.facilities) known.insert(f.id.str());
   std::map<std::string, int> capacity;
   for (const auto& r : readings) {
-    if (!known.contains(r.facility))
+    if (!known.contains(r.facility)) {
       capacity[r.facility] = std::max(capacity[r.facility], r.capacity);
+    }
   }
   model::RegistryData data;
+  std::vector<std::string> unplaced;
   for (const auto& [id, cap] : capacity) {
+    auto place = locations.find(id);
+    if (place == locations.end()) {
+      unplaced.push_back(id);
+      continue;
+    }
     model::Facility f;
     f.id = model::FacilityId(id);
     f.name = {id, id};
     f.kind = model::FacilityKind::kMultiStorey;
     f.capacity.total = cap;
     f.district = district;
+    f.location = place->second;
     data.facilities.push_back(std::move(f));
   }
-  if (!data.facilities.empty()) {
-    PG_RETURN_IF_ERROR(store.WriteRegistry(data, store::RegistryWriteMode::kUpsert).status());
-  }
+  if (!unplaced.empty()) return Unplaced(unplaced, "facilities");
+  if (!data.facilities.empty()) PG_RETURN_IF_ERROR(WriteValidated(data, store, store));
   return static_cast<int>(data.facilities.size());
 }
 

@@ -8,8 +8,9 @@
 // What is done with the Melbourne set's quirks:
 //   - a zone (on-street facility) per enforcement area, with no total capacity: the set holds only
 //     stays that overstayed, so it says nothing true about occupancy;
-//   - a bay per street marker, located from either location table (a bay in neither stays at
-//     0,0 and is counted as unlocated); its time limit is the most frequent vio_time − arrival;
+//   - a bay per street marker, located from either location table (a bay in neither is left out
+//     with its events, and counted); its time limit is the most frequent vio_time − arrival;
+//     a zone none of whose bays is located is left out;
 //   - arrival → an occupied event, departure (same date) → a free event; an arrival in the same
 //     minute as the bay's previous departure is stored one second later, because a bay holds one
 //     state per instant.
@@ -20,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,8 +41,9 @@ struct BayEventSet {
   std::vector<model::Bay> bays;
   std::vector<model::BayEvent> events;  // sorted by bay, then time
   size_t rows = 0;
-  size_t unlocated_bays = 0;
-  size_t moved_arrivals = 0;  // arrivals stored a second later (see above)
+  size_t unlocated_bays = 0;    // left out
+  size_t unlocated_events = 0;  // their events, left out
+  size_t moved_arrivals = 0;    // arrivals stored a second later (see above)
 };
 
 // Reads `directory` (the melbourne-onstreet folder: events/N*.csv and the two location tables).
@@ -49,27 +52,44 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory,
                                            std::chrono::days shift = std::chrono::days(0));
 
 // The store roles a real-data replay writes: the registry entries it brings, and their history.
-using ReplayStore = store::Roles<store::RegistryWriter, store::OccupancyHistoryWriter>;
+using ReplayStore =
+    store::Roles<store::RegistryReader, store::RegistryWriter, store::OccupancyHistoryWriter>;
+
+// Where the entries a replay registers are, by id — the data sets that have no coordinates
+// (Birmingham car parks, EV stations) need them from the operator: a CSV file with a header row
+// naming `id`, `lat` and `lon` (other columns, a note say, are ignored).
+using Locations = std::map<std::string, LatLon>;
+
+// Errors: kNotFound; kInvalidArgument naming the file, line and column (not a number, out of
+// range, 0,0, an id listed twice, no row at all).
+Result<Locations> ReadLocationsFile(const std::string& path);
 
 // Writes the zones and bays (upsert) and the events. Errors: those of the store.
 Status StoreBayEvents(const BayEventSet& set, ReplayStore store);
 
 struct ChargerSiteReport {
   size_t sites = 0;
+  size_t registered = 0;  // sites the registry did not have
   size_t samples = 0;
   size_t rollups = 0;
   std::string ToText() const;
 };
 
-// Charging sites from an EV occupancy data set: one charger per station (its site is the series
-// id, its connectors the largest `total` seen, its district the city prefix of the id), the
-// samples as charger-site occupancy and their 5-minute rollups. Errors: those of the store.
+// Charging sites from an EV occupancy data set: the samples as charger-site occupancy and their
+// 5-minute rollups; a station the registry lacks is registered as one charger (its site the
+// series id, its connectors the largest `total` seen, its district the city prefix of the id) at
+// its place in `locations`. Errors: kFailedPrecondition naming the stations `locations` does not
+// place (nothing is written); those of the store.
 Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, ReplayStore store,
+                                            const Locations& locations,
                                             std::chrono::days shift = std::chrono::days(0));
 
 // Registers the facilities of replayed readings that the registry does not know yet, with the
-// largest capacity seen, in `district`. Returns how many were added. Errors: those of the store.
+// largest capacity seen, in `district`, at their places in `locations`. Returns how many were
+// added. Errors: kFailedPrecondition naming the facilities `locations` does not place (nothing is
+// written); those of the store.
 Result<int> RegisterReplayedFacilities(const std::vector<Reading>& readings,
-                                       const std::string& district, store::RegistryStore& store);
+                                       const std::string& district, const Locations& locations,
+                                       store::RegistryStore& store);
 
 }  // namespace pg::ingest

@@ -8,12 +8,25 @@
 #include <set>
 #include <sstream>
 
+#include <cctype>
 #include "core/csv.h"
 #include "core/strings.h"
 #include "state/rollup.h"
 
 namespace pg::ingest {
 namespace {
+
+// A facility id from a Birmingham SystemCodeNumber: the set's codes include names ("NIA South",
+// "Broad Street") whose spaces no id may hold (model::ValidateId) — they become '_'.
+std::string IdFromSystemCode(std::string_view code) {
+  std::string id(TrimSpace(code));
+  for (char& c : id) {
+    const bool plain =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':';
+    if (!plain) c = '_';
+  }
+  return id;
+}
 
 // "2016-10-04 07:59:42" in `zone`.
 std::optional<Timestamp> ParseLocal(std::string_view text, const date::time_zone& zone) {
@@ -74,7 +87,7 @@ Result<std::vector<Reading>> ReadReadings(const std::string& path, ReplayFormat 
     if (r.cells.size() != 4) return bad("row", fmt::format("{} cells, expected 4", r.cells.size()));
     Reading reading;
     if (format == ReplayFormat::kBirmingham) {
-      reading.facility = r.cells[0];
+      reading.facility = IdFromSystemCode(r.cells[0]);
       auto cap = ParseInt(r.cells[1]);
       auto occ = ParseInt(r.cells[2]);
       auto t = ParseLocal(r.cells[3], *zone);

@@ -140,4 +140,34 @@ Result<int64_t> Database::QueryInt(std::string_view sql) {
   return st.Int(0);
 }
 
+Status Database::BackupTo(const std::string& path) {
+  sqlite3* copy = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = Unavailable(fmt::format("{}: cannot create the copy: {}", path,
+                                       copy ? sqlite3_errmsg(copy) : sqlite3_errstr(rc)));
+    sqlite3_close(copy);
+    return s;
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(copy, "main", db_, "main");
+  if (backup == nullptr) {
+    Status s = SqliteError(copy, sqlite3_errcode(copy), "backup");
+    sqlite3_close(copy);
+    return s;
+  }
+  // -1: every page in one step, so the copy is one snapshot. A writer's lock makes it wait.
+  do {
+    rc = sqlite3_backup_step(backup, -1);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+  } while (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  const int finished = sqlite3_backup_finish(backup);
+  if (rc == SQLITE_DONE) rc = finished;
+  Status s = rc == SQLITE_OK || rc == SQLITE_DONE ? Status::Ok() : SqliteError(copy, rc, "backup");
+  if (sqlite3_close(copy) != SQLITE_OK && s.ok()) {
+    s = Unavailable(fmt::format("{}: the copy could not be closed", path));
+  }
+  return s;
+}
+
 }  // namespace pg::store::sqlite

@@ -90,6 +90,10 @@ class Database {
   Result<Statement> Prepare(std::string_view sql);
   // The single integer a query returns (PRAGMAs, counts).
   Result<int64_t> QueryInt(std::string_view sql);
+  // Copies this database to the new file `path` with SQLite's online backup, in one step: the copy
+  // is the database as one read transaction saw it, whatever other connections (or processes)
+  // write meanwhile. Errors: kUnavailable (the file cannot be made), those of the copy.
+  Status BackupTo(const std::string& path);
 
   // Told of failures and completed writes from now on; nullptr: nobody. `observer` must
   // outlive the connection or be replaced first.

@@ -1506,4 +1506,16 @@ Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::string& path) 
   return std::unique_ptr<Store>(std::move(store));
 }
 
+Status BackupSqliteStore(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(from, ec)) {
+    return NotFound(fmt::format("{}: no such database", from));
+  }
+  if (std::filesystem::exists(to, ec)) return AlreadyExists(fmt::format("{} exists", to));
+  sqlite::OpenOptions read;
+  read.read_only = true;
+  PG_ASSIGN_OR_RETURN(Database db, Database::Open(from, read));
+  return db.BackupTo(to);
+}
+
 }  // namespace pg::store

@@ -2,6 +2,7 @@
 // figures come from the stream (api.js live) on top.
 import { get, getAll, live } from "./api.js";
 import { nameOf } from "./i18n.js";
+import { setCityZone } from "./util.js";
 
 let cityP, facilitiesP, chargersP, signsP, roadsP;
 
@@ -9,6 +10,7 @@ let districtNames = new Map();
 
 export function city() {
   return (cityP ??= get("/api/v1/city").then((c) => {
+    setCityZone(c.time_zone);
     districtNames = new Map((c.districts || []).map((d) => [d.id, d.name]));
     return c;
   }));

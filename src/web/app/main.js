@@ -3,9 +3,10 @@
 import "leaflet/dist/leaflet.css";
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { live, get } from "./api.js";
+import { live } from "./api.js";
+import { city as loadCity } from "./data.js";
 import { applyStatic, keysOf, lang, onLang, setLang, t, nameOf } from "./i18n.js";
-import { h } from "./util.js";
+import { fmtTime, h } from "./util.js";
 import * as mapPage from "./pages/map.js";
 import * as facilityPage from "./pages/facility.js";
 import * as facilitiesPage from "./pages/facilities.js";
@@ -83,8 +84,7 @@ function renderLiveStatus() {
 }
 
 function tick() {
-  document.getElementById("clock").textContent = new Date().toLocaleTimeString(
-    lang() === "zh" ? "zh-CN" : "en-GB", { hour12: false });
+  document.getElementById("clock").textContent = fmtTime(new Date());
 }
 
 document.getElementById("lang").addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
@@ -101,11 +101,13 @@ window.addEventListener("hashchange", route);
 window.__pg = { keys: { zh: keysOf("zh"), en: keysOf("en") } };
 setLang(lang());
 live.start();
-get("/api/v1/city").then((c) => {
+renderHeader();
+// The first page waits for the city (a second at most): its times are the city's.
+Promise.race([loadCity().then((c) => {
   city = c;
   renderHeader();
-}).catch(() => {});
-renderHeader();
-route();
-tick();
-setInterval(tick, 1000);
+}), new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => {}).finally(() => {
+  route();
+  tick();
+  setInterval(tick, 1000);
+});

@@ -53,12 +53,37 @@ export function inkFor(color) {
   return ["#F0E442", "#56B4E9", "#E69F00", "#8c8c8c"].includes(color) ? "#111" : "#fff";
 }
 
+// The city's IANA time zone (/api/v1/city): every time the dashboard shows is the city's, with its
+// offset, whatever the browser's own zone is.
+let cityZone;
+export function setCityZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    cityZone = zone;
+  } catch {
+    cityZone = undefined; // not a zone this browser knows: its own, with the offset shown
+  }
+}
+export function cityTimeZone() {
+  return cityZone;
+}
+
 export function fmtTime(iso, withDate = false) {
   if (!iso) return "—";
   const d = iso instanceof Date ? iso : new Date(iso);
-  const opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+  const opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+                 timeZone: cityZone, timeZoneName: "shortOffset" };
   if (withDate) Object.assign(opts, { month: "2-digit", day: "2-digit" });
   return d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", opts);
+}
+
+// The wall-clock fields of `d` in the city's zone: { year, month (1–12), day, hour, minute }.
+export function cityClock(d) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: cityZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+    hour: "numeric", minute: "numeric" }).formatToParts(d);
+  const v = Object.fromEntries(parts.filter((p) => p.type !== "literal").map((p) => [p.type, Number(p.value)]));
+  return { year: v.year, month: v.month, day: v.day, hour: v.hour, minute: v.minute };
 }
 
 export function fmtAgo(iso) {

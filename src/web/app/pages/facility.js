@@ -5,20 +5,29 @@ import uPlot from "uplot";
 import { get, getAll, live } from "../api.js";
 import { city, districtName, signsCached } from "../data.js";
 import { nameOf, t } from "../i18n.js";
-import { errorBox, fill, fmtAgo, fmtTime, h, pct, stateBadge } from "../util.js";
+import { cityClock, cityTimeZone, errorBox, fill, fmtAgo, fmtTime, h, pct, stateBadge } from "../util.js";
 import { boardElement } from "./signs.js";
 
 const DAY_S = 86400;
 
-// Forecast horizons (minutes) from now to the end of today (local), at least two hours.
+// Forecast horizons (minutes) from now to the end of the city's today, at least two hours.
 export function horizonsToday(now = new Date()) {
-  const end = new Date(now);
-  end.setHours(24, 0, 0, 0);
-  const left = Math.max(120, Math.floor((end - now) / 60000));
+  const clock = cityClock(now);
+  const left = Math.max(120, 1440 - (clock.hour * 60 + clock.minute));
   const hs = new Set([5, 15, 30, 60, 90, 120]);
   for (let m = 180; m <= Math.min(left, 1440); m += 60) hs.add(m);
   if (left <= 1440) hs.add(Math.max(5, left));
   return [...hs].sort((a, b) => a - b);
+}
+
+// The forecasts for the rest of today: the first horizon alone first — a facility without a
+// forecast costs one refused request, not one per horizon.
+async function forecastsToday(id, now) {
+  const [first, ...rest] = horizonsToday(now);
+  const one = (m) => get(`/api/v1/facilities/${encodeURIComponent(id)}/forecast?horizon=${m}`);
+  const head = await one(first).catch(() => null);
+  if (!head) return [];
+  return [head, ...(await Promise.all(rest.map((m) => one(m).catch(() => null))))];
 }
 
 function scopeCovers(scope, facility, bayIds) {
@@ -83,19 +92,23 @@ function drawChart(el, hist, fc, capacity) {
     col(F, (p) => (p.interval ? p.interval.high * capacity : p.expected_occupied)),
   ];
   const now = Date.now() / 1000;
+  const xRange = [Math.min(x[0] ?? now, now - 3600), Math.max(x[x.length - 1] ?? now, now + 3600)];
   const width = Math.max(320, el.clientWidth || 900);
   const opts = {
     width,
     height: Math.round(Math.min(420, Math.max(260, width * 0.33))),
-    tzDate: (ts) => new Date(ts * 1000),
-    scales: { x: { time: true }, y: { range: [0, Math.max(1, capacity)] } },
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), cityTimeZone()),
+    // The data's own span, now included, at least an hour either side of now: a facility with
+    // minutes of history gets a two-hour axis, not uPlot's padding of a lone point.
+    scales: { x: { time: true, range: () => xRange },
+              y: { range: [0, Math.max(1, capacity)] } },
     axes: [
-      // 24-hour clock, the date at midnight: the same in both languages.
+      // 24-hour clock in the city's zone, the date at midnight: the same in both languages.
       { stroke: "#c9d1d9", grid: { stroke: "#2a3442" }, values: (u, splits) => splits.map((v) => {
-        const d = new Date(v * 1000);
-        const hh = String(d.getHours()).padStart(2, "0");
-        const mm = String(d.getMinutes()).padStart(2, "0");
-        return hh === "00" && mm === "00" ? `${d.getMonth() + 1}/${d.getDate()}` : `${hh}:${mm}`;
+        const c = cityClock(new Date(v * 1000));
+        const hh = String(c.hour).padStart(2, "0");
+        const mm = String(c.minute).padStart(2, "0");
+        return hh === "00" && mm === "00" ? `${c.month}/${c.day}` : `${hh}:${mm}`;
       }) },
       { stroke: "#c9d1d9", grid: { stroke: "#2a3442" }, label: t("occupied"), size: 60 },
     ],
@@ -114,6 +127,10 @@ function drawChart(el, hist, fc, capacity) {
     ],
     legend: { show: true },
     hooks: {
+      // The axis as drawn, for the browser tests.
+      setScale: [(u, key) => {
+        if (key === "x") el.dataset.xSpan = String(Math.round(u.scales.x.max - u.scales.x.min));
+      }],
       draw: [(u) => {
         const cx = u.valToPos(now, "x", true);
         const { ctx } = u;
@@ -155,8 +172,7 @@ export function render(container, params) {
       const [hist, fcs, health, signs, bays] = await Promise.all([
         get(`/api/v1/facilities/${encodeURIComponent(id)}/history?from=${encodeURIComponent(from.toISOString())}&step=15m`)
           .catch(() => ({ points: [] })),
-        Promise.all(horizonsToday(now).map((m) =>
-          get(`/api/v1/facilities/${encodeURIComponent(id)}/forecast?horizon=${m}`).catch(() => null))),
+        forecastsToday(id, now),
         get("/api/v1/sources/health").catch(() => ({ sources: [] })),
         signsCached().catch(() => []),
         f.kind === "on_street" ? getAll(`/api/v1/bays?facility=${encodeURIComponent(id)}`).catch(() => []) : [],

@@ -41,10 +41,10 @@ export function render(container) {
             h("tbody", {}, weeks.map((w) => h("tr", { "data-week": w.week },
               h("td", {}, h("strong", {}, w.week)),
               h("td", {}, w.district ? h("span", { "data-name": "" }, w.district) : t("reports.city")),
-              h("td", {}, w.files.map((f) => h("a", {
+              h("td", {}, h("div", { class: "report-links" }, w.files.map((f) => h("a", {
                 href: f.url, target: "_blank", rel: "noopener", class: "report-link",
                 "data-file": f.file,
-              }, `${t(f.lang === "zh" ? "reports.zh" : "reports.en")} ${f.format.toUpperCase()} (${size(f.size_bytes)})`))),
+              }, `${t(f.lang === "zh" ? "reports.zh" : "reports.en")} ${f.format.toUpperCase()} (${size(f.size_bytes)})`)))),
               h("td", {}, fmtTime(w.files[0].modified, true))))))
         : h("p", { class: "muted", id: "no-reports" }, t("reports.none")));
       body.dataset.ready = "1";
