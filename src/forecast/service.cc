@@ -241,8 +241,10 @@ Result<ArrivalForecast> ForecastService::AtArrival(const SeriesKey& key, Timesta
       std::clamp<int64_t>((ahead.count() + 2) / 5 * 5, 5, options_.max_horizon.count()));
   std::shared_ptr<const GridSeries> history;
   if (auto it = s->history.find(key); it != s->history.end()) history = it->second;
-  std::optional<LiveValue> live = live_ ? live_->Current(key) : std::nullopt;
-  if (live && live->capacity <= 0) live.reset();
+  // A pointer, not a reset optional: gcc 12 at -O1 takes the reset one's capacity for
+  // uninitialized.
+  const std::optional<LiveValue> current = live_ ? live_->Current(key) : std::nullopt;
+  const LiveValue* live = current && current->capacity > 0 ? &*current : nullptr;
   f.capacity = live ? live->capacity : history ? history->Capacity(origin) : 0;
   std::optional<float> live_share;
   if (live) {
