@@ -58,9 +58,10 @@ std::vector<Part> PartsOf(const std::string& db) {
 
 // `tar ARGS…` to its end. Errors: kUnavailable naming what tar said it could not do.
 Status RunTar(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
   std::vector<std::string> all = {"tar"};
   all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  argv.reserve(all.size() + 1);
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;

@@ -63,6 +63,7 @@ std::vector<const BoundaryArea*> SmallestFirst(std::span<const BoundaryArea> bou
   std::stable_sort(sized.begin(), sized.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
   std::vector<const BoundaryArea*> out;
+  out.reserve(sized.size());
   for (const auto& [size, b] : sized) out.push_back(b);
   return out;
 }
@@ -115,7 +116,8 @@ const BoundaryArea* FindCityBoundary(std::span<const BoundaryArea> boundaries,
   for (const BoundaryArea* b : named) {
     const auto inside = std::count_if(places.begin(), places.end(),
                                       [b](const LatLon& p) { return BoundaryContains(*b, p); });
-    if (!places.empty() && inside >= kCityShareOfPlaces * static_cast<double>(places.size())) {
+    if (static_cast<double>(inside) >= kCityShareOfPlaces * static_cast<double>(places.size()) &&
+        inside > 0) {
       *holds = static_cast<int>(inside);
       return b;
     }

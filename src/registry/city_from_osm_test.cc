@@ -42,6 +42,7 @@ CitySettingsRequest Request(std::optional<std::string> name, std::optional<std::
 // Ten places around (34, 113.8), `outside` of them a degree east.
 std::vector<LatLon> Places(int outside) {
   std::vector<LatLon> places;
+  places.reserve(10);
   for (int i = 0; i < 10; ++i) {
     places.push_back({34.0 + i * 0.001, i < 10 - outside ? 113.8 : 114.8});
   }
