@@ -69,11 +69,11 @@ Status ReplayBayEvents(const ReplayCommandOptions& o, store::Store& store) {
                       ingest::ReadMelbourneBayEvents(o.path, std::chrono::days(o.shift_days)));
   PG_RETURN_IF_ERROR(ingest::StoreBayEvents(set, store));
   std::printf(
-      "%zu rows: %zu zones, %zu bays, %zu bay events (%zu arrivals moved a second after the "
-      "previous departure); left out: %zu bays in neither location table, with their %zu "
-      "events\n",
-      set.rows, set.zones.size(), set.bays.size(), set.events.size(), set.moved_arrivals,
-      set.unlocated_bays, set.unlocated_events);
+      "%zu rows: %zu zones, %zu bays (%zu in neither location table, placed at their zone's "
+      "centre), %zu bay events (%zu arrivals moved a second after the previous departure); "
+      "left out: %zu bays of zones with no located bay, with their %zu events\n",
+      set.rows, set.zones.size(), set.bays.size(), set.bays_at_zone_centre, set.events.size(),
+      set.moved_arrivals, set.unlocated_bays, set.unlocated_events);
   return Status::Ok();
 }
 

@@ -186,25 +186,38 @@ try {
     const source = health.sources.find((s) => covers(s, f));
     const marker = page.locator(`.pg-marker-facility[data-id="${f.id}"]`);
     const before = { free: await marker.getAttribute("data-free"), color: await marker.getAttribute("data-color") };
-    // Full if it has spaces now, empty otherwise: a change of both count and colour.
+    // Full if it has spaces now, empty otherwise: a change of both count and colour. The demo's
+    // own simulated feed writes this car park too: when its next count lands between ours and
+    // the check (ours then shows for a moment only), the attempt is repeated, up to three times.
     const free = before.free === "0" ? f.live.capacity : 0;
-    const t0 = Date.now();
-    const r = await fetch(`${base}/api/v1/observations`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${demoKey(source.id)}` },
-      body: JSON.stringify({ observations: [{ type: "facility_count", facility: f.id, time: new Date().toISOString(), free }] }),
-    });
-    assert(r.ok, `POST: HTTP ${r.status} ${await r.text()}`);
-    await page.waitForFunction(([id, want]) => {
-      const el = document.querySelector(`.pg-marker-facility[data-id="${id}"]`);
-      return el && el.dataset.free === String(want);
-    }, [f.id, free], { timeout: 2000 });
+    let t0 = 0;
+    const attempts = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      t0 = Date.now();
+      const r = await fetch(`${base}/api/v1/observations`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${demoKey(source.id)}` },
+        body: JSON.stringify({ observations: [{ type: "facility_count", facility: f.id, time: new Date().toISOString(), free }] }),
+      });
+      const answer = await r.text();
+      assert(r.ok, `POST: HTTP ${r.status} ${answer}`);
+      const seen = await page.waitForFunction(([id, want]) => {
+        const el = document.querySelector(`.pg-marker-facility[data-id="${id}"]`);
+        return el && el.dataset.free === String(want);
+      }, [f.id, free], { timeout: 2000 }).then(() => true, () => false);
+      if (seen) break;
+      const now = (await api(`/api/v1/facilities/${encodeURIComponent(f.id)}`)).live;
+      attempts.push(`attempt ${attempt}: POST ${answer}, the API then said free ${now.free} (updated ${now.updated})`);
+      assert(attempt < 3 && now.free !== free,
+             `the marker did not show ${free} within 2 s: ${attempts.join("; ")}`);
+    }
     const ms = Date.now() - t0;
     const after = { free: await marker.getAttribute("data-free"), color: await marker.getAttribute("data-color"),
                     text: (await marker.textContent()).trim() };
     assert(after.text === String(free), `marker shows ${after.text}, want ${free}`);
     assert(after.color !== before.color, `colour stayed ${before.color}`);
-    return `${f.id}: ${before.free}→${after.free}, ${before.color}→${after.color} in ${ms} ms`;
+    return `${f.id}: ${before.free}→${after.free}, ${before.color}→${after.color} in ${ms} ms` +
+      (attempts.length ? ` (after ${attempts.length} overwritten by the demo feed: ${attempts.join("; ")})` : "");
   });
 
   await check("search by name finds a facility and the filters hide markers", async () => {

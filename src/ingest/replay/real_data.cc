@@ -172,11 +172,43 @@ Status ReadStays(const std::filesystem::path& path, const date::time_zone& zone,
 
 std::string ZoneIdOf(std::string_view area) { return "MEL-" + Slug(area); }
 
-// One bay per marker with its arrival and departure events (a stay that begins before the last
-// one ended starts a second after it: a bay holds one car at a time); the sum of located bays'
-// positions and their count per zone go to `centres`.
+// The mean position of each zone's located bays.
+std::map<std::string, std::pair<LatLon, int>> ZoneCentres(
+    const MarkerStays& in, const std::map<std::string, LatLon>& located) {
+  std::map<std::string, std::pair<LatLon, int>> centres;
+  for (const auto& [marker, list] : in.stays) {
+    auto loc = located.find(marker);
+    if (loc == located.end()) continue;
+    auto area = in.area_of.find(marker);
+    auto& c = centres[ZoneIdOf(area == in.area_of.end() ? std::string() : area->second)];
+    c.first.lat += loc->second.lat;
+    c.first.lon += loc->second.lon;
+    ++c.second;
+  }
+  return centres;
+}
+
+// A bay's stays as occupied/free events, an arrival in the second of the previous departure moved
+// a second later (a bay holds one state per instant).
+void AddStays(const model::BayId& bay, const std::vector<Stay>& list, BayEventSet& out) {
+  std::optional<Timestamp> last_departure;
+  for (const Stay& s : list) {
+    Timestamp arrival = s.arrival;
+    if (last_departure && arrival <= *last_departure) {
+      arrival = *last_departure + std::chrono::seconds(1);
+      ++out.moved_arrivals;
+    }
+    Timestamp departure = std::max(s.departure, arrival + std::chrono::seconds(1));
+    out.events.push_back({bay, arrival, true});
+    out.events.push_back({bay, departure, false});
+    last_departure = departure;
+  }
+}
+
+// A bay per marker, at its own place, else at its zone's centre; with neither it is left out with
+// its events (counted).
 void AddBays(MarkerStays& in, const std::map<std::string, LatLon>& located,
-             std::map<std::string, std::pair<LatLon, int>>& centres, BayEventSet& out) {
+             const std::map<std::string, std::pair<LatLon, int>>& centres, BayEventSet& out) {
   for (auto& [marker, list] : in.stays) {
     std::sort(list.begin(), list.end(),
               [](const Stay& x, const Stay& y) { return x.arrival < y.arrival; });
@@ -189,29 +221,18 @@ void AddBays(MarkerStays& in, const std::map<std::string, LatLon>& located,
                                  [](const auto& x, const auto& y) { return x.second < y.second; });
     // A limit no sign shows (0 or less: a violation logged at arrival; over a week) is no limit.
     if (best->first >= 1 && best->first <= 7 * 1440) bay.time_limit_minutes = best->first;
-    auto loc = located.find(marker);
-    if (loc == located.end()) {
+    if (auto loc = located.find(marker); loc != located.end()) {
+      bay.location = loc->second;
+    } else if (auto c = centres.find(zone_id); c != centres.end()) {
+      bay.location = {c->second.first.lat / c->second.second,
+                      c->second.first.lon / c->second.second};
+      ++out.bays_at_zone_centre;
+    } else {
       ++out.unlocated_bays;
       out.unlocated_events += 2 * list.size();
       continue;
     }
-    bay.location = loc->second;
-    auto& c = centres[zone_id];
-    c.first.lat += loc->second.lat;
-    c.first.lon += loc->second.lon;
-    ++c.second;
-    std::optional<Timestamp> last_departure;
-    for (const Stay& s : list) {
-      Timestamp arrival = s.arrival;
-      if (last_departure && arrival <= *last_departure) {
-        arrival = *last_departure + std::chrono::seconds(1);
-        ++out.moved_arrivals;
-      }
-      Timestamp departure = std::max(s.departure, arrival + std::chrono::seconds(1));
-      out.events.push_back({bay.id, arrival, true});
-      out.events.push_back({bay.id, departure, false});
-      last_departure = departure;
-    }
+    AddStays(bay.id, list, out);
     out.bays.push_back(std::move(bay));
   }
 }
@@ -256,7 +277,7 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
   for (const auto& path : files) PG_RETURN_IF_ERROR(ReadStays(path, *zone, shift, stays));
   BayEventSet out;
   out.rows = stays.rows;
-  std::map<std::string, std::pair<LatLon, int>> centres;
+  const auto centres = ZoneCentres(stays, located);
   AddBays(stays, located, centres, out);
   AddZones(stays, centres, out);
   return out;

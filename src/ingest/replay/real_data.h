@@ -8,9 +8,10 @@
 // What is done with the Melbourne set's quirks:
 //   - a zone (on-street facility) per enforcement area, with no total capacity: the set holds only
 //     stays that overstayed, so it says nothing true about occupancy;
-//   - a bay per street marker, located from either location table (a bay in neither is left out
-//     with its events, and counted); its time limit is the most frequent vio_time − arrival;
-//     a zone none of whose bays is located is left out;
+//   - a bay per street marker, located from either location table, else at the mean position of
+//     its zone's located bays (counted); in a zone with no located bay it is left out with its
+//     events (counted), and so is the zone; its time limit is the most frequent vio_time −
+//     arrival (none when that is not 1 minute to a week);
 //   - arrival → an occupied event, departure (same date) → a free event; an arrival in the same
 //     minute as the bay's previous departure is stored one second later, because a bay holds one
 //     state per instant.
@@ -41,9 +42,10 @@ struct BayEventSet {
   std::vector<model::Bay> bays;
   std::vector<model::BayEvent> events;  // sorted by bay, then time
   size_t rows = 0;
-  size_t unlocated_bays = 0;    // left out
-  size_t unlocated_events = 0;  // their events, left out
-  size_t moved_arrivals = 0;    // arrivals stored a second later (see above)
+  size_t bays_at_zone_centre = 0;  // in neither location table: placed at their zone's centre
+  size_t unlocated_bays = 0;       // left out
+  size_t unlocated_events = 0;     // their events, left out
+  size_t moved_arrivals = 0;       // arrivals stored a second later (see above)
 };
 
 // Reads `directory` (the melbourne-onstreet folder: events/N*.csv and the two location tables).
