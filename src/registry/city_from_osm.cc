@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "core/time.h"
+#include "model/validation.h"
 
 namespace pg::registry {
 namespace {
@@ -234,6 +235,14 @@ Result<CitySettings> DecideCitySettings(std::span<const BoundaryArea> boundaries
   }
   if (!request.stored) {
     out.city.id = CityIdFromName(out.city.name.en.empty() ? out.city.name.zh : out.city.name.en);
+  }
+  // What the operator or the file gave passes the same checks as a survey's city.csv (a
+  // 10,000-character or control-character name would reach every page and report).
+  if (auto problems = model::Validate(out.city); !problems.empty()) {
+    const Status& p = problems.front();
+    return InvalidArgument(fmt::format("the city's {} ({}): {}", p.field(),
+                                       request.name ? "--city-name" : out.name_source, p.message()),
+                           p.field());
   }
   return out;
 }

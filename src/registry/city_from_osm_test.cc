@@ -152,6 +152,15 @@ TEST(DecideCitySettings, AStoredCityIsKeptUnlessToldOtherwise) {
   EXPECT_EQ(moved->city.name, stored.name);
 }
 
+TEST(DecideCitySettings, AGivenNameIsCheckedAsASurveysWouldBe) {
+  auto control = DecideCitySettings({}, Places(0), Request("Xu\x01chang", "Asia/Shanghai"));
+  EXPECT_EQ(control.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(control.status().message().find("--city-name"), std::string::npos)
+      << control.status().message();
+  auto huge = DecideCitySettings({}, Places(0), Request(std::string(5000, 'x'), "Asia/Shanghai"));
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(CityIdFromName, KeepsLettersAndDigitsOnly) {
   EXPECT_EQ(CityIdFromName("Xuchang"), "xuchang");
   EXPECT_EQ(CityIdFromName("Stadt Feldkirch (AT)"), "stadt-feldkirch-at");
