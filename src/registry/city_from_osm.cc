@@ -15,9 +15,10 @@ namespace {
 
 using osm::BoundaryArea;
 
+// A tag's value, nullptr when absent or empty (`name=""` names nothing).
 const std::string* FindTag(const osm::Tags& tags, const char* key) {
-  auto it = tags.find(key);
-  return it == tags.end() || it->second.empty() ? nullptr : &it->second;
+  const std::string* value = osm::FindTag(tags, key);
+  return value && !value->empty() ? value : nullptr;
 }
 
 bool PolygonContains(const BoundaryArea::Polygon& polygon, const LatLon& p) {

@@ -286,9 +286,9 @@ Result<BayEventSet> ReadMelbourneBayEvents(const std::string& directory, std::ch
 namespace {
 
 // Writes registry entries a replay made, once they pass the same validation as every import.
-Status WriteValidated(const model::RegistryData& data, store::RegistryReader& reader,
+// `stored`: the registry as the store holds it (the facilities `data` may refer to).
+Status WriteValidated(const model::RegistryData& data, const model::RegistryData& stored,
                       store::RegistryWriter& writer) {
-  PG_ASSIGN_OR_RETURN(model::RegistryData stored, reader.LoadRegistry());
   std::vector<model::FacilityId> known;
   for (const auto& f : stored.facilities) known.push_back(f.id);
   if (auto problems = model::ValidateRegistry(data, known); !problems.empty()) {
@@ -346,8 +346,9 @@ Status StoreBayEvents(const BayEventSet& set, ReplayStore store) {
   model::RegistryData data;
   data.facilities = set.zones;
   data.bays = set.bays;
-  PG_RETURN_IF_ERROR(
-      WriteValidated(data, store.get<store::RegistryReader>(), store.get<store::RegistryWriter>()));
+  PG_ASSIGN_OR_RETURN(model::RegistryData stored,
+                      store.get<store::RegistryReader>().LoadRegistry());
+  PG_RETURN_IF_ERROR(WriteValidated(data, stored, store.get<store::RegistryWriter>()));
   constexpr size_t kBatch = 20'000;
   for (size_t i = 0; i < set.events.size(); i += kBatch) {
     size_t n = std::min(kBatch, set.events.size() - i);
@@ -405,8 +406,7 @@ Result<ChargerSiteReport> StoreChargerSites(const datasets::Dataset& data, Repla
     }
   }
   if (!unplaced.empty()) return Unplaced(unplaced, "charging stations");
-  PG_RETURN_IF_ERROR(
-      WriteValidated(reg, store.get<store::RegistryReader>(), store.get<store::RegistryWriter>()));
+  PG_RETURN_IF_ERROR(WriteValidated(reg, stored, store.get<store::RegistryWriter>()));
   report.registered = reg.chargers.size();
   state::RollupBuilder rollups(std::chrono::minutes(5), std::chrono::minutes(15));
   for (const auto& s : data.series) {
@@ -458,7 +458,7 @@ Result<int> RegisterReplayedFacilities(const std::vector<Reading>& readings,
     data.facilities.push_back(std::move(f));
   }
   if (!unplaced.empty()) return Unplaced(unplaced, "facilities");
-  if (!data.facilities.empty()) PG_RETURN_IF_ERROR(WriteValidated(data, store, store));
+  if (!data.facilities.empty()) PG_RETURN_IF_ERROR(WriteValidated(data, existing, store));
   return static_cast<int>(data.facilities.size());
 }
 
