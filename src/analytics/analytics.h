@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/crs.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "registry/registry.h"
@@ -326,7 +327,9 @@ std::pair<int64_t, std::string> SuggestPrice(int64_t current_fen, double mean_oc
 inline constexpr std::string_view kSections[] = {"summary",  "occupancy", "heatmap",  "facilities",
                                                  "pricing",  "pressure",  "onstreet", "ev",
                                                  "buildout", "quality",   "signs",    "forecast"};
-// One section (or "all") as JSON text. Errors: kNotFound (field "section") for another name.
-Result<std::string> SectionJson(const WeekFigures& figures, std::string_view section);
+// One section (or "all") as JSON text, locations shown in `crs`. Errors: kNotFound (field
+// "section") for another name.
+Result<std::string> SectionJson(const WeekFigures& figures, std::string_view section,
+                                Crs crs = Crs::kWgs84);
 
 }  // namespace pg::analytics

@@ -20,7 +20,11 @@ json Opt(const std::optional<T>& v) {
 }
 
 // A location as [lat, lon].
-json LatLonJson(const LatLon& at) { return {at.lat, at.lon}; }
+// A WGS-84 location shown in `crs` as [lat, lon].
+json LatLonJson(const LatLon& inside, Crs crs) {
+  const LatLon at = FromWgs84(inside, crs);
+  return {at.lat, at.lon};
+}
 
 // The week, its bounds in the city's time, the scope and the city: what every section starts with.
 json HeadJson(const WeekFigures& w, const date::time_zone* zone) {
@@ -52,12 +56,12 @@ json KpisJson(const OccupancyKpis& k, const date::time_zone* zone) {
 }
 
 // One facility's occupancy figures.
-json FacilityJson(const FacilityFigures& f) {
+json FacilityJson(const FacilityFigures& f, Crs crs) {
   return {{"id", f.id},
           {"name", {{"zh", f.name.zh}, {"en", f.name.en}}},
           {"district", f.district},
           {"kind", model::Name(f.kind)},
-          {"location", LatLonJson(f.location)},
+          {"location", LatLonJson(f.location, crs)},
           {"capacity", f.capacity},
           {"mean_occupancy", Opt(f.mean_occupancy)},
           {"peak_occupancy", Opt(f.peak_occupancy)},
@@ -98,7 +102,7 @@ json PricingJson(const std::vector<FacilityFigures>& facilities) {
 }
 
 // Each district's demand against its supply.
-json PressureJson(const std::vector<DistrictPressure>& pressure) {
+json PressureJson(const std::vector<DistrictPressure>& pressure, Crs crs) {
   json arr = json::array();
   for (const auto& p : pressure) {
     arr.push_back({{"district", p.district},
@@ -107,13 +111,13 @@ json PressureJson(const std::vector<DistrictPressure>& pressure) {
                    {"mean_occupancy", Opt(p.mean_occupancy)},
                    {"peak_occupancy", Opt(p.peak_occupancy)},
                    {"saturated_hours", p.saturated_hours},
-                   {"centre", LatLonJson(p.centre)}});
+                   {"centre", LatLonJson(p.centre, crs)}});
   }
   return arr;
 }
 
 // The on-street figures; with `detail`, each zone and each bay overstayed too.
-json OnStreetJson(const OnStreet& o, bool detail) {
+json OnStreetJson(const OnStreet& o, bool detail, Crs crs) {
   json on = {{"bays", o.bays},
              {"bays_reporting", o.bays_reporting},
              {"sessions", o.sessions},
@@ -136,7 +140,7 @@ json OnStreetJson(const OnStreet& o, bool detail) {
   json points = json::array();
   for (const auto& p : o.points) {
     points.push_back(
-        {{"bay", p.bay}, {"location", LatLonJson(p.location)}, {"overstays", p.overstays}});
+        {{"bay", p.bay}, {"location", LatLonJson(p.location, crs)}, {"overstays", p.overstays}});
   }
   on["overstay_bays"] = points;
   return on;
@@ -266,24 +270,24 @@ json ForecastJson(const ForecastAccuracy& f) {
 
 // Adds the occupancy sections `want` asks for to `head`.
 template <typename Want>
-void AddOccupancyJson(const WeekFigures& w, const date::time_zone* zone, const Want& want,
+void AddOccupancyJson(const WeekFigures& w, const date::time_zone* zone, Crs crs, const Want& want,
                       json& head) {
   if (want("summary") || want("occupancy")) head["kpis"] = KpisJson(w.kpis, zone);
   if (want("occupancy") || want("facilities")) {
     json arr = json::array();
-    for (const auto& f : w.facilities) arr.push_back(FacilityJson(f));
+    for (const auto& f : w.facilities) arr.push_back(FacilityJson(f, crs));
     head["facilities"] = arr;
     head["most_saturated"] = w.most_saturated;
     head["most_underused"] = w.most_underused;
   }
   if (want("heatmap")) head["heat_maps"] = HeatMapsJson(w.heat_maps);
   if (want("pricing")) head["pricing"] = PricingJson(w.facilities);
-  if (want("summary") || want("pressure")) head["pressure"] = PressureJson(w.pressure);
+  if (want("summary") || want("pressure")) head["pressure"] = PressureJson(w.pressure, crs);
 }
 
 }  // namespace
 
-Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) {
+Result<std::string> SectionJson(const WeekFigures& w, std::string_view section, Crs crs) {
   if (section != "all" && std::ranges::find(kSections, section) == std::end(kSections)) {
     return NotFound(fmt::format("no analytics section '{}'; sections: {}, all", section,
                                 fmt::join(kSections, ", ")),
@@ -293,9 +297,9 @@ Result<std::string> SectionJson(const WeekFigures& w, std::string_view section) 
   const date::time_zone* zone = zone_or.ok() ? *zone_or : nullptr;
   auto want = [&](std::string_view s) { return section == "all" || section == s; };
   json head = HeadJson(w, zone);
-  AddOccupancyJson(w, zone, want, head);
+  AddOccupancyJson(w, zone, crs, want, head);
   if (want("summary") || want("onstreet")) {
-    head["on_street"] = OnStreetJson(w.on_street, want("onstreet"));
+    head["on_street"] = OnStreetJson(w.on_street, want("onstreet"), crs);
   }
   if (want("summary") || want("ev")) AddChargingJson(w, want("ev"), head);
   if (want("summary") || want("buildout")) AddBuildOutJson(w, head);

@@ -106,6 +106,8 @@ void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& conte
         auto reg = c->registry();
         const std::string& section = req.path_params.at("section");
         const auto& zone = reg->time_zone();
+        auto crs = CrsParam(req);
+        if (!crs.ok()) return ProblemFromStatus(crs.status());
         analytics::Week week;
         if (auto w = req.Query("week")) {
           auto parsed = analytics::ParseIsoWeek(*w, zone);
@@ -118,11 +120,11 @@ void RegisterAnalyticsApi(http::Server& server, const AnalyticsApiContext& conte
         bool with_forecast = section == "forecast" || section == "all";
         auto now = cache->Get(*reg, week, district, with_forecast);
         if (!now.ok()) return ProblemFromStatus(now.status());
-        auto body = analytics::SectionJson(**now, section);
+        auto body = analytics::SectionJson(**now, section, *crs);
         if (!body.ok()) return ProblemFromStatus(body.status());
         auto prev = cache->Get(*reg, analytics::PreviousWeek(week, zone), district, with_forecast);
         if (!prev.ok()) return ProblemFromStatus(prev.status());
-        auto prev_body = analytics::SectionJson(**prev, section);
+        auto prev_body = analytics::SectionJson(**prev, section, *crs);
         if (!prev_body.ok()) return ProblemFromStatus(prev_body.status());
         json j = json::parse(*body);
         j["previous"] = json::parse(*prev_body);

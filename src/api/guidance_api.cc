@@ -142,16 +142,17 @@ class Writer {
 
 std::string_view LangCode(guidance::Lang lang) { return lang == guidance::Lang::kZh ? "zh" : "en"; }
 
-void WritePoint(Writer& w, const routing::SnappedPoint& p) {
+void WritePoint(Writer& w, const routing::SnappedPoint& p, Crs crs) {
+  const LatLon shown = FromWgs84(p.location, crs);
   w.Begin('{');
-  w.Key("lat").Fixed(p.location.lat, 7);
-  w.Key("lon").Fixed(p.location.lon, 7);
+  w.Key("lat").Fixed(shown.lat, 7);
+  w.Key("lon").Fixed(shown.lon, 7);
   w.Key("snap_distance_m").Fixed(p.snap_distance_m, 1);
   w.End('}');
 }
 
 void WritePlace(Writer& w, const guidance::RankedPlace& r, size_t rank,
-                const registry::Registry& reg, const GuidanceRequest& req, Timestamp now) {
+                const registry::Registry& reg, const GuidanceRequest& req, Timestamp now, Crs crs) {
   const auto& zone = reg.time_zone();
   const guidance::Availability& a = r.availability;
   w.Begin('{');
@@ -167,8 +168,9 @@ void WritePlace(Writer& w, const guidance::RankedPlace& r, size_t rank,
   w.Key("name").String(r.name.In(LangCode(req.lang)));
   w.Key("entrance").Begin('{');
   w.Key("id").String(r.entrance_id);
-  w.Key("lat").Fixed(r.entrance.lat, 7);
-  w.Key("lon").Fixed(r.entrance.lon, 7);
+  const LatLon entrance = FromWgs84(r.entrance, crs);
+  w.Key("lat").Fixed(entrance.lat, 7);
+  w.Key("lon").Fixed(entrance.lon, 7);
   w.End('}');
   w.Key("drive").Optional(r.drive_time_ms, [&](uint32_t ms) {
     w.Begin('{');
@@ -241,7 +243,8 @@ void WritePlace(Writer& w, const guidance::RankedPlace& r, size_t rank,
     w.Key("geometry").Begin('{');
     w.Key("type").String("LineString");
     w.Key("coordinates").Begin('[');
-    for (const LatLon& p : r.route) {
+    for (const LatLon& inside : r.route) {
+      const LatLon p = FromWgs84(inside, crs);
       w.Begin('[').Fixed(p.lon, 7).Fixed(p.lat, 7).End(']');
     }
     w.End(']').End('}').End('}');
@@ -256,13 +259,17 @@ Response Problem(const Status& s) {
 
 }  // namespace
 
-Result<GuidanceRequest> ParseGuidanceRequest(const Query& query, Timestamp now) {
-  GuidanceRequest r;
+Result<GuidanceQuery> ParseGuidanceRequest(const Query& query, Timestamp now) {
+  GuidanceQuery q;
+  GuidanceRequest& r = q.request;
+  PG_ASSIGN_OR_RETURN(q.crs, ParseCrs(Get(query, "crs").value_or(""), "crs"));
   auto dest = Get(query, "dest");
   if (!dest) return InvalidArgument("required, as lat,lon", "dest");
-  PG_ASSIGN_OR_RETURN(r.dest, ParseLatLon(*dest, "dest"));
+  PG_ASSIGN_OR_RETURN(LatLon given_dest, ParseLatLon(*dest, "dest"));
+  r.dest = ToWgs84(given_dest, q.crs);
   if (auto v = Get(query, "origin")) {
-    PG_ASSIGN_OR_RETURN(r.origin, ParseLatLon(*v, "origin"));
+    PG_ASSIGN_OR_RETURN(LatLon given_origin, ParseLatLon(*v, "origin"));
+    r.origin = ToWgs84(given_origin, q.crs);
   }
   if (auto v = Get(query, "arrive")) {
     PG_ASSIGN_OR_RETURN(r.arrive, ArrivalTime(*v, "arrive", now));
@@ -313,19 +320,20 @@ Result<GuidanceRequest> ParseGuidanceRequest(const Query& query, Timestamp now) 
     PG_ASSIGN_OR_RETURN(double yuan, RealNumber(*v, "value_of_time", 1, 1000, "yuan per hour"));
     r.value_of_time_fen_per_hour = std::llround(yuan * 100);
   }
-  return r;
+  return q;
 }
 
 std::string GuidanceJson(const guidance::GuidanceAnswer& a, const registry::Registry& reg,
-                         const guidance::GuidanceParams& params) {
+                         const guidance::GuidanceParams& params, Crs crs) {
   const GuidanceRequest& req = a.request;
   const auto& zone = reg.time_zone();
   Writer w;
   w.Begin('{');
   w.Key("time").String(FormatRfc3339(a.now, zone));
   w.Key("dest");
-  WritePoint(w, a.dest);
-  w.Key("origin").Optional(a.origin, [&](const routing::SnappedPoint& p) { WritePoint(w, p); });
+  WritePoint(w, a.dest, crs);
+  w.Key("origin").Optional(a.origin,
+                           [&](const routing::SnappedPoint& p) { WritePoint(w, p, crs); });
   w.Key("request").Begin('{');
   w.Key("arrive").Optional(req.arrive, [&](Timestamp t) { w.String(FormatRfc3339(t, zone)); });
   w.Key("stay_minutes").Int(req.stay_minutes);
@@ -338,6 +346,7 @@ std::string GuidanceJson(const guidance::GuidanceAnswer& a, const registry::Regi
   w.Key("max_walk_m").Number(req.max_walk_m);
   w.Key("limit").Int(req.limit);
   w.Key("lang").String(LangCode(req.lang));
+  w.Key("crs").String(CrsName(crs));
   w.End('}');
   w.Key("parameters").Begin('{');
   w.Key("value_of_time_fen_per_hour")
@@ -353,12 +362,13 @@ std::string GuidanceJson(const guidance::GuidanceAnswer& a, const registry::Regi
   w.End('}');
   w.Key("candidates").Int(a.candidates);
   w.Key("results").Begin('[');
-  for (size_t i = 0; i < a.results.size(); ++i) WritePlace(w, a.results[i], i + 1, reg, req, a.now);
+  for (size_t i = 0; i < a.results.size(); ++i)
+    WritePlace(w, a.results[i], i + 1, reg, req, a.now, crs);
   w.End(']');
   if (req.vehicle == guidance::Vehicle::kEv) {
     w.Key("chargers").Begin('[');
     for (size_t i = 0; i < a.chargers.size(); ++i) {
-      WritePlace(w, a.chargers[i], i + 1, reg, req, a.now);
+      WritePlace(w, a.chargers[i], i + 1, reg, req, a.now, crs);
     }
     w.End(']');
   }
@@ -383,8 +393,8 @@ void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context
   auto c = std::make_shared<GuidanceApiContext>(context);
   server.Route("GET", "/api/v1/guidance", [c](const Request& req) {
     const Timestamp now = c->clock->Now();
-    auto request = ParseGuidanceRequest(req.query, now);
-    if (!request.ok()) return ProblemFromStatus(request.status());
+    auto query = ParseGuidanceRequest(req.query, now);
+    if (!query.ok()) return ProblemFromStatus(query.status());
     if (c->guide == nullptr) {
       return Response::Problem(503, "Service Unavailable",
                                "this city has no road graph: build it with `parkguide "
@@ -392,10 +402,11 @@ void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context
                                {}, "urn:parkguide:problem:no-road-graph");
     }
     auto snapshot = c->live->Snapshot();
-    auto answer = c->guide->Answer(*request, *snapshot, now, c->forecaster, c->live->rules());
+    auto answer = c->guide->Answer(query->request, *snapshot, now, c->forecaster, c->live->rules());
     if (!answer.ok()) return Problem(answer.status());
     if (c->answered) c->answered->fetch_add(1, std::memory_order_relaxed);
-    return Response::Json(200, GuidanceJson(*answer, c->guide->registry(), c->guide->params()));
+    return Response::Json(
+        200, GuidanceJson(*answer, c->guide->registry(), c->guide->params(), query->crs));
   });
 }
 

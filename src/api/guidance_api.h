@@ -20,6 +20,7 @@
 
 #include "api/http/server.h"
 #include "core/clock.h"
+#include "core/crs.h"
 #include "forecast/service.h"
 #include "guidance/guidance.h"
 #include "state/live_state.h"
@@ -35,15 +36,22 @@ struct GuidanceApiContext {
   std::atomic<int64_t>* answered = nullptr;
 };
 
+// A request as its asker gave it: the guidance request in WGS-84, and the coordinate system
+// its points were given in and its answer is to be shown in (`crs`).
+struct GuidanceQuery {
+  guidance::GuidanceRequest request;
+  Crs crs = Crs::kWgs84;
+};
+
 // The request from query parameters (name, value), as the API and the CLI take them.
 // Errors: kInvalidArgument naming the parameter (`dest` required; ranges in docs/guidance.md).
-Result<guidance::GuidanceRequest> ParseGuidanceRequest(
+Result<GuidanceQuery> ParseGuidanceRequest(
     const std::vector<std::pair<std::string, std::string>>& query, Timestamp now);
 
-// The answer as the API's JSON document; times in the city's zone. Deterministic: the same
-// answer gives the same bytes.
+// The answer as the API's JSON document, its points in `crs`; times in the city's zone.
+// Deterministic: the same answer gives the same bytes.
 std::string GuidanceJson(const guidance::GuidanceAnswer& answer, const registry::Registry& reg,
-                         const guidance::GuidanceParams& params);
+                         const guidance::GuidanceParams& params, Crs crs = Crs::kWgs84);
 
 // REQUIRES: context.live and context.clock set; everything outlives `server`.
 void RegisterGuidanceApi(http::Server& server, const GuidanceApiContext& context);

@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "api/http/client.h"
+#include "core/crs.h"
 #include "tests/support/guidance_city.h"
 
 namespace pg::api {
@@ -128,6 +130,50 @@ TEST_F(GuidanceApiTest, CountsAnsweredQueriesOnly) {
   EXPECT_EQ(answered_.load(), 2);
 }
 
+// A driver's app in GCJ-02 (Amap, Tencent) or BD-09 (Baidu) sends its own coordinates and gets
+// its own back: the same places in the same order as the WGS-84 twin, every point shifted.
+TEST_F(GuidanceApiTest, GcjAndBaiduRequestsGetTheWgs84TwinsAnswerInTheirOwnCoordinates) {
+  Serve();
+  auto in = [](const std::string& wgs, Crs crs) {
+    const LatLon p = FromWgs84(*ParseLatLon(wgs, "p"), crs);
+    return fmt::format("{:.9f},{:.9f}", p.lat, p.lon);
+  };
+  const json wgs =
+      json::parse(Get("/api/v1/guidance?dest=" + Dest() + "&origin=" + Origin() + "&limit=4").body);
+  ASSERT_EQ(wgs["results"].size(), 4u);
+  EXPECT_EQ(wgs["request"]["crs"], "wgs84");
+  for (Crs crs : {Crs::kGcj02, Crs::kBd09}) {
+    const std::string name(CrsName(crs));
+    auto r = Get("/api/v1/guidance?dest=" + in(Dest(), crs) + "&origin=" + in(Origin(), crs) +
+                 "&limit=4&crs=" + name);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json twin = json::parse(r.body);
+    EXPECT_EQ(twin["request"]["crs"], name);
+    ASSERT_EQ(twin["results"].size(), 4u) << name;
+    for (size_t i = 0; i < 4; ++i) {
+      const json &a = wgs["results"][i], &b = twin["results"][i];
+      EXPECT_EQ(a["facility"], b["facility"]) << name << " rank " << i + 1;
+      EXPECT_NEAR(a["score"]["expected_cost_s"].get<double>(),
+                  b["score"]["expected_cost_s"].get<double>(), 0.5);
+      const LatLon entrance{a["entrance"]["lat"], a["entrance"]["lon"]};
+      const LatLon shown = FromWgs84(entrance, crs);
+      EXPECT_NEAR(b["entrance"]["lat"].get<double>(), shown.lat, 2e-7) << name;
+      EXPECT_NEAR(b["entrance"]["lon"].get<double>(), shown.lon, 2e-7) << name;
+      EXPECT_GT(HaversineMeters(entrance, {b["entrance"]["lat"], b["entrance"]["lon"]}), 100);
+      const json& path = b["route"]["geometry"]["coordinates"];
+      ASSERT_FALSE(path.empty());
+      const LatLon door{b["entrance"]["lat"], b["entrance"]["lon"]};
+      const LatLon first{path.front()[1], path.front()[0]}, last{path.back()[1], path.back()[0]};
+      EXPECT_LT(std::min(HaversineMeters(first, door), HaversineMeters(last, door)), 50)
+          << "the walk meets the entrance, both in " << name;
+    }
+    const LatLon dest{twin["dest"]["lat"], twin["dest"]["lon"]};
+    // BD-09's inverse is closed-form and good to a few decimetres (core/crs.h).
+    EXPECT_LT(HaversineMeters(ToWgs84(dest, crs), {wgs["dest"]["lat"], wgs["dest"]["lon"]}),
+              crs == Crs::kBd09 ? 0.5 : 0.05);
+  }
+}
+
 TEST_F(GuidanceApiTest, BadParametersAreProblemsNamingTheParameter) {
   Serve();
   ExpectProblem("/api/v1/guidance", 400, "dest");
@@ -144,6 +190,7 @@ TEST_F(GuidanceApiTest, BadParametersAreProblemsNamingTheParameter) {
   ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&lang=fr", 400, "lang");
   ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&accessible=maybe", 400, "accessible");
   ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&value_of_time=0", 400, "value_of_time");
+  ExpectProblem("/api/v1/guidance?dest=" + Dest() + "&crs=wgs-72", 400, "crs");
 }
 
 TEST_F(GuidanceApiTest, DestinationOffTheNetworkIs422NamingDest) {

@@ -92,12 +92,14 @@ class Handlers {
     if (*facilities) {
       for (std::string_view id : **facilities) client->filter.facilities.emplace_back(id);
     }
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     if (auto b = req.Query("bbox")) {
       auto box = ParseBoundingBox(*b, "bbox");
       if (!box.ok()) {
         return Response::Problem(400, "Bad Request", "bbox: " + box.status().message(), "bbox");
       }
-      client->filter.bbox = *box;
+      client->filter.bbox = ToWgs84(*box, *crs);
     }
     if (auto t = req.Query("types")) {
       for (auto part : SplitString(*t, ',')) {

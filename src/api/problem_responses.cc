@@ -151,6 +151,10 @@ Result<int> IntParam(const http::Request& req, std::string_view name, int fallba
   return WholeNumber(*text, name, min, max);
 }
 
+Result<Crs> CrsParam(const http::Request& req) {
+  return ParseCrs(req.Query("crs").value_or(""), "crs");
+}
+
 Result<std::optional<std::string_view>> TextParam(const http::Request& req, std::string_view name,
                                                   size_t max_chars) {
   auto text = req.Query(name);

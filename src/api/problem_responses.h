@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/http/message.h"
+#include "core/crs.h"
 #include "core/status.h"
 #include "core/time.h"
 
@@ -68,6 +69,10 @@ Result<Timestamp> ArrivalTime(std::string_view text, std::string_view name, Time
 // naming the parameter.
 Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,
                      int max);
+
+// `crs`: the coordinate system the request's coordinates are in and its answer's are shown in
+// (core/crs.h), WGS-84 when absent. Errors: kInvalidArgument naming `crs`.
+Result<Crs> CrsParam(const http::Request& req);
 
 // A query parameter of free text: plain text (core/text_bounds.h) of at most `max_chars`
 // characters; nullopt when absent. Errors: kInvalidArgument naming it.

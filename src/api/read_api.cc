@@ -15,6 +15,7 @@
 #include "core/geo.h"
 #include "core/strings.h"
 #include "core/text_bounds.h"
+#include "model/model_crs.h"
 #include "model/model_json.h"
 #include "model/validation.h"
 #include "model/vocabulary.h"
@@ -89,8 +90,8 @@ json PageJson(const Request& req, json items, size_t total, const Page& page) {
 }
 
 json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
-                  const model::Facility& f, Timestamp now, const state::LiveRules& rules) {
-  json j = model::ToJson(f);
+                  const model::Facility& f, Timestamp now, const state::LiveRules& rules, Crs crs) {
+  json j = model::ToJson(model::ShownIn(f, crs));
   j["live"] = FacilityLiveJson(reg, state::ViewFacility(reg, snap, f, now, rules));
   j["bays"] = reg.BaysOf(f.id).size();
   return j;
@@ -99,23 +100,26 @@ json FacilityJson(const registry::Registry& reg, const state::LiveSnapshot& snap
 // The charger as state::ViewCharger sees it: every reported status with its time, and what may
 // be believed of them now (`state`, `available`: null when stale or unknown, 0 when faulted).
 json ChargerJson(const registry::Registry& reg, const state::LiveSnapshot& snap,
-                 const model::Charger& c, Timestamp now, const state::LiveRules& rules) {
-  json j = model::ToJson(c);
+                 const model::Charger& c, Timestamp now, const state::LiveRules& rules, Crs crs) {
+  json j = model::ToJson(model::ShownIn(c, crs));
   j["live"] = ChargerLiveJson(reg, state::ViewCharger(snap, c, now, rules));
   return j;
 }
 
 // Filters shared by the facility and charger lists.
 struct Filters {
-  std::optional<BoundingBox> bbox;
+  Crs crs = Crs::kWgs84;            // of `bbox` as given, and of the answer
+  std::optional<BoundingBox> bbox;  // WGS-84
   std::vector<model::FacilityKind> kinds;
   std::string district;
 };
 
 Result<Filters> FilterParams(const Request& req, bool kinds_allowed) {
   Filters f;
+  PG_ASSIGN_OR_RETURN(f.crs, CrsParam(req));
   if (auto b = req.Query("bbox")) {
-    PG_ASSIGN_OR_RETURN(f.bbox, ParseBoundingBox(*b, "bbox"));
+    PG_ASSIGN_OR_RETURN(BoundingBox given, ParseBoundingBox(*b, "bbox"));
+    f.bbox = ToWgs84(given, f.crs);
   }
   if (auto k = req.Query("kind"); k && kinds_allowed) {
     for (auto part : SplitString(*k, ',')) {
@@ -157,9 +161,11 @@ class Handlers {
     return JsonResponse(200, std::move(j));
   }
 
-  Response City(const Request&) {
+  Response City(const Request& req) {
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     auto reg = c_.live->registry();
-    json j = model::ToJson(reg->city());
+    json j = model::ToJson(model::ShownIn(reg->city(), *crs));
     j["counts"] = {{"facilities", reg->facilities().size()},
                    {"bays", reg->bays().size()},
                    {"chargers", reg->chargers().size()},
@@ -188,17 +194,19 @@ class Handlers {
     json items = json::array();
     for (size_t i = page->offset;
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
-      items.push_back(FacilityJson(*reg, *snap, *matches[i], now, c_.live->rules()));
+      items.push_back(FacilityJson(*reg, *snap, *matches[i], now, c_.live->rules(), filters->crs));
     }
     return JsonResponse(200, PageJson(req, std::move(items), matches.size(), *page));
   }
 
   Response Facility(const Request& req) {
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
     const model::Facility* f = reg->FindFacility(model::FacilityId(id));
     if (!f) return Response::Problem(404, "Not Found", fmt::format("no facility '{}'", id), "id");
-    json j = FacilityJson(*reg, *c_.live->Snapshot(), *f, c_.clock->Now(), c_.live->rules());
+    json j = FacilityJson(*reg, *c_.live->Snapshot(), *f, c_.clock->Now(), c_.live->rules(), *crs);
     json chargers = json::array();
     for (const auto* c : reg->ChargersOf(f->id)) chargers.push_back(c->id.str());
     j["chargers"] = std::move(chargers);
@@ -375,6 +383,8 @@ class Handlers {
   Response Bays(const Request& req) {
     auto page = PageParams(req);
     if (!page.ok()) return ProblemFromStatus(page.status());
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     auto reg = c_.live->registry();
     auto snap = c_.live->Snapshot();
     std::optional<std::string_view> facility = req.Query("facility");
@@ -390,7 +400,7 @@ class Handlers {
     Timestamp now = c_.clock->Now();
     for (size_t i = page->offset;
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
-      json j = model::ToJson(*matches[i]);
+      json j = model::ToJson(model::ShownIn(*matches[i], *crs));
       const state::BayLive* live = snap->FindBay(matches[i]->id.str());
       if (!live || !live->known) {
         j["live"] = {{"occupied", nullptr}, {"since", nullptr}, {"updated", nullptr}};
@@ -433,18 +443,21 @@ class Handlers {
     json items = json::array();
     for (size_t i = page->offset;
          i < matches.size() && i < static_cast<size_t>(page->offset + page->limit); ++i) {
-      items.push_back(ChargerJson(*reg, *snap, *matches[i], c_.clock->Now(), c_.live->rules()));
+      items.push_back(
+          ChargerJson(*reg, *snap, *matches[i], c_.clock->Now(), c_.live->rules(), filters->crs));
     }
     return JsonResponse(200, PageJson(req, std::move(items), matches.size(), *page));
   }
 
   Response Charger(const Request& req) {
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
     const model::Charger* c = reg->FindCharger(model::ChargerId(id));
     if (!c) return Response::Problem(404, "Not Found", fmt::format("no charger '{}'", id), "id");
     return JsonResponse(
-        200, ChargerJson(*reg, *c_.live->Snapshot(), *c, c_.clock->Now(), c_.live->rules()));
+        200, ChargerJson(*reg, *c_.live->Snapshot(), *c, c_.clock->Now(), c_.live->rules(), *crs));
   }
 
  private:

@@ -1,5 +1,6 @@
 #include "api/read_api.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/client.h"
+#include "core/crs.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -187,6 +189,38 @@ TEST_F(ReadApiTest, BboxAndKindFilters) {
   EXPECT_EQ(both["total"], 2);
 }
 
+// GCJ-02 and BD-09 at the edge (issue 17): every coordinate of an answer is shown in the crs
+// asked for, a bbox given in it selects what the WGS-84 twin selects, and the default is WGS-84.
+TEST_F(ReadApiTest, CoordinatesAreShownAndFilteredInTheCrsAsked) {
+  const LatLon f1{34.00, 113.80};
+  auto wgs = json::parse(Get("/api/v1/facilities/F1").body);
+  EXPECT_DOUBLE_EQ(wgs["location"]["lat"].get<double>(), f1.lat);
+  for (const char* crs : {"gcj02", "bd09", "GCJ-02"}) {
+    const LatLon expected = FromWgs84(f1, *ParseCrs(crs, "crs"));
+    auto one = json::parse(Get(std::string("/api/v1/facilities/F1?crs=") + crs).body);
+    EXPECT_NEAR(one["location"]["lat"].get<double>(), expected.lat, 1e-9) << crs;
+    EXPECT_NEAR(one["location"]["lon"].get<double>(), expected.lon, 1e-9) << crs;
+    EXPECT_GT(HaversineMeters({one["location"]["lat"], one["location"]["lon"]}, f1), 100) << crs;
+  }
+  const LatLon gcj = Wgs84ToGcj02(f1);
+  auto charger = json::parse(Get("/api/v1/chargers/C1?crs=gcj02").body);
+  EXPECT_NEAR(charger["location"]["lat"].get<double>(), gcj.lat, 1e-9);
+  auto list = json::parse(Get("/api/v1/chargers?crs=bd09").body);
+  EXPECT_NEAR(list["items"][0]["location"]["lon"].get<double>(), FromWgs84(f1, Crs::kBd09).lon,
+              1e-9);
+
+  // The WGS-84 box 113.79,33.99,113.82,34.02 holds F1 and F2; its GCJ-02 twin holds the same two,
+  // and the WGS-84 box read as GCJ-02 (off by hundreds of metres) would not hold F1.
+  const BoundingBox box = FromWgs84(BoundingBox{33.99, 113.79, 34.02, 113.82}, Crs::kGcj02);
+  const std::string twin = fmt::format("{:.7f},{:.7f},{:.7f},{:.7f}", box.min_lon, box.min_lat,
+                                       box.max_lon, box.max_lat);
+  auto near = json::parse(Get("/api/v1/facilities?crs=gcj02&bbox=" + twin).body);
+  EXPECT_EQ(near["total"], 2);
+  const std::string around_f1 = "bbox=113.799,33.999,113.801,34.001";
+  EXPECT_EQ(json::parse(Get("/api/v1/facilities?" + around_f1).body)["total"], 1);
+  EXPECT_EQ(json::parse(Get("/api/v1/facilities?crs=gcj02&" + around_f1).body)["total"], 0);
+}
+
 TEST_F(ReadApiTest, BadParametersGiveProblemJsonNamingTheParameter) {
   for (auto [target, param] : {std::pair{"/api/v1/facilities?limit=0", "limit"},
                                {"/api/v1/facilities?limit=abc", "limit"},
@@ -195,6 +229,9 @@ TEST_F(ReadApiTest, BadParametersGiveProblemJsonNamingTheParameter) {
                                {"/api/v1/facilities?bbox=113.9,34,113.8,34.1", "bbox"},
                                {"/api/v1/facilities?kind=castle", "kind"},
                                {"/api/v1/chargers?lifecycle=someday", "lifecycle"},
+                               {"/api/v1/facilities?crs=mars", "crs"},
+                               {"/api/v1/facilities/F1?crs=EPSG:3857", "crs"},
+                               {"/api/v1/city?crs=gcj", "crs"},
                                {"/api/v1/facilities/F1/history?from=yesterday", "from"}}) {
     auto r = Get(target);
     EXPECT_EQ(r.status, 400) << target;

@@ -38,6 +38,15 @@ struct FixedBox {
 
 int32_t ToE7(double degrees) { return static_cast<int32_t>(std::lround(degrees * 1e7)); }
 
+FixedBox ToFixed(const BoundingBox& b) {
+  return FixedBox{ToE7(b.min_lat), ToE7(b.min_lon), ToE7(b.max_lat), ToE7(b.max_lon)};
+}
+
+// A point of the graph shown in `crs`; WGS-84 ones as stored, without a round trip through double.
+graph::FixedPoint Shown(const graph::FixedPoint& p, Crs crs) {
+  return crs == Crs::kWgs84 ? p : graph::FixedPoint::From(FromWgs84(p.ToLatLon(), crs));
+}
+
 // Degrees from 1e-7 degrees to 6 decimals, without going through a double's rounding.
 void AppendDegrees(std::string& out, int32_t e7) {
   int64_t micro = (static_cast<int64_t>(e7) + (e7 >= 0 ? 5 : -5)) / 10;
@@ -55,12 +64,14 @@ class RoadsHandler {
 
   Response Handle(const Request& req) const {
     // Parse and validate.
-    std::optional<FixedBox> query_box;
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
+    std::optional<FixedBox> query_box, given_box;  // WGS-84; in `crs`, as given
     if (auto text = req.Query("bbox")) {
       auto box = ParseBoundingBox(*text, "bbox");
       if (!box.ok()) return BadParam("bbox", box.status().message());
-      query_box =
-          FixedBox{ToE7(box->min_lat), ToE7(box->min_lon), ToE7(box->max_lat), ToE7(box->max_lon)};
+      given_box = ToFixed(*box);
+      query_box = ToFixed(ToWgs84(*box, *crs));
     }
     graph::Mode mode = graph::Mode::kCar;
     if (auto text = req.Query("mode")) {
@@ -105,13 +116,21 @@ class RoadsHandler {
       roads += count++ ? ",[" : "[";
       for (size_t i = 0; i < points.size(); ++i) {
         if (i) roads += ',';
-        AppendDegrees(roads, points[i].lon_e7);
+        const graph::FixedPoint p = Shown(points[i], *crs);
+        AppendDegrees(roads, p.lon_e7);
         roads += ',';
-        AppendDegrees(roads, points[i].lat_e7);
+        AppendDegrees(roads, p.lat_e7);
       }
       roads += ']';
     }
-    const FixedBox& shown = query_box ? *query_box : whole;
+    FixedBox shown;
+    if (given_box) {
+      shown = *given_box;
+    } else if (!whole.empty()) {
+      for (int32_t lat : {whole.min_lat, whole.max_lat}) {
+        for (int32_t lon : {whole.min_lon, whole.max_lon}) shown.Extend(Shown({lat, lon}, *crs));
+      }
+    }
     std::string body = fmt::format(R"({{"mode":"{}","bbox":[)", graph::ModeName(mode));
     if (shown.empty()) {
       body += "]";

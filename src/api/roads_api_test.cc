@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/client.h"
+#include "core/crs.h"
 #include "graph_build/graph_builder.h"
 #include "tests/support/roads_town.h"
 
@@ -56,6 +57,39 @@ TEST_F(RoadsApiTest, ListsEverySegmentAsLonLatPairsWithTheNetworksBox) {
       EXPECT_LE(p.lat, bbox[3].get<double>() + 1e-6);
     }
   }
+}
+
+TEST_F(RoadsApiTest, RoadsAreShownInTheCrsAskedAndItsBoxSelectsTheSameSegments) {
+  Serve(testing::RoadsTown());
+  const json wgs = json::parse(Get("/api/v1/roads").body);
+  const json gcj = json::parse(Get("/api/v1/roads?crs=gcj02").body);
+  ASSERT_EQ(gcj["count"], wgs["count"]);
+  for (size_t s = 0; s < wgs["roads"].size(); ++s) {
+    const json &a = wgs["roads"][s], &b = gcj["roads"][s];
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i + 1 < a.size(); i += 2) {
+      const LatLon shown = Wgs84ToGcj02({a[i + 1].get<double>(), a[i].get<double>()});
+      EXPECT_NEAR(b[i].get<double>(), shown.lon, 2e-6);
+      EXPECT_NEAR(b[i + 1].get<double>(), shown.lat, 2e-6);
+    }
+  }
+  const json& box = gcj["bbox"];
+  const json& first = gcj["roads"][0];
+  EXPECT_GE(first[0].get<double>(), box[0].get<double>() - 1e-6);
+  EXPECT_LE(first[1].get<double>(), box[3].get<double>() + 1e-6);
+  // The west half of the town given in GCJ-02 keeps what the WGS-84 west half keeps.
+  const json& b = wgs["bbox"];
+  const double mid_lon = (b[0].get<double>() + b[2].get<double>()) / 2;
+  const BoundingBox west{b[1].get<double>(), b[0].get<double>(), b[3].get<double>(), mid_lon};
+  const BoundingBox twin = FromWgs84(west, Crs::kGcj02);
+  const json part = json::parse(Get(fmt::format("/api/v1/roads?bbox={},{},{},{}", west.min_lon,
+                                                west.min_lat, west.max_lon, west.max_lat))
+                                    .body);
+  const json part_gcj =
+      json::parse(Get(fmt::format("/api/v1/roads?crs=gcj02&bbox={:.7f},{:.7f},{:.7f},{:.7f}",
+                                  twin.min_lon, twin.min_lat, twin.max_lon, twin.max_lat))
+                      .body);
+  EXPECT_EQ(part_gcj["count"], part["count"]);
 }
 
 TEST_F(RoadsApiTest, ABoundingBoxKeepsOnlySegmentsThatMeetIt) {

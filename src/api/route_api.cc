@@ -25,9 +25,11 @@ class RouteHandler {
 
   Response Handle(const Request& req) const {
     // Parse and validate.
-    auto from = RequiredPoint(req, "from");
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
+    auto from = RequiredPoint(req, "from", *crs);
     if (!from.ok()) return ProblemFromStatus(from.status());
-    auto to = RequiredPoint(req, "to");
+    auto to = RequiredPoint(req, "to", *crs);
     if (!to.ok()) return ProblemFromStatus(to.status());
     routing::Mode mode = routing::Mode::kCar;
     if (auto text = req.Query("mode")) {
@@ -57,9 +59,9 @@ class RouteHandler {
     json body{{"mode", graph::ModeName(mode)},
               {"time_s", RoundTo(route->cost.travel_time_s(), 10)},
               {"distance_m", RoundTo(route->cost.distance_m(), 10)},
-              {"from", SnappedPointJson(*from_snap)},
-              {"to", SnappedPointJson(*to_snap)},
-              {"geometry", LineStringJson(route->geometry)}};
+              {"from", SnappedPointJson(*from_snap, *crs)},
+              {"to", SnappedPointJson(*to_snap, *crs)},
+              {"geometry", LineStringJson(route->geometry, *crs)}};
     return JsonResponse(200, std::move(body));
   }
 

@@ -1,10 +1,12 @@
 #include "api/route_api.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "api/http/client.h"
+#include "core/crs.h"
 #include "routing/route_query.h"
 #include "tests/support/roads_town.h"
 
@@ -65,6 +67,28 @@ TEST_F(RouteApiTest, AnswersTimeDistanceAndALineStringAsTheQueryDoes) {
       Get(std::string("/api/v1/route?from=") + kFrom + "&to=" + kTo + "&mode=foot").body);
   EXPECT_EQ(walk["mode"], "foot");
   EXPECT_LT(walk["distance_m"].get<double>(), body["distance_m"].get<double>());
+}
+
+TEST_F(RouteApiTest, AGcjRequestIsTheWgs84RouteShownInGcj) {
+  Serve(testing::RoadsTown());
+  const json wgs = json::parse(Get(std::string("/api/v1/route?from=") + kFrom + "&to=" + kTo).body);
+  const LatLon from = Wgs84ToGcj02({33.9995, 113.806}), to = Wgs84ToGcj02({34.0, 113.8054});
+  auto r = Get(fmt::format("/api/v1/route?from={:.9f},{:.9f}&to={:.9f},{:.9f}&crs=gcj02", from.lat,
+                           from.lon, to.lat, to.lon));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json gcj = json::parse(r.body);
+  EXPECT_NEAR(gcj["time_s"].get<double>(), wgs["time_s"].get<double>(), 0.051);
+  EXPECT_NEAR(gcj["distance_m"].get<double>(), wgs["distance_m"].get<double>(), 0.051);
+  const json &a = wgs["geometry"]["coordinates"], &b = gcj["geometry"]["coordinates"];
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const LatLon shown = Wgs84ToGcj02({a[i][1], a[i][0]});
+    EXPECT_NEAR(b[i][0].get<double>(), shown.lon, 2e-7);
+    EXPECT_NEAR(b[i][1].get<double>(), shown.lat, 2e-7);
+  }
+  EXPECT_NEAR(gcj["from"]["lat"].get<double>(), from.lat, 2e-7);
+  EXPECT_EQ(Get(std::string("/api/v1/route?from=") + kFrom + "&to=" + kTo + "&crs=utm").status,
+            400);
 }
 
 TEST_F(RouteApiTest, ModeDefaultsToCar) {

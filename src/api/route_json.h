@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "api/http/message.h"
+#include "core/crs.h"
 #include "core/geo.h"
 #include "core/status.h"
 #include "routing/road_network.h"
@@ -24,15 +25,15 @@ namespace pg::api {
 // JSON writer then prints in its shortest form (113.84, not 113.83999999999999).
 double RoundTo(double value, double scale);
 
-// The query parameter `name` as lat,lon. Errors: kInvalidArgument naming `name` when it is
-// missing or malformed.
-Result<LatLon> RequiredPoint(const http::Request& req, std::string_view name);
+// The query parameter `name` as lat,lon given in `crs`, in WGS-84. Errors: kInvalidArgument
+// naming `name` when it is missing or malformed.
+Result<LatLon> RequiredPoint(const http::Request& req, std::string_view name, Crs crs);
 
-// {"lat": …, "lon": …, "snap_distance_m": …} of where a point landed on the road.
-nlohmann::json SnappedPointJson(const routing::SnappedPoint& p);
+// {"lat": …, "lon": …, "snap_distance_m": …} of where a point landed on the road, shown in `crs`.
+nlohmann::json SnappedPointJson(const routing::SnappedPoint& p, Crs crs);
 
-// A GeoJSON LineString of `points` ([lon, lat] pairs, to 1e-7 degrees).
-nlohmann::json LineStringJson(std::span<const LatLon> points);
+// A GeoJSON LineString of WGS-84 `points` shown in `crs` ([lon, lat] pairs, to 1e-7 degrees).
+nlohmann::json LineStringJson(std::span<const LatLon> points, Crs crs);
 
 // The answer to a failed snap: 400 for an invalid coordinate, else 422
 // urn:parkguide:problem:unsnappable-point naming the field.

@@ -9,6 +9,7 @@
 
 #include "core/strings.h"
 #include "core/text_bounds.h"
+#include "model/model_crs.h"
 #include "model/model_json.h"
 #include "registry/registry.h"
 #include "signs/controller_messages.h"
@@ -25,6 +26,11 @@ constexpr int kDefaultLimit = 1000;
 constexpr int kMaxLimit = 10'000;
 
 std::string ETag(int64_t seq) { return fmt::format("\"{}\"", seq); }
+
+// Who long-polls a sign waits for its answer in the coordinate system they asked for.
+std::string WaitKey(std::string_view sign, Crs crs) {
+  return fmt::format("{} {}", sign, CrsName(crs));
+}
 
 // Whether an If-None-Match value names `etag` (a list, weak forms and "*" included).
 bool Matches(std::string_view if_none_match, const std::string& etag) {
@@ -96,8 +102,8 @@ json OverrideJson(const registry::Registry& reg, const store::SignOverrideRecord
 }
 
 json SignJson(const registry::Registry& reg, const model::Sign& def,
-              const signs::SignSnapshot& snap) {
-  json j = model::ToJson(def);
+              const signs::SignSnapshot& snap, Crs crs) {
+  json j = model::ToJson(model::ShownIn(def, crs));
   json content = signs::ToJson(snap.content);
   content["seq"] = snap.seq;
   content["published"] = OptionalTime(reg, snap.published);
@@ -221,8 +227,8 @@ class Handlers {
 
   // The full answer for one sign, with its ETag.
   Response Render(const registry::Registry& reg, const model::Sign& def,
-                  const signs::SignSnapshot& snap) {
-    Response r = JsonResponse(200, SignJson(reg, def, snap));
+                  const signs::SignSnapshot& snap, Crs crs) {
+    Response r = JsonResponse(200, SignJson(reg, def, snap, crs));
     r.headers.emplace_back("ETag", ETag(snap.seq));
     r.headers.emplace_back("Cache-Control", "no-cache");
     return r;
@@ -230,19 +236,23 @@ class Handlers {
 
   // A content was published: answer whoever waits for this sign.
   void OnContent(const model::SignId& sign, int64_t /*seq*/) {
-    auto waiting = waiters_.Take(sign.str());
-    if (waiting.empty()) return;
-    auto reg = c_.live->registry();
-    const model::Sign* def = reg->FindSign(sign);
-    auto snap = c_.signs->Current(sign);
-    if (!def || !snap) return;
-    Response r = Render(*reg, *def, *snap);
-    for (const auto& p : waiting) p->Respond(r);
+    for (Crs crs : {Crs::kWgs84, Crs::kGcj02, Crs::kBd09}) {
+      auto waiting = waiters_.Take(WaitKey(sign.str(), crs));
+      if (waiting.empty()) continue;
+      auto reg = c_.live->registry();
+      const model::Sign* def = reg->FindSign(sign);
+      auto snap = c_.signs->Current(sign);
+      if (!def || !snap) return;
+      Response r = Render(*reg, *def, *snap, crs);
+      for (const auto& p : waiting) p->Respond(r);
+    }
   }
 
   Response List(const Request& req) {
     auto limit = IntParam(req, "limit", 100, 1, 1000);
     if (!limit.ok()) return ProblemFromStatus(limit.status());
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     auto offset = IntParam(req, "offset", 0, 0, 1 << 30);
     if (!offset.ok()) return ProblemFromStatus(offset.status());
     std::optional<int> level;
@@ -261,7 +271,8 @@ class Handlers {
     const size_t end = static_cast<size_t>(*offset) + static_cast<size_t>(*limit);
     for (size_t i = *offset; i < matches.size() && i < end; ++i) {
       auto snap = c_.signs->Current(matches[i]->id);
-      items.push_back(snap ? SignJson(*reg, *matches[i], *snap) : model::ToJson(*matches[i]));
+      const model::Sign shown = model::ShownIn(*matches[i], *crs);
+      items.push_back(snap ? SignJson(*reg, *matches[i], *snap, *crs) : model::ToJson(shown));
     }
     json j{{"items", std::move(items)},
            {"total", matches.size()},
@@ -280,6 +291,8 @@ class Handlers {
   Response One(const Request& req) {
     auto wait = IntParam(req, "wait", 0, 0, kMaxWaitSeconds);
     if (!wait.ok()) return ProblemFromStatus(wait.status());
+    auto crs = CrsParam(req);
+    if (!crs.ok()) return ProblemFromStatus(crs.status());
     auto reg = c_.live->registry();
     const std::string& id = req.path_params.at("id");
     const model::Sign* def = reg->FindSign(model::SignId(id));
@@ -287,14 +300,16 @@ class Handlers {
     if (!def || !snap) return NoSign(id);
     std::string etag = ETag(snap->seq);
     std::string if_none_match = req.Header("if-none-match");
-    if (if_none_match.empty() || !Matches(if_none_match, etag)) return Render(*reg, *def, *snap);
+    if (if_none_match.empty() || !Matches(if_none_match, etag)) {
+      return Render(*reg, *def, *snap, *crs);
+    }
     if (*wait == 0) return NotModified(etag);
     auto pending =
         std::make_shared<http::PendingResponse>(std::chrono::seconds(*wait), NotModified(etag));
-    waiters_.Add(id, pending);
+    waiters_.Add(WaitKey(id, *crs), pending);
     // A content published between the first look and Add would otherwise be missed.
     auto now = c_.signs->Current(model::SignId(id));
-    if (now && now->seq != snap->seq) pending->Respond(Render(*reg, *def, *now));
+    if (now && now->seq != snap->seq) pending->Respond(Render(*reg, *def, *now, *crs));
     return Response::Later(pending);
   }
 

@@ -9,6 +9,7 @@
 
 #include "api/http/client.h"
 #include "api/openapi.h"
+#include "core/crs.h"
 #include "core/text_bounds.h"
 #include "events/event_bus.h"
 #include "store/store.h"
@@ -179,6 +180,32 @@ TEST_F(SignsApiTest, LongPollAnswersWithTheNextContentOrNotModified) {
   ASSERT_EQ(answer.status, 200);
   EXPECT_EQ(answer.Header("etag"), "\"2\"");
   EXPECT_EQ(json::parse(answer.body)["content"]["lines"][0]["count"], 12);
+}
+
+// A controller long-polling in GCJ-02 gets its answer in GCJ-02, and one in WGS-84 beside it
+// in WGS-84: waiters are kept apart by the crs they asked for.
+TEST_F(SignsApiTest, SignsAreShownInTheCrsAskedAlsoToLongPollers) {
+  Count("F1", 40);
+  signs_->Step();
+  const LatLon gcj = Wgs84ToGcj02({34.0, 113.8});
+  auto list = json::parse(Get("/api/v1/signs?crs=gcj02").body);
+  EXPECT_NEAR(list["items"][0]["location"]["lat"].get<double>(), gcj.lat, 1e-9);
+  EXPECT_EQ(Get("/api/v1/signs/S1?crs=mars").status, 400);
+  http::ClientResponse in_gcj, in_wgs;
+  std::thread a([&] {
+    in_gcj = Get("/api/v1/signs/S1?wait=30&crs=gcj02", {{"If-None-Match", "\"1\""}});
+  });
+  std::thread b([&] { in_wgs = Get("/api/v1/signs/S1?wait=30", {{"If-None-Match", "\"1\""}}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  clock_.Advance(std::chrono::seconds(10));
+  Count("F1", 12);
+  signs_->Step();
+  a.join();
+  b.join();
+  ASSERT_EQ(in_gcj.status, 200);
+  ASSERT_EQ(in_wgs.status, 200);
+  EXPECT_NEAR(json::parse(in_gcj.body)["location"]["lon"].get<double>(), gcj.lon, 1e-9);
+  EXPECT_DOUBLE_EQ(json::parse(in_wgs.body)["location"]["lon"].get<double>(), 113.8);
 }
 
 TEST_F(SignsApiTest, OverridesNeedAnOperatorKeyAndAreAudited) {

@@ -1,6 +1,6 @@
 // parkguide guide --db city.db --dest lat,lon [--origin lat,lon] [--arrive TIME] [--stay MIN]
 //   [--vehicle car|ev] [--connector TYPE] [--accessible] [--height M] [--max-walk M] [--limit N]
-//   [--lang zh|en] [--explain] [--json]
+//   [--lang zh|en] [--crs wgs84|gcj02|bd09] [--explain] [--json]
 // The answer of GET /api/v1/guidance as a table (or the same JSON with --json).
 #include <fmt/format.h>
 
@@ -10,6 +10,7 @@
 #include "app/guidance_wiring.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "core/crs.h"
 #include "model/vocabulary.h"
 
 namespace pg::cli {
@@ -17,7 +18,7 @@ namespace {
 
 struct Options {
   std::string db_path;
-  std::string dest, origin, arrive, vehicle, connector, lang;
+  std::string dest, origin, arrive, vehicle, connector, lang, crs;
   std::optional<int> stay, limit;
   std::optional<double> height, max_walk, value_of_time;
   bool accessible = false;
@@ -34,14 +35,18 @@ std::string OptionOf(const std::string& field) {
   return out;
 }
 
-std::string Table(const guidance::GuidanceAnswer& a, const registry::Registry& reg) {
+std::string Point(const LatLon& inside, Crs crs) {
+  const LatLon p = FromWgs84(inside, crs);
+  return fmt::format("{:.6f},{:.6f}", p.lat, p.lon);
+}
+
+std::string Table(const guidance::GuidanceAnswer& a, const registry::Registry& reg, Crs crs) {
   const auto& zone = reg.time_zone();
   const bool zh = a.request.lang == guidance::Lang::kZh;
   std::string out = fmt::format(
-      "guidance to {:.6f},{:.6f}{} at {}, stay {} min, {}: {} candidate(s)\n", a.dest.location.lat,
-      a.dest.location.lon,
-      a.origin ? fmt::format(" from {:.6f},{:.6f}", a.origin->location.lat, a.origin->location.lon)
-               : std::string(),
+      "guidance to {}{}{} at {}, stay {} min, {}: {} candidate(s)\n", Point(a.dest.location, crs),
+      crs == Crs::kWgs84 ? std::string() : fmt::format(" ({})", CrsName(crs)),
+      a.origin ? " from " + Point(a.origin->location, crs) : std::string(),
       FormatRfc3339(a.now, zone), a.request.stay_minutes,
       a.request.vehicle == guidance::Vehicle::kEv ? "ev" : "car", a.candidates);
   auto section = [&](const std::vector<guidance::RankedPlace>& list, const char* title) {
@@ -87,6 +92,7 @@ int Guide(const Options& o) {
   if (!o.lang.empty()) query.emplace_back("lang", o.lang);
   if (o.explain) query.emplace_back("explain", "1");
   if (o.value_of_time) query.emplace_back("value_of_time", fmt::format("{}", *o.value_of_time));
+  if (!o.crs.empty()) query.emplace_back("crs", o.crs);
 
   const Clock& clock = SystemClock::Instance();
   auto request = api::ParseGuidanceRequest(query, clock.Now());
@@ -98,16 +104,16 @@ int Guide(const Options& o) {
   auto session = app::OpenGuidanceSession(o.db_path, clock);
   if (!session.ok()) return Fail(session.status().message());
   const app::GuidanceSession& s = **session;
-  auto answer = s.guide->Answer(*request, *s.live->Snapshot(), clock.Now(), s.forecasts.get(),
-                                s.live->rules());
+  auto answer = s.guide->Answer(request->request, *s.live->Snapshot(), clock.Now(),
+                                s.forecasts.get(), s.live->rules());
   if (!answer.ok()) {
     return Fail(
         fmt::format("{}: {}", OptionOf(answer.status().field()), answer.status().message()));
   }
   if (o.json) {
-    std::puts(api::GuidanceJson(*answer, *s.registry, s.guide->params()).c_str());
+    std::puts(api::GuidanceJson(*answer, *s.registry, s.guide->params(), request->crs).c_str());
   } else {
-    std::fputs(Table(*answer, *s.registry).c_str(), stdout);
+    std::fputs(Table(*answer, *s.registry, request->crs).c_str(), stdout);
   }
   return 0;
 }
@@ -133,6 +139,9 @@ void AddGuideCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--lang", o->lang, "zh or en (default zh)");
   cmd->add_option("--value-of-time", o->value_of_time,
                   "What an hour of the driver's time is worth, yuan (default: the city's, ¥30)");
+  cmd->add_option("--crs", o->crs,
+                  "Coordinate system of --dest/--origin and of the answer: wgs84 (default), gcj02 "
+                  "(Amap, Tencent), bd09 (Baidu)");
   cmd->add_flag("--explain", o->explain, "List the facilities left out and why");
   cmd->add_flag("--json", o->json, "Print the API's JSON document instead of the table");
   cmd->callback([o, exit_code] { *exit_code = Guide(*o); });

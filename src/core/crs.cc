@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <numbers>
+#include <string>
 
 namespace pg {
 namespace {
@@ -45,10 +47,16 @@ LatLon GcjOffset(const LatLon& p) {
 }  // namespace
 
 Result<Crs> ParseCrs(std::string_view text, std::string_view field) {
-  if (text.empty() || text == "wgs84") return Crs::kWgs84;
-  if (text == "gcj02") return Crs::kGcj02;
-  if (text == "bd09") return Crs::kBd09;
-  return InvalidArgument(fmt::format("'{}' is not one of wgs84, gcj02, bd09", text),
+  // "GCJ-02", "BD_09", "WGS84": the ways the names are written in the field's documents.
+  std::string name;
+  for (char c : text.substr(0, 16)) {
+    if (c != '-' && c != '_')
+      name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (name.empty() || name == "wgs84") return Crs::kWgs84;
+  if (name == "gcj02") return Crs::kGcj02;
+  if (name == "bd09") return Crs::kBd09;
+  return InvalidArgument(fmt::format("'{}' is not one of wgs84, gcj02, bd09", text.substr(0, 40)),
                          std::string(field));
 }
 
@@ -125,6 +133,30 @@ LatLon FromWgs84(const LatLon& p, Crs crs) {
       return Gcj02ToBd09(Wgs84ToGcj02(p));
   }
   return p;
+}
+
+namespace {
+
+template <typename Convert>
+BoundingBox ConvertCorners(const BoundingBox& box, Convert convert) {
+  if (box.empty()) return box;
+  BoundingBox out;
+  for (double lat : {box.min_lat, box.max_lat}) {
+    for (double lon : {box.min_lon, box.max_lon}) out.Extend(convert(LatLon{lat, lon}));
+  }
+  return out;
+}
+
+}  // namespace
+
+BoundingBox ToWgs84(const BoundingBox& box, Crs crs) {
+  if (crs == Crs::kWgs84) return box;
+  return ConvertCorners(box, [crs](const LatLon& p) { return ToWgs84(p, crs); });
+}
+
+BoundingBox FromWgs84(const BoundingBox& box, Crs crs) {
+  if (crs == Crs::kWgs84) return box;
+  return ConvertCorners(box, [crs](const LatLon& p) { return FromWgs84(p, crs); });
 }
 
 }  // namespace pg

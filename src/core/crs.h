@@ -25,7 +25,8 @@ namespace pg {
 
 enum class Crs { kWgs84, kGcj02, kBd09 };
 
-// "wgs84" (also "", the default), "gcj02", "bd09". Errors: kInvalidArgument naming `field` and
+// "wgs84" (also "", the default), "gcj02", "bd09", in any case, with or without '-' or '_'
+// ("GCJ-02"). Errors: kInvalidArgument naming `field` and
 // the three accepted names.
 Result<Crs> ParseCrs(std::string_view text, std::string_view field);
 std::string_view CrsName(Crs crs);
@@ -41,5 +42,11 @@ LatLon Bd09ToGcj02(const LatLon& bd09);
 // `p` given in `crs`, as WGS-84; and WGS-84 `p` in `crs`.
 LatLon ToWgs84(const LatLon& p, Crs crs);
 LatLon FromWgs84(const LatLon& p, Crs crs);
+
+// A box given in `crs` as the box around its four corners in WGS-84, and the reverse. The shift
+// changes smoothly (a metre or two a kilometre), so the corners bound the whole box; the result
+// is that much larger than the exact shape. An empty box stays empty.
+BoundingBox ToWgs84(const BoundingBox& box, Crs crs);
+BoundingBox FromWgs84(const BoundingBox& box, Crs crs);
 
 }  // namespace pg

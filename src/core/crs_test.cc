@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace pg {
@@ -66,11 +67,33 @@ TEST(Crs, NamesAreParsedAndUnknownOnesRefused) {
   EXPECT_EQ(*ParseCrs("wgs84", "crs"), Crs::kWgs84);
   EXPECT_EQ(*ParseCrs("gcj02", "crs"), Crs::kGcj02);
   EXPECT_EQ(*ParseCrs("bd09", "crs"), Crs::kBd09);
-  auto bad = ParseCrs("GCJ-02", "crs");
+  EXPECT_EQ(*ParseCrs("GCJ-02", "crs"), Crs::kGcj02);
+  EXPECT_EQ(*ParseCrs("BD_09", "crs"), Crs::kBd09);
+  EXPECT_EQ(*ParseCrs("WGS-84", "crs"), Crs::kWgs84);
+  auto bad = ParseCrs("EPSG:3857", "crs");
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status().field(), "crs");
   EXPECT_NE(bad.status().message().find("wgs84, gcj02, bd09"), std::string::npos);
   for (Crs c : {Crs::kWgs84, Crs::kGcj02, Crs::kBd09}) EXPECT_EQ(*ParseCrs(CrsName(c), "crs"), c);
+}
+
+TEST(Crs, BoxesConvertThroughTheirCorners) {
+  const BoundingBox xuchang{34.0, 113.8, 34.1, 113.9};
+  const BoundingBox gcj = FromWgs84(xuchang, Crs::kGcj02);
+  for (double lat : {xuchang.min_lat, xuchang.max_lat}) {
+    for (double lon : {xuchang.min_lon, xuchang.max_lon}) {
+      EXPECT_TRUE(gcj.Contains(FromWgs84(LatLon{lat, lon}, Crs::kGcj02)));
+    }
+  }
+  // Back, it holds the original, grown by the tens of metres the shift varies over 11 km.
+  const BoundingBox back = ToWgs84(gcj, Crs::kGcj02);
+  EXPECT_LE(back.min_lat, xuchang.min_lat);
+  EXPECT_GE(back.max_lon, xuchang.max_lon);
+  EXPECT_NEAR(back.min_lat, xuchang.min_lat, 3e-4);
+  EXPECT_NEAR(back.max_lon, xuchang.max_lon, 3e-4);
+  EXPECT_GT(std::abs(gcj.min_lon - xuchang.min_lon), 1e-3);  // hundreds of metres moved
+  EXPECT_TRUE(FromWgs84(BoundingBox{}, Crs::kBd09).empty());
+  EXPECT_EQ(ToWgs84(xuchang, Crs::kWgs84), xuchang);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "model/validation.h"
 #include "registry/survey_internal.h"
 
+#include "model/model_crs.h"
+
 namespace pg::registry {
 
 std::string SurveyProblem::ToString() const {
@@ -76,30 +78,36 @@ bool SurveyReading::Claim(EntryKind kind, const std::string& id, const Place& at
   return false;
 }
 
-void SurveyReading::Add(model::City city, const Place& at) {
+void SurveyReading::Add(model::City city, const Place& at, Crs crs) {
+  city = model::ReadIn(std::move(city), crs);
   data.city = std::move(city);
   city_at = at;
 }
-void SurveyReading::Add(model::District district, const Place& at) {
+void SurveyReading::Add(model::District district, const Place& at, Crs crs) {
+  district = model::ReadIn(std::move(district), crs);
   districts.push_back(std::move(district));
   district_at.push_back(at);
 }
-void SurveyReading::Add(model::Facility facility, const Place& at) {
+void SurveyReading::Add(model::Facility facility, const Place& at, Crs crs) {
+  facility = model::ReadIn(std::move(facility), crs);
   facility.origin = model::Origin::kSurvey;
   data.facilities.push_back(std::move(facility));
   facility_at.push_back(at);
 }
-void SurveyReading::Add(model::Bay bay, const Place& at) {
+void SurveyReading::Add(model::Bay bay, const Place& at, Crs crs) {
+  bay = model::ReadIn(std::move(bay), crs);
   bay.origin = model::Origin::kSurvey;
   data.bays.push_back(std::move(bay));
   bay_at.push_back(at);
 }
-void SurveyReading::Add(model::Charger charger, const Place& at) {
+void SurveyReading::Add(model::Charger charger, const Place& at, Crs crs) {
+  charger = model::ReadIn(std::move(charger), crs);
   charger.origin = model::Origin::kSurvey;
   data.chargers.push_back(std::move(charger));
   charger_at.push_back(at);
 }
-void SurveyReading::Add(model::Sign sign, const Place& at) {
+void SurveyReading::Add(model::Sign sign, const Place& at, Crs crs) {
+  sign = model::ReadIn(std::move(sign), crs);
   sign.origin = model::Origin::kSurvey;
   data.signs.push_back(std::move(sign));
   sign_at.push_back(at);

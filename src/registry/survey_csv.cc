@@ -58,13 +58,14 @@ const std::vector<KindSpec>& Specs() {
         "access",
         "entrances",
         "outline",
-        "osm_ref"},
+        "osm_ref",
+        "crs"},
        {"id", "kind", "lat", "lon", "capacity"}},
       {EntryKind::kBay,
        "bays",
        "bay",
        "sensor_id",
-       {"id", "facility", "category", "lat", "lon", "time_limit_minutes", "sensor_id"},
+       {"id", "facility", "category", "lat", "lon", "time_limit_minutes", "sensor_id", "crs"},
        {"id", "facility", "lat", "lon"}},
       {EntryKind::kCharger,
        "chargers",
@@ -72,14 +73,14 @@ const std::vector<KindSpec>& Specs() {
        "connectors",
        {"id", "site", "facility", "name_zh", "name_en", "lat", "lon", "connectors", "operator",
         "district", "access", "lifecycle", "planned_date", "construction_date", "in_service_date",
-        "retired_date", "osm_ref"},
+        "retired_date", "osm_ref", "crs"},
        {"id", "lat", "lon", "connectors"}},
       {EntryKind::kSign,
        "signs",
        "sign",
        "lines",
        {"id", "name_zh", "name_en", "lat", "lon", "level", "lines", "digits", "bilingual",
-        "controller_id"},
+        "controller_id", "crs"},
        {"id", "lat", "lon", "level", "lines"}},
       {EntryKind::kSource,
        "sources",
@@ -91,13 +92,13 @@ const std::vector<KindSpec>& Specs() {
        "city",
        "city",
        "time_zone",
-       {"id", "name_zh", "name_en", "time_zone", "locales", "bbox", "demo"},
+       {"id", "name_zh", "name_en", "time_zone", "locales", "bbox", "demo", "crs"},
        {"id"}},
       {EntryKind::kDistrict,
        "districts",
        "district",
        "",
-       {"id", "name_zh", "name_en", "outline"},
+       {"id", "name_zh", "name_en", "outline", "crs"},
        {"id"}},
   };
   return *specs;
@@ -193,6 +194,12 @@ class Row {
     return std::move(*result);
   }
 
+  // The row's `crs` cell: the system its coordinates are given in (WGS-84 when empty).
+  Crs CoordinateSystem() {
+    return Parse("crs", [](std::string_view text) { return ParseCrs(text, "crs"); })
+        .value_or(Crs::kWgs84);
+  }
+
   LatLon Location() {
     LatLon p;
     p.lat = Coordinate("lat", 90).value_or(0);
@@ -225,6 +232,9 @@ class Row {
 // Reads the id, claims it, and adds the entry when the whole row was fine.
 template <typename T>
 void Finish(Row& row, EntryKind kind, const std::string& id, T entry, SurveyReading& reading) {
+  constexpr bool kPlaced = !std::is_same_v<T, model::Source>;
+  Crs crs = Crs::kWgs84;
+  if constexpr (kPlaced) crs = row.CoordinateSystem();
   if (id.empty()) return;  // "id: is required" already reported
   if (!reading.Claim(kind, id, row.at())) return;
   if (!row.ok()) {
@@ -233,7 +243,11 @@ void Finish(Row& row, EntryKind kind, const std::string& id, T entry, SurveyRead
     }
     return;
   }
-  reading.Add(std::move(entry), row.at());
+  if constexpr (kPlaced) {
+    reading.Add(std::move(entry), row.at(), crs);
+  } else {
+    reading.Add(std::move(entry), row.at());
+  }
 }
 
 void ReadFacility(Row& row, SurveyReading& reading) {
@@ -348,13 +362,14 @@ void ReadCity(Row& row, SurveyReading& reading) {
                      })
                .value_or(BoundingBox{});
   c.is_demo = row.Parse("demo", ParseBoolCell).value_or(false);
+  const Crs crs = row.CoordinateSystem();
   if (id.empty()) return;
   if (reading.city_at) {
     row.Fail("id", fmt::format("a second city; the city is already given at {}",
                                PlaceText(*reading.city_at)));
     return;
   }
-  if (row.ok()) reading.Add(std::move(c), row.at());
+  if (row.ok()) reading.Add(std::move(c), row.at(), crs);
 }
 
 void ReadDistrict(Row& row, SurveyReading& reading) {
@@ -604,7 +619,10 @@ Status WriteCsvFile(const std::filesystem::path& dir, const PendingFile& file) {
   const auto& spec = survey_internal::SpecOf(file.kind);
   std::string text = "\xEF\xBB\xBF";
   text += CsvLine(std::vector<std::string>(spec.columns.begin(), spec.columns.end()));
-  for (const auto& row : file.rows) {
+  // The registry is WGS-84, and the files say so in their last column when they have one.
+  const bool has_crs = !spec.columns.empty() && spec.columns.back() == "crs";
+  for (std::vector<std::string> row : file.rows) {
+    if (has_crs) row.emplace_back(CrsName(Crs::kWgs84));
     PG_ASSERT(row.size() == spec.columns.size());
     text += CsvLine(row);
   }

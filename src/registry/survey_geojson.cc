@@ -88,11 +88,30 @@ Result<LatLon> Position(const json& c) {
   return p;
 }
 
+// A `crs` member: one of parkguide's names (core/crs.h), or the named-CRS object of the 2008
+// GeoJSON format for WGS-84 ({"type": "name", "properties": {"name":
+// "urn:ogc:def:crs:OGC:1.3:CRS84"}}), which GIS tools still write.
+Result<Crs> CrsOf(const json& value) {
+  if (value.is_string()) return ParseCrs(value.get<std::string>(), "crs");
+  if (value.is_object() && value.value("type", json()) == "name" && value.contains("properties") &&
+      value["properties"].is_object()) {
+    json name = value["properties"].value("name", json());
+    if (name.is_string()) {
+      static const std::set<std::string> kWgs84Names{"urn:ogc:def:crs:OGC:1.3:CRS84",
+                                                     "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
+                                                     "urn:ogc:def:crs:EPSG::4326"};
+      if (kWgs84Names.contains(name.get<std::string>())) return Crs::kWgs84;
+      return ParseCrs(name.get<std::string>(), "crs");
+    }
+  }
+  return InvalidArgument("must be wgs84, gcj02 or bd09 (or a GeoJSON 2008 named CRS)", "crs");
+}
+
 // One feature, turned into the JSON model's form and read by model_json.
 class FeatureReader {
  public:
-  FeatureReader(const json& feature, Place at, SurveyReading& reading)
-      : feature_(feature), at_(std::move(at)), reading_(reading) {}
+  FeatureReader(const json& feature, Place at, SurveyReading& reading, Crs collection_crs)
+      : feature_(feature), at_(std::move(at)), reading_(reading), crs_(collection_crs) {}
 
   void Read() {
     if (!feature_.is_object() || feature_.value("type", json()) != "Feature") {
@@ -117,6 +136,12 @@ class FeatureReader {
     }
     kind_ = *kind;
     j_.erase("type");
+    if (j_.contains("crs")) {
+      auto crs = CrsOf(j_["crs"]);
+      if (!crs.ok()) return Fail("crs", crs.status().message());
+      crs_ = *crs;
+      j_.erase("crs");
+    }
     // The id may sit in the properties or, as GeoJSON allows, in the feature itself.
     if (!j_.contains("id") && feature_.contains("id")) j_["id"] = feature_["id"];
     for (const auto& [key, value] : j_.items()) {
@@ -270,7 +295,11 @@ class FeatureReader {
       if (kind_ == EntryKind::kFacility) reading_.rejected_facilities.emplace_back(id);
       return;
     }
-    reading_.Add(std::move(*entry), at_);
+    if constexpr (std::is_same_v<T, model::Source>) {
+      reading_.Add(std::move(*entry), at_);
+    } else {
+      reading_.Add(std::move(*entry), at_, crs_);
+    }
   }
 
   std::string Id() const {
@@ -347,6 +376,7 @@ class FeatureReader {
   json j_;
   EntryKind kind_ = EntryKind::kFacility;
   bool ok_ = true;
+  Crs crs_;  // of the feature's geometry and coordinates
 };
 
 }  // namespace
@@ -372,6 +402,15 @@ void ReadGeoJsonSurvey(const std::string& file, std::string_view text, SurveyRea
     reading.Error(whole, "type", "is not a GeoJSON FeatureCollection");
     return;
   }
+  Crs crs = Crs::kWgs84;
+  if (root.contains("crs")) {
+    auto given = CrsOf(root["crs"]);
+    if (!given.ok()) {
+      reading.Error(whole, "crs", given.status().message());
+      return;
+    }
+    crs = *given;
+  }
   if (root.contains("city") && !root["city"].is_null()) {
     auto city = model::CityFromJson(root["city"]);
     if (!city.ok()) {
@@ -381,7 +420,7 @@ void ReadGeoJsonSurvey(const std::string& file, std::string_view text, SurveyRea
                     fmt::format("a second city; the city is already given at {}",
                                 PlaceText(*reading.city_at)));
     } else {
-      reading.Add(std::move(*city), whole);
+      reading.Add(std::move(*city), whole, crs);
     }
   }
   const json& features = root.contains("features") ? root["features"] : json();
@@ -390,7 +429,7 @@ void ReadGeoJsonSurvey(const std::string& file, std::string_view text, SurveyRea
     return;
   }
   for (size_t i = 0; i < features.size(); ++i) {
-    FeatureReader(features[i], Place{file, 0, static_cast<int>(i), true}, reading).Read();
+    FeatureReader(features[i], Place{file, 0, static_cast<int>(i), true}, reading, crs).Read();
   }
 }
 

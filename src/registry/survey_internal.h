@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/crs.h"
 #include "model/city_model.h"
 #include "registry/survey.h"
 
@@ -50,13 +51,14 @@ struct SurveyReading {
   // same kind already has that id; the caller then drops the entry.
   bool Claim(EntryKind kind, const std::string& id, const Place& at);
 
-  // Adds an entry read without errors; origin is set to kSurvey.
-  void Add(model::City city, const Place& at);
-  void Add(model::District district, const Place& at);
-  void Add(model::Facility facility, const Place& at);
-  void Add(model::Bay bay, const Place& at);
-  void Add(model::Charger charger, const Place& at);
-  void Add(model::Sign sign, const Place& at);
+  // Adds an entry read without errors, its coordinates given in `crs` (the file's `crs` column
+  // or property) brought to WGS-84; origin is set to kSurvey.
+  void Add(model::City city, const Place& at, Crs crs);
+  void Add(model::District district, const Place& at, Crs crs);
+  void Add(model::Facility facility, const Place& at, Crs crs);
+  void Add(model::Bay bay, const Place& at, Crs crs);
+  void Add(model::Charger charger, const Place& at, Crs crs);
+  void Add(model::Sign sign, const Place& at, Crs crs);
   void Add(model::Source source, const Place& at);
 };
 

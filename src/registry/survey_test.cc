@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "core/crs.h"
 #include "model/model_json.h"
 #include "registry/registry.h"
 #include "store/store.h"
@@ -199,6 +201,63 @@ TEST(SurveyRead, GeoJsonFeatureWithoutAnIdOrNameIsReportedOnce) {
                           dir.File("f.geojson") +
                               ":features[1]: name: a facility needs a name in name.zh or name.en "
                               "(or name_zh, name_en)"));
+}
+
+// An inventory surveyed on Amap (GCJ-02) or Baidu (BD-09) says so per row; WGS-84 inside.
+TEST(SurveyRead, ACrsColumnBringsGcjAndBaiduRowsToWgs84) {
+  testing::TempDir dir;
+  const LatLon wgs{34.03, 113.85};
+  const LatLon gcj = Wgs84ToGcj02(wgs), bd = FromWgs84(wgs, Crs::kBd09);
+  Spit(dir.File("facilities.csv"),
+       fmt::format("id,name_zh,kind,lat,lon,capacity,entrances,crs\n"
+                   "W,北门,surface,{:.9f},{:.9f},10,,\n"
+                   "G,北门,surface,{:.9f},{:.9f},10,E1={:.9f} {:.9f},gcj02\n"
+                   "B,北门,surface,{:.9f},{:.9f},10,,BD-09\n",
+                   wgs.lat, wgs.lon, gcj.lat, gcj.lon, gcj.lat, gcj.lon, bd.lat, bd.lon));
+  std::vector<SurveyProblem> problems;
+  auto data = ReadSurveyFiles({dir.File("facilities.csv")}, &problems);
+  ASSERT_TRUE(data.ok()) << fmt::format("{}", fmt::join(Strings(problems), "\n"));
+  EXPECT_THAT(problems, IsEmpty());
+  ASSERT_EQ(data->facilities.size(), 3u);
+  for (const auto& f : data->facilities) {
+    EXPECT_LT(HaversineMeters(f.location, wgs), 0.5) << f.id.str();
+  }
+  ASSERT_EQ(data->facilities[1].entrances.size(), 1u);
+  EXPECT_LT(HaversineMeters(data->facilities[1].entrances[0].location, wgs), 0.01);
+
+  Spit(dir.File("facilities.csv"),
+       "id,name_zh,kind,lat,lon,capacity,crs\nF1,北门,surface,34.03,113.85,10,mars\n");
+  problems.clear();
+  EXPECT_FALSE(ReadSurveyFiles({dir.File("facilities.csv")}, &problems).ok());
+  EXPECT_THAT(Strings(problems), ElementsAre(dir.File("facilities.csv") +
+                                             ":2: crs: 'mars' is not one of wgs84, gcj02, bd09"));
+}
+
+TEST(SurveyRead, AGeoJsonCollectionOrFeatureInGcjIsBroughtToWgs84) {
+  testing::TempDir dir;
+  const LatLon wgs{34.03, 113.85};
+  const LatLon gcj = Wgs84ToGcj02(wgs), bd = FromWgs84(wgs, Crs::kBd09);
+  Spit(dir.File("f.geojson"),
+       fmt::format(R"({{"type": "FeatureCollection", "crs": "gcj02", "features": [
+    {{"type": "Feature", "geometry": {{"type": "Point", "coordinates": [{:.9f}, {:.9f}]}},
+     "properties": {{"type": "facility", "id": "G", "name_en": "G", "kind": "surface"}}}},
+    {{"type": "Feature", "geometry": {{"type": "Point", "coordinates": [{:.9f}, {:.9f}]}},
+     "properties": {{"type": "charger", "id": "C", "connectors": "GBT_DC:60", "in_service_date": "2025-01-01", "crs": "bd09"}}}}]}})",
+                   gcj.lon, gcj.lat, bd.lon, bd.lat));
+  std::vector<SurveyProblem> problems;
+  auto data = ReadSurveyFiles({dir.File("f.geojson")}, &problems);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_LT(HaversineMeters(data->facilities.at(0).location, wgs), 0.01);
+  EXPECT_LT(HaversineMeters(data->chargers.at(0).location, wgs), 0.5);
+
+  Spit(dir.File("f.geojson"), R"({"type": "FeatureCollection", "crs": {"type": "name",
+    "properties": {"name": "EPSG:3857"}}, "features": []})");
+  problems.clear();
+  EXPECT_FALSE(ReadSurveyFiles({dir.File("f.geojson")}, &problems).ok());
+  EXPECT_THAT(
+      Strings(problems),
+      ElementsAre(dir.File("f.geojson") + ": crs: 'EPSG:3857' is not one of wgs84, gcj02, bd09"));
 }
 
 TEST(SurveyRead, UnknownColumnIsAWarningNotAnError) {

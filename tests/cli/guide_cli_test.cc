@@ -1,5 +1,6 @@
 // `parkguide guide` as an operator runs it: a city from the road fixture and a survey file, the
 // table and --json answers, errors naming the option; and the real Monaco extract end to end.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -9,6 +10,7 @@
 #include <regex>
 
 #include "api/http/client.h"
+#include "core/crs.h"
 #include "core/time.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -16,6 +18,7 @@
 namespace pg {
 namespace {
 
+using nlohmann::json;
 using testing::ParkguideBinary;
 using testing::RunProgram;
 
@@ -81,6 +84,48 @@ TEST_F(GuideCli, JsonIsTheApiDocument) {
   EXPECT_EQ(body["results"][0]["route"]["geometry"]["type"], "LineString");
   EXPECT_TRUE(body["chargers"].is_array());
   EXPECT_EQ(body["request"]["vehicle"], "ev");
+}
+
+// The same question asked in GCJ-02 (as an Amap or Tencent app has it) gets the WGS-84 answer,
+// shown in GCJ-02: guide and route alike.
+TEST_F(GuideCli, AGcjQuestionGetsTheWgs84AnswerShownInGcj) {
+  auto gcj = [](LatLon p) {
+    p = Wgs84ToGcj02(p);
+    return fmt::format("{:.9f},{:.9f}", p.lat, p.lon);
+  };
+  auto wgs = Run({"guide", "--db", Db(), "--dest", "34.0002,113.806", "--origin", kDest, "--json"});
+  auto twin = Run({"guide", "--db", Db(), "--dest", gcj({34.0002, 113.806}), "--origin",
+                   gcj({34.0, 113.8054}), "--crs", "gcj02", "--json"});
+  ASSERT_EQ(wgs.exit_code, 0) << wgs.output;
+  ASSERT_EQ(twin.exit_code, 0) << twin.output;
+  const auto a = JsonLine(wgs.output), b = JsonLine(twin.output);
+  ASSERT_EQ(a["results"].size(), b["results"].size());
+  for (size_t i = 0; i < a["results"].size(); ++i) {
+    EXPECT_EQ(a["results"][i]["facility"], b["results"][i]["facility"]);
+    const json& door = a["results"][i]["entrance"];
+    const LatLon shown = Wgs84ToGcj02({door["lat"], door["lon"]});
+    EXPECT_NEAR(b["results"][i]["entrance"]["lat"].get<double>(), shown.lat, 2e-7);
+  }
+  EXPECT_EQ(b["request"]["crs"], "gcj02");
+  auto table = Run({"guide", "--db", Db(), "--dest", gcj({34.0002, 113.806}), "--crs", "gcj02"});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("(gcj02)"), std::string::npos) << table.output;
+
+  auto route = Run({"route", "--db", Db(), "--from", gcj({33.9995, 113.806}), "--to",
+                    gcj({34.0, 113.8054}), "--crs", "gcj02", "--geojson"});
+  ASSERT_EQ(route.exit_code, 0) << route.output;
+  const auto line = JsonLine(route.output);
+  EXPECT_EQ(line["properties"]["crs"], "gcj02");
+  const json& first = line["geometry"]["coordinates"][0];
+  EXPECT_LT(HaversineMeters({first[1], first[0]}, Wgs84ToGcj02({33.9995, 113.806})), 1.0);
+
+  auto bad = Run({"route", "--db", Db(), "--from", kDest, "--to", kDest, "--crs", "mars"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("--crs: 'mars' is not one of wgs84, gcj02, bd09"), std::string::npos)
+      << bad.output;
+  auto bad_guide = Run({"guide", "--db", Db(), "--dest", kDest, "--crs", "mars"});
+  EXPECT_EQ(bad_guide.exit_code, 1);
+  EXPECT_NE(bad_guide.output.find("--crs:"), std::string::npos) << bad_guide.output;
 }
 
 TEST_F(GuideCli, ErrorsNameTheOption) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/http/client.h"
+#include "core/crs.h"
 #include "core/time.h"
 #include "store/store.h"
 #include "tests/support/cli_city.h"
@@ -282,8 +283,18 @@ TEST(ReplayCli, RegisteringFacilitiesNeedsTheirPlaces) {
   EXPECT_NE(typo.output.find("typo.csv line 3: lat: '34.O1' is not a number"), std::string::npos)
       << typo.output;
 
+  std::ofstream(dir.File("mars.csv")) << "id,lat,lon,crs\nNEW1,34.02,113.83,mars\n";
+  auto mars = replay({"--locations", dir.File("mars.csv")}, "m.log");
+  EXPECT_EQ(mars.exit_code, 1) << mars.output;
+  EXPECT_NE(mars.output.find("mars.csv line 2: crs: 'mars' is not one of wgs84, gcj02, bd09"),
+            std::string::npos)
+      << mars.output;
+
+  // NEW1's place read off Amap (GCJ-02), NEW2's off a GPS (WGS-84, the default).
+  const LatLon new1_gcj = Wgs84ToGcj02({34.02, 113.83});
   std::ofstream(dir.File("places.csv"))
-      << "id,lat,lon,note\nNEW1,34.02,113.83,gate\nNEW2,34.03,113.84,\n";
+      << fmt::format("id,lat,lon,note,crs\nNEW1,{:.9f},{:.9f},gate,gcj02\nNEW2,34.03,113.84,,\n",
+                     new1_gcj.lat, new1_gcj.lon);
   auto placed = replay({"--locations", dir.File("places.csv")}, "e.log");
   ASSERT_EQ(placed.exit_code, 0) << placed.output;
   EXPECT_NE(placed.output.find("registered 2 facilities"), std::string::npos) << placed.output;
@@ -294,6 +305,10 @@ TEST(ReplayCli, RegisteringFacilitiesNeedsTheirPlaces) {
   EXPECT_DOUBLE_EQ(new2->location.lat, 34.03);
   EXPECT_DOUBLE_EQ(new2->location.lon, 113.84);
   EXPECT_EQ(new2->capacity.total, 200);
+  auto new1 =
+      std::find_if(after.begin(), after.end(), [](const auto& f) { return f.id.str() == "NEW1"; });
+  ASSERT_NE(new1, after.end());
+  EXPECT_LT(HaversineMeters(new1->location, {34.02, 113.83}), 0.01);
 }
 
 // A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM").

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/crs.h"
 #include "core/csv.h"
 #include "core/strings.h"
 #include "model/validation.h"
@@ -312,30 +313,60 @@ Status Unplaced(const std::vector<std::string>& ids, std::string_view what) {
 
 }  // namespace
 
+namespace {
+
+// Where the columns of a locations file are; `crs` is optional.
+struct LocationColumns {
+  size_t id, lat, lon;
+  std::optional<size_t> crs;
+};
+
+using Located = std::optional<std::pair<std::string, LatLon>>;
+
+// One row of a locations file as (id, WGS-84 place); nullopt for a blank row.
+Result<Located> LocationRow(const CsvRecord& r, const LocationColumns& c, std::string_view file) {
+  if (r.cells.size() == 1 && TrimSpace(r.cells[0]).empty()) return Located();
+  const auto bad = [&](std::string_view column, const std::string& why) {
+    return InvalidArgument(fmt::format("{} line {}: {}: {}", file, r.line, column, why));
+  };
+  if (r.cells.size() <= std::max({c.id, c.lat, c.lon})) return bad("id", "needs id, lat and lon");
+  std::string id(TrimSpace(r.cells[c.id]));
+  if (id.empty()) return bad("id", "is empty");
+  auto lat = ParseDouble(TrimSpace(r.cells[c.lat]));
+  auto lon = ParseDouble(TrimSpace(r.cells[c.lon]));
+  if (!lat) return bad("lat", fmt::format("'{}' is not a number", r.cells[c.lat]));
+  if (!lon) return bad("lon", fmt::format("'{}' is not a number", r.cells[c.lon]));
+  if (Status place = model::ValidatePlace({*lat, *lon}, "lat,lon"); !place.ok()) {
+    return bad("lat,lon", place.message());
+  }
+  Crs crs = Crs::kWgs84;
+  if (c.crs && *c.crs < r.cells.size()) {
+    auto given = ParseCrs(TrimSpace(r.cells[*c.crs]), "crs");
+    if (!given.ok()) return bad("crs", given.status().message());
+    crs = *given;
+  }
+  return Located(std::pair{std::move(id), ToWgs84(LatLon{*lat, *lon}, crs)});
+}
+
+}  // namespace
+
 Result<Locations> ReadLocationsFile(const std::string& path) {
   const std::string file = std::filesystem::path(path).filename().string();
   PG_ASSIGN_OR_RETURN(auto records, ReadCsvFile(path));
   if (records.empty()) return InvalidArgument(fmt::format("{}: empty; needs id,lat,lon", file));
-  PG_ASSIGN_OR_RETURN(auto c, HeaderColumns(records.front(), file, {"id", "lat", "lon"}));
+  PG_ASSIGN_OR_RETURN(auto at, HeaderColumns(records.front(), file, {"id", "lat", "lon"}));
+  LocationColumns columns{at[0], at[1], at[2], std::nullopt};
+  const auto& header = records.front().cells;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (TrimSpace(header[i]) == "crs") columns.crs = i;
+  }
   Locations out;
   for (size_t i = 1; i < records.size(); ++i) {
-    const CsvRecord& r = records[i];
-    if (r.cells.size() == 1 && TrimSpace(r.cells[0]).empty()) continue;
-    const auto bad = [&](std::string_view column, const std::string& why) {
-      return InvalidArgument(fmt::format("{} line {}: {}: {}", file, r.line, column, why));
-    };
-    if (r.cells.size() <= std::max({c[0], c[1], c[2]})) return bad("id", "needs id, lat and lon");
-    const std::string id(TrimSpace(r.cells[c[0]]));
-    if (id.empty()) return bad("id", "is empty");
-    auto lat = ParseDouble(TrimSpace(r.cells[c[1]]));
-    auto lon = ParseDouble(TrimSpace(r.cells[c[2]]));
-    if (!lat) return bad("lat", fmt::format("'{}' is not a number", r.cells[c[1]]));
-    if (!lon) return bad("lon", fmt::format("'{}' is not a number", r.cells[c[2]]));
-    if (Status place = model::ValidatePlace({*lat, *lon}, "lat,lon"); !place.ok()) {
-      return bad("lat,lon", place.message());
-    }
-    if (!out.emplace(id, LatLon{*lat, *lon}).second) {
-      return bad("id", fmt::format("'{}' is listed twice", id));
+    PG_ASSIGN_OR_RETURN(auto row, LocationRow(records[i], columns, file));
+    if (!row) continue;
+    if (!out.emplace(row->first, row->second).second) {
+      return InvalidArgument(
+          fmt::format("{} line {}: id: '{}' is listed twice", file, records[i].line, row->first));
     }
   }
   if (out.empty()) return InvalidArgument(fmt::format("{}: no location in it", file));

@@ -59,11 +59,12 @@ using ReplayStore =
 
 // Where the entries a replay registers are, by id — the data sets that have no coordinates
 // (Birmingham car parks, EV stations) need them from the operator: a CSV file with a header row
-// naming `id`, `lat` and `lon` (other columns, a note say, are ignored).
+// naming `id`, `lat` and `lon`, and optionally `crs` (wgs84, gcj02, bd09 per row; WGS-84 when
+// absent or empty); other columns, a note say, are ignored.
 using Locations = std::map<std::string, LatLon>;
 
-// Errors: kNotFound; kInvalidArgument naming the file, line and column (not a number, out of
-// range, 0,0, an id listed twice, no row at all).
+// Places come back in WGS-84. Errors: kNotFound; kInvalidArgument naming the file, line and
+// column (not a number, out of range, 0,0, an unknown crs, an id listed twice, no row at all).
 Result<Locations> ReadLocationsFile(const std::string& path);
 
 // Writes the zones and bays (upsert) and the events. Errors: those of the store.
