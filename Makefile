@@ -30,7 +30,8 @@ test: deps
 	@$(CMAKE) --build build/ci
 	ctest --preset ci
 
-# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (only what they run is built).
+# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer, built with clang (a second
+# compiler's warnings, also -Werror); only what they run is built.
 asan: deps
 	@$(CMAKE) --preset asan-ubsan >/dev/null
 	@$(CMAKE) --build build/asan-ubsan --target unit_tests
