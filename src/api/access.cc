@@ -69,6 +69,14 @@ std::function<std::string(const Request&)> Target(std::string kind, std::string 
   };
 }
 
+std::function<std::string(const Request&)> TargetFromBody(std::string kind, std::string member) {
+  return [kind = std::move(kind), member = std::move(member)](const Request& req) {
+    nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains(member) || !body[member].is_string()) return kind;
+    return kind + ":" + body[member].get<std::string>();
+  };
+}
+
 Access::Access(const Authorizer& authorizer, AuditTrail* audit)
     : authorizer_(authorizer), audit_(audit) {}
 

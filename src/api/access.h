@@ -54,6 +54,10 @@ std::string AuditJsonText(const nlohmann::json& j);
 // A target "<kind>:<path parameter>" ("sign:S1" from Target("sign", "id")), or the fixed `kind`
 // when `param` is empty.
 std::function<std::string(const http::Request&)> Target(std::string kind, std::string param = {});
+// A target "<kind>:<string member of the JSON body>" ("key:acme" from TargetFromBody("key",
+// "name") for a body {"name": "acme"}), or the fixed `kind` when the body has no such member.
+std::function<std::string(const http::Request&)> TargetFromBody(std::string kind,
+                                                                std::string member);
 
 struct WriteRule {
   RoleSet roles;  // who may call it (admitted from the head)

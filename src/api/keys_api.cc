@@ -31,6 +31,19 @@ class Handlers {
     return items.ok() ? *items : json(nullptr);
   }
 
+  // Who the key of the request is: what the dashboard's sign-in shows and what it offers.
+  Response Session(const Request& req) {
+    auto who = c_.access->authorizer().Authorize(req.Header("authorization"), kEveryRole);
+    if (!who.ok()) return ProblemFromStatus(who.status());
+    json j{{"name", who->id},
+           {"role", Name(who->role)},
+           {"facilities", who->facilities},
+           {"replaced", who->replaced}};
+    Response r = JsonResponse(200, std::move(j));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+
   Response List(const Request&) {
     auto items = KeyGenerationsJson(*c_.store, "", zone(), c_.clock->Now());
     if (!items.ok()) return ProblemFromStatus(items.status());
@@ -148,17 +161,10 @@ void RegisterKeysApi(http::Server& server, const KeysApiContext& context) {
   http::RouteOptions list =
       http::RouteOptions::Admit(AdmitRole(context.access->authorizer(), Role::kAdmin));
   server.Route("GET", "/api/v1/keys", bind(&Handlers::List), std::move(list));
+  server.Route("GET", "/api/v1/session", bind(&Handlers::Session));
   Access& access = *context.access;
   access.Route(server, "POST", "/api/v1/keys", bind(&Handlers::Add),
-               {Role::kAdmin,
-                AuditedChange{[](const Request& req) {
-                                json b = json::parse(req.body, nullptr, false);
-                                return b.is_object() && b.contains("name") && b["name"].is_string()
-                                           ? "key:" + b["name"].get<std::string>()
-                                           : std::string("key");
-                              },
-                              state},
-                {}});
+               {Role::kAdmin, AuditedChange{TargetFromBody("key", "name"), state}, {}});
   access.Route(server, "POST", "/api/v1/keys/{name}/rotate", bind(&Handlers::Rotate),
                {kEveryRole, AuditedChange{Target("key", "name"), state}, {}});
   access.Route(server, "DELETE", "/api/v1/keys/{name}", bind(&Handlers::Revoke),

@@ -6,6 +6,8 @@
 //   POST   /api/v1/keys/{name}/rotate admin, or the key's own holder: {"overlap": "24h"} → 200
 //                                     with the new key; the old one works until the overlap ends
 //   DELETE /api/v1/keys/{name}        admin: revokes every generation at once
+//   GET    /api/v1/session            any role: who the request's key is — {"name", "role",
+//                                     "facilities", "replaced"}; 401 without a valid key
 //
 // Every write is audited (api/access.h) with the key's generations before and after — never a
 // key. A running server takes the change at once (the handlers reload the keys).

@@ -33,6 +33,7 @@
 #include "api/role_keys.h"
 #include "api/route_api.h"
 #include "api/signs_api.h"
+#include "api/sources_api.h"
 #include "app/forecast_wiring.h"
 #include "app/guidance_wiring.h"
 #include "app/report_wiring.h"
@@ -165,6 +166,7 @@ struct App::Impl {
   // Who may write what (api/authorizer.h): the role keys of the database and the --keys file's;
   // every write recorded in the audit log (api/access.h).
   std::unique_ptr<api::RoleKeyRing> role_keys;
+  std::mutex keys_reload_mu;       // ReloadKeys: one at a time
   std::mutex role_keys_reload_mu;  // ReloadRoleKeys: one at a time
   std::unique_ptr<api::AuditTrail> audit;
   std::unique_ptr<api::Access> access;
@@ -327,6 +329,9 @@ struct App::Impl {
 
   // Loads the keys (new sources, revocations) and declares the sources' intervals.
   void ReloadKeys() {
+    // One at a time, as ReloadRoleKeys: a reload that read the sources before a revocation must
+    // not load them after the revoking handler's own reload.
+    std::lock_guard lock(keys_reload_mu);
     auto records = store->LoadSources();
     if (!records.ok()) {
       PG_LOG_WARNING("sources: {}", records.status().ToString());
@@ -634,6 +639,8 @@ void App::Impl::RegisterLiveApis() {
   api::RegisterAuditApi(*server, {store.get(), live.get(), role_keys.get()});
   api::RegisterKeysApi(
       *server, {store.get(), live.get(), clock, access.get(), [this] { ReloadRoleKeys(); }});
+  api::RegisterSourcesApi(*server,
+                          {store.get(), live.get(), clock, access.get(), [this] { ReloadKeys(); }});
 }
 
 Status App::Impl::CreatePlanning(const registry::Registry& registry) {

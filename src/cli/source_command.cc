@@ -8,7 +8,7 @@
 #include "cli/city_access.h"
 #include "cli/commands.h"
 #include "core/clock.h"
-#include "ingest/core/keys.h"
+#include "ingest/core/source_keys.h"
 #include "model/model_json.h"
 #include "model/validation.h"
 #include "model/vocabulary.h"
@@ -40,38 +40,19 @@ int AddSource(const SourceOptions& o) {
   source.scope = std::move(*scope);
   source.expected_interval = std::chrono::seconds(o.interval_s);
   source.description = o.description;
-  for (const Status& s : model::Validate(source)) {
-    return Fail(s.field().empty() ? s.message() : fmt::format("--{}: {}", s.field(), s.message()));
-  }
   // Keys are picked up by a running server: this may run beside it.
   auto city = OpenCityForLiveWrite(o.db_path);
   if (!city.ok()) return Fail(city.status().message());
   store::Store* store = city->store.get();
-  // Scope ids must exist: a typo would give a key that can write nothing.
   auto registry = store->LoadRegistry();
   if (!registry.ok()) return Fail(registry.status().message());
-  auto exists = [&](const auto& entries, const std::string& id) {
-    return std::any_of(entries.begin(), entries.end(),
-                       [&](const auto& e) { return e.id.str() == id; });
-  };
-  for (const auto& id : source.scope.facilities) {
-    if (!exists(registry->facilities, id.str())) {
-      return Fail(fmt::format("--scope: no facility '{}' in '{}'", id.str(), o.db_path));
-    }
+  auto key =
+      ingest::AddSourceWithKey(source, {registry->facilities, registry->bays, registry->chargers},
+                               *store, SystemClock::Instance().Now());
+  if (!key.ok()) {
+    const Status& s = key.status();
+    return Fail(s.field().empty() ? s.message() : fmt::format("--{}: {}", s.field(), s.message()));
   }
-  for (const auto& id : source.scope.bays) {
-    if (!exists(registry->bays, id.str())) {
-      return Fail(fmt::format("--scope: no bay '{}' in '{}'", id.str(), o.db_path));
-    }
-  }
-  for (const auto& id : source.scope.chargers) {
-    if (!exists(registry->chargers, id.str())) {
-      return Fail(fmt::format("--scope: no charger '{}' in '{}'", id.str(), o.db_path));
-    }
-  }
-  ingest::IssuedKey key = ingest::IssueKey();
-  store::SourceRecord record{source, key.stored, SystemClock::Instance().Now()};
-  if (Status s = store->AddSource(record); !s.ok()) return Fail(s.message());
   RecordChange(*store, "source add", "source:" + o.id,
                {{"id", o.id},
                 {"kind", o.kind},
@@ -82,7 +63,7 @@ int AddSource(const SourceOptions& o) {
   std::printf("source '%s' added: kind %s, scope %s, expected every %d s\n", o.id.c_str(),
               o.kind.c_str(), model::FormatScope(source.scope).c_str(), o.interval_s);
   std::printf("its key, shown only this once (the database keeps a salted hash):\n%s\n",
-              key.key.c_str());
+              key->key.c_str());
   return 0;
 }
 

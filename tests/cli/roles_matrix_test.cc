@@ -117,6 +117,12 @@ std::vector<Row> WriteRows() {
        R"({"overlap":"1h"})",
        {Caller::kAdmin}},
       {"DELETE", "/api/v1/keys/{name}", "/api/v1/keys/nobody", "", {Caller::kAdmin}},
+      {"POST",
+       "/api/v1/sources",
+       "/api/v1/sources",
+       R"({"id":"made-in-test","scope":"facility:G1","interval_s":60})",
+       {Caller::kAdmin}},
+      {"DELETE", "/api/v1/sources/{id}/key", "/api/v1/sources/nobody/key", "", {Caller::kAdmin}},
   };
 }
 
@@ -127,7 +133,13 @@ std::vector<Row> KeyedReadRows() {
            "",
            {Caller::kTrafficCentre, Caller::kAdmin}},
           {"GET", "/api/v1/audit", "/api/v1/audit", "", {Caller::kTrafficCentre, Caller::kAdmin}},
-          {"GET", "/api/v1/keys", "/api/v1/keys", "", {Caller::kAdmin}}};
+          {"GET", "/api/v1/keys", "/api/v1/keys", "", {Caller::kAdmin}},
+          {"GET", "/api/v1/sources", "/api/v1/sources", "", {Caller::kAdmin}},
+          {"GET",
+           "/api/v1/session",
+           "/api/v1/session",
+           "",
+           {Caller::kOperator, Caller::kTrafficCentre, Caller::kAdmin, Caller::kController}}};
 }
 
 class RolesMatrix : public ::testing::Test {
@@ -289,6 +301,68 @@ TEST_F(RolesMatrix, TheKeyedReadsAreForTheirRolesAndEveryOtherReadIsPublic) {
     EXPECT_NE(r.status, 401) << target << ": " << r.body;
     EXPECT_NE(r.status, 403) << target << ": " << r.body;
   }
+}
+
+TEST_F(RolesMatrix, ASessionSaysWhoTheKeyIs) {
+  auto op = Call(Caller::kOperator, "GET", "/api/v1/session", "");
+  ASSERT_EQ(op.status, 200) << op.body;
+  const json who = json::parse(op.body);
+  EXPECT_EQ(who["name"], "acme");
+  EXPECT_EQ(who["role"], "operator");
+  EXPECT_EQ(who["facilities"], json::array({"G1"}));
+  EXPECT_EQ(json::parse(Call(Caller::kAdmin, "GET", "/api/v1/session", "").body)["role"], "admin");
+  EXPECT_EQ(Call(Caller::kNone, "GET", "/api/v1/session", "").status, 401);
+}
+
+// An admin connects a new feed from the dashboard: the key it is shown writes at once, is never
+// shown again, and stops at once when revoked.
+TEST_F(RolesMatrix, ASourceAddedOverHttpWritesAtOnceUntilItsKeyIsRevoked) {
+  auto added =
+      Call(Caller::kAdmin, "POST", "/api/v1/sources",
+           R"({"id":"lane-7","kind":"sensor_gateway","scope":"facility:G1","interval_s":30,)"
+           R"("description":"east gate loop"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(added.Header("cache-control"), "no-store");
+  const std::string key = json::parse(added.body)["key"];
+  ASSERT_TRUE(key.starts_with("pgk_")) << added.body;
+  auto send = [&](const std::string& facility) {
+    const std::string now = FormatRfc3339Utc(SystemClock::Instance().Now());
+    return api::http::HttpRequest(
+        "POST", "127.0.0.1", running_server->port, "/api/v1/observations",
+        fmt::format(R"({{"observations":[{{"type":"facility_count","facility":"{}","time":"{}",)"
+                    R"("free":42}}]}})",
+                    facility, now),
+        {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}});
+  };
+  auto sent = send("G1");
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->status, 200) << sent->body;
+  auto listed = json::parse(Call(Caller::kAdmin, "GET", "/api/v1/sources", "").body);
+  bool found = false;
+  for (const json& s : listed["items"]) {
+    EXPECT_FALSE(s.dump().find("pgk_") != std::string::npos) << "a key in the list: " << s;
+    if (s["id"] == "lane-7") {
+      found = true;
+      EXPECT_EQ(s["key"], "active");
+      EXPECT_EQ(s["scope"], "facility:G1");
+    }
+  }
+  EXPECT_TRUE(found) << listed;
+  auto dup = Call(Caller::kAdmin, "POST", "/api/v1/sources", R"({"id":"lane-7","scope":"all"})");
+  EXPECT_EQ(dup.status, 409) << dup.body;
+  auto typo =
+      Call(Caller::kAdmin, "POST", "/api/v1/sources", R"({"id":"lane-8","scope":"facility:NOPE"})");
+  EXPECT_EQ(typo.status, 400) << typo.body;
+  EXPECT_NE(typo.body.find("\"scope\""), std::string::npos) << typo.body;
+
+  auto revoked = Call(Caller::kAdmin, "DELETE", "/api/v1/sources/lane-7/key", "");
+  EXPECT_EQ(revoked.status, 200) << revoked.body;
+  auto refused = send("G1");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 401) << refused->body;
+  auto audit = Call(Caller::kAdmin, "GET", "/api/v1/audit?limit=50", "");
+  EXPECT_NE(audit.body.find("source:lane-7"), std::string::npos) << audit.body;
+  EXPECT_EQ(audit.body.find(key), std::string::npos) << "the key is never in the audit log";
 }
 
 TEST_F(RolesMatrix, NoWriteRouteIsLeftOutOfTheMatrix) {
