@@ -128,13 +128,17 @@ const page = context.pages()[0] || (await context.newPage());
 const consoleErrors = [];
 page.on("pageerror", (e) => consoleErrors.push(String(e.stack || e)));
 page.on("console", (m) => {
-  // A 404 from /api/v1/guidance is expected until guidance is served, and a 401 from
-  // /api/v1/ingest/errors or /api/v1/audit until the key is entered; the pages handle both.
+  // A 404 from /api/v1/guidance is expected until guidance is served, a 401 from
+  // /api/v1/ingest/errors or /api/v1/audit until the key is entered, and a refused sign-in; the
+  // pages handle each.
   // A 404 from a facility's forecast (no model yet) is shown as "—" by the facility page.
   const expected = (m.text().includes("404") && m.location().url.includes("/api/v1/guidance")) ||
                    (m.text().includes("404") && m.location().url.includes("/forecast")) ||
                    (m.text().includes("401") && (m.location().url.includes("/api/v1/ingest/errors") ||
-                                                 m.location().url.includes("/api/v1/audit")));
+                                                 m.location().url.includes("/api/v1/audit"))) ||
+                   // The sign-in check tries a wrong key (401) and a source key (403) on purpose.
+                   ((m.text().includes("401") || m.text().includes("403")) &&
+                    m.location().url.includes("/api/v1/session"));
   if (m.type() === "error" && !expected) {
     consoleErrors.push(`${m.text()} ${m.location().url}`);
   }
@@ -495,6 +499,133 @@ try {
     return "degraded, then ok after `parkguide journal ack`";
   });
 
+  await check("operator sign-in: a wrong key is refused, a role key shows who signed in", async () => {
+    await page.goto(`${base}/#/facilities`);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    await page.click("#sign-in");
+    await page.fill("#sign-in-key", "not-a-key");
+    await page.click("#sign-in-form button[type=submit]");
+    await page.waitForSelector("#sign-in-form .error", { timeout: 10000 });
+    // A source key writes data; it is not a person's and cannot sign in.
+    await page.fill("#sign-in-key", demoKey("sim-gates"));
+    await page.click("#sign-in-form button[type=submit]");
+    await page.waitForSelector("#sign-in-form .error", { timeout: 10000 });
+    const key = readFileSync(`${db}.operator-key`, "utf8").trim();
+    await page.fill("#sign-in-key", key);
+    await shot("operator-sign-in");
+    await page.click("#sign-in-form button[type=submit]");
+    await page.waitForSelector('#session-who[data-role="traffic_centre"]', { timeout: 10000 });
+    const who = await page.locator("#session-who").innerText();
+    assert(who.includes("demo-traffic-centre") && who.includes("交通指挥中心"), who);
+    await page.reload();
+    await page.waitForSelector('#session-who[data-role="traffic_centre"]', { timeout: 10000 });
+    return who;
+  });
+
+  await check("facility actions: the traffic centre closes a car park, confirmed, audited, and undoes it", async () => {
+    const f = (await api("/api/v1/facilities?kind=underground&limit=1")).items[0];
+    await page.goto(`${base}/#/facility/${encodeURIComponent(f.id)}`);
+    await page.waitForSelector("#facility-actions #act-close", { timeout: 15000 });
+    assert(!(await page.locator("#act-count").count()), "the traffic centre may not correct counts");
+    await page.click("#act-close");
+    await page.waitForSelector("#act-close-confirm", { timeout: 5000 });
+    await shot("facility-actions-confirm");
+    assert((await api(`/api/v1/facilities/${encodeURIComponent(f.id)}`)).live.state !== "closed",
+           "closed before the confirmation");
+    await page.click("#act-close-confirm");
+    await page.waitForSelector('#facility-live[data-state="closed"]', { timeout: 10000 });
+    await page.waitForSelector("#notice #notice-undo", { timeout: 5000 });
+    assert((await api(`/api/v1/facilities/${encodeURIComponent(f.id)}`)).live.state === "closed", "not closed");
+    await shot("facility-closed-undo");
+    await page.click("#notice-undo");
+    await page.waitForFunction(() => document.querySelector("#facility-live")?.dataset.state !== "closed",
+                               null, { timeout: 10000 });
+    await page.waitForSelector("#facility-actions #act-close", { timeout: 10000 });
+    const key = readFileSync(`${db}.operator-key`, "utf8").trim();
+    const audit = await api("/api/v1/audit?limit=20", { headers: { Authorization: `Bearer ${key}` } });
+    const mine = audit.items.filter((e) => e.target === `facility:${f.id}`);
+    assert(mine.length >= 2, `audit: ${JSON.stringify(audit.items.slice(0, 3))}`);
+    return `${f.id}: closed, then reopened by undo; ${mine.length} audit entries`;
+  });
+
+  await check("facility actions: a car-park operator corrects its own counts, and only its own", async () => {
+    // Car parks open round the clock: one closed for the night by its opening hours shows no count.
+    const allDay = (f) => !f.opening_hours || f.opening_hours === "24/7";
+    const [own, other] = (await api("/api/v1/facilities?limit=100")).items
+      .filter((f) => f.kind !== "on_street" && allDay(f));
+    const added = execFileSync(binary, ["key", "add", "--db", db, "--name", "acme-parking", "--role", "operator",
+                                        "--facilities", own.id]).toString().trim().split("\n");
+    const key = added[added.length - 1].trim();
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in", { timeout: 5000 });
+    await page.click("#sign-in");
+    await page.fill("#sign-in-key", key);
+    // A running server takes a new key within seconds: sign in when it does.
+    for (let i = 0; i < 20; i++) {
+      await page.click("#sign-in-form button[type=submit]");
+      const signed = await page.waitForSelector('#session-who[data-role="operator"]', { timeout: 1000 }).catch(() => null);
+      if (signed) break;
+    }
+    await page.goto(`${base}/#/facility/${encodeURIComponent(own.id)}`);
+    await page.waitForSelector("#facility-actions #act-count", { timeout: 15000 });
+    const free = Math.max(0, Math.min(7, (own.live.capacity || 10) - 1));
+    await page.fill("#act-count-free", String(free));
+    await page.click("#act-count");
+    await page.click("#act-count-confirm");
+    await page.waitForSelector("#notice", { timeout: 10000 });
+    const text = await page.locator("#notice").innerText();
+    assert(text.includes(String(free)) && !(await page.locator("#notice-undo").count()), text);
+    await shot("facility-count-corrected");
+    if (other) {
+      await page.goto(`${base}/#/facility/${encodeURIComponent(other.id)}`);
+      await page.waitForSelector("#facility-actions", { timeout: 15000 });
+      const note = await page.locator("#facility-actions").innerText();
+      assert(!(await page.locator("#act-count").count()) && note.length > 0, note);
+    }
+    await page.click("#sign-out");
+    return `${own.id}: corrected to ${free}; ${other ? other.id : "no other"}: no actions`;
+  });
+
+  await check("sign override: the traffic centre publishes one with an expiry, confirmed, and undoes it", async () => {
+    const key = readFileSync(`${db}.operator-key`, "utf8").trim();
+    if (await page.locator("#sign-out").count()) await page.click("#sign-out");
+    await page.click("#sign-in");
+    await page.fill("#sign-in-key", key);
+    await page.click("#sign-in-form button[type=submit]");
+    await page.waitForSelector('#session-who[data-role="traffic_centre"]', { timeout: 10000 });
+    const sign = (await api("/api/v1/signs?level=2&limit=1")).items[0];
+    await page.goto(`${base}/#/signs/${encodeURIComponent(sign.id)}`);
+    await page.waitForSelector("#sign-actions #ovr-set", { timeout: 15000 });
+    await page.fill("#ovr-zh", "前方施工");
+    await page.fill("#ovr-en", "ROAD WORKS");
+    await page.fill("#ovr-minutes", "15");
+    await page.fill("#ovr-reason", "browser test");
+    await page.click("#ovr-set");
+    await page.waitForSelector("#ovr-set-confirm", { timeout: 5000 });
+    await shot("sign-override-confirm");
+    assert(!(await api(`/api/v1/signs/${encodeURIComponent(sign.id)}`)).overrides.some((o) => !o.ended),
+           "an override before the confirmation");
+    await page.click("#ovr-set-confirm");
+    await page.waitForSelector("#notice #notice-undo", { timeout: 10000 });
+    const now = await api(`/api/v1/signs/${encodeURIComponent(sign.id)}`);
+    const open = now.overrides.filter((o) => !o.ended);
+    assert(open.length === 1 && open[0].text.en === "ROAD WORKS" && open[0].reason === "browser test",
+           JSON.stringify(now.overrides));
+    const minutes = (new Date(open[0].expires) - Date.now()) / 60000;
+    assert(minutes > 13 && minutes <= 15.1, `expires in ${minutes} min`);
+    await page.waitForFunction(() => document.body.innerText.includes("ROAD WORKS") ||
+                                     document.body.innerText.includes("前方施工"), null, { timeout: 10000 });
+    await shot("sign-override-set");
+    await page.click("#notice-undo");
+    await page.waitForFunction(async (id) => {
+      const r = await fetch(`/api/v1/signs/${encodeURIComponent(id)}`);
+      return !(await r.json()).overrides.some((o) => !o.ended);
+    }, sign.id, { timeout: 10000 });
+    await page.click("#sign-out");
+    return `${sign.id}: published for 15 min, then undone`;
+  });
+
   await check("the reports page lists the weekly reports the server lists", async () => {
     // Last week's report, written by the CLI where the server keeps its own (<db>.reports), as
     // the Monday schedule would: the page must list what the API lists, and link it.
@@ -602,7 +733,9 @@ try {
         for (const p of ["health", "chargers", "signs", "facilities"]) {
           await page.goto(`${base}/#/${p}`);
           await page.waitForSelector('main [data-ready="1"]', { timeout: 15000 });
-          const clipped = await page.$$eval("main table", (ts) => ts.map((t) => {
+          // One evaluation, not $$eval's two: a page that redraws its tables between the query and
+          // the measurement would hand over detached tables.
+          const clipped = await page.evaluate(() => [...document.querySelectorAll("main table")].map((t) => {
             const box = t.getBoundingClientRect();
             const parent = t.parentElement.getBoundingClientRect();
             return { id: t.id || t.className, over: Math.max(t.scrollWidth - t.clientWidth, box.right - parent.right,

@@ -7,6 +7,7 @@ import { live } from "./api.js";
 import { city as loadCity } from "./data.js";
 import { applyStatic, keysOf, lang, onLang, setLang, t, nameOf } from "./i18n.js";
 import { fmtTime, h } from "./util.js";
+import { onSession, session, signIn, signOut, storedKey } from "./key.js";
 import * as mapPage from "./pages/map.js";
 import * as facilityPage from "./pages/facility.js";
 import * as facilitiesPage from "./pages/facilities.js";
@@ -75,12 +76,47 @@ function renderHeader() {
     document.title = `${nameOf(city.name)} · parkguide`;
   }
   renderLiveStatus();
+  renderSession();
 }
 
 function renderLiveStatus() {
   const el = document.getElementById("live-status");
   el.textContent = live.connected ? t("live.on") : live.source ? t("live.off") : t("live.connecting");
   el.className = `live ${live.connected ? "on" : "off"}`;
+}
+
+// The operator's sign-in in the header: a role key, checked by the server; who it is shown once
+// signed in. Pages offer their actions to a key that may use them (docs/dashboard.md).
+function renderSession(refused = false, open = false) {
+  const el = document.getElementById("session");
+  const s = session();
+  if (s) {
+    el.replaceChildren(
+      h("span", { id: "session-who", class: "who", "data-role": s.role }, `${s.name} · ${t(`role.${s.role}`)}`), " ",
+      h("button", { type: "button", id: "sign-out", onclick: () => signOut() }, t("session.sign_out")));
+    return;
+  }
+  const toggle = h("button", { type: "button", id: "sign-in", "aria-expanded": String(open),
+                               onclick: () => renderSession(false, !open) }, t("session.sign_in"));
+  if (!open) {
+    el.replaceChildren(toggle);
+    return;
+  }
+  const input = h("input", { type: "password", id: "sign-in-key", autocomplete: "off", required: true,
+                             "aria-label": t("session.key") });
+  const form = h("form", { id: "sign-in-form", class: "sign-in", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await signIn(input.value.trim());
+    } catch {
+      renderSession(true, true);
+    }
+  } },
+    h("label", {}, t("session.key"), " ", input), " ",
+    h("button", { type: "submit" }, t("session.go")),
+    refused ? h("span", { class: "error", role: "alert" }, t("session.refused")) : null);
+  el.replaceChildren(toggle, form);
+  input.focus();
 }
 
 function tick() {
@@ -96,6 +132,9 @@ live.on((type) => {
   if (type === "connection") renderLiveStatus();
 });
 window.addEventListener("hashchange", route);
+onSession(() => renderSession());
+// A key given on a page that asks for one (the audit log) is a sign-in too.
+if (storedKey() && !session()) signIn(storedKey()).catch(() => {});
 
 // For the browser tests: both tables' keys.
 window.__pg = { keys: { zh: keysOf("zh"), en: keysOf("en") } };

@@ -7,6 +7,7 @@ import { city, districtName, signsCached } from "../data.js";
 import { nameOf, t } from "../i18n.js";
 import { cityClock, cityTimeZone, errorBox, fill, fmtAgo, fmtTime, h, pct, stateBadge } from "../util.js";
 import { boardElement } from "./signs.js";
+import { actionsPanel } from "./facility_actions.js";
 
 const DAY_S = 86400;
 
@@ -163,6 +164,7 @@ export function render(container, params) {
   let alive = true;
   let plot = null;
   let off = () => {};
+  let actions = null;
 
   (async () => {
     try {
@@ -198,13 +200,14 @@ export function render(container, params) {
       const chartEl = h("div", { class: "chart", id: "facility-chart", role: "img", "aria-label": t("fac.chart") });
       const lv = live.facilities.get(f.id) || f.live;
       const liveSlot = h("div", {}, liveBlock(f, lv));
+      actions = actionsPanel(f, lv ? lv.state : "unknown", (next) => liveSlot.replaceChildren(liveBlock(f, next)));
       const near = fc.filter((p) => p.horizon <= 120);
       fill(body, 
         h("h1", {}, nameOf(f.name), " ", h("span", { class: "muted small" }, f.id)),
         h("p", { class: "muted" }, t(`kind.${f.kind}`), f.district ? ` · ${districtName(f.district)}` : "",
           f.operator ? h("span", { "data-name": "" }, ` · ${f.operator}`) : null),
         h("div", { class: "top-row" },
-          h("div", { class: "card" }, h("h2", {}, t("fac.live")), liveSlot),
+          h("div", { class: "card" }, h("h2", {}, t("fac.live")), liveSlot, actions.element),
           h("div", { class: "card" }, h("h2", {}, t("fac.chart")),
             hist.points.length ? null : h("p", { class: "muted" }, t("fac.no_history")), chartEl)),
         h("div", { class: "cols" },
@@ -240,6 +243,7 @@ export function render(container, params) {
       off = live.on((type, data) => {
         if ((type === "facility" || type === "zone") && data.facility === f.id) {
           liveSlot.replaceChildren(liveBlock(f, data.live));
+          actions.setState(data.live);
         }
       });
     } catch (e) {
@@ -252,6 +256,7 @@ export function render(container, params) {
   return () => {
     alive = false;
     off();
+    if (actions) actions.close();
     window.removeEventListener("resize", onResize);
     if (plot) plot.destroy();
   };

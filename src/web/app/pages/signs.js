@@ -1,6 +1,7 @@
 // Signs: every guidance sign drawn as it looks on the street (an LED board: label, arrow, count
 // or 满 FULL / 关闭 CLOSED / --), with its online/offline state; one sign's page adds what it
 // showed over the last hours and its overrides.
+import { signActions } from "./sign_actions.js";
 import { get } from "../api.js";
 import { facilities, signs } from "../data.js";
 import { nameOf, t } from "../i18n.js";
@@ -94,10 +95,17 @@ function causeText(cause, names) {
 
 function renderOne(container, id) {
   const body = h("div", {}, t("loading"));
+  // The actions sit outside the part reloaded every 5 s, so a form being filled in stays.
+  const actionsSlot = h("div", {});
   container.append(h("section", { class: "page" },
-    h("p", {}, h("a", { href: "#/signs" }, "← ", t("back"))), body));
+    h("p", {}, h("a", { href: "#/signs" }, "← ", t("back"))), actionsSlot, body));
   let alive = true;
   let timer = null;
+  let actions = null;
+  const reload = () => {
+    clearTimeout(timer);
+    load();
+  };
   async function load() {
     try {
       const to = new Date();
@@ -144,11 +152,19 @@ function renderOne(container, id) {
                 h("td", {}, d.acknowledged ? fmtTime(d.acknowledged) : "—")))))
           : h("p", { class: "muted" }, t("signs.no_history")));
       body.dataset.ready = "1";
+      if (!actions) {
+        actions = signActions(s, reload);
+        actionsSlot.replaceChildren(actions.element);
+      }
     } catch (e) {
       fill(body, errorBox(e));
     }
     if (alive) timer = setTimeout(load, 5000);
   }
   load();
-  return () => { alive = false; clearTimeout(timer); };
+  return () => {
+    alive = false;
+    clearTimeout(timer);
+    if (actions) actions.close();
+  };
 }
