@@ -47,7 +47,8 @@ Result<model::Source> SourceFromBody(const std::string& text) {
   auto parsed_scope = model::ParseScope(*scope);
   if (!parsed_scope.ok()) return InvalidArgument(parsed_scope.status().message(), "scope");
   source.scope = std::move(*parsed_scope);
-  PG_ASSIGN_OR_RETURN(auto interval, WholeNumberMember(body, "interval_s", 1, 7 * 24 * 3600));
+  PG_ASSIGN_OR_RETURN(auto interval,
+                      WholeNumberMember(body, "interval_s", 1, int64_t{7} * 24 * 3600));
   source.expected_interval = std::chrono::seconds(interval.value_or(300));
   PG_ASSIGN_OR_RETURN(auto description, TextMember(body, "description", kMaxReasonChars));
   source.description = description.value_or("");

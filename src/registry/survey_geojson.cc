@@ -97,10 +97,10 @@ Result<Crs> CrsOf(const json& value) {
       value["properties"].is_object()) {
     json name = value["properties"].value("name", json());
     if (name.is_string()) {
-      static const std::set<std::string> kWgs84Names{"urn:ogc:def:crs:OGC:1.3:CRS84",
+      static const std::set<std::string> wgs84_names{"urn:ogc:def:crs:OGC:1.3:CRS84",
                                                      "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
                                                      "urn:ogc:def:crs:EPSG::4326"};
-      if (kWgs84Names.contains(name.get<std::string>())) return Crs::kWgs84;
+      if (wgs84_names.contains(name.get<std::string>())) return Crs::kWgs84;
       return ParseCrs(name.get<std::string>(), "crs");
     }
   }
