@@ -626,6 +626,51 @@ try {
     return `${sign.id}: published for 15 min, then undone`;
   });
 
+  await check("keys: an admin makes a source key, sees it once, it writes at once, and revokes it", async () => {
+    const added = execFileSync(binary, ["key", "add", "--db", db, "--name", "city-it", "--role", "admin"])
+      .toString().trim().split("\n");
+    const admin = added[added.length - 1].trim();
+    if (await page.locator("#sign-out").count()) await page.click("#sign-out");
+    await page.click("#sign-in");
+    await page.fill("#sign-in-key", admin);
+    for (let i = 0; i < 20; i++) {
+      await page.click("#sign-in-form button[type=submit]");
+      const signed = await page.waitForSelector('#session-who[data-role="admin"]', { timeout: 1000 }).catch(() => null);
+      if (signed) break;
+    }
+    await page.goto(`${base}/#/keys`);
+    await page.waitForSelector('#keys-page [data-ready="1"] #source-keys', { timeout: 15000 });
+    const f = (await api("/api/v1/facilities?kind=underground&limit=1")).items[0];
+    await page.fill("#new-source-id", "browser-feed");
+    await page.fill("#new-source-scope", `facility:${f.id}`);
+    await page.fill("#new-source-interval", "60");
+    await page.click("#new-source");
+    await page.click("#new-source-confirm");
+    await page.waitForSelector("#key-once-value", { timeout: 10000 });
+    const key = (await page.locator("#key-once-value").innerText()).trim();
+    assert(key.startsWith("pgk_"), key);
+    await page.waitForSelector('#source-keys tr[data-source="browser-feed"][data-key-state="active"]', { timeout: 10000 });
+    await shot("keys-source-made");
+    const post = () => fetch(`${base}/api/v1/observations`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+      body: JSON.stringify({ observations: [{ type: "facility_count", facility: f.id, time: new Date().toISOString(), free: 3 }] }),
+    });
+    const ok = await post();
+    assert(ok.status === 200, `the new key writes: HTTP ${ok.status}`);
+    await page.click("#revoke-source-browser-feed");
+    await page.click("#revoke-source-browser-feed-confirm");
+    await page.waitForSelector('#source-keys tr[data-source="browser-feed"][data-key-state="revoked"]', { timeout: 10000 });
+    const refused = await post();
+    assert(refused.status === 401, `the revoked key: HTTP ${refused.status}`);
+    await page.reload();
+    await page.waitForSelector('#keys-page [data-ready="1"] #source-keys', { timeout: 15000 });
+    assert(!(await page.locator("#key-once-value").count()), "the key is shown again after a reload");
+    assert(!(await page.content()).includes(key), "the key is in the page after a reload");
+    await page.click("#sign-out");
+    return `browser-feed: made, wrote, revoked (401 after)`;
+  });
+
   await check("the reports page lists the weekly reports the server lists", async () => {
     // Last week's report, written by the CLI where the server keeps its own (<db>.reports), as
     // the Monday schedule would: the page must list what the API lists, and link it.

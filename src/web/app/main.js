@@ -17,6 +17,7 @@ import * as healthPage from "./pages/health.js";
 import * as guidancePage from "./pages/guidance.js";
 import * as reportsPage from "./pages/reports.js";
 import * as auditPage from "./pages/audit.js";
+import * as keysPage from "./pages/keys.js";
 
 const routes = [
   [/^\/?$/, mapPage, "map"],
@@ -30,6 +31,7 @@ const routes = [
   [/^\/guidance$/, guidancePage, "guidance"],
   [/^\/reports$/, reportsPage, "reports"],
   [/^\/audit$/, auditPage, "audit"],
+  [/^\/keys$/, keysPage, "keys"],
 ];
 
 const main = document.getElementById("main");
@@ -49,6 +51,7 @@ function route() {
   if (!match) match = { page: mapPage, nav: "map", params: [] };
   if (cleanup) cleanup();
   cleanup = null;
+  document.getElementById("notice")?.remove();  // a notice belongs to the page it was given on
   main.replaceChildren();
   main.dataset.page = match.nav;
   document.body.dataset.page = match.nav;
