@@ -671,6 +671,45 @@ try {
     return `browser-feed: made, wrote, revoked (401 after)`;
   });
 
+  await check("plans: the traffic centre adds a plan, removes it, and undoes the removal", async () => {
+    const key = readFileSync(`${db}.operator-key`, "utf8").trim();
+    if (await page.locator("#sign-out").count()) await page.click("#sign-out");
+    await page.click("#sign-in");
+    await page.fill("#sign-in-key", key);
+    await page.click("#sign-in-form button[type=submit]");
+    await page.waitForSelector('#session-who[data-role="traffic_centre"]', { timeout: 10000 });
+    const f = (await api("/api/v1/facilities?kind=underground&limit=1")).items[0];
+    await page.goto(`${base}/#/plans`);
+    await page.waitForSelector('#plans-page [data-ready="1"]', { timeout: 15000 });
+    await page.waitForSelector("#plan-form #plan-add", { timeout: 5000 });
+    await page.fill("#plan-id", "browser-event");
+    await page.fill("#plan-name-zh", "测试活动");
+    await page.fill("#plan-name-en", "Test event");
+    await page.fill("#plan-facilities", f.id);
+    await page.fill("#plan-days", "Fr,Sa");
+    await page.fill("#plan-window", "18:00-23:30");
+    await page.selectOption("#plan-action", "reserve");
+    await page.fill("#plan-reserve", "40");
+    await page.click("#plan-add");
+    await page.click("#plan-add-confirm");
+    await page.waitForSelector('#plans-table tr[data-plan="browser-event"]', { timeout: 10000 });
+    const rules = await api("/api/v1/sign-rules");
+    const plan = (rules.plans || []).find((p) => p.id === "browser-event");
+    assert(plan && plan.reserve === 40 && plan.window === "18:00-23:30" && plan.facilities[0] === f.id,
+           JSON.stringify(rules.plans));
+    await shot("plans-added");
+    await page.click("#remove-plan-browser-event");
+    await page.click("#remove-plan-browser-event-confirm");
+    await page.waitForFunction(() => !document.querySelector('#plans-table tr[data-plan="browser-event"]'), null,
+                               { timeout: 10000 });
+    assert(!((await api("/api/v1/sign-rules")).plans || []).some((p) => p.id === "browser-event"), "not removed");
+    await page.click("#notice-undo");
+    await page.waitForSelector('#plans-table tr[data-plan="browser-event"]', { timeout: 10000 });
+    assert(((await api("/api/v1/sign-rules")).plans || []).some((p) => p.id === "browser-event"), "not restored");
+    await page.click("#sign-out");
+    return `browser-event: added, removed, restored by undo`;
+  });
+
   await check("the reports page lists the weekly reports the server lists", async () => {
     // Last week's report, written by the CLI where the server keeps its own (<db>.reports), as
     // the Monday schedule would: the page must list what the API lists, and link it.

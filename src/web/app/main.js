@@ -18,6 +18,7 @@ import * as guidancePage from "./pages/guidance.js";
 import * as reportsPage from "./pages/reports.js";
 import * as auditPage from "./pages/audit.js";
 import * as keysPage from "./pages/keys.js";
+import * as plansPage from "./pages/plans.js";
 
 const routes = [
   [/^\/?$/, mapPage, "map"],
@@ -31,6 +32,7 @@ const routes = [
   [/^\/guidance$/, guidancePage, "guidance"],
   [/^\/reports$/, reportsPage, "reports"],
   [/^\/audit$/, auditPage, "audit"],
+  [/^\/plans$/, plansPage, "plans"],
   [/^\/keys$/, keysPage, "keys"],
 ];
 
