@@ -47,7 +47,8 @@ void AddSimulateCommand(CLI::App& app, int* exit_code);
 
 // Builds the road graphs of `osm_path` next to `db_path` (whose open store is `store`) and prints
 // the report; returns the exit code (shared by build-roads and import-osm).
-int BuildRoads(const std::string& osm_path, const std::string& db_path, store::Store& store);
+int BuildRoads(const std::string& osm_path, const std::string& db_path, store::Store& store,
+               bool quiet);
 
 // serve and demo: --listen ADDRESS:PORT (or --bind and --port) and --http-rate into `config`.
 void AddListenOptions(CLI::App& cmd, app::AppConfig& config);

@@ -7,6 +7,7 @@
 #include "cli/change_log.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "graph/graph_file.h"
 #include "graph_build/road_import.h"
 #include "model/model_json.h"
@@ -53,6 +54,7 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
     std::string db_path;
     std::optional<std::string> city_name;
     std::optional<std::string> time_zone;
+    bool quiet = false;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -66,6 +68,8 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--time-zone", options->time_zone,
                   "The city's IANA time zone, such as Asia/Shanghai (default: the OSM boundaries' "
                   "timezone tag; kept for a city that has one)");
+  cmd->add_flag("--quiet", options->quiet,
+                "No progress on the terminal (there is none when stderr is not a terminal)");
   cmd->callback([options, exit_code] {
     auto lock = LockCity(options->db_path);
     if (!lock.ok()) {
@@ -82,14 +86,19 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
     if (!store.ok()) return fail(store.status());
     auto city = CityRequest(**store, options->city_name, options->time_zone);
     if (!city.ok()) return fail(city.status());
-    auto report = registry::ImportOsmFile(options->osm_path, **store, *city);
+    TerminalProgress bar("import-osm", options->quiet);
+    auto report = registry::ImportOsmFile(options->osm_path, **store, *city, bar.Reporter());
+    bar.Done();
     if (!report.ok()) return fail(report.status());
     RecordCityChange(**store, *city, *report->city);
     std::fputs(report->ToText().c_str(), stdout);
     // The road graphs come from the same file: the server never parses OSM. A file with car
     // parks but no roads (an Overpass selection, say) still imports its registry.
+    graph::BuildOptions build;
+    build.contraction.progress = bar.Reporter();
     auto roads = graph::ImportRoads(options->osm_path, **store,
-                                    graph::GraphPathForDatabase(options->db_path));
+                                    graph::GraphPathForDatabase(options->db_path), build);
+    bar.Done();
     if (!roads.ok() && roads.status().code() == StatusCode::kFailedPrecondition) {
       std::fprintf(stderr, "parkguide: warning: %s; no road graph was built\n",
                    roads.status().message().c_str());

@@ -5,13 +5,13 @@
 // charging sites and their occupancy) backfill what the weekly report reads beyond car parks;
 // `--shift-days N` moves their times by N days (ingest/replay/real_data.h).
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "datasets/datasets.h"
 #include "ingest/replay/real_data.h"
 #include "ingest/replay/replay.h"
@@ -19,32 +19,6 @@
 
 namespace pg::cli {
 namespace {
-
-// "[##########----------]  50%  14,247/28,494" on one line, redrawn; on a non-terminal, a line
-// every 10% so logs stay readable.
-class ProgressBar {
- public:
-  explicit ProgressBar(std::string label) : label_(std::move(label)), tty_(::isatty(2) != 0) {}
-  void Update(size_t done, size_t total) {
-    if (total == 0) return;
-    int percent = static_cast<int>(done * 100 / total);
-    if (!tty_ && percent / 10 == last_percent_ / 10 && done != total) return;
-    if (percent == last_percent_ && done != total) return;
-    last_percent_ = percent;
-    constexpr int kWidth = 30;
-    int filled = percent * kWidth / 100;
-    std::string bar = std::string(filled, '#') + std::string(kWidth - filled, '-');
-    std::fprintf(stderr, "%s%s [%s] %3d%%  %zu/%zu rows%s", tty_ ? "\r" : "", label_.c_str(),
-                 bar.c_str(), percent, done, total, tty_ ? "" : "\n");
-    if (tty_ && done == total) std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
-
- private:
-  std::string label_;
-  bool tty_;
-  int last_percent_ = -1;
-};
 
 struct ReplayCommandOptions {
   std::string path;
@@ -55,6 +29,7 @@ struct ReplayCommandOptions {
   std::string register_district;
   std::string locations_path;
   int shift_days = 0;
+  bool quiet = false;
 
   // The places of the entries the replay registers (none when no --locations is given).
   Result<ingest::Locations> Locations() const {
@@ -109,11 +84,12 @@ Status ReplayReadings(const ReplayCommandOptions& o) {
                                                                       locations, *store));
     std::printf("registered %d facilities in district %s\n", added, o.register_district.c_str());
   }
-  ProgressBar bar("replay");
+  TerminalProgress bar("replay", o.quiet);
   PG_ASSIGN_OR_RETURN(auto report, ingest::ReplayToHistory(std::move(readings), *store, o.replay,
                                                            [&](size_t done, size_t total) {
-                                                             bar.Update(done, total);
+                                                             bar.Update("rows", done, total);
                                                            }));
+  bar.Done();
   std::printf("%s\n", report.ToText().c_str());
   if (size_t unknown = UnregisteredFacilities(report, *store); unknown > 0) {
     std::printf(
@@ -157,6 +133,8 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
                   "Move melbourne/ev times by this many days (a multiple of 7 keeps weekdays)")
       ->capture_default_str();
   cmd->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  cmd->add_flag("--quiet", o->quiet,
+                "No progress bar (there is none when stderr is not a terminal)");
   cmd->add_option("--time-zone", o->replay.time_zone, "Zone of the file's local times (birmingham)")
       ->capture_default_str();
   cmd->add_option("--hold", o->hold_minutes,

@@ -70,6 +70,9 @@ class Contractor {
       for (const DynamicArc& a : out_[v]) neighbours.push_back(a.other);
       Contract(v);
       result.rank[v] = next_rank++;
+      if (next_rank % 4096 == 0 || next_rank == n) {
+        ReportProgress(options_.progress, options_.stage, next_rank, n);
+      }
       std::sort(neighbours.begin(), neighbours.end());
       neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
       for (uint32_t w : neighbours) {

@@ -32,8 +32,10 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "graph/road_graph.h"
 
 namespace pg::graph {
@@ -68,6 +70,9 @@ struct ContractionOptions {
   uint32_t witness_settle_limit = 500;
   // The same while only estimating a node's priority.
   uint32_t priority_settle_limit = 100;
+  // Hears the nodes contracted so far, as `stage`.
+  Progress progress;
+  std::string stage = "contract";
 };
 
 // Contracts the graph of `node_count` nodes and `arcs`. REQUIRES: every tail and head <

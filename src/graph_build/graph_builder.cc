@@ -591,7 +591,9 @@ class ModeBuilder {
       input.push_back({t.from, t.to, from.weight_ms + t.penalty_ms, from.length_dm});
     }
     const auto start = std::chrono::steady_clock::now();
-    ContractionHierarchy ch = ContractGraph(n, input, options_.contraction);
+    ContractionOptions contraction = options_.contraction;
+    contraction.stage = fmt::format("contract {} graph", ModeName(mode_));
+    ContractionHierarchy ch = ContractGraph(n, input, contraction);
     stats_.contraction_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     stats_.shortcuts = ch.shortcuts;

@@ -78,7 +78,8 @@ Result<RoadImportReport> ImportRoads(const std::string& osm_path, RoadImportStor
   report.graph_path = graph_path;
 
   auto start = Clock::now();
-  PG_ASSIGN_OR_RETURN(osm::RoadExtract extract, osm::ReadRoadExtract(osm_path));
+  PG_ASSIGN_OR_RETURN(osm::RoadExtract extract,
+                      osm::ReadRoadExtract(osm_path, options.contraction.progress));
   PG_ASSIGN_OR_RETURN(report.fingerprint, FingerprintFile(osm_path));
   report.extract = extract.stats;
   report.read_seconds = SecondsSince(start);

@@ -13,8 +13,12 @@
 #pragma once
 
 #include <osmium/io/file.hpp>
+#include <osmium/io/reader.hpp>
+#include <osmium/visitor.hpp>
 #include <string>
+#include <string_view>
 
+#include "core/progress.h"
 #include "core/status.h"
 
 namespace pg::osm::internal {
@@ -29,5 +33,16 @@ Result<osmium::io::File> CheckOsmPath(const std::string& path);
 // truncated or corrupt OSM file, kUnavailable for I/O errors, kResourceExhausted when memory ran
 // out. REQUIRES: called inside a catch block.
 Status StatusFromReadException(const std::string& path, const osmium::io::File& file);
+
+// osmium::apply(reader, handlers...) buffer by buffer, reporting the bytes of the file read so far
+// as `stage` after each.
+template <typename... Handlers>
+void ApplyReporting(osmium::io::Reader& reader, const Progress& progress, std::string_view stage,
+                    Handlers&... handlers) {
+  while (osmium::memory::Buffer buffer = reader.read()) {
+    osmium::apply(buffer, handlers...);
+    ReportProgress(progress, stage, reader.offset(), reader.file_size());
+  }
+}
 
 }  // namespace pg::osm::internal

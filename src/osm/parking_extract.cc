@@ -457,7 +457,7 @@ void CountGeometry(ParkingExtract& extract) {
   }
 }
 
-Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file) {
+Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file, const Progress& progress) {
   ParkingExtract extract;
 
   // Pass 1: relations, for the multipolygon assembler and for our own fallback geometry.
@@ -480,7 +480,7 @@ Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file) {
       bbox.Extend(ToLatLon(box.top_right()));
       extract.header_bbox = bbox;
     }
-    osmium::apply(reader, mp_manager, relations);
+    internal::ApplyReporting(reader, progress, "read car park relations", mp_manager, relations);
     reader.close();
   }
   mp_manager.prepare_for_lookup();
@@ -497,10 +497,10 @@ Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file) {
   AreaHandler area_handler;
   {
     osmium::io::Reader reader{file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way};
-    osmium::apply(reader, location_handler, parking_handler, entrance_handler, charging_handler,
-                  member_handler, mp_manager.handler([&area_handler](osmium::memory::Buffer&& b) {
-                    osmium::apply(b, area_handler);
-                  }));
+    auto areas = mp_manager.handler(
+        [&area_handler](osmium::memory::Buffer&& b) { osmium::apply(b, area_handler); });
+    internal::ApplyReporting(reader, progress, "read car parks", location_handler, parking_handler,
+                             entrance_handler, charging_handler, member_handler, areas);
     reader.close();
   }
 
@@ -515,12 +515,12 @@ Result<ParkingExtract> ReadUnchecked(const osmium::io::File& file) {
 
 }  // namespace
 
-Result<ParkingExtract> ReadParkingExtract(const std::string& path) {
+Result<ParkingExtract> ReadParkingExtract(const std::string& path, const Progress& progress) {
   PG_ASSIGN_OR_RETURN(osmium::io::File file, internal::CheckOsmPath(path));
   // libosmium reports every problem by exception, some of them from its worker threads; none
   // may leave this adapter.
   try {
-    return ReadUnchecked(file);
+    return ReadUnchecked(file, progress);
   } catch (...) {
     return internal::StatusFromReadException(path, file);
   }

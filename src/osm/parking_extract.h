@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "core/geo.h"
+#include "core/progress.h"
 #include "core/status.h"
 #include "osm/tags.h"
 
@@ -136,6 +137,7 @@ struct ParkingExtract {
 //                     extension names, empty), or ways out of order;
 //   kDataLoss         an OSM file that is truncated or corrupt;
 //   kUnavailable      the file exists but cannot be read (permissions, I/O error).
-Result<ParkingExtract> ReadParkingExtract(const std::string& path);
+// `progress` hears the bytes read of each pass ("read car park relations", "read car parks").
+Result<ParkingExtract> ReadParkingExtract(const std::string& path, const Progress& progress = {});
 
 }  // namespace pg::osm

@@ -196,7 +196,8 @@ class RoadNodeHandler : public osmium::handler::Handler {
 
 // Pass 1: the road ways (sorted by id) and turn restrictions (by relation id), with the file's
 // bounding box.
-std::vector<RawWay> ReadWaysAndRestrictions(const osmium::io::File& file, RoadExtract& extract) {
+std::vector<RawWay> ReadWaysAndRestrictions(const osmium::io::File& file, RoadExtract& extract,
+                                            const Progress& progress) {
   RoadWayHandler way_handler{extract.stats};
   TurnRestrictionHandler restriction_handler{extract.stats};
   osmium::io::Reader reader{file, osmium::osm_entity_bits::way | osmium::osm_entity_bits::relation};
@@ -207,7 +208,7 @@ std::vector<RawWay> ReadWaysAndRestrictions(const osmium::io::File& file, RoadEx
     bbox.Extend({box.top_right().lat(), box.top_right().lon()});
     extract.header_bbox = bbox;
   }
-  osmium::apply(reader, way_handler, restriction_handler);
+  internal::ApplyReporting(reader, progress, "read roads", way_handler, restriction_handler);
   reader.close();
   std::vector<RawWay> raw_ways = std::move(way_handler.ways());
   std::sort(raw_ways.begin(), raw_ways.end(),
@@ -226,14 +227,15 @@ constexpr uint32_t kAbsent = UINT32_MAX;
 // Pass 2: the nodes the ways name (`wanted`, sorted) that the file has, into the extract;
 // returns each wanted node's index there, kAbsent for those the file lacks.
 std::vector<uint32_t> ReadWantedNodes(const osmium::io::File& file,
-                                      const std::vector<int64_t>& wanted, RoadExtract& extract) {
+                                      const std::vector<int64_t>& wanted, RoadExtract& extract,
+                                      const Progress& progress) {
   std::vector<LatLon> locations(wanted.size());
   std::vector<uint8_t> flags(wanted.size(), 0);
   std::vector<bool> found(wanted.size(), false);
   {
     RoadNodeHandler node_handler{wanted, locations, flags, found};
     osmium::io::Reader reader{file, osmium::osm_entity_bits::node};
-    osmium::apply(reader, node_handler);
+    internal::ApplyReporting(reader, progress, "read road nodes", node_handler);
     reader.close();
   }
   std::vector<uint32_t> new_index(wanted.size(), kAbsent);
@@ -286,28 +288,28 @@ void AddWay(const RawWay& raw, const std::vector<int64_t>& wanted,
   if (missing) ++extract.stats.ways_with_missing_nodes;
 }
 
-Result<RoadExtract> ReadUnchecked(const osmium::io::File& file) {
+Result<RoadExtract> ReadUnchecked(const osmium::io::File& file, const Progress& progress) {
   RoadExtract extract;
-  std::vector<RawWay> raw_ways = ReadWaysAndRestrictions(file, extract);
+  std::vector<RawWay> raw_ways = ReadWaysAndRestrictions(file, extract, progress);
   std::vector<int64_t> wanted;
   for (const RawWay& w : raw_ways) {
     wanted.insert(wanted.end(), w.node_ids.begin(), w.node_ids.end());
   }
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  const std::vector<uint32_t> new_index = ReadWantedNodes(file, wanted, extract);
+  const std::vector<uint32_t> new_index = ReadWantedNodes(file, wanted, extract, progress);
   for (const RawWay& raw : raw_ways) AddWay(raw, wanted, new_index, extract);
   return extract;
 }
 
 }  // namespace
 
-Result<RoadExtract> ReadRoadExtract(const std::string& path) {
+Result<RoadExtract> ReadRoadExtract(const std::string& path, const Progress& progress) {
   PG_ASSIGN_OR_RETURN(osmium::io::File file, internal::CheckOsmPath(path));
   // libosmium reports every problem by exception, some of them from its worker threads; none
   // may leave this adapter.
   try {
-    return ReadUnchecked(file);
+    return ReadUnchecked(file, progress);
   } catch (...) {
     return internal::StatusFromReadException(path, file);
   }

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/geo.h"
+#include "core/progress.h"
 #include "core/status.h"
 #include "osm/road_profile.h"
 
@@ -92,6 +93,7 @@ struct RoadExtract {
 // Reads the roads of the OSM file at `path`.
 // Errors (each naming the file): kNotFound, kInvalidArgument (not an OSM file, or objects out of
 // order), kDataLoss (truncated or corrupt), kUnavailable (cannot be read), kResourceExhausted.
-Result<RoadExtract> ReadRoadExtract(const std::string& path);
+// `progress` hears the bytes read of each pass ("read roads", "read road nodes").
+Result<RoadExtract> ReadRoadExtract(const std::string& path, const Progress& progress = {});
 
 }  // namespace pg::osm

@@ -728,8 +728,9 @@ std::vector<LatLon> PlacesOf(const model::RegistryData& data,
 }  // namespace
 
 Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store,
-                                      const std::optional<CitySettingsRequest>& city) {
-  PG_ASSIGN_OR_RETURN(osm::ParkingExtract extract, osm::ReadParkingExtract(osm_path));
+                                      const std::optional<CitySettingsRequest>& city,
+                                      const Progress& progress) {
+  PG_ASSIGN_OR_RETURN(osm::ParkingExtract extract, osm::ReadParkingExtract(osm_path, progress));
   OsmImportReport report;
   report.path = osm_path;
   model::RegistryData data = RegistryDataFromOsm(extract, &report);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/geo.h"
+#include "core/progress.h"
 #include "core/status.h"
 #include "model/city_model.h"
 #include "osm/parking_extract.h"
@@ -109,7 +110,9 @@ int DropInvalidEntries(model::RegistryData& data, OsmImportReport* report);
 // Errors: those of osm::ReadParkingExtract (kNotFound, kInvalidArgument, kDataLoss,
 // kUnavailable; the message names the file), those of DecideCitySettings and those of
 // RegistryWriter::WriteRegistry. Nothing is written when reading or deciding fails.
+// `progress` hears the reading of the file (osm::ReadParkingExtract).
 Result<OsmImportReport> ImportOsmFile(const std::string& osm_path, store::RegistryWriter& store,
-                                      const std::optional<CitySettingsRequest>& city = {});
+                                      const std::optional<CitySettingsRequest>& city = {},
+                                      const Progress& progress = {});
 
 }  // namespace pg::registry
