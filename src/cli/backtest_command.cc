@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/strings.h"
 #include "forecast/backtest.h"
 
@@ -23,6 +24,7 @@ struct BacktestArgs {
   std::string time_zone = "Asia/Shanghai";
   int threads = 2;
   bool json = false;
+  bool quiet = false;
 };
 
 // RFC 3339 with offset, or a local date / date-time ("2018-06-18", "2018-06-18T12:00") in the
@@ -71,7 +73,10 @@ int Run(const BacktestArgs& a) {
       options.calendar_is_csv = true;
     }
   }
+  TerminalProgress bar("backtest", a.quiet);
+  options.progress = bar.Reporter();
   auto report = forecast::RunBacktest(*data, options);
+  bar.Done();
   if (!report.ok()) return Fail(report.status().message());
   std::string text = a.json ? forecast::ReportJson(*report) : forecast::ReportText(*report);
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -103,6 +108,8 @@ void AddBacktestCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "Worker threads")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the SPEC §9 JSON document");
+  cmd->add_flag("--quiet", args->quiet,
+                "No progress on the terminal (there is none when stderr is not a terminal)");
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });
 }
 

@@ -178,18 +178,29 @@ std::vector<SeriesOutcome> ScoreAll(const datasets::Dataset& data, const Backtes
   ModelOptions model = options.model;
   model.horizons_minutes = options.horizons_minutes;
   const size_t n = data.series.size();
+  std::mutex report_mu;
+  size_t done = 0;
+  auto report = [&](std::string_view stage) {  // one more series through `stage`
+    std::lock_guard lock(report_mu);
+    ReportProgress(options.progress, stage, ++done, n);
+  };
   std::vector<GridSeries> grids(n);
   ParallelFor(n, options.threads, [&](size_t i) {
     grids[i] = BuildGrid(data.series[i].id, data.series[i].samples, grid);
+    report("grid series");
   });
   int64_t first_slot = std::numeric_limits<int64_t>::max();
   for (const GridSeries& g : grids) {
     if (!g.truth.empty()) first_slot = std::min(first_slot, g.first_slot);
   }
+  ReportProgress(options.progress, "train", 0, 1);
   CityTraining trained = TrainCity(grids, index, first_slot, cut, model, options.threads);
+  ReportProgress(options.progress, "train", 1, 1);
   std::vector<SeriesOutcome> outcomes(n);
+  done = 0;
   ParallelFor(n, options.threads, [&](size_t i) {
     outcomes[i] = ScoreSeries(grids[i], trained.models[i], index, cut, options.horizons_minutes);
+    report("score series");
   });
   return outcomes;
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/status.h"
 #include "datasets/datasets.h"
 #include "forecast/model.h"
@@ -35,6 +36,9 @@ struct BacktestOptions {
   std::optional<GridOptions> grid;  // the data set's when absent
   ModelOptions model;               // horizons are taken from horizons_minutes
   int threads = 2;
+  // Hears the series gridded, the training, and the series scored (from any of the threads, one
+  // report at a time).
+  Progress progress;
 };
 
 struct Score {

@@ -40,6 +40,15 @@ on_a_terminal "'$bin' replay '$work/long.csv' --format csv --db '$work/import.db
 grep -q "replay: rows \[#*-*\] *100%" "$work/replay.out" && ok "replay draws its rows" ||
   fail "replay drew nothing: $(head -c 600 "$work/replay.out")"
 
+# backtest draws the series it grids and scores.
+for i in $(seq 0 2879); do
+  printf 'G1,%s,%d,800\n' "$(date -u -d "2026-11-01 + $((i * 15)) minutes" +%Y-%m-%dT%H:%M:00Z)" $((200 + i % 96 * 4))
+done >"$work/series.body"
+{ printf 'facility_id,time,occupied,capacity\n'; cat "$work/series.body"; } >"$work/series.csv"
+on_a_terminal "'$bin' backtest --data '$work/series.csv' --format long --train-until 2026-11-22" >"$work/bt.out"
+grep -q "backtest: score series \[#*-*\] *100%" "$work/bt.out" && ok "backtest draws its scoring" ||
+  fail "backtest drew nothing: $(head -c 800 "$work/bt.out")"
+
 # --quiet on a terminal: nothing drawn.
 on_a_terminal "'$bin' build-roads '$osm' --db '$work/quiet.db' --quiet" >"$work/quiet.out"
 if grep -q 'build-roads: ' "$work/quiet.out"; then fail "--quiet drew progress"; else ok "--quiet draws nothing"; fi
