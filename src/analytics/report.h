@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analytics/analytics.h"
+#include "core/progress.h"
 #include "core/status.h"
 
 namespace pg::analytics {
@@ -33,6 +34,9 @@ struct ReportRequest {
   AnalyticsOptions options;
   std::string chromium = "/usr/bin/chromium";
   Timestamp generated;
+  // Hears each step as it starts (the week, the week before, rendering, printing), as steps done
+  // of all.
+  Progress progress;
 };
 
 // "report-2026-W47-zh.html" for a request.

@@ -31,10 +31,14 @@ Status WriteWeeklyReport(WeekStore store, const registry::Registry& registry,
   }
   if (r.out_path.empty()) return InvalidArgument("an output file is required", "out");
   PG_ASSIGN_OR_RETURN(Week week, ParseIsoWeek(r.week, registry.time_zone()));
+  const uint64_t steps = r.format == "pdf" ? 4 : 3;
+  ReportProgress(r.progress, "the week", 0, steps);
   PG_ASSIGN_OR_RETURN(WeekFigures now, ComputeWeek(store, registry, week, r.options, r.district));
+  ReportProgress(r.progress, "the week before", 1, steps);
   PG_ASSIGN_OR_RETURN(WeekFigures prev,
                       ComputeWeek(store, registry, PreviousWeek(week, registry.time_zone()),
                                   r.options, r.district));
+  ReportProgress(r.progress, "render", 2, steps);
   std::string html = RenderReportHtml(now, prev, r.lang, r.generated);
   // Pricing parameters shown are the options in force, not the defaults.
   std::string html_path = r.format == "html" ? r.out_path : r.out_path + ".html";
@@ -44,11 +48,14 @@ Status WriteWeeklyReport(WeekStore store, const registry::Registry& registry,
     if (!f) return Unavailable(fmt::format("cannot write {}", html_path));
   }
   if (r.format == "pdf") {
+    ReportProgress(r.progress, "print the PDF", 3, steps);
     Status s = PrintToPdf(html_path, r.out_path, r.chromium);
+    ReportProgress(r.progress, "print the PDF", steps, steps);
     std::error_code ec;
     std::filesystem::remove(html_path, ec);
     return s;
   }
+  ReportProgress(r.progress, "render", steps, steps);
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 #include "app/app.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/log.h"
 #include "demo/demo_city.h"
 
@@ -25,12 +26,16 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
          "Key file of the traffic centre and sign controllers (docs/api/roles.md); role keys "
          "in the database need none (parkguide key)")
       ->check(CLI::ExistingFile);
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_flag("--quiet", *quiet,
+                "No progress of the backfill on the terminal (there is none when stderr is not a "
+                "terminal)");
   cmd->add_option("--history-days", *history_days, "Days of simulated history to backfill")
       ->capture_default_str()
       ->check(CLI::Range(0, 366));
   cmd->add_option("--seed", config->simulator_seed, "Seed of the demo city and its feed")
       ->capture_default_str();
-  cmd->callback([config, history_days, exit_code] {
+  cmd->callback([config, history_days, quiet, exit_code] {
     std::error_code ec;
     auto parent = std::filesystem::path(config->db_path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -40,8 +45,11 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
       *exit_code = Fail(lock.status().message());
       return;
     }
-    Status s = demo::PrepareDemoDatabase(config->db_path, SystemClock::Instance(),
-                                         config->simulator_seed, *history_days);
+    Status s = [&] {
+      TerminalProgress bar("demo", *quiet);
+      return demo::PrepareDemoDatabase(config->db_path, SystemClock::Instance(),
+                                       config->simulator_seed, *history_days, bar.Reporter());
+    }();
     if (!s.ok()) {
       *exit_code = Fail(s.message());
       return;

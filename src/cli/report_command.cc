@@ -8,6 +8,7 @@
 #include "analytics/report.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/clock.h"
 #include "registry/registry.h"
 #include "store/store.h"
@@ -24,6 +25,7 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
     std::string out;
     std::string targets;
     std::string chromium = "/usr/bin/chromium";
+    bool quiet = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -36,6 +38,8 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--lang", o->lang, "zh or en")->capture_default_str();
   cmd->add_option("--format", o->format, "html or pdf")->capture_default_str();
   cmd->add_option("--out", o->out, "The file to write")->required();
+  cmd->add_flag("--quiet", o->quiet,
+                "No progress on the terminal (there is none when stderr is not a terminal)");
   cmd->add_option("--targets", o->targets,
                   "Build-out targets CSV: district,target_in_service,target_total (default: the "
                   "setting analytics.buildout_targets)");
@@ -80,7 +84,10 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
       if (!targets.ok()) return fail(targets.status());
       r.options.targets = *targets;
     }
+    TerminalProgress bar("report", o->quiet);
+    r.progress = bar.Reporter();
     Status s = analytics::WriteWeeklyReport(**store, **registry, r);
+    bar.Done();
     if (!s.ok()) return fail(s);
     std::printf("wrote %s (%s, %s, week %s%s)\n", r.out_path.c_str(), r.format.c_str(),
                 r.lang.c_str(), r.week.c_str(),

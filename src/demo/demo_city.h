@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/progress.h"
 #include "core/status.h"
 #include "ingest/simulator/city_simulator.h"
 #include "model/city_model.h"
@@ -51,8 +52,9 @@ std::string DemoSignRulesJson();
 // (import-osm, then import-registry) and stores the demo's sign rules; then backfills simulated
 // occupancy history every 5 minutes from where it ends (at most `history_days` back) up to now, so
 // charts, forecasts and reports have data from the first minute. A database that already holds
-// another (non-demo) city is refused. Errors: those of the store, the writers and the imports.
+// another (non-demo) city is refused. `progress` hears the days backfilled. Errors: those of the
+// store, the writers and the imports.
 Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint64_t seed,
-                           int history_days = 28);
+                           int history_days = 28, const Progress& progress = {});
 
 }  // namespace pg::demo

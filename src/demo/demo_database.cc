@@ -190,7 +190,8 @@ Status BackfillDay(Timestamp day, Timestamp end, Backfill& b,
 // sensor changes and connector statuses, as the live server records them.
 Status BackfillHistory(
     const Clock& clock, uint64_t seed, int history_days,
-    store::Roles<store::OccupancyHistory, store::RegistryReader, store::SettingsReader> store) {
+    store::Roles<store::OccupancyHistory, store::RegistryReader, store::SettingsReader> store,
+    const Progress& progress) {
   store::OccupancyHistory& history = store.get<store::OccupancyHistory>();
   Timestamp now = clock.Now();
   Timestamp from = now - std::chrono::hours(24 * history_days);
@@ -206,17 +207,22 @@ Status BackfillHistory(
   PG_LOG_INFO("demo: backfilling occupancy history from {}", FormatRfc3339Utc(from));
   Backfill backfill{*registry, simulator, state::RollupBuilder(), {}, {}};
   // A day at a time keeps memory flat and transactions short.
+  const auto days =
+      static_cast<uint64_t>((now - from + std::chrono::hours(23)) / std::chrono::hours(24));
+  uint64_t done = 0;
   for (Timestamp day = from; day < now; day += std::chrono::hours(24)) {
+    ReportProgress(progress, "backfill days", done++, days);
     PG_RETURN_IF_ERROR(
         BackfillDay(day, std::min(now, day + std::chrono::hours(24)), backfill, history));
   }
+  ReportProgress(progress, "backfill days", days, days);
   return Status::Ok();
 }
 
 }  // namespace
 
 Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint64_t seed,
-                           int history_days) {
+                           int history_days, const Progress& progress) {
   PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(db_path));
   PG_ASSIGN_OR_RETURN(model::RegistryData existing, store->LoadRegistry());
   if (existing.city && !existing.city->is_demo) {
@@ -229,7 +235,7 @@ Status PrepareDemoDatabase(const std::string& db_path, const Clock& clock, uint6
   PG_RETURN_IF_ERROR(StoreDemoSettings(*store));
   PG_RETURN_IF_ERROR(EnsureRoadGraphs(db_path, files_dir, seed, *store));
   PG_RETURN_IF_ERROR(IssueDemoKeys(clock, *store));
-  return BackfillHistory(clock, seed, history_days, *store);
+  return BackfillHistory(clock, seed, history_days, *store, progress);
 }
 
 }  // namespace pg::demo

@@ -49,6 +49,21 @@ on_a_terminal "'$bin' backtest --data '$work/series.csv' --format long --train-u
 grep -q "backtest: score series \[#*-*\] *100%" "$work/bt.out" && ok "backtest draws its scoring" ||
   fail "backtest drew nothing: $(head -c 800 "$work/bt.out")"
 
+# report draws its steps.
+on_a_terminal "'$bin' report --db '$work/import.db' --week 2026-W47 --lang en --out '$work/r.html'" >"$work/report.out"
+grep -q "report: render \[#*-*\] *100%" "$work/report.out" && ok "report draws its steps" ||
+  fail "report drew nothing: $(head -c 800 "$work/report.out")"
+
+# demo draws its backfill (then serves: stopped once the backfill is drawn).
+timeout 60 script -qec "'$bin' demo --db '$work/demo.db' --port 0 --history-days 2" /dev/null >"$work/demo.out" &
+demo=$!
+for _ in $(seq 1 600); do grep -q "demo: backfill days .*100%" "$work/demo.out" 2>/dev/null && break; sleep 0.1; done
+kill "$demo" 2>/dev/null || true
+wait "$demo" 2>/dev/null || true
+pkill -f "demo --db $work/demo.db" 2>/dev/null || true
+grep -q "demo: backfill days \[#*-*\] *100%" "$work/demo.out" && ok "demo draws its backfill" ||
+  fail "demo drew no backfill: $(head -c 800 "$work/demo.out")"
+
 # --quiet on a terminal: nothing drawn.
 on_a_terminal "'$bin' build-roads '$osm' --db '$work/quiet.db' --quiet" >"$work/quiet.out"
 if grep -q 'build-roads: ' "$work/quiet.out"; then fail "--quiet drew progress"; else ok "--quiet draws nothing"; fi
