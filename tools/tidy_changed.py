@@ -10,11 +10,14 @@ header is checked through its own .cc. Needs build/ci/compile_commands.json (`ma
 configures it); files the ci build does not compile (benchmarks) are listed and left out.
 Exits 1 with the findings when there are any.
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +53,11 @@ def main():
                       capture_output=True).returncode != 0:
         base = git("rev-list", "--max-parents=0", "HEAD").split()[0]
     lines = changed_lines(base)
+    # A copy of the compile commands: CI runs this beside `make test`, whose configure may write
+    # the build's file while clang-tidy reads it.
+    commands = tempfile.mkdtemp(prefix="tidy-")
+    atexit.register(shutil.rmtree, commands, True)
+    shutil.copy(DB, os.path.join(commands, "compile_commands.json"))
     compiled = {os.path.relpath(e["file"], ROOT) for e in json.load(open(DB))}
     sources = set()
     for f in lines:
@@ -62,7 +70,7 @@ def main():
     line_filter = json.dumps([{"name": os.path.join(ROOT, f), "lines": r} for f, r in lines.items()])
 
     def tidy(source):
-        return subprocess.run(["clang-tidy", "-p", os.path.dirname(DB), "--quiet",
+        return subprocess.run(["clang-tidy", "-p", commands, "--quiet",
                                "-line-filter=" + line_filter, source], cwd=ROOT,
                               capture_output=True, text=True).stdout
 
