@@ -47,17 +47,22 @@ LatLon GcjOffset(const LatLon& p) {
 }  // namespace
 
 Result<Crs> ParseCrs(std::string_view text, std::string_view field) {
+  if (text.empty()) return Crs::kWgs84;
+  const auto refused = [&](std::string_view shown) -> Result<Crs> {
+    return InvalidArgument(fmt::format("'{}' is not one of wgs84, gcj02, bd09", shown),
+                           std::string(field));
+  };
+  if (text.size() > 16) return refused(fmt::format("{}…", text.substr(0, 16)));
   // "GCJ-02", "BD_09", "WGS84": the ways the names are written in the field's documents.
   std::string name;
-  for (char c : text.substr(0, 16)) {
+  for (char c : text) {
     if (c != '-' && c != '_')
       name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  if (name.empty() || name == "wgs84") return Crs::kWgs84;
+  if (name == "wgs84") return Crs::kWgs84;
   if (name == "gcj02") return Crs::kGcj02;
   if (name == "bd09") return Crs::kBd09;
-  return InvalidArgument(fmt::format("'{}' is not one of wgs84, gcj02, bd09", text.substr(0, 40)),
-                         std::string(field));
+  return refused(text);
 }
 
 std::string_view CrsName(Crs crs) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 namespace pg {
 namespace {
@@ -70,6 +71,10 @@ TEST(Crs, NamesAreParsedAndUnknownOnesRefused) {
   EXPECT_EQ(*ParseCrs("GCJ-02", "crs"), Crs::kGcj02);
   EXPECT_EQ(*ParseCrs("BD_09", "crs"), Crs::kBd09);
   EXPECT_EQ(*ParseCrs("WGS-84", "crs"), Crs::kWgs84);
+  EXPECT_FALSE(ParseCrs("gcj02------------zzz", "crs").ok()) << "trailing garbage past 16 chars";
+  EXPECT_FALSE(ParseCrs("--", "crs").ok()) << "only separators name nothing";
+  EXPECT_FALSE(ParseCrs(std::string(100000, 'w'), "crs").ok());
+  EXPECT_LT(ParseCrs(std::string(100000, 'w'), "crs").status().message().size(), 100u);
   auto bad = ParseCrs("EPSG:3857", "crs");
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status().field(), "crs");
