@@ -43,13 +43,7 @@ Result<std::shared_ptr<const routing::RoadNetwork>> OpenRoads(const std::string&
   if (!std::filesystem::exists(db_path)) {
     return NotFound(fmt::format("{}: no such database", db_path));
   }
-  const std::string graph_path = graph::GraphPathForDatabase(db_path);
-  if (!std::filesystem::exists(graph_path)) {
-    return NotFound(fmt::format(
-        "{}: no road graph for this city; build it with `parkguide build-roads CITY.osm.pbf --db "
-        "{}`",
-        graph_path, db_path));
-  }
+  PG_ASSIGN_OR_RETURN(const std::string graph_path, graph::ExistingGraphForDatabase(db_path));
   PG_ASSIGN_OR_RETURN(auto store, OpenCityForReading(db_path));
   PG_ASSIGN_OR_RETURN(auto fingerprint, graph::RecordedGraphFingerprint(*store));
   graph::GraphOpenOptions open;

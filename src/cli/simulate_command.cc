@@ -104,13 +104,7 @@ Result<std::unique_ptr<City>> OpenCity(const std::string& db_path) {
   PG_ASSIGN_OR_RETURN(c->store, OpenCityForReading(db_path));
   PG_ASSIGN_OR_RETURN(model::RegistryData data, c->store->LoadRegistry());
   PG_ASSIGN_OR_RETURN(c->registry, registry::Registry::Build(std::move(data)));
-  const std::string graph_path = graph::GraphPathForDatabase(db_path);
-  if (!std::filesystem::exists(graph_path)) {
-    return NotFound(
-        fmt::format("{}: no road graph for this city; build it with `parkguide "
-                    "build-roads CITY.osm.pbf --db {}`",
-                    graph_path, db_path));
-  }
+  PG_ASSIGN_OR_RETURN(const std::string graph_path, graph::ExistingGraphForDatabase(db_path));
   PG_ASSIGN_OR_RETURN(std::optional<uint64_t> fingerprint,
                       graph::RecordedGraphFingerprint(*c->store));
   graph::GraphOpenOptions open;

@@ -106,6 +106,18 @@ std::string GraphPathForDatabase(std::string_view db_path) {
   return path + ".graph";
 }
 
+Result<std::string> ExistingGraphForDatabase(const std::string& db_path) {
+  std::string graph_path = GraphPathForDatabase(db_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(graph_path, ec)) {
+    return NotFound(fmt::format(
+        "{}: no road graph for this city; build it with `parkguide build-roads CITY.osm.pbf --db "
+        "{}`",
+        graph_path, db_path));
+  }
+  return graph_path;
+}
+
 Result<uint64_t> FingerprintFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

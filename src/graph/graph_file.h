@@ -40,6 +40,10 @@ inline constexpr uint32_t kRoadProfileVersion = 2;
 // "city.db" → "city.graph"; a path without the ".db" extension gets ".graph" appended.
 std::string GraphPathForDatabase(std::string_view db_path);
 
+// The graph file of `db_path` when it is there. Errors: kNotFound saying how to build it
+// (`parkguide build-roads CITY.osm.pbf --db …`).
+Result<std::string> ExistingGraphForDatabase(const std::string& db_path);
+
 // The fingerprint of an OSM file: 64-bit FNV-1a of its bytes. Errors: kNotFound, kUnavailable.
 Result<uint64_t> FingerprintFile(const std::string& path);
 

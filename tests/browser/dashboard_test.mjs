@@ -159,6 +159,19 @@ async function shot(name, options = {}) {
   await page.screenshot({ path: file, ...options });
   if (docsDir) copyFileSync(file, join(docsDir, `${name}.png`));
 }
+// Signs in through the header as `role` with `key` (signed out first), retrying for a few
+// seconds: a key added beside the running server is taken within seconds, not at once.
+async function signInAs(key, role) {
+  if (await page.locator("#sign-out").count()) await page.click("#sign-out");
+  await page.click("#sign-in");
+  await page.fill("#sign-in-key", key);
+  for (let i = 0; i < 20; i++) {
+    await page.click("#sign-in-form button[type=submit]");
+    const signed = await page.waitForSelector(`#session-who[data-role="${role}"]`, { timeout: 1000 }).catch(() => null);
+    if (signed) return;
+  }
+  throw new Error(`could not sign in as ${role}`);
+}
 async function setLang(l) {
   const now = await page.evaluate(() => document.documentElement.lang);
   if ((l === "en") !== (now === "en")) await page.click("#lang");
@@ -557,16 +570,7 @@ try {
     const added = execFileSync(binary, ["key", "add", "--db", db, "--name", "acme-parking", "--role", "operator",
                                         "--facilities", own.id]).toString().trim().split("\n");
     const key = added[added.length - 1].trim();
-    await page.click("#sign-out");
-    await page.waitForSelector("#sign-in", { timeout: 5000 });
-    await page.click("#sign-in");
-    await page.fill("#sign-in-key", key);
-    // A running server takes a new key within seconds: sign in when it does.
-    for (let i = 0; i < 20; i++) {
-      await page.click("#sign-in-form button[type=submit]");
-      const signed = await page.waitForSelector('#session-who[data-role="operator"]', { timeout: 1000 }).catch(() => null);
-      if (signed) break;
-    }
+    await signInAs(key, "operator");
     await page.goto(`${base}/#/facility/${encodeURIComponent(own.id)}`);
     await page.waitForSelector("#facility-actions #act-count", { timeout: 15000 });
     const free = Math.max(0, Math.min(7, (own.live.capacity || 10) - 1));
@@ -589,11 +593,7 @@ try {
 
   await check("sign override: the traffic centre publishes one with an expiry, confirmed, and undoes it", async () => {
     const key = readFileSync(`${db}.operator-key`, "utf8").trim();
-    if (await page.locator("#sign-out").count()) await page.click("#sign-out");
-    await page.click("#sign-in");
-    await page.fill("#sign-in-key", key);
-    await page.click("#sign-in-form button[type=submit]");
-    await page.waitForSelector('#session-who[data-role="traffic_centre"]', { timeout: 10000 });
+    await signInAs(key, "traffic_centre");
     const sign = (await api("/api/v1/signs?level=2&limit=1")).items[0];
     await page.goto(`${base}/#/signs/${encodeURIComponent(sign.id)}`);
     await page.waitForSelector("#sign-actions #ovr-set", { timeout: 15000 });
@@ -630,14 +630,7 @@ try {
     const added = execFileSync(binary, ["key", "add", "--db", db, "--name", "city-it", "--role", "admin"])
       .toString().trim().split("\n");
     const admin = added[added.length - 1].trim();
-    if (await page.locator("#sign-out").count()) await page.click("#sign-out");
-    await page.click("#sign-in");
-    await page.fill("#sign-in-key", admin);
-    for (let i = 0; i < 20; i++) {
-      await page.click("#sign-in-form button[type=submit]");
-      const signed = await page.waitForSelector('#session-who[data-role="admin"]', { timeout: 1000 }).catch(() => null);
-      if (signed) break;
-    }
+    await signInAs(admin, "admin");
     await page.goto(`${base}/#/keys`);
     await page.waitForSelector('#keys-page [data-ready="1"] #source-keys', { timeout: 15000 });
     const f = (await api("/api/v1/facilities?kind=underground&limit=1")).items[0];
@@ -673,11 +666,7 @@ try {
 
   await check("plans: the traffic centre adds a plan, removes it, and undoes the removal", async () => {
     const key = readFileSync(`${db}.operator-key`, "utf8").trim();
-    if (await page.locator("#sign-out").count()) await page.click("#sign-out");
-    await page.click("#sign-in");
-    await page.fill("#sign-in-key", key);
-    await page.click("#sign-in-form button[type=submit]");
-    await page.waitForSelector('#session-who[data-role="traffic_centre"]', { timeout: 10000 });
+    await signInAs(key, "traffic_centre");
     const f = (await api("/api/v1/facilities?kind=underground&limit=1")).items[0];
     await page.goto(`${base}/#/plans`);
     await page.waitForSelector('#plans-page [data-ready="1"]', { timeout: 15000 });
