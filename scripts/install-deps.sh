@@ -16,6 +16,8 @@ packages=(
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh;
   # python3: tools/check_layers.py, the layer rules' test)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy redis-server python3
+  # the interchange tests validate DATEX II exports against the official schemas with xmllint
+  libxml2-utils
   # the fuzzers (fuzz/, docs/fuzzing.md): clang with libFuzzer and the sanitizer runtimes, which
   # Debian ships apart from the compiler (only recommended, and recommends are not installed)
   clang-14 libclang-rt-14-dev

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/strings.h"
@@ -228,6 +229,30 @@ Result<std::pair<Timestamp, Timestamp>> TimeRangeParams(const http::Request& req
     return InvalidArgument("at most 92 days per request", "to");
   }
   return std::pair{f, t};
+}
+
+namespace {
+// Percent-encodes everything but RFC 3986 unreserved characters and ',' (kept for bbox).
+std::string QueryEscape(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string PageLink(const http::Request& req, size_t offset) {
+  std::string link = req.path + "?";
+  for (const auto& [k, v] : req.query) {
+    if (k == "offset") continue;
+    link += QueryEscape(k) + "=" + QueryEscape(v) + "&";
+  }
+  return link + fmt::format("offset={}", offset);
 }
 
 }  // namespace pg::api

@@ -67,6 +67,9 @@ Result<Timestamp> ArrivalTime(std::string_view text, std::string_view name, Time
 
 // An integer query parameter in [min, max]; `fallback` when absent. Errors: kInvalidArgument
 // naming the parameter.
+// The request's path and query with `offset` set: the link to another page of a list.
+std::string PageLink(const http::Request& req, size_t offset);
+
 Result<int> IntParam(const http::Request& req, std::string_view name, int fallback, int min,
                      int max);
 

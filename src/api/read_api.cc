@@ -56,19 +56,6 @@ Result<Page> PageParams(const Request& req) {
   return p;
 }
 
-// Percent-encodes everything but RFC 3986 unreserved characters and ',' (kept for bbox).
-std::string QueryEscape(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // Renders the items of one page with the total and, when there is more, the next page's link.
 json PageJson(const Request& req, json items, size_t total, const Page& page) {
   json j{{"items", std::move(items)},
@@ -76,13 +63,7 @@ json PageJson(const Request& req, json items, size_t total, const Page& page) {
          {"limit", page.limit},
          {"offset", page.offset}};
   if (static_cast<size_t>(page.offset + page.limit) < total) {
-    std::string next = req.path + "?";
-    for (const auto& [k, v] : req.query) {
-      if (k == "offset") continue;
-      next += QueryEscape(k) + "=" + QueryEscape(v) + "&";
-    }
-    next += fmt::format("offset={}", page.offset + page.limit);
-    j["next"] = next;
+    j["next"] = PageLink(req, page.offset + page.limit);
   } else {
     j["next"] = nullptr;
   }

@@ -19,7 +19,9 @@
 #include "api/analytics_api.h"
 #include "api/audit_api.h"
 #include "api/authorizer.h"
+#include "api/export_api.h"
 #include "api/facility_writes_api.h"
+#include "api/ngsi_ld_api.h"
 #include "api/forecast_api.h"
 #include "api/guidance_api.h"
 #include "api/health.h"
@@ -634,6 +636,8 @@ void App::Impl::RegisterLiveApis() {
   signs_context.authorizer = role_keys.get();
   signs_context.access = access.get();
   api::RegisterSignsApi(*server, signs_context);
+  api::RegisterExportApi(*server, {live.get(), clock, signs.get(), store.get(), {}, {}});
+  api::RegisterNgsiLdApi(*server, {live.get(), clock});
   api::RegisterFacilityWritesApi(*server,
                                  {ingest.get(), live.get(), clock, role_keys.get(), access.get()});
   api::RegisterAuditApi(*server, {store.get(), live.get(), role_keys.get()});

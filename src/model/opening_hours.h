@@ -34,6 +34,12 @@ class OpeningHours {
   bool IsOpen(int weekday, int minute_of_day) const;
   bool IsAlwaysOpen() const { return always_open_; }
 
+  // The open minutes of `weekday` (0 = Monday) in [0, 1440), sorted half-open spans; a span past
+  // midnight shows as its two parts. Empty when always open (IsAlwaysOpen) or closed all day.
+  const std::vector<std::pair<int, int>>& OpenSpans(int weekday) const {
+    return open_spans_[weekday];
+  }
+
   // Minutes from (weekday, minute_of_day) until the state changes, capped at a week.
   int MinutesUntilChange(int weekday, int minute_of_day) const;
 
