@@ -22,6 +22,7 @@
 #include "api/export_api.h"
 #include "api/facility_writes_api.h"
 #include "api/ngsi_ld_api.h"
+#include "api/ocpp_api.h"
 #include "api/forecast_api.h"
 #include "api/guidance_api.h"
 #include "api/health.h"
@@ -638,6 +639,7 @@ void App::Impl::RegisterLiveApis() {
   api::RegisterSignsApi(*server, signs_context);
   api::RegisterExportApi(*server, {live.get(), clock, signs.get(), store.get(), {}, {}});
   api::RegisterNgsiLdApi(*server, {live.get(), clock});
+  api::RegisterOcppApi(*server, {live.get(), ingest.get(), clock});
   api::RegisterFacilityWritesApi(*server,
                                  {ingest.get(), live.get(), clock, role_keys.get(), access.get()});
   api::RegisterAuditApi(*server, {store.get(), live.get(), role_keys.get()});

@@ -15,6 +15,7 @@ import { assert, checker, startServer } from "../support/parkguide_process.mjs";
 import { checkDatex2, writeDatex2Schema, xmllint } from "./datex2_checks.mjs";
 import { checkGeoJsonLayer, checkGeoJsonText, kLayers } from "./geojson_checks.mjs";
 import { checkEntities, checkNgsiApi, ngsiValidators } from "./ngsi_checks.mjs";
+import { checkOcpp } from "./ocpp_checks.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "1"]);
@@ -69,7 +70,8 @@ await t.check("golden files: DATEX II and Smart Data Models validate, GeoJSON is
 });
 
 // The demo city, with its simulated live feeds.
-const demo = await startServer(binary, ["demo", "--db", join(dir, "demo.db"), "--history-days", "1"]);
+const demoDb = join(dir, "demo.db");
+const demo = await startServer(binary, ["demo", "--db", demoDb, "--history-days", "1"]);
 try {
   await checkExports("demo", demo.base);
   await t.check("demo: bad export and NGSI-LD requests get 4xx naming the parameter", async () => {
@@ -106,6 +108,10 @@ try {
 } finally {
   await demo.stop();
 }
+
+// Chargers over OCPP, on the demo city served without its simulated feeds (which would write
+// the same chargers).
+await checkOcpp(t, binary, demoDb);
 
 // A real city imported from OpenStreetMap, served with no live data yet.
 const cityDb = join(dir, "monaco.db");

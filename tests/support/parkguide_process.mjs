@@ -4,12 +4,12 @@
 //   const r = await fetch(`${server.base}/health`);
 //   await server.stop();          // SIGINT, then SIGKILL after 10 s
 //
-// `--port 0 --bind 127.0.0.1` are added; the port is read from the "serving … on http://…:PORT/"
+// `--port 0 --bind 127.0.0.1` are added (or the `port` option, to restart on the same one); the port is read from the "serving … on http://…:PORT/"
 // line. Whatever happens, the process does not outlive the test's node process.
 import { spawn } from "node:child_process";
 
-export async function startServer(binary, args, { timeoutMs = 90000 } = {}) {
-  const child = spawn(binary, [...args, "--port", "0", "--bind", "127.0.0.1"],
+export async function startServer(binary, args, { timeoutMs = 90000, port = 0 } = {}) {
+  const child = spawn(binary, [...args, "--port", String(port), "--bind", "127.0.0.1"],
                       { stdio: ["ignore", "pipe", "pipe"] });
   process.on("exit", () => { if (child.exitCode === null) child.kill("SIGKILL"); });
   const server = { child, log: "" };

@@ -167,6 +167,8 @@ struct Admission {
 };
 using AdmissionCheck = std::function<Admission(const Request& head)>;
 
+struct WebSocketRoute;  // websocket.h
+
 struct RouteOptions {
   // Called on an io thread with the request's head; must be quick (a key lookup).
   AdmissionCheck admit;
@@ -175,6 +177,8 @@ struct RouteOptions {
   // ingest or guidance. Past the pool's queue limit the answer is 503 with Retry-After. The
   // handler must answer directly (not with a stream or a deferred response).
   bool on_worker = false;
+  // Set by Server::WebSocket: the route upgrades to a WebSocket (websocket.h).
+  std::shared_ptr<const WebSocketRoute> websocket;
 
   // (GCC 12 warns of designated initializers that leave a member out, hence these.)
   static RouteOptions Admit(AdmissionCheck check);

@@ -18,8 +18,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -38,6 +40,7 @@ namespace internal {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -244,6 +247,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     kWriting,
     kStreaming,
     kLingering,  // answered an error; discarding input until the client closes
+    kWebSocket,  // upgraded: messages both ways until either side closes
     kClosed,
   };
 
@@ -431,6 +435,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const bool keep_alive = message.keep_alive() && !shutting_down_;
     Request request = std::move(*request_);
     request_.reset();
+    if (route_->options.websocket) {
+      const WebSocketRoute& ws_route = *route_->options.websocket;
+      route_ = nullptr;
+      return Upgrade(ws_route, std::move(message), std::move(request), keep_alive);
+    }
     request.body = std::move(message.body());
     const bool head = request.method == "HEAD";
     const Router::Entry* route = route_;
@@ -439,6 +448,125 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Response response = RunGuarded(request, [&] { return route->handler(request); });
     body_charge_.Release();
     Respond(std::move(response), keep_alive, head);
+  }
+
+  // What a WebSocket handler sends through: posts to the connection's strand, where the
+  // connection queues it; dropped once the connection is gone.
+  class Sender final : public WebSocketSender {
+   public:
+    explicit Sender(std::weak_ptr<Connection> connection, beast::tcp_stream::executor_type ex)
+        : connection_(std::move(connection)), executor_(std::move(ex)) {}
+    void SendText(std::string text) override {
+      net::post(executor_, [c = connection_, text = std::move(text)]() mutable {
+        if (auto self = c.lock()) self->WsQueue(std::move(text));
+      });
+    }
+    void Close(uint16_t code, std::string reason) override {
+      net::post(executor_, [c = connection_, code, reason = std::move(reason)] {
+        if (auto self = c.lock()) self->WsClose(code, reason);
+      });
+    }
+
+   private:
+    std::weak_ptr<Connection> connection_;
+    beast::tcp_stream::executor_type executor_;
+  };
+
+  // A request on a WebSocket route: 426 unless it is an upgrade, else the handler accepts or
+  // refuses it, and an accepted one becomes a WebSocket for the rest of the connection.
+  void Upgrade(const WebSocketRoute& route, bhttp::request<bhttp::string_body> message,
+               Request request, bool keep_alive) {
+    body_charge_.Release();
+    if (!websocket::is_upgrade(message)) {
+      Response r = Response::Problem(426, "Upgrade Required",
+                                     "this resource is a WebSocket: send an upgrade request");
+      r.headers.emplace_back("Upgrade", "websocket");
+      return SendResponse(std::move(r), keep_alive, false, /*linger=*/false);
+    }
+    auto sender = std::make_shared<Sender>(weak_from_this(), stream_.get_executor());
+    WebSocketAccept accept = RunGuarded(request, [&] { return route.handler(request, sender); });
+    if (accept.refusal || shutting_down_) {
+      Response refusal =
+          accept.refusal ? std::move(*accept.refusal)
+                         : Response::Problem(503, "Service Unavailable", "the server is stopping");
+      return SendResponse(std::move(refusal), /*keep_alive=*/false, false, /*linger=*/false);
+    }
+    ws_session_ = std::move(accept.session);
+    slot_.Reset();  // an open WebSocket waits on its peer: not a request in flight
+    phase_ = Phase::kWebSocket;
+    stream_.expires_never();  // the WebSocket's own timeouts from here on
+    ws_.emplace(stream_);
+    ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_->set_option(websocket::stream_base::decorator(
+        [protocol = ws_session_.subprotocol](websocket::response_type& r) {
+          r.set(bhttp::field::server, "parkguide");
+          if (!protocol.empty()) r.set(bhttp::field::sec_websocket_protocol, protocol);
+        }));
+    ws_->read_message_max(ws_session_.max_message_bytes);
+    ws_->text(true);
+    ws_->async_accept(message, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->Close();
+      self->WsRead();
+    });
+  }
+
+  void WsRead() {
+    ws_->async_read(ws_in_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (self->phase_ != Phase::kWebSocket) return;
+      if (ec == websocket::error::message_too_big) {
+        return self->WsClose(websocket::close_code::too_big, "message too big");
+      }
+      if (ec) return self->Close();
+      if (!self->ws_->got_text()) {
+        return self->WsClose(websocket::close_code::bad_payload, "text messages only");
+      }
+      std::string text = beast::buffers_to_string(self->ws_in_.data());
+      self->ws_in_.consume(self->ws_in_.size());
+      try {
+        if (self->ws_session_.on_text) self->ws_session_.on_text(text);
+      } catch (const std::exception& e) {
+        self->core_.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
+        PG_LOG_ERROR("http: websocket message handler failed: {}", e.what());
+        return self->WsClose(websocket::close_code::internal_error, "");
+      }
+      self->WsRead();
+    });
+  }
+
+  void WsQueue(std::string text) {
+    if (phase_ != Phase::kWebSocket || ws_close_) return;
+    ws_out_.push_back(std::move(text));
+    if (!ws_writing_) WsWriteNext();
+  }
+
+  void WsClose(uint16_t code, std::string_view reason) {
+    if (phase_ != Phase::kWebSocket || ws_close_) return;
+    ws_close_ = websocket::close_reason(static_cast<websocket::close_code>(code),
+                                        beast::string_view(reason.data(), reason.size()));
+    if (!ws_writing_) WsWriteNext();
+  }
+
+  // Writes the queued messages one at a time, then the close frame when one was asked for.
+  void WsWriteNext() {
+    if (phase_ != Phase::kWebSocket) return;
+    if (ws_out_.empty()) {
+      if (!ws_close_) return;
+      ws_writing_ = true;
+      // The peer's answer ends the pending read; a peer that never answers, the timeout.
+      ws_->async_close(*ws_close_, [self = shared_from_this()](beast::error_code) {
+        self->ws_writing_ = false;
+        self->Close();
+      });
+      return;
+    }
+    ws_writing_ = true;
+    ws_->async_write(net::buffer(ws_out_.front()),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->ws_writing_ = false;
+                       if (ec) return self->Close();
+                       self->ws_out_.pop_front();
+                       self->WsWriteNext();
+                     });
   }
 
   // Runs the handler on the worker pool; the connection waits in kHandling as for any deferred
@@ -568,6 +696,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                           "the server failed to handle the request; it has been logged");
     if constexpr (std::is_same_v<decltype(call()), Admission>) {
       return Admission::Refuse(std::move(failed));
+    } else if constexpr (std::is_same_v<decltype(call()), WebSocketAccept>) {
+      return WebSocketAccept::Refuse(std::move(failed));
     } else {
       return failed;
     }
@@ -821,6 +951,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         // A long-poll answers its fallback now rather than hold Stop() up.
         if (pending_) pending_->Expire();
         break;
+      case Phase::kWebSocket:
+        WsClose(websocket::close_code::going_away, "the server is stopping");
+        break;
       case Phase::kReadingHeader:
       case Phase::kReadingBody:
       case Phase::kWriting:
@@ -834,7 +967,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Close() {
     if (phase_ == Phase::kClosed) return;
+    const bool was_websocket = phase_ == Phase::kWebSocket;
     phase_ = Phase::kClosed;
+    if (was_websocket && ws_session_.on_close) {
+      auto on_close = std::move(ws_session_.on_close);
+      try {
+        on_close();
+      } catch (const std::exception& e) {
+        PG_LOG_ERROR("http: websocket close handler failed: {}", e.what());
+      }
+    }
     if (event_stream_) event_stream_->Detach();
     // A waiting long-poll is settled, so it lets go of this connection.
     if (auto pending = std::move(pending_)) pending->Expire();
@@ -878,7 +1020,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string stream_out_;  // the bytes of the write in flight
   net::steady_timer heartbeat_;
   std::shared_ptr<PendingResponse> pending_;  // a long-poll waiting in kHandling
-  std::array<char, 256> discard_{};           // what a streaming client sends is read and dropped
+
+  // An upgraded connection (kWebSocket): the WebSocket over stream_, its handler's callbacks,
+  // the messages queued to send (one write in flight) and the close asked for.
+  std::optional<websocket::stream<beast::tcp_stream&>> ws_;
+  WebSocketSession ws_session_;
+  beast::flat_buffer ws_in_;
+  std::deque<std::string> ws_out_;
+  bool ws_writing_ = false;
+  std::optional<websocket::close_reason> ws_close_;
+  std::array<char, 256> discard_{};  // what a streaming client sends is read and dropped
 
   std::vector<char> linger_buffer_;
   size_t lingered_bytes_ = 0;
@@ -1134,6 +1285,35 @@ Server::~Server() { Stop(); }
 
 void Server::Route(std::string method, std::string pattern, Handler handler, RouteOptions options) {
   core_->AddRoute(std::move(method), std::move(pattern), std::move(handler), std::move(options));
+}
+
+void Server::WebSocket(std::string pattern, WebSocketHandler handler, RouteOptions options) {
+  options.websocket = std::make_shared<WebSocketRoute>(WebSocketRoute{std::move(handler)});
+  options.on_worker = false;
+  // Reached only by a request that is not an upgrade (the connection answers those 426 first).
+  core_->AddRoute(
+      "GET", std::move(pattern),
+      [](const Request&) { return Response::Problem(426, "Upgrade Required", ""); },
+      std::move(options));
+}
+
+WebSocketAccept WebSocketAccept::Refuse(Response response) {
+  WebSocketAccept a;
+  a.refusal = std::move(response);
+  return a;
+}
+
+WebSocketAccept WebSocketAccept::Open(WebSocketSession session) {
+  WebSocketAccept a;
+  a.session = std::move(session);
+  return a;
+}
+
+bool OffersSubprotocol(std::string_view offered, std::string_view protocol) {
+  for (std::string_view part : SplitString(offered, ',')) {
+    if (TrimSpace(part) == protocol) return true;
+  }
+  return false;
 }
 
 Status Server::Start() { return core_->Start(); }

@@ -46,6 +46,7 @@
 #include "api/http/event_stream.h"
 #include "api/http/limits.h"
 #include "api/http/message.h"
+#include "api/http/websocket.h"
 #include "core/clock.h"
 #include "core/prometheus_text.h"
 #include "core/status.h"
@@ -137,6 +138,10 @@ class Server {
   // REQUIRES: Start() has not been called; `pattern` starts with '/' and "{name}" segments are
   // whole segments.
   void Route(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+
+  // Serves WebSocket upgrades (GET) on `pattern` with `handler` (websocket.h); `options.admit`
+  // runs first as for any route. REQUIRES: as Route().
+  void WebSocket(std::string pattern, WebSocketHandler handler, RouteOptions options = {});
 
   // Binds, listens and starts the io threads. Errors: kInvalidArgument (field "bind_address")
   // when the address does not resolve; kUnavailable naming address and port when the socket

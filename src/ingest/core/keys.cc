@@ -140,6 +140,11 @@ Principal::Principal(model::Source source, const state::StateIndex& index)
   }
 }
 
+bool Principal::MayWriteCharger(std::string_view charger, const state::StateIndex& index) const {
+  const uint32_t c = index.Charger(charger);
+  return c != state::kNoIndex && c < chargers_.size() && chargers_[c];
+}
+
 bool Principal::MayWrite(const state::ResolvedObservation& o,
                          const state::StateIndex& index) const {
   switch (o.type) {

@@ -51,6 +51,9 @@ class Principal {
   const model::Source& source() const { return source_; }
   // Whether the source may write the target of `o` (resolved against the same index).
   bool MayWrite(const state::ResolvedObservation& o, const state::StateIndex& index) const;
+  // Whether the source may write charger `charger` (any of its connectors); false when `index`
+  // does not know it. What a charger's own connection (OCPP) is checked against.
+  bool MayWriteCharger(std::string_view charger, const state::StateIndex& index) const;
 
  private:
   model::Source source_;
