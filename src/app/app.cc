@@ -21,16 +21,17 @@
 #include "api/authorizer.h"
 #include "api/export_api.h"
 #include "api/facility_writes_api.h"
-#include "api/ngsi_ld_api.h"
-#include "api/ocpp_api.h"
 #include "api/forecast_api.h"
 #include "api/guidance_api.h"
 #include "api/health.h"
+#include "api/http/client.h"
 #include "api/http/server.h"
 #include "api/ingest_api.h"
 #include "api/keys_api.h"
 #include "api/live_json.h"
 #include "api/metrics_api.h"
+#include "api/ngsi_ld_api.h"
+#include "api/ocpp_api.h"
 #include "api/read_api.h"
 #include "api/roads_api.h"
 #include "api/role_keys.h"
@@ -55,6 +56,7 @@
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
 #include "ingest/mqtt/mqtt_subscriber.h"
+#include "ingest/pull/pull_feed.h"
 #include "ingest/simulator/city_simulator.h"
 #include "journal/damage_log.h"
 #include "mqtt/client.h"
@@ -146,6 +148,7 @@ struct App::Impl {
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<ingest::MqttSubscriber> mqtt;
+  std::unique_ptr<ingest::pull::PullFeeds> pulls;
   // The demo's feed, made in Start once the server's port is known.
   std::unique_ptr<ingest::simulator::CitySimulator> simulator;
   std::map<std::string, std::string> simulator_keys;  // source id → key
@@ -188,6 +191,7 @@ struct App::Impl {
   Status CreateAuthorizer();
   Status CreateSigns();
   Status CreateSimulator(std::shared_ptr<const registry::Registry> registry);  // the demo's feed
+  Status CreatePullFeeds();                                                    // --pull
   void RegisterLiveApis();  // the HTTP server with the read, route, roads, ingest and signs APIs
   // Forecasts, analytics and the weekly reports, with their APIs.
   Status CreatePlanning(const registry::Registry& registry);
@@ -585,10 +589,31 @@ Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry)
   limits.burst = std::max(config.ingest_rate_limit, 10'000.0);
   ingest = std::make_unique<ingest::IngestService>(*live, keys, *pipeline, *clock, limits);
   ingest->SetKeyReloader([this] { ReloadKeys(); });
+  PG_RETURN_IF_ERROR(CreatePullFeeds());
   if (config.mqtt_broker.empty()) return Status::Ok();
   PG_ASSIGN_OR_RETURN(ingest::MqttOptions mqtt_options,
                       MqttOptionsFor(config, live->registry()->city().id));
   mqtt = std::make_unique<ingest::MqttSubscriber>(mqtt_options, *ingest, *store, *clock);
+  return Status::Ok();
+}
+
+// The feeds of --pull, fetched with the HTTP client and written as their sources.
+Status App::Impl::CreatePullFeeds() {
+  if (config.pull_feeds_file.empty()) return Status::Ok();
+  PG_ASSIGN_OR_RETURN(auto feeds, ingest::pull::LoadFeeds(config.pull_feeds_file));
+  auto fetch = [](const ingest::pull::HttpUrl& url) -> Result<std::string> {
+    PG_ASSIGN_OR_RETURN(
+        auto r, api::http::HttpGet(url.host, url.port, url.target, {}, std::chrono::seconds(20)));
+    if (r.status != 200) {
+      return Unavailable(
+          fmt::format("http://{}:{}{} answered HTTP {}", url.host, url.port, url.target, r.status));
+    }
+    return std::move(r.body);
+  };
+  auto principal_of = [this](const model::SourceId& source) { return keys.BySource(source.str()); };
+  PG_LOG_INFO("pull: {} feeds from {}", feeds.size(), config.pull_feeds_file);
+  pulls = std::make_unique<ingest::pull::PullFeeds>(std::move(feeds), fetch, *ingest, principal_of,
+                                                    *store, *clock);
   return Status::Ok();
 }
 
@@ -705,6 +730,7 @@ Status App::Start() {
   }
   PG_RETURN_IF_ERROR(s.server->Start());
   if (s.mqtt) PG_RETURN_IF_ERROR(s.mqtt->Start());
+  if (s.pulls) s.pulls->Start();
   if (s.simulator) {
     // The feed posts to the API like any source; its first tick goes in before "serving" is
     // announced, so the demo is never seen all unknown. The periodic thread's first run is
@@ -761,6 +787,7 @@ void App::Stop() {
   if (s.simulator_thread) s.simulator_thread->Stop();
   if (s.server) s.server->Stop();
   if (s.mqtt) s.mqtt->Stop();
+  if (s.pulls) s.pulls->Stop();
   if (s.maintenance_thread) s.maintenance_thread->Stop();
   if (s.history_thread) s.history_thread->Stop();
   if (s.demo_heartbeat_thread) s.demo_heartbeat_thread->Stop();

@@ -56,6 +56,9 @@ struct AppConfig {
   // MQTT broker ("host:port"; empty: no MQTT): observations are subscribed to and the guidance
   // signs' contents published on it.
   std::string mqtt_broker;
+  // Pull adapters (ingest/pull/pull_feed.h): a feeds file of DATEX II / NGSI-LD platforms to
+  // poll; empty: none.
+  std::string pull_feeds_file;
   // Trust the topic's source segment (the broker authenticates publishers per source).
   bool mqtt_trust_topic_source = false;
   // A larger MQTT message is dead-lettered unread (ingest/mqtt/mqtt_subscriber.h).

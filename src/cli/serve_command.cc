@@ -72,6 +72,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--mqtt-trust-topic", config->mqtt_trust_topic_source,
                 "The broker authenticates each source (per-source credentials and ACL): no key "
                 "in the payload");
+  cmd->add_option("--pull", config->pull_feeds_file,
+                  "Feeds file of car-park platforms to poll for DATEX II parking status or "
+                  "NGSI-LD parking entities (docs/interchange.md)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--mqtt-max-message-bytes", config->mqtt_max_message_bytes,
                   "A larger MQTT message is dead-lettered without being read")
       ->check(CLI::Range(size_t{1024}, size_t{64} << 20))

@@ -132,7 +132,7 @@ DecodeError DecodeMeta(Reader& r, size_t payload_size, BatchMeta& meta, uint64_t
   if (!r.Byte(&version) || (version != kVersion && version != kVersion1)) {
     return "unknown version";
   }
-  if (!r.Byte(&channel) || channel < 1 || channel > 5) return "unknown channel";
+  if (!r.Byte(&channel) || channel < 1 || channel > 6) return "unknown channel";
   meta.channel = static_cast<Channel>(channel);
   meta.version = version;
   if (!r.Signed(&received)) return "truncated";

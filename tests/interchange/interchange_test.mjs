@@ -16,6 +16,7 @@ import { checkDatex2, writeDatex2Schema, xmllint } from "./datex2_checks.mjs";
 import { checkGeoJsonLayer, checkGeoJsonText, kLayers } from "./geojson_checks.mjs";
 import { checkEntities, checkNgsiApi, ngsiValidators } from "./ngsi_checks.mjs";
 import { checkOcpp } from "./ocpp_checks.mjs";
+import { checkPull, postCounts } from "./pull_checks.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "1"]);
@@ -113,12 +114,18 @@ try {
 // the same chargers).
 await checkOcpp(t, binary, demoDb);
 
-// A real city imported from OpenStreetMap, served with no live data yet.
+// A real city imported from OpenStreetMap, with counts for a dozen car parks; then a second
+// copy of it fed from the first's exports by the pull adapters.
 const cityDb = join(dir, "monaco.db");
-execFileSync(binary, ["import-osm", monaco, "--db", cityDb, "--quiet"], { stdio: "pipe" });
+const secondDb = join(dir, "monaco-b.db");
+for (const db of [cityDb, secondDb]) {
+  execFileSync(binary, ["import-osm", monaco, "--db", db, "--quiet"], { stdio: "pipe" });
+}
 const real = await startServer(binary, ["serve", "--db", cityDb]);
 try {
+  const counted = await postCounts(binary, cityDb, real.base, 12);
   await checkExports("monaco", real.base);
+  await checkPull(t, binary, dir, secondDb, real, counted);
 } finally {
   await real.stop();
 }
