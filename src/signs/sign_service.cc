@@ -91,6 +91,32 @@ std::string_view Name(HealthState state) {
   return "unknown";
 }
 
+namespace {
+
+// An EV line where the car park does not count its EV spaces shows its chargers: connectors a
+// new driver may use (state::ChargersOfFacility, ViewCharger's rule) of those in service. Where
+// no charger of it can be believed, the class stays unknown and the line shows "--".
+void EvFromChargers(const registry::Registry& registry, const state::LiveSnapshot& snapshot,
+                    const model::Facility& f, Timestamp now, const state::LiveRules& rules,
+                    state::FacilityView& view) {
+  auto ev = std::find_if(view.by_category.begin(), view.by_category.end(),
+                         [](const auto& c) { return c.category == model::SpaceCategory::kEv; });
+  if (ev != view.by_category.end() && ev->free) return;  // counted: the count wins
+  if (registry.ChargersOf(f.id).empty()) return;
+  const state::ChargerSiteLive chargers =
+      state::ChargersOfFacility(registry, snapshot, f.id, now, rules);
+  if (chargers.known == 0) return;
+  state::FacilityView::Category category{model::SpaceCategory::kEv, chargers.known - chargers.busy,
+                                         chargers.busy, chargers.connectors};
+  if (ev != view.by_category.end()) {
+    *ev = category;
+  } else {
+    view.by_category.push_back(category);
+  }
+}
+
+}  // namespace
+
 LiveInputSource FromLiveState(const state::LiveState& live) {
   return [&live] {
     LiveInput in;
@@ -99,7 +125,9 @@ LiveInputSource FromLiveState(const state::LiveState& live) {
     in.version = snapshot->event_id;
     in.view = [registry = in.registry, snapshot, rules = live.rules()](const model::Facility& f,
                                                                        Timestamp now) {
-      return state::ViewFacility(*registry, *snapshot, f, now, rules);
+      state::FacilityView view = state::ViewFacility(*registry, *snapshot, f, now, rules);
+      EvFromChargers(*registry, *snapshot, f, now, rules, view);
+      return view;
     };
     in.source_of = [snapshot](const std::string& facility) -> std::string {
       const state::FacilityLive* f = snapshot->FindFacility(facility);
@@ -257,6 +285,7 @@ const std::string& SignService::ControllerOf(const model::Sign& sign) const {
 }
 
 void SignService::OnEvent(const events::Event& event) {
+  if (event.type == "charger" && !event.facility.empty()) return OnChargerEvent(event);
   if (event.type != "facility" && event.type != "zone") return;
   const std::string& facility = event.facility.empty() ? event.subject : event.facility;
   const auto* change = std::any_cast<state::FacilityChange>(&event.payload);
@@ -274,6 +303,23 @@ void SignService::OnEvent(const events::Event& event) {
     cause.version = event.id;
     cause.facility = facility;
     cause.updated = updated;
+    dirty_.insert(it->second.begin(), it->second.end());
+  }
+  Wake();
+}
+
+// A charger's change may change its car park's EV lines (EvFromChargers): its signs are
+// evaluated again; the line's cause stays the car park's newest count.
+void SignService::OnChargerEvent(const events::Event& event) {
+  {
+    std::lock_guard lock(mutex_);
+    last_event_id_ = std::max(last_event_id_, event.id);
+    if (!index_registry_) {
+      all_dirty_ = true;
+      return;
+    }
+    auto it = signs_of_facility_.find(event.facility);
+    if (it == signs_of_facility_.end()) return;
     dirty_.insert(it->second.begin(), it->second.end());
   }
   Wake();

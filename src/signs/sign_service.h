@@ -218,7 +218,8 @@ class SignService {
 
   // --- inputs, from any thread ---
   // A change event of the live state (events::EventBus): "facility" and "zone" events mark the
-  // signs showing that car park; others are ignored.
+  // signs showing that car park, and so do "charger" events of a charger standing in one (its
+  // EV lines may show the chargers); others are ignored.
   void OnEvent(const events::Event& event);
   // The newest event id seen (tests wait for it to catch up with the live state).
   uint64_t last_event_id() const;
@@ -339,6 +340,7 @@ class SignService {
   void WriteRecords(Outbox& out);
   SignSnapshot SnapshotLocked(const Runtime& rt) const;
   void Wake();
+  void OnChargerEvent(const events::Event& event);
   void Run();
 
   const SignServiceOptions options_;

@@ -373,3 +373,74 @@ TEST_F(SignServiceTest, TheWorkerPublishesAChangeWithoutWaitingForItsScan) {
 
 }  // namespace
 }  // namespace pg::signs
+
+namespace pg::signs {
+namespace {
+
+// An EV line of a car park that does not count its EV spaces shows its chargers' connectors a
+// new driver may use; a car park that counts them shows its count; none believed: unknown.
+TEST(EvLines, ShowTheChargersWhereTheCarParkDoesNotCountItsEvSpaces) {
+  const Timestamp now = *ParseRfc3339("2026-11-30T10:00:00+08:00");
+  model::RegistryData data;
+  model::City city;
+  city.id = "ev";
+  data.city = city;
+  model::Facility f;
+  f.id = model::FacilityId("F");
+  f.location = {34.0, 113.8};
+  f.capacity.total = 100;
+  f.capacity.by_category[model::SpaceCategory::kEv] = 10;
+  data.facilities.push_back(f);
+  for (const char* id : {"C1", "C2"}) {
+    model::Charger c;
+    c.id = model::ChargerId(id);
+    c.facility = f.id;
+    c.location = f.location;
+    c.connectors = {{1, model::ConnectorType::kGbtDc, 60}, {2, model::ConnectorType::kGbtDc, 60}};
+    data.chargers.push_back(c);
+  }
+  model::Source s;
+  s.id = model::SourceId("src");
+  s.scope.all = true;
+  s.expected_interval = std::chrono::seconds(60);
+  data.sources.push_back(s);
+  state::LiveState live(*registry::Registry::Build(data));
+  auto apply = [&](model::ObservationType type, const char* target, auto&& set) {
+    model::Observation o;
+    o.type = type;
+    o.source = s.id;
+    o.time = now - std::chrono::seconds(10);
+    o.target = target;
+    set(o);
+    live.Apply(o);
+  };
+  apply(model::ObservationType::kFacilityCount, "F", [](auto& o) { o.occupied = 50; });
+  auto ev_of = [&] {
+    state::FacilityView v = FromLiveState(live)().view(f, now);
+    for (const auto& c : v.by_category) {
+      if (c.category == model::SpaceCategory::kEv) return std::optional(c);
+    }
+    return std::optional<state::FacilityView::Category>();
+  };
+  EXPECT_FALSE(ev_of() && ev_of()->free) << "no charger reported yet: unknown";
+  apply(model::ObservationType::kCharger, "C1", [](auto& o) {
+    o.connector = 1;
+    o.charger_status = model::ChargerStatus::kAvailable;
+  });
+  apply(model::ObservationType::kCharger, "C1", [](auto& o) {
+    o.connector = 2;
+    o.charger_status = model::ChargerStatus::kCharging;
+  });
+  ASSERT_TRUE(ev_of());
+  EXPECT_EQ(ev_of()->free, 1);        // C1's connector 1; C2 never reported counts as not free
+  EXPECT_EQ(ev_of()->capacity, 4);    // every connector in service
+  apply(model::ObservationType::kFacilityCount, "F", [](auto& o) {
+    o.category = model::SpaceCategory::kEv;
+    o.occupied = 3;
+  });
+  ASSERT_TRUE(ev_of());
+  EXPECT_EQ(ev_of()->free, 7);  // the car park counts its EV spaces: the count wins
+}
+
+}  // namespace
+}  // namespace pg::signs

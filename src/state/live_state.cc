@@ -1489,6 +1489,47 @@ std::string ChargerSiteOf(const model::Charger& charger) {
   return charger.site.empty() ? charger.id.str() : charger.site;
 }
 
+namespace {
+
+// Adds charger `c` (in service) to `s` as ViewCharger sees it: the one rule of ChargerSites and
+// ChargersOfFacility.
+void AddCharger(ChargerSiteLive& s, const model::Charger& c, const LiveSnapshot& snapshot,
+                Timestamp now, const LiveRules& rules) {
+  s.connectors += static_cast<int>(c.connectors.size());
+  const ChargerView view = ViewCharger(snapshot, c, now, rules);
+  if (view.state != ChargerState::kFresh && view.state != ChargerState::kFaulted) return;
+  s.newest = std::max(s.newest, view.updated.value_or(Timestamp{}));
+  if (view.state == ChargerState::kFaulted) {
+    // Every connector of it is out of use to a new driver, reported or not.
+    s.known += static_cast<int>(c.connectors.size());
+    s.busy += static_cast<int>(c.connectors.size());
+    return;
+  }
+  for (const ChargerView::Reported& r : view.reported) {
+    if (r.connector == 0) continue;  // the charger as a whole
+    ++s.known;
+    switch (r.status) {
+      case model::ChargerStatus::kAvailable:
+        break;
+      case model::ChargerStatus::kPreparing:
+      case model::ChargerStatus::kCharging:
+      case model::ChargerStatus::kSuspendedEv:
+      case model::ChargerStatus::kSuspendedEvse:
+      case model::ChargerStatus::kFinishing:
+        ++s.in_use;
+        ++s.busy;
+        break;
+      case model::ChargerStatus::kReserved:
+      case model::ChargerStatus::kUnavailable:
+      case model::ChargerStatus::kFaulted:
+        ++s.busy;
+        break;
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
                                           const LiveSnapshot& snapshot, Timestamp now,
                                           const LiveRules& rules) {
@@ -1498,41 +1539,22 @@ std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
     std::string site = ChargerSiteOf(c);
     ChargerSiteLive& s = sites[site];
     s.site = site;
-    s.connectors += static_cast<int>(c.connectors.size());
-    const ChargerView view = ViewCharger(snapshot, c, now, rules);
-    if (view.state != ChargerState::kFresh && view.state != ChargerState::kFaulted) continue;
-    s.newest = std::max(s.newest, view.updated.value_or(Timestamp{}));
-    if (view.state == ChargerState::kFaulted) {
-      // Every connector of it is out of use to a new driver, reported or not.
-      s.known += static_cast<int>(c.connectors.size());
-      s.busy += static_cast<int>(c.connectors.size());
-      continue;
-    }
-    for (const ChargerView::Reported& r : view.reported) {
-      if (r.connector == 0) continue;  // the charger as a whole
-      ++s.known;
-      switch (r.status) {
-        case model::ChargerStatus::kAvailable:
-          break;
-        case model::ChargerStatus::kPreparing:
-        case model::ChargerStatus::kCharging:
-        case model::ChargerStatus::kSuspendedEv:
-        case model::ChargerStatus::kSuspendedEvse:
-        case model::ChargerStatus::kFinishing:
-          ++s.in_use;
-          ++s.busy;
-          break;
-        case model::ChargerStatus::kReserved:
-        case model::ChargerStatus::kUnavailable:
-        case model::ChargerStatus::kFaulted:
-          ++s.busy;
-          break;
-      }
-    }
+    AddCharger(s, c, snapshot, now, rules);
   }
   std::vector<ChargerSiteLive> out;
   for (auto& [site, s] : sites) out.push_back(std::move(s));
   return out;
+}
+
+ChargerSiteLive ChargersOfFacility(const registry::Registry& registry, const LiveSnapshot& snapshot,
+                                   const model::FacilityId& facility, Timestamp now,
+                                   const LiveRules& rules) {
+  ChargerSiteLive s;
+  s.site = facility.str();
+  for (const model::Charger* c : registry.ChargersOf(facility)) {
+    if (c->lifecycle == model::Lifecycle::kInService) AddCharger(s, *c, snapshot, now, rules);
+  }
+  return s;
 }
 
 }  // namespace pg::state

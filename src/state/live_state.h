@@ -416,6 +416,11 @@ std::string ChargerSiteOf(const model::Charger& charger);
 std::vector<ChargerSiteLive> ChargerSites(const registry::Registry& registry,
                                           const LiveSnapshot& snapshot, Timestamp now,
                                           const LiveRules& rules = {});
+// The connectors in service of the chargers standing in `facility`, counted the same way (what
+// an entrance sign's EV line shows where the car park does not count its EV spaces).
+ChargerSiteLive ChargersOfFacility(const registry::Registry& registry, const LiveSnapshot& snapshot,
+                                   const model::FacilityId& facility, Timestamp now,
+                                   const LiveRules& rules = {});
 
 // Whether a source that declared an expected interval has sent nothing for longer than that
 // interval times the staleness factor (what the data-health page and /metrics call silent).

@@ -3,7 +3,7 @@
 // against the official schemas. Registered with CTest by tests/CMakeLists.txt:
 //
 //   node tests/interchange/interchange_test.mjs --binary build/ci/parkguide \
-//        --data ../shared/data --schemas ../shared/schemas
+//        --data ../shared/data --schemas ../shared/schemas --web-dir src/web
 //
 // Without ../shared's data and schemas it skips (exit 77), except when CI is set, where it fails.
 import { execFileSync } from "node:child_process";
@@ -25,6 +25,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const binary = resolve(args.binary || "build/ci/parkguide");
 const data = resolve(args.data || "../shared/data");
 const schemas = resolve(args.schemas || "../shared/schemas");
+const webDir = resolve(args["web-dir"] || "src/web");
 const monaco = join(data, "osm-monaco/monaco-2025-02-11.osm.pbf");
 for (const needed of [monaco, join(schemas, "datex2-v3.1"), join(schemas, "smart-data-models-parking")]) {
   if (existsSync(needed)) continue;
@@ -112,7 +113,7 @@ try {
 
 // Chargers over OCPP, on the demo city served without its simulated feeds (which would write
 // the same chargers).
-await checkOcpp(t, binary, demoDb);
+await checkOcpp(t, binary, demoDb, dir, webDir);
 
 // A real city imported from OpenStreetMap, with counts for a dozen car parks; then a second
 // copy of it fed from the first's exports by the pull adapters.

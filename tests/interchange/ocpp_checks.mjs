@@ -4,6 +4,9 @@
 // malformed frames, unknown charge points, wrong credentials, a second connection replacing the
 // first, and a server restart mid-session that loses nothing acknowledged.
 import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import ocppRpc from "ocpp-rpc";
 import { assert, startServer } from "../support/parkguide_process.mjs";
@@ -19,10 +22,11 @@ export async function freePort() {
   });
 }
 
+const lastLine = (out) => out.toString().trim().split("\n").pop();
+
 function sourceKey(binary, db, id, scope) {
-  const out = execFileSync(binary, ["source", "add", "--db", db, "--id", id, "--kind", "charger",
-                                    "--scope", scope, "--interval", "60"]).toString().trim().split("\n");
-  return out[out.length - 1];
+  return lastLine(execFileSync(binary, ["source", "add", "--db", db, "--id", id, "--kind", "charger",
+                                        "--scope", scope, "--interval", "60"]));
 }
 
 // A strict client that fails the test on any answer of ours the OCPP 1.6 schemas refuse.
@@ -78,7 +82,75 @@ async function connectorStatus(base, charger, connector) {
 
 const status = (connectorId, s, extra = {}) => ({ connectorId, errorCode: "NoError", status: s, ...extra });
 
-export async function checkOcpp(t, binary, db) {
+// An entrance sign with an EV line for the car park the OCPP charger stands in.
+function addEvSign(binary, db, dir) {
+  const survey = join(dir, "ev-sign");
+  mkdirSync(survey, { recursive: true });
+  writeFileSync(join(survey, "signs.csv"), "id,name_zh,name_en,lat,lon,level,lines\n" +
+                "S-EV,春秋广场充电,Chunqiu EV,34.034,113.8486,3,osm:w2001@ev>straight:充电|EV\n");
+  execFileSync(binary, ["import-registry", survey, "--db", db], { stdio: "pipe" });
+}
+
+// What the EV line of S-EV should show: the connectors of osm:w2001's chargers in service that
+// the API says a new driver may use.
+async function evLineExpected(base) {
+  const { items } = await (await fetch(`${base}/api/v1/chargers?limit=1000`)).json();
+  const here = items.filter((c) => c.facility === "osm:w2001" && c.lifecycle === "in_service");
+  return {
+    free: here.reduce((n, c) => n + (c.live.available ?? 0), 0),
+    capacity: here.reduce((n, c) => n + c.connectors.length, 0),
+  };
+}
+
+async function waitForEvLine(base, expected) {
+  const deadline = Date.now() + 20000;
+  let line;
+  do {
+    const sign = await (await fetch(`${base}/api/v1/signs/S-EV`)).json();
+    line = sign.content.lines[0];
+    if (line.basis.free === expected.free && line.basis.capacity === expected.capacity) return line;
+    await new Promise((r) => setTimeout(r, 250));
+  } while (Date.now() < deadline);
+  throw new Error(`the EV line shows ${JSON.stringify(line)}, expected ${JSON.stringify(expected)}`);
+}
+
+// The dashboard's chargers page in Debian's chromium (playwright-core of src/web): the chips of
+// charger C001, as the page shows them.
+async function openChargersPage(base, webDir) {
+  const chromium = [process.env.PG_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    .find((p) => p && existsSync(p));
+  let playwright;
+  try {
+    playwright = createRequire(join(webDir, "package.json"))("playwright-core");
+  } catch {
+    playwright = null;
+  }
+  if (!chromium || !playwright) return null;
+  const browser = await playwright.chromium.launch({
+    executablePath: chromium, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  const page = await browser.newPage();
+  await page.goto(`${base}/#/chargers`);
+  const chips = () => page.evaluate(() => {
+    const row = [...document.querySelectorAll(".charger")]
+      .find((d) => d.querySelector(".muted")?.textContent.trim().split(" ")[0] === "C001");
+    return row ? [...row.querySelectorAll("[data-status]")].map((c) => c.dataset.status) : null;
+  });
+  return { browser, chips };
+}
+
+async function waitForChips(dashboard, expected) {
+  const deadline = Date.now() + 20000;
+  let shown;
+  do {
+    shown = await dashboard.chips();
+    if (JSON.stringify(shown) === JSON.stringify(expected)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  } while (Date.now() < deadline);
+  throw new Error(`the dashboard shows C001 as ${JSON.stringify(shown)}, expected ${JSON.stringify(expected)}`);
+}
+
+export async function checkOcpp(t, binary, db, dir, webDir) {
+  addEvSign(binary, db, dir);
   const port = await freePort();
   let server = await startServer(binary, ["serve", "--db", db], { port });
   const key = sourceKey(binary, db, "ocpp-C001", "charger:C001");
@@ -120,6 +192,49 @@ export async function checkOcpp(t, binary, db) {
                        { value: "60500", measurand: "Power.Active.Import", unit: "W" }] }] });
       assert(JSON.stringify(meter) === "{}", `meter values: ${JSON.stringify(meter)}`);
       assert(cp.failures.length === 0, `answers the OCPP schemas refuse: ${JSON.stringify(cp.failures)}`);
+    });
+
+    await t.check("ocpp: the charger's statuses show on its car park's EV sign line", async () => {
+      // A fresh count for the car park: a sign line needs its car park counted to show anything.
+      const gate = lastLine(execFileSync(binary, ["source", "add", "--db", db, "--id", "gate-w2001",
+                                                  "--kind", "operator_system", "--scope", "facility:osm:w2001"]));
+      // A running server picks a new source's key up within seconds.
+      let posted;
+      for (let i = 0; i < 40 && posted?.status !== 200; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 250));
+        posted = await fetch(`${server.base}/api/v1/observations`, {
+          method: "POST", headers: { Authorization: `Bearer ${gate}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ observations: [{ type: "facility_count", facility: "osm:w2001",
+                                                   time: new Date().toISOString(), occupied: 100 }] }),
+        });
+      }
+      assert(posted.status === 200, `count: HTTP ${posted.status}`);
+      const before = await waitForEvLine(server.base, await evLineExpected(server.base));
+      await cp.call("StatusNotification", status(2, "Available"));
+      const expected = await evLineExpected(server.base);
+      assert(expected.free === (before.basis.free ?? 0) + 1, `connector 2 freed: ${JSON.stringify(expected)}`);
+      const after = await waitForEvLine(server.base, expected);
+      await cp.call("StatusNotification", status(2, "Faulted", { errorCode: "GroundFailure" }));
+      await waitForEvLine(server.base, await evLineExpected(server.base));
+      return `EV line ${before.basis.free} → ${after.basis.free} free of ${after.basis.capacity}`;
+    });
+
+    await t.check("ocpp: the dashboard's chargers page shows the charger's statuses as they change", async () => {
+      const dashboard = await openChargersPage(server.base, webDir);
+      if (!dashboard) {
+        if (process.env.CI) throw new Error("chromium or playwright-core is missing (CI is set: it must run)");
+        return "SKIPPED: no chromium or playwright-core here";
+      }
+      try {
+        await waitForChips(dashboard, [await connectorStatus(server.base, "C001", 1),
+                                       await connectorStatus(server.base, "C001", 2)]);
+        await cp.call("StatusNotification", status(1, "Reserved"));
+        await waitForChips(dashboard, ["Reserved", await connectorStatus(server.base, "C001", 2)]);
+        await cp.call("StatusNotification", status(1, "Charging"));
+        await waitForChips(dashboard, ["Charging", await connectorStatus(server.base, "C001", 2)]);
+      } finally {
+        await dashboard.browser.close();
+      }
     });
 
     await t.check("ocpp: malformed frames and bad calls get CALLERRORs with OCPP-J's codes", async () => {
