@@ -31,6 +31,7 @@
 #include "api/live_json.h"
 #include "api/metrics_api.h"
 #include "api/ngsi_ld_api.h"
+#include "api/ngsi_ld_subscriptions.h"
 #include "api/ocpp_api.h"
 #include "api/read_api.h"
 #include "api/roads_api.h"
@@ -183,6 +184,8 @@ struct App::Impl {
   std::vector<std::unique_ptr<signs::MqttReferenceController>> demo_mqtt_controllers;
   std::unique_ptr<PeriodicThread> demo_heartbeat_thread;
   uint64_t sign_subscription = 0;  // on `bus`
+  std::unique_ptr<api::NgsiLdSubscriptions> ngsi_subscriptions;
+  uint64_t ngsi_subscription = 0;  // on `bus`
 
   // The steps of App::Create, in its order.
   Result<std::shared_ptr<const registry::Registry>> OpenCity();  // the store and the registry
@@ -429,6 +432,13 @@ Status App::Impl::CreateSigns() {
         s->OnEvent(*e);
         return true;
       });
+  ngsi_subscriptions = std::make_unique<api::NgsiLdSubscriptions>(*live, *store, *clock);
+  PG_RETURN_IF_ERROR(ngsi_subscriptions->Load());
+  ngsi_subscription =
+      bus->SubscribeFrom(std::nullopt, [s = ngsi_subscriptions.get()](const events::EventPtr& e) {
+        s->OnEvent(*e);
+        return true;
+      });
   auto registry = live->registry();
   const std::string& city = registry->city().id;
 
@@ -664,6 +674,7 @@ void App::Impl::RegisterLiveApis() {
   api::RegisterSignsApi(*server, signs_context);
   api::RegisterExportApi(*server, {live.get(), clock, signs.get(), store.get(), {}, {}});
   api::RegisterNgsiLdApi(*server, {live.get(), clock});
+  api::RegisterNgsiLdSubscriptionsApi(*server, {ngsi_subscriptions.get(), access.get()});
   api::RegisterOcppApi(*server, {live.get(), ingest.get(), clock});
   api::RegisterFacilityWritesApi(*server,
                                  {ingest.get(), live.get(), clock, role_keys.get(), access.get()});
@@ -731,6 +742,7 @@ Status App::Start() {
   PG_RETURN_IF_ERROR(s.server->Start());
   if (s.mqtt) PG_RETURN_IF_ERROR(s.mqtt->Start());
   if (s.pulls) s.pulls->Start();
+  if (s.ngsi_subscriptions) s.ngsi_subscriptions->Start();
   if (s.simulator) {
     // The feed posts to the API like any source; its first tick goes in before "serving" is
     // announced, so the demo is never seen all unknown. The periodic thread's first run is
@@ -792,6 +804,8 @@ void App::Stop() {
   if (s.history_thread) s.history_thread->Stop();
   if (s.demo_heartbeat_thread) s.demo_heartbeat_thread->Stop();
   if (s.bus && s.sign_subscription) s.bus->Unsubscribe(s.sign_subscription);
+  if (s.bus && s.ngsi_subscription) s.bus->Unsubscribe(s.ngsi_subscription);
+  if (s.ngsi_subscriptions) s.ngsi_subscriptions->Stop();
   if (s.bus && s.recorder_subscription) s.bus->Unsubscribe(s.recorder_subscription);
   if (s.signs) s.signs->Stop();
   s.demo_mqtt_controllers.clear();

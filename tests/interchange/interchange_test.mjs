@@ -15,6 +15,7 @@ import { assert, checker, startServer } from "../support/parkguide_process.mjs";
 import { checkDatex2, writeDatex2Schema, xmllint } from "./datex2_checks.mjs";
 import { checkGeoJsonLayer, checkGeoJsonText, kLayers } from "./geojson_checks.mjs";
 import { checkEntities, checkNgsiApi, ngsiValidators } from "./ngsi_checks.mjs";
+import { checkSubscriptions } from "./ngsi_subscription_checks.mjs";
 import { checkOcpp } from "./ocpp_checks.mjs";
 import { checkPull, postCounts } from "./pull_checks.mjs";
 
@@ -98,6 +99,7 @@ try {
     assert(r.status === 406, `Accept: text/html got ${r.status}`);
     return `${cases.length + 1} requests`;
   });
+  await checkSubscriptions(t, demo.base, demoDb, sdm);
   await t.check("demo: the facilities layer says what the API says", async () => {
     const fc = await (await fetch(`${demo.base}/api/v1/export/geojson?layer=facilities`)).json();
     const api = await (await fetch(`${demo.base}/api/v1/facilities?limit=1000`)).json();
