@@ -20,7 +20,14 @@
 namespace pg::journal {
 
 // How a batch reached parkguide.
-enum class Channel : uint8_t { kHttp = 1, kMqtt = 2, kReplay = 3, kInternal = 4, kOcpp = 5, kPull = 6 };
+enum class Channel : uint8_t {
+  kHttp = 1,
+  kMqtt = 2,
+  kReplay = 3,
+  kInternal = 4,
+  kOcpp = 5,
+  kPull = 6
+};
 
 struct BatchMeta {
   Channel channel = Channel::kHttp;

@@ -432,8 +432,8 @@ TEST(EvLines, ShowTheChargersWhereTheCarParkDoesNotCountItsEvSpaces) {
     o.charger_status = model::ChargerStatus::kCharging;
   });
   ASSERT_TRUE(ev_of());
-  EXPECT_EQ(ev_of()->free, 1);        // C1's connector 1; C2 never reported counts as not free
-  EXPECT_EQ(ev_of()->capacity, 4);    // every connector in service
+  EXPECT_EQ(ev_of()->free, 1);      // C1's connector 1; C2 never reported counts as not free
+  EXPECT_EQ(ev_of()->capacity, 4);  // every connector in service
   apply(model::ObservationType::kFacilityCount, "F", [](auto& o) {
     o.category = model::SpaceCategory::kEv;
     o.occupied = 3;
