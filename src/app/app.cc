@@ -613,7 +613,8 @@ Status App::Impl::CreatePullFeeds() {
   PG_ASSIGN_OR_RETURN(auto feeds, ingest::pull::LoadFeeds(config.pull_feeds_file));
   auto fetch = [](const ingest::pull::HttpUrl& url) -> Result<std::string> {
     PG_ASSIGN_OR_RETURN(
-        auto r, api::http::HttpGet(url.host, url.port, url.target, {}, std::chrono::seconds(20)));
+        auto r, api::http::HttpGet(url.host, url.port, url.target, {}, std::chrono::seconds(20),
+                                   /*max_body_bytes=*/uint64_t{64} << 20));  // another system's
     if (r.status != 200) {
       return Unavailable(
           fmt::format("http://{}:{}{} answered HTTP {}", url.host, url.port, url.target, r.status));

@@ -102,6 +102,7 @@ struct HttpConnection::Impl {
   std::string host;
   uint16_t port = 0;
   std::chrono::milliseconds timeout{};
+  uint64_t max_body_bytes = std::numeric_limits<std::uint64_t>::max();
   bool usable = true;
 
   Result<ClientResponse> RoundTrip(std::string_view method, std::string_view target,
@@ -117,13 +118,26 @@ struct HttpConnection::Impl {
       return NetworkError("cannot send to", host, port, ec);
     }
     bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser.body_limit(max_body_bytes);
     parser.skip(method == "HEAD");
     stream.expires_after(timeout);
-    ec = RunOne(
-        io, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
+    // The head first: a declared length over the limit is refused before any of the body comes.
+    ec = RunOne(io, [&](auto handler) {
+      bhttp::async_read_header(stream, buffer, parser, std::move(handler));
+    });
+    if (!ec && parser.content_length() && *parser.content_length() > max_body_bytes) {
+      ec = bhttp::error::body_limit;
+    }
+    if (!ec && !parser.is_done()) {
+      ec = RunOne(
+          io, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
+    }
     if (ec) {
       usable = false;
+      if (ec == bhttp::error::body_limit) {
+        return ResourceExhausted(
+            fmt::format("the response of {}:{} is over {} bytes", host, port, max_body_bytes));
+      }
       if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
         return InvalidArgument(fmt::format("unparsable response: {}", ec.message()));
@@ -162,18 +176,21 @@ bool HttpConnection::open() const { return impl_->usable; }
 
 Result<ClientResponse> HttpRequest(std::string_view method, std::string_view host, uint16_t port,
                                    std::string_view target, std::string_view body,
-                                   const HeaderList& headers, std::chrono::milliseconds timeout) {
+                                   const HeaderList& headers, std::chrono::milliseconds timeout,
+                                   uint64_t max_body_bytes) {
   HttpConnection::Impl impl;
   impl.host = std::string(host);
   impl.port = port;
   impl.timeout = timeout;
+  impl.max_body_bytes = max_body_bytes;
   PG_RETURN_IF_ERROR(ConnectStream(impl.io, impl.stream, host, port, timeout));
   return impl.RoundTrip(method, target, body, headers, /*keep_alive=*/false);
 }
 
 Result<ClientResponse> HttpGet(std::string_view host, uint16_t port, std::string_view target,
-                               const HeaderList& headers, std::chrono::milliseconds timeout) {
-  return HttpRequest("GET", host, port, target, {}, headers, timeout);
+                               const HeaderList& headers, std::chrono::milliseconds timeout,
+                               uint64_t max_body_bytes) {
+  return HttpRequest("GET", host, port, target, {}, headers, timeout, max_body_bytes);
 }
 
 // Raw bytes are read from the socket and fed to the parser by hand, so a read that times out

@@ -44,13 +44,17 @@ struct ClientResponse {
 // (and Content-Length when there is a body). Errors: kUnavailable when the host does not resolve,
 // the connection fails or is cut, or `timeout` passes before the whole response has arrived;
 // kInvalidArgument when the response cannot be parsed. Any HTTP status is a success.
+// A body over `max_body_bytes` fails the call with kResourceExhausted once that much has come
+// (for servers that are not trusted to be small: a polled feed).
 Result<ClientResponse> HttpGet(std::string_view host, uint16_t port, std::string_view target,
                                const HeaderList& headers = {},
-                               std::chrono::milliseconds timeout = kDefaultClientTimeout);
+                               std::chrono::milliseconds timeout = kDefaultClientTimeout,
+                               uint64_t max_body_bytes = UINT64_MAX);
 Result<ClientResponse> HttpRequest(std::string_view method, std::string_view host, uint16_t port,
                                    std::string_view target, std::string_view body,
                                    const HeaderList& headers = {},
-                                   std::chrono::milliseconds timeout = kDefaultClientTimeout);
+                                   std::chrono::milliseconds timeout = kDefaultClientTimeout,
+                                   uint64_t max_body_bytes = UINT64_MAX);
 
 // A keep-alive connection: requests go one after another on the same socket.
 class HttpConnection {

@@ -896,5 +896,22 @@ TEST(HttpServerEvents, HeadOnAStreamRouteSendsHeadersOnly) {
   EXPECT_TRUE(catcher.Get(0)->closed());
 }
 
+// The client's bound on a response it does not trust to be small (a polled feed).
+TEST(HttpClient, AResponseOverTheBodyLimitFailsTheCall) {
+  Server server(LoopbackOptions());
+  server.Route("GET", "/big", [](const Request&) {
+    Response r;
+    r.content_type = "text/plain";
+    r.body = std::string(4096, 'x');
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  auto within = HttpGet("127.0.0.1", server.port(), "/big", {}, kDefaultClientTimeout, 4096);
+  ASSERT_TRUE(within.ok()) << within.status().ToString();
+  EXPECT_EQ(within->body.size(), 4096u);
+  auto over = HttpGet("127.0.0.1", server.port(), "/big", {}, kDefaultClientTimeout, 1024);
+  EXPECT_EQ(over.status().code(), StatusCode::kResourceExhausted) << over.status().ToString();
+}
+
 }  // namespace
 }  // namespace pg::api::http

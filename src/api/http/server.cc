@@ -516,7 +516,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec == websocket::error::message_too_big) {
         return self->WsClose(websocket::close_code::too_big, "message too big");
       }
-      if (ec) return self->Close();
+      if (ec) {
+        // Our close under way ended the read: its completion closes, once the frame is out.
+        if (self->ws_close_ && self->ws_writing_) return;
+        return self->Close();
+      }
       if (!self->ws_->got_text()) {
         return self->WsClose(websocket::close_code::bad_payload, "text messages only");
       }
