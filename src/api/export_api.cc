@@ -23,7 +23,7 @@ json OcpiEnvelope(json data, Timestamp now) {
 
 class Handlers {
  public:
-  explicit Handlers(ExportApiContext c) : c_(c) {}
+  explicit Handlers(ExportApiContext c) : c_(std::move(c)) {}
 
   Response GeoJson(const Request& req) {
     auto layer_name = req.Query("layer");

@@ -375,7 +375,7 @@ void NgsiLdSubscriptions::Deliver(const Pending& p) {
 
 namespace {
 
-Response NgsiJson(int status, json body) {
+Response NgsiJson(int status, const json& body) {
   Response r;
   r.status = status;
   r.content_type = "application/json";

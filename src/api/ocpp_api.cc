@@ -132,7 +132,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
     c_.ingest->SubmitParsed(*link.principal, std::move(observe.observations),
                             journal::Channel::kOcpp,
                             [sender = link.sender, id = call.unique_id,
-                             payload = std::move(observe.payload)](ingest::IngestResult r) {
+                             payload = std::move(observe.payload)](const ingest::IngestResult& r) {
                               if (r.status.ok())
                                 return sender->SendText(ocpp::CallResultFrame(id, payload));
                               sender->SendText(ocpp::CallErrorFrame(IngestError(id, r.status)));

@@ -438,7 +438,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (route_->options.websocket) {
       const WebSocketRoute& ws_route = *route_->options.websocket;
       route_ = nullptr;
-      return Upgrade(ws_route, std::move(message), std::move(request), keep_alive);
+      return Upgrade(ws_route, message, std::move(request), keep_alive);
     }
     request.body = std::move(message.body());
     const bool head = request.method == "HEAD";
@@ -474,7 +474,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // A request on a WebSocket route: 426 unless it is an upgrade, else the handler accepts or
   // refuses it, and an accepted one becomes a WebSocket for the rest of the connection.
-  void Upgrade(const WebSocketRoute& route, bhttp::request<bhttp::string_body> message,
+  void Upgrade(const WebSocketRoute& route, const bhttp::request<bhttp::string_body>& message,
                Request request, bool keep_alive) {
     body_charge_.Release();
     if (!websocket::is_upgrade(message)) {

@@ -57,29 +57,31 @@ class Client {
 
 // Echoes "<text>:<id>" and, for "twice", answers twice from another thread.
 void AddEcho(Server& server, std::atomic<int>* closed = nullptr) {
-  server.WebSocket("/ws/{id}", [closed](const Request& req, std::shared_ptr<WebSocketSender> out) {
-    if (req.Header("authorization") == "no") {
-      return WebSocketAccept::Refuse(Response::Problem(401, "Unauthorized", "no"));
-    }
-    WebSocketSession s;
-    if (OffersSubprotocol(req.Header("sec-websocket-protocol"), "echo")) s.subprotocol = "echo";
-    s.max_message_bytes = 1024;
-    const std::string id = req.path_params.at("id");
-    s.on_text = [out, id](std::string_view text) {
-      if (text == "twice") {
-        std::thread([out] {
-          out->SendText("one");
-          out->SendText("two");
-        }).detach();
-        return;
-      }
-      out->SendText(std::string(text) + ":" + id);
-    };
-    s.on_close = [closed] {
-      if (closed) closed->fetch_add(1);
-    };
-    return WebSocketAccept::Open(std::move(s));
-  });
+  server.WebSocket("/ws/{id}",
+                   [closed](const Request& req, const std::shared_ptr<WebSocketSender>& out) {
+                     if (req.Header("authorization") == "no") {
+                       return WebSocketAccept::Refuse(Response::Problem(401, "Unauthorized", "no"));
+                     }
+                     WebSocketSession s;
+                     if (OffersSubprotocol(req.Header("sec-websocket-protocol"), "echo"))
+                       s.subprotocol = "echo";
+                     s.max_message_bytes = 1024;
+                     const std::string id = req.path_params.at("id");
+                     s.on_text = [out, id](std::string_view text) {
+                       if (text == "twice") {
+                         std::thread([out] {
+                           out->SendText("one");
+                           out->SendText("two");
+                         }).detach();
+                         return;
+                       }
+                       out->SendText(std::string(text) + ":" + id);
+                     };
+                     s.on_close = [closed] {
+                       if (closed) closed->fetch_add(1);
+                     };
+                     return WebSocketAccept::Open(std::move(s));
+                   });
 }
 
 TEST(WebSocket, UpgradesAndCarriesMessagesBothWaysInOrder) {
@@ -152,7 +154,7 @@ TEST(WebSocket, StopClosesOpenConnectionsWith1001AndLateSendsAreDropped) {
   std::mutex mu;
   server.WebSocket("/ws", [&](const Request&, std::shared_ptr<WebSocketSender> out) {
     std::lock_guard lock(mu);
-    kept = out;
+    kept = std::move(out);
     WebSocketSession s;
     s.on_close = [&closed] { closed.fetch_add(1); };
     return WebSocketAccept::Open(std::move(s));

@@ -87,7 +87,7 @@ Result<Timestamp> CheckTime(const json& v, std::string_view field) {
   return ParseRfc3339(v.get_ref<const std::string&>());
 }
 
-CallError ErrorOf(const Call& call, FieldError e) {
+CallError ErrorOf(const Call& call, const FieldError& e) {
   return {call.unique_id, e.code, call.action + ": " + e.description};
 }
 

@@ -264,7 +264,7 @@ void PullFeeds::PollOnce(size_t i) {
   }
   const size_t n = t.observations.size();
   ingest_.SubmitParsed(*principal, std::move(t.observations), journal::Channel::kPull,
-                       [this, i, n](IngestResult r) {
+                       [this, i, n](const IngestResult& r) {
                          if (r.status.ok()) {
                            observations_.fetch_add(n, std::memory_order_relaxed);
                            return;
