@@ -577,7 +577,9 @@ try {
     await page.fill("#act-count-free", String(free));
     await page.click("#act-count");
     await page.click("#act-count-confirm");
-    await page.waitForSelector("#notice", { timeout: 10000 });
+    // This action's notice (a slow answer to the previous check's undo may show its own first).
+    await page.waitForFunction((n) => (document.querySelector("#notice")?.innerText || "").includes(String(n)),
+                               free, { timeout: 10000 }).catch(() => {});
     const text = await page.locator("#notice").innerText();
     assert(text.includes(String(free)) && !(await page.locator("#notice-undo").count()), text);
     await shot("facility-count-corrected");
