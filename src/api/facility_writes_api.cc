@@ -99,21 +99,30 @@ class Handlers {
     source.kind = model::SourceKind::kManual;
     source.scope.facilities = {model::FacilityId(id)};
     ingest::Principal principal(source, *c_.live->index());
+    // What a status write replaces: the operator's word before it (not the state derived from
+    // counts and hours), so that an undo restores exactly that.
+    std::optional<model::FacilityStatus> previous;
+    if (o.type == model::ObservationType::kFacilityStatus) {
+      const state::FacilityLive* live = c_.live->Snapshot()->FindFacility(id);
+      previous = live ? live->operator_status : model::FacilityStatus::kOpen;
+    }
     auto pending = std::make_shared<http::PendingResponse>();
     c_.ingest->SubmitParsed(principal, {o}, journal::Channel::kHttp,
-                            [c = c_, pending, id](const ingest::IngestResult& r) {
-                              pending->Respond(Answer(c, id, r));
+                            [c = c_, pending, id, previous](const ingest::IngestResult& r) {
+                              pending->Respond(Answer(c, id, r, previous));
                             });
     return Response::Later(pending);
   }
 
   // Runs on the pipeline's thread, perhaps after the server stopped: it uses only `c`.
   static Response Answer(const FacilityWritesContext& c, const std::string& id,
-                         const ingest::IngestResult& r) {
+                         const ingest::IngestResult& r,
+                         std::optional<model::FacilityStatus> previous) {
     if (!r.status.ok()) return IngestResponse(r);
     auto reg = c.live->registry();
     const model::Facility* f = reg->FindFacility(model::FacilityId(id));
     json j{{"facility", id}, {"accepted", r.counts.accepted}};
+    if (previous) j["previous_status"] = model::Name(*previous);
     if (f) {
       j["live"] = FacilityLiveJson(*reg, state::ViewFacility(*reg, *c.live->Snapshot(), *f,
                                                              c.clock->Now(), c.live->rules()));

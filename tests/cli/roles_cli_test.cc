@@ -1,6 +1,7 @@
 // Roles as the people holding the keys see them, through the real binary: `parkguide key` adds,
 // lists, rotates and revokes role keys; a running server picks each change up by itself; a
 // car-park operator closes and reopens its own facility; `parkguide audit` shows every change.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -87,6 +88,30 @@ TEST(KeyCli, AddListRotateAndRevokeNeverShowingAStoredKey) {
   EXPECT_NE(revoke.output.find("2 generations"), std::string::npos) << revoke.output;
   list = Key(dir, db, {"list"}, "list2.log");
   EXPECT_NE(list.output.find("revoked"), std::string::npos) << list.output;
+}
+
+// A status write says which operator word it replaced: what an undo sends back (the live state
+// cannot tell: counts and opening hours decide it too).
+TEST(FacilityStatusWrites, SayWhatTheyReplaced) {
+  testing::TempDir dir;
+  std::string db = testing::MakeFixtureCity(dir);
+  auto add = Key(dir, db, {"add", "--name", "acme", "--role", "operator", "--facilities", "G1"},
+                 "add.log");
+  ASSERT_EQ(add.exit_code, 0) << add.output;
+  const std::string key = LastLine(add.output);
+  testing::Server server = testing::StartServe(dir, db, "serve.log");
+  ASSERT_NE(server.port, 0);
+  auto set = [&](const char* status) {
+    auto r = api::http::HttpRequest(
+        "POST", "127.0.0.1", server.port, "/api/v1/facilities/G1/status",
+        fmt::format(R"({{"status":"{}"}})", status),
+        {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}});
+    EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
+    return r.ok() ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
+  };
+  EXPECT_EQ(set("full")["previous_status"], "open");
+  EXPECT_EQ(set("closed")["previous_status"], "full");  // not "closed" or the state shown
+  EXPECT_EQ(set("open")["previous_status"], "closed");
 }
 
 TEST(KeyCli, ARunningServerTakesNewRotatedAndRevokedKeysWithoutARestart) {

@@ -10,26 +10,28 @@ import { h } from "../util.js";
 
 function statusButtons(f, state, redraw) {
   const name = nameOf(f.name);
-  const set = async (status, done, undoTo) => {
+  // The undo restores the operator's word the server says this write replaced (not the state
+  // shown, which counts and opening hours also decide).
+  const set = async (status, done) => {
     const answer = await write.facilityStatus(f.id, status);
     redraw(answer.live);
+    const undoTo = answer.previous_status;
     notice(t(done, { name }), {
-      undo: undoTo && (async () => {
+      undo: undoTo && undoTo !== status && (async () => {
         const back = await write.facilityStatus(f.id, undoTo);
         redraw(back.live);
         notice(t("act.undone", { name }));
       }),
     });
   };
-  const before = state === "closed" ? "closed" : state === "full" ? "full" : "open";
   if (state === "closed") {
-    return [confirmButton(t("act.reopen"), t("act.reopen_q", { name }), () => set("open", "act.reopened", before),
+    return [confirmButton(t("act.reopen"), t("act.reopen_q", { name }), () => set("open", "act.reopened"),
                           { id: "act-reopen" })];
   }
   return [
-    confirmButton(t("act.close"), t("act.close_q", { name }), () => set("closed", "act.closed", before),
+    confirmButton(t("act.close"), t("act.close_q", { name }), () => set("closed", "act.closed"),
                   { id: "act-close", danger: true }), " ",
-    confirmButton(t("act.full"), t("act.full_q", { name }), () => set("full", "act.marked_full", before),
+    confirmButton(t("act.full"), t("act.full_q", { name }), () => set("full", "act.marked_full"),
                   { id: "act-full" }),
   ];
 }
