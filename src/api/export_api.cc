@@ -146,18 +146,18 @@ class Handlers {
 
 void RegisterExportApi(http::Server& server, const ExportApiContext& context) {
   auto h = std::make_shared<Handlers>(context);
-  server.Route("GET", "/api/v1/export/geojson",
-               [h](const Request& req) { return h->GeoJson(req); });
-  // The status reads recorded history for its trends: on the worker pool.
-  server.Route("GET", "/api/v1/export/datex2/parking-table.xml",
-               [h](const Request& req) { return h->Datex2Table(req); });
-  server.Route(
-      "GET", "/api/v1/export/datex2/parking-status.xml",
-      [h](const Request& req) { return h->Datex2Status(req); }, http::RouteOptions::OnWorker());
-  server.Route("GET", "/api/v1/export/ocpi/locations",
-               [h](const Request& req) { return h->OcpiLocations(req); });
-  server.Route("GET", "/api/v1/export/ocpi/locations/{id}",
-               [h](const Request& req) { return h->OcpiLocation(req); });
+  // Each renders the whole city (the status also reads recorded history for its trends): on the
+  // worker pool, off the io threads that ingest and guidance need.
+  auto route = [&](const char* pattern, Response (Handlers::*method)(const Request&)) {
+    server.Route(
+        "GET", pattern, [h, method](const Request& req) { return ((*h).*method)(req); },
+        http::RouteOptions::OnWorker());
+  };
+  route("/api/v1/export/geojson", &Handlers::GeoJson);
+  route("/api/v1/export/datex2/parking-table.xml", &Handlers::Datex2Table);
+  route("/api/v1/export/datex2/parking-status.xml", &Handlers::Datex2Status);
+  route("/api/v1/export/ocpi/locations", &Handlers::OcpiLocations);
+  route("/api/v1/export/ocpi/locations/{id}", &Handlers::OcpiLocation);
 }
 
 }  // namespace pg::api

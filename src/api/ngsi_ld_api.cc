@@ -192,8 +192,13 @@ class Handlers {
 
 void RegisterNgsiLdApi(http::Server& server, const NgsiLdApiContext& context) {
   auto h = std::make_shared<Handlers>(context);
-  server.Route("GET", "/ngsi-ld/v1/entities", [h](const Request& req) { return h->Query(req); });
-  server.Route("GET", "/ngsi-ld/v1/entities/{id}", [h](const Request& req) { return h->One(req); });
+  // A query renders every entity of its types: on the worker pool, off the io threads.
+  server.Route(
+      "GET", "/ngsi-ld/v1/entities", [h](const Request& req) { return h->Query(req); },
+      http::RouteOptions::OnWorker());
+  server.Route(
+      "GET", "/ngsi-ld/v1/entities/{id}", [h](const Request& req) { return h->One(req); },
+      http::RouteOptions::OnWorker());
 }
 
 }  // namespace pg::api
