@@ -7,11 +7,12 @@
 //
 // Without chromium (or playwright-core) it skips — exit 77, CTest's SKIP — unless CI is set in
 // the environment, where a missing browser fails the test.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { assert, checker, startServer } from "../support/parkguide_process.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "1"]);
@@ -43,22 +44,8 @@ try {
 }
 
 // ---------------------------------------------------------------------------------------------
-const results = [];
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    results.push(`ok   ${name} (${Date.now() - t0} ms)${detail ? ` — ${detail}` : ""}`);
-  } catch (e) {
-    failed++;
-    results.push(`FAIL ${name} (${Date.now() - t0} ms): ${e.stack || e}`);
-  }
-  console.log(results[results.length - 1]);
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+const checks = checker();
+const check = checks.check;
 
 // The server -----------------------------------------------------------------------------------
 // "2026-W47" for the ISO week holding `d` (UTC).
@@ -73,28 +60,11 @@ function isoWeek(d) {
 
 const dir = mkdtempSync(join(tmpdir(), "pg-browser-"));
 const db = join(dir, "demo.db");
-let log = "";
-const server = spawn(binary, ["demo", "--db", db, "--port", "0", "--bind", "127.0.0.1", "--history-days", "7"],
-                     { stdio: ["ignore", "pipe", "pipe"] });
-// Whatever happens below, the server and the temporary directory do not outlive this script.
-process.on("exit", () => {
-  if (server.exitCode === null) server.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-server.stdout.on("data", (d) => (log += d));
-server.stderr.on("data", (d) => (log += d));
-const port = await new Promise((res, rej) => {
-  const timer = setTimeout(() => rej(new Error(`demo did not start in 90 s:\n${log}`)), 90000);
-  const poll = setInterval(() => {
-    const m = log.match(/serving \S+ on http:\/\/[^:]+:(\d+)\//);
-    if (m) {
-      clearTimeout(timer);
-      clearInterval(poll);
-      res(Number(m[1]));
-    }
-  }, 100);
-  server.on("exit", (code) => rej(new Error(`demo exited with ${code}:\n${log}`)));
-});
+// Whatever happens below, the temporary directory does not outlive this script (nor the server:
+// startServer sees to it).
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const server = await startServer(binary, ["demo", "--db", db, "--history-days", "7"]);
+const port = server.port;
 const base = `http://127.0.0.1:${port}`;
 const api = async (path, init) => {
   const r = await fetch(base + path, init);
@@ -121,7 +91,7 @@ try {
     timezoneId: "America/New_York",
   });
 } catch (e) {
-  server.kill("SIGINT");
+  await server.stop();
   throw e;
 }
 const page = context.pages()[0] || (await context.newPage());
@@ -443,7 +413,7 @@ try {
     // The demo writes its operator key next to its database, readable by its owner only.
     const key = readFileSync(`${db}.operator-key`, "utf8").trim();
     assert(/^[0-9a-f]{64}$/.test(key), "the key file holds one key");
-    assert(!log.includes(key), "the key is in the demo's log");
+    assert(!server.log.includes(key), "the key is in the demo's log");
     await page.fill("#operator-key", "not-the-key");
     await page.click("#operator-key-needed button[type=submit]");
     await page.waitForSelector("#operator-key-needed .error", { timeout: 10000 });
@@ -837,10 +807,9 @@ try {
   });
 } finally {
   await context.close().catch(() => {});
-  server.kill("SIGINT");
-  await new Promise((r) => { server.on("exit", r); setTimeout(r, 5000); });
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\n${results.length - failed} passed, ${failed} failed; screenshots in ${outDir}`);
-process.exit(failed ? 1 : 0);
+console.log(`screenshots in ${outDir}`);
+process.exit(checks.summary());
