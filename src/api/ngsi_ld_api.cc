@@ -22,18 +22,10 @@ using nlohmann::json;
 constexpr int kDefaultLimit = 20;
 constexpr int kMaxLimit = 1000;
 constexpr size_t kMaxParamChars = 1024;
-constexpr std::string_view kSdmNamespace = "https://smartdatamodels.org/dataModel.Parking/";
 
 Response BadRequest(std::string_view param, std::string_view reason) {
   return NgsiProblem(400, "BadRequestData", "Bad request data",
                      fmt::format("{}: {}", param, reason));
-}
-
-// A type as given (short, or expanded with the Smart Data Models namespace) → its short name.
-std::string ShortType(std::string_view type) {
-  type = TrimSpace(type);
-  if (type.rfind(kSdmNamespace, 0) == 0) type.remove_prefix(kSdmNamespace.size());
-  return std::string(type);
 }
 
 struct Representation {
@@ -116,7 +108,7 @@ class Handlers {
     if (auto* error = std::get_if<Response>(&rep)) return std::move(*error);
     std::vector<std::string> types;
     if (auto t = req.Query("type")) {
-      for (auto part : SplitString(*t, ',')) types.push_back(ShortType(part));
+      for (auto part : SplitString(*t, ',')) types.push_back(interchange::NgsiShortType(part));
     }
     std::vector<std::string> ids;
     if (auto i = req.Query("id")) {

@@ -52,12 +52,6 @@ std::string RandomHex(size_t bytes) {
   return hex;
 }
 
-std::string ShortType(std::string type) {
-  constexpr std::string_view kSdm = "https://smartdatamodels.org/dataModel.Parking/";
-  if (type.rfind(kSdm, 0) == 0) type.erase(0, kSdm.size());
-  return type;
-}
-
 Result<std::vector<std::string>> Strings(const json& body, const char* member) {
   std::vector<std::string> out;
   if (!body.contains(member)) return out;
@@ -80,7 +74,7 @@ Result<std::vector<std::string>> EntityTypes(const json& body) {
     if (!e.is_object() || !e.contains("type") || !e["type"].is_string()) {
       return InvalidArgument("each entity selector needs a type", "entities");
     }
-    std::string type = ShortType(e["type"]);
+    std::string type = interchange::NgsiShortType(e["type"].get<std::string>());
     if (type != "OffStreetParking" && type != "OnStreetParking") {
       return InvalidArgument(
           fmt::format("'{}': notifications are sent for OffStreetParking and OnStreetParking",
@@ -283,12 +277,11 @@ void NgsiLdSubscriptions::OnEvent(const events::Event& event) {
   auto reg = live_.registry();
   const model::Facility* f = reg->FindFacility(model::FacilityId(event.subject));
   if (!f) return;
-  const std::string type =
-      f->kind == model::FacilityKind::kOnStreet ? "OnStreetParking" : "OffStreetParking";
+  const std::string type(interchange::NgsiSiteType(*f));
   auto snap = live_.Snapshot();
   const Timestamp now = clock_.Now();
   interchange::ExportInput in{*reg, *snap, now, live_.rules()};
-  const std::string urn = "urn:ngsi-ld:" + type + ":" + reg->city().id + ":" + f->id.str();
+  const std::string urn = interchange::NgsiLdId(*reg, type, f->id.str());
   auto entity = interchange::NgsiLdEntity(in, interchange::NgsiForm::kKeyValues, urn);
   if (!entity) return;
   std::lock_guard lock(mu_);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/strings.h"
 #include "interchange/geojson_geometry.h"
 #include "model/vocabulary.h"
 
@@ -15,12 +16,10 @@ constexpr std::string_view kLiveAttributes[] = {"availableSpotNumber", "occupied
                                                 "occupancy", "status"};
 
 std::string Urn(const ExportInput& in, std::string_view type, const std::string& local) {
-  return "urn:ngsi-ld:" + std::string(type) + ":" + in.registry.city().id + ":" + local;
+  return NgsiLdId(in.registry, type, local);
 }
 
-std::string SiteType(const model::Facility& f) {
-  return f.kind == model::FacilityKind::kOnStreet ? "OnStreetParking" : "OffStreetParking";
-}
+std::string SiteType(const model::Facility& f) { return std::string(NgsiSiteType(f)); }
 
 // The outline as a GeoJSON Polygon, else the point.
 json SiteGeometry(const model::Facility& f) {
@@ -198,6 +197,22 @@ bool Wanted(const std::vector<std::string>& types, std::string_view type) {
 }
 
 }  // namespace
+
+std::string NgsiLdId(const registry::Registry& registry, std::string_view type,
+                     const std::string& local) {
+  return "urn:ngsi-ld:" + std::string(type) + ":" + registry.city().id + ":" + local;
+}
+
+std::string_view NgsiSiteType(const model::Facility& facility) {
+  return facility.kind == model::FacilityKind::kOnStreet ? "OnStreetParking" : "OffStreetParking";
+}
+
+std::string NgsiShortType(std::string_view type) {
+  constexpr std::string_view kSdmNamespace = "https://smartdatamodels.org/dataModel.Parking/";
+  type = TrimSpace(type);
+  if (type.rfind(kSdmNamespace, 0) == 0) type.remove_prefix(kSdmNamespace.size());
+  return std::string(type);
+}
 
 json Normalized(const json& key_values) {
   std::string observed;

@@ -39,6 +39,16 @@ std::vector<nlohmann::json> NgsiLdEntities(const ExportInput& in, NgsiForm form,
 std::optional<nlohmann::json> NgsiLdEntity(const ExportInput& in, NgsiForm form,
                                            const std::string& id);
 
+// The entity id of our `local` id as a `type` entity of the registry's city:
+// urn:ngsi-ld:<type>:<city>:<local>.
+std::string NgsiLdId(const registry::Registry& registry, std::string_view type,
+                     const std::string& local);
+// The entity type of a facility: OnStreetParking for on-street zones, else OffStreetParking.
+std::string_view NgsiSiteType(const model::Facility& facility);
+// A type as a client may give it, short or expanded with the Smart Data Models namespace
+// ("https://smartdatamodels.org/dataModel.Parking/OffStreetParking") → the short name.
+std::string NgsiShortType(std::string_view type);
+
 // Key-values → normalized (ETSI GS CIM 009 §4.5.4 in reverse): `ref*` attributes become
 // Relationships, `location` a GeoProperty, the rest Properties; live attributes carry observedAt.
 nlohmann::json Normalized(const nlohmann::json& key_values);
