@@ -506,7 +506,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ws_->text(true);
     ws_->async_accept(message, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
+      self->ws_accepted_ = true;
       self->WsRead();
+      self->WsWriteNext();  // what was queued (or a close asked for) while accepting
     });
   }
 
@@ -539,6 +541,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void WsQueue(std::string text) {
     if (phase_ != Phase::kWebSocket || ws_close_) return;
+    // A peer that sends but does not read would make the queue grow without end: past the
+    // bound of an event stream's queue it is dropped, as a slow event-stream reader is.
+    ws_out_bytes_ += text.size();
+    if (ws_out_bytes_ > core_.options.stream_max_queued_bytes) {
+      core_.streams_dropped_slow.fetch_add(1, std::memory_order_relaxed);
+      PG_LOG_WARNING("http: websocket peer {} dropped: it does not read what it is sent",
+                     remote_address_);
+      return Close();
+    }
     ws_out_.push_back(std::move(text));
     if (!ws_writing_) WsWriteNext();
   }
@@ -550,9 +561,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!ws_writing_) WsWriteNext();
   }
 
-  // Writes the queued messages one at a time, then the close frame when one was asked for.
+  // Writes the queued messages one at a time, then the close frame when one was asked for; not
+  // before the handshake is done (a close during it would interleave with its response).
   void WsWriteNext() {
-    if (phase_ != Phase::kWebSocket) return;
+    if (phase_ != Phase::kWebSocket || !ws_accepted_ || ws_writing_) return;
     if (ws_out_.empty()) {
       if (!ws_close_) return;
       ws_writing_ = true;
@@ -568,6 +580,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->ws_writing_ = false;
                        if (ec) return self->Close();
+                       self->ws_out_bytes_ -= self->ws_out_.front().size();
                        self->ws_out_.pop_front();
                        self->WsWriteNext();
                      });
@@ -1031,6 +1044,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   WebSocketSession ws_session_;
   beast::flat_buffer ws_in_;
   std::deque<std::string> ws_out_;
+  size_t ws_out_bytes_ = 0;  // of ws_out_
+  bool ws_accepted_ = false;  // the handshake is done
   bool ws_writing_ = false;
   std::optional<websocket::close_reason> ws_close_;
   std::array<char, 256> discard_{};  // what a streaming client sends is read and dropped

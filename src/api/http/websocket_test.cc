@@ -68,6 +68,10 @@ void AddEcho(Server& server, std::atomic<int>* closed = nullptr) {
                      s.max_message_bytes = 1024;
                      const std::string id = req.path_params.at("id");
                      s.on_text = [out, id](std::string_view text) {
+                       if (text == "flood") {  // far more than the peer's queue may hold
+                         for (int i = 0; i < 4096; ++i) out->SendText(std::string(1024, 'f'));
+                         return;
+                       }
                        if (text == "twice") {
                          std::thread([out] {
                            out->SendText("one");
@@ -145,6 +149,32 @@ TEST(WebSocket, AMessageOverTheLimitClosesWith1009) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(closed.load(), 1);
+}
+
+// A peer that does not read: its queue is bounded (stream_max_queued_bytes), then it is dropped
+// and the server serves the others.
+TEST(WebSocket, APeerThatDoesNotReadIsDroppedPastItsQueue) {
+  ServerOptions options = LoopbackOptions();
+  options.stream_max_queued_bytes = 256 << 10;
+  Server server(options);
+  std::atomic<int> closed{0};
+  AddEcho(server, &closed);
+  ASSERT_TRUE(server.Start().ok());
+  Client c(server.port());
+  ASSERT_FALSE(c.Handshake("/ws/a", "echo"));
+  c.Send("flood");  // and read nothing until the server has given up
+  for (int i = 0; i < 500 && closed.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(closed.load(), 1);
+  EXPECT_EQ(server.stats().streams_dropped_slow, 1u);
+  beast::error_code ec;
+  for (int i = 0; i < 5000 && !ec; ++i) c.Read(ec);
+  EXPECT_TRUE(ec) << "the connection was not ended";
+  Client other(server.port());
+  ASSERT_FALSE(other.Handshake("/ws/b", "echo"));
+  other.Send("hi");
+  EXPECT_EQ(other.Read(ec), "hi:b");
 }
 
 TEST(WebSocket, StopClosesOpenConnectionsWith1001AndLateSendsAreDropped) {
