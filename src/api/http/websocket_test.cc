@@ -132,8 +132,8 @@ TEST(WebSocket, RefusedBeforeTheUpgradeAndPlainGetsAre426) {
 }
 
 TEST(WebSocket, AMessageOverTheLimitClosesWith1009) {
+  std::atomic<int> closed{0};  // before the server: its connections' on_close writes it
   Server server(LoopbackOptions());
-  std::atomic<int> closed{0};
   AddEcho(server, &closed);
   ASSERT_TRUE(server.Start().ok());
   Client c(server.port());
@@ -156,8 +156,8 @@ TEST(WebSocket, AMessageOverTheLimitClosesWith1009) {
 TEST(WebSocket, APeerThatDoesNotReadIsDroppedPastItsQueue) {
   ServerOptions options = LoopbackOptions();
   options.stream_max_queued_bytes = 256 << 10;
+  std::atomic<int> closed{0};  // before the server: its connections' on_close writes it
   Server server(options);
-  std::atomic<int> closed{0};
   AddEcho(server, &closed);
   ASSERT_TRUE(server.Start().ok());
   Client c(server.port());
@@ -178,8 +178,8 @@ TEST(WebSocket, APeerThatDoesNotReadIsDroppedPastItsQueue) {
 }
 
 TEST(WebSocket, StopClosesOpenConnectionsWith1001AndLateSendsAreDropped) {
+  std::atomic<int> closed{0};  // before the server: its connections' on_close writes it
   Server server(LoopbackOptions());
-  std::atomic<int> closed{0};
   std::shared_ptr<WebSocketSender> kept;
   std::mutex mu;
   server.WebSocket("/ws", [&](const Request&, std::shared_ptr<WebSocketSender> out) {
