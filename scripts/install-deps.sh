@@ -13,6 +13,9 @@ packages=(
   libhowardhinnant-date-dev tzdata libfmt-dev libcli11-dev libsodium-dev
   # MQTT broker and client, XML, PostgreSQL client
   mosquitto mosquitto-clients libmosquitto-dev libpugixml-dev libpqxx-dev
+  # the scale-out store's server: its tests start a throwaway cluster of their own
+  # (tests/support/postgres_server.h); Debian's cluster 15/main is not used
+  postgresql postgresql-15-postgis-3
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh;
   # python3: tools/check_layers.py, the layer rules' test)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy redis-server python3
@@ -34,7 +37,7 @@ packages=(
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 if [[ "${PARKGUIDE_WITH_TEST_SERVICES:-0}" == 1 ]]; then
-  packages+=(postgresql wrk)
+  packages+=(wrk)
 fi
 
 missing=()

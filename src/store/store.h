@@ -32,6 +32,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -118,5 +119,39 @@ Status BackupSqliteStore(const std::string& from, const std::string& to);
 
 // The schema version this build writes.
 int SqliteSchemaVersion();
+
+// How the PostgreSQL store connects (store/postgres/postgres_store_impl.h explains the choices).
+struct PostgresStoreOptions {
+  // Connections to the server, each used by one call at a time; calls beyond wait for one.
+  int connections = 8;
+  // How long a statement waits for a row lock held by another node before the call fails with
+  // kUnavailable (and a retry hint): an HTTP write answers 503 rather than hang.
+  std::chrono::milliseconds lock_timeout{2'000};
+  // Longest a statement may run before it is cancelled (kUnavailable).
+  std::chrono::milliseconds statement_timeout{60'000};
+  // Nothing is created, migrated or written (the write methods fail with kInternal): for the
+  // read-only tools, and read nodes that must not change the schema.
+  bool read_only = false;
+  // A probe while a fault lasts, and the monthly partitions made ahead, from a thread of the
+  // store's. Off in tests that look at faults step by step.
+  bool upkeep = true;
+  const Clock* clock = nullptr;  // for the health's times and the partitions; nullptr: system
+};
+
+// Opens the PostgreSQL store at `uri` (a libpq connection URI, postgres://user@host:port/db, or
+// key=value string; the schema is the connection's search_path, so `options=-csearch_path=city`
+// keeps several cities in one database), applying pending migrations under an advisory lock.
+// The database needs PostGIS (created here when this user may). Errors: kUnavailable when the
+// server cannot be reached; kFailedPrecondition when the schema is newer than this build's or
+// PostGIS is missing (the message says what to run); with read_only, kFailedPrecondition when
+// the schema is older or absent.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& uri,
+                                                 const PostgresStoreOptions& options = {});
+
+// The PostgreSQL schema version this build writes.
+int PostgresSchemaVersion();
+
+// Whether `spec` names a PostgreSQL store (postgres:// or postgresql://) rather than a SQLite file.
+bool IsPostgresUri(std::string_view spec);
 
 }  // namespace pg::store

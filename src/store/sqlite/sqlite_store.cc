@@ -35,26 +35,14 @@
 
 #include "core/log.h"
 #include "core/redact.h"
-#include "core/text_bounds.h"
 #include "model/model_json.h"
-#include "model/validation.h"
 #include "model/vocabulary.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
+#include "store/write_rules.h"
 
 namespace pg::store {
 namespace {
-
-// A source as the store may keep it: one that model::Validate finds nothing wrong with reads
-// back (SourceFromJson needs a scope, an id…), so LoadRegistry never fails on it.
-Status ValidSource(const model::Source& source) {
-  const std::vector<Status> problems = model::Validate(source);
-  if (problems.empty()) return Status::Ok();
-  const Status& first = problems.front();
-  return InvalidArgument(
-      fmt::format("source '{}': {}", BoundedText(source.id.str(), 80), first.message()),
-      first.field());
-}
 
 using sqlite::Database;
 using sqlite::Statement;
@@ -782,7 +770,6 @@ Status SqliteStore::ScrubDeadLetterRows() {
 }
 
 Status SqliteStore::AppendDeadLetter(const DeadLetter& d) {
-  constexpr size_t kMaxPayload = size_t{64} << 10;
   std::lock_guard lock(mutex_);
   return InTransaction([&]() -> Status {
     PG_ASSIGN_OR_RETURN(Statement st,
@@ -793,11 +780,11 @@ Status SqliteStore::AppendDeadLetter(const DeadLetter& d) {
         .Bind(3, RedactSecrets(d.topic))
         .Bind(4, d.source)
         .Bind(5, RedactSecrets(d.reason))
-        // Cut, then redacted: the rules catch a secret cut short at the end.
-        .Bind(6, RedactSecrets(std::string_view(d.payload).substr(0, kMaxPayload)));
+        .Bind(6, StoredText(d.payload));
     PG_RETURN_IF_ERROR(st.Run());
-    return db_.Exec(
-        "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - 10000");
+    return db_.Exec(fmt::format(
+        "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - {}",
+        kDeadLettersKept));
   });
 }
 
@@ -957,9 +944,7 @@ Result<std::vector<model::ChargerStatusEvent>> SqliteStore::LoadChargerStatus(Ti
 
 Status SqliteStore::AddToCounter(const std::string& name, Timestamp time, int64_t count) {
   std::lock_guard lock(mutex_);
-  constexpr int64_t kHourMs = 3'600'000;
-  int64_t ms = ToUnixMillis(time);
-  int64_t bucket = ms >= 0 ? ms / kHourMs * kHourMs : (ms - kHourMs + 1) / kHourMs * kHourMs;
+  const int64_t bucket = HourBucketMs(ToUnixMillis(time));
   PG_ASSIGN_OR_RETURN(Statement st,
                       db_.Prepare("INSERT INTO counters(name, t_ms, count) VALUES(?1, ?2, ?3) "
                                   "ON CONFLICT(name, t_ms) DO UPDATE SET count = count + ?3"));
@@ -1424,11 +1409,6 @@ Result<int> SqliteStore::RevokeApiKey(const std::string& name, Timestamp when) {
 }
 
 Status SqliteStore::AppendAudit(std::span<const AuditEntry> entries) {
-  constexpr size_t kMaxText = size_t{64} << 10;
-  // Cut, then redacted: the rules catch a secret cut short at the end.
-  const auto clean = [](const std::string& text) {
-    return RedactSecrets(std::string_view(text).substr(0, kMaxText));
-  };
   std::lock_guard lock(mutex_);
   return InTransaction([&]() -> Status {
     PG_ASSIGN_OR_RETURN(
@@ -1442,10 +1422,10 @@ Status SqliteStore::AppendAudit(std::span<const AuditEntry> entries) {
           .Bind(4, e.remote)
           .Bind(5, e.action)
           .Bind(6, e.target)
-          .Bind(7, clean(e.request))
-          .Bind(8, clean(e.before))
-          .Bind(9, clean(e.after))
-          .Bind(10, clean(e.outcome));
+          .Bind(7, StoredText(e.request))
+          .Bind(8, StoredText(e.before))
+          .Bind(9, StoredText(e.after))
+          .Bind(10, StoredText(e.outcome));
       PG_RETURN_IF_ERROR(st.Run());
       st.Reset();
     }

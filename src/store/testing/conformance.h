@@ -97,6 +97,7 @@ class RoleConformanceTest : public ConformanceTest<std::shared_ptr<Role>> {
  protected:
   void SetUp() override {
     ConformanceTest<std::shared_ptr<Role>>::SetUp();
+    if (this->IsSkipped()) return;  // the factory skipped: no server to test against
     ASSERT_NE(this->made_, nullptr) << "the factory made no store";
   }
   Role& store() { return *this->made_; }

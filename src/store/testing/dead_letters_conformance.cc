@@ -26,6 +26,21 @@ TEST_P(DeadLetterStoreConformance, LettersAreStoredWithoutCredentials) {
   EXPECT_EQ((*letters)[0].reason, "bad");
 }
 
+// A buggy feed's bytes are kept as they came, whatever they are: the letter is the evidence.
+TEST_P(DeadLetterStoreConformance, LettersKeepBytesThatAreNotText) {
+  DeadLetter d;
+  d.channel = "http";
+  d.topic = std::string("obs\xff", 4);
+  d.reason = "not UTF-8";
+  d.payload = std::string("{\"a\":\"\xc3\x28\0\x01\"}", 12);
+  ASSERT_TRUE(store().AppendDeadLetter(d).ok());
+  auto letters = store().LoadDeadLetters(1);
+  ASSERT_TRUE(letters.ok()) << letters.status().ToString();
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].payload, d.payload);
+  EXPECT_EQ((*letters)[0].topic, d.topic);
+}
+
 TEST_P(DeadLetterStoreConformance, LettersLoadNewestFirstUpToTheLimit) {
   for (int i = 1; i <= 3; ++i) {
     DeadLetter d;
