@@ -44,6 +44,7 @@ void AddReportCommand(CLI::App& app, int* exit_code);
 void AddGuideCommand(CLI::App& app, int* exit_code);
 void AddJournalCommand(CLI::App& app, int* exit_code);
 void AddSimulateCommand(CLI::App& app, int* exit_code);
+void AddGenerateCityCommand(CLI::App& app, int* exit_code);
 
 // Builds the road graphs of `osm_path` next to `db_path` (whose open store is `store`) and prints
 // the report; returns the exit code (shared by build-roads and import-osm).

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   pg::cli::AddGuideCommand(app, &exit_code);
   pg::cli::AddJournalCommand(app, &exit_code);
   pg::cli::AddSimulateCommand(app, &exit_code);
+  pg::cli::AddGenerateCityCommand(app, &exit_code);
   if (auto code = pg::cli::ParseCommandLine(app, argc, argv)) return *code;
   return exit_code;
 }

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <tuple>
 
+#include "model/validation.h"
 #include "registry/survey.h"
 
 namespace pg::demo {
@@ -18,7 +20,7 @@ using model::FacilityKind;
 
 // The grid: half-steps of 100 m; streets on every second half-step (200 m blocks).
 constexpr LatLon kOrigin{34.017, 113.828};  // south-west corner
-constexpr int kHalfSteps = 40;              // 41 × 41 half-step positions, 4 km
+constexpr int kDemoHalfSteps = 40;          // 41 × 41 half-step positions, 4 km
 constexpr double kStepM = 100.0;
 constexpr double kMetersPerDegLat = 111195.0;
 
@@ -27,7 +29,31 @@ LatLon At(double I, double J) {
   return {kOrigin.lat + J * kStepM / kMetersPerDegLat, kOrigin.lon + I * kStepM / m_per_deg_lon};
 }
 
-int64_t GridNodeId(int I, int J) { return 1'000'000 + J * 1000 + I; }
+// The first street way; streets take one way per block face, rows first, then columns.
+constexpr int64_t kFirstStreetWay = 100;
+
+// A square street grid of `half_steps` (even) half-steps a side: nodes where I or J is even,
+// streets 0 … blocks() each way, blocks() × blocks() blocks.
+struct Grid {
+  int half_steps = kDemoHalfSteps;
+
+  int blocks() const { return half_steps / 2; }
+  // Node ids keep the demo's 1,000 per row while rows fit in it.
+  int64_t NodeId(int I, int J) const {
+    return 1'000'000 + int64_t{J} * std::max(1000, half_steps + 1) + I;
+  }
+  // The way of the block face of street `index` that starts at half-step `k` (even).
+  int64_t SegmentWay(bool row, int index, int k) const {
+    const int64_t per_street = blocks();
+    const int64_t before = row ? 0 : (per_street + 1) * per_street;
+    return kFirstStreetWay + before + index * per_street + k / 2;
+  }
+  int64_t EndOfStreetWays() const { return SegmentWay(false, blocks() + 1, 0); }
+  int64_t RoadNodes() const {
+    const int64_t n = half_steps + 1, h = half_steps / 2;
+    return n * n - h * h;
+  }
+};
 
 // A deterministic stream of numbers (SplitMix64), identical on every platform.
 class Rng {
@@ -81,13 +107,32 @@ constexpr StreetName kColumns[] = {{"西环路", "West Ring Rd"},
                                    {"新元大道", "Xinyuan Ave"},
                                    {"东环路", "East Ring Rd"}};
 
+// Street `index`'s names: the demo's own, numbered past them (纬21路 / Wei 21 Rd for rows,
+// 经21路 / Jing 21 Rd for columns).
+model::LocalizedName StreetNameOf(bool row, int index) {
+  constexpr int kNamed = std::size(kRows);
+  if (index < kNamed) {
+    const StreetName& name = row ? kRows[index] : kColumns[index];
+    return {name.zh, name.en};
+  }
+  return row ? model::LocalizedName{fmt::format("纬{}路", index), fmt::format("Wei {} Rd", index)}
+             : model::LocalizedName{fmt::format("经{}路", index), fmt::format("Jing {} Rd", index)};
+}
+
+// A larger city repeats the demo's street pattern every kPatternStreets streets each way (a
+// "tile" of the demo's size): classes, one-ways, the pedestrian street, the turn restriction.
+constexpr int kPatternStreets = 20;
+
 // 文峰路 (row 9) is a pedestrian street through the old town between these half-steps.
 constexpr int kPedestrianRow = 9;
 constexpr int kPedestrianFrom = 16;
 constexpr int kPedestrianTo = 24;
 
+bool IsPedestrianRow(int row) { return row % kPatternStreets == kPedestrianRow; }
+
 bool OnPedestrianStreet(int row, double half_step) {
-  return row == kPedestrianRow && half_step >= kPedestrianFrom && half_step < kPedestrianTo;
+  const double along = std::fmod(half_step, 2.0 * kPatternStreets);
+  return IsPedestrianRow(row) && along >= kPedestrianFrom && along < kPedestrianTo;
 }
 
 std::string StreetClass(int index) {
@@ -113,6 +158,42 @@ const District& DistrictOf(int i, int j) {
   if (i >= 10) return kDistricts[1];
   return kDistricts[3];
 }
+
+// Which district block (i, j) lies in: the demo's four (regions 0), or one of a regions ×
+// regions grid of districts d<row>-<column> ("d00-03") over a generated city.
+struct DistrictMap {
+  int regions = 0;
+  int blocks = kDemoHalfSteps / 2;
+
+  std::pair<int, int> RegionOf(int i, int j) const {
+    return {std::min(j, blocks - 1) * regions / blocks, std::min(i, blocks - 1) * regions / blocks};
+  }
+  std::string IdOf(int i, int j) const {
+    if (regions == 0) return DistrictOf(i, j).id;
+    const auto [row, column] = RegionOf(i, j);
+    return fmt::format("d{:02}-{:02}", row, column);
+  }
+  // Tariffs are dearer in the centre: the old town, or the middle district.
+  bool IsCentral(int i, int j) const {
+    if (regions == 0) return std::string_view(DistrictOf(i, j).id) == "old_town";
+    return RegionOf(i, j) == std::pair(regions / 2, regions / 2);
+  }
+  std::vector<model::District> All() const {
+    std::vector<model::District> all;
+    if (regions == 0) {
+      for (const auto& d : kDistricts) all.push_back({d.id, {d.zh, d.en}, {}});
+    }
+    for (int row = 0; row < regions; ++row) {
+      for (int column = 0; column < regions; ++column) {
+        const int n = row * regions + column + 1;
+        all.push_back({fmt::format("d{:02}-{:02}", row, column),
+                       {fmt::format("第{}区", n), fmt::format("District {}", n)},
+                       {}});
+      }
+    }
+    return all;
+  }
+};
 
 struct FacilityPlan {
   const char* zh;
@@ -205,9 +286,55 @@ constexpr ZonePlan kZones[] = {
 
 constexpr int kBaysPerZone = 30;
 
-model::Tariff TariffFor(const FacilityPlan& p, const District& d) {
+// A car park as the generator places it: a row of kCarParks, or one made from such a row.
+struct CarParkPlan {
+  std::string zh, en;
+  FacilityKind kind = FacilityKind::kSurface;
+  LandUse use = LandUse::kCommercial;
+  int block_i = 0;  // the block south-west corner (streets i, j)
+  int block_j = 0;
+  int capacity = 0;
+  bool in_survey = true;
+  std::string opening_hours;
+  int64_t way_id = 0;  // the outline's OSM way; the facility is "osm:w<way_id>"
+  std::string district;
+  bool central = false;
+};
+
+// The demo's car parks: outline ways 2001….
+std::vector<CarParkPlan> DemoCarParks() {
+  std::vector<CarParkPlan> plans;
+  const DistrictMap districts;
+  for (const FacilityPlan& p : kCarParks) {
+    plans.push_back({p.zh, p.en, p.kind, p.use, p.block_i, p.block_j, p.capacity, p.in_survey,
+                     p.opening_hours, 2000 + static_cast<int64_t>(plans.size()) + 1,
+                     districts.IdOf(p.block_i, p.block_j),
+                     districts.IsCentral(p.block_i, p.block_j)});
+  }
+  return plans;
+}
+
+// An on-street zone as the generator places it: a row of kZones, or one made like it.
+struct ZoneSpec {
+  std::string zh, en;
+  bool row = true;  // along an east–west street (row j) or a north–south one (column i)
+  int line = 0;     // the street index
+  int from = 0;     // block index along the street
+  int time_limit_minutes = 0;
+  int bays = kBaysPerZone;
+};
+
+std::vector<ZoneSpec> DemoZones() {
+  std::vector<ZoneSpec> zones;
+  for (const ZonePlan& z : kZones) {
+    zones.push_back({z.zh, z.en, z.row, z.line, z.from, z.time_limit_minutes, kBaysPerZone});
+  }
+  return zones;
+}
+
+model::Tariff TariffFor(const CarParkPlan& p) {
   model::Tariff t;
-  bool central = std::string_view(d.id) == "old_town";
+  const bool central = p.central;
   if (p.kind == FacilityKind::kParkAndRide) {
     t.free_minutes = 30;
     t.bands = {{0, 1440, 100}};
@@ -227,20 +354,17 @@ model::Tariff TariffFor(const FacilityPlan& p, const District& d) {
 std::string Pad(int n, int width) { return fmt::format("{:0{}}", n, width); }
 
 // The city's own record: names, zone, bounding box of the grid and its districts.
-model::City CityRecord() {
+model::City CityRecord(const Grid& grid, const DistrictMap& districts) {
   model::City c;
   c.id = "demoville";
   c.name = {"示范城（演示）", "Demoville (demo)"};
   c.time_zone = "Asia/Shanghai";
   c.is_demo = true;
   c.bbox.Extend(At(0, 0));
-  c.bbox.Extend(At(kHalfSteps, kHalfSteps));
-  for (const auto& d : kDistricts) c.districts.push_back({d.id, {d.zh, d.en}, {}});
+  c.bbox.Extend(At(grid.half_steps, grid.half_steps));
+  c.districts = districts.All();
   return c;
 }
-
-// The OSM ways of the streets by (row?, street index, half-step where the segment starts).
-using SegmentWays = std::map<std::tuple<bool, int, int>, int64_t>;
 
 // The tags of one block face of street `index`: its class, name and speed, one-way in the old
 // town's odd streets, and the pedestrian street's own.
@@ -248,9 +372,10 @@ osm::TagList StreetTags(bool row, int index, int half_step, bool one_way) {
   if (row && OnPedestrianStreet(index, half_step)) {
     return {{"highway", "pedestrian"}, {"name", "文峰步行街"}, {"name:en", "Wenfeng Walk"}};
   }
-  const StreetName& name = row ? kRows[index] : kColumns[index];
+  model::LocalizedName name = StreetNameOf(row, index);
   const std::string cls = StreetClass(index);
-  osm::TagList tags = {{"highway", cls}, {"name", name.zh}, {"name:en", name.en}};
+  osm::TagList tags = {
+      {"highway", cls}, {"name", std::move(name.zh)}, {"name:en", std::move(name.en)}};
   if (cls == "primary") tags.push_back({"maxspeed", "60"});
   if (cls == "secondary") tags.push_back({"maxspeed", "50"});
   if (cls == "residential") tags.push_back({"maxspeed", "30"});
@@ -259,41 +384,51 @@ osm::TagList StreetTags(bool row, int index, int half_step, bool one_way) {
 }
 
 // Adds street `index` (a row or a column) as a way per block face, as OSM ways usually are split
-// at every crossing, numbered from `way_id` on; records each in `segments`.
-void AddStreet(bool row, int index, int64_t& way_id, SegmentWays& segments,
-               osm::OsmWriteData& osm) {
+// at every crossing (ids Grid::SegmentWay).
+void AddStreet(const Grid& grid, bool row, int index, osm::OsmWriteData& osm) {
   // The old town's odd streets are one-way, alternating direction.
-  const bool one_way = StreetClass(index) == "residential" && index >= 7 && index <= 13;
+  const int in_pattern = index % kPatternStreets;
+  const bool one_way = StreetClass(index) == "residential" && in_pattern >= 7 && in_pattern <= 13;
   const bool reverse = one_way && (index / 2) % 2 == 0;
-  for (int k = 0; k < kHalfSteps; k += 2) {
-    osm::OsmWriteWay way{way_id++, {}, StreetTags(row, index, k, one_way)};
+  for (int k = 0; k < grid.half_steps; k += 2) {
+    osm::OsmWriteWay way{grid.SegmentWay(row, index, k), {}, StreetTags(row, index, k, one_way)};
     for (int h = k; h <= k + 2; ++h) {
-      way.node_ids.push_back(row ? GridNodeId(h, 2 * index) : GridNodeId(2 * index, h));
+      way.node_ids.push_back(row ? grid.NodeId(h, 2 * index) : grid.NodeId(2 * index, h));
     }
     if (reverse) std::reverse(way.node_ids.begin(), way.node_ids.end());
-    segments[{row, index, k}] = way.id;
     osm.ways.push_back(std::move(way));
   }
 }
 
-// The street grid: a node every 100 m (rows and columns share nodes at crossings), every street,
-// and a no-left-turn restriction. Way ids start at `way_id`, which ends past the last.
-void AddStreets(int64_t& way_id, osm::OsmWriteData& osm) {
-  for (int J = 0; J <= kHalfSteps; ++J) {
-    for (int I = 0; I <= kHalfSteps; ++I) {
-      if (I % 2 == 0 || J % 2 == 0) osm.nodes.push_back({GridNodeId(I, J), At(I, J), {}});
+// Coming east along 八一路 (row 8) to 解放路 (column 10), no left turn to the north, as real
+// networks have at busy crossings; once in every pattern tile the grid holds whole.
+void AddTurnRestrictions(const Grid& grid, osm::OsmWriteData& osm) {
+  constexpr int kTile = 2 * kPatternStreets;  // half-steps
+  int64_t relation_id = 900;
+  for (int oy = 0; oy + kTile / 2 < grid.half_steps; oy += kTile) {
+    for (int ox = 0; ox + kTile / 2 < grid.half_steps; ox += kTile) {
+      osm.relations.push_back({relation_id++,
+                               {{'w', grid.SegmentWay(true, (oy + 16) / 2, ox + 18), "from"},
+                                {'n', grid.NodeId(ox + 20, oy + 16), "via"},
+                                {'w', grid.SegmentWay(false, (ox + 20) / 2, oy + 16), "to"}},
+                               {{"type", "restriction"}, {"restriction", "no_left_turn"}}});
     }
   }
-  SegmentWays segments;
-  for (int j = 0; j <= kHalfSteps / 2; ++j) AddStreet(true, j, way_id, segments, osm);
-  for (int i = 0; i <= kHalfSteps / 2; ++i) AddStreet(false, i, way_id, segments, osm);
-  // Coming east along 八一路 (row 8) to 解放路 (column 10), no left turn to the north, as real
-  // networks have at busy crossings.
-  osm.relations.push_back({900,
-                           {{'w', segments[{true, 8, 18}], "from"},
-                            {'n', GridNodeId(20, 16), "via"},
-                            {'w', segments[{false, 10, 16}], "to"}},
-                           {{"type", "restriction"}, {"restriction", "no_left_turn"}}});
+}
+
+// The street grid: a node every 100 m (rows and columns share nodes at crossings), every street,
+// and the turn restrictions.
+void AddStreets(const Grid& grid, osm::OsmWriteData& osm) {
+  osm.nodes.reserve(grid.RoadNodes());
+  for (int J = 0; J <= grid.half_steps; ++J) {
+    for (int I = 0; I <= grid.half_steps; ++I) {
+      if (I % 2 == 0 || J % 2 == 0) osm.nodes.push_back({grid.NodeId(I, J), At(I, J), {}});
+    }
+  }
+  osm.ways.reserve(grid.EndOfStreetWays() - kFirstStreetWay);
+  for (int j = 0; j <= grid.blocks(); ++j) AddStreet(grid, true, j, osm);
+  for (int i = 0; i <= grid.blocks(); ++i) AddStreet(grid, false, i, osm);
+  AddTurnRestrictions(grid, osm);
 }
 
 // Where a car park lies in its block: its outline's corners (SW, SE, NE, NW) and its entrance.
@@ -307,7 +442,7 @@ struct CarParkShape {
   LatLon entrance;
 };
 
-CarParkShape ShapeOf(const FacilityPlan& p) {
+CarParkShape ShapeOf(const CarParkPlan& p) {
   CarParkShape s;
   s.ci = 2 * p.block_i + 1;
   s.cj = 2 * p.block_j + 1;
@@ -323,7 +458,7 @@ CarParkShape ShapeOf(const FacilityPlan& p) {
 }
 
 // The tags of car park `index` (1-based) as OSM maps it.
-osm::TagList CarParkTags(const FacilityPlan& p, int index) {
+osm::TagList CarParkTags(const CarParkPlan& p, int index) {
   const std::string parking = p.kind == FacilityKind::kUnderground   ? "underground"
                               : p.kind == FacilityKind::kMultiStorey ? "multi-storey"
                                                                      : "surface";
@@ -343,12 +478,13 @@ osm::TagList CarParkTags(const FacilityPlan& p, int index) {
   return tags;
 }
 
-// Adds car park `index` (1-based, way 2000 + index) to the map: its outline with the entrance
-// node on the south (or north) edge, and the service road from the entrance to the street. New
-// nodes are numbered after `node_id`, the service road `way_id`; both end past what they used.
-void AddCarParkToMap(const FacilityPlan& p, int index, const CarParkShape& s, int64_t& node_id,
-                     int64_t& way_id, osm::OsmWriteData& osm) {
-  const int64_t street_node = GridNodeId(static_cast<int>(s.ci), 2 * p.block_j + (s.north ? 2 : 0));
+// Adds car park `index` (1-based, way p.way_id) to the map: its outline with the entrance node
+// on the south (or north) edge, and the service road from the entrance to the street. New nodes
+// are numbered after `node_id`, the service road `way_id`; both end past what they used.
+void AddCarParkToMap(const Grid& grid, const CarParkPlan& p, int index, const CarParkShape& s,
+                     int64_t& node_id, int64_t& way_id, osm::OsmWriteData& osm) {
+  const int64_t street_node =
+      grid.NodeId(static_cast<int>(s.ci), 2 * p.block_j + (s.north ? 2 : 0));
   std::vector<int64_t> ring;
   int64_t entrance_node = 0;
   for (int k = 0; k < 4; ++k) {
@@ -365,7 +501,7 @@ void AddCarParkToMap(const FacilityPlan& p, int index, const CarParkShape& s, in
     }
   }
   ring.push_back(ring.front());
-  osm.ways.push_back({2000 + index, ring, CarParkTags(p, index)});
+  osm.ways.push_back({p.way_id, ring, CarParkTags(p, index)});
   osm.ways.push_back({way_id++,
                       {entrance_node, street_node},
                       {{"highway", "service"}, {"service", "parking_aisle"}}});
@@ -373,9 +509,8 @@ void AddCarParkToMap(const FacilityPlan& p, int index, const CarParkShape& s, in
 
 // The survey's record of car park `index` (1-based): what OSM has and the tariff, spaces by
 // category, height limit, access and district besides.
-model::Facility CarParkRecord(const FacilityPlan& p, int index, const CarParkShape& s) {
-  const District& d = DistrictOf(p.block_i, p.block_j);
-  const int64_t osm_way = 2000 + index;
+model::Facility CarParkRecord(const CarParkPlan& p, int index, const CarParkShape& s) {
+  const int64_t osm_way = p.way_id;
   model::Facility f;
   f.id = model::FacilityId(fmt::format("osm:w{}", osm_way));
   f.name = {p.zh, p.en};
@@ -393,81 +528,92 @@ model::Facility CarParkRecord(const FacilityPlan& p, int index, const CarParkSha
   }
   f.operator_name = index % 3 == 0 ? "宏达停车" : "城投停车";
   f.opening_hours = p.opening_hours;
-  f.tariff = TariffFor(p, d);
+  f.tariff = TariffFor(p);
   if (p.kind == FacilityKind::kUnderground) f.max_height_m = 2.2;
   if (p.kind == FacilityKind::kMultiStorey) f.max_height_m = 2.1;
-  f.district = d.id;
+  f.district = p.district;
   f.access = p.use == LandUse::kResidential ? model::Access::kCustomers : model::Access::kPublic;
   f.origin = model::Origin::kSurvey;
   f.osm_ref = fmt::format("w{}", osm_way);
   return f;
 }
 
-// Every car park on the map with its land use; the survey's record of those it knows. Service
-// roads are numbered from `way_id`, which ends past the last.
-void AddCarParks(int64_t& way_id, DemoCity& city) {
-  int64_t node_id = 5'000'000;
+// Every car park on the map with its land use; the survey's record of those it knows. Outline
+// nodes are numbered after `node_id`; service roads from `way_id`, which ends past the last.
+void AddCarParks(const Grid& grid, const std::vector<CarParkPlan>& plans, int64_t node_id,
+                 int64_t& way_id, DemoCity& city) {
   int index = 0;
-  for (const auto& p : kCarParks) {
+  for (const auto& p : plans) {
     ++index;
     const CarParkShape shape = ShapeOf(p);
-    AddCarParkToMap(p, index, shape, node_id, way_id, city.osm);
-    city.land_use[fmt::format("osm:w{}", 2000 + index)] = p.use;
+    AddCarParkToMap(grid, p, index, shape, node_id, way_id, city.osm);
+    city.land_use[fmt::format("osm:w{}", p.way_id)] = p.use;
     if (p.in_survey) city.survey.facilities.push_back(CarParkRecord(p, index, shape));
   }
 }
 
-// On-street zone `number` (1-based, "Z01"…) along its block face, with its tariff and limits.
-model::Facility ZoneRecord(const ZonePlan& z, int number) {
+// Decimal digits of n, at least `least`: the width ids are padded to.
+int Width(int n, int least) { return std::max(least, static_cast<int>(std::to_string(n).size())); }
+
+// The id of on-street zone `number` (1-based) of `zones`: "Z01"….
+std::string ZoneId(int number, int zones) { return "Z" + Pad(number, Width(zones, 2)); }
+
+// On-street zone `number` (1-based) of `zones` along its block face, with its tariff and limits.
+model::Facility ZoneRecord(const ZoneSpec& z, int number, int zones, const DistrictMap& districts) {
   const double I0 = z.row ? 2 * z.from : 2 * z.line;
   const double J0 = z.row ? 2 * z.line : 2 * z.from;
   model::Facility f;
-  f.id = model::FacilityId(fmt::format("Z{}", Pad(number, 2)));
+  f.id = model::FacilityId(ZoneId(number, zones));
   f.name = {z.zh, z.en};
   f.kind = FacilityKind::kOnStreet;
   f.location = z.row ? At(I0 + 1, J0 + 0.08) : At(I0 + 0.08, J0 + 1);
-  f.capacity.total = kBaysPerZone;
-  f.capacity.by_category[model::SpaceCategory::kDisabled] = 2;
+  f.capacity.total = z.bays;
+  f.capacity.by_category[model::SpaceCategory::kDisabled] = std::min(2, z.bays);
   f.operator_name = "城投停车";
   f.opening_hours = "Mo-Su 07:00-21:00";
   model::Tariff t;
   t.free_minutes = 15;
   t.bands = {{420, 1260, 400}};
   f.tariff = t;
-  f.district = DistrictOf(static_cast<int>(I0 / 2), static_cast<int>(J0 / 2)).id;
+  f.district = districts.IdOf(static_cast<int>(I0 / 2), static_cast<int>(J0 / 2));
   f.origin = model::Origin::kSurvey;
   return f;
 }
 
 // The sensed bays of `zone` spaced along its block face, the first two for disabled drivers;
-// sensors numbered after `bay_number`, which ends past the last.
-void AddZoneBays(const ZonePlan& z, const model::Facility& zone, int& bay_number,
+// sensors numbered after `bay_number`, which ends past the last, padded to `sensor_width`.
+void AddZoneBays(const ZoneSpec& z, const model::Facility& zone, int& bay_number, int sensor_width,
                  std::vector<model::Bay>& bays) {
   const double I0 = z.row ? 2 * z.from : 2 * z.line;
   const double J0 = z.row ? 2 * z.line : 2 * z.from;
-  for (int b = 0; b < kBaysPerZone; ++b) {
+  for (int b = 0; b < z.bays; ++b) {
     ++bay_number;
     model::Bay bay;
-    bay.id = model::BayId(fmt::format("{}-B{}", zone.id.str(), Pad(b + 1, 2)));
+    bay.id = model::BayId(fmt::format("{}-B{}", zone.id.str(), Pad(b + 1, Width(z.bays, 2))));
     bay.facility = zone.id;
-    double along = 0.1 + 1.8 * (b + 0.5) / kBaysPerZone;  // half-steps along the block face
+    double along = 0.1 + 1.8 * (b + 0.5) / z.bays;  // half-steps along the block face
     bay.location = z.row ? At(I0 + along, J0 + 0.06) : At(I0 + 0.06, J0 + along);
     bay.time_limit_minutes = z.time_limit_minutes;
     if (b < 2) bay.category = model::SpaceCategory::kDisabled;
-    bay.sensor_id = fmt::format("MAG-{}", Pad(bay_number, 4));
+    bay.sensor_id = fmt::format("MAG-{}", Pad(bay_number, sensor_width));
     bays.push_back(std::move(bay));
   }
 }
 
 // On-street zones with sensed bays along one block face each. Returns how many zones.
-int AddZones(DemoCity& city) {
+int AddZones(const std::vector<ZoneSpec>& zones, const DistrictMap& districts, DemoCity& city) {
+  int total_bays = 0;
+  for (const auto& z : zones) total_bays += z.bays;
+  const int sensor_width = Width(total_bays, 4);
   int bay_number = 0;
   int zone_number = 0;
-  for (const auto& z : kZones) {
-    const model::Facility zone = ZoneRecord(z, ++zone_number);
+  const int count = static_cast<int>(zones.size());
+  city.survey.bays.reserve(total_bays);
+  for (const auto& z : zones) {
+    const model::Facility zone = ZoneRecord(z, ++zone_number, count, districts);
     city.land_use[zone.id.str()] = LandUse::kCommercial;
     city.survey.facilities.push_back(zone);
-    AddZoneBays(z, zone, bay_number, city.survey.bays);
+    AddZoneBays(z, zone, bay_number, sensor_width, city.survey.bays);
   }
   return zone_number;
 }
@@ -494,9 +640,10 @@ void SetBuildOutStage(int number, int site_number, model::Charger& ch) {
 
 // Charger `number` ("C001"…), the `k`-th (0-based) of site `site_number` in car park `f`: DC
 // fast for even `k`, AC otherwise.
-model::Charger ChargerRecord(const model::Facility& f, int k, int number, int site_number) {
+model::Charger ChargerRecord(const model::Facility& f, int k, int number, int site_number,
+                             int id_width = 3) {
   model::Charger ch;
-  ch.id = model::ChargerId(fmt::format("C{}", Pad(number, 3)));
+  ch.id = model::ChargerId(fmt::format("C{}", Pad(number, id_width)));
   ch.site = f.id.str();
   ch.facility = f.id;
   ch.name = {fmt::format("{} {}号桩", f.name.zh, k + 1), fmt::format("{} #{}", f.name.en, k + 1)};
@@ -615,8 +762,7 @@ std::vector<model::Source> Sources(int zones) {
   model::Source bays;
   bays.id = model::SourceId("sim-bays");
   bays.kind = model::SourceKind::kSensorGateway;
-  for (int z = 1; z <= zones; ++z)
-    bays.scope.facilities.emplace_back(fmt::format("Z{}", Pad(z, 2)));
+  for (int z = 1; z <= zones; ++z) bays.scope.facilities.emplace_back(ZoneId(z, zones));
   bays.expected_interval = std::chrono::seconds(60);
   bays.description = "Simulated on-street bay sensor gateway (demo)";
   model::Source chargers;
@@ -628,23 +774,332 @@ std::vector<model::Source> Sources(int zones) {
   return {gates, bays, chargers};
 }
 
-}  // namespace
-
-DemoCity GenerateDemoCity(uint64_t seed) {
+// Demoville: the hand-placed city on the 4 × 4 km grid.
+DemoCity GenerateDemoville(uint64_t seed) {
   DemoCity city;
   Rng rng(seed);
-  city.survey.city = CityRecord();
+  const Grid grid;
+  const DistrictMap districts;
+  city.survey.city = CityRecord(grid, districts);
   city.osm.bbox = city.survey.city->bbox;
-  int64_t way_id = 100;
-  AddStreets(way_id, city.osm);
+  AddStreets(grid, city.osm);
   // Car parks: an outline inside their block, an entrance joined to the street by a service road.
   // The survey carries full records for most; the rest are OSM-only.
-  AddCarParks(way_id, city);
-  const int zones = AddZones(city);
+  int64_t way_id = grid.EndOfStreetWays();
+  AddCarParks(grid, DemoCarParks(), 5'000'000, way_id, city);
+  const int zones = AddZones(DemoZones(), districts, city);
   AddChargers(rng, city.survey);
   city.survey.signs = Signs(city.survey);
   city.survey.sources = Sources(zones);
   return city;
+}
+
+// ---- A city of any size (DemoCitySize): the demo's pattern over a larger grid, its car parks
+// and zones spread at random, its counts in the demo's proportions.
+
+// The demo's counts, whose proportions a generated city keeps.
+constexpr int kDemoFacilities = 36;
+constexpr int kDemoZones = 10;
+constexpr int kDemoChargers = 69;
+constexpr int kDemoSigns = 12;
+// Ids of a generated city's car-park outline ways and nodes: past any street's.
+constexpr int64_t kSizedCarParkIdBase = 100'000'000;
+
+struct SizedCounts {
+  int car_parks = 0, zones = 0, bays = 0, chargers = 0, signs = 0;
+};
+
+int Scaled(int demo_count, int facilities) {
+  return static_cast<int>(
+      std::lround(static_cast<double>(demo_count) * facilities / kDemoFacilities));
+}
+
+SizedCounts CountsFor(const DemoCitySize& size) {
+  SizedCounts n;
+  n.zones = std::max(1, Scaled(kDemoZones, size.facilities));
+  n.car_parks = size.facilities - n.zones;
+  n.bays = size.bays.value_or(n.zones * kBaysPerZone);
+  n.chargers = size.chargers.value_or(Scaled(kDemoChargers, size.facilities));
+  n.signs = size.signs.value_or(Scaled(kDemoSigns, size.facilities));
+  return n;
+}
+
+// The even half-steps whose grid has the node count nearest `road_nodes` (about 0.75 H²).
+int HalfStepsFor(int road_nodes) {
+  const int guess = 2 * static_cast<int>(std::lround(std::sqrt(road_nodes / 0.75) / 2));
+  int best = std::max(2, guess - 2);
+  for (int h = best; h <= guess + 2; h += 2) {
+    if (std::abs(Grid{h}.RoadNodes() - road_nodes) < std::abs(Grid{best}.RoadNodes() - road_nodes))
+      best = h;
+  }
+  return best;
+}
+
+// Car parks take a block each, in at most half the blocks, so that they spread over the city.
+int MinHalfStepsFor(int car_parks) {
+  return 2 * static_cast<int>(std::ceil(std::sqrt(2.0 * car_parks)));
+}
+
+// About a hundred facilities a district, between 2 × 2 and 31 × 31 districts (kMaxDistricts).
+int RegionsFor(int facilities) {
+  return std::clamp(static_cast<int>(std::lround(std::sqrt(facilities / 100.0))), 2, 31);
+}
+
+// Distinct blocks (i, j) for `count` car parks, uniform over the grid. REQUIRES: count at most
+// half the blocks (so a draw is taken with probability at most 1/2).
+std::vector<std::pair<int, int>> SpreadBlocks(Rng& rng, int blocks, int count) {
+  const uint64_t cells = static_cast<uint64_t>(blocks) * blocks;
+  std::vector<bool> taken(cells);
+  std::vector<std::pair<int, int>> out;
+  out.reserve(count);
+  while (static_cast<int>(out.size()) < count) {
+    const uint64_t cell = rng.Next() % cells;
+    if (taken[cell]) continue;
+    taken[cell] = true;
+    out.emplace_back(static_cast<int>(cell % blocks), static_cast<int>(cell / blocks));
+  }
+  return out;
+}
+
+// Car park n is made from row (n - 1) mod 26 of kCarParks (kind, land use, capacity, hours,
+// whether the survey knows it), so the demo's mix holds at every size; named after it, "#n".
+std::vector<CarParkPlan> SizedCarParks(Rng& rng, const Grid& grid, const DistrictMap& districts,
+                                       int count) {
+  std::vector<CarParkPlan> plans;
+  plans.reserve(count);
+  const auto blocks = SpreadBlocks(rng, grid.blocks(), count);
+  for (int n = 1; n <= count; ++n) {
+    const FacilityPlan& t = kCarParks[(n - 1) % std::size(kCarParks)];
+    const auto [i, j] = blocks[n - 1];
+    plans.push_back({fmt::format("{}{}号", t.zh, n), fmt::format("{} #{}", t.en, n), t.kind, t.use,
+                     i, j, t.capacity, t.in_survey, t.opening_hours, kSizedCarParkIdBase + n,
+                     districts.IdOf(i, j), districts.IsCentral(i, j)});
+  }
+  return plans;
+}
+
+// `count` zones on distinct block faces (none on a pedestrian street, none on the last street,
+// so a zone's kerb stays inside the city), `bays` shared out evenly; time limits from kZones.
+std::vector<ZoneSpec> SizedZones(Rng& rng, const Grid& grid, int count, int bays) {
+  std::set<std::tuple<bool, int, int>> taken;
+  std::vector<ZoneSpec> zones;
+  const int b = grid.blocks();
+  for (int n = 1; n <= count; ++n) {
+    bool row = false;
+    int line = 0, from = 0;
+    do {
+      row = rng.Next() % 2 == 0;
+      line = static_cast<int>(rng.Next() % b);
+      from = static_cast<int>(rng.Next() % b);
+    } while ((row && IsPedestrianRow(line)) || !taken.emplace(row, line, from).second);
+    const model::LocalizedName street = StreetNameOf(row, line);
+    zones.push_back({fmt::format("{}路内泊位{}号", street.zh, n),
+                     fmt::format("{} kerbside #{}", street.en, n), row, line, from,
+                     kZones[(n - 1) % std::size(kZones)].time_limit_minutes,
+                     bays / count + (n - 1 < bays % count ? 1 : 0)});
+  }
+  return zones;
+}
+
+// `count` chargers shared out evenly over the surveyed car parks of at least 280 spaces (all
+// surveyed car parks when none is that big), in the demo's build-out stages and connectors.
+void AddChargersEvenly(int count, model::RegistryData& survey) {
+  std::vector<const model::Facility*> sites, car_parks;
+  for (const auto& f : survey.facilities) {
+    if (f.kind == FacilityKind::kOnStreet) continue;
+    car_parks.push_back(&f);
+    if (f.capacity.total.value_or(0) >= 280) sites.push_back(&f);
+  }
+  if (sites.empty()) sites = car_parks;
+  if (sites.empty()) return;
+  const int n_sites = static_cast<int>(sites.size());
+  const int width = Width(count, 3);
+  survey.chargers.reserve(count);
+  int number = 0;
+  for (int s = 0; s < n_sites; ++s) {
+    const int here = count / n_sites + (s < count % n_sites ? 1 : 0);
+    for (int k = 0; k < here; ++k) {
+      survey.chargers.push_back(ChargerRecord(*sites[s], k, ++number, s + 1, width));
+    }
+  }
+}
+
+model::SignLine LineTo(const CarParkPlan& p, model::Arrow arrow) {
+  return {{model::FacilityId(fmt::format("osm:w{}", p.way_id))}, arrow, {p.zh, p.en}};
+}
+
+// "Row street / column street" at the crossing south-west of block (i, j).
+model::LocalizedName CrossingName(int i, int j) {
+  const model::LocalizedName row = StreetNameOf(true, j), column = StreetNameOf(false, i);
+  return {row.zh + "/" + column.zh, row.en + " / " + column.en};
+}
+
+std::string SignId(int level, int number, int of) {
+  return fmt::format("S{}-{}", level, Pad(number, Width(of, 2)));
+}
+
+// Level 1: at a crossing in a district, a line summing its surveyed car parks (straight on) and
+// one for the next district's (left); the districts taken in turn.
+void AddAreaSigns(int count, const std::vector<const CarParkPlan*>& surveyed,
+                  const DistrictMap& districts, std::vector<model::Sign>& signs) {
+  std::map<std::string, std::vector<const CarParkPlan*>> by_district;
+  for (const CarParkPlan* p : surveyed) {
+    auto& list = by_district[p->district];
+    if (list.size() < model::kMaxLineFacilities) list.push_back(p);
+  }
+  std::map<std::string, model::LocalizedName> names;
+  for (auto& d : districts.All()) names[d.id] = std::move(d.name);
+  std::vector<std::pair<std::string, std::vector<const CarParkPlan*>>> order(by_district.begin(),
+                                                                             by_district.end());
+  auto line = [&](size_t d, model::Arrow arrow) {
+    model::SignLine l{{}, arrow, names[order[d].first]};
+    for (const CarParkPlan* p : order[d].second) {
+      l.facilities.emplace_back(fmt::format("osm:w{}", p->way_id));
+    }
+    return l;
+  };
+  for (int k = 0; k < count && !order.empty(); ++k) {
+    const size_t d = k % order.size();
+    const CarParkPlan& at = *order[d].second.front();
+    std::vector<model::SignLine> lines = {line(d, model::Arrow::kStraight)};
+    if (order.size() > 1) lines.push_back(line((d + 1) % order.size(), model::Arrow::kLeft));
+    signs.push_back(SignRecord(SignId(1, k + 1, count), CrossingName(at.block_i, at.block_j),
+                               At(2 * at.block_i, 2 * at.block_j), model::SignLevel::kArea,
+                               std::move(lines)));
+  }
+}
+
+// Level 2 at the crossing before a car park (itself and the next two nearby, one a line);
+// level 3 at a car park's entrance. Spread over the city in `surveyed`'s order.
+void AddRouteAndEntranceSigns(int route_count, int entrance_count,
+                              const std::vector<const CarParkPlan*>& surveyed,
+                              std::vector<model::Sign>& signs) {
+  const size_t n = surveyed.size();
+  if (n == 0) return;
+  constexpr model::Arrow kArrows[] = {model::Arrow::kRight, model::Arrow::kStraight,
+                                      model::Arrow::kLeft};
+  for (int k = 0; k < route_count; ++k) {
+    const size_t a = static_cast<size_t>(k) * n / route_count;
+    const CarParkPlan& at = *surveyed[a];
+    std::vector<model::SignLine> lines;
+    for (size_t m = 0; m < std::min<size_t>(3, n); ++m) {
+      lines.push_back(LineTo(*surveyed[(a + m) % n], kArrows[m]));
+    }
+    signs.push_back(SignRecord(SignId(2, k + 1, route_count), CrossingName(at.block_i, at.block_j),
+                               At(2 * at.block_i, 2 * at.block_j), model::SignLevel::kRoute,
+                               std::move(lines)));
+  }
+  for (int k = 0; k < entrance_count; ++k) {
+    const CarParkPlan& p = *surveyed[(static_cast<size_t>(k) * n / entrance_count + n / 2) % n];
+    const CarParkShape s = ShapeOf(p);
+    const double outside = s.north ? s.cj + s.half + 0.3 : s.cj - s.half - 0.3;
+    signs.push_back(SignRecord(SignId(3, k + 1, entrance_count),
+                               {p.zh + "入口", p.en + " entrance"}, At(s.ci, outside),
+                               model::SignLevel::kEntrance, {LineTo(p, model::Arrow::kStraight)}));
+  }
+}
+
+// `count` signs in the demo's mix of levels (3 : 5 : 4), naming surveyed car parks only.
+std::vector<model::Sign> SizedSigns(int count, const std::vector<CarParkPlan>& plans,
+                                    const DistrictMap& districts) {
+  std::vector<const CarParkPlan*> surveyed;
+  for (const auto& p : plans) {
+    if (p.in_survey) surveyed.push_back(&p);
+  }
+  // Nearby car parks next to each other: bands four blocks high, west to east.
+  std::sort(surveyed.begin(), surveyed.end(), [](const CarParkPlan* a, const CarParkPlan* b) {
+    return std::tuple(a->block_j / 4, a->block_i, a->block_j) <
+           std::tuple(b->block_j / 4, b->block_i, b->block_j);
+  });
+  const int area = count / 4, entrance = count / 3, route = count - area - entrance;
+  std::vector<model::Sign> signs;
+  signs.reserve(count);
+  AddAreaSigns(area, surveyed, districts, signs);
+  AddRouteAndEntranceSigns(route, entrance, surveyed, signs);
+  return signs;
+}
+
+model::City SizedCityRecord(const Grid& grid, const DistrictMap& districts, int facilities) {
+  model::City c = CityRecord(grid, districts);
+  c.id = "gencity";
+  c.name = {fmt::format("生成城（{}个停车设施，演示）", facilities),
+            fmt::format("Generated city ({} facilities, demo)", facilities)};
+  return c;
+}
+
+DemoCity GenerateSizedCity(uint64_t seed, const DemoCitySize& size) {
+  const SizedCounts n = CountsFor(size);
+  const Grid grid{HalfStepsFor(size.road_nodes)};
+  const DistrictMap districts{RegionsFor(size.facilities), grid.blocks()};
+  DemoCity city;
+  Rng rng(seed);
+  city.survey.city = SizedCityRecord(grid, districts, size.facilities);
+  city.osm.bbox = city.survey.city->bbox;
+  AddStreets(grid, city.osm);
+  int64_t way_id = grid.EndOfStreetWays();
+  const std::vector<CarParkPlan> car_parks = SizedCarParks(rng, grid, districts, n.car_parks);
+  AddCarParks(grid, car_parks, kSizedCarParkIdBase, way_id, city);
+  AddZones(SizedZones(rng, grid, n.zones, n.bays), districts, city);
+  AddChargersEvenly(n.chargers, city.survey);
+  city.survey.signs = SizedSigns(n.signs, car_parks, districts);
+  city.survey.sources = Sources(n.zones);
+  return city;
+}
+
+}  // namespace
+
+Status ValidateDemoCitySize(const DemoCitySize& size) {
+  if (size == DemoCitySize{}) return Status::Ok();
+  if (size.facilities < kMinGeneratedFacilities || size.facilities > kMaxGeneratedFacilities) {
+    return InvalidArgument(
+        fmt::format("{} facilities: a generated city has {} to {}", size.facilities,
+                    kMinGeneratedFacilities, kMaxGeneratedFacilities),
+        "facilities");
+  }
+  if (size.road_nodes < kMinGeneratedRoadNodes || size.road_nodes > kMaxGeneratedRoadNodes) {
+    return InvalidArgument(
+        fmt::format("{} road nodes: a generated city has {} to {}", size.road_nodes,
+                    kMinGeneratedRoadNodes, kMaxGeneratedRoadNodes),
+        "road_nodes");
+  }
+  const SizedCounts n = CountsFor(size);
+  const int needed = MinHalfStepsFor(n.car_parks);
+  if (HalfStepsFor(size.road_nodes) < needed) {
+    return InvalidArgument(
+        fmt::format("{} facilities need a road network of at least {} nodes (their {} car parks "
+                    "take a block each, in at most half the blocks)",
+                    size.facilities, Grid{needed}.RoadNodes(), n.car_parks),
+        "road_nodes");
+  }
+  constexpr int kMaxBaysPerZone = 200;  // bays 1 m apart along a 200 m block face
+  if (n.bays < n.zones || n.bays > n.zones * kMaxBaysPerZone) {
+    return InvalidArgument(fmt::format("{} bays: {} facilities have {} on-street zones, which "
+                                       "hold 1 to {} bays each",
+                                       n.bays, size.facilities, n.zones, kMaxBaysPerZone),
+                           "bays");
+  }
+  if (n.chargers < 0 || n.chargers > 50 * n.car_parks) {
+    return InvalidArgument(fmt::format("{} chargers: {} facilities have {} car parks, which hold "
+                                       "0 to 50 chargers each",
+                                       n.chargers, size.facilities, n.car_parks),
+                           "chargers");
+  }
+  if (n.signs < 0 || n.signs > 10 * size.facilities) {
+    return InvalidArgument(
+        fmt::format("{} signs: 0 to 10 per facility ({} here)", n.signs, 10 * size.facilities),
+        "signs");
+  }
+  return Status::Ok();
+}
+
+int RoadNodeCount(const DemoCitySize& size) {
+  if (size == DemoCitySize{}) return static_cast<int>(Grid{}.RoadNodes());
+  return static_cast<int>(Grid{HalfStepsFor(size.road_nodes)}.RoadNodes());
+}
+
+DemoCity GenerateDemoCity(uint64_t seed, const DemoCitySize& size) {
+  if (size == DemoCitySize{}) return GenerateDemoville(seed);
+  return GenerateSizedCity(seed, size);
 }
 
 Result<DemoFiles> WriteDemoCityFiles(const DemoCity& city, const std::string& directory) {
@@ -654,7 +1109,8 @@ Result<DemoFiles> WriteDemoCityFiles(const DemoCity& city, const std::string& di
     return Unavailable(fmt::format("cannot create '{}': {}", directory, ec.message()));
   }
   DemoFiles files;
-  files.osm_path = (std::filesystem::path(directory) / "demoville.osm.pbf").string();
+  const std::string name = city.survey.city ? city.survey.city->id : "demoville";
+  files.osm_path = (std::filesystem::path(directory) / (name + ".osm.pbf")).string();
   PG_RETURN_IF_ERROR(osm::WriteOsmFile(files.osm_path, city.osm));
   std::string survey_dir = (std::filesystem::path(directory) / "survey").string();
   PG_RETURN_IF_ERROR(registry::WriteSurveyCsv(city.survey, survey_dir));

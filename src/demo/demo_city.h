@@ -8,11 +8,22 @@
 // survey's CSV files (the full inventory) — so the demo runs through `import-osm` and
 // `import-registry` like any other city.
 //
+// Given a DemoCitySize, the same generator makes a city of any size for benchmarks: the grid
+// grown to the road nodes asked for (arterials, one-ways, pedestrian streets and turn
+// restrictions repeated in the demo's proportions), car parks and on-street zones spread over it
+// at random (deterministic for a seed), and bays, chargers and signs in the demo's proportions
+// unless given.
+//
 //   DemoCity city = GenerateDemoCity();
 //   PG_ASSIGN_OR_RETURN(DemoFiles files, WriteDemoCityFiles(city, "/tmp/demo"));
+//   DemoCitySize size;
+//   size.facilities = 1000;
+//   size.road_nodes = 100'000;
+//   DemoCity big = GenerateDemoCity(7, size);
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,11 +42,42 @@ struct DemoCity {
   std::map<std::string, ingest::simulator::LandUse> land_use;  // demand profile per facility
 };
 
-// Same output for the same seed, on every machine.
-DemoCity GenerateDemoCity(uint64_t seed = 20261128);
+// The size of a generated city. The default is the demo city itself, byte for byte.
+struct DemoCitySize {
+  // Facilities the imported city has: car parks (on the map; most also in the survey) and
+  // on-street zones (survey only), 26 and 10 in the demo. A generated city keeps that split.
+  int facilities = 36;
+  // Nodes of the street grid (car-park outlines and entrances not counted): 1,281 in the demo.
+  // A generated grid is square, so it comes within 5% of this (RoadNodeCount says exactly).
+  int road_nodes = 1281;
+  // Unset: in the demo's proportion to facilities (300 bays, 69 chargers, 12 signs for 36).
+  std::optional<int> bays;
+  std::optional<int> chargers;
+  std::optional<int> signs;
+  friend bool operator==(const DemoCitySize&, const DemoCitySize&) = default;
+};
+
+// The bounds a generated city is held to (the demo's own size is always accepted).
+inline constexpr int kMinGeneratedFacilities = 10;
+inline constexpr int kMaxGeneratedFacilities = 20'000;
+inline constexpr int kMinGeneratedRoadNodes = 1'000;
+inline constexpr int kMaxGeneratedRoadNodes = 2'000'000;
+
+// OK, or kInvalidArgument naming the field at fault ("facilities", "road_nodes", "bays",
+// "chargers", "signs"): out of bounds, or more facilities than the grid has room for (the message
+// says how many road nodes they need).
+Status ValidateDemoCitySize(const DemoCitySize& size);
+
+// The street-grid nodes of the city GenerateDemoCity makes for `size`.
+int RoadNodeCount(const DemoCitySize& size);
+
+// Same output for the same seed and size, on every machine. REQUIRES:
+// ValidateDemoCitySize(size).ok(). Time and memory grow linearly with the size (10⁶ road nodes:
+// a few seconds, a few hundred MB).
+DemoCity GenerateDemoCity(uint64_t seed = 20261128, const DemoCitySize& size = {});
 
 struct DemoFiles {
-  std::string osm_path;                   // <dir>/demoville.osm.pbf
+  std::string osm_path;                   // <dir>/<city id>.osm.pbf (demoville.osm.pbf)
   std::vector<std::string> survey_paths;  // <dir>/survey/*.csv
 };
 

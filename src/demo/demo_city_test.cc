@@ -15,7 +15,9 @@
 #include "graph/graph_settings.h"
 #include "model/model_json.h"
 #include "model/validation.h"
+#include "registry/from_osm.h"
 #include "registry/registry.h"
+#include "registry/survey.h"
 #include "routing/route_query.h"
 #include "signs/display_rules.h"
 #include "store/store.h"
@@ -91,8 +93,8 @@ TEST(DemoCity, IsDeterministic) {
 
 // Digests of what GenerateDemoCity(seed) makes: the files it writes (the OSM extract and the
 // survey CSVs, by name), every survey record as the store keeps it, and the land use.
-std::map<std::string, std::string> CityDigests(uint64_t seed) {
-  const DemoCity city = GenerateDemoCity(seed);
+std::map<std::string, std::string> CityDigests(uint64_t seed, const DemoCitySize& size = {}) {
+  const DemoCity city = GenerateDemoCity(seed, size);
   std::map<std::string, std::string> digests;
   testing::TempDir dir;
   auto files = WriteDemoCityFiles(city, dir.path().string());
@@ -208,6 +210,143 @@ TEST(DemoCity, ImportsThroughTheRealPipelineAsAFullCity) {
   EXPECT_EQ(again.size(), history.size());
 
   ExpectDemoRoutes(db, *store);
+}
+
+// ---- Generated cities of a given size (DemoCitySize).
+
+// The street-grid nodes: those of every road but the car parks' service roads.
+size_t StreetNodes(const DemoCity& city) {
+  std::set<int64_t> nodes;
+  for (const auto& w : city.osm.ways) {
+    bool street = false;
+    for (const auto& [key, value] : w.tags) street |= key == "highway" && value != "service";
+    if (street) nodes.insert(w.node_ids.begin(), w.node_ids.end());
+  }
+  return nodes.size();
+}
+
+std::vector<const osm::OsmWriteWay*> CarParkWays(const DemoCity& city) {
+  std::vector<const osm::OsmWriteWay*> ways;
+  for (const auto& w : city.osm.ways) {
+    for (const auto& [key, value] : w.tags) {
+      if (key == "amenity" && value == "parking") ways.push_back(&w);
+    }
+  }
+  return ways;
+}
+
+size_t Zones(const DemoCity& city) {
+  return std::count_if(city.survey.facilities.begin(), city.survey.facilities.end(),
+                       [](const auto& f) { return f.kind == model::FacilityKind::kOnStreet; });
+}
+
+// A size without designated initializers (which GCC 12 warns of for the members left out).
+DemoCitySize Sized(int facilities, int road_nodes) {
+  DemoCitySize size;
+  size.facilities = facilities;
+  size.road_nodes = road_nodes;
+  return size;
+}
+
+const DemoCitySize kSmall = Sized(120, 6'000);
+
+TEST(GeneratedCity, HasTheRoadNodesAskedForWithinFivePercent) {
+  for (int road_nodes : {1'000, 6'000, 20'000}) {
+    const DemoCity city = GenerateDemoCity(1, Sized(20, road_nodes));
+    const auto nodes = static_cast<int>(StreetNodes(city));
+    EXPECT_EQ(nodes, RoadNodeCount(Sized(20, road_nodes)));
+    EXPECT_NEAR(nodes, road_nodes, 0.05 * road_nodes);
+  }
+  EXPECT_EQ(StreetNodes(GenerateDemoCity()), 1281u);
+  EXPECT_EQ(RoadNodeCount({}), 1281);
+}
+
+TEST(GeneratedCity, HasExactlyTheFacilitiesBaysChargersAndSignsAskedFor) {
+  const DemoCity city = GenerateDemoCity(1, kSmall);
+  EXPECT_EQ(CarParkWays(city).size() + Zones(city), 120u);
+  // In the demo's proportions by default: 10 zones of 30 bays, 69 chargers, 12 signs per 36.
+  EXPECT_EQ(Zones(city), 33u);
+  EXPECT_EQ(city.survey.bays.size(), 33u * 30);
+  EXPECT_EQ(city.survey.chargers.size(), 230u);
+  EXPECT_EQ(city.survey.signs.size(), 40u);
+  std::map<model::SignLevel, int> levels;
+  for (const auto& s : city.survey.signs) ++levels[s.level];
+  EXPECT_EQ(levels[model::SignLevel::kArea], 10);
+  EXPECT_EQ(levels[model::SignLevel::kRoute], 17);
+  EXPECT_EQ(levels[model::SignLevel::kEntrance], 13);
+
+  DemoCitySize given = kSmall;
+  given.bays = 1'001;
+  given.chargers = 7;
+  given.signs = 5;
+  const DemoCity other = GenerateDemoCity(1, given);
+  EXPECT_EQ(other.survey.bays.size(), 1'001u);
+  EXPECT_EQ(other.survey.chargers.size(), 7u);
+  EXPECT_EQ(other.survey.signs.size(), 5u);
+}
+
+TEST(GeneratedCity, SpreadsItsCarParksOverTheWholeGrid) {
+  const DemoCity city = GenerateDemoCity(1, kSmall);
+  const BoundingBox box = city.survey.city->bbox;
+  const double mid_lat = (box.min_lat + box.max_lat) / 2, mid_lon = (box.min_lon + box.max_lon) / 2;
+  std::map<std::pair<bool, bool>, int> quadrants;
+  for (const auto& f : city.survey.facilities) {
+    ++quadrants[{f.location.lat < mid_lat, f.location.lon < mid_lon}];
+  }
+  ASSERT_EQ(quadrants.size(), 4u);
+  for (const auto& [quadrant, n] : quadrants) {
+    EXPECT_GT(n, static_cast<int>(city.survey.facilities.size()) / 8) << "not all in one corner";
+  }
+}
+
+TEST(GeneratedCity, IsTheSameForTheSameSeedAndSize) {
+  const auto a = CityDigests(3, kSmall);
+  EXPECT_EQ(a, CityDigests(3, kSmall));
+  EXPECT_NE(a.at("survey records"), CityDigests(4, kSmall).at("survey records"));
+  EXPECT_TRUE(a.contains("gencity.osm.pbf")) << testing::DigestTable(a);
+}
+
+TEST(GeneratedCity, SizesOutOfBoundsAreRefusedNamingTheField) {
+  EXPECT_TRUE(ValidateDemoCitySize({}).ok());
+  EXPECT_TRUE(ValidateDemoCitySize(kSmall).ok());
+  EXPECT_TRUE(ValidateDemoCitySize(Sized(10'000, 1'000'000)).ok());
+  EXPECT_EQ(ValidateDemoCitySize(Sized(5, 6'000)).field(), "facilities");
+  EXPECT_EQ(ValidateDemoCitySize(Sized(100, 50)).field(), "road_nodes");
+  const Status cramped = ValidateDemoCitySize(Sized(10'000, 10'000));
+  EXPECT_EQ(cramped.field(), "road_nodes");
+  EXPECT_NE(cramped.message().find("at least"), std::string::npos) << cramped.message();
+  DemoCitySize too_many_bays = kSmall;
+  too_many_bays.bays = 1'000'000;
+  EXPECT_EQ(ValidateDemoCitySize(too_many_bays).field(), "bays");
+  DemoCitySize negative = kSmall;
+  negative.signs = -1;
+  EXPECT_EQ(ValidateDemoCitySize(negative).field(), "signs");
+}
+
+// A generated city goes in like any city: import-osm, then import-registry; nothing refused.
+TEST(GeneratedCity, ImportsCleanlyThroughTheRealPipeline) {
+  const DemoCity city = GenerateDemoCity(5, kSmall);
+  for (const auto& p : model::ValidateRegistry(city.survey, {})) {
+    ADD_FAILURE() << p.entry_kind << "[" << p.index << "] " << p.status.ToString();
+  }
+  testing::TempDir dir;
+  auto files = WriteDemoCityFiles(city, dir.File("city"));
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  auto store = *store::OpenSqliteStore(dir.File("city.db"));
+  auto osm = registry::ImportOsmFile(files->osm_path, *store);
+  ASSERT_TRUE(osm.ok()) << osm.status().ToString();
+  std::vector<registry::SurveyProblem> problems;
+  auto survey = registry::ImportSurveyFiles(files->survey_paths, *store, &problems);
+  ASSERT_TRUE(survey.ok()) << survey.status().ToString();
+  for (const auto& p : problems) ADD_FAILURE() << p.ToString();
+  const model::RegistryData data = *store->LoadRegistry();
+  EXPECT_EQ(data.facilities.size(), 120u);
+  EXPECT_EQ(data.bays.size(), city.survey.bays.size());
+  EXPECT_EQ(data.chargers.size(), city.survey.chargers.size());
+  EXPECT_EQ(data.signs.size(), city.survey.signs.size());
+  for (const auto& p : model::ValidateRegistry(data, {})) {
+    ADD_FAILURE() << p.entry_kind << "[" << p.index << "] " << p.status.ToString();
+  }
 }
 
 }  // namespace
