@@ -563,13 +563,17 @@ Result<ingest::MqttOptions> MqttOptionsFor(const AppConfig& config, const std::s
 }  // namespace
 
 Result<std::shared_ptr<const registry::Registry>> App::Impl::OpenCity() {
-  PG_ASSIGN_OR_RETURN(store, store::OpenSqliteStore(config.db_path));
+  if (config.store_uri.empty()) {
+    PG_ASSIGN_OR_RETURN(store, store::OpenSqliteStore(config.db_path));
+  } else {
+    PG_ASSIGN_OR_RETURN(store, store::OpenPostgresStore(config.store_uri));
+  }
   PG_ASSIGN_OR_RETURN(model::RegistryData data, store->LoadRegistry());
   if (!data.city && data.facilities.empty()) {
     return FailedPrecondition(fmt::format(
-        "database '{}' holds no city: run `parkguide import-osm` and `parkguide import-registry` "
+        "the store {} holds no city: run `parkguide import-osm` and `parkguide import-registry` "
         "first, or `parkguide demo`",
-        config.db_path));
+        config.store_uri.empty() ? "'" + config.db_path + "'" : "given by --store"));
   }
   return registry::Registry::Build(std::move(data));
 }

@@ -24,7 +24,12 @@
 namespace pg::app {
 
 struct AppConfig {
+  // The city's local files: the SQLite store itself unless store_uri is set, and the names of the
+  // journal, road graph, reports and operator key beside it (<db_path>.journal, …).
   std::string db_path;
+  // The city's store on a PostgreSQL server (postgres://…), shared by the city's nodes; "": the
+  // SQLite file db_path.
+  std::string store_uri;
   // Loopback unless told otherwise: the server has no TLS, so it faces the network through a
   // proxy or by the operator's explicit choice (--listen 0.0.0.0:8080).
   std::string bind_address = "127.0.0.1";

@@ -99,13 +99,11 @@ Status RecoverFromJournalCopy(const std::string& journal_dir, state::LiveState& 
 }  // namespace
 
 Result<std::unique_ptr<GuidanceSession>> OpenGuidanceSession(const std::string& db_path,
+                                                             std::unique_ptr<store::Store> store,
                                                              const Clock& clock) {
-  if (!std::filesystem::exists(db_path)) {
-    return NotFound(fmt::format("{}: no such database", db_path));
-  }
   PG_ASSIGN_OR_RETURN(const std::string graph_path, graph::ExistingGraphForDatabase(db_path));
   auto s = std::make_unique<GuidanceSession>();
-  PG_ASSIGN_OR_RETURN(s->store, store::OpenSqliteStoreReadOnly(db_path));
+  s->store = std::move(store);
   PG_ASSIGN_OR_RETURN(model::RegistryData data, s->store->LoadRegistry());
   PG_ASSIGN_OR_RETURN(s->registry, registry::Registry::Build(std::move(data)));
   s->live = std::make_unique<state::LiveState>(s->registry, state::LiveRules{}, &clock);

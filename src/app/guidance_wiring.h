@@ -49,15 +49,15 @@ struct GuidanceSession {
   std::unique_ptr<guidance::Guide> guide;
 };
 
-// Opens `db_path` for reading guidance: the registry, the live state recovered from a copy of
-// its journal (`<db_path>.journal`; the server may be appending to the original), the persisted
-// forecast models with recent history, the road graph and the guide. The journal is not touched
-// and nothing is stored: the store is opened read-only (store::OpenSqliteStoreReadOnly), so this
-// may run beside the server.
-// Errors: kNotFound when the database or its road graph is missing (the message says how to make
-// them); kFailedPrecondition when the database's schema is not this build's (a write command
-// upgrades an older one); those of the store, the graph file and journal recovery.
+// Opens the city of `db_path` for reading guidance: the registry from `store` (the caller opens
+// it read-only, so this may run beside the server), the live state recovered from a copy of its
+// journal (`<db_path>.journal`; the server may be appending to the original), the persisted
+// forecast models with recent history, the road graph next to `db_path` and the guide. The
+// journal is not touched and nothing is stored.
+// Errors: kNotFound when the road graph is missing (the message says how to make it); those of
+// the store, the graph file and journal recovery.
 Result<std::unique_ptr<GuidanceSession>> OpenGuidanceSession(const std::string& db_path,
+                                                             std::unique_ptr<store::Store> store,
                                                              const Clock& clock);
 
 }  // namespace pg::app

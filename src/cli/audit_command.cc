@@ -62,6 +62,7 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "audit", "The audit log: who changed what, when, from where (newest first)");
   cmd->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*cmd);
   cmd->add_option("--since", o->since, "Only entries at or after this time (RFC 3339)");
   cmd->add_option("--actor", o->actor, "Only this actor's entries (a key's name, cli:USER)");
   cmd->add_option("--limit", o->limit, "At most this many entries")

@@ -36,6 +36,7 @@ void AddBuildRoadsCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("file", options->osm_path, "OSM file (.osm.pbf, .osm, .osm.bz2…)")->required();
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();
+  AddStoreOption(*cmd);
   cmd->add_flag("--quiet", options->quiet,
                 "No progress on the terminal (there is none when stderr is not a terminal)");
   cmd->callback([options, exit_code] {
@@ -44,7 +45,7 @@ void AddBuildRoadsCommand(CLI::App& app, int* exit_code) {
       *exit_code = Fail(lock.status().message());
       return;
     }
-    auto store = store::OpenSqliteStore(options->db_path);
+    auto store = OpenCityStore(options->db_path);
     if (!store.ok()) {
       *exit_code = Fail(store.status().message());
       return;

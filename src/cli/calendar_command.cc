@@ -51,7 +51,7 @@ int Run(const CalendarArgs& a) {
   if (a.set.empty() && !a.reset) return Show(a);
   auto lock = LockCity(a.db);
   if (!lock.ok()) return Fail(lock.status().message());
-  auto store = store::OpenSqliteStore(a.db);
+  auto store = OpenCityStore(a.db);
   if (!store.ok()) return Fail(store.status().message());
   if (!a.set.empty()) {
     std::ifstream in(a.set, std::ios::binary);
@@ -77,6 +77,7 @@ void AddCalendarCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "calendar", "Show or set the city's holiday calendar (holidays and make-up working days)");
   cmd->add_option("--db", args->db, "City database (SQLite)")->required();
+  AddStoreOption(*cmd);
   auto* set = cmd->add_option("--set", args->set, "Store this CSV (date,kind,name) for the city");
   cmd->add_flag("--reset", args->reset, "Go back to the built-in calendar")->excludes(set);
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });

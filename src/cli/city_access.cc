@@ -13,6 +13,20 @@ constexpr char kLeftAsItIs[] =
     ", and another process is using it, so it is left as it is: stop that process, then any "
     "command of this build upgrades it";
 
+std::string& StoreUriStorage() {
+  static std::string uri;
+  return uri;
+}
+
+// A PostgreSQL store's schema is changed only by commands that write the city: a reader with a
+// mistyped URI must not create a city's tables somewhere.
+Result<std::unique_ptr<store::Store>> OpenPostgresForReading() {
+  store::PostgresStoreOptions options;
+  options.read_only = true;
+  options.connections = 2;
+  return store::OpenPostgresStore(StoreUri(), options);
+}
+
 std::string& CommandLineStorage() {
   static std::string command_line = "parkguide";
   return command_line;
@@ -57,7 +71,28 @@ Result<bool> NoteLiveCity(const std::string& db_path) {
   return true;
 }
 
+void AddStoreOption(CLI::App& command) {
+  command
+      .add_option("--store", StoreUriStorage(),
+                  "The city's store on a PostgreSQL server (postgresql://user@host:port/db; "
+                  "?options=-csearch_path%3Dcity,public for a schema per city) instead of the "
+                  "SQLite file --db; --db then names this machine's files of the city (journal, "
+                  "road graph, reports)")
+      ->envname("PARKGUIDE_STORE")
+      ->check([](const std::string& uri) -> std::string {
+        return store::IsPostgresUri(uri) ? "" : "--store: not a postgres:// or postgresql:// URI";
+      });
+}
+
+const std::string& StoreUri() { return StoreUriStorage(); }
+
+Result<std::unique_ptr<store::Store>> OpenCityStore(const std::string& db_path) {
+  if (StoreUri().empty()) return store::OpenSqliteStore(db_path);
+  return store::OpenPostgresStore(StoreUri());
+}
+
 Status PrepareToRead(const std::string& db_path) {
+  if (!StoreUri().empty()) return OpenPostgresForReading().status();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(db_path, ec)) {
     return NotFound(fmt::format("{}: no such database", db_path));
@@ -74,12 +109,19 @@ Status PrepareToRead(const std::string& db_path) {
 }
 
 Result<std::unique_ptr<store::Store>> OpenCityForReading(const std::string& db_path) {
+  if (!StoreUri().empty()) return OpenPostgresForReading();
   PG_RETURN_IF_ERROR(PrepareToRead(db_path));
   return store::OpenSqliteStoreReadOnly(db_path);
 }
 
 Result<LiveWritableCity> OpenCityForLiveWrite(const std::string& db_path) {
   LiveWritableCity city;
+  if (!StoreUri().empty()) {
+    // Every node writes a shared store while the others run: its rules hold across them
+    // (store/postgres/postgres_store_impl.h); there is no file to lock.
+    PG_ASSIGN_OR_RETURN(city.store, store::OpenPostgresStore(StoreUri()));
+    return city;
+  }
   std::optional<CityLockHolder> holder;
   // Twice: a holder that ends between the refusal and the probe leaves the city to us.
   for (int attempt = 0; attempt < 2 && !holder; ++attempt) {

@@ -13,6 +13,8 @@
 // Thread-safety: called from the command's one thread.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +29,18 @@ namespace pg::cli {
 // calls it once before running a command.
 void SetCommandLine(int argc, const char* const* argv);
 const std::string& CommandLine();
+
+// Adds `--store URI` (env PARKGUIDE_STORE) to a command: the city's store on a PostgreSQL server
+// instead of the SQLite file `--db` names; `--db` then names only this machine's files of the
+// city (journal, road graph, reports, lock). One process runs one command, so the option has
+// one value per process: StoreUri().
+void AddStoreOption(CLI::App& command);
+// "" when the city's store is the SQLite file at the command's --db.
+const std::string& StoreUri();
+
+// The city's store for a command that writes it (after LockCity): the PostgreSQL store of
+// --store when given, else the SQLite file at `db_path`, created or upgraded as needed.
+Result<std::unique_ptr<store::Store>> OpenCityStore(const std::string& db_path);
 
 // Takes the lock of the city at `db_path` for a command that writes it, before it opens anything.
 // Errors: those of CityLock::Acquire; the refusal's message (it names the holder) ends with

@@ -65,7 +65,7 @@ int Edit(const CityArgs& a) {
   if (!std::filesystem::exists(a.db)) {
     return Fail(fmt::format("{} does not exist: make a city with `parkguide import-osm`", a.db));
   }
-  auto store = store::OpenSqliteStore(a.db);
+  auto store = OpenCityStore(a.db);
   if (!store.ok()) return Fail(store.status().message());
   auto registry = (*store)->LoadRegistry();
   if (!registry.ok()) return Fail(registry.status().message());
@@ -103,6 +103,7 @@ void AddCityCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd =
       app.add_subcommand("city", "Show or change the city's name and time zone (audited)");
   cmd->add_option("--db", args->db, "City database (SQLite)")->required();
+  AddStoreOption(*cmd);
   cmd->add_option("--name", args->name, "Name in both languages: \"许昌市|Xuchang\"");
   cmd->add_option("--name-zh", args->name_zh, "Name in Chinese");
   cmd->add_option("--name-en", args->name_en, "Name in English");

@@ -100,8 +100,9 @@ int Guide(const Options& o) {
     return Fail(
         fmt::format("{}: {}", OptionOf(request.status().field()), request.status().message()));
   }
-  if (Status s = PrepareToRead(o.db_path); !s.ok()) return Fail(s.message());
-  auto session = app::OpenGuidanceSession(o.db_path, clock);
+  auto store = OpenCityForReading(o.db_path);
+  if (!store.ok()) return Fail(store.status().message());
+  auto session = app::OpenGuidanceSession(o.db_path, std::move(*store), clock);
   if (!session.ok()) return Fail(session.status().message());
   const app::GuidanceSession& s = **session;
   auto answer = s.guide->Answer(request->request, *s.live->Snapshot(), clock.Now(),
@@ -125,6 +126,7 @@ void AddGuideCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "guide", "Where to park near a destination, ranked by expected total cost (as the API)");
   cmd->add_option("--db", o->db_path, "City database (its graph file sits next to it)")->required();
+  AddStoreOption(*cmd);
   cmd->add_option("--dest", o->dest, "Destination, as lat,lon")->required();
   cmd->add_option("--origin", o->origin, "Where the drive starts, as lat,lon");
   cmd->add_option("--arrive", o->arrive, "Arrival time, RFC 3339 (default: now + drive time)");

@@ -62,6 +62,7 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("file", options->osm_path, "OSM file (.osm.pbf, .osm, .osm.bz2…)")->required();
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();
+  AddStoreOption(*cmd);
   cmd->add_option("--city-name", options->city_name,
                   "The city's name, \"许昌市|Xuchang\" for both languages (default: the OSM "
                   "boundary around the car parks; kept for a city that has one)");
@@ -77,7 +78,7 @@ void AddImportOsmCommand(CLI::App& app, int* exit_code) {
       return;
     }
     const bool new_city = !std::filesystem::exists(options->db_path);
-    auto store = store::OpenSqliteStore(options->db_path);
+    auto store = OpenCityStore(options->db_path);
     const auto fail = [&](const Status& status) {
       if (store.ok()) store->reset();  // closed before its files go
       if (new_city) RemoveNewCity(options->db_path);

@@ -27,13 +27,14 @@ void AddImportRegistryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("files", options->paths, "Survey files or directories")->required();
   cmd->add_option("--db", options->db_path, "City database (SQLite), created when missing")
       ->required();
+  AddStoreOption(*cmd);
   cmd->callback([options, exit_code] {
     auto lock = LockCity(options->db_path);
     if (!lock.ok()) {
       *exit_code = Fail(lock.status().message());
       return;
     }
-    auto store = store::OpenSqliteStore(options->db_path);
+    auto store = OpenCityStore(options->db_path);
     if (!store.ok()) {
       *exit_code = Fail(store.status().message());
       return;

@@ -135,6 +135,7 @@ void AddKeyCommand(CLI::App& app, int* exit_code) {
 
   CLI::App* add = cmd->add_subcommand("add", "Add a key and print it (once)");
   add->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*add);
   add->add_option("--name", o->name, "Who holds it (an operator, a person, a controller id)")
       ->required();
   add->add_option("--role", o->role, "operator, traffic_centre, admin or controller")->required();
@@ -144,11 +145,13 @@ void AddKeyCommand(CLI::App& app, int* exit_code) {
 
   CLI::App* list = cmd->add_subcommand("list", "List the keys (never the keys themselves)");
   list->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*list);
   list->callback([o, exit_code] { *exit_code = ListKeys(*o); });
 
   CLI::App* rotate = cmd->add_subcommand(
       "rotate", "Issue a new key for a name; the old one works until the overlap ends");
   rotate->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*rotate);
   rotate->add_option("--name", o->name, "The key's name")->required();
   rotate
       ->add_option("--overlap", o->overlap,
@@ -158,6 +161,7 @@ void AddKeyCommand(CLI::App& app, int* exit_code) {
 
   CLI::App* revoke = cmd->add_subcommand("revoke", "Revoke every generation of a key at once");
   revoke->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*revoke);
   revoke->add_option("--name", o->name, "The key's name")->required();
   revoke->callback([o, exit_code] { *exit_code = RevokeKey(*o); });
 }

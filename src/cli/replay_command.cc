@@ -78,7 +78,7 @@ Status ReplayReadings(const ReplayCommandOptions& o) {
       o.format == "birmingham" ? ingest::ReplayFormat::kBirmingham : ingest::ReplayFormat::kLongCsv;
   PG_ASSIGN_OR_RETURN(auto locations, o.Locations());
   PG_ASSIGN_OR_RETURN(auto readings, ingest::ReadReadings(o.path, format, o.replay));
-  PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(o.db_path));
+  PG_ASSIGN_OR_RETURN(auto store, OpenCityStore(o.db_path));
   if (!o.register_district.empty()) {
     PG_ASSIGN_OR_RETURN(int added, ingest::RegisterReplayedFacilities(readings, o.register_district,
                                                                       locations, *store));
@@ -105,7 +105,7 @@ Status RunReplay(ReplayCommandOptions& o) {
   PG_ASSIGN_OR_RETURN(auto lock, LockCity(o.db_path));
   o.replay.max_hold = std::chrono::minutes(o.hold_minutes);
   if (o.format != "melbourne" && o.format != "ev") return ReplayReadings(o);
-  PG_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(o.db_path));
+  PG_ASSIGN_OR_RETURN(auto store, OpenCityStore(o.db_path));
   return o.format == "melbourne" ? ReplayBayEvents(o, *store) : ReplayChargerSites(o, *store);
 }
 
@@ -133,6 +133,7 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
                   "Move melbourne/ev times by this many days (a multiple of 7 keeps weekdays)")
       ->capture_default_str();
   cmd->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*cmd);
   cmd->add_flag("--quiet", o->quiet,
                 "No progress bar (there is none when stderr is not a terminal)");
   cmd->add_option("--time-zone", o->replay.time_zone, "Zone of the file's local times (birmingham)")

@@ -31,6 +31,7 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "report", "Write the weekly report (周报) of one ISO week as self-contained HTML or PDF");
   cmd->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*cmd);
   cmd->add_option("--week", o->week,
                   "ISO week in the city's time zone, e.g. 2026-W47 (default: the last complete "
                   "week)");

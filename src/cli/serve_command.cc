@@ -4,6 +4,7 @@
 #include "app/app.h"
 #include "cli/city_access.h"
 #include "cli/commands.h"
+#include "cli/usage.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "model/model_json.h"
@@ -49,16 +50,11 @@ void AddListenOptions(CLI::App& cmd, app::AppConfig& config) {
 void AddServeCommand(CLI::App& app, int* exit_code) {
   auto config = std::make_shared<app::AppConfig>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a city: API, live state, dashboard");
-  // serve never makes a city: a mistyped path must not leave an empty database behind.
-  cmd->add_option("--db", config->db_path, "City database (SQLite)")
-      ->required()
-      ->check(CLI::Validator(
-          [](const std::string& path) -> std::string {
-            if (std::filesystem::exists(path)) return {};
-            return "no city database at " + path +
-                   ": make one with `parkguide demo --db`, `import-osm` or `import-registry`";
-          },
-          "EXISTING CITY", "city database"));
+  cmd->add_option("--db", config->db_path,
+                  "City database (SQLite); with --store, the prefix of this node's files of the "
+                  "city (journal, road graph, reports)")
+      ->required();
+  AddStoreOption(*cmd);
   AddListenOptions(*cmd, *config);
   cmd->add_option(
          "--keys", config->keys_file,
@@ -107,12 +103,20 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
         config->report_minute_of_day = *minute % (24 * 60);
       });
   cmd->callback([config, exit_code] {
+    // serve never makes a city: a mistyped path must not leave an empty database behind.
+    if (StoreUri().empty() && !std::filesystem::exists(config->db_path)) {
+      Fail("--db: no city database at " + config->db_path +
+           ": make one with `parkguide demo --db`, `import-osm` or `import-registry`");
+      *exit_code = kUsageExitCode;
+      return;
+    }
     // Held until the server has stopped: a second process must not touch the journal it writes.
     auto lock = LockCity(config->db_path);
     if (!lock.ok()) {
       *exit_code = Fail(lock.status().message());
       return;
     }
+    config->store_uri = StoreUri();
     *exit_code = RunApp(*config);
   });
 }

@@ -112,6 +112,7 @@ void AddSourceCommand(CLI::App& app, int* exit_code) {
 
   CLI::App* add = cmd->add_subcommand("add", "Add a source and print its new key (once)");
   add->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*add);
   add->add_option("--id", o->id, "Source id")->required();
   add->add_option("--kind", o->kind, "operator_system, sensor_gateway, charger or manual")
       ->capture_default_str();
@@ -126,10 +127,12 @@ void AddSourceCommand(CLI::App& app, int* exit_code) {
 
   CLI::App* list = cmd->add_subcommand("list", "List the sources (never their keys)");
   list->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*list);
   list->callback([o, exit_code] { *exit_code = ListSources(*o); });
 
   CLI::App* revoke = cmd->add_subcommand("revoke", "Revoke a source's key");
   revoke->add_option("--db", o->db_path, "City database (SQLite)")->required();
+  AddStoreOption(*revoke);
   revoke->add_option("--id", o->id, "Source id")->required();
   revoke->callback([o, exit_code] { *exit_code = RevokeSource(*o); });
 }
