@@ -16,6 +16,8 @@ packages=(
   # the scale-out store's server: its tests start a throwaway cluster of their own
   # (tests/support/postgres_server.h); Debian's cluster 15/main is not used
   postgresql postgresql-15-postgis-3
+  # the bus between a city's nodes: NATS JetStream (its tests start servers of their own)
+  nats-server libnats-dev
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh;
   # python3: tools/check_layers.py, the layer rules' test)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy redis-server python3

@@ -53,6 +53,7 @@
 #include "graph/graph_file.h"
 #include "graph/graph_settings.h"
 #include "history/recorder.h"
+#include "ingest/bus/bus_pipeline.h"
 #include "ingest/core/ingest_service.h"
 #include "ingest/core/observation_parser.h"
 #include "ingest/core/pipeline.h"
@@ -138,8 +139,13 @@ struct App::Impl {
   std::unique_ptr<events::EventBus> bus;
   std::unique_ptr<state::LiveState> live;
   std::shared_ptr<const routing::RoadNetwork> roads;  // null when the city has no graph file
-  std::unique_ptr<ingest::IngestPipeline> pipeline;
-  std::string journal_dir;
+  std::unique_ptr<ingest::ObservationPipeline> pipeline;
+  // With several nodes, which one publishes the signs and writes the derived history
+  // (store::WriterLease); null on one node, which does it all.
+  std::unique_ptr<store::WriterLease> writer_lease;
+  std::unique_ptr<PeriodicThread> writer_watch;  // starts the writer's duties when it takes over
+  bool writer_duties_started = false;            // writer_watch's thread (and Start) only
+  std::string journal_dir;                       // "" when the bus is the log (several nodes)
   // Journal incidents no operator has acknowledged yet (journal/damage_log.h), re-read by the
   // maintenance thread so `parkguide journal ack` clears /health without a restart.
   std::mutex journal_mu;
@@ -191,6 +197,8 @@ struct App::Impl {
   Result<std::shared_ptr<const registry::Registry>> OpenCity();  // the store and the registry
   // The bus, the live state, the journal and its recovery, the ingest service, MQTT.
   Status OpenIngest(std::shared_ptr<const registry::Registry> registry);
+  Status OpenJournalPipeline();  // one node: the local journal is the log
+  Status OpenBusPipeline();      // several: the bus is
   Status CreateAuthorizer();
   Status CreateSigns();
   Status CreateSimulator(std::shared_ptr<const registry::Registry> registry);  // the demo's feed
@@ -298,6 +306,7 @@ struct App::Impl {
   // Notes in the database how far the journal is durable, so that a start that finds less (a
   // wrong --journal path, an unmounted disk, deleted files) knows records are missing.
   void NoteJournalMark() {
+    if (journal_dir.empty()) return;  // the bus is the log: its checkpoint is this node's own
     uint64_t durable = pipeline->stats().durable_seq;
     if (durable <= journal_mark) return;
     nlohmann::json mark{{"seq", durable}, {"dir", journal_dir}};
@@ -310,6 +319,7 @@ struct App::Impl {
 
   // Re-reads the journal's damage log: acknowledgements made with `parkguide journal ack`.
   void RefreshJournalIncidents() {
+    if (journal_dir.empty()) return;  // the bus is the log: no journal here
     auto log = journal::DamageLog::Load(FileSystem::Default(), journal_dir);
     if (!log.ok()) {
       PG_LOG_WARNING("journal damage log: {}", log.status().ToString());
@@ -363,6 +373,18 @@ struct App::Impl {
       return;
     }
     role_keys->Load(*records);
+  }
+
+  bool IsWriter() const { return !writer_lease || writer_lease->held(); }
+
+  // What only the city's writer does, started once this node holds the lease: the signs'
+  // worker (publishing and their history) and the polled feeds.
+  void StartWriterDuties() {
+    if (writer_duties_started || !IsWriter()) return;
+    writer_duties_started = true;
+    if (writer_lease) PG_LOG_INFO("this node is the city's writer: signs, history and reports");
+    signs->Start();
+    if (pulls) pulls->Start();
   }
 
   void Maintain() {
@@ -434,11 +456,10 @@ Status App::Impl::CreateSigns() {
       });
   ngsi_subscriptions = std::make_unique<api::NgsiLdSubscriptions>(*live, *store, *clock);
   PG_RETURN_IF_ERROR(ngsi_subscriptions->Load());
-  ngsi_subscription =
-      bus->SubscribeFrom(std::nullopt, [s = ngsi_subscriptions.get()](const events::EventPtr& e) {
-        s->OnEvent(*e);
-        return true;
-      });
+  ngsi_subscription = bus->SubscribeFrom(std::nullopt, [this](const events::EventPtr& e) {
+    if (IsWriter()) ngsi_subscriptions->OnEvent(*e);  // one node notifies
+    return true;
+  });
   auto registry = live->registry();
   const std::string& city = registry->city().id;
 
@@ -578,12 +599,7 @@ Result<std::shared_ptr<const registry::Registry>> App::Impl::OpenCity() {
   return registry::Registry::Build(std::move(data));
 }
 
-Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry) {
-  bus = std::make_unique<events::EventBus>(65536, api::RenderLiveEvent);
-  PG_ASSIGN_OR_RETURN(state::LiveRules rules, LiveRulesFor(config, *store));
-  live =
-      std::make_unique<state::LiveState>(std::move(registry), std::move(rules), clock, bus.get());
-  ReloadKeys();
+Status App::Impl::OpenJournalPipeline() {
   journal::RecoveryReport report;
   journal_dir = config.journal_dir.empty() ? config.db_path + ".journal" : config.journal_dir;
   ingest::PipelineOptions pipeline_options;
@@ -597,6 +613,33 @@ Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry)
                                                              *live, pipeline_options, &report));
   PG_LOG_INFO("journal {}: {}", journal_dir, report.ToString());
   journal_incidents = report.unacknowledged;
+  return Status::Ok();
+}
+
+Status App::Impl::OpenBusPipeline() {
+  bus::BusOptions bus_options{.servers = config.bus_servers,
+                              .city = live->registry()->city().id,
+                              .replicas = config.bus_replicas};
+  PG_ASSIGN_OR_RETURN(auto observation_bus, bus::ObservationBus::Connect(bus_options));
+  ingest::BusPipelineOptions options{.checkpoint_path = config.db_path + ".bus-checkpoint",
+                                     .clock = clock};
+  ingest::BusRecovery report;
+  PG_ASSIGN_OR_RETURN(
+      pipeline, ingest::BusPipeline::Open(FileSystem::Default(), std::move(observation_bus), *live,
+                                          options, &report));
+  PG_LOG_INFO("bus {}: checkpoint at {}, {} messages applied, caught up to {}",
+              bus::StreamName(bus_options.city), report.checkpoint_seq, report.applied,
+              report.caught_up_to);
+  return Status::Ok();
+}
+
+Status App::Impl::OpenIngest(std::shared_ptr<const registry::Registry> registry) {
+  bus = std::make_unique<events::EventBus>(65536, api::RenderLiveEvent);
+  PG_ASSIGN_OR_RETURN(state::LiveRules rules, LiveRulesFor(config, *store));
+  live =
+      std::make_unique<state::LiveState>(std::move(registry), std::move(rules), clock, bus.get());
+  ReloadKeys();
+  PG_RETURN_IF_ERROR(config.bus_servers.empty() ? OpenJournalPipeline() : OpenBusPipeline());
   ReloadKeys();  // the restored state may list sources again: keep declared intervals
   ingest::IngestLimits limits;
   limits.observations_per_second = config.ingest_rate_limit;
@@ -739,14 +782,19 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
 Status App::Start() {
   Impl& s = *impl_;
   // The signs first, so that the API serves their content from the first request.
-  s.signs->Start();
+  if (!s.config.bus_servers.empty()) s.writer_lease = s.store->AcquireWriterLease();
+  s.StartWriterDuties();
+  if (!s.writer_duties_started) {
+    PG_LOG_INFO("another node is the city's writer; this one takes over when it goes");
+    s.writer_watch =
+        std::make_unique<PeriodicThread>(std::chrono::seconds(1), [&s] { s.StartWriterDuties(); });
+  }
   if (s.demo_controllers) {
     s.demo_heartbeat_thread = std::make_unique<PeriodicThread>(
         std::chrono::seconds(30), [&s] { s.demo_controllers->Heartbeat(s.clock->Now()); });
   }
   PG_RETURN_IF_ERROR(s.server->Start());
   if (s.mqtt) PG_RETURN_IF_ERROR(s.mqtt->Start());
-  if (s.pulls) s.pulls->Start();
   if (s.ngsi_subscriptions) s.ngsi_subscriptions->Start();
   if (s.simulator) {
     // The feed posts to the API like any source; its first tick goes in before "serving" is
@@ -779,13 +827,17 @@ Status App::Start() {
       std::chrono::seconds(10),
       [&s] {
         s.NoteJournalMark();
-        s.recorder->Tick();
+        if (s.IsWriter()) s.recorder->Tick();
       },
       kBackgroundNice);
   // The weekly report is work nobody waits for: it yields the cores to ingest and guidance (on
   // two cores, at normal priority, it held ingest's p99 at seconds for a minute: bench/soak.sh).
   s.report_thread = std::make_unique<PeriodicThread>(
-      std::chrono::minutes(1), [&s] { s.WriteDueReports(); }, kIdleNice);
+      std::chrono::minutes(1),
+      [&s] {
+        if (s.IsWriter()) s.WriteDueReports();
+      },
+      kIdleNice);
   s.maintenance_thread =
       std::make_unique<PeriodicThread>(s.config.maintenance_period, [&s] { s.Maintain(); });
   s.forecast_thread = std::make_unique<PeriodicThread>(
@@ -802,6 +854,7 @@ void App::Stop() {
   // The feed first (it posts to the server), then the server (in-flight requests wait for the
   // pipeline), then the pipeline (commits what is queued and writes a checkpoint).
   if (s.simulator_thread) s.simulator_thread->Stop();
+  if (s.writer_watch) s.writer_watch->Stop();
   if (s.server) s.server->Stop();
   if (s.mqtt) s.mqtt->Stop();
   if (s.pulls) s.pulls->Stop();

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -30,6 +31,11 @@ struct AppConfig {
   // The city's store on a PostgreSQL server (postgres://…), shared by the city's nodes; "": the
   // SQLite file db_path.
   std::string store_uri;
+  // The bus the city's nodes share (nats://host:port of its servers; empty: one node, with the
+  // local journal as its log). With a bus, observations are acknowledged once the bus holds them
+  // and every node applies them all (ingest/bus/bus_pipeline.h).
+  std::vector<std::string> bus_servers;
+  int bus_replicas = 1;  // copies the bus keeps of each message (1, 3 or 5)
   // Loopback unless told otherwise: the server has no TLS, so it faces the network through a
   // proxy or by the operator's explicit choice (--listen 0.0.0.0:8080).
   std::string bind_address = "127.0.0.1";

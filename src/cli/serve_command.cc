@@ -55,6 +55,19 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "city (journal, road graph, reports)")
       ->required();
   AddStoreOption(*cmd);
+  cmd->add_option("--bus", config->bus_servers,
+                  "The NATS JetStream servers the city's nodes share (nats://host:port, "
+                  "comma-separated): observations are acknowledged once the bus holds them and "
+                  "every node applies them all; needs --store (docs/operations.md)")
+      ->delimiter(',')
+      ->envname("PARKGUIDE_BUS")
+      ->check([](const std::string& url) -> std::string {
+        return url.starts_with("nats://") ? "" : "--bus: '" + url + "' is not a nats:// URL";
+      });
+  cmd->add_option("--bus-replicas", config->bus_replicas,
+                  "Copies of every message the bus keeps (1, 3 or 5: a majority acknowledges)")
+      ->check(CLI::IsMember({1, 3, 5}))
+      ->capture_default_str();
   AddListenOptions(*cmd, *config);
   cmd->add_option(
          "--keys", config->keys_file,
@@ -103,6 +116,11 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
         config->report_minute_of_day = *minute % (24 * 60);
       });
   cmd->callback([config, exit_code] {
+    if (!config->bus_servers.empty() && StoreUri().empty()) {
+      Fail("--bus: the nodes of a city share its store: give --store postgresql://… too");
+      *exit_code = kUsageExitCode;
+      return;
+    }
     // serve never makes a city: a mistyped path must not leave an empty database behind.
     if (StoreUri().empty() && !std::filesystem::exists(config->db_path)) {
       Fail("--db: no city database at " + config->db_path +

@@ -556,6 +556,26 @@ Result<ResolvedObservation> LiveState::Resolve(const model::Observation& o) {
   return r;
 }
 
+void BatchCounts::Add(ApplyResult result) {
+  switch (result) {
+    case ApplyResult::kApplied:
+      ++accepted;
+      break;
+    case ApplyResult::kDuplicate:
+      ++duplicate;
+      break;
+    case ApplyResult::kOutOfOrder:
+      ++out_of_order;
+      break;
+    case ApplyResult::kUnknownTarget:
+      ++unknown_target;
+      break;
+    case ApplyResult::kSeqRefused:
+      ++seq_refused;
+      break;
+  }
+}
+
 std::vector<ApplyOutcome> LiveState::ApplyBatch(std::span<const model::Observation> batch,
                                                 Timestamp received) {
   return ApplyBatch(batch, BatchContext{received, std::nullopt});
@@ -601,23 +621,7 @@ BatchCounts LiveState::ApplyResolved(std::span<const ResolvedObservation> batch,
     ApplyOutcome& outcome = outcomes ? (*outcomes)[i] : local;
     const ResolvedObservation& o = batch[i];
     ApplyOne(o, context, outcome);
-    switch (outcome.result) {
-      case ApplyResult::kApplied:
-        ++counts.accepted;
-        break;
-      case ApplyResult::kDuplicate:
-        ++counts.duplicate;
-        break;
-      case ApplyResult::kOutOfOrder:
-        ++counts.out_of_order;
-        break;
-      case ApplyResult::kUnknownTarget:
-        ++counts.unknown_target;
-        break;
-      case ApplyResult::kSeqRefused:
-        ++counts.seq_refused;
-        break;
-    }
+    counts.Add(outcome.result);
     if (o.source < w.sources.size()) {
       SourceStats& s = w.sources[o.source];
       if (received_ms != 0 && received_ms > ToUnixMillis(s.last_received)) {

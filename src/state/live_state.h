@@ -264,6 +264,8 @@ struct BatchCounts {
   int out_of_order = 0;
   int unknown_target = 0;
   int seq_refused = 0;
+
+  void Add(ApplyResult result);  // counts one item's outcome
 };
 
 // What applying a batch depends on besides its observations and the state — all of it in the

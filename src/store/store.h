@@ -50,6 +50,17 @@
 
 namespace pg::store {
 
+// Whether this process is the one node of a city that does what only one may do (publish the
+// signs' contents and write their history, sample the occupancy history, write the weekly
+// reports, notify subscribers): the holder of the city's writer lease. Lives as long as the
+// store that made it; released when destroyed.
+class WriterLease {
+ public:
+  virtual ~WriterLease() = default;
+  // Now; may turn true (this node took over) or false (its hold on the store was lost).
+  virtual bool held() const = 0;
+};
+
 // The aggregate of every role: one object the composition root (app/, cli/) opens and hands to
 // each module as the roles that module uses. An implementation may implement the roles one at a
 // time; the store it opens implements them all.
@@ -69,6 +80,11 @@ class Store : public RegistryStore,
   // Whether writes reach the disk now, and the faults so far; nullptr when the implementation
   // does not track it. Lives as long as the store.
   virtual const StorageHealth* storage_health() const { return nullptr; }
+
+  // The city's writer lease, asked for now and, while another node holds it, again every
+  // second or so. The default is held at once: one process writes a SQLite city
+  // (core/city_lock.h). Once per store.
+  virtual std::unique_ptr<WriterLease> AcquireWriterLease();
 };
 
 // How the SQLite store opens its file (store/sqlite/sqlite_store.cc explains the choices).

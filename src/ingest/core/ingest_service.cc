@@ -8,7 +8,7 @@
 
 namespace pg::ingest {
 
-IngestService::IngestService(state::LiveState& state, KeyRing& keys, IngestPipeline& pipeline,
+IngestService::IngestService(state::LiveState& state, KeyRing& keys, ObservationPipeline& pipeline,
                              const Clock& clock, IngestLimits limits)
     : state_(state), keys_(keys), pipeline_(pipeline), clock_(clock), limits_(limits) {}
 

@@ -59,7 +59,7 @@ class IngestService {
   using Done = std::function<void(IngestResult)>;
 
   // REQUIRES: all arguments outlive the service.
-  IngestService(state::LiveState& state, KeyRing& keys, IngestPipeline& pipeline,
+  IngestService(state::LiveState& state, KeyRing& keys, ObservationPipeline& pipeline,
                 const Clock& clock, IngestLimits limits = {});
 
   // The source whose key `credentials` is (the Authorization header value or a bare key),
@@ -116,7 +116,7 @@ class IngestService {
 
   state::LiveState& state_;
   KeyRing& keys_;
-  IngestPipeline& pipeline_;
+  ObservationPipeline& pipeline_;
   const Clock& clock_;
   const IngestLimits limits_;
 

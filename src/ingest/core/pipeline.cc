@@ -7,6 +7,18 @@
 
 namespace pg::ingest {
 
+Result<state::BatchCounts> ApplyJournalPayload(state::LiveState& state, std::string_view payload,
+                                               size_t* observations) {
+  PG_ASSIGN_OR_RETURN(auto batch, journal::DecodeObservationBatch(payload));
+  const auto outcomes = state.ApplyBatch(
+      batch.observations, state::BatchContext{batch.meta.received, batch.meta.seq_restart_after,
+                                              /*seq_rule_before_epochs=*/batch.meta.version == 1});
+  if (observations != nullptr) *observations = batch.observations.size();
+  state::BatchCounts counts;
+  for (const state::ApplyOutcome& o : outcomes) counts.Add(o.result);
+  return counts;
+}
+
 Result<std::unique_ptr<IngestPipeline>> IngestPipeline::Open(
     FileSystem& fs, journal::JournalOptions journal_options, state::LiveState& state,
     PipelineOptions options, journal::RecoveryReport* report) {
@@ -14,11 +26,9 @@ Result<std::unique_ptr<IngestPipeline>> IngestPipeline::Open(
   auto journal = journal::Journal::Open(
       fs, std::move(journal_options), [&](std::string_view bytes) { return state.Restore(bytes); },
       [&](const journal::JournalRecord& record) -> Status {
-        PG_ASSIGN_OR_RETURN(auto batch, journal::DecodeObservationBatch(record.payload));
-        state.ApplyBatch(batch.observations,
-                         state::BatchContext{batch.meta.received, batch.meta.seq_restart_after,
-                                             /*seq_rule_before_epochs=*/batch.meta.version == 1});
-        replayed += batch.observations.size();
+        size_t observations = 0;
+        PG_RETURN_IF_ERROR(ApplyJournalPayload(state, record.payload, &observations).status());
+        replayed += observations;
         return Status::Ok();
       },
       report);

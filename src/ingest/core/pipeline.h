@@ -72,10 +72,35 @@ struct PipelineStats {
 // The journal's counters and fault as Prometheus metrics (GET /metrics).
 void AppendJournalMetrics(const PipelineStats& stats, PrometheusText& out);
 
-class IngestPipeline {
+// Where the ingest service hands accepted batches: it makes each durable, applies it to the live
+// state and only then calls `done` — on one machine through the local journal (IngestPipeline),
+// on several through the bus they share (ingest/bus/bus_pipeline.h).
+class ObservationPipeline {
  public:
   using Done = std::function<void(Result<state::BatchCounts>)>;
+  virtual ~ObservationPipeline() = default;
 
+  // Queues one batch: `payload` is its journal encoding (journal/observation_codec.h), and
+  // `resolved` the same observations resolved against the state; `context` must say what the
+  // payload's meta says (received, seq restart threshold), so a replay applies it the same.
+  // `done` is called exactly once.
+  virtual void Submit(std::string payload, std::vector<state::ResolvedObservation> resolved,
+                      state::BatchContext context, Done done) = 0;
+  // Makes durable what is queued, writes a checkpoint, stops. Later Submits fail with
+  // kUnavailable. Idempotent.
+  virtual void Stop() = 0;
+  virtual PipelineStats stats() const = 0;
+  // Seconds a client should wait before retrying a refused submission (0 when not faulted).
+  virtual int retry_after_s() const = 0;
+};
+
+// Applies one journal payload (a record of the journal, a message of the bus) to `state`, as the
+// node that accepted it did. Errors: kDataLoss when the payload cannot be decoded.
+Result<state::BatchCounts> ApplyJournalPayload(state::LiveState& state, std::string_view payload,
+                                               size_t* observations = nullptr);
+
+class IngestPipeline final : public ObservationPipeline {
+ public:
   // Opens the journal in options.dir, restores `state` from its checkpoint and replays the
   // records after it, then starts the committer. `report` (optional) says what recovery found.
   // Errors: those of Journal::Open and of decoding a record (kDataLoss).
@@ -85,24 +110,15 @@ class IngestPipeline {
                                                       state::LiveState& state,
                                                       PipelineOptions options,
                                                       journal::RecoveryReport* report);
-  ~IngestPipeline();  // Stop()
+  ~IngestPipeline() override;  // Stop()
   IngestPipeline(const IngestPipeline&) = delete;
   IngestPipeline& operator=(const IngestPipeline&) = delete;
 
-  // Queues one batch: `payload` is its journal encoding (journal/observation_codec.h), and
-  // `resolved` the same observations resolved against the state; `context` must say what the
-  // payload's meta says (received, seq restart threshold), so a replay applies it the same.
-  // `done` is called exactly once.
   void Submit(std::string payload, std::vector<state::ResolvedObservation> resolved,
-              state::BatchContext context, Done done);
-
-  // Commits what is queued, writes a checkpoint, stops the committer. Later Submits fail with
-  // kUnavailable. Idempotent.
-  void Stop();
-
-  PipelineStats stats() const;
-  // Seconds a client should wait before retrying a refused submission (0 when not faulted).
-  int retry_after_s() const;
+              state::BatchContext context, Done done) override;
+  void Stop() override;
+  PipelineStats stats() const override;
+  int retry_after_s() const override;
 
  private:
   struct Item {

@@ -32,6 +32,9 @@ class PostgresStore final : public Store {
   Status Open();
 
   const StorageHealth* storage_health() const override { return &health_; }
+  // A session advisory lock of the city's schema, held on a connection of its own
+  // (postgres_writer_lease.cc).
+  std::unique_ptr<WriterLease> AcquireWriterLease() override;
 
   Result<model::RegistryData> LoadRegistry() override;
   Result<RegistryWriteSummary> WriteRegistry(const model::RegistryData& data,

@@ -211,3 +211,33 @@ TEST(PostgresStore, AServerThatGoesAwayIsAStorageFaultThatHeals) {
 
 }  // namespace
 }  // namespace pg::store
+
+namespace pg::store {
+namespace {
+
+// One node of a city holds the writer lease; when it goes, another takes it within seconds.
+TEST(PostgresStore, OneNodeHoldsTheWriterLeaseAndAnotherTakesItOver) {
+  PG_NEED_SERVER();
+  const std::string uri = Server().FreshSchemaUri();
+  auto a = MustOpen(uri);
+  auto b = MustOpen(uri);
+  ASSERT_TRUE(a && b);
+  auto first = a->AcquireWriterLease();
+  auto second = b->AcquireWriterLease();
+  EXPECT_TRUE(first->held());
+  EXPECT_FALSE(second->held());
+  first.reset();  // the node stops: its session ends
+  bool taken = false;
+  for (int i = 0; i < 50 && !taken; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    taken = second->held();
+  }
+  EXPECT_TRUE(taken);
+  // Another city in the same database has a lease of its own.
+  auto other = MustOpen(Server().FreshSchemaUri());
+  ASSERT_NE(other, nullptr);
+  EXPECT_TRUE(other->AcquireWriterLease()->held());
+}
+
+}  // namespace
+}  // namespace pg::store
