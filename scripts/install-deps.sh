@@ -18,6 +18,8 @@ packages=(
   postgresql postgresql-15-postgis-3
   # the bus between a city's nodes: NATS JetStream (its tests start servers of their own)
   nats-server libnats-dev
+  # the load balancer in front of a city's read nodes, in the scale-out test (docs/operations.md)
+  haproxy
   # tests and benchmarks (redis-server: the side-by-side peer of bench/ingest_bench.sh;
   # python3: tools/check_layers.py, the layer rules' test)
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy redis-server python3
