@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "guidance/nearby_drive_table.h"
 #include "model/tariff.h"
 #include "model/vocabulary.h"
 #include "routing/query_pool.h"
@@ -222,6 +223,12 @@ double LiveOnlyPFree(int free_now, int64_t horizon_ms) {
 
 namespace {
 
+// The longest max_walk whose queries find every drive between candidates in the drive table: the
+// API's default. Longer walks (up to the API's 5,000 m, or any a caller of Guide gives) compute
+// the drives between their own candidates (DrivesAmong). The table's memory and start-up grow
+// as the square of this walk.
+constexpr double kDriveTableWalkM = 1000;
+
 // A point of a place on one mode's graph.
 struct PlacePoint {
   uint32_t place = 0;
@@ -272,9 +279,9 @@ struct Guide::Impl {
   std::vector<SnappedPoint> car_snaps, foot_snaps;
   std::vector<PlacePoint> car_points, foot_points;
   std::unique_ptr<routing::TargetSet> car_set, foot_set;
-  // drive_ms[e * places.size() + p]: driving from car point e to the nearest car point of place
-  // p — the search's "from here to the next option".
-  std::vector<uint32_t> drive_ms;
+  // Driving from a car point to the nearest car point of a place near it — the search's "from
+  // here to the next option" — for every pair a query of max_walk ≤ kDriveTableWalkM asks for.
+  NearbyDriveTable drive_table;
   std::unique_ptr<routing::QueryPool> car_pool, foot_pool;
 
   // The nearest segment within max_snap_distance_m. Most points lie near a road, and a search
@@ -285,10 +292,6 @@ struct Guide::Impl {
       if (auto near = network->Snap(mode, p, kNearM, field); near.ok()) return near;
     }
     return network->Snap(mode, p, params.max_snap_distance_m, field);
-  }
-
-  uint32_t DriveBetween(uint32_t car_point, uint32_t place) const {
-    return drive_ms[static_cast<size_t>(car_point) * places.size() + place];
   }
 
   void AddPoints(uint32_t place, const model::Facility& f, const graph::EntranceSnapTable* table);
@@ -352,17 +355,13 @@ void Guide::Impl::Prepare() {
   foot_set = std::make_unique<routing::TargetSet>(*network, Mode::kFoot, foot_snaps);
   car_pool = std::make_unique<routing::QueryPool>(network, Mode::kCar);
   foot_pool = std::make_unique<routing::QueryPool>(network, Mode::kFoot);
-  const size_t n = places.size();
-  drive_ms.assign(car_points.size() * n, routing::kUnreachable);
-  auto query = car_pool->Acquire();
-  std::vector<RouteCost> costs;
-  for (size_t e = 0; e < car_points.size(); ++e) {
-    query->OneToMany(car_snaps[e], *car_set, costs);
-    for (size_t t = 0; t < costs.size(); ++t) {
-      uint32_t& cell = drive_ms[e * n + car_points[t].place];
-      cell = std::min(cell, costs[t].travel_time_ms);
-    }
+  std::vector<NearbyDriveTable::PlacePoints> points(places.size());
+  for (size_t p = 0; p < places.size(); ++p) {
+    points[p].car_points = places[p].car_points;
+    for (uint32_t f : places[p].foot_points)
+      points[p].foot_points.push_back(foot_snaps[f].location);
   }
+  drive_table = NearbyDriveTable::Build(*network, car_snaps, points, kDriveTableWalkM);
 }
 
 Guide::Guide(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -869,6 +868,56 @@ std::optional<Candidate> Consider(Query& q, uint32_t i) {
   return c;
 }
 
+// DrivesBetween by searches of this query's own: one backward search per car point of the
+// candidates, one forward search per candidate's entrance.
+std::vector<uint32_t> DrivesAmong(const Query& q, const std::vector<Candidate>& list) {
+  const size_t n = list.size();
+  std::vector<SnappedPoint> targets;
+  std::vector<size_t> candidate_of;
+  for (size_t b = 0; b < n; ++b) {
+    for (uint32_t cp : q.s.places[list[b].place].car_points) {
+      targets.push_back(q.s.car_snaps[cp]);
+      candidate_of.push_back(b);
+    }
+  }
+  const routing::TargetSet set(*q.s.network, Mode::kCar, targets);
+  auto query = q.s.car_pool->Acquire();
+  std::vector<uint32_t> drives(n * n, routing::kUnreachable);
+  std::vector<RouteCost> costs;
+  for (size_t a = 0; a < n; ++a) {
+    query->OneToMany(q.s.car_snaps[static_cast<size_t>(list[a].car_point)], set, costs);
+    for (size_t t = 0; t < costs.size(); ++t) {
+      if (candidate_of[t] == a) continue;
+      uint32_t& cell = drives[a * n + candidate_of[t]];
+      cell = std::min(cell, costs[t].travel_time_ms);
+    }
+  }
+  return drives;
+}
+
+// The drive from each candidate's entrance to the quickest car point of every other, row by row
+// (routing::kUnreachable on the diagonal): from the drive table, which holds every pair of a query
+// whose max_walk it covers; otherwise — a longer walk, or a pair the table's radius did not
+// foresee (a bug: asserted in debug builds) — by one-to-many searches among the candidates
+// themselves, the same times.
+std::vector<uint32_t> DrivesBetween(const Query& q, const std::vector<Candidate>& list) {
+  const size_t n = list.size();
+  std::vector<uint32_t> drives(n * n, routing::kUnreachable);
+  for (size_t a = 0; a < n; ++a) {
+    for (size_t b = 0; b < n; ++b) {
+      if (a == b) continue;
+      const auto from = static_cast<uint32_t>(list[a].car_point);
+      const std::optional<uint32_t> ms = q.s.drive_table.Find(from, list[b].place);
+      if (!ms) {
+        PG_ASSERT(q.req.max_walk_m > q.s.drive_table.covered_walk_m());
+        return DrivesAmong(q, list);
+      }
+      drives[a * n + b] = *ms;
+    }
+  }
+  return drives;
+}
+
 // Costs `list` (ExpectedCosts over the drive-time table, a search that finds nothing costing
 // `no_space`), sorts it best first (ties by id) and moves
 // the first request.limit, with their routes and words, to `out`.
@@ -881,9 +930,8 @@ void Rank(const Query& q, std::vector<Candidate>& list, double no_space,
     inputs.push_back({c.p, c.r.drive_time_ms.value_or(0), c.r.walk_time_ms * prm.walk_time_factor,
                       static_cast<double>(c.r.price_fen) * q.price_ms_per_fen});
   }
-  const auto between = [&](size_t from, size_t to) {
-    return q.s.DriveBetween(static_cast<uint32_t>(list[from].car_point), list[to].place);
-  };
+  const std::vector<uint32_t> drives = DrivesBetween(q, list);
+  const auto between = [&](size_t from, size_t to) { return drives[from * list.size() + to]; };
   const auto costs = ExpectedCosts(inputs, between, prm, no_space);
   for (size_t i = 0; i < list.size(); ++i) {
     list[i].r.cost = costs[i].cost;

@@ -14,8 +14,9 @@
 // routing::TargetSet), one over the prepared foot points (walking is symmetric on the foot
 // graph, so the walk from every facility to the destination is one search from the
 // destination), a forecast for each facility that passes the filters, the best search on from
-// each candidate should it be full (over a drive-time table between facilities computed at
-// Create: SearchCost), and one route per result returned.
+// each candidate should it be full (over the drive times between candidates: from a table of
+// nearby pairs computed at Create, NearbyDriveTable, or searched among the candidates when the
+// walk is longer than the table covers), and one route per result returned.
 //
 // It reads snapshots only: the registry and network it was built on, the LiveSnapshot and the
 // forecaster it is handed per call. Nothing here writes.
@@ -196,7 +197,8 @@ struct GuidanceAnswer {
 
 class Guide {
  public:
-  // Prepares the entrance target sets and the drive-time table between facilities. `snaps` (may
+  // Prepares the entrance target sets and the drive times between nearby places (linear in the
+  // city at a given density: NearbyDriveTable). `snaps` (may
   // be null) is the import's snap table: used when its fingerprint matches the network's,
   // otherwise every point is snapped afresh. Facilities none of whose points reach a road are
   // kept and excluded per query (no_car_route / no_footway).

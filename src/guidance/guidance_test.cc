@@ -206,6 +206,53 @@ TEST(Guide, AgreesWithABruteForceReferenceOnTheDemoCity) {
   }
 }
 
+// The answer to `req` (with an origin) against the reference, place by place.
+void ExpectAgreesWithTheReference(const Fixture& fx, GuidanceRequest req) {
+  req.limit = 50;
+  auto answer = fx.guide->Answer(req, *fx.live->Snapshot(), Now(), &fx.forecaster);
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  ASSERT_GT(answer->candidates, 0) << "no candidate to say anything of";
+  const auto reference = Reference(fx, req);
+  ASSERT_EQ(answer->results.size(), reference.cost.size());
+  for (const RankedPlace& r : answer->results) {
+    ASSERT_TRUE(reference.cost.contains(r.id)) << r.id;
+    EXPECT_NEAR(r.cost.total_ms, reference.cost.at(r.id), 8) << r.id;
+    EXPECT_EQ(r.worth_taking, reference.worth_taking.at(r.id)) << r.id;
+  }
+}
+
+// The drives between candidates come from a table of nearby pairs, built for walks up to the
+// API's default (docs/guidance.md, "Drive times between candidates"); longer walks search
+// among their own candidates. The demo city (4 × 4 km) is wider than the table's radius: at
+// its westmost, eastmost, southmost and northmost car parks, with the origin at the opposite
+// one, and at the walks on either side of the table's, the reference's answer.
+TEST(Guide, AgreesWithTheReferenceAtTheDriveTablesWalkAndBeyondAtTheEdgesOfTheDemoCity) {
+  auto fx = DemoFixture(5);
+  const auto& facilities = fx->registry->facilities();
+  const auto by = [&](auto key) {
+    const auto [first, last] = std::minmax_element(
+        facilities.begin(), facilities.end(),
+        [&](const model::Facility& a, const model::Facility& b) { return key(a) < key(b); });
+    return std::vector<std::pair<LatLon, LatLon>>{{first->location, last->location},
+                                                  {last->location, first->location}};
+  };
+  auto ends = by([](const model::Facility& f) { return f.location.lon; });
+  for (const auto& e : by([](const model::Facility& f) { return f.location.lat; })) {
+    ends.push_back(e);
+  }
+  for (double max_walk : {999.0, 1000.0, 1001.0, 2500.0, 5000.0}) {
+    for (const auto& [dest, origin] : ends) {
+      SCOPED_TRACE(::testing::Message()
+                   << "max_walk " << max_walk << ", dest " << dest.lat << "," << dest.lon);
+      GuidanceRequest req;
+      req.dest = dest;
+      req.origin = origin;
+      req.max_walk_m = max_walk;
+      ExpectAgreesWithTheReference(*fx, req);
+    }
+  }
+}
+
 TEST(Guide, IdenticalRequestsGiveIdenticalAnswers) {
   auto fx = DemoFixture(9);
   GuidanceRequest req;
