@@ -94,8 +94,16 @@ class NatsBus final : public ObservationBus {
   }
 
   Status Follow(uint64_t from_seq, Apply apply) override {
-    if (sub_ != nullptr) return FailedPrecondition("the bus is followed already");
-    apply_ = std::move(apply);
+    std::lock_guard lock(follow_mu_);
+    if (sub_ != nullptr) {
+      natsSubscription_Unsubscribe(sub_);
+      natsSubscription_Destroy(sub_);  // a callback running now keeps it alive until it returns
+      sub_ = nullptr;
+    }
+    {
+      std::lock_guard apply_lock(apply_mu_);
+      apply_ = std::move(apply);
+    }
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = stream_.c_str();
@@ -112,14 +120,14 @@ class NatsBus final : public ObservationBus {
     return Status::Ok();
   }
 
-  Result<uint64_t> LastSequence() override {
+  Result<Range> Sequences() override {
     jsStreamInfo* info = nullptr;
     jsErrCode je = static_cast<jsErrCode>(0);
     natsStatus s = js_GetStreamInfo(&info, js_, stream_.c_str(), nullptr, &je);
     if (s != NATS_OK) return StatusOf(s, je, "reading the stream's state");
-    const uint64_t last = info->State.LastSeq;
+    const Range range{info->State.FirstSeq, info->State.LastSeq};
     jsStreamInfo_Destroy(info);
-    return last;
+    return range;
   }
 
   bool connected() const override {
@@ -133,7 +141,12 @@ class NatsBus final : public ObservationBus {
     if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
       const char* id = nullptr;
       if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK || id == nullptr) id = "";
-      self->apply_(
+      Apply apply;
+      {
+        std::lock_guard lock(self->apply_mu_);
+        apply = self->apply_;
+      }
+      apply(
           meta->Sequence.Stream, id,
           std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
       jsMsgMetaData_Destroy(meta);
@@ -177,8 +190,10 @@ class NatsBus final : public ObservationBus {
   natsOptions* opts_ = nullptr;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
-  natsSubscription* sub_ = nullptr;
-  Apply apply_;
+  std::mutex follow_mu_;             // one Follow at a time
+  natsSubscription* sub_ = nullptr;  // guarded by follow_mu_
+  std::mutex apply_mu_;
+  Apply apply_;  // guarded by apply_mu_
 };
 
 std::string Sanitized(const std::string& city) {

@@ -14,8 +14,8 @@
 //   PG_ASSIGN_OR_RETURN(uint64_t seq, bus->Publish(payload, "node1-42"));
 //   bus->Follow(next, [&](uint64_t seq, std::string_view id, std::string_view payload) {…});
 //
-// Thread-safety: Publish and LastSequence from any thread; Follow's callback runs on one thread
-// of the bus's, in stream order, one message at a time.
+// Thread-safety: Publish, Sequences and Follow from any thread; Follow's callback runs on one
+// thread of the bus's, in stream order, one message at a time.
 #pragma once
 
 #include <chrono>
@@ -66,12 +66,19 @@ class ObservationBus {
 
   // Calls `apply(seq, id, payload)` for every message of the stream from `from_seq` on, in
   // order, now and as they come, also across reconnections, until the bus is destroyed. `id` is
-  // the one it was published with. Once only.
+  // the one it was published with. Called again, it starts over from `from_seq` (a follower
+  // that stopped delivering after a server of the cluster went away); the earlier subscription
+  // may still deliver a message or two meanwhile — the caller checks sequences.
   using Apply = std::function<void(uint64_t seq, std::string_view id, std::string_view payload)>;
   virtual Status Follow(uint64_t from_seq, Apply apply) = 0;
 
-  // The sequence of the stream's newest message (0 when empty). Errors: kUnavailable.
-  virtual Result<uint64_t> LastSequence() = 0;
+  // The sequences of the stream's oldest and newest messages (both 0 when it is empty; older
+  // ones expired). Errors: kUnavailable.
+  struct Range {
+    uint64_t first = 0;
+    uint64_t last = 0;
+  };
+  virtual Result<Range> Sequences() = 0;
 
   // Whether the connection to a server is up now.
   virtual bool connected() const = 0;

@@ -45,6 +45,7 @@ Result<std::unique_ptr<BusPipeline>> BusPipeline::Open(FileSystem& fs,
   PG_RETURN_IF_ERROR(pipeline->RestoreCheckpoint(r));
   PG_RETURN_IF_ERROR(pipeline->CatchUp(r));
   pipeline->publisher_ = std::thread([p = pipeline.get()] { p->PublishLoop(); });
+  pipeline->watchdog_ = std::thread([p = pipeline.get()] { p->WatchLoop(); });
   return pipeline;
 }
 
@@ -72,8 +73,16 @@ Status BusPipeline::RestoreCheckpoint(BusRecovery& report) {
 }
 
 Status BusPipeline::CatchUp(BusRecovery& report) {
-  PG_ASSIGN_OR_RETURN(const uint64_t last, bus_->LastSequence());
+  PG_ASSIGN_OR_RETURN(const bus::ObservationBus::Range range, bus_->Sequences());
+  const uint64_t last = range.last;
   const uint64_t from = report.checkpoint_seq;
+  if (range.first > from + 1) {
+    return DataLoss(fmt::format(
+        "the bus no longer holds messages {} to {}, which this node has not applied (they are "
+        "older than the stream keeps): start it from another node's checkpoint "
+        "(docs/operations.md, \"A node away too long\")",
+        from + 1, range.first - 1));
+  }
   if (last < from) {
     return DataLoss(fmt::format(
         "the bus holds messages up to {} but this node's checkpoint ({}) has applied up to {}: "
@@ -81,10 +90,7 @@ Status BusPipeline::CatchUp(BusRecovery& report) {
         "(docs/operations.md, \"The bus was lost\")",
         last, options_.checkpoint_path, from));
   }
-  PG_RETURN_IF_ERROR(
-      bus_->Follow(from + 1, [this](uint64_t seq, std::string_view id, std::string_view payload) {
-        OnMessage(seq, id, payload);
-      }));
+  PG_RETURN_IF_ERROR(FollowFrom(from + 1));
   std::unique_lock lock(mu_);
   if (!cv_.wait_for(lock, options_.catch_up_timeout, [&] { return applied_ >= last; })) {
     return Unavailable(
@@ -168,11 +174,47 @@ void BusPipeline::Publish(Item& item) {
   item.done(counts);
 }
 
+Status BusPipeline::FollowFrom(uint64_t seq) {
+  return bus_->Follow(seq, [this](uint64_t s, std::string_view id, std::string_view payload) {
+    OnMessage(s, id, payload);
+  });
+}
+
+// The follower of a cluster can stop delivering when the server it followed through goes away
+// (libnats's ordered consumer does not always recover): when the stream holds messages this
+// node has not applied and none was applied for a while, it follows again from the next one.
+void BusPipeline::WatchLoop() {
+  constexpr int kStalledChecks = 3;  // seconds
+  uint64_t seen = 0;
+  int stalled = 0;
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+    const uint64_t applied = applied_;
+    lock.unlock();
+    Result<bus::ObservationBus::Range> range = bus_->Sequences();
+    const bool behind = range.ok() && range->last > applied;
+    stalled = behind && applied == seen ? stalled + 1 : 0;
+    seen = applied;
+    if (stalled >= kStalledChecks) {
+      PG_LOG_WARNING(
+          "bus: the stream holds up to {} and nothing after {} was applied for {} s: following "
+          "again from {}",
+          range->last, applied, kStalledChecks, applied + 1);
+      Status followed = FollowFrom(applied + 1);
+      if (!followed.ok()) PG_LOG_WARNING("bus: {}", followed.ToString());
+      stalled = followed.ok() ? 0 : kStalledChecks - 1;  // failed: again in a second
+    }
+    lock.lock();
+  }
+}
+
 void BusPipeline::OnMessage(uint64_t seq, std::string_view id, std::string_view payload) {
   std::lock_guard apply(apply_mu_);
   {
     std::lock_guard lock(mu_);
     if (seq <= applied_) return;  // delivered again after a reconnection
+    // Never one out of order: the watchdog follows again from the one missing.
+    if (seq != applied_ + 1) return;
   }
   size_t observations = 0;
   Result<state::BatchCounts> counts = ApplyJournalPayload(state_, payload, &observations);
@@ -240,6 +282,7 @@ void BusPipeline::Stop() {
   }
   cv_.notify_all();
   if (publisher_.joinable()) publisher_.join();
+  if (watchdog_.joinable()) watchdog_.join();
   std::lock_guard apply(apply_mu_);
   WriteCheckpoint();
   // Published but never seen applied (the bus went away): their sources retry.

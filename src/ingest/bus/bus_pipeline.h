@@ -80,6 +80,8 @@ class BusPipeline final : public ObservationPipeline {
               BusPipelineOptions options);
   Status RestoreCheckpoint(BusRecovery& report);
   Status CatchUp(BusRecovery& report);
+  Status FollowFrom(uint64_t seq);
+  void WatchLoop();
   void PublishLoop();
   // Publishes one batch; its `done` is called once this node has applied it, or at once on error.
   void Publish(Item& item);
@@ -110,6 +112,7 @@ class BusPipeline final : public ObservationPipeline {
   uint64_t next_id_ = 0;  // publisher thread only
   PipelineStats stats_;   // guarded by mu_
   std::thread publisher_;
+  std::thread watchdog_;
 };
 
 }  // namespace pg::ingest
