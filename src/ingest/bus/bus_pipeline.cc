@@ -184,11 +184,12 @@ Status BusPipeline::FollowFrom(uint64_t seq) {
 // (libnats's ordered consumer does not always recover): when the stream holds messages this
 // node has not applied and none was applied for a while, it follows again from the next one.
 void BusPipeline::WatchLoop() {
-  constexpr int kStalledChecks = 3;  // seconds
+  constexpr int kStalledChecks = 3;
+  const auto check_every = options_.stall_timeout / kStalledChecks;
   uint64_t seen = 0;
   int stalled = 0;
   std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+  while (!cv_.wait_for(lock, check_every, [this] { return stopping_; })) {
     const uint64_t applied = applied_;
     lock.unlock();
     Result<bus::ObservationBus::Range> range = bus_->Sequences();
@@ -197,9 +198,9 @@ void BusPipeline::WatchLoop() {
     seen = applied;
     if (stalled >= kStalledChecks) {
       PG_LOG_WARNING(
-          "bus: the stream holds up to {} and nothing after {} was applied for {} s: following "
+          "bus: the stream holds up to {} and nothing after {} was applied for {} ms: following "
           "again from {}",
-          range->last, applied, kStalledChecks, applied + 1);
+          range->last, applied, options_.stall_timeout.count(), applied + 1);
       Status followed = FollowFrom(applied + 1);
       if (!followed.ok()) PG_LOG_WARNING("bus: {}", followed.ToString());
       stalled = followed.ok() ? 0 : kStalledChecks - 1;  // failed: again in a second

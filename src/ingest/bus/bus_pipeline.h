@@ -41,6 +41,9 @@ struct BusPipelineOptions {
   size_t max_queued = 100'000;  // Submit fails with kUnavailable beyond
   // How long Open waits to have applied what the bus held when it started.
   std::chrono::seconds catch_up_timeout{300};
+  // Nothing applied for this long while the bus holds more: follow it again from the next
+  // message (a cluster's failover can leave the follower silent).
+  std::chrono::milliseconds stall_timeout{3'000};
   const Clock* clock = nullptr;  // fault times; the system clock when null
 };
 
