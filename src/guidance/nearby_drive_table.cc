@@ -100,6 +100,55 @@ Points Index(std::span<const SnappedPoint> car_snaps,
   return out;
 }
 
+// The places a row of a point of `cell` may hold (Points::reach_m ≥ 0, a car point within
+// `radius_m`), in place order.
+std::vector<uint32_t> PlacesNear(const Grid& grid, const Grid::Cell& cell, double radius_m,
+                                 const Points& points) {
+  std::vector<uint32_t> out;
+  grid.ForEachNear(cell, radius_m, [&](uint32_t c) {
+    if (points.reach_m[points.place_of[c]] >= 0) out.push_back(points.place_of[c]);
+  });
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Car point e's row: the places of `near` within the invariant's distance of e, with the drive to
+// the quickest of all their car points — one one-to-many search (restricted PHAST: the targets
+// change with every row) over their car points.
+std::vector<NearbyDriveTable::Entry> Row(uint32_t e, std::span<const uint32_t> near,
+                                         std::span<const SnappedPoint> car_snaps,
+                                         std::span<const NearbyDriveTable::PlacePoints> places,
+                                         const Points& points, double apart_m,
+                                         routing::RouteQuery& query) {
+  const LatLon& at = car_snaps[e].location;
+  const double from_reach_m = points.reach_m[points.place_of[e]];
+  std::vector<uint32_t> row_places;
+  std::vector<SnappedPoint> targets;
+  for (uint32_t place : near) {
+    double crow_m = HUGE_VAL;
+    for (uint32_t c : places[place].car_points) {
+      crow_m = std::min(crow_m, HaversineMeters(at, car_snaps[c].location));
+    }
+    // The invariant of the header; 1 m for floating point.
+    if (crow_m > from_reach_m + apart_m + points.reach_m[place] + 1) continue;
+    row_places.push_back(place);
+    for (uint32_t c : places[place].car_points) targets.push_back(car_snaps[c]);
+  }
+  std::vector<routing::RouteCost> costs;
+  query.OneToMany(car_snaps[e], targets, costs, routing::RouteQuery::Method::kRphast);
+  std::vector<NearbyDriveTable::Entry> row;
+  size_t t = 0;
+  for (uint32_t place : row_places) {
+    uint32_t drive_ms = routing::kUnreachable;
+    for (size_t k = 0; k < places[place].car_points.size(); ++k, ++t) {
+      drive_ms = std::min(drive_ms, costs[t].travel_time_ms);
+    }
+    row.push_back({place, drive_ms});
+  }
+  return row;
+}
+
 }  // namespace
 
 NearbyDriveTable NearbyDriveTable::Build(const routing::RoadNetwork& network,
@@ -111,58 +160,37 @@ NearbyDriveTable NearbyDriveTable::Build(const routing::RoadNetwork& network,
   const Points points = Index(car_snaps, places);
   // Two candidates' foot points are at most this far apart.
   const double apart_m = 2 * WalkReachM(covered_walk_m);
-  // Cells about the size of the neighbourhood: each target is prepared for a few cells.
-  const Grid grid(car_snaps, std::max(1.5 * apart_m, 500.0));
+  // Cells of half that: the places near a cell are gathered once for all its points.
+  const Grid grid(car_snaps, std::max(apart_m / 2, 250.0));
   std::vector<std::vector<Entry>> rows(car_snaps.size());
   routing::RouteQuery query(network, routing::Mode::kCar);
-  std::vector<routing::RouteCost> costs;
   for (const auto& [cell, sources] : grid.cells()) {
-    double cell_reach = 0;
-    for (uint32_t e : sources)
-      cell_reach = std::max(cell_reach, points.reach_m[points.place_of[e]]);
-    // The places one of this cell's points may need, every car point of each as a target,
-    // grouped by place in place order.
-    std::map<uint32_t, std::vector<uint32_t>> near;
-    grid.ForEachNear(cell, apart_m + cell_reach + points.max_reach_m, [&](uint32_t c) {
-      if (points.reach_m[points.place_of[c]] >= 0) near[points.place_of[c]];
-    });
-    std::vector<SnappedPoint> targets;
-    for (auto& [place, target_indices] : near) {
-      for (uint32_t c : places[place].car_points) {
-        target_indices.push_back(static_cast<uint32_t>(targets.size()));
-        targets.push_back(car_snaps[c]);
-      }
-    }
-    const routing::TargetSet set(network, routing::Mode::kCar, targets);
+    double cell_reach_m = 0;
     for (uint32_t e : sources) {
-      const uint32_t from_place = points.place_of[e];
-      if (points.reach_m[from_place] < 0) continue;
-      query.OneToMany(car_snaps[e], set, costs);
-      for (const auto& [place, target_indices] : near) {
-        double crow_m = HUGE_VAL;
-        uint32_t drive_ms = routing::kUnreachable;
-        for (uint32_t t : target_indices) {
-          crow_m = std::min(crow_m, HaversineMeters(car_snaps[e].location, targets[t].location));
-          drive_ms = std::min(drive_ms, costs[t].travel_time_ms);
-        }
-        // The invariant of the header; 1 m for floating point.
-        if (crow_m <= points.reach_m[from_place] + apart_m + points.reach_m[place] + 1) {
-          rows[e].push_back({place, drive_ms});
-        }
-      }
+      cell_reach_m = std::max(cell_reach_m, points.reach_m[points.place_of[e]]);
+    }
+    const std::vector<uint32_t> near =
+        PlacesNear(grid, cell, apart_m + cell_reach_m + points.max_reach_m, points);
+    for (uint32_t e : sources) {
+      if (points.reach_m[points.place_of[e]] < 0) continue;
+      rows[e] = Row(e, near, car_snaps, places, points, apart_m, query);
     }
   }
+  table.Flatten(rows);
+  return table;
+}
+
+void NearbyDriveTable::Flatten(std::vector<std::vector<Entry>>& rows) {
   size_t total = 0;
   for (const auto& row : rows) total += row.size();
-  table.entries_.reserve(total);
-  table.row_first_.reserve(rows.size() + 1);
-  table.row_first_.push_back(0);
+  entries_.reserve(total);
+  row_first_.reserve(rows.size() + 1);
+  row_first_.push_back(0);
   for (auto& row : rows) {
-    table.entries_.insert(table.entries_.end(), row.begin(), row.end());
-    table.row_first_.push_back(static_cast<uint32_t>(table.entries_.size()));
+    entries_.insert(entries_.end(), row.begin(), row.end());
+    row_first_.push_back(static_cast<uint32_t>(entries_.size()));
     std::vector<Entry>().swap(row);
   }
-  return table;
 }
 
 std::optional<uint32_t> NearbyDriveTable::Find(uint32_t from, uint32_t place) const {

@@ -46,9 +46,9 @@ class NearbyDriveTable {
 
   NearbyDriveTable() = default;
 
-  // One one-to-many search per car point, over the car points of the places near its grid cell
-  // (a routing::TargetSet per cell): linear in the city at a given density. A place without foot
-  // points can never be a candidate: it has no row entries and no row.
+  // One one-to-many search per car point (restricted PHAST) over the car points of the places
+  // near it, gathered from a spatial grid: linear in the city at a given density. A place without
+  // foot points can never be a candidate: it has no row and is in none.
   // REQUIRES: every car snap is on network's car graph; each car point belongs to one place.
   static NearbyDriveTable Build(const routing::RoadNetwork& network,
                                 std::span<const routing::SnappedPoint> car_snaps,
@@ -62,11 +62,15 @@ class NearbyDriveTable {
   double covered_walk_m() const { return covered_walk_m_; }
   size_t entries() const { return entries_.size(); }
 
- private:
+  // One cell of a row.
   struct Entry {
     uint32_t place = 0;
     uint32_t drive_ms = 0;
   };
+
+ private:
+  // Takes the rows (emptied) into row_first_ and entries_.
+  void Flatten(std::vector<std::vector<Entry>>& rows);
 
   double covered_walk_m_ = 0;
   std::vector<uint32_t> row_first_;  // by car point, car points + 1 entries
