@@ -23,9 +23,12 @@
 // the server does). Mapping is not timed. Each query is timed on its own (steady_clock around the
 // one call); every repetition runs every engine, the order rotating, and is printed.
 #include <routingkit/contraction_hierarchy.h>
+#include <routingkit/customizable_contraction_hierarchy.h>
 #include <routingkit/geo_position_to_node.h>
 #include <routingkit/inverse_vector.h>
+#include <routingkit/nested_dissection.h>
 #include <routingkit/osm_simple.h>
+#include <routingkit/permutation.h>
 #include <routingkit/strongly_connected_component.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -42,6 +45,7 @@
 
 #include <fmt/format.h>
 
+#include "graph_build/contraction.h"
 #include "graph_build/graph_builder.h"
 #include "osm/road_extract.h"
 #include "routing/route.h"
@@ -150,6 +154,108 @@ OnOurGraph BuildOnOurGraph(const Ours& ours) {
   on.ch = RoutingKit::ContractionHierarchy::build(g.node_count(), tail, head, weight);
   on.ch_s = Seconds(Clock::now() - t0);
   return on;
+}
+
+// --build-only: the preprocessing alone, every hierarchy over the same graph, no queries. One
+// table row per hierarchy: what it was built over, its time and its arcs up + down.
+void PrintBuilds(const std::string& label, const std::string& osm_path, const Ours& ours,
+                 const pg::graph::ContractionOptions& options, bool without_turn_costs,
+                 bool nested_dissection) {
+  const pg::graph::ModeGraphView& g = ours.network->View(Mode::kCar);
+  const uint32_t n = g.node_count();
+  std::vector<unsigned> tail, head, weight;
+  std::vector<pg::graph::WeightedArc> arcs;
+  for (uint32_t x = 0; x < n; ++x) {
+    for (uint32_t i = g.turn_first_out[x]; i < g.turn_first_out[x + 1]; ++i) {
+      tail.push_back(x);
+      head.push_back(g.turn_head[i]);
+      weight.push_back(g.node_weight_ms[x] + g.turn_penalty_ms[i]);
+      arcs.push_back({x, g.turn_head[i], weight.back(), g.node_length_dm[x]});
+    }
+  }
+  // The most upward arcs at one node: the width of the hierarchy's dense top.
+  auto widest = [](const auto& first_out) {
+    size_t most = 0;
+    for (size_t r = 0; r + 1 < first_out.size(); ++r) {
+      most = std::max<size_t>(most, first_out[r + 1] - first_out[r]);
+    }
+    return most;
+  };
+  auto row = [&](const std::string& engine, const std::string& what, double seconds, size_t up,
+                 size_t down, size_t widest_up, uint32_t nodes) {
+    fmt::print("| {} | {} | {} | {} | {:.2f} | {} + {} | {:.1f} | {} | {} |\n", label, engine, what,
+               nodes, seconds, up, down, static_cast<double>(up + down) / nodes, widest_up,
+               LoadAverage());
+  };
+  fmt::print(
+      "| graph | engine | order | search nodes | build s | hierarchy arcs up + down | arcs per "
+      "node | most up arcs at a node | load |\n|---|---|---|---|---|---|---|---|---|\n");
+  row("parkguide (build-roads)", "greedy, witness limits 500/100", ours.stats.contraction_seconds,
+      ours.stats.up_arcs, ours.stats.down_arcs, widest(g.up_first_out), n);
+  if (options.witness_settle_limit != pg::graph::ContractionOptions{}.witness_settle_limit ||
+      options.priority_settle_limit != pg::graph::ContractionOptions{}.priority_settle_limit) {
+    const auto t0 = Clock::now();
+    const pg::graph::ContractionHierarchy ch = pg::graph::ContractGraph(n, arcs, options);
+    row("parkguide (ContractGraph)",
+        fmt::format("greedy, witness limits {}/{}", options.witness_settle_limit,
+                    options.priority_settle_limit),
+        Seconds(Clock::now() - t0), ch.up.other.size(), ch.down.other.size(),
+        widest(ch.up.first_out), n);
+  }
+  {
+    const auto t0 = Clock::now();
+    const auto ch = RoutingKit::ContractionHierarchy::build(n, tail, head, weight);
+    row("RoutingKit", "greedy, pop limit 500", Seconds(Clock::now() - t0), ch.forward.head.size(),
+        ch.backward.head.size(), widest(ch.forward.first_out), n);
+  }
+  {
+    const Theirs theirs = LoadTheirs(osm_path);
+    row("RoutingKit on its own node-based graph (no turn costs)", "greedy, pop limit 500",
+        theirs.ch_s, theirs.ch.forward.head.size(), theirs.ch.backward.head.size(),
+        widest(theirs.ch.forward.first_out), theirs.graph.node_count());
+  }
+  if (without_turn_costs) {
+    // The same turns weighing their segment's time only: how much of the hierarchy the turn
+    // costs make (no witness around a block is as cheap as driving straight on).
+    std::vector<unsigned> plain(weight.size());
+    for (size_t i = 0; i < tail.size(); ++i) plain[i] = g.node_weight_ms[tail[i]];
+    const auto t0 = Clock::now();
+    const auto ch = RoutingKit::ContractionHierarchy::build(n, tail, head, plain);
+    row("RoutingKit, our graph without turn costs", "greedy, pop limit 500",
+        Seconds(Clock::now() - t0), ch.forward.head.size(), ch.backward.head.size(),
+        widest(ch.forward.first_out), n);
+  }
+  if (nested_dissection) {
+    // Each search node placed at its segment's middle point.
+    std::vector<float> lat(n), lon(n);
+    for (uint32_t x = 0; x < n; ++x) {
+      const auto points = g.SegmentPoints(g.node_segment[x] >> 1);
+      const pg::LatLon p = points[points.size() / 2].ToLatLon();
+      lat[x] = static_cast<float>(p.lat);
+      lon[x] = static_cast<float>(p.lon);
+    }
+    const auto t0 = Clock::now();
+    const std::vector<unsigned> order =
+        RoutingKit::compute_nested_node_dissection_order_using_inertial_flow(n, tail, head, lat,
+                                                                             lon);
+    const auto t1 = Clock::now();
+    const auto ch = RoutingKit::ContractionHierarchy::build_given_rank(
+        RoutingKit::invert_permutation(order), tail, head, weight);
+    row("RoutingKit",
+        fmt::format("nested dissection (inertial flow, {:.2f} s of it), then witness searches",
+                    Seconds(t1 - t0)),
+        Seconds(Clock::now() - t0), ch.forward.head.size(), ch.backward.head.size(),
+        widest(ch.forward.first_out), n);
+    // The customizable hierarchy over the same order: no witness searches; every arc of the
+    // order's chordal supergraph, weighed by one customization (exact answers).
+    const auto t2 = Clock::now();
+    RoutingKit::CustomizableContractionHierarchy cch(order, tail, head);
+    RoutingKit::CustomizableContractionHierarchyMetric metric(cch, weight);
+    metric.customize();
+    row("RoutingKit CCH", "the same nested dissection (not counted), build + customize",
+        Seconds(Clock::now() - t2), cch.cch_arc_count(), cch.cch_arc_count(),
+        widest(cch.up_first_out), n);
+  }
 }
 
 void PrintSizes(const Ours& ours, const OnOurGraph& on, const Theirs& theirs) {
@@ -642,6 +748,20 @@ int main(int argc, char** argv) {
   app.add_option("--repetitions", repetitions, "Runs of every engine")->capture_default_str();
   app.add_option("--radius", radius_m, "Mapping radius (m)")->capture_default_str();
   app.add_option("--seed", seed, "Random seed")->capture_default_str();
+  bool build_only = false, without_turn_costs = false, nested_dissection = false;
+  pg::graph::ContractionOptions contraction;
+  app.add_flag("--build-only", build_only,
+               "Only build the hierarchies over our car graph and print their times and sizes");
+  app.add_flag("--without-turn-costs", without_turn_costs,
+               "With --build-only: also RoutingKit's hierarchy over our turns without their costs");
+  app.add_flag("--nested-dissection", nested_dissection,
+               "With --build-only: also RoutingKit's hierarchy in a nested-dissection order");
+  app.add_option("--witness-limit", contraction.witness_settle_limit,
+                 "With --build-only: our second build's witness settle limit")
+      ->capture_default_str();
+  app.add_option("--priority-limit", contraction.priority_settle_limit,
+                 "With --build-only: our second build's priority settle limit")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (label.empty()) label = std::filesystem::path(osm_path).filename().string();
 
@@ -649,6 +769,10 @@ int main(int argc, char** argv) {
   if (!ours.ok()) {
     std::fprintf(stderr, "%s\n", ours.status().ToString().c_str());
     return 1;
+  }
+  if (build_only) {
+    PrintBuilds(label, osm_path, *ours, contraction, without_turn_costs, nested_dissection);
+    return 0;
   }
   const OnOurGraph on_ours = BuildOnOurGraph(*ours);
   const Theirs theirs = LoadTheirs(osm_path);

@@ -15,7 +15,13 @@
 #      each run printed, then medians and ratios; prints the machine and its load before, between
 #      and after.
 # Environment: REPETITIONS, PAIRS (point-to-point queries per run, default 10,000), QUERIES
-# (one-to-50 queries per run and kind, default 1,000), SEED (default 1), ROUTINGKIT_SRC.
+# (one-to-50 queries per run and kind, default 1,000), SEED (default 1), ROUTINGKIT_SRC,
+# BUILD_DIR (default build/bench). BUILD_ONLY=1 times the preprocessing alone instead of the
+# queries: our hierarchy and RoutingKit's over our car graph, RoutingKit's over its own graph,
+# over our graph without turn costs, and in a nested-dissection order, plain and customizable
+# (docs/benchmarks.md, "Cost curves"); for example on a generated grid city:
+#   parkguide generate-city --facilities 100 --road-nodes 10000 --out /tmp/grid
+#   BUILD_ONLY=1 bench/routingkit_compare.sh /tmp/grid/gencity.osm.pbf
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,9 +44,10 @@ if [[ ! -f "$peer/lib/libroutingkit.a" ]]; then
 fi
 
 # 2. The driver.
-(cd "$root" && cmake --preset bench -DPG_ROUTINGKIT_DIR="$peer" >/dev/null &&
-  cmake --build build/bench -j2 --target routingkit_compare >/dev/null)
-bin=$root/build/bench/bench/routingkit_compare
+build=${BUILD_DIR:-build/bench}
+(cd "$root" && cmake --preset bench -B "$build" -DPG_ROUTINGKIT_DIR="$peer" >/dev/null &&
+  cmake --build "$build" -j2 --target routingkit_compare >/dev/null)
+bin=$(cd "$root" && realpath "$build")/bench/routingkit_compare
 
 # 3. The runs.
 rk_commit=$(tr '\n' ' ' <"$src/../README.md" 2>/dev/null | grep -o 'commit *[0-9a-f]\{7,\}' | head -1 || true)
@@ -52,6 +59,11 @@ echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "uptime before: $(uptime)"
 echo
 for osm in "$@"; do
+  if [[ -n "${BUILD_ONLY:-}" ]]; then
+    "$bin" --osm "$osm" --build-only --without-turn-costs --nested-dissection
+    echo "uptime after $(basename "$osm"): $(uptime)"
+    continue
+  fi
   "$bin" --osm "$osm" --repetitions "${REPETITIONS:-5}" --pairs "${PAIRS:-10000}" \
     --queries "${QUERIES:-1000}" --seed "${SEED:-1}"
   echo "uptime after $(basename "$osm"): $(uptime)"
