@@ -903,16 +903,23 @@ std::vector<uint32_t> DrivesAmong(const Query& q, const std::vector<Candidate>& 
 std::vector<uint32_t> DrivesBetween(const Query& q, const std::vector<Candidate>& list) {
   const size_t n = list.size();
   std::vector<uint32_t> drives(n * n, routing::kUnreachable);
+  using Entry = NearbyDriveTable::Entry;
   for (size_t a = 0; a < n; ++a) {
+    const std::span<const Entry> row =
+        q.s.drive_table.RowOf(static_cast<uint32_t>(list[a].car_point));
+    // Candidates come in place order (Answer considers places in order): each row is read
+    // forwards from where the last candidate was found.
+    auto from = row.begin();
     for (size_t b = 0; b < n; ++b) {
+      if (b > 0 && list[b].place < list[b - 1].place) from = row.begin();
+      from = std::lower_bound(from, row.end(), list[b].place,
+                              [](const Entry& e, uint32_t place) { return e.place < place; });
       if (a == b) continue;
-      const auto from = static_cast<uint32_t>(list[a].car_point);
-      const std::optional<uint32_t> ms = q.s.drive_table.Find(from, list[b].place);
-      if (!ms) {
+      if (from == row.end() || from->place != list[b].place) {
         PG_ASSERT(q.req.max_walk_m > q.s.drive_table.covered_walk_m());
         return DrivesAmong(q, list);
       }
-      drives[a * n + b] = *ms;
+      drives[a * n + b] = from->drive_ms;
     }
   }
   return drives;

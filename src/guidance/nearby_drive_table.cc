@@ -194,12 +194,10 @@ void NearbyDriveTable::Flatten(std::vector<std::vector<Entry>>& rows) {
 }
 
 std::optional<uint32_t> NearbyDriveTable::Find(uint32_t from, uint32_t place) const {
-  if (from + 1 >= row_first_.size()) return std::nullopt;
-  const auto first = entries_.begin() + row_first_[from];
-  const auto last = entries_.begin() + row_first_[from + 1];
-  const auto it =
-      std::lower_bound(first, last, place, [](const Entry& e, uint32_t p) { return e.place < p; });
-  if (it == last || it->place != place) return std::nullopt;
+  const std::span<const Entry> row = RowOf(from);
+  const auto it = std::lower_bound(row.begin(), row.end(), place,
+                                   [](const Entry& e, uint32_t p) { return e.place < p; });
+  if (it == row.end() || it->place != place) return std::nullopt;
   return it->drive_ms;
 }
 

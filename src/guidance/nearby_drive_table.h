@@ -58,15 +58,23 @@ class NearbyDriveTable {
   // (routing::kUnreachable: no way); nullopt when the pair is beyond the table.
   std::optional<uint32_t> Find(uint32_t from, uint32_t place) const;
 
-  // Queries whose max_walk is at most this never ask for a pair beyond the table.
-  double covered_walk_m() const { return covered_walk_m_; }
-  size_t entries() const { return entries_.size(); }
-
   // One cell of a row.
   struct Entry {
     uint32_t place = 0;
     uint32_t drive_ms = 0;
   };
+
+  // The row of car point `from`, sorted by place: to read many places of one row in one pass.
+  // Empty when there is no such car point.
+  std::span<const Entry> RowOf(uint32_t from) const {
+    if (from + 1 >= row_first_.size()) return {};
+    return std::span<const Entry>(entries_).subspan(row_first_[from],
+                                                    row_first_[from + 1] - row_first_[from]);
+  }
+
+  // Queries whose max_walk is at most this never ask for a pair beyond the table.
+  double covered_walk_m() const { return covered_walk_m_; }
+  size_t entries() const { return entries_.size(); }
 
  private:
   // Takes the rows (emptied) into row_first_ and entries_.
