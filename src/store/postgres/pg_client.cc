@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <poll.h>
+
 #include <regex>
 
 namespace pg::store::postgres {
@@ -20,15 +22,20 @@ ConnectionPool::Lease::~Lease() {
   if (pool_ != nullptr && connection_ != nullptr) pool_->Return(std::move(connection_), discard_);
 }
 
+bool ClosedWhileIdle(const pqxx::connection& connection) {
+  pollfd p{connection.sock(), POLLIN, 0};
+  return p.fd < 0 || ::poll(&p, 1, 0) != 0;
+}
+
 Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   {
     std::unique_lock lock(mu_);
     returned_.wait(lock, [&] { return !idle_.empty() || lent_ < max_connections_; });
     ++lent_;
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(connection), /*reused=*/true);
+      if (!ClosedWhileIdle(*connection)) return Lease(this, std::move(connection), /*reused=*/true);
     }
   }
   try {

@@ -79,6 +79,11 @@ class ConnectionPool {
   int lent_ = 0;                                         // guarded by mu_
 };
 
+// Whether the server closed an idle connection (it restarted, or dropped us): its socket reads
+// as ready with nothing asked. Found before use, it is replaced without a failed statement
+// (libpqxx 6.4 also leaks a result when a statement finds its connection broken).
+bool ClosedWhileIdle(const pqxx::connection& connection);
+
 // `uri` with any password replaced by "***" (postgres://user:secret@host →
 // postgres://user:***@host; password=secret in a key=value string likewise).
 std::string WithoutPassword(std::string_view uri);

@@ -44,6 +44,9 @@ class AdvisoryLease final : public WriterLease {
   // Takes the lock when free, or checks that the session holding it is alive.
   void Try() {
     try {
+      if (connection_ && ClosedWhileIdle(*connection_)) {
+        throw pqxx::broken_connection("the server closed the lease's connection");
+      }
       if (!connection_) connection_ = std::make_unique<pqxx::connection>(uri_);
       pqxx::nontransaction tx{*connection_};
       if (held_) {
