@@ -91,6 +91,7 @@ std::map<uint32_t, double> Candidates(const SnappedPoint& dest, double max_walk_
 
 std::vector<uint32_t> Places(const std::map<uint32_t, double>& candidates) {
   std::vector<uint32_t> out;
+  out.reserve(candidates.size());
   for (const auto& [place, walk_m] : candidates) out.push_back(place);
   return out;
 }
