@@ -39,8 +39,9 @@ struct Grid {
 
   int blocks() const { return half_steps / 2; }
   // Node ids keep the demo's 1,000 per row while rows fit in it.
-  int64_t NodeId(int I, int J) const {
-    return 1'000'000 + int64_t{J} * std::max(1000, half_steps + 1) + I;
+  // Of the node at half-step column `hi` and row `hj`.
+  int64_t NodeId(int hi, int hj) const {
+    return 1'000'000 + int64_t{hj} * std::max(1000, half_steps + 1) + hi;
   }
   // The way of the block face of street `index` that starts at half-step `k` (even).
   int64_t SegmentWay(bool row, int index, int k) const {
@@ -420,9 +421,9 @@ void AddTurnRestrictions(const Grid& grid, osm::OsmWriteData& osm) {
 // and the turn restrictions.
 void AddStreets(const Grid& grid, osm::OsmWriteData& osm) {
   osm.nodes.reserve(grid.RoadNodes());
-  for (int J = 0; J <= grid.half_steps; ++J) {
-    for (int I = 0; I <= grid.half_steps; ++I) {
-      if (I % 2 == 0 || J % 2 == 0) osm.nodes.push_back({grid.NodeId(I, J), At(I, J), {}});
+  for (int hj = 0; hj <= grid.half_steps; ++hj) {
+    for (int hi = 0; hi <= grid.half_steps; ++hi) {
+      if (hi % 2 == 0 || hj % 2 == 0) osm.nodes.push_back({grid.NodeId(hi, hj), At(hi, hj), {}});
     }
   }
   osm.ways.reserve(grid.EndOfStreetWays() - kFirstStreetWay);

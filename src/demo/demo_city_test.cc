@@ -248,7 +248,7 @@ DemoCitySize Sized(int facilities, int road_nodes) {
   return size;
 }
 
-const DemoCitySize kSmall = Sized(120, 6'000);
+const DemoCitySize small_city = Sized(120, 6'000);  // fast to generate and import
 
 TEST(GeneratedCity, HasTheRoadNodesAskedForWithinFivePercent) {
   for (int road_nodes : {1'000, 6'000, 20'000}) {
@@ -262,7 +262,7 @@ TEST(GeneratedCity, HasTheRoadNodesAskedForWithinFivePercent) {
 }
 
 TEST(GeneratedCity, HasExactlyTheFacilitiesBaysChargersAndSignsAskedFor) {
-  const DemoCity city = GenerateDemoCity(1, kSmall);
+  const DemoCity city = GenerateDemoCity(1, small_city);
   EXPECT_EQ(CarParkWays(city).size() + Zones(city), 120u);
   // In the demo's proportions by default: 10 zones of 30 bays, 69 chargers, 12 signs per 36.
   EXPECT_EQ(Zones(city), 33u);
@@ -275,7 +275,7 @@ TEST(GeneratedCity, HasExactlyTheFacilitiesBaysChargersAndSignsAskedFor) {
   EXPECT_EQ(levels[model::SignLevel::kRoute], 17);
   EXPECT_EQ(levels[model::SignLevel::kEntrance], 13);
 
-  DemoCitySize given = kSmall;
+  DemoCitySize given = small_city;
   given.bays = 1'001;
   given.chargers = 7;
   given.signs = 5;
@@ -286,7 +286,7 @@ TEST(GeneratedCity, HasExactlyTheFacilitiesBaysChargersAndSignsAskedFor) {
 }
 
 TEST(GeneratedCity, SpreadsItsCarParksOverTheWholeGrid) {
-  const DemoCity city = GenerateDemoCity(1, kSmall);
+  const DemoCity city = GenerateDemoCity(1, small_city);
   const BoundingBox box = city.survey.city->bbox;
   const double mid_lat = (box.min_lat + box.max_lat) / 2, mid_lon = (box.min_lon + box.max_lon) / 2;
   std::map<std::pair<bool, bool>, int> quadrants;
@@ -300,32 +300,32 @@ TEST(GeneratedCity, SpreadsItsCarParksOverTheWholeGrid) {
 }
 
 TEST(GeneratedCity, IsTheSameForTheSameSeedAndSize) {
-  const auto a = CityDigests(3, kSmall);
-  EXPECT_EQ(a, CityDigests(3, kSmall));
-  EXPECT_NE(a.at("survey records"), CityDigests(4, kSmall).at("survey records"));
+  const auto a = CityDigests(3, small_city);
+  EXPECT_EQ(a, CityDigests(3, small_city));
+  EXPECT_NE(a.at("survey records"), CityDigests(4, small_city).at("survey records"));
   EXPECT_TRUE(a.contains("gencity.osm.pbf")) << testing::DigestTable(a);
 }
 
 TEST(GeneratedCity, SizesOutOfBoundsAreRefusedNamingTheField) {
   EXPECT_TRUE(ValidateDemoCitySize({}).ok());
-  EXPECT_TRUE(ValidateDemoCitySize(kSmall).ok());
+  EXPECT_TRUE(ValidateDemoCitySize(small_city).ok());
   EXPECT_TRUE(ValidateDemoCitySize(Sized(10'000, 1'000'000)).ok());
   EXPECT_EQ(ValidateDemoCitySize(Sized(5, 6'000)).field(), "facilities");
   EXPECT_EQ(ValidateDemoCitySize(Sized(100, 50)).field(), "road_nodes");
   const Status cramped = ValidateDemoCitySize(Sized(10'000, 10'000));
   EXPECT_EQ(cramped.field(), "road_nodes");
   EXPECT_NE(cramped.message().find("at least"), std::string::npos) << cramped.message();
-  DemoCitySize too_many_bays = kSmall;
+  DemoCitySize too_many_bays = small_city;
   too_many_bays.bays = 1'000'000;
   EXPECT_EQ(ValidateDemoCitySize(too_many_bays).field(), "bays");
-  DemoCitySize negative = kSmall;
+  DemoCitySize negative = small_city;
   negative.signs = -1;
   EXPECT_EQ(ValidateDemoCitySize(negative).field(), "signs");
 }
 
 // A generated city goes in like any city: import-osm, then import-registry; nothing refused.
 TEST(GeneratedCity, ImportsCleanlyThroughTheRealPipeline) {
-  const DemoCity city = GenerateDemoCity(5, kSmall);
+  const DemoCity city = GenerateDemoCity(5, small_city);
   for (const auto& p : model::ValidateRegistry(city.survey, {})) {
     ADD_FAILURE() << p.entry_kind << "[" << p.index << "] " << p.status.ToString();
   }

@@ -16,7 +16,7 @@
 namespace pg::ingest {
 namespace {
 
-const Timestamp kStart = *ParseRfc3339("2026-11-28T08:00:00+08:00");
+const Timestamp test_start = *ParseRfc3339("2026-11-28T08:00:00+08:00");
 
 // The stream every node of a city shares: messages in order, ids stored once.
 struct SharedLog {
@@ -120,7 +120,7 @@ std::shared_ptr<const registry::Registry> MakeRegistry() {
 // A node: its live state and its pipeline over its own connection to the shared log.
 struct Node {
   Node(SharedLog& log, const std::string& checkpoint)
-      : clock(kStart), state(MakeRegistry(), {}, &clock) {
+      : clock(test_start), state(MakeRegistry(), {}, &clock) {
     auto b = std::make_unique<MemoryBus>(log);
     bus = b.get();
     BusPipelineOptions options{.checkpoint_path = checkpoint,
@@ -139,7 +139,7 @@ struct Node {
     o.type = model::ObservationType::kFacilityCount;
     o.source = model::SourceId("gate");
     o.target = fmt::format("F{}", facility);
-    o.time = kStart + std::chrono::seconds(seq);
+    o.time = test_start + std::chrono::seconds(seq);
     o.occupied = occupied;
     o.seq = seq;
     std::string payload;

@@ -63,13 +63,13 @@ void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection, bool d
 }
 
 std::string WithoutPassword(std::string_view uri) {
-  static const std::regex kUserInfo(R"(((?:postgres|postgresql)://[^:/@?]*):[^@/?]*@)");
-  static const std::regex kKeyValue(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))",
+  static const std::regex user_info(R"(((?:postgres|postgresql)://[^:/@?]*):[^@/?]*@)");
+  static const std::regex key_value(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))",
                                     std::regex::icase);
-  std::string shown = std::regex_replace(std::string(uri), kUserInfo, "$1:***@");
-  shown = std::regex_replace(shown, kKeyValue, "$1***");
-  static const std::regex kQueryPassword(R"(([?&]password=)[^&]*)", std::regex::icase);
-  return std::regex_replace(shown, kQueryPassword, "$1***");
+  std::string shown = std::regex_replace(std::string(uri), user_info, "$1:***@");
+  shown = std::regex_replace(shown, key_value, "$1***");
+  static const std::regex query_password(R"(([?&]password=)[^&]*)", std::regex::icase);
+  return std::regex_replace(shown, query_password, "$1***");
 }
 
 namespace {
