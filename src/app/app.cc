@@ -786,8 +786,19 @@ Status App::Start() {
   s.StartWriterDuties();
   if (!s.writer_duties_started) {
     PG_LOG_INFO("another node is the city's writer; this one takes over when it goes");
+    s.signs->RefuseChanges(
+        "this node is not the city's writer, whose sign worker alone shows sign changes: send "
+        "them to the node whose log says \"this node is the city's writer\"");
     s.writer_watch =
-        std::make_unique<PeriodicThread>(std::chrono::seconds(1), [&s] { s.StartWriterDuties(); });
+        std::make_unique<PeriodicThread>(std::chrono::seconds(1), [&s, tick = 0]() mutable {
+          s.StartWriterDuties();
+          // Until then, the signs as the writer last published them (read from the store).
+          if (!s.writer_duties_started && ++tick % 5 == 0) {
+            if (Status loaded = s.signs->Load(); !loaded.ok()) {
+              PG_LOG_WARNING("signs: {}", loaded.ToString());
+            }
+          }
+        });
   }
   if (s.demo_controllers) {
     s.demo_heartbeat_thread = std::make_unique<PeriodicThread>(

@@ -202,7 +202,18 @@ Status SignService::Load() {
 
 void SignService::AddPublisher(SignPublisher& publisher) { publishers_.push_back(&publisher); }
 
+void SignService::RefuseChanges(std::string why) {
+  std::lock_guard lock(refusal_mutex_);
+  refusal_ = std::move(why);
+}
+
+Status SignService::ChangesRefused() const {
+  std::lock_guard lock(refusal_mutex_);
+  return refusal_.empty() ? Status::Ok() : Unavailable(refusal_);
+}
+
 void SignService::Start() {
+  RefuseChanges("");
   {
     std::lock_guard lock(mutex_);
     republish_all_ = true;
@@ -383,6 +394,7 @@ void SignService::RepublishAll() {
 }
 
 Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest& request) {
+  PG_RETURN_IF_ERROR(ChangesRefused());
   Timestamp now = clock_.Now();
   if (request.reason.empty()) return InvalidArgument("an override needs a reason", "reason");
   PG_RETURN_IF_ERROR(CheckPlainText(request.reason, "reason", kMaxReasonChars));
@@ -451,6 +463,7 @@ Result<store::SignOverrideRecord> SignService::SetOverride(const OverrideRequest
 
 Result<int> SignService::ClearOverrides(const model::SignId& sign, std::optional<int> line,
                                         const std::string& by, const std::string& reason) {
+  PG_RETURN_IF_ERROR(ChangesRefused());
   PG_RETURN_IF_ERROR(CheckPlainText(reason, "reason", kMaxReasonChars));
   Timestamp now = clock_.Now();
   std::vector<int64_t> ids;
@@ -499,6 +512,7 @@ Result<int> SignService::ClearOverrides(const model::SignId& sign, std::optional
 }
 
 Status SignService::SetConfig(SignConfig config) {
+  PG_RETURN_IF_ERROR(ChangesRefused());
   std::shared_ptr<const registry::Registry> registry;
   {
     std::lock_guard lock(mutex_);

@@ -236,9 +236,15 @@ class SignService {
   // Sends every sign's current content again, same seq (after a transport reconnect).
   void RepublishAll();
 
+  // On a node of a city that is not its writer (store::WriterLease): the worker does not run
+  // there, so overrides and rules changed here would not show; they are refused with
+  // kUnavailable and `why` until Start(). Thread-safe.
+  void RefuseChanges(std::string why);
+
   // Sets an override; it shows at the next round (at once with the worker running).
   // Errors: kNotFound (sign), kInvalidArgument naming "line", "text.zh", "text.en", "reason" or
-  // "expires" (the bounds of OverrideRequest included); store errors.
+  // "expires" (the bounds of OverrideRequest included); kUnavailable after RefuseChanges; store
+  // errors.
   Result<store::SignOverrideRecord> SetOverride(const OverrideRequest& request);
   // Ends the overrides of a sign (of one line when `line` is set, else all of them). Returns how
   // many ended. Errors: kInvalidArgument naming "reason" (plain text of at most
@@ -268,6 +274,7 @@ class SignService {
   void Step(bool all = true);
 
  private:
+  Status ChangesRefused() const;  // kUnavailable while RefuseChanges holds
   struct ObservationCause {
     uint64_t version = 0;  // the event id
     std::string facility;
@@ -376,6 +383,8 @@ class SignService {
   SignServiceStats stats_;                                              // guarded
 
   std::mutex worker_mutex_;
+  mutable std::mutex refusal_mutex_;
+  std::string refusal_;  // guarded by refusal_mutex_: why changes are refused ("" when taken)
   std::condition_variable worker_cv_;
   bool wake_ = false;  // guarded by worker_mutex_
   bool stop_ = false;  // guarded by worker_mutex_

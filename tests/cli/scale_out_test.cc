@@ -246,6 +246,30 @@ TEST_F(ScaleOut, ABusServerThatLosesItsDiskLosesNothingAcknowledged) {
   EXPECT_EQ(LiveOccupied(fresh.port), LiveOccupied(one.port));
 }
 
+// Sign changes go to the writer, whose sign worker alone shows them: another node refuses them
+// (503, saying where to send them) rather than store what would not show.
+TEST_F(ScaleOut, SignChangesAreTakenByTheWriterAndRefusedElsewhere) {
+  auto key = Parkguide("node1", {"key", "add", "--name", "centre", "--role", "traffic_centre"});
+  ASSERT_EQ(key.exit_code, 0) << key.output;
+  const std::string centre = testing::LastLine(key.output);
+  Server one = Node("node1", "node1.log");
+  ASSERT_TRUE(one.program->WaitForLog("this node is the city's writer", std::chrono::seconds(5)));
+  Server two = Node("node2", "node2.log");
+  ASSERT_TRUE(one.port && two.port);
+  auto blank = [&](uint16_t port) {
+    return api::http::HttpRequest("POST", "127.0.0.1", port, "/api/v1/signs/GS1/override",
+                                  R"({"blank": true, "minutes": 5, "reason": "drill"})",
+                                  {{"Authorization", "Bearer " + centre}});
+  };
+  auto refused = blank(two.port);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_NE(refused->body.find("not the city's writer"), std::string::npos) << refused->body;
+  auto taken = blank(one.port);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_LT(taken->status, 300) << taken->body;
+}
+
 // haproxy in front of two nodes: reads go on while one is killed.
 TEST_F(ScaleOut, ReadsThroughALoadBalancerGoOnWhenANodeIsKilled) {
   if (!std::filesystem::exists("/usr/sbin/haproxy")) GTEST_SKIP() << "haproxy is not installed";
