@@ -782,7 +782,20 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
 Status App::Start() {
   Impl& s = *impl_;
   // The signs first, so that the API serves their content from the first request.
-  if (!s.config.bus_servers.empty()) s.writer_lease = s.store->AcquireWriterLease();
+  if (!s.config.bus_servers.empty() || !s.config.store_uri.empty()) {
+    s.writer_lease = s.store->AcquireWriterLease();
+  }
+  // A node killed a moment ago may still hold it: the server notices its session ended soon.
+  for (int i = 0; i < 25 && s.config.bus_servers.empty() && !s.IsWriter(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (s.config.bus_servers.empty() && !s.IsWriter()) {
+    // Without a bus the nodes would not share their live state, and both would publish the
+    // signs and write their history: one node per city, as with a SQLite file.
+    return FailedPrecondition(
+        "another node serves this city from the same store without a bus (it holds the city's "
+        "writer lease): stop it, or give every node --bus to share the city (docs/operations.md)");
+  }
   s.StartWriterDuties();
   if (!s.writer_duties_started) {
     PG_LOG_INFO("another node is the city's writer; this one takes over when it goes");

@@ -97,6 +97,25 @@ TEST_F(PostgresCity, IsImportedKeyedServedAndKeepsWhatWasAcknowledgedAcrossAKill
   EXPECT_EQ(again.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
 }
 
+// Two nodes on one store and no bus would hold two live states and both publish the signs: the
+// second is refused, saying why.
+TEST_F(PostgresCity, ASecondNodeWithoutABusIsRefused) {
+  auto import = Parkguide({"import-registry", testing::WriteFixtureSurvey(dir_, "city.geojson")},
+                          "import.log");
+  ASSERT_EQ(import.exit_code, 0) << import.output;
+  Server first = Serve("serve1.log");
+  ASSERT_NE(first.port, 0);
+  std::filesystem::create_directories(dir_.File("node2"));
+  auto second = RunProgram({ParkguideBinary(), "serve", "--db", dir_.File("node2/city.db"),
+                            "--store", store_, "--port", "0"},
+                           dir_.File("serve2.log"));
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_NE(second.output.find("another node serves this city from the same store without a bus"),
+            std::string::npos)
+      << second.output;
+  EXPECT_EQ(first.program->SignalAndWait(SIGTERM, std::chrono::seconds(15)), 0);
+}
+
 TEST_F(PostgresCity, AStoreUriThatIsNoPostgresUriIsAUsageError) {
   auto r = RunProgram({ParkguideBinary(), "serve", "--db", db_, "--store", "mysql://x/y"},
                       dir_.File("bad.log"));
