@@ -1044,7 +1044,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   WebSocketSession ws_session_;
   beast::flat_buffer ws_in_;
   std::deque<std::string> ws_out_;
-  size_t ws_out_bytes_ = 0;  // of ws_out_
+  size_t ws_out_bytes_ = 0;   // of ws_out_
   bool ws_accepted_ = false;  // the handshake is done
   bool ws_writing_ = false;
   std::optional<websocket::close_reason> ws_close_;
