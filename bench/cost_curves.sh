@@ -13,6 +13,9 @@
 # The default stops at 10⁵ road nodes: on a generated grid the car graph's contraction takes
 # minutes at 10⁵ and would take most of an hour at 10⁶ on this machine (docs/benchmarks.md, "Cost
 # curves"); give "10000:1000000" to run it.
+# STREETS=compounds generates the streets between the arterials as gated compounds (封闭小区;
+# `generate-city --streets`), SHAPE_POINTS=N bends every half block face with N shape points
+# (`--shape-points`); either writes its own CSV, table and plot (cost-curves-compounds-shape1.*).
 # Environment: B (build directory, default build/bench; SKIP_BUILD=1 uses it as it is),
 # OUT (results, default docs/cost-curves), PLOT (default docs/img/cost-curves.svg),
 # RATE (guidance requests/s, default 200), SECONDS_PER_RUN (default 10), KEEP=1 keeps the work
@@ -22,7 +25,10 @@ cd "$(dirname "$0")/.."
 SIZES=${1:-"100:10000 1000:10000 300:30000 3000:15000 10000:50000 1000:100000"}
 B=${B:-build/bench}
 OUT=${OUT:-docs/cost-curves}
-PLOT=${PLOT:-docs/img/cost-curves.svg}
+STREETS=${STREETS:-grid}
+SHAPE_POINTS=${SHAPE_POINTS:-0}
+suffix=$([ "$STREETS" = grid ] || echo "-$STREETS")$([ "$SHAPE_POINTS" = 0 ] || echo "-shape$SHAPE_POINTS")
+PLOT=${PLOT:-docs/img/cost-curves$suffix.svg}
 RATE=${RATE:-200}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 if [ -z "${SKIP_BUILD:-}" ]; then
@@ -65,7 +71,7 @@ status_mb() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/stat
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 mkdir -p "$OUT" "$(dirname "$PLOT")"
-csv=$OUT/cost-curves.csv
+csv=$OUT/cost-curves$suffix.csv
 echo "facilities,road_nodes,graph_nodes,bays,chargers,signs,generate_s,generate_mb,import_osm_s,import_osm_mb,graph_build_s,car_search_nodes,car_contraction_s,graph_mb,import_registry_s,import_registry_mb,startup_s,rss_ready_mb,guidance_rate,guidance_p50_ms,guidance_p99_ms,guidance_cpu_us,guidance_per_s_2cores,rss_after_guidance_mb,hwm_mb,ingest_obs_per_s,ingest_p99_ms,report_s,report_mb,load_avg" >"$csv"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
@@ -74,9 +80,9 @@ for size in $SIZES; do
   road_nodes=${size##*:}
   dir=$work/$facilities-$road_nodes
   mkdir -p "$dir"
-  echo "== $facilities facilities, $road_nodes road nodes (load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "== $facilities facilities, $road_nodes road nodes, $STREETS, $SHAPE_POINTS shape points (load $(cut -d' ' -f1 /proc/loadavg))"
   read -r gen_s gen_mb < <(measure "$dir/generate.log" "$PG" generate-city --facilities "$facilities" \
-    --road-nodes "$road_nodes" --out "$dir/city")
+    --road-nodes "$road_nodes" --streets "$STREETS" --shape-points "$SHAPE_POINTS" --out "$dir/city")
   head -1 "$dir/generate.log"
   counts=$(sed -nE 's/.*: ([0-9]+) road nodes, .* ([0-9]+) bays, ([0-9]+) chargers, ([0-9]+) signs.*/\1 \2 \3 \4/p' "$dir/generate.log")
   read -r grid_nodes bays chargers signs <<<"$counts"
@@ -136,8 +142,8 @@ for size in $SIZES; do
   [ -n "${KEEP:-}" ] || rm -rf "$dir"
 done
 
-python3 bench/cost_curves_table.py "$csv" >"$OUT/cost-curves.md"
-cat "$OUT/cost-curves.md"
+python3 bench/cost_curves_table.py "$csv" >"$OUT/cost-curves$suffix.md"
+cat "$OUT/cost-curves$suffix.md"
 if command -v gnuplot >/dev/null; then
   gnuplot -e "csv='$csv'; out='$PLOT'" bench/cost_curves.gp && echo "plot: $PLOT"
 fi

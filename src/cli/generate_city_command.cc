@@ -1,13 +1,16 @@
 // parkguide generate-city --facilities N --road-nodes M --out DIR [--seed S] [--bays N]
-//                         [--chargers N] [--signs N]
+//                         [--chargers N] [--signs N] [--streets grid|compounds]
+//                         [--shape-points N]
 //
 // Writes a generated city of the size asked for (demo/demo_city.h: the demo's street pattern on a
-// larger grid, car parks and zones spread over it) as an OSM file and survey CSVs, for benchmarks
-// of how costs grow with a city. It goes in like any city: import-osm, then import-registry.
+// larger grid, or the same streets walled into compounds; car parks and zones spread over it) as an
+// OSM file and survey CSVs, for benchmarks of how costs grow with a city. It goes in like any city:
+// import-osm, then import-registry.
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "cli/commands.h"
 #include "demo/demo_city.h"
@@ -73,6 +76,20 @@ void AddGenerateCityCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--bays", options->size.bays, "On-street bays (default: 300 per 36 facilities)");
   cmd->add_option("--chargers", options->size.chargers, "Chargers (default: 69 per 36 facilities)");
   cmd->add_option("--signs", options->size.signs, "Guidance signs (default: 1 per 3 facilities)");
+  cmd->add_option("--streets", options->size.streets,
+                  "grid: every street a through street, as in the demo (default); compounds: the "
+                  "streets between the arterials lead into gated compounds (封闭小区), reached "
+                  "only through their gates, as in most Chinese cities")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, demo::StreetPattern>{
+              {"grid", demo::StreetPattern::kGrid}, {"compounds", demo::StreetPattern::kCompounds}},
+          CLI::ignore_case));
+  cmd->add_option(
+      "--shape-points", options->size.shape_points,
+      fmt::format("Nodes that only shape a street, on each half of a block face, counted "
+                  "in --road-nodes (0 to {}, default 0; 1 gives the 4 to 7 road nodes per "
+                  "junction real extracts have)",
+                  demo::kMaxShapePoints));
   cmd->callback([options, exit_code] {
     if (Status valid = demo::ValidateDemoCitySize(options->size); !valid.ok()) {
       throw CLI::ValidationError(OptionOf(valid.field()), valid.message());

@@ -32,10 +32,19 @@ LatLon At(double I, double J) {
 // The first street way; streets take one way per block face, rows first, then columns.
 constexpr int64_t kFirstStreetWay = 100;
 
+// Nodes that only shape a street (DemoCitySize::shape_points) are numbered from here, past every
+// other node.
+constexpr int64_t kFirstShapeNode = 10'000'000'000;
+
+// Arterials: every fourth street (the primary roads), 800 m apart.
+bool IsArterial(int index) { return index % 4 == 0; }
+
 // A square street grid of `half_steps` (even) half-steps a side: nodes where I or J is even,
 // streets 0 … blocks() each way, blocks() × blocks() blocks.
 struct Grid {
   int half_steps = kDemoHalfSteps;
+  StreetPattern streets = StreetPattern::kGrid;
+  int shape_points = 0;  // on each half of a block face
 
   int blocks() const { return half_steps / 2; }
   // Node ids keep the demo's 1,000 per row while rows fit in it.
@@ -50,9 +59,42 @@ struct Grid {
     return kFirstStreetWay + before + index * per_street + k / 2;
   }
   int64_t EndOfStreetWays() const { return SegmentWay(false, blocks() + 1, 0); }
+  // Shape point `m` (0-based) of the half face of street `index` from half-step `h`.
+  int64_t ShapeNodeId(bool row, int index, int h, int m) const {
+    const int64_t face = SegmentWay(row, index, h - h % 2) - kFirstStreetWay;
+    return kFirstShapeNode + (face * 2 + h % 2) * shape_points + m;
+  }
+  // Which half-steps of the block face of street `index` from half-step `k` (even) carry the
+  // road: the whole face, or in a compound city, for a face that would join an arterial at a
+  // compound's wall, only the half away from it (a dead end; its middle node, where a car park's
+  // service road may join, stays on the road), unless it is a gate: the west or south end of a
+  // compound's middle street (index % 4 == 2). The city's edge has no walls: the street along it
+  // is whole, and streets run into it.
+  std::pair<int, int> FaceSpan(int index, int k) const {
+    if (streets == StreetPattern::kGrid || IsArterial(index) || index == blocks()) {
+      return {k, k + 2};
+    }
+    if (IsArterial(k / 2) && index % 4 != 2) return {k + 1, k + 2};
+    if (IsArterial(k / 2 + 1)) return {k, k + 1};
+    return {k, k + 2};
+  }
+  // Whether the pedestrian street may run along street `index`: in a compound city, not along
+  // the edge, which is the only way by car to the compounds' streets that end on it.
+  bool MayBePedestrian(int index) const {
+    return streets == StreetPattern::kGrid || index != blocks();
+  }
   int64_t RoadNodes() const {
     const int64_t n = half_steps + 1, h = half_steps / 2;
-    return n * n - h * h;
+    int64_t nodes = n * n - h * h;
+    if (shape_points == 0) return nodes;
+    int64_t halves = 0;  // of the rows; the columns have as many
+    for (int index = 0; index <= blocks(); ++index) {
+      for (int k = 0; k < half_steps; k += 2) {
+        const auto [from, to] = FaceSpan(index, k);
+        halves += to - from;
+      }
+    }
+    return nodes + 2 * halves * shape_points;
   }
 };
 
@@ -137,7 +179,7 @@ bool OnPedestrianStreet(int row, double half_step) {
 }
 
 std::string StreetClass(int index) {
-  if (index % 4 == 0) return "primary";
+  if (IsArterial(index)) return "primary";
   if (index % 2 == 0) return "secondary";
   return "residential";
 }
@@ -369,8 +411,8 @@ model::City CityRecord(const Grid& grid, const DistrictMap& districts) {
 
 // The tags of one block face of street `index`: its class, name and speed, one-way in the old
 // town's odd streets, and the pedestrian street's own.
-osm::TagList StreetTags(bool row, int index, int half_step, bool one_way) {
-  if (row && OnPedestrianStreet(index, half_step)) {
+osm::TagList StreetTags(bool row, int index, bool pedestrian, bool one_way) {
+  if (pedestrian) {
     return {{"highway", "pedestrian"}, {"name", "文峰步行街"}, {"name:en", "Wenfeng Walk"}};
   }
   model::LocalizedName name = StreetNameOf(row, index);
@@ -384,17 +426,36 @@ osm::TagList StreetTags(bool row, int index, int half_step, bool one_way) {
   return tags;
 }
 
+// Adds the shape points of the half face of street `index` from half-step `h` to the map and to
+// `way`: evenly along it, each 4 m to one side or the other, as a street bends a little.
+void AddShapePoints(const Grid& grid, bool row, int index, int h, std::vector<int64_t>& way,
+                    osm::OsmWriteData& osm) {
+  for (int m = 0; m < grid.shape_points; ++m) {
+    const double along = h + (m + 1.0) / (grid.shape_points + 1);
+    const double across = 2 * index + (m % 2 == 0 ? 0.04 : -0.04);
+    const int64_t id = grid.ShapeNodeId(row, index, h, m);
+    osm.nodes.push_back({id, row ? At(along, across) : At(across, along), {}});
+    way.push_back(id);
+  }
+}
+
 // Adds street `index` (a row or a column) as a way per block face, as OSM ways usually are split
 // at every crossing (ids Grid::SegmentWay).
 void AddStreet(const Grid& grid, bool row, int index, osm::OsmWriteData& osm) {
-  // The old town's odd streets are one-way, alternating direction.
+  // The old town's odd streets are one-way, alternating direction (not in compounds, whose dead
+  // ends a one-way street would make a trap).
   const int in_pattern = index % kPatternStreets;
-  const bool one_way = StreetClass(index) == "residential" && in_pattern >= 7 && in_pattern <= 13;
+  const bool one_way = grid.streets == StreetPattern::kGrid &&
+                       StreetClass(index) == "residential" && in_pattern >= 7 && in_pattern <= 13;
   const bool reverse = one_way && (index / 2) % 2 == 0;
   for (int k = 0; k < grid.half_steps; k += 2) {
-    osm::OsmWriteWay way{grid.SegmentWay(row, index, k), {}, StreetTags(row, index, k, one_way)};
-    for (int h = k; h <= k + 2; ++h) {
+    const bool pedestrian = row && grid.MayBePedestrian(index) && OnPedestrianStreet(index, k);
+    osm::OsmWriteWay way{
+        grid.SegmentWay(row, index, k), {}, StreetTags(row, index, pedestrian, one_way)};
+    const auto [from, to] = grid.FaceSpan(index, k);
+    for (int h = from; h <= to; ++h) {
       way.node_ids.push_back(row ? grid.NodeId(h, 2 * index) : grid.NodeId(2 * index, h));
+      if (h < to) AddShapePoints(grid, row, index, h, way.node_ids, osm);
     }
     if (reverse) std::reverse(way.node_ids.begin(), way.node_ids.end());
     osm.ways.push_back(std::move(way));
@@ -825,15 +886,25 @@ SizedCounts CountsFor(const DemoCitySize& size) {
   return n;
 }
 
-// The even half-steps whose grid has the node count nearest `road_nodes` (about 0.75 H²).
-int HalfStepsFor(int road_nodes) {
-  const int guess = 2 * static_cast<int>(std::lround(std::sqrt(road_nodes / 0.75) / 2));
-  int best = std::max(2, guess - 2);
-  for (int h = best; h <= guess + 2; h += 2) {
-    if (std::abs(Grid{h}.RoadNodes() - road_nodes) < std::abs(Grid{best}.RoadNodes() - road_nodes))
-      best = h;
+// The grid of `size`'s pattern and shape points with `half_steps`.
+Grid GridOf(const DemoCitySize& size, int half_steps) {
+  return {half_steps, size.streets, size.shape_points};
+}
+
+// The even half-steps whose grid has the road node count nearest `size.road_nodes` (the count
+// grows with the half-steps).
+int HalfStepsFor(const DemoCitySize& size) {
+  int lo = 2, hi = 2;  // RoadNodes(lo) < road_nodes ≤ RoadNodes(hi), or hi == 2
+  while (GridOf(size, hi).RoadNodes() < size.road_nodes) {
+    lo = hi;
+    hi *= 2;
   }
-  return best;
+  while (hi - lo > 2) {
+    const int mid = (lo + hi) / 4 * 2;
+    (GridOf(size, mid).RoadNodes() < size.road_nodes ? lo : hi) = mid;
+  }
+  const auto off = [&](int h) { return std::abs(GridOf(size, h).RoadNodes() - size.road_nodes); };
+  return off(lo) < off(hi) ? lo : hi;
 }
 
 // Car parks take a block each, in at most half the blocks, so that they spread over the city.
@@ -1030,7 +1101,7 @@ model::City SizedCityRecord(const Grid& grid, const DistrictMap& districts, int 
 
 DemoCity GenerateSizedCity(uint64_t seed, const DemoCitySize& size) {
   const SizedCounts n = CountsFor(size);
-  const Grid grid{HalfStepsFor(size.road_nodes)};
+  const Grid grid = GridOf(size, HalfStepsFor(size));
   const DistrictMap districts{RegionsFor(size.facilities), grid.blocks()};
   DemoCity city;
   Rng rng(seed);
@@ -1065,11 +1136,16 @@ Status ValidateDemoCitySize(const DemoCitySize& size) {
   }
   const SizedCounts n = CountsFor(size);
   const int needed = MinHalfStepsFor(n.car_parks);
-  if (HalfStepsFor(size.road_nodes) < needed) {
+  if (size.shape_points < 0 || size.shape_points > kMaxShapePoints) {
+    return InvalidArgument(fmt::format("{} shape points: 0 to {} on each half of a block face",
+                                       size.shape_points, kMaxShapePoints),
+                           "shape_points");
+  }
+  if (HalfStepsFor(size) < needed) {
     return InvalidArgument(
         fmt::format("{} facilities need a road network of at least {} nodes (their {} car parks "
                     "take a block each, in at most half the blocks)",
-                    size.facilities, Grid{needed}.RoadNodes(), n.car_parks),
+                    size.facilities, GridOf(size, needed).RoadNodes(), n.car_parks),
         "road_nodes");
   }
   constexpr int kMaxBaysPerZone = 200;  // bays 1 m apart along a 200 m block face
@@ -1095,7 +1171,7 @@ Status ValidateDemoCitySize(const DemoCitySize& size) {
 
 int RoadNodeCount(const DemoCitySize& size) {
   if (size == DemoCitySize{}) return static_cast<int>(Grid{}.RoadNodes());
-  return static_cast<int>(Grid{HalfStepsFor(size.road_nodes)}.RoadNodes());
+  return static_cast<int>(GridOf(size, HalfStepsFor(size)).RoadNodes());
 }
 
 DemoCity GenerateDemoCity(uint64_t seed, const DemoCitySize& size) {

@@ -42,6 +42,13 @@ struct DemoCity {
   std::map<std::string, ingest::simulator::LandUse> land_use;  // demand profile per facility
 };
 
+// How a generated city's streets connect. kGrid: the demo's own pattern, every street a through
+// street. kCompounds: the same streets, but those inside each superblock of arterials (every
+// fourth street, 800 m apart) lead into a gated compound (封闭小区), as in most Chinese cities: a
+// compound's streets reach the arterials only through its two gates (the middle street's west
+// and south ends); every other street ends short of the arterial, half a block before it.
+enum class StreetPattern { kGrid, kCompounds };
+
 // The size of a generated city. The default is the demo city itself, byte for byte.
 struct DemoCitySize {
   // Facilities the imported city has: car parks (on the map; most also in the survey) and
@@ -54,6 +61,11 @@ struct DemoCitySize {
   std::optional<int> bays;
   std::optional<int> chargers;
   std::optional<int> signs;
+  StreetPattern streets = StreetPattern::kGrid;
+  // Nodes that only shape a street, on each half of a block face (counted in road_nodes). Real
+  // extracts have 4 to 7 road nodes per junction or dead end (the three in ../shared/data: 4.3,
+  // 5.5, 7.0); the grid without them has 3, compounds 1.8; with one, 7 and about 4.
+  int shape_points = 0;
   friend bool operator==(const DemoCitySize&, const DemoCitySize&) = default;
 };
 
@@ -62,10 +74,11 @@ inline constexpr int kMinGeneratedFacilities = 10;
 inline constexpr int kMaxGeneratedFacilities = 20'000;
 inline constexpr int kMinGeneratedRoadNodes = 1'000;
 inline constexpr int kMaxGeneratedRoadNodes = 2'000'000;
+inline constexpr int kMaxShapePoints = 8;
 
 // OK, or kInvalidArgument naming the field at fault ("facilities", "road_nodes", "bays",
-// "chargers", "signs"): out of bounds, or more facilities than the grid has room for (the message
-// says how many road nodes they need).
+// "chargers", "signs", "shape_points"): out of bounds, or more facilities than the grid has room
+// for (the message says how many road nodes they need).
 Status ValidateDemoCitySize(const DemoCitySize& size);
 
 // The street-grid nodes of the city GenerateDemoCity makes for `size`.

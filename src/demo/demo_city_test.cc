@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "graph/entrance_snaps.h"
 #include "graph/graph_file.h"
 #include "graph/graph_settings.h"
+#include "graph_build/road_import.h"
 #include "model/model_json.h"
 #include "model/validation.h"
 #include "registry/from_osm.h"
@@ -27,19 +29,21 @@
 namespace pg::demo {
 namespace {
 
-// The demo's roads as the server maps them: every car park reaches every other by car, and the
-// crossing with the no-left-turn restriction is driven round, not through.
-void ExpectDemoRoutes(const std::string& db, store::Store& store) {
+// The road graph the server maps for the city in `db`.
+std::shared_ptr<const routing::RoadNetwork> OpenRoads(const std::string& db, store::Store& store) {
   auto fingerprint = graph::RecordedGraphFingerprint(store);
-  ASSERT_TRUE(fingerprint.ok() && fingerprint->has_value());
+  EXPECT_TRUE(fingerprint.ok() && fingerprint->has_value());
+  if (!fingerprint.ok() || !fingerprint->has_value()) return nullptr;
   auto network = routing::RoadNetwork::Open(graph::GraphPathForDatabase(db),
                                             {.expected_fingerprint = **fingerprint});
-  ASSERT_TRUE(network.ok()) << network.status().ToString();
-  const routing::RoadNetwork& net = **network;
-  EXPECT_NE((*network)->file()->metadata_json().find("\"restrictions_applied\": 1"),
-            std::string::npos)
-      << (*network)->file()->metadata_json();
+  EXPECT_TRUE(network.ok()) << network.status().ToString();
+  if (!network.ok()) return nullptr;
+  return std::move(*network);
+}
 
+// Every car park's vehicle entrance (at least `at_least` of them) reaches every other by car.
+void ExpectEveryEntranceReachesEveryOther(const routing::RoadNetwork& net, store::Store& store,
+                                          size_t at_least) {
   auto stored = store.GetSetting(std::string(graph::kEntranceSnapsSetting));
   ASSERT_TRUE(stored.ok() && stored->has_value());
   auto snaps = graph::EntranceSnapTable::FromJson(**stored);
@@ -53,14 +57,28 @@ void ExpectDemoRoutes(const std::string& db, store::Store& store) {
     ASSERT_TRUE(p.ok());
     entrances.push_back(*p);
   }
-  ASSERT_GE(entrances.size(), 26u);
+  ASSERT_GE(entrances.size(), at_least);
   routing::RouteQuery query(net, routing::Mode::kCar);
   const routing::TargetSet targets(net, routing::Mode::kCar, entrances);
   std::vector<routing::RouteCost> costs;
+  int unreachable = 0;
   for (const auto& from : entrances) {
     query.OneToMany(from, targets, costs);
-    for (const auto& c : costs) EXPECT_TRUE(c.reachable());
+    for (const auto& c : costs) unreachable += !c.reachable();
   }
+  EXPECT_EQ(unreachable, 0) << "pairs of entrances with no way by car between them";
+}
+
+// The demo's roads as the server maps them: every car park reaches every other by car, and the
+// crossing with the no-left-turn restriction is driven round, not through.
+void ExpectDemoRoutes(const std::string& db, store::Store& store) {
+  const auto network = OpenRoads(db, store);
+  ASSERT_TRUE(network);
+  const routing::RoadNetwork& net = *network;
+  EXPECT_NE(net.file()->metadata_json().find("\"restrictions_applied\": 1"), std::string::npos)
+      << net.file()->metadata_json();
+  ExpectEveryEntranceReachesEveryOther(net, store, 26);
+  routing::RouteQuery query(net, routing::Mode::kCar);
 
   // 八一路 eastbound to 解放路 northbound: no left turn (relation 900). The nodes one block
   // short of the crossing on each street are 100 m from it.
@@ -248,6 +266,11 @@ DemoCitySize Sized(int facilities, int road_nodes) {
   return size;
 }
 
+bool HasTag(const osm::OsmWriteWay& w, const std::string& key, const std::string& value) {
+  return std::any_of(w.tags.begin(), w.tags.end(),
+                     [&](const auto& t) { return t.first == key && t.second == value; });
+}
+
 const DemoCitySize small_city = Sized(120, 6'000);  // fast to generate and import
 
 TEST(GeneratedCity, HasTheRoadNodesAskedForWithinFivePercent) {
@@ -259,6 +282,46 @@ TEST(GeneratedCity, HasTheRoadNodesAskedForWithinFivePercent) {
   }
   EXPECT_EQ(StreetNodes(GenerateDemoCity()), 1281u);
   EXPECT_EQ(RoadNodeCount({}), 1281);
+  // Shape points count as road nodes, in either pattern.
+  for (const StreetPattern streets : {StreetPattern::kGrid, StreetPattern::kCompounds}) {
+    DemoCitySize size = Sized(20, 30'000);
+    size.streets = streets;
+    size.shape_points = 2;
+    const auto nodes = static_cast<int>(StreetNodes(GenerateDemoCity(1, size)));
+    EXPECT_EQ(nodes, RoadNodeCount(size));
+    EXPECT_NEAR(nodes, 30'000, 0.05 * 30'000);
+  }
+}
+
+// Real extracts have 4 to 7 road nodes per junction or way end (counted the same way on the
+// three in ../shared/data: 4.3, 5.5, 7.0); one shape point on each half of a block face brings a
+// generated city near that range (without: 3 in a grid, 1.8 in compounds).
+TEST(GeneratedCity, OneShapePointGivesTheNodesPerJunctionOfRealExtracts) {
+  auto nodes_per_junction = [](const DemoCity& city) {
+    std::map<int64_t, int> ends_and_passes;  // 2 per way end, 1 per pass through
+    for (const auto& w : city.osm.ways) {
+      if (!HasTag(w, "highway", "primary") && !HasTag(w, "highway", "secondary") &&
+          !HasTag(w, "highway", "residential")) {
+        continue;
+      }
+      for (size_t k = 0; k < w.node_ids.size(); ++k) {
+        ends_and_passes[w.node_ids[k]] += k == 0 || k + 1 == w.node_ids.size() ? 2 : 1;
+      }
+    }
+    size_t topological = 0;  // junctions and way ends: all but the nodes one way passes through
+    for (const auto& [node, n] : ends_and_passes) topological += n != 1;
+    return static_cast<double>(ends_and_passes.size()) / static_cast<double>(topological);
+  };
+  for (const StreetPattern streets : {StreetPattern::kGrid, StreetPattern::kCompounds}) {
+    DemoCitySize size = Sized(20, 30'000);
+    size.streets = streets;
+    const double without = nodes_per_junction(GenerateDemoCity(1, size));
+    size.shape_points = 1;
+    const double with = nodes_per_junction(GenerateDemoCity(1, size));
+    EXPECT_LT(without, 3.5);
+    EXPECT_GE(with, 3.5);
+    EXPECT_LE(with, 7.5);
+  }
 }
 
 TEST(GeneratedCity, HasExactlyTheFacilitiesBaysChargersAndSignsAskedFor) {
@@ -321,6 +384,9 @@ TEST(GeneratedCity, SizesOutOfBoundsAreRefusedNamingTheField) {
   DemoCitySize negative = small_city;
   negative.signs = -1;
   EXPECT_EQ(ValidateDemoCitySize(negative).field(), "signs");
+  DemoCitySize bent = small_city;
+  bent.shape_points = kMaxShapePoints + 1;
+  EXPECT_EQ(ValidateDemoCitySize(bent).field(), "shape_points");
 }
 
 // A generated city goes in like any city: import-osm, then import-registry; nothing refused.
@@ -346,6 +412,96 @@ TEST(GeneratedCity, ImportsCleanlyThroughTheRealPipeline) {
   EXPECT_EQ(data.signs.size(), city.survey.signs.size());
   for (const auto& p : model::ValidateRegistry(data, {})) {
     ADD_FAILURE() << p.entry_kind << "[" << p.index << "] " << p.status.ToString();
+  }
+}
+
+// ---- Compounds (StreetPattern::kCompounds).
+
+DemoCitySize Compounds(int facilities, int road_nodes) {
+  DemoCitySize size = Sized(facilities, road_nodes);
+  size.streets = StreetPattern::kCompounds;
+  return size;
+}
+
+// The streets between the arterials, split where they meet none: for each piece, how many of its
+// nodes lie on an arterial (a primary road) — where a car can come in or out.
+std::vector<int> ArterialContactsOfEachPiece(const DemoCity& city) {
+  std::set<int64_t> on_arterial;
+  std::map<int64_t, std::vector<int64_t>> links;
+  for (const auto& w : city.osm.ways) {
+    if (HasTag(w, "highway", "primary")) on_arterial.insert(w.node_ids.begin(), w.node_ids.end());
+    if (!HasTag(w, "highway", "secondary") && !HasTag(w, "highway", "residential")) continue;
+    for (size_t k = 1; k < w.node_ids.size(); ++k) {
+      links[w.node_ids[k - 1]].push_back(w.node_ids[k]);
+      links[w.node_ids[k]].push_back(w.node_ids[k - 1]);
+    }
+  }
+  std::set<int64_t> seen;
+  std::vector<int> contacts;
+  for (const auto& [start, _] : links) {
+    if (!seen.insert(start).second) continue;
+    int contact = 0;
+    std::vector<int64_t> stack = {start};
+    while (!stack.empty()) {
+      const int64_t n = stack.back();
+      stack.pop_back();
+      contact += on_arterial.contains(n);
+      for (int64_t next : links[n]) {
+        if (seen.insert(next).second) stack.push_back(next);
+      }
+    }
+    contacts.push_back(contact);
+  }
+  return contacts;
+}
+
+TEST(GeneratedCity, CompoundsAreReachedOnlyThroughTheirGates) {
+  // 19,521 road nodes: 81 streets each way (80 blocks), an arterial every fourth: 20 × 20
+  // superblocks, each one compound.
+  const DemoCity compounds = GenerateDemoCity(1, Compounds(60, 19'521));
+  const std::vector<int> gates = ArterialContactsOfEachPiece(compounds);
+  EXPECT_EQ(gates.size(), 20u * 20u);
+  for (int g : gates) {
+    EXPECT_GE(g, 1) << "a compound no car can enter";
+    EXPECT_LE(g, 2) << "a compound with more than its two gates";
+  }
+  // Whatever the grid's size, every compound can be driven into, the city's edge included: a
+  // strip of compounds one to three blocks deep along it, the pedestrian street (row 9 of every
+  // 20) beside or on it.
+  for (int blocks : {29, 30, 31, 81, 82, 83, 84}) {
+    const int road_nodes = (2 * blocks + 1) * (2 * blocks + 1) - blocks * blocks;
+    for (int g : ArterialContactsOfEachPiece(GenerateDemoCity(1, Compounds(60, road_nodes)))) {
+      EXPECT_GE(g, 1) << blocks << " blocks a side: a compound no car can enter";
+    }
+  }
+  // The same streets as a grid: one piece, joining the arterials at every crossing.
+  const std::vector<int> grid = ArterialContactsOfEachPiece(GenerateDemoCity(1, Sized(60, 19'521)));
+  ASSERT_EQ(grid.size(), 1u);
+  EXPECT_GT(grid[0], 1'000);
+  // The streets keep their nodes: the same road node count, a dead end where a wall cuts one.
+  EXPECT_EQ(StreetNodes(compounds), static_cast<size_t>(RoadNodeCount(Compounds(60, 19'521))));
+  EXPECT_EQ(RoadNodeCount(Compounds(60, 19'521)), 19'521);
+}
+
+// Imported and its road graph built as import-osm does: every car park reaches every other by car,
+// through the gates in a compound city, round the one-way streets in a grid.
+TEST(GeneratedCity, EveryCarParkReachesEveryOtherByCarInEitherPattern) {
+  DemoCitySize bent = Compounds(60, 6'000);
+  bent.shape_points = 1;
+  for (const DemoCitySize& size : {Sized(60, 3'000), Compounds(60, 3'000), bent}) {
+    SCOPED_TRACE(size.streets == StreetPattern::kGrid ? "grid" : "compounds");
+    const DemoCity city = GenerateDemoCity(2, size);
+    testing::TempDir dir;
+    auto files = WriteDemoCityFiles(city, dir.File("city"));
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    const std::string db = dir.File("city.db");
+    auto store = *store::OpenSqliteStore(db);
+    ASSERT_TRUE(registry::ImportOsmFile(files->osm_path, *store).ok());
+    auto roads = graph::ImportRoads(files->osm_path, *store, graph::GraphPathForDatabase(db));
+    ASSERT_TRUE(roads.ok()) << roads.status().ToString();
+    const auto network = OpenRoads(db, *store);
+    ASSERT_TRUE(network);
+    ExpectEveryEntranceReachesEveryOther(*network, *store, 40);
   }
 }
 

@@ -145,6 +145,40 @@ TEST(ImportOsmCli, MissingTruncatedAndNonOsmFilesFailNamingTheFile) {
   }
 }
 
+// generate-city as the cost-curve script runs it: a bad street pattern or shape point count is
+// refused naming its option; a compound city with shape points goes in through import-osm like
+// any city, its roads one connected network.
+TEST(GenerateCityCli, BadOptionsAreNamedAndACompoundCityImportsWhole) {
+  testing::TempDir dir;
+  auto generate = [&](std::vector<std::string> options, const std::string& log) {
+    std::vector<std::string> argv = {
+        ParkguideBinary(), "generate-city", "--facilities", "60",
+        "--road-nodes",    "6000",          "--out",        dir.File("city")};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return RunProgram(argv, dir.File(log));
+  };
+  const auto spiral = generate({"--streets", "spiral"}, "a.log");
+  EXPECT_NE(spiral.exit_code, 0);
+  EXPECT_NE(spiral.output.find("--streets"), std::string::npos) << spiral.output;
+  const auto bent = generate({"--shape-points", "9"}, "b.log");
+  EXPECT_NE(bent.exit_code, 0);
+  EXPECT_NE(bent.output.find("--shape-points"), std::string::npos) << bent.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("city"))) << "nothing written for a bad size";
+
+  const auto made = generate({"--streets", "compounds", "--shape-points", "1"}, "c.log");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const auto imported =
+      RunProgram({ParkguideBinary(), "import-osm", dir.File("city/gencity.osm.pbf"), "--db",
+                  dir.File("city.db"), "--quiet", "--city-name", "生成城|Generated city",
+                  "--time-zone", "Asia/Shanghai"},
+                 dir.File("d.log"));
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_NE(imported.output.find("car graph"), std::string::npos) << imported.output;
+  EXPECT_FALSE(std::regex_search(imported.output, std::regex(R"(\+[1-9][0-9]* outside)")))
+      << "a road cut off from the rest:\n"
+      << imported.output;
+}
+
 TEST(ImportRegistryCli, GoodFilesImportAndABadRowImportsNothing) {
   testing::TempDir dir;
   std::string db = dir.File("city.db");
