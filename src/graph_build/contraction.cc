@@ -75,9 +75,10 @@ class Contractor {
       }
       std::sort(neighbours.begin(), neighbours.end());
       neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
+      const bool eager = neighbours.size() <= options_.eager_update_neighbours;
       for (uint32_t w : neighbours) {
         level_[w] = std::max(level_[w], level_[v] + 1);
-        queue.Update(w, Priority(w));
+        if (eager) queue.Update(w, Priority(w));
       }
     }
     result.up = ToRankSpace(final_up_, result.rank, result.shortcuts);

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <numeric>
 #include <random>
+#include <string>
 
 #include "graph/indexed_heap.h"
 
@@ -66,26 +68,86 @@ std::vector<WeightedArc> RandomGraph(uint32_t n, uint32_t m, uint64_t seed) {
   return arcs;
 }
 
+// The shortest distance from each of `sources` to every node through the hierarchy (up from the
+// source, down to the target) equals the input's, by Dijkstra.
+void ExpectDistancesPreserved(uint32_t n, const std::vector<WeightedArc>& arcs,
+                              const ContractionHierarchy& ch, const std::vector<uint32_t>& sources,
+                              const std::string& what) {
+  std::vector<std::vector<uint64_t>> downs;
+  for (uint32_t t = 0; t < n; ++t) downs.push_back(Upward(ch.down, n, ch.rank[t]));
+  for (uint32_t s : sources) {
+    const auto expected = Dijkstra(n, arcs, s);
+    const auto up = Upward(ch.up, n, ch.rank[s]);
+    for (uint32_t t = 0; t < n; ++t) {
+      const auto& down = downs[t];
+      uint64_t best = kInf;
+      for (uint32_t v = 0; v < n; ++v) {
+        if (up[v] != kInf && down[v] != kInf) best = std::min(best, up[v] + down[v]);
+      }
+      ASSERT_EQ(best, expected[t]) << what << ": " << s << " → " << t;
+    }
+  }
+}
+
+ContractionOptions WithEagerUpdates(uint32_t neighbours) {
+  ContractionOptions options;
+  options.eager_update_neighbours = neighbours;
+  return options;
+}
+
 TEST(ContractGraph, PreservesEveryShortestDistanceOnRandomGraphs) {
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     const uint32_t n = 60 + static_cast<uint32_t>(seed) * 7;
     const auto arcs = RandomGraph(n, n * 3, seed);
-    const ContractionHierarchy ch = ContractGraph(n, arcs);
-    std::vector<std::vector<uint64_t>> downs;
-    for (uint32_t t = 0; t < n; ++t) downs.push_back(Upward(ch.down, n, ch.rank[t]));
-    for (uint32_t s = 0; s < n; ++s) {
-      const auto expected = Dijkstra(n, arcs, s);
-      const auto up = Upward(ch.up, n, ch.rank[s]);
-      for (uint32_t t = 0; t < n; ++t) {
-        const auto& down = downs[t];
-        uint64_t best = kInf;
-        for (uint32_t v = 0; v < n; ++v) {
-          if (up[v] != kInf && down[v] != kInf) best = std::min(best, up[v] + down[v]);
-        }
-        ASSERT_EQ(best, expected[t]) << "seed " << seed << ": " << s << " → " << t;
-      }
+    std::vector<uint32_t> every(n);
+    std::iota(every.begin(), every.end(), 0);
+    // Neighbours' priorities recomputed at once always, by default, never (the lazy check only).
+    for (uint32_t eager : {std::numeric_limits<uint32_t>::max(), 16u, 0u}) {
+      const ContractionHierarchy ch = ContractGraph(n, arcs, WithEagerUpdates(eager));
+      ExpectDistancesPreserved(n, arcs, ch, every,
+                               "seed " + std::to_string(seed) + ", eager " + std::to_string(eager));
     }
   }
+}
+
+// A square grid both ways, weights 50–149: the dense top of its hierarchy is where the default
+// leaves neighbours' priorities to the lazy check.
+std::vector<WeightedArc> GridGraph(uint32_t side, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<WeightedArc> arcs;
+  auto link = [&](uint32_t a, uint32_t b) {
+    const auto w = static_cast<uint32_t>(50 + rng() % 100);
+    arcs.push_back({a, b, w, w});
+    arcs.push_back({b, a, w, w});
+  };
+  for (uint32_t y = 0; y < side; ++y) {
+    for (uint32_t x = 0; x < side; ++x) {
+      if (x + 1 < side) link(y * side + x, y * side + x + 1);
+      if (y + 1 < side) link(y * side + x, (y + 1) * side + x);
+    }
+  }
+  return arcs;
+}
+
+size_t ArcCount(const ContractionHierarchy& ch) {
+  return ch.up.other.size() + ch.down.other.size();
+}
+
+TEST(ContractGraph, LazyPrioritiesOnAGridKeepItCorrectAndAboutAsSmall) {
+  const uint32_t side = 40, n = side * side;
+  const auto arcs = GridGraph(side, 7);
+  const ContractionHierarchy eager =
+      ContractGraph(n, arcs, WithEagerUpdates(std::numeric_limits<uint32_t>::max()));
+  const ContractionHierarchy by_default = ContractGraph(n, arcs);
+  const ContractionHierarchy lazy = ContractGraph(n, arcs, WithEagerUpdates(0));
+  EXPECT_NE(lazy.rank, eager.rank) << "priorities left to the lazy check change the order";
+  std::vector<uint32_t> sources;
+  for (uint32_t s = 0; s < n; s += 97) sources.push_back(s);
+  ExpectDistancesPreserved(n, arcs, eager, sources, "eager");
+  ExpectDistancesPreserved(n, arcs, by_default, sources, "default");
+  ExpectDistancesPreserved(n, arcs, lazy, sources, "lazy");
+  EXPECT_LE(ArcCount(by_default), ArcCount(eager) * 105 / 100);
+  EXPECT_LE(ArcCount(lazy), ArcCount(eager) * 115 / 100);
 }
 
 TEST(ContractGraph, ResultIsAWellFormedHierarchy) {
