@@ -46,7 +46,8 @@ struct DemoCity {
 // street. kCompounds: the same streets, but those inside each superblock of arterials (every
 // fourth street, 800 m apart) lead into a gated compound (封闭小区), as in most Chinese cities: a
 // compound's streets reach the arterials only through its two gates (the middle street's west
-// and south ends); every other street ends short of the arterial, half a block before it.
+// and south ends); every other street ends short of the arterial, half a block before it. The
+// street along the city's edge is whole, and the streets reaching it join it; no one-way streets.
 enum class StreetPattern { kGrid, kCompounds };
 
 // The size of a generated city. The default is the demo city itself, byte for byte.
