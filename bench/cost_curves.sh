@@ -10,8 +10,8 @@
 #
 #   bench/cost_curves.sh [SIZES]     SIZES: "FACILITIES:ROAD_NODES ...", default
 #                                    "100:10000 1000:10000 300:30000 3000:15000 10000:50000 1000:100000"
-# The default stops at 10⁵ road nodes: on a generated grid the car graph's contraction takes
-# minutes at 10⁵ and would take most of an hour at 10⁶ on this machine (docs/benchmarks.md, "Cost
+# The default stops at 10⁵ road nodes: importing the grid of 10⁶ takes about 65 minutes on a
+# 2-vCPU machine (its graph build), the compound city of 10⁶ under 3 (docs/benchmarks.md, "Cost
 # curves"); give "10000:1000000" to run it.
 # STREETS=compounds generates the streets between the arterials as gated compounds (封闭小区;
 # `generate-city --streets`), SHAPE_POINTS=N bends every half block face with N shape points
