@@ -782,14 +782,15 @@ Result<std::unique_ptr<App>> App::Create(const AppConfig& config, const Clock& c
 Status App::Start() {
   Impl& s = *impl_;
   // The signs first, so that the API serves their content from the first request.
-  if (!s.config.bus_servers.empty() || !s.config.store_uri.empty()) {
+  const bool shares_live_state = !s.config.bus_servers.empty();
+  if (shares_live_state || !s.config.store_uri.empty()) {
     s.writer_lease = s.store->AcquireWriterLease();
   }
   // A node killed a moment ago may still hold it: the server notices its session ended soon.
-  for (int i = 0; i < 25 && s.config.bus_servers.empty() && !s.IsWriter(); ++i) {
+  for (int i = 0; i < 25 && !shares_live_state && !s.IsWriter(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  if (s.config.bus_servers.empty() && !s.IsWriter()) {
+  if (!shares_live_state && !s.IsWriter()) {
     // Without a bus the nodes would not share their live state, and both would publish the
     // signs and write their history: one node per city, as with a SQLite file.
     return FailedPrecondition(

@@ -243,12 +243,22 @@ size_t StreetNodes(const DemoCity& city) {
   return nodes.size();
 }
 
+bool HasTag(const osm::OsmWriteWay& w, const std::string& key, const std::string& value) {
+  return std::any_of(w.tags.begin(), w.tags.end(),
+                     [&](const auto& t) { return t.first == key && t.second == value; });
+}
+
+// The streets of the generated grid a car drives: every class but the pedestrian street and the
+// car parks' service roads.
+bool IsCarStreet(const osm::OsmWriteWay& w) {
+  return HasTag(w, "highway", "primary") || HasTag(w, "highway", "secondary") ||
+         HasTag(w, "highway", "residential");
+}
+
 std::vector<const osm::OsmWriteWay*> CarParkWays(const DemoCity& city) {
   std::vector<const osm::OsmWriteWay*> ways;
   for (const auto& w : city.osm.ways) {
-    for (const auto& [key, value] : w.tags) {
-      if (key == "amenity" && value == "parking") ways.push_back(&w);
-    }
+    if (HasTag(w, "amenity", "parking")) ways.push_back(&w);
   }
   return ways;
 }
@@ -264,11 +274,6 @@ DemoCitySize Sized(int facilities, int road_nodes) {
   size.facilities = facilities;
   size.road_nodes = road_nodes;
   return size;
-}
-
-bool HasTag(const osm::OsmWriteWay& w, const std::string& key, const std::string& value) {
-  return std::any_of(w.tags.begin(), w.tags.end(),
-                     [&](const auto& t) { return t.first == key && t.second == value; });
 }
 
 const DemoCitySize small_city = Sized(120, 6'000);  // fast to generate and import
@@ -300,10 +305,7 @@ TEST(GeneratedCity, OneShapePointGivesTheNodesPerJunctionOfRealExtracts) {
   auto nodes_per_junction = [](const DemoCity& city) {
     std::map<int64_t, int> ends_and_passes;  // 2 per way end, 1 per pass through
     for (const auto& w : city.osm.ways) {
-      if (!HasTag(w, "highway", "primary") && !HasTag(w, "highway", "secondary") &&
-          !HasTag(w, "highway", "residential")) {
-        continue;
-      }
+      if (!IsCarStreet(w)) continue;
       for (size_t k = 0; k < w.node_ids.size(); ++k) {
         ends_and_passes[w.node_ids[k]] += k == 0 || k + 1 == w.node_ids.size() ? 2 : 1;
       }
@@ -430,7 +432,7 @@ std::vector<int> ArterialContactsOfEachPiece(const DemoCity& city) {
   std::map<int64_t, std::vector<int64_t>> links;
   for (const auto& w : city.osm.ways) {
     if (HasTag(w, "highway", "primary")) on_arterial.insert(w.node_ids.begin(), w.node_ids.end());
-    if (!HasTag(w, "highway", "secondary") && !HasTag(w, "highway", "residential")) continue;
+    if (!IsCarStreet(w) || HasTag(w, "highway", "primary")) continue;
     for (size_t k = 1; k < w.node_ids.size(); ++k) {
       links[w.node_ids[k - 1]].push_back(w.node_ids[k]);
       links[w.node_ids[k]].push_back(w.node_ids[k - 1]);
